@@ -1,0 +1,337 @@
+"""Pydantic v2 domain models: everything that crosses a boundary (files, graph state,
+engines, storage, JSON output). No I/O here.
+
+Vocabulary: a *packet* (the candidate's material, one *revision* of a lineage *key*)
+is *reviewed* by *personas* against a *scenario*'s *rubric* (scored *dimensions*),
+citing *signals* (red flags, green signals) as *evidence*; the personas then argue in
+a *debrief* of *rounds* made of *turns*, each ending with a *vote*; committee rules
+turn the final votes into a *decision*. One execution is a *run* (one LangGraph thread).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    """Base for user-editable data files: unknown keys are an error, so a typo in a
+    persona or scenario file fails loudly instead of being silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Vote(str, Enum):
+    """A persona's vote. `points` is the signed weight used by the committee rules:
+    strong_hire +2, hire +1, no_hire -1, strong_no_hire -2 (the source's four-level
+    scale, with no neutral option)."""
+
+    strong_hire = "strong_hire"
+    hire = "hire"
+    no_hire = "no_hire"
+    strong_no_hire = "strong_no_hire"
+
+    @property
+    def points(self) -> int:
+        return {"strong_hire": 2, "hire": 1, "no_hire": -1, "strong_no_hire": -2}[self.value]
+
+    @property
+    def is_hire(self) -> bool:
+        return self.points > 0
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").title()
+
+    @classmethod
+    def from_points(cls, points: float) -> "Vote":
+        """Nearest vote for a signed score in [-2, 2]; 0 rounds to no_hire (ties go
+        against hiring, as in the committee rules)."""
+        if points >= 1.5:
+            return cls.strong_hire
+        if points > 0:
+            return cls.hire
+        if points > -1.5:
+            return cls.no_hire
+        return cls.strong_no_hire
+
+
+Polarity = Literal["red", "green"]
+Move = Literal["open", "challenge", "hold", "concede", "support"]
+Protocol = Literal["simultaneous", "round-robin"]
+
+
+# ---------------------------------------------------------------- rubric and signals
+
+
+class Dimension(Strict):
+    """One rubric dimension, scored 1 (fail) .. 4 (strong) by every review."""
+
+    id: str
+    name: str
+    description: str
+    strong_answer: str = Field(description="What a strong answer on this dimension shows; used in feedback.")
+
+
+class Signal(Strict):
+    """A red flag or green signal (canonical ids from the project's signal library).
+
+    `dimension` is the rubric dimension the signal bears on; `exemplars` are general
+    example statements (never evaluation sentences) used by the offline engine;
+    `advice` is the coaching line shown when the signal is found (red) or missing (green).
+    """
+
+    id: str
+    polarity: Polarity
+    dimension: str
+    description: str
+    exemplars: list[str] = Field(default_factory=list)
+    advice: str = ""
+
+
+class CasePrompt(Strict):
+    id: str
+    title: str
+    prompt: str
+
+
+class DecisionRules(Strict):
+    """Committee rules of a scenario (see `committee.decision.decide`).
+
+    - `must_pass`: dimensions that reject on their own: if at least `fail_quorum` of the
+      final reviews score one of them at or below `fail_score`, the outcome is no_hire
+      whatever the votes (the source: failing the values or the product-sense round
+      is a rejection by itself).
+    - `vetoes`: persona id -> votes of that persona that decide no_hire alone.
+    - otherwise hire iff the sum of vote points is > `hire_threshold`; a tie (sum equal
+      to the threshold) goes to no_hire.
+    """
+
+    must_pass: list[str] = Field(default_factory=list)
+    fail_score: int = Field(1, ge=1, le=4)
+    fail_quorum: int = Field(2, ge=1)
+    vetoes: dict[str, list[Vote]] = Field(default_factory=dict)
+    hire_threshold: int = 0
+
+
+class Scenario(Strict):
+    """A role and its interview: rubric dimensions, case prompts, the signals that
+    matter for the role (ids into the signal library) and the decision rules."""
+
+    id: str
+    title: str
+    role: str
+    description: str
+    dimensions: list[Dimension]
+    case_prompts: list[CasePrompt] = Field(default_factory=list)
+    signals: list[str]
+    rules: DecisionRules = Field(default_factory=DecisionRules)
+
+    @model_validator(mode="after")
+    def _check(self) -> "Scenario":
+        ids = [d.id for d in self.dimensions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("duplicate dimension ids")
+        for dim in self.rules.must_pass:
+            if dim not in ids:
+                raise ValueError(f"rules.must_pass names unknown dimension {dim!r}")
+        return self
+
+    def dimension(self, dim_id: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == dim_id:
+                return d
+        raise KeyError(dim_id)
+
+
+class Style(Strict):
+    """How a persona speaks: phrases the offline engine draws from (varied per turn)."""
+
+    tone: str
+    openers: list[str] = Field(min_length=1)
+    challenge: list[str] = Field(min_length=1)
+    hold: list[str] = Field(min_length=1)
+    concede: list[str] = Field(min_length=1)
+    support: list[str] = Field(min_length=1)
+
+
+class Persona(Strict):
+    """One committee member (fictional). `weights` are rubric-dimension weights (any
+    positive numbers; normalised when used); `signal_weights` multiply the effect of
+    particular signals; `hard_lines` are red signal ids that cap this persona's vote
+    at no_hire (strong_no_hire when the evidence is unambiguous)."""
+
+    id: str
+    name: str
+    title: str
+    background: str
+    weighs_most: list[str] = Field(min_length=1)
+    weights: dict[str, float]
+    signal_weights: dict[str, float] = Field(default_factory=dict)
+    hard_lines: list[str] = Field(default_factory=list)
+    style: Style
+    model: str | None = Field(None, description="Optional model id for LLM engines.")
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative with a positive sum")
+        return v
+
+
+# ---------------------------------------------------------------------- packet
+
+
+class Section(BaseModel):
+    """A `##` section of a packet. `start` is the character offset of `text` in
+    `Packet.text`."""
+
+    title: str
+    text: str
+    start: int = 0
+
+
+class Packet(BaseModel):
+    """A candidate's packet, one revision.
+
+    `key` is the lineage key (front matter `packet:`, else the file stem); `revision`
+    is assigned by the store (1-based; 0 until stored); `sha256` is of `text`.
+    """
+
+    key: str = Field(min_length=1, max_length=200)
+    revision: int = 0
+    candidate: str | None = None
+    scenario: str | None = None
+    text: str = Field(min_length=1)
+    sections: list[Section] = Field(default_factory=list)
+    meta: dict[str, object] = Field(default_factory=dict)
+    source: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+# ----------------------------------------------------------- reviews and debrief
+
+
+class Evidence(BaseModel):
+    """A verbatim quote from the packet (`packet.text[start:start+len(quote)] == quote`)
+    attached to a signal id, its polarity and the rubric dimension it bears on."""
+
+    quote: str
+    signal: str
+    polarity: Polarity
+    dimension: str | None = None
+    start: int | None = None
+
+
+class Review(BaseModel):
+    """A persona's blind review: `scores` map dimension id -> 1..4; `vote` is the
+    sealed vote; `confidence` is in [0, 1]."""
+
+    persona: str
+    vote: Vote
+    scores: dict[str, int]
+    evidence: list[Evidence] = Field(default_factory=list)
+    summary: str
+    confidence: float = Field(0.5, ge=0, le=1)
+
+    @field_validator("scores")
+    @classmethod
+    def _range(cls, v: dict[str, int]) -> dict[str, int]:
+        for k, s in v.items():
+            if not 1 <= s <= 4:
+                raise ValueError(f"score for {k} must be 1..4, got {s}")
+        return v
+
+
+class DebriefTurn(BaseModel):
+    """One turn of the debrief: `speaker` makes a `move` (optionally `to` another
+    persona) in `round` (1-based), citing `evidence`; `vote` is the speaker's vote
+    after the turn and `reason` says why it changed (required when it did)."""
+
+    round: int
+    speaker: str
+    move: Move
+    to: str | None = None
+    text: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    vote: Vote
+    previous_vote: Vote | None = None
+    reason: str | None = None
+
+
+class Decision(BaseModel):
+    """The committee outcome and the rule that produced it (e.g. `majority`,
+    `tie`, `failed-dimension:values`, `veto:research-lead`)."""
+
+    outcome: Literal["hire", "no_hire"]
+    rule: str
+    explanation: str
+
+
+class FeedbackItem(BaseModel):
+    """Coaching for one rubric dimension: the quote that drove the score, what a
+    strong answer would add, and red flags to remove (signal ids)."""
+
+    dimension: str
+    score: float
+    quote: str | None = None
+    advice: str
+    remove_flags: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    """Token usage and cost of LLM calls (all zero for the offline engine)."""
+
+    calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_creation_input_tokens: int = 0
+    cache_read_input_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: "Usage") -> "Usage":
+        return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
+
+
+class PacketRef(BaseModel):
+    key: str
+    revision: int
+    sha256: str
+
+
+class EngineRef(BaseModel):
+    name: str
+    model: str | None = None
+
+
+class Timing(BaseModel):
+    """Seconds: `wall_s` for the whole run, `engine_s` summed over engine calls."""
+
+    wall_s: float = 0.0
+    engine_s: float = 0.0
+
+
+class RunResult(BaseModel):
+    """The `review --json` contract object (see design.md)."""
+
+    run_id: str
+    packet: PacketRef
+    scenario: str
+    engine: EngineRef
+    protocol: Protocol
+    personas: list[str]
+    reviews: list[Review]
+    debrief: list[DebriefTurn]
+    votes: dict[str, Vote]
+    decision: Decision
+    feedback: list[FeedbackItem] = Field(default_factory=list)
+    integrity: list[Evidence] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    timing: Timing = Field(default_factory=Timing)

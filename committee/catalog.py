@@ -1,0 +1,140 @@
+"""Loading and validating the data files: personas/, scenarios/ and the signal library.
+
+Search path (later entries override earlier ones by id, so a user can shadow a
+built-in persona or add a fifth one without touching the install):
+
+1. the built-in folders (`personas/`, `scenarios/` beside the package in a checkout,
+   or `committee/_builtin/` in an installed wheel);
+2. `<user config dir>/committee/personas|scenarios` (platformdirs);
+3. every folder in `COMMITTEE_PERSONAS` / `COMMITTEE_SCENARIOS` (os.pathsep-separated).
+
+Files are YAML (`.yaml`/`.yml`). `scenarios/signals.yaml` is the signal library, not a
+scenario. Every file is validated by its pydantic model with `extra="forbid"`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+import yaml
+from pydantic import ValidationError
+
+from committee.errors import BadInput
+from committee.models import Persona, Scenario, Signal
+
+SIGNAL_LIBRARY = "signals.yaml"
+DEFAULT_PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+
+
+def _builtin(kind: str) -> Path:
+    here = Path(__file__).resolve().parent
+    checkout = here.parent / kind
+    return checkout if checkout.is_dir() else here / "_builtin" / kind
+
+
+def search_path(kind: str) -> list[Path]:
+    """Folders searched for `kind` ("personas" or "scenarios"), lowest priority first."""
+    env = {"personas": "COMMITTEE_PERSONAS", "scenarios": "COMMITTEE_SCENARIOS"}[kind]
+    dirs = [_builtin(kind), Path(platformdirs.user_config_dir("committee")) / kind]
+    dirs += [Path(p) for p in os.environ.get(env, "").split(os.pathsep) if p]
+    return [d for d in dirs if d.is_dir()]
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BadInput(f"{path}: cannot read YAML ({exc.__class__.__name__})") from exc
+    if not isinstance(data, dict):
+        raise BadInput(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def _validate(model, data: dict, path: Path):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        raise BadInput(f"{path}: {loc}: {err['msg']}") from exc
+
+
+def _yaml_files(kind: str) -> list[Path]:
+    files: list[Path] = []
+    for folder in search_path(kind):
+        files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != SIGNAL_LIBRARY)
+    return files
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the committee knows: personas, scenarios and signals by id."""
+
+    personas: dict[str, Persona]
+    scenarios: dict[str, Scenario]
+    signals: dict[str, Signal]
+
+    def persona(self, pid: str) -> Persona:
+        """Raises BadInput naming the known ids when `pid` is unknown."""
+        if pid not in self.personas:
+            raise BadInput(f"unknown persona {pid!r} (known: {', '.join(sorted(self.personas))})")
+        return self.personas[pid]
+
+    def scenario(self, sid: str) -> Scenario:
+        """Raises BadInput naming the known ids when `sid` is unknown."""
+        if sid not in self.scenarios:
+            raise BadInput(f"unknown scenario {sid!r} (known: {', '.join(sorted(self.scenarios))})")
+        return self.scenarios[sid]
+
+    def scenario_signals(self, scenario: Scenario) -> list[Signal]:
+        return [self.signals[s] for s in scenario.signals]
+
+
+def load_signals() -> dict[str, Signal]:
+    signals: dict[str, Signal] = {}
+    for folder in search_path("scenarios"):
+        path = folder / SIGNAL_LIBRARY
+        if path.is_file():
+            raw = _read_yaml(path).get("signals") or []
+            for item in raw:
+                sig = _validate(Signal, item, path)
+                signals[sig.id] = sig
+    if not signals:
+        raise BadInput("no signal library found (scenarios/signals.yaml)")
+    return signals
+
+
+def load_catalog() -> Catalog:
+    """Load and cross-check all data files. Raises BadInput with the file and field
+    for any invalid file, or a persona/scenario naming an unknown signal or dimension."""
+    signals = load_signals()
+    personas: dict[str, Persona] = {}
+    for path in _yaml_files("personas"):
+        p = _validate(Persona, _read_yaml(path), path)
+        for sid in [*p.signal_weights, *p.hard_lines]:
+            if sid not in signals:
+                raise BadInput(f"{path}: unknown signal id {sid!r}")
+        personas[p.id] = p
+    scenarios: dict[str, Scenario] = {}
+    for path in _yaml_files("scenarios"):
+        s = _validate(Scenario, _read_yaml(path), path)
+        for sid in s.signals:
+            if sid not in signals:
+                raise BadInput(f"{path}: unknown signal id {sid!r}")
+        dims = {d.id for d in s.dimensions}
+        for sid in s.signals:
+            if signals[sid].dimension not in dims:
+                raise BadInput(f"{path}: signal {sid!r} bears on dimension {signals[sid].dimension!r}, which this rubric lacks")
+        scenarios[s.id] = s
+    return Catalog(personas=personas, scenarios=scenarios, signals=signals)
+
+
+@lru_cache(maxsize=1)
+def default_catalog() -> Catalog:
+    """The catalog for this process (cached; call `default_catalog.cache_clear()` after
+    changing the environment in tests)."""
+    return load_catalog()

@@ -1,0 +1,222 @@
+"""The committee as a LangGraph `StateGraph`.
+
+    intake_packet -> review_packet x N (Send fan-out, blind, parallel; reducer fan-in)
+      -> seal_votes -> speak_turn x k (Send) -> tally_turns -> ... (until consensus
+         after a round, or the round limit) -> decide_outcome -> write_feedback
+
+Protocols (design.md): `simultaneous`, all personas speak in parallel each round and
+see only earlier rounds; `round-robin`, one persona at a time, each seeing every
+earlier turn. Every superstep is checkpointed by the checkpointer the caller compiles
+with (thread id = run id), which is what `replay` reads and `resume` continues.
+
+State holds plain JSON-able dicts (the packet, scenario, signals and personas are
+copied in at the start, so a resumed or replayed run does not depend on data files
+edited since). Nodes are `verb_object(state)` closures over the engine.
+"""
+
+from __future__ import annotations
+
+import operator
+import time
+from typing import Annotated, Any, TypedDict
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import RetryPolicy, Send
+
+from committee.decision import consensus, decide
+from committee.engines.base import Context, Engine, TurnRequest
+from committee.integrity import find_injections
+from committee.models import (
+    DebriefTurn, Decision, Evidence, Packet, Persona, Review, Scenario, Signal, Usage, Vote,
+)
+
+
+class CommitteeState(TypedDict, total=False):
+    """Graph state. Lists with `operator.add` are reducer channels (fan-in)."""
+
+    run_id: str
+    packet: dict
+    scenario: dict
+    signals: dict[str, dict]
+    personas: dict[str, dict]          # panel, in speaking order
+    protocol: str
+    max_rounds: int
+    integrity: list[dict]
+    reviews: Annotated[list[dict], operator.add]
+    debrief: Annotated[list[dict], operator.add]
+    usage: Annotated[list[dict], operator.add]
+    votes: dict[str, str]              # current vote per persona
+    round: int                         # round in progress (1-based); 0 before the debrief
+    next_speakers: list[str]
+    done: bool
+    decision: dict
+    feedback: list[dict]
+
+
+def context_of(state: dict) -> Context:
+    """Rebuild the engine `Context` from the JSON-able state."""
+    return Context(
+        packet=Packet.model_validate(state["packet"]),
+        scenario=Scenario.model_validate(state["scenario"]),
+        signals={k: Signal.model_validate(v) for k, v in state["signals"].items()},
+        panel={k: Persona.model_validate(v) for k, v in state["personas"].items()},
+        integrity=[Evidence.model_validate(e) for e in state.get("integrity") or []],
+    )
+
+
+def _shared(state: dict) -> dict:
+    keys = ("run_id", "packet", "scenario", "signals", "personas", "protocol", "max_rounds",
+            "integrity", "reviews", "debrief", "votes")
+    return {k: state[k] for k in keys if k in state}
+
+
+def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dict:
+    """One usage record: the engine's token usage plus `engine_s` (seconds spent in
+    the engine call), the kind of `call` and the persona it was for."""
+    return {**usage.model_dump(), "engine_s": time.perf_counter() - t0, "call": call, "persona": persona}
+
+
+def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[str]:
+    if protocol == "simultaneous":
+        return list(panel)
+    return [panel[spoken_this_round]]
+
+
+def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
+    """An uncompiled committee graph over `engine`; compile it with a checkpointer.
+    `retry` (optional) is applied to the engine-calling nodes; pass an explicit
+    `retry_on` (LangGraph's default also retries 4xx client errors)."""
+
+    def intake_packet(state: CommitteeState) -> dict:
+        packet = Packet.model_validate(state["packet"])
+        return {"integrity": [e.model_dump() for e in find_injections(packet)], "round": 0}
+
+    def assign_reviews(state: CommitteeState) -> list[Send]:
+        shared = _shared(state)
+        return [Send("review_packet", {"state": shared, "persona_id": pid}) for pid in state["personas"]]
+
+    def review_packet(task: dict) -> dict:
+        ctx = context_of(task["state"])
+        t0 = time.perf_counter()
+        review, usage = engine.review(ctx, ctx.panel[task["persona_id"]])
+        review = review.model_copy(update={"persona": task["persona_id"]})
+        return {"reviews": [review.model_dump(mode="json")],
+                "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
+
+    def seal_votes(state: CommitteeState) -> dict:
+        order = list(state["personas"])
+        votes = {r["persona"]: r["vote"] for r in state["reviews"]}
+        return {
+            "votes": {p: votes[p] for p in order},
+            "round": 1,
+            "next_speakers": _speakers(state["protocol"], order, 0),
+            "done": False,
+        }
+
+    def assign_turns(state: CommitteeState) -> list[Send] | str:
+        if state.get("done"):
+            return "decide_outcome"
+        shared = _shared(state)
+        return [Send("speak_turn", {"state": shared, "persona_id": p, "round": state["round"]}) for p in state["next_speakers"]]
+
+    def speak_turn(task: dict) -> dict:
+        st = task["state"]
+        ctx = context_of(st)
+        rnd = task["round"]
+        turns = [DebriefTurn.model_validate(t) for t in st.get("debrief") or []]
+        visible = [t for t in turns if t.round < rnd] if st["protocol"] == "simultaneous" else turns
+        req = TurnRequest(
+            speaker=task["persona_id"], round=rnd, max_rounds=st["max_rounds"], protocol=st["protocol"],
+            reviews={r["persona"]: Review.model_validate(r) for r in st["reviews"]},
+            transcript=visible, votes={p: Vote(v) for p, v in st["votes"].items()},
+        )
+        t0 = time.perf_counter()
+        turn, usage = engine.speak(ctx, req)
+        if turn.speaker != req.speaker or turn.round != rnd:
+            turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
+        return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
+
+    def tally_turns(state: CommitteeState) -> dict:
+        order = list(state["personas"])
+        rnd = state["round"]
+        this_round = [t for t in state["debrief"] if t["round"] == rnd]
+        votes = dict(state["votes"])
+        for t in this_round:
+            votes[t["speaker"]] = t["vote"]
+        update: dict[str, Any] = {"votes": votes}
+        if len(this_round) < len(order):  # round-robin, round still open
+            update["next_speakers"] = _speakers(state["protocol"], order, len(this_round))
+            return update
+        if consensus({p: Vote(v) for p, v in votes.items()}) or rnd >= state["max_rounds"]:
+            update.update(done=True, next_speakers=[])
+        else:
+            update.update(round=rnd + 1, next_speakers=_speakers(state["protocol"], order, 0))
+        return update
+
+    def decide_outcome(state: CommitteeState) -> dict:
+        scenario = Scenario.model_validate(state["scenario"])
+        reviews = [Review.model_validate(r) for r in state["reviews"]]
+        votes = {p: Vote(v) for p, v in state["votes"].items()}
+        return {"decision": decide(votes, reviews, scenario.rules).model_dump()}
+
+    def write_feedback(state: CommitteeState) -> dict:
+        ctx = context_of(state)
+        reviews = [Review.model_validate(r) for r in state["reviews"]]
+        turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
+        t0 = time.perf_counter()
+        items, usage = engine.feedback(ctx, reviews, turns, Decision.model_validate(state["decision"]))
+        return {"feedback": [i.model_dump() for i in items], "usage": [_usage_entry(usage, t0, "feedback", None)]}
+
+    g = StateGraph(CommitteeState)
+    g.add_node("intake_packet", intake_packet)
+    g.add_node("review_packet", review_packet, retry_policy=retry)
+    g.add_node("seal_votes", seal_votes)
+    g.add_node("speak_turn", speak_turn, retry_policy=retry)
+    g.add_node("tally_turns", tally_turns)
+    g.add_node("decide_outcome", decide_outcome)
+    g.add_node("write_feedback", write_feedback, retry_policy=retry)
+    g.add_edge(START, "intake_packet")
+    g.add_conditional_edges("intake_packet", assign_reviews, ["review_packet"])
+    g.add_edge("review_packet", "seal_votes")
+    g.add_conditional_edges("seal_votes", assign_turns, ["speak_turn", "decide_outcome"])
+    g.add_edge("speak_turn", "tally_turns")
+    g.add_conditional_edges("tally_turns", assign_turns, ["speak_turn", "decide_outcome"])
+    g.add_edge("decide_outcome", "write_feedback")
+    g.add_edge("write_feedback", END)
+    return g
+
+
+def recursion_limit(protocol: str, rounds: int, panel_size: int) -> int:
+    """Supersteps a run can take, plus margin: intake, reviews, seal, then per round
+    (turn step + tally) once (simultaneous) or once per persona (round-robin), then
+    decide and feedback."""
+    per_round = 2 if protocol == "simultaneous" else 2 * panel_size
+    return 3 + rounds * per_round + 2 + 5
+
+
+def initial_state(run_id: str, packet: Packet, scenario: Scenario, signals: dict[str, Signal],
+                  panel: list[Persona], protocol: str, rounds: int) -> CommitteeState:
+    """The input of a new run (JSON-able copies of everything the run depends on)."""
+    return CommitteeState(
+        run_id=run_id,
+        packet=packet.model_dump(mode="json"),
+        scenario=scenario.model_dump(mode="json"),
+        signals={s: signals[s].model_dump(mode="json") for s in scenario.signals},
+        personas={p.id: p.model_dump(mode="json") for p in panel},
+        protocol=protocol,
+        max_rounds=rounds,
+    )
+
+
+def _studio_graph():
+    """The graph compiled without a checkpointer, for `langgraph.json` (LangGraph
+    Server supplies its own persistence)."""
+    from committee.engines import make_engine
+
+    return build_graph(make_engine("offline")).compile()
+
+
+def __getattr__(name: str):  # lazy, so importing this module stays cheap
+    if name == "graph":
+        return _studio_graph()
+    raise AttributeError(name)

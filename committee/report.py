@@ -1,0 +1,137 @@
+"""Terminal rendering with rich: the readable run report, the live progress display,
+replay steps and listings. Pure presentation: takes models, prints, decides nothing."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from committee.models import RunResult, Vote
+
+VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
+
+
+def vote_text(vote: str | Vote | None) -> Text:
+    if vote is None:
+        return Text("-", style="dim")
+    v = Vote(vote)
+    return Text(v.label, style=VOTE_STYLE[v.value])
+
+
+def render_result(result: RunResult, console: Console, names: dict[str, str] | None = None) -> None:
+    """The readable report of one run: decision, votes (sealed -> final), the debrief
+    transcript, and coaching feedback."""
+    names = names or {}
+    name = lambda p: names.get(p, p)  # noqa: E731
+    outcome = "HIRE" if result.decision.outcome == "hire" else "NO HIRE"
+    style = "green" if result.decision.outcome == "hire" else "red"
+    console.print(Panel(
+        Text.assemble((f"Decision: {outcome}", f"bold {style}"), f"  (rule: {result.decision.rule})\n",
+                      result.decision.explanation),
+        title=f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}",
+        subtitle=f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
+                 f"{result.protocol} · {result.timing.wall_s:.2f}s",
+    ))
+    if result.integrity:
+        console.print(Text(f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers "
+                           "instead of the case; they were treated as data and count against the packet.", style="bold yellow"))
+        for e in result.integrity:
+            console.print(Text(f"  “{e.quote[:160]}”", style="yellow"))
+    votes = Table(title="Votes", show_lines=False)
+    votes.add_column("persona")
+    votes.add_column("sealed (blind)")
+    votes.add_column("final")
+    votes.add_column("confidence", justify="right")
+    votes.add_column("summary", overflow="fold")
+    for r in result.reviews:
+        votes.add_row(name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}", r.summary)
+    console.print(votes)
+    dims = Table(title="Rubric scores (1-4)")
+    dims.add_column("persona")
+    dim_ids = list(result.reviews[0].scores) if result.reviews else []
+    for d in dim_ids:
+        dims.add_column(d.replace("_", " "), justify="center")
+    for r in result.reviews:
+        dims.add_row(name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids])
+    console.print(dims)
+    console.print(Text("Debrief", style="bold underline"))
+    for t in result.debrief:
+        head = Text.assemble((f"[round {t.round}] ", "dim"), (name(t.speaker), "bold"), f" {t.move}",
+                             (f" → {name(t.to)}" if t.to else ""), "  ", vote_text(t.vote))
+        console.print(head)
+        console.print(Text("  " + t.text))
+        if t.reason:
+            console.print(Text(f"  vote changed: {t.reason}", style="italic"))
+    if result.feedback:
+        console.print(Text("\nFeedback for the next revision", style="bold underline"))
+        for f in result.feedback:
+            console.print(Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
+            if f.quote:
+                console.print(Text(f"  what pulled it down: “{f.quote}”", style="yellow"))
+            console.print(Text(f"  {f.advice}"))
+            if f.remove_flags:
+                console.print(Text(f"  remove: {', '.join(f.remove_flags)}", style="red"))
+    else:
+        console.print(Text("\nNo rubric dimension averaged below 3 of 4: keep the packet's structure.", style="green"))
+
+
+class ProgressBoard:
+    """Live per-persona progress on stderr: who is reviewing, who spoke in which round.
+    Use as a context manager and pass `update` as the runner's progress callback."""
+
+    def __init__(self, console: Console, names: dict[str, str] | None = None):
+        self.console = console
+        self.names = names or {}
+        self.rows: dict[str, list[str]] = {}
+        self.title = ""
+        self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
+
+    def __enter__(self) -> "ProgressBoard":
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.live.__exit__(*exc)
+
+    def _table(self) -> Table:
+        t = Table(title=self.title or "committee", show_header=True)
+        t.add_column("persona")
+        t.add_column("status")
+        for p, (status, vote) in self.rows.items():
+            t.add_row(self.names.get(p, p), Text.assemble(status + " ", vote_text(vote) if vote else ""))
+        return t
+
+    def update(self, event: str, data: dict) -> None:
+        if event == "start":
+            self.title = f"run {data['run_id']} · {data['packet']} rev {data['revision']}"
+            self.rows = {p: ["reviewing blind…", None] for p in data["personas"]}
+        elif event == "review":
+            self.rows[data["persona"]] = ["sealed vote:", data["vote"]]
+        elif event == "turn":
+            to = f" → {self.names.get(data['to'], data['to'])}" if data.get("to") else ""
+            self.rows[data["speaker"]] = [f"round {data['round']}: {data['move']}{to};", data["vote"]]
+        elif event == "decision":
+            self.title += f" · decision: {data['outcome'].replace('_', ' ')}"
+        self.live.update(self._table())
+
+
+def render_steps(steps: list, console: Console, names: dict[str, str] | None = None) -> None:
+    """The replay of a run, one stored checkpoint after another."""
+    names = names or {}
+    for s in steps:
+        console.print(Text.assemble((f"step {s.step:>2} ", "dim"), (s.node, "bold cyan"), (f"  round {s.round}" if s.round else "", "dim")))
+        for r in s.new_reviews:
+            console.print(Text.assemble("  ", (names.get(r["persona"], r["persona"]), "bold"), " sealed ", vote_text(r["vote"]), f": {r['summary']}"))
+        for t in s.new_turns:
+            to = f" → {names.get(t['to'], t['to'])}" if t.get("to") else ""
+            console.print(Text.assemble("  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])))
+            console.print(Text(f"    {t['text']}"))
+        if s.decision and s.node.startswith("decide"):
+            console.print(Text(f"  decision: {s.decision['outcome']} ({s.decision['rule']})", style="bold"))
+
+
+def render_group(*items) -> Group:
+    return Group(*items)

@@ -1,0 +1,259 @@
+"""Running the committee: the package API that the CLI and the UI call.
+
+- `prepare(...)` validates a request against the catalog without writing anything
+  (raises BadInput), so bad input never touches the database.
+- `start_run(store, prepared)` stores the packet revision and the run, streams the
+  graph with the SQLite checkpointer (thread id = run id) and stores the result.
+- `resume_run(store, run_id)` continues a failed run from its last checkpoint;
+  finished persona calls are not repeated (LangGraph keeps their writes).
+- `replay_steps(store, run_id)` reads the stored checkpoints back; no engine runs.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from langgraph.types import RetryPolicy
+
+from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
+from committee.engines import Engine, make_engine
+from committee.errors import BadInput, CommitteeError, EngineFailed
+from committee.graph import build_graph, initial_state, recursion_limit
+from committee.models import (
+    DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
+    RunResult, Scenario, Timing, Usage, Vote,
+)
+from committee.store import Store
+
+PROTOCOLS = ("simultaneous", "round-robin")
+MAX_ROUNDS = 10
+
+# A progress callback receives (event, data): "start" {run_id, personas}, "review"
+# {persona, vote}, "turn" {round, speaker, move, vote}, "decision" {outcome}.
+Progress = Callable[[str, dict], None]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated request: everything a run needs, nothing stored yet."""
+
+    packet: Packet
+    scenario: Scenario
+    panel: list[Persona]
+    engine: Engine
+    engine_name: str
+    protocol: str
+    rounds: int
+    options: dict[str, Any] = field(default_factory=dict)
+    catalog: Catalog | None = None
+
+
+def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offline", rounds: int = 2,
+            protocol: str = "simultaneous", personas: list[str] | None = None,
+            engine_options: dict[str, Any] | None = None, catalog: Catalog | None = None) -> Prepared:
+    """Validate a run request. The scenario is `scenario`, else the packet's front
+    matter `scenario:`, else `safety-pm`. Raises BadInput for an unknown scenario,
+    persona, engine or protocol, or rounds outside 1..MAX_ROUNDS."""
+    cat = catalog or default_catalog()
+    sc = cat.scenario(scenario or packet.scenario or "safety-pm")
+    if protocol not in PROTOCOLS:
+        raise BadInput(f"unknown protocol {protocol!r} (choose {' or '.join(PROTOCOLS)})")
+    if not 1 <= rounds <= MAX_ROUNDS:
+        raise BadInput(f"--rounds must be between 1 and {MAX_ROUNDS}, got {rounds}")
+    ids = personas or DEFAULT_PERSONAS
+    if len(set(ids)) != len(ids):
+        raise BadInput("a persona is listed twice")
+    if len(ids) < 2:
+        raise BadInput("a committee needs at least two personas")
+    panel = [cat.persona(p) for p in ids]
+    opts = dict(engine_options or {})
+    eng = make_engine(engine, **opts)
+    return Prepared(packet=packet, scenario=sc, panel=panel, engine=eng, engine_name=engine,
+                    protocol=protocol, rounds=rounds, options=opts, catalog=cat)
+
+
+def _retry_policy(engine: Engine) -> RetryPolicy | None:
+    retry_on = getattr(engine, "retry_on", None)
+    return RetryPolicy(max_attempts=2, retry_on=retry_on) if retry_on else None
+
+
+def _config(run_id: str, prepared_protocol: str, rounds: int, panel_size: int) -> dict:
+    return {"configurable": {"thread_id": run_id},
+            "recursion_limit": recursion_limit(prepared_protocol, rounds, panel_size)}
+
+
+def _emit(progress: Progress | None, chunk: dict) -> None:
+    if progress is None:
+        return
+    for node, update in chunk.items():
+        if not isinstance(update, dict):
+            continue
+        if node == "review_packet":
+            for r in update.get("reviews", []):
+                progress("review", {"persona": r["persona"], "vote": r["vote"]})
+        elif node == "speak_turn":
+            for t in update.get("debrief", []):
+                progress("turn", {k: t[k] for k in ("round", "speaker", "move", "vote", "to")})
+        elif node == "decide_outcome":
+            progress("decision", update["decision"])
+
+
+def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None, protocol: str,
+             rounds: int, panel_size: int, progress: Progress | None) -> dict:
+    graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
+    config = _config(run_id, protocol, rounds, panel_size)
+    try:
+        for chunk in graph.stream(graph_input, config, stream_mode="updates"):
+            _emit(progress, chunk)
+    except CommitteeError as exc:
+        store.fail_run(run_id, str(exc))
+        if isinstance(exc, EngineFailed):
+            raise EngineFailed(f"{exc} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from exc
+        raise
+    except Exception as exc:  # an engine bug or an unexpected SDK error: keep the run resumable
+        store.fail_run(run_id, f"{exc.__class__.__name__}: {exc}")
+        raise EngineFailed(f"engine error: {exc.__class__.__name__}: {exc} "
+                           f"(run {run_id} is stored; continue it with `committee resume {run_id}`)") from exc
+    snapshot = graph.get_state(config)
+    if snapshot.next:
+        store.fail_run(run_id, "the run stopped before the decision")
+        raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
+    return snapshot.values
+
+
+def assemble(run_id: str, values: dict, *, engine: Engine, wall_s: float) -> RunResult:
+    """The `review --json` contract object from a finished run's final state."""
+    packet = Packet.model_validate(values["packet"])
+    order = list(values["personas"])
+    reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
+    usage = sum((Usage.model_validate({k: u[k] for k in Usage.model_fields}) for u in values.get("usage", [])), Usage())
+    return RunResult(
+        run_id=run_id,
+        packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
+        scenario=values["scenario"]["id"],
+        engine=EngineRef(name=engine.name, model=engine.model),
+        protocol=values["protocol"],
+        personas=order,
+        reviews=reviews,
+        debrief=[DebriefTurn.model_validate(t) for t in values.get("debrief", [])],
+        votes={p: Vote(values["votes"][p]) for p in order},
+        decision=Decision.model_validate(values["decision"]),
+        feedback=[FeedbackItem.model_validate(f) for f in values.get("feedback", [])],
+        integrity=[Evidence.model_validate(e) for e in values.get("integrity", [])],
+        usage=usage,
+        timing=Timing(wall_s=round(wall_s, 4), engine_s=round(sum(u.get("engine_s", 0.0) for u in values.get("usage", [])), 4)),
+    )
+
+
+def new_run_id() -> str:
+    """A fresh run id (also the LangGraph thread id): 12 hex characters."""
+    return uuid.uuid4().hex[:12]
+
+
+def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None) -> RunResult:
+    """Store the packet revision and the run, run the graph, store and return the
+    result. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
+    run_id = run_id or new_run_id()
+    packet = store.save_packet(prep.packet)
+    store.create_run(run_id, packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
+                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options)
+    if progress:
+        progress("start", {"run_id": run_id, "personas": [p.id for p in prep.panel], "packet": packet.key,
+                           "revision": packet.revision})
+    signals = (prep.catalog or default_catalog()).signals
+    state = initial_state(run_id, packet, prep.scenario, signals, prep.panel, prep.protocol, prep.rounds)
+    t0 = time.perf_counter()
+    values = _execute(store, prep.engine, run_id, dict(state), prep.protocol, prep.rounds, len(prep.panel), progress)
+    result = assemble(run_id, values, engine=prep.engine, wall_s=time.perf_counter() - t0)
+    store.finish_run(result)
+    return result
+
+
+def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
+               engine_options: dict[str, Any] | None = None) -> RunResult:
+    """Continue a stored run from its last checkpoint with the same engine and options
+    (plus `engine_options`, e.g. a new timeout). A finished run returns its stored
+    result without running anything. Raises BadInput for an unknown run id."""
+    row = store.get_run(run_id)
+    if row.status == "done":
+        stored = store.get_result(run_id)
+        if stored is not None:
+            return stored
+    engine = make_engine(row.engine, **{**row.options, **(engine_options or {})})
+    store.mark_running(run_id)
+    if progress:
+        progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
+    t0 = time.perf_counter()
+    graph = build_graph(engine).compile(checkpointer=store.checkpointer())
+    has_checkpoint = graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values
+    if not has_checkpoint:
+        raise BadInput(f"run {run_id} has no checkpoint to resume from")
+    values = _execute(store, engine, run_id, None, row.protocol, row.rounds, len(row.panel), progress)
+    result = assemble(run_id, values, engine=engine, wall_s=time.perf_counter() - t0)
+    store.finish_run(result)
+    return result
+
+
+@dataclass(frozen=True)
+class Step:
+    """One stored checkpoint of a run, oldest first. `node` names what produced it
+    (`input`, `intake_packet`, `review_packet`, `seal_votes`, `speak_turn`, ...);
+    `new_reviews`/`new_turns` are what that step added; `votes` the votes after it."""
+
+    step: int
+    checkpoint_id: str
+    node: str
+    round: int
+    votes: dict[str, str]
+    new_reviews: list[dict]
+    new_turns: list[dict]
+    decision: dict | None
+    next: list[str]
+
+    def as_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+class _NoEngine(Engine):
+    """Stands in for an engine when a graph is compiled only to read its history: any
+    call raises, which guarantees that replay never runs an engine."""
+
+    name = "replay"
+
+    def review(self, ctx, persona):
+        raise RuntimeError("replay must not call an engine")
+
+    def speak(self, ctx, req):
+        raise RuntimeError("replay must not call an engine")
+
+
+def replay_steps(store: Store, run_id: str) -> list[Step]:
+    """The run's checkpoints, oldest first, read from the database (no engine call,
+    no graph execution). The node that produced a checkpoint is what the previous
+    checkpoint had as `next`. Raises BadInput for an unknown run or no checkpoint."""
+    row = store.get_run(run_id)
+    graph = build_graph(_NoEngine()).compile(checkpointer=store.checkpointer())
+    history = list(graph.get_state_history({"configurable": {"thread_id": run_id}}))
+    if not history:
+        raise BadInput(f"run {row.run_id} has no stored checkpoints")
+    history.reverse()  # oldest first
+    steps: list[Step] = []
+    seen_reviews = seen_turns = 0
+    previous_next: tuple[str, ...] = ()
+    for snap in history:
+        values = snap.values or {}
+        reviews = values.get("reviews") or []
+        turns = values.get("debrief") or []
+        node = ",".join(sorted(set(previous_next))) or "input"
+        steps.append(Step(
+            step=snap.metadata.get("step", len(steps) - 1), checkpoint_id=snap.config["configurable"]["checkpoint_id"],
+            node=node, round=values.get("round", 0) or 0, votes=dict(values.get("votes") or {}),
+            new_reviews=reviews[seen_reviews:], new_turns=turns[seen_turns:],
+            decision=values.get("decision"), next=sorted(set(snap.next)),
+        ))
+        seen_reviews, seen_turns = len(reviews), len(turns)
+        previous_next = snap.next
+    return steps

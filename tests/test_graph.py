@@ -1,0 +1,108 @@
+"""The LangGraph committee graph with a scripted engine and a real SQLite checkpointer."""
+
+from __future__ import annotations
+
+import pytest
+
+from committee.errors import EngineFailed
+from committee.packets import read_packet
+from committee.runner import Prepared, prepare, replay_steps, resume_run, start_run
+from tests.conftest import EXAMPLES
+from tests.fakes import ScriptedEngine
+
+PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+SPLIT = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "hire"}
+
+
+@pytest.fixture(autouse=True)
+def _register(monkeypatch):
+    """`make_engine("scripted")` returns the engine the test put in `current`."""
+    from committee import engines
+
+    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: current["engine"])
+
+
+current: dict = {}
+
+
+def _prep(engine, protocol="simultaneous", rounds=2) -> Prepared:
+    current["engine"] = engine
+    return prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="scripted", rounds=rounds, protocol=protocol)
+
+
+def test_reviews_fan_out_in_parallel_and_join_in_panel_order(store):
+    eng = ScriptedEngine({p: "hire" for p in PANEL}, delay=0.3)
+    result = start_run(store, _prep(eng))
+    reviews = [c for c in eng.calls if c[0] == "review"]
+    assert len(reviews) == 4
+    # all four review calls overlap in time: the latest start precedes the earliest end
+    assert max(c[2] for c in reviews) < min(c[3] for c in reviews)
+    assert len({c[4] for c in reviews}) > 1  # several worker threads
+    assert [r.persona for r in result.reviews] == PANEL
+
+
+def test_consensus_stops_after_first_round(store):
+    eng = ScriptedEngine({p: "hire" for p in PANEL})
+    result = start_run(store, _prep(eng, rounds=3))
+    assert {t.round for t in result.debrief} == {1}
+    assert len(result.debrief) == 4
+    assert result.decision.outcome == "hire"
+
+
+def test_round_limit_when_nobody_moves(store):
+    eng = ScriptedEngine(SPLIT, concede=False)
+    result = start_run(store, _prep(eng, rounds=3))
+    assert [t.round for t in result.debrief] == [1] * 4 + [2] * 4 + [3] * 4
+    assert result.decision.rule == "tie" and result.decision.outcome == "no_hire"
+    assert result.votes == {p: v for p, v in SPLIT.items()}
+
+
+def test_votes_move_with_reason_and_debate_reaches_consensus(store):
+    votes = dict(SPLIT, **{"hiring-manager": "no_hire"})  # 3 vs 1
+    eng = ScriptedEngine(votes)
+    result = start_run(store, _prep(eng, rounds=4))
+    assert result.votes["vp-product"].value == "no_hire"
+    moved = [t for t in result.debrief if t.vote != t.previous_vote and t.previous_vote]
+    assert moved and all(t.reason for t in moved)
+    assert max(t.round for t in result.debrief) == 1
+
+
+def test_round_robin_is_sequential(store):
+    eng = ScriptedEngine(SPLIT, concede=False)
+    result = start_run(store, _prep(eng, protocol="round-robin", rounds=2))
+    turns = [c for c in eng.calls if c[0] == "turn"]
+    assert [c[1] for c in turns] == PANEL * 2
+    for a, b in zip(turns, turns[1:]):
+        assert a[3] <= b[2]  # each turn ends before the next starts
+    assert len(result.debrief) == 8
+
+
+def test_every_superstep_is_checkpointed_and_replayed_without_engine(store):
+    eng = ScriptedEngine(SPLIT, concede=False)
+    result = start_run(store, _prep(eng, rounds=2))
+    calls = len(eng.calls)
+    steps = replay_steps(store, result.run_id)
+    assert len(eng.calls) == calls  # replay ran nothing
+    nodes = [s.node for s in steps]
+    assert nodes[0] == "input"
+    assert "review_packet" in nodes and "decide_outcome" in nodes and nodes[-1] == "write_feedback"
+    assert sum(len(s.new_turns) for s in steps) == len(result.debrief)
+    assert sum(len(s.new_reviews) for s in steps) == 4
+    assert steps[-1].decision["outcome"] == result.decision.outcome
+
+
+def test_failed_persona_call_is_resumable_without_repeating_finished_calls(store):
+    eng = ScriptedEngine(SPLIT, concede=False, fail_on={("review", "safety-lead")})
+    with pytest.raises(EngineFailed, match="resume"):
+        start_run(store, _prep(eng), run_id="run-fail-1")
+    assert store.get_run("run-fail-1").status == "failed"
+    first = [c[1] for c in eng.calls if c[0] == "review"]
+    assert first and "safety-lead" not in first  # some siblings finished before the failure
+    eng.calls.clear()
+    result = resume_run(store, "run-fail-1")
+    again = [c[1] for c in eng.calls if c[0] == "review"]
+    assert "safety-lead" in again
+    assert not set(first) & set(again)  # no finished review ran twice
+    assert sorted(first + again) == sorted(PANEL)
+    assert store.get_run("run-fail-1").status == "done"
+    assert len(result.reviews) == 4 and result.decision.outcome in ("hire", "no_hire")

@@ -1,0 +1,3 @@
+from committee.cli import main
+
+main()

@@ -1,0 +1,162 @@
+"""The CLI: exit codes, JSON contract, replay, listings (offline engine, temp DB)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from committee.cli import main
+from tests.conftest import EXAMPLES, ROOT
+
+VOTES = {"strong_hire", "hire", "no_hire", "strong_no_hire"}
+PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run `committee ARGS` in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["committee", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def check_contract(obj: dict) -> None:
+    """The `review --json` contract of design.md."""
+    for key in ("run_id", "packet", "scenario", "engine", "protocol", "reviews", "debrief", "votes", "decision",
+                "usage", "timing"):
+        assert key in obj, key
+    assert set(obj["packet"]) >= {"key", "revision", "sha256"}
+    assert set(obj["engine"]) >= {"name", "model"}
+    assert [r["persona"] for r in obj["reviews"]] == PERSONAS
+    for r in obj["reviews"]:
+        assert r["vote"] in VOTES
+        assert all(1 <= s <= 4 for s in r["scores"].values())
+        for e in r["evidence"]:
+            assert set(e) >= {"quote", "signal", "polarity"} and e["polarity"] in ("red", "green")
+        assert r["summary"]
+    assert obj["debrief"], "the debrief is empty"
+    for t in obj["debrief"]:
+        assert set(t) >= {"round", "speaker", "move", "to", "text", "evidence", "vote"}
+    assert any(t["evidence"] for t in obj["debrief"]), "no turn cites evidence"
+    assert set(obj["votes"]) == set(PERSONAS) and set(obj["votes"].values()) <= VOTES
+    assert obj["decision"]["outcome"] in ("hire", "no_hire") and obj["decision"]["rule"]
+    assert set(obj["usage"]) >= {"calls", "input_tokens", "output_tokens", "cache_read_input_tokens", "cost_usd"}
+    assert "wall_s" in obj["timing"]
+
+
+def test_review_json_contract_and_replay(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path))
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    check_contract(obj)
+    text = (EXAMPLES / "strong-safety-pm.md").read_text()
+    for r in obj["reviews"]:
+        for e in r["evidence"]:
+            assert e["quote"] in text
+    code, out, err = run(monkeypatch, capsys, "replay", obj["run_id"], "--json", "--db", str(db_path))
+    assert code == 0, err
+    steps = [json.loads(line) for line in out.strip().splitlines()]
+    assert steps[0]["node"] == "input" and steps[-1]["node"] == "write_feedback"
+    assert sum(len(s["new_turns"]) for s in steps) == len(obj["debrief"])
+
+
+def test_several_packets_give_json_lines_and_revisions(monkeypatch, capsys, db_path):
+    a, b = EXAMPLES / "weak-growth-pm.md", EXAMPLES / "weak-growth-pm-rev2.md"
+    code, out, err = run(monkeypatch, capsys, "review", str(a), str(b), "--json", "--db", str(db_path),
+                         "--protocol", "round-robin", "--rounds", "1")
+    assert code == 0, err
+    objs = [json.loads(line) for line in out.strip().splitlines()]
+    assert len(objs) == 2
+    assert objs[0]["packet"]["key"] == objs[1]["packet"]["key"]
+    assert [o["packet"]["revision"] for o in objs] == [1, 2]
+    assert all(o["protocol"] == "round-robin" for o in objs)
+    code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    rows = [json.loads(line) for line in out.strip().splitlines()]
+    assert [r["run_id"] for r in rows] == [objs[1]["run_id"], objs[0]["run_id"]]
+
+
+def test_readable_report(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "weak-growth-pm.md"), "--db", str(db_path))
+    assert code == 0, err
+    assert "Decision:" in out and "Debrief" in out and "round 1" in out
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["review", "no-such-file.md"], "no such file"),
+    (["review", "{examples}/strong-safety-pm.md", "--scenario", "astronaut"], "unknown scenario"),
+    (["review", "{examples}/strong-safety-pm.md", "--persona", "ghost", "--persona", "safety-lead"], "unknown persona"),
+    (["review", "{examples}/strong-safety-pm.md", "--engine", "gpt"], "unknown engine"),
+    (["review", "{examples}/strong-safety-pm.md", "--protocol", "shouting"], "unknown protocol"),
+    (["review", "{examples}/strong-safety-pm.md", "--rounds", "0"], "rounds"),
+    (["review", "{empty}"], "empty"),
+    (["review", "{badfm}"], "front matter"),
+    (["replay", "nope"], "no run"),
+    (["resume", "nope"], "no run"),
+])
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(monkeypatch, capsys, tmp_path, args, needle):
+    db = tmp_path / "c.db"
+    empty = tmp_path / "empty.md"
+    empty.write_text("---\npacket: e\n---\n\n")
+    badfm = tmp_path / "badfm.md"
+    badfm.write_text("---\npacket: [oops\n---\ntext\n")
+    args = [a.format(examples=EXAMPLES, empty=empty, badfm=badfm) for a in args]
+    before = db.read_bytes() if db.exists() else None
+    code, out, err = run(monkeypatch, capsys, *args, "--db", str(db))
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert out == ""
+    if args[0] == "review":
+        assert not db.exists() or db.read_bytes() == before
+
+
+def test_console_script_exit_codes():
+    """The installed entry point (a real process) maps errors to exit 2 without a traceback."""
+    proc = subprocess.run([sys.executable, "-m", "committee", "review", "missing.md"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "committee", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "review" in proc.stdout
+
+
+def test_personas_and_scenarios_listings(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "personas", "--json")
+    assert code == 0
+    ids = {json.loads(line)["id"] for line in out.strip().splitlines()}
+    assert set(PERSONAS) <= ids
+    code, out, _ = run(monkeypatch, capsys, "scenarios", "--json")
+    ids = {json.loads(line)["id"] for line in out.strip().splitlines()}
+    assert {"safety-pm", "api-pm", "enterprise-pm", "consumer-pm", "platform-pm"} <= ids
+
+
+def test_a_fifth_persona_dropped_in_a_folder_can_sit_on_the_panel(monkeypatch, capsys, tmp_path, db_path):
+    import yaml
+
+    from committee.catalog import default_catalog
+
+    data = yaml.safe_load((ROOT / "personas" / "research-lead.yaml").read_text())
+    data.update(id="ethicist", name="Dr. Ines Falk", title="Ethics Advisor")
+    folder = tmp_path / "personas"
+    folder.mkdir()
+    (folder / "ethicist.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("COMMITTEE_PERSONAS", str(folder))
+    default_catalog.cache_clear()
+    try:
+        panel = [*PERSONAS, "ethicist"]
+        args = ["review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path)]
+        for p in panel:
+            args += ["--persona", p]
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 0, err
+        obj = json.loads(out)
+        assert [r["persona"] for r in obj["reviews"]] == panel and "ethicist" in obj["votes"]
+    finally:
+        default_catalog.cache_clear()

@@ -1,0 +1,75 @@
+"""Committee rules: a pure function of votes, reviews and the scenario's rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from committee.decision import consensus, decide
+from committee.models import DecisionRules, Review, Vote
+
+RULES = DecisionRules(must_pass=["values", "alignment_judgement"], fail_score=1, fail_quorum=2,
+                      vetoes={"research-lead": [Vote.strong_no_hire]}, hire_threshold=0)
+
+
+def _reviews(values_scores: list[int]) -> list[Review]:
+    return [Review(persona=f"p{i}", vote=Vote.hire, scores={"values": s, "alignment_judgement": 3}, summary="-")
+            for i, s in enumerate(values_scores)]
+
+
+def _votes(*vs: str) -> dict[str, Vote]:
+    names = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+    return {n: Vote(v) for n, v in zip(names, vs)}
+
+
+def test_majority_hire():
+    d = decide(_votes("hire", "hire", "hire", "no_hire"), _reviews([3, 3, 3, 3]), RULES)
+    assert (d.outcome, d.rule) == ("hire", "majority")
+
+
+def test_tie_goes_to_no_hire():
+    d = decide(_votes("hire", "no_hire", "hire", "no_hire"), _reviews([3, 3, 3, 3]), RULES)
+    assert (d.outcome, d.rule) == ("no_hire", "tie")
+
+
+def test_strong_votes_weigh_double():
+    d = decide(_votes("strong_hire", "no_hire", "hire", "no_hire"), _reviews([3, 3, 3, 3]), RULES)
+    assert d.outcome == "hire"  # +2 -1 +1 -1 = +1
+
+
+def test_failed_must_pass_dimension_rejects_whatever_the_votes():
+    d = decide(_votes("strong_hire", "strong_hire", "strong_hire", "strong_hire"), _reviews([1, 1, 4, 4]), RULES)
+    assert (d.outcome, d.rule) == ("no_hire", "failed-dimension:values")
+
+
+def test_one_failing_review_is_below_quorum():
+    d = decide(_votes("hire", "hire", "hire", "hire"), _reviews([1, 3, 3, 3]), RULES)
+    assert d.outcome == "hire"
+
+
+def test_veto():
+    d = decide(_votes("strong_no_hire", "strong_hire", "strong_hire", "hire"), _reviews([3, 3, 3, 3]), RULES)
+    assert (d.outcome, d.rule) == ("no_hire", "veto:research-lead")
+
+
+def test_non_veto_persona_strong_no_hire_is_just_a_vote():
+    d = decide(_votes("hire", "hire", "strong_no_hire", "strong_hire"), _reviews([3, 3, 3, 3]), RULES)
+    assert d.outcome == "hire"  # +1 +1 -2 +2
+
+
+def test_no_votes_is_an_error():
+    with pytest.raises(ValueError):
+        decide({}, [], RULES)
+
+
+@pytest.mark.parametrize("votes,expected", [
+    (("hire", "strong_hire"), True), (("no_hire", "strong_no_hire"), True), (("hire", "no_hire"), False),
+])
+def test_consensus_is_same_side(votes, expected):
+    assert consensus({str(i): Vote(v) for i, v in enumerate(votes)}) is expected
+
+
+def test_vote_points_and_rounding():
+    assert [Vote(v).points for v in ("strong_hire", "hire", "no_hire", "strong_no_hire")] == [2, 1, -1, -2]
+    assert Vote.from_points(0) == Vote.no_hire
+    assert Vote.from_points(0.2) == Vote.hire and Vote.from_points(1.6) == Vote.strong_hire
+    assert Vote.from_points(-1.6) == Vote.strong_no_hire

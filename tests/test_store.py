@@ -1,0 +1,61 @@
+"""Storage: revisions by content, runs, database path resolution, bad paths."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from committee.errors import BadInput
+from committee.packets import parse_packet
+from committee.store import Store, default_db_path
+
+BODY = "---\npacket: ana-pm\n---\n## Resume\nText one.\n"
+
+
+def test_same_key_same_content_reuses_revision_new_content_is_next(store):
+    a = store.save_packet(parse_packet(BODY))
+    b = store.save_packet(parse_packet(BODY))
+    c = store.save_packet(parse_packet(BODY + "More.\n"))
+    d = store.save_packet(parse_packet(BODY.replace("ana-pm", "other")))
+    assert (a.revision, b.revision, c.revision, d.revision) == (1, 1, 2, 1)
+    assert [p.revision for p in store.revisions("ana-pm")] == [1, 2]
+    assert store.get_revision("ana-pm", 2).text.endswith("More.\n")
+    with pytest.raises(BadInput):
+        store.revisions("nope")
+
+
+def test_runs_newest_first_and_status(store):
+    p = store.save_packet(parse_packet(BODY))
+    for i in range(3):
+        store.create_run(f"r{i}", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                         rounds=2, panel=["a", "b"])
+    store.fail_run("r1", "boom")
+    rows = store.list_runs()
+    assert [r.run_id for r in rows] == ["r2", "r1", "r0"]
+    assert store.get_run("r1").status == "failed" and store.get_run("r1").error == "boom"
+    with pytest.raises(BadInput, match="no run"):
+        store.get_run("zzz")
+
+
+def test_wal_mode_and_schema_version(db_path):
+    with Store(db_path):
+        pass
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] >= 1
+
+
+def test_db_path_env_override(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMMITTEE_DB", str(tmp_path / "x.db"))
+    assert default_db_path() == tmp_path / "x.db"
+
+
+def test_not_a_database_is_bad_input(tmp_path):
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(BadInput, match="not a committee database"):
+        Store(junk)
+    assert junk.read_bytes() == b"this is not sqlite" * 100
+    with pytest.raises(BadInput, match="directory"):
+        Store(tmp_path)

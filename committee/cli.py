@@ -170,10 +170,12 @@ def personas(as_json: bool = JsonOpt):
             _emit_json(p)
         return
     t = Table(title="Personas (fictional)", caption="Folders: " + ", ".join(str(p) for p in search_path("personas")))
-    for col in ("id", "name", "title", "weighs most", "hard lines"):
-        t.add_column(col, overflow="fold")
+    t.add_column("id", no_wrap=True)
+    t.add_column("name · title", overflow="fold")
+    t.add_column("weighs most", overflow="fold", ratio=2)
+    t.add_column("hard lines (red signals)", overflow="fold")
     for p in cat.personas.values():
-        t.add_row(p.id, p.name, p.title, "; ".join(p.weighs_most), ", ".join(p.hard_lines))
+        t.add_row(p.id, f"{p.name}\n{p.title}", p.weighs_most[0], "\n".join(p.hard_lines))
     out.print(t)
 
 

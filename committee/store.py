@@ -68,6 +68,21 @@ MIGRATIONS: list[str] = [
     CREATE INDEX runs_created ON runs(created_at DESC);
     CREATE INDEX runs_packet ON runs(packet_key, revision);
     """,
+    # 2: trust studies (stability, probe, calibration): one JSON row per study; the
+    # runs it made are ordinary rows of `runs`
+    """
+    CREATE TABLE studies (
+        study_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        packet_key TEXT,
+        engine TEXT NOT NULL,
+        params TEXT NOT NULL DEFAULT '{}',
+        summary TEXT NOT NULL,
+        run_ids TEXT NOT NULL DEFAULT '[]',
+        created_at REAL NOT NULL
+    );
+    CREATE INDEX studies_kind ON studies(kind, created_at DESC);
+    """,
 ]
 
 
@@ -275,3 +290,39 @@ class Store:
         else:
             rows = self.conn.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,))
         return [RunRow.from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------- studies
+    def save_study(self, study_id: str, kind: str, *, engine: str, summary: dict[str, Any],
+                   packet_key: str | None = None, params: dict[str, Any] | None = None,
+                   run_ids: list[str] | None = None) -> None:
+        """Store a trust study (`kind`: stability | probe | calibration) as one JSON row;
+        the runs it made are ordinary runs, listed in `run_ids`."""
+        with self.tx() as c:
+            c.execute(
+                "INSERT OR REPLACE INTO studies(study_id, kind, packet_key, engine, params, summary, run_ids, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (study_id, kind, packet_key, engine, json.dumps(params or {}), json.dumps(summary, default=str),
+                 json.dumps(run_ids or []), time.time()),
+            )
+
+    def get_study(self, study_id: str) -> dict[str, Any]:
+        """A stored study with its JSON columns decoded. Raises BadInput for an unknown id."""
+        row = self.conn.execute("SELECT * FROM studies WHERE study_id=?", (study_id,)).fetchone()
+        if not row:
+            raise BadInput(f"no study with id {study_id!r}")
+        return _study(row)
+
+    def list_studies(self, kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        """Stored studies, newest first, optionally of one `kind`."""
+        if kind:
+            rows = self.conn.execute("SELECT * FROM studies WHERE kind=? ORDER BY created_at DESC LIMIT ?", (kind, limit))
+        else:
+            rows = self.conn.execute("SELECT * FROM studies ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [_study(r) for r in rows]
+
+
+def _study(row: sqlite3.Row) -> dict[str, Any]:
+    d = dict(row)
+    for k in ("params", "summary", "run_ids"):
+        d[k] = json.loads(d[k])
+    return d

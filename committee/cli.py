@@ -209,3 +209,174 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: a started run is stored and can be continued with `committee resume RUN_ID`")
         sys.exit(130)
+
+
+# ---------------------------------------------------------------- revisions and UI
+
+
+def _signal_text(sid: str) -> str:
+    from committee.catalog import default_catalog
+
+    try:
+        sig = default_catalog().signals.get(sid)
+    except CommitteeError:
+        sig = None
+    return f"{sid}: {sig.description}" if sig else sid
+
+
+@app.command()
+def history(
+    key: str = typer.Argument(..., help="The packet key (front matter `packet:`, else the file name)."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Only runs of this scenario."),
+    db: Optional[Path] = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Revisions of one packet with the votes of each one's latest finished run.
+
+    Example: committee history dylan-growth-pm
+    """
+    from committee.compare import history as revision_history
+    from committee.report import vote_text
+
+    with _store(db) as store:
+        records = revision_history(store, key, scenario=scenario)
+    if as_json:
+        for r in records:
+            _emit_json(r.as_json())
+        return
+    names = _names()
+    t = Table(title=f"Revisions of {key}")
+    for col in ("rev", "sha256", "finished runs", "latest run", "scenario", "decision"):
+        t.add_column(col)
+    for r in records:
+        t.add_row(str(r.revision), r.sha256[:10], str(r.runs), r.run_id or "-", r.scenario or "-",
+                  (r.outcome or "not run").replace("_", " "))
+    out.print(t)
+    run = [r for r in records if r.run_id]
+    if run:
+        vt = Table(title="Final votes by revision")
+        vt.add_column("persona")
+        for r in run:
+            vt.add_column(f"rev {r.revision}")
+        for p in dict.fromkeys(p for r in run for p in r.votes):
+            vt.add_row(names.get(p, p), *[vote_text(r.votes.get(p)) for r in run])
+        out.print(vt)
+        st = Table(title="Mean rubric scores (1-4) by revision")
+        st.add_column("dimension")
+        for r in run:
+            st.add_column(f"rev {r.revision}", justify="center")
+        for d in dict.fromkeys(d for r in run for d in r.scores):
+            st.add_row(d.replace("_", " "), *[f"{r.scores[d]:.2f}" if d in r.scores else "-" for r in run])
+        out.print(st)
+    if not any(r.run_id for r in records):
+        err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
+
+
+@app.command()
+def compare(
+    key: str = typer.Argument(..., help="The packet key (see `committee history KEY`)."),
+    rev_from: Optional[int] = typer.Option(None, "--from", help="Older revision (default: the one before --to; negative counts from the latest)."),
+    rev_to: Optional[int] = typer.Option(None, "--to", help="Newer revision (default: the latest; -1 is the latest)."),
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."),
+    diff: bool = typer.Option(True, "--diff/--no-diff", help="Show the text diff of the packet."),
+    db: Optional[Path] = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Compare two revisions of a packet: votes, rubric scores, signals, text diff.
+
+    Per persona the vote in each revision and the change; per rubric dimension the mean
+    score and its change; red flags removed or introduced, green signals added or lost;
+    then the diff of the packet text.
+
+    Example: committee compare dylan-growth-pm --from 1 --to 2
+    """
+    from rich.syntax import Syntax
+
+    from committee.compare import compare as compare_revisions
+    from committee.report import vote_text
+    from rich.text import Text
+
+    with _store(db) as store:
+        c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)
+    if as_json:
+        _emit_json(c.as_json())
+        return
+    names = _names()
+    b, a = c.before, c.after
+    out.print(Text.assemble((f"{key}: revision {b.revision} → {a.revision}", "bold"),
+                            f"   decision {(b.outcome or 'not run').replace('_', ' ')} → {(a.outcome or 'not run').replace('_', ' ')}"))
+    for n in c.notes:
+        err.print(Text(f"note: {n}", style="yellow"))
+    arrow = {"up": ("▲", "green"), "down": ("▼", "red"), "same": ("=", "dim"), "n/a": ("?", "dim")}
+    vt = Table(title="Votes")
+    for col in ("persona", f"rev {b.revision}", f"rev {a.revision}", "change"):
+        vt.add_column(col)
+    for v in c.votes:
+        sym, style = arrow[v.direction]
+        vt.add_row(names.get(v.persona, v.persona), vote_text(v.before), vote_text(v.after),
+                   Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style))
+    out.print(vt)
+    st = Table(title="Rubric dimensions (mean score 1-4)")
+    for col in ("dimension", f"rev {b.revision}", f"rev {a.revision}", "change"):
+        st.add_column(col)
+    for s in c.scores:
+        ch = s.change
+        style = "green" if ch and ch > 0 else "red" if ch and ch < 0 else "dim"
+        st.add_row(s.dimension.replace("_", " "), "-" if s.before is None else f"{s.before:.2f}",
+                   "-" if s.after is None else f"{s.after:.2f}", Text("-" if ch is None else f"{ch:+.2f}", style=style))
+    out.print(st)
+    for title, items, style in (("Red flags removed", c.red_removed, "green"), ("Red flags introduced", c.red_introduced, "red"),
+                                ("Green signals added", c.green_added, "green"), ("Green signals lost", c.green_lost, "red")):
+        if items:
+            out.print(Text(title, style=f"bold {style}"))
+            for s in items:
+                out.print(Text(f"  • {_signal_text(s)}"))
+    if diff and c.diff:
+        out.print(Text("Packet diff", style="bold underline"))
+        out.print(Syntax(c.diff, "diff", word_wrap=True, theme="ansi_dark"))
+    elif diff:
+        out.print(Text("The packet text is the same in both revisions.", style="dim"))
+
+
+def ui_script() -> Path:
+    """The Streamlit app's entry script: `ui/app.py` beside the package in a checkout
+    (or `committee/_builtin/ui/app.py` in an installed wheel)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "ui" / "app.py", here / "_builtin" / "ui" / "app.py"):
+        if candidate.is_file():
+            return candidate
+    raise BadInput("the Streamlit app (ui/app.py) is not installed beside the package; run from a checkout")
+
+
+@app.command()
+def ui(
+    port: int = typer.Option(8501, "--port", help="Port to serve the app on."),
+    address: str = typer.Option("127.0.0.1", "--address", help="Interface to listen on (0.0.0.0 to serve other machines)."),
+    db: Optional[Path] = DbOpt,
+):
+    """Start the web app (Streamlit) on the same database as the CLI.
+
+    Submit a packet and watch the debrief, replay stored runs, compare revisions.
+    Stop it with Ctrl+C.
+
+    Example: committee ui --port 8501   then open http://localhost:8501
+    """
+    import os
+    import subprocess
+
+    from committee.store import default_db_path
+
+    if not 1 <= port <= 65535:
+        raise BadInput(f"--port must be between 1 and 65535, got {port}")
+    script = ui_script()
+    env = dict(os.environ)
+    env["COMMITTEE_DB"] = str((db or default_db_path()).expanduser().resolve())
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false"]
+    host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
+    err.print(f"committee UI on http://{host}:{port}  (database {env['COMMITTEE_DB']}; Ctrl+C to stop)", highlight=False)
+    try:
+        code = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)

@@ -1,0 +1,294 @@
+"""History and comparison of a packet's revisions (what `committee history`,
+`committee compare` and the UI's Compare page show).
+
+A revision is represented by its latest *finished* run (optionally of one scenario):
+its final votes, the mean score of each rubric dimension across the personas'
+reviews, and the signals the reviews cited. Comparing two revisions gives, per
+persona, the vote in each and the change (in vote points: strong_no_hire -2 ..
+strong_hire +2), per dimension the change of the mean score, which red flags were
+removed or introduced and which green signals were added or lost, and a diff of the
+packet text. Pure reads: one query for the runs of the key, one stored result per
+revision; no checkpoint is loaded and no engine runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from committee.errors import BadInput
+from committee.models import Packet, RunResult, Vote
+from committee.store import RunRow, Store
+
+MAX_RUNS_SCANNED = 10_000
+
+
+@dataclass(frozen=True)
+class RevisionRecord:
+    """One revision of a packet and the latest finished run that reviewed it
+    (`run_id` None when no run of it finished)."""
+
+    key: str
+    revision: int
+    sha256: str
+    candidate: str | None
+    runs: int                                  # finished runs of this revision
+    run_id: str | None = None
+    scenario: str | None = None
+    engine: str | None = None
+    outcome: str | None = None
+    rule: str | None = None
+    votes: dict[str, str] = field(default_factory=dict)        # persona -> final vote
+    sealed: dict[str, str] = field(default_factory=dict)       # persona -> blind vote
+    scores: dict[str, float] = field(default_factory=dict)     # dimension -> mean score 1..4
+    red: list[str] = field(default_factory=list)               # red flag ids cited
+    green: list[str] = field(default_factory=list)             # green signal ids cited
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class VoteChange:
+    persona: str
+    before: str | None
+    after: str | None
+    change: int | None          # points after - points before; None when one side is missing
+
+    @property
+    def direction(self) -> str:
+        if self.change is None:
+            return "n/a"
+        return "up" if self.change > 0 else "down" if self.change < 0 else "same"
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    dimension: str
+    before: float | None
+    after: float | None
+    change: float | None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Revision `before` -> revision `after` of packet `key`."""
+
+    key: str
+    before: RevisionRecord
+    after: RevisionRecord
+    votes: list[VoteChange]
+    scores: list[ScoreChange]
+    red_removed: list[str]
+    red_introduced: list[str]
+    green_added: list[str]
+    green_lost: list[str]
+    notes: list[str]
+    diff: str                   # unified diff of the packet text
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        for v in d["votes"]:
+            v["direction"] = VoteChange(**v).direction
+        return d
+
+
+def points(vote: str | None) -> int | None:
+    return None if vote is None else Vote(vote).points
+
+
+def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) -> RevisionRecord:
+    base = dict(key=packet.key, revision=packet.revision, sha256=packet.sha256, candidate=packet.candidate,
+                runs=len(finished))
+    if result is None:
+        return RevisionRecord(**base)
+    dims: dict[str, list[int]] = {}
+    for r in result.reviews:
+        for d, s in r.scores.items():
+            dims.setdefault(d, []).append(s)
+    cited = [e for r in result.reviews for e in r.evidence]
+    red = list(dict.fromkeys(e.signal for e in cited if e.polarity == "red"))
+    green = list(dict.fromkeys(e.signal for e in cited if e.polarity == "green"))
+    return RevisionRecord(
+        **base, run_id=result.run_id, scenario=result.scenario, engine=result.engine.name,
+        outcome=result.decision.outcome, rule=result.decision.rule,
+        votes={p: v.value for p, v in result.votes.items()},
+        sealed={r.persona: r.vote.value for r in result.reviews},
+        scores={d: round(sum(s) / len(s), 2) for d, s in dims.items()},
+        red=red, green=green,
+    )
+
+
+def history(store: Store, key: str, *, scenario: str | None = None) -> list[RevisionRecord]:
+    """Every revision of `key`, oldest first, each with its latest finished run (of
+    `scenario` when given). Raises BadInput for an unknown key."""
+    revisions = store.revisions(key)
+    rows = [r for r in store.list_runs(limit=MAX_RUNS_SCANNED, packet_key=key) if r.status == "done"]
+    if scenario:
+        rows = [r for r in rows if r.scenario == scenario]
+    by_rev: dict[int, list[RunRow]] = {}
+    for r in rows:  # newest first
+        by_rev.setdefault(r.revision, []).append(r)
+    records = []
+    for p in revisions:
+        finished = by_rev.get(p.revision, [])
+        result = store.get_result(finished[0].run_id) if finished else None
+        records.append(_record(p, finished, result))
+    return records
+
+
+def _resolve(records: list[RevisionRecord], rev: int | None, default: int, what: str) -> RevisionRecord:
+    if rev is None:
+        rev = default
+    elif rev < 0:  # -1 = latest, -2 = the one before, as in Python indexing
+        if -rev > len(records):
+            raise BadInput(f"--{what} {rev}: the packet has only {len(records)} revision(s)")
+        rev = records[rev].revision
+    for r in records:
+        if r.revision == rev:
+            return r
+    known = ", ".join(str(r.revision) for r in records)
+    raise BadInput(f"no revision {rev} of packet {records[0].key!r} (revisions: {known})")
+
+
+def text_diff(before: str, after: str, *, before_name: str = "before", after_name: str = "after",
+              width: int = 0) -> str:
+    """A unified diff of two packet texts. Packets hold one paragraph per line, so
+    with `width` > 0 each paragraph is first split into sentences (one per line)
+    which keeps a change to one sentence from showing as a whole new paragraph."""
+    def lines(text: str) -> list[str]:
+        if width <= 0:
+            return text.splitlines()
+        out: list[str] = []
+        for line in text.splitlines():
+            out += sentences(line) if len(line) > width else [line]
+        return out
+
+    return "\n".join(difflib.unified_diff(lines(before), lines(after), before_name, after_name, lineterm="", n=1))
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(“])")
+
+
+def sentences(paragraph: str) -> list[str]:
+    """Split a paragraph after sentence-ending punctuation followed by a capital."""
+    return [s for s in _SENTENCE.split(paragraph) if s] or [paragraph]
+
+
+Op = Literal["same", "removed", "added"]
+
+
+def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
+    """A readable inline diff: paragraphs are aligned first, then changed paragraphs
+    are compared word by word. Returns (op, text) chunks whose `same` + `removed`
+    parts rebuild `before` and whose `same` + `added` parts rebuild `after`
+    (paragraphs joined by newlines)."""
+    a_par, b_par = before.split("\n"), after.split("\n")
+    chunks: list[tuple[Op, str]] = []
+
+    def add(op: Op, text: str) -> None:
+        if not text:
+            return
+        if chunks and chunks[-1][0] == op:
+            chunks[-1] = (op, chunks[-1][1] + text)
+        else:
+            chunks.append((op, text))
+
+    def words(s: str) -> list[str]:
+        return re.findall(r"\s+|[^\s]+", s)
+
+    first = True
+
+    def sep() -> None:
+        nonlocal first
+        if not first:
+            add("same", "\n")
+        first = False
+
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_par, b_par, autojunk=False).get_opcodes():
+        if tag == "equal":
+            for p in a_par[i1:i2]:
+                sep()
+                add("same", p)
+        elif tag == "replace" and i2 - i1 == j2 - j1:
+            for pa, pb in zip(a_par[i1:i2], b_par[j1:j2]):
+                sep()
+                wa, wb = words(pa), words(pb)
+                sm = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
+                if sm.ratio() < 0.3:  # rewritten: show as removed then added
+                    add("removed", pa)
+                    add("added", ("\n" if pa else "") + pb)
+                    continue
+                for t, x1, x2, y1, y2 in sm.get_opcodes():
+                    if t == "equal":
+                        add("same", "".join(wa[x1:x2]))
+                    else:
+                        add("removed", "".join(wa[x1:x2]))
+                        add("added", "".join(wb[y1:y2]))
+        else:
+            for p in a_par[i1:i2]:
+                sep()
+                add("removed", p)
+            for p in b_par[j1:j2]:
+                sep()
+                add("added", p)
+    return chunks
+
+
+def compare(store: Store, key: str, *, before: int | None = None, after: int | None = None,
+            scenario: str | None = None) -> Comparison:
+    """Compare two revisions of `key` (default: the latest and the one before it;
+    negative numbers count from the latest, -1 being the latest). Runs are those of
+    `scenario` when given, else of the scenario the `after` revision was last run
+    with. Raises BadInput for an unknown key or revision, or a packet with a single
+    revision when no revisions are given."""
+    records = history(store, key)
+    if len(records) < 2 and before is None and after is None:
+        raise BadInput(f"packet {key!r} has only one revision: submit a changed packet with the same "
+                       f"`packet: {key}` line, then compare")
+    rec_after = _resolve(records, after, records[-1].revision, "to")
+    default_before = max((r.revision for r in records if r.revision < rec_after.revision), default=records[0].revision)
+    rec_before = _resolve(records, before, default_before, "from")
+    notes: list[str] = []
+    sc = scenario or rec_after.scenario
+    if sc:
+        same = {r.revision: r for r in history(store, key, scenario=sc)}
+        if same[rec_before.revision].run_id is None and rec_before.run_id is not None:
+            notes.append(f"revision {rec_before.revision} was never run with scenario {sc}; "
+                         f"using its run with {rec_before.scenario}")
+        else:
+            rec_before = same[rec_before.revision]
+        if same[rec_after.revision].run_id is not None:
+            rec_after = same[rec_after.revision]
+    for r in (rec_before, rec_after):
+        if r.run_id is None:
+            notes.append(f"revision {r.revision} has no finished run: review it to see its votes")
+    personas = list(dict.fromkeys([*rec_before.votes, *rec_after.votes]))
+    votes = []
+    for p in personas:
+        b, a = rec_before.votes.get(p), rec_after.votes.get(p)
+        votes.append(VoteChange(p, b, a, None if a is None or b is None else points(a) - points(b)))
+    dims = list(dict.fromkeys([*rec_before.scores, *rec_after.scores]))
+    scores = []
+    for d in dims:
+        b, a = rec_before.scores.get(d), rec_after.scores.get(d)
+        scores.append(ScoreChange(d, b, a, None if a is None or b is None else round(a - b, 2)))
+    packets = {p.revision: p for p in store.revisions(key)}
+    diff = text_diff(packets[rec_before.revision].text, packets[rec_after.revision].text,
+                     before_name=f"{key} revision {rec_before.revision}",
+                     after_name=f"{key} revision {rec_after.revision}", width=160)
+    both_run = rec_before.run_id is not None and rec_after.run_id is not None
+    return Comparison(
+        key=key, before=rec_before, after=rec_after, votes=votes, scores=scores,
+        red_removed=[s for s in rec_before.red if s not in rec_after.red] if both_run else [],
+        red_introduced=[s for s in rec_after.red if s not in rec_before.red] if both_run else [],
+        green_added=[s for s in rec_after.green if s not in rec_before.green] if both_run else [],
+        green_lost=[s for s in rec_before.green if s not in rec_after.green] if both_run else [],
+        notes=notes, diff=diff,
+    )
+
+
+def revision_text(store: Store, key: str, revision: int) -> str:
+    return store.get_revision(key, revision).text

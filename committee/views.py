@@ -1,0 +1,344 @@
+"""Pure view helpers for the UI: they turn a `RunResult` or replay `Step`s into rows
+for tables and charts, frames for the step-by-step replay, and packet text with
+evidence highlighted. No Streamlit here (the pages stay thin and these are tested
+directly).
+
+Untrusted text: packet text, and everything that quotes it (review summaries, turns,
+feedback), goes through `escape_markdown` before it reaches `st.markdown`, so a
+packet can never inject HTML, scripts, images, links, LaTeX or Streamlit directives.
+Highlights are added only around already-escaped text, with Streamlit's own
+`:color-background[...]` directive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from committee.models import Evidence, RunResult, Vote
+
+VOTES = ["strong_hire", "hire", "no_hire", "strong_no_hire"]
+VOTE_LABEL = {v: Vote(v).label for v in VOTES}
+VOTE_COLOR = {"strong_hire": "#1b7f3b", "hire": "#7cc48a", "no_hire": "#f0a07a", "strong_no_hire": "#c0392b"}
+VOTE_EMOJI = {"strong_hire": "🟢", "hire": "🟩", "no_hire": "🟧", "strong_no_hire": "🟥"}
+HIGHLIGHT = {"red": "red-background", "green": "green-background", None: "orange-background"}
+
+
+def vote_label(vote: str | Vote | None) -> str:
+    if vote is None:
+        return "–"
+    return Vote(vote).label
+
+
+# ------------------------------------------------------------------ escaping
+
+# Every ASCII punctuation character may be backslash-escaped in CommonMark; escaping
+# all that carry meaning in Markdown, GFM or Streamlit's extensions makes text inert.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'%@])")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape `text` for `st.markdown` so it renders literally: no HTML, links, images,
+    emphasis, headings, lists, tables, LaTeX (`$`), emoji or icon shortcodes (`:x:`),
+    or colour directives. Newlines become hard line breaks, and a leading indent
+    is kept as non-breaking spaces (so it never turns into a code block)."""
+    out = []
+    for line in text.split("\n"):
+        stripped = line.lstrip(" \t")
+        indent = len(line) - len(stripped)
+        esc = _MD_SPECIAL.sub(r"\\\1", stripped)
+        # a colon next to a word could still start an emoji/icon shortcode in a text
+        # node; a word joiner after it breaks the pattern without changing the look
+        esc = esc.replace("\\:", "\\:\u2060")
+        # bare URLs and e-mail addresses would be autolinked by GFM: break "www." too
+        esc = re.sub(r"(?i)\bwww\\\.", "www\u2060\\.", esc)
+        out.append("\u00a0" * indent + esc)
+    # two trailing spaces = hard break; blank lines stay paragraph breaks
+    return "  \n".join(out).replace("  \n  \n", "\n\n")
+
+
+# ------------------------------------------------------------------ evidence
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    polarity: str | None
+    signals: tuple[str, ...]
+    who: tuple[str, ...] = ()
+
+
+def _ev(e: Evidence | Mapping[str, Any]) -> Evidence:
+    return e if isinstance(e, Evidence) else Evidence.model_validate(e)
+
+
+def evidence_spans(text: str, cited: Iterable[tuple[str | None, Evidence | Mapping[str, Any]]]) -> list[Span]:
+    """Where each cited quote sits in `text` (its `start` when it matches, else the
+    first occurrence), merged into non-overlapping spans, in text order. `cited` is
+    (persona or None, evidence) pairs. Quotes not in the text are skipped. A span
+    mixing red and green evidence has polarity None."""
+    raw: list[tuple[int, int, str, str, str | None]] = []
+    for who, e in cited:
+        ev = _ev(e)
+        q = ev.quote
+        if not q:
+            continue
+        start = ev.start if ev.start is not None and text[ev.start:ev.start + len(q)] == q else text.find(q)
+        if start < 0:
+            continue
+        raw.append((start, start + len(q), ev.polarity, ev.signal, who))
+    raw.sort()
+    merged: list[list] = []
+    for s, e, pol, sig, who in raw:
+        if merged and s < merged[-1][1]:
+            m = merged[-1]
+            m[1] = max(m[1], e)
+            m[2] = m[2] if m[2] == pol else None
+            m[3].append(sig)
+            if who:
+                m[4].append(who)
+        else:
+            merged.append([s, e, pol, [sig], [who] if who else []])
+    return [Span(s, e, pol, tuple(dict.fromkeys(sig)), tuple(dict.fromkeys(w))) for s, e, pol, sig, w in merged]
+
+
+def segments(text: str, spans: Sequence[Span]) -> list[tuple[str, Span | None]]:
+    """`text` cut into (chunk, span or None) pieces that concatenate back to it."""
+    out: list[tuple[str, Span | None]] = []
+    pos = 0
+    for sp in spans:
+        if sp.start > pos:
+            out.append((text[pos:sp.start], None))
+        out.append((text[sp.start:sp.end], sp))
+        pos = sp.end
+    if pos < len(text):
+        out.append((text[pos:], None))
+    return out
+
+
+def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
+    """Markdown for `st.markdown`: `text` escaped, with each span wrapped in a
+    coloured background (red flags red, green signals green, mixed orange). A span
+    across paragraphs is highlighted paragraph by paragraph."""
+    parts = []
+    for chunk, sp in segments(text, spans):
+        if sp is None:
+            parts.append(escape_markdown(chunk))
+            continue
+        color = HIGHLIGHT[sp.polarity]
+        pieces = []
+        for i, line in enumerate(chunk.split("\n")):
+            esc = escape_markdown(line)
+            pieces.append(f"**:{color}[{esc}]**" if line.strip() else esc)
+        parts.append("  \n".join(pieces))
+    return "".join(parts).replace("  \n  \n", "\n\n")
+
+
+def packet_markdown(text: str, spans: Sequence[Span] = ()) -> str:
+    """A packet rendered for reading: `## ` headings become bold lines (escaped), the
+    rest is `highlighted_markdown`."""
+    md = highlighted_markdown(text, spans)
+    # escaped headings look like "\#\# Title": show them as bold section titles
+    return re.sub(r"(?m)^\\#\\#\s*(.+?)\s*$", lambda m: f"\n**{m.group(1)}**\n", md)
+
+
+# ------------------------------------------------------------------ votes over time
+
+STAGE_SEALED = "sealed"
+STAGE_FINAL = "final"
+
+
+def stage_name(round_: int) -> str:
+    return f"round {round_}"
+
+
+def timeline_from_turns(panel: Sequence[str], sealed: Mapping[str, str], turns: Sequence[Mapping[str, Any]],
+                        final: Mapping[str, str] | None) -> list[dict]:
+    """Rows {stage, order, persona, vote, vote_label, points}: each persona's sealed
+    (blind) vote, its vote after each debrief round (carried forward when it did not
+    speak in a round) and the final vote (when `final` is given)."""
+    rows: list[dict] = []
+
+    def add(stage: str, order: int, votes: Mapping[str, str]) -> None:
+        for p in panel:
+            if p in votes:
+                v = str(votes[p])
+                rows.append({"stage": stage, "order": order, "persona": p, "vote": v,
+                             "vote_label": VOTE_LABEL[v], "points": Vote(v).points})
+
+    if not sealed:
+        return rows
+    current = {p: str(v) for p, v in sealed.items()}
+    add(STAGE_SEALED, 0, current)
+    rounds = sorted({int(t["round"]) for t in turns})
+    for r in rounds:
+        for t in turns:
+            if int(t["round"]) == r:
+                current[t["speaker"]] = str(t["vote"])
+        add(stage_name(r), r, current)
+    if final:
+        add(STAGE_FINAL, (rounds[-1] if rounds else 0) + 1, {p: str(v) for p, v in final.items()})
+    return rows
+
+
+def timeline_from_result(result: RunResult) -> list[dict]:
+    return timeline_from_turns(
+        result.personas, {r.persona: r.vote.value for r in result.reviews},
+        [t.model_dump(mode="json") for t in result.debrief], {p: v.value for p, v in result.votes.items()},
+    )
+
+
+def tally(timeline: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """Rows {stage, order, vote, vote_label, count}: how many personas held each
+    vote at each stage (zero counts included, so stacked bars keep their order)."""
+    stages = sorted({(r["order"], r["stage"]) for r in timeline})
+    out = []
+    for order, stage in stages:
+        for v in VOTES:
+            n = sum(1 for r in timeline if r["stage"] == stage and r["vote"] == v)
+            out.append({"stage": stage, "order": order, "vote": v, "vote_label": VOTE_LABEL[v], "count": n})
+    return out
+
+
+def stage_order(timeline: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [s for _, s in sorted({(r["order"], r["stage"]) for r in timeline})]
+
+
+# ------------------------------------------------------------------ result tables
+
+def vote_rows(result: RunResult, names: Mapping[str, str] | None = None) -> list[dict]:
+    names = names or {}
+    out = []
+    for r in result.reviews:
+        final = result.votes.get(r.persona)
+        out.append({"persona": names.get(r.persona, r.persona), "sealed (blind)": vote_label(r.vote),
+                    "final": vote_label(final), "moved": "yes" if final and final != r.vote else "",
+                    "confidence": round(r.confidence, 2)})
+    return out
+
+
+def score_rows(result: RunResult, names: Mapping[str, str] | None = None) -> list[dict]:
+    """One row per persona: its rubric scores (1..4); a last row with the means."""
+    names = names or {}
+    dims = list(dict.fromkeys(d for r in result.reviews for d in r.scores))
+    rows = [{"persona": names.get(r.persona, r.persona), **{d: r.scores.get(d) for d in dims}} for r in result.reviews]
+    if result.reviews:
+        means = {d: round(sum(r.scores[d] for r in result.reviews if d in r.scores) /
+                          max(1, sum(1 for r in result.reviews if d in r.scores)), 2) for d in dims}
+        rows.append({"persona": "mean", **means})
+    return rows
+
+
+# ------------------------------------------------------------------ replay frames
+
+NODE_TITLES = {
+    "input": "Packet received",
+    "__start__": "Run started",
+    "intake_packet": "Intake: packet checked and split into sections",
+    "review_packet": "Blind reviews",
+    "seal_votes": "Votes sealed",
+    "speak_turn": "Debrief",
+    "tally_turns": "Votes tallied",
+    "decide_outcome": "Decision",
+    "write_feedback": "Feedback written",
+}
+
+
+@dataclass
+class PersonaFrame:
+    """A persona at one replay step: its current vote, what it is doing, and the
+    turn (or review) it produced in this step, if any."""
+
+    persona: str
+    vote: str | None = None
+    status: str = "waiting"
+    speaking: bool = False
+    move: str | None = None
+    to: str | None = None
+    round: int | None = None
+    text: str | None = None
+    reason: str | None = None
+    previous_vote: str | None = None
+    evidence: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Frame:
+    index: int
+    step: int
+    node: str
+    title: str
+    detail: str
+    personas: dict[str, PersonaFrame]
+    cited: list[tuple[str, dict]]          # (persona, evidence) cited in this step
+    timeline: list[dict]                   # vote timeline up to this step
+    decision: dict | None
+
+
+def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str, str] | None = None) -> list[Frame]:
+    """One frame per stored checkpoint (`committee.runner.Step`), oldest first."""
+    names = names or {}
+    nm = lambda p: names.get(p, p)  # noqa: E731
+    frames: list[Frame] = []
+    state = {p: PersonaFrame(p) for p in panel}
+    sealed: dict[str, str] = {}
+    turns: list[dict] = []
+    for i, s in enumerate(steps):
+        for pf in state.values():
+            pf.speaking = False
+        cited: list[tuple[str, dict]] = []
+        for r in s.new_reviews:
+            p = r["persona"]
+            pf = state.setdefault(p, PersonaFrame(p))
+            pf.vote, pf.status, pf.speaking = r["vote"], "sealed its blind vote", True
+            pf.move, pf.to, pf.round, pf.reason, pf.previous_vote = "review", None, None, None, None
+            pf.text, pf.evidence = r.get("summary"), list(r.get("evidence") or [])
+            sealed[p] = r["vote"]
+            cited += [(p, e) for e in pf.evidence]
+        for t in s.new_turns:
+            p = t["speaker"]
+            pf = state.setdefault(p, PersonaFrame(p))
+            pf.vote, pf.speaking = t["vote"], True
+            pf.move, pf.to, pf.round = t["move"], t.get("to"), t["round"]
+            pf.text, pf.reason, pf.previous_vote = t["text"], t.get("reason"), t.get("previous_vote")
+            pf.evidence = list(t.get("evidence") or [])
+            pf.status = f"round {t['round']}: {t['move']}" + (f" → {nm(t['to'])}" if t.get("to") else "")
+            turns.append(t)
+            cited += [(p, e) for e in pf.evidence]
+        if s.node == "intake_packet" or (s.node in ("review_packet",) and not s.new_reviews):
+            for pf in state.values():
+                if pf.vote is None:
+                    pf.status = "reviewing blind…"
+        for p, v in (s.votes or {}).items():  # the tallied votes (after seal/tally)
+            if p in state and not state[p].speaking:
+                state[p].vote = v
+        node = s.node.split(",")[0] if s.node else "input"
+        title = NODE_TITLES.get(node, node)
+        detail = ""
+        if s.new_reviews:
+            detail = f"{len(s.new_reviews)} blind review(s) sealed"
+        elif s.new_turns:
+            rounds = sorted({t["round"] for t in s.new_turns})
+            title = f"Debrief round {rounds[0]}"
+            detail = ", ".join(f"{nm(t['speaker'])} {t['move']}s" for t in s.new_turns)
+        elif node == "tally_turns":
+            last = turns[-1]["round"] if turns else 0
+            if "decide_outcome" in s.next:
+                detail = f"after round {last} the debate is over (consensus or the round limit)"
+            elif s.round > last:
+                detail = f"no consensus after round {last}: round {s.round} begins"
+            else:
+                detail = "next speaker"
+        elif node == "seal_votes":
+            detail = "the blind votes are revealed to the committee; the debrief begins"
+        elif node == "decide_outcome" and s.decision:
+            title = f"Decision: {s.decision['outcome'].replace('_', ' ')}"
+            detail = s.decision.get("explanation", "")
+        final = s.votes if s.decision else None
+        frames.append(Frame(
+            index=i, step=s.step, node=node, title=title, detail=detail,
+            personas={p: PersonaFrame(**vars(pf)) for p, pf in state.items()},
+            cited=cited, timeline=timeline_from_turns(list(state), sealed, turns, final), decision=s.decision,
+        ))
+    return frames

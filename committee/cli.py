@@ -67,6 +67,9 @@ def review(
     rounds: int = typer.Option(2, "--rounds", "-r", help="Most debrief rounds; the debrief stops earlier when all votes are on one side."),
     protocol: str = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."),
     persona: Optional[list[str]] = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", help="anthropic engine: seconds per API request (default 120)."),
+    max_retries: Optional[int] = typer.Option(None, "--max-retries", help="anthropic engine: SDK retries for 429/5xx/529/timeouts (default 4)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="anthropic engine: most simultaneous API requests (default 4)."),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -79,6 +82,9 @@ def review(
     from committee.runner import prepare, start_run
 
     options = {"model": model} if model else {}
+    if engine == "anthropic":  # stored with the run for `resume`: never put a secret here
+        options.update({k: v for k, v in (("timeout", timeout), ("max_retries", max_retries),
+                                          ("concurrency", concurrency)) if v is not None})
     # Validate every packet and option before anything is written.
     prepared = [prepare(read_packet(p), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
                         personas=persona, engine_options=options) for p in packets]

@@ -295,6 +295,7 @@ class Usage(BaseModel):
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     cost_usd: float = 0.0
+    dropped_quotes: int = Field(0, description="Evidence items an engine dropped: quote not verbatim in the packet, or unknown signal.")
 
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
@@ -334,4 +335,5 @@ class RunResult(BaseModel):
     feedback: list[FeedbackItem] = Field(default_factory=list)
     integrity: list[Evidence] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+    usage_by_persona: dict[str, Usage] = Field(default_factory=dict, description="Usage per persona (review and turns).")
     timing: Timing = Field(default_factory=Timing)

@@ -129,7 +129,10 @@ def assemble(run_id: str, values: dict, *, engine: Engine, wall_s: float) -> Run
     packet = Packet.model_validate(values["packet"])
     order = list(values["personas"])
     reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
-    usage = sum((Usage.model_validate({k: u[k] for k in Usage.model_fields}) for u in values.get("usage", [])), Usage())
+    entries = [(u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
+               for u in values.get("usage", [])]
+    usage = sum((u for _, u in entries), Usage())
+    by_persona = {p: sum((u for q, u in entries if q == p), Usage()) for p in order}
     return RunResult(
         run_id=run_id,
         packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
@@ -144,6 +147,7 @@ def assemble(run_id: str, values: dict, *, engine: Engine, wall_s: float) -> Run
         feedback=[FeedbackItem.model_validate(f) for f in values.get("feedback", [])],
         integrity=[Evidence.model_validate(e) for e in values.get("integrity", [])],
         usage=usage,
+        usage_by_persona=by_persona if usage.calls else {},
         timing=Timing(wall_s=round(wall_s, 4), engine_s=round(sum(u.get("engine_s", 0.0) for u in values.get("usage", [])), 4)),
     )
 

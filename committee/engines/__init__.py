@@ -17,7 +17,19 @@ def _offline(**options: Any) -> Engine:
     return OfflineEngine()
 
 
-ENGINES: dict[str, Callable[..., Engine]] = {"offline": _offline}
+def _anthropic(**options: Any) -> Engine:
+    """Options: model, timeout, max_retries, concurrency, max_tokens, http_client (tests).
+    The key is read from ANTHROPIC_API_KEY (BadInput when missing), never passed here."""
+    from committee.engines.anthropic import AnthropicEngine
+
+    known = {"model", "timeout", "max_retries", "concurrency", "max_tokens", "http_client"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise BadInput(f"unknown option(s) for the anthropic engine: {', '.join(unknown)}")
+    return AnthropicEngine(**{k: v for k, v in options.items() if v is not None})
+
+
+ENGINES: dict[str, Callable[..., Engine]] = {"offline": _offline, "anthropic": _anthropic}
 
 
 def make_engine(name: str, **options: Any) -> Engine:

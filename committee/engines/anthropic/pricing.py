@@ -1,0 +1,66 @@
+"""Cost of a call from the price table in `pricing.yaml` (data with its source and the
+date it was checked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+PRICES = Path(__file__).with_name("pricing.yaml")
+PER = 1_000_000
+
+
+class Rates(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_write: float = Field(ge=0)
+    cache_read: float = Field(ge=0)
+
+
+class LongPrompt(Rates):
+    threshold_tokens: int = Field(gt=0)
+
+
+class ModelPrice(Rates):
+    long_prompt: LongPrompt | None = None
+
+
+class PriceTable(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str
+    checked: dt.date
+    currency: str = "USD"
+    models: dict[str, ModelPrice]
+    aliases: dict[str, str] = Field(default_factory=dict)
+
+    def price(self, model: str) -> ModelPrice | None:
+        """Rates of `model` (a listed id or alias; a `[1m]`-style suffix is ignored)."""
+        base = model.split("[", 1)[0]
+        base = self.aliases.get(base, base)
+        return self.models.get(base)
+
+
+@lru_cache(maxsize=4)
+def price_table(path: Path = PRICES) -> PriceTable:
+    return PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def cost_usd(model: str, *, input_tokens: int, output_tokens: int, cache_creation_input_tokens: int = 0,
+             cache_read_input_tokens: int = 0, table: PriceTable | None = None) -> float | None:
+    """USD cost of one request, or None when the model has no price in the table."""
+    p = (table or price_table()).price(model)
+    if p is None:
+        return None
+    rates: Rates = p
+    prompt = input_tokens + cache_creation_input_tokens + cache_read_input_tokens
+    if p.long_prompt is not None and prompt > p.long_prompt.threshold_tokens:
+        rates = p.long_prompt
+    return (input_tokens * rates.input + output_tokens * rates.output
+            + cache_creation_input_tokens * rates.cache_write + cache_read_input_tokens * rates.cache_read) / PER

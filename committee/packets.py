@@ -1,45 +1,146 @@
 """Reading packets into `Packet` models.
 
 Formats are pluggable: `READERS` maps a file suffix to a function that turns the file's
-bytes into text (Markdown and plain text here; more formats register the same way).
-The text is then parsed for optional YAML front matter (`packet`, `candidate`,
-`scenario`, anything else kept in `meta`) and `##` sections.
+bytes into an `Extracted` (or plain text): Markdown, plain text, PDF, DOCX and JSON
+(see `committee.readers`). The text is then normalised and parsed for optional YAML
+front matter (`packet`, `candidate`, `scenario`, anything else kept in `meta`) and
+`##` sections.
+
+Normalisation (`normalize_text`): line endings to `\\n`, Unicode NFC, and invisible
+characters removed: zero-width and bidi controls, other format (Cf) characters, C0/C1
+controls. Unicode "tag" characters, which can smuggle ASCII text no reader sees, are
+revealed as visible `⟦hidden text: ...⟧`. `Packet.text` is the normalised text:
+what engines read and what evidence quotes are verbatim spans of. What intake saw
+is kept in `Packet.meta["intake"]`: `format`, `encoding`, `normalized` (removed
+characters by code point and their offsets in `text`, revealed spans), `hidden`
+(text a PDF/DOCX hides from a human reader) and `original_text` (the decoded file,
+only when normalisation changed it).
 
 Every failure raises `BadInput` with a one-line message; nothing is written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import os
 import re
+import stat
+import unicodedata
+from collections import Counter
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import yaml
 
 from committee.errors import BadInput
 from committee.models import Packet, Section
+from committee.readers import (
+    BINARY_FACTOR, Extracted, read_docx, read_json, read_markdown, read_pdf, read_text, sniff,
+)
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 HEADING_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*(?:\r?\n|\Z)", re.DOTALL | re.MULTILINE)
 MAX_BYTES = 512 * 1024
+MAX_BYTES_ENV = "COMMITTEE_MAX_PACKET_BYTES"
 
+Reader = Callable[[bytes, Path], "Extracted | str"]
 
-def _decode(data: bytes, path: Path) -> str:
-    if b"\x00" in data:
-        raise BadInput(f"{path}: looks like a binary file, not a text packet")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not valid UTF-8 text (byte {exc.start}); save the packet as UTF-8") from exc
-
-
-READERS: dict[str, Callable[[bytes, Path], str]] = {
-    ".md": _decode,
-    ".markdown": _decode,
-    ".txt": _decode,
-    "": _decode,
+READERS: dict[str, Reader] = {
+    ".md": read_markdown,
+    ".markdown": read_markdown,
+    ".txt": read_text,
+    ".text": read_text,
+    "": read_text,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+    ".json": read_json,
 }
+#: suffixes whose files are containers (their size limit is BINARY_FACTOR x the text limit)
+CONTAINERS = {".pdf", ".docx"}
+
+
+# ------------------------------------------------------------------ normalising
+
+_KEEP_CF = {0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD,
+            *range(0x13430, 0x13439)}
+_INVISIBLE_EXTRA = {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, *range(0xE0100, 0xE01F0)}
+_TAG_FIRST, _TAG_LAST = 0xE0000, 0xE007F
+_BLACK_FLAG = 0x1F3F4  # emoji flags of subdivisions are U+1F3F4 + tag characters: kept
+MAX_OFFSETS = 2000
+
+
+def _invisible(ch: str) -> bool:
+    cp = ord(ch)
+    if ch in "\t\n":
+        return False
+    cat = unicodedata.category(ch)
+    if cat in ("Cc", "Cs"):
+        return True
+    if cat == "Cf":
+        return cp not in _KEEP_CF
+    return cp in _INVISIBLE_EXTRA
+
+
+def normalize_text(raw: str) -> tuple[str, dict[str, Any]]:
+    """Text for analysis and a report of what changed: `removed` ({"U+200B": n}),
+    `removed_at` (offsets in the returned text where characters were removed),
+    `revealed` ([start, end] spans of revealed tag-character text), `nfc` (whether
+    NFC changed anything)."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    nfc = unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    length = 0
+    removed: Counter[str] = Counter()
+    removed_at: list[int] = []
+    revealed: list[list[int]] = []
+    i, n = 0, len(nfc)
+    while i < n:
+        ch = nfc[i]
+        cp = ord(ch)
+        if _TAG_FIRST <= cp <= _TAG_LAST:
+            j = i
+            while j < n and _TAG_FIRST <= ord(nfc[j]) <= _TAG_LAST:
+                j += 1
+            if i > 0 and ord(nfc[i - 1]) == _BLACK_FLAG:  # an emoji flag sequence
+                out.append(nfc[i:j])
+                length += j - i
+            else:
+                hidden = "".join(chr(ord(c) - _TAG_FIRST) for c in nfc[i:j] if 0x20 <= ord(c) - _TAG_FIRST <= 0x7E)
+                removed["tag characters"] += j - i
+                if hidden.strip():
+                    piece = f"⟦hidden text: {hidden.strip()}⟧"
+                    revealed.append([length, length + len(piece)])
+                    out.append(piece)
+                    length += len(piece)
+                elif len(removed_at) < MAX_OFFSETS:
+                    removed_at.append(length)
+            i = j
+            continue
+        if _invisible(ch):
+            removed[f"U+{cp:04X}"] += 1
+            if len(removed_at) < MAX_OFFSETS and (not removed_at or removed_at[-1] != length):
+                removed_at.append(length)
+        else:
+            out.append(ch)
+            length += len(ch)
+        i += 1
+    result = "".join(out)
+    again = unicodedata.normalize("NFC", result)
+    if again != result:  # removing a character let two others compose: offsets are approximate
+        result = again
+        removed_at = [min(o, len(result)) for o in removed_at]
+    report: dict[str, Any] = {"nfc": nfc != text}
+    if removed:
+        report["removed"] = dict(removed)
+        report["removed_at"] = removed_at
+    if revealed:
+        report["revealed"] = revealed
+    return result, report
+
+
+# ------------------------------------------------------------- front matter etc.
 
 
 def slug(name: str) -> str:
@@ -55,13 +156,17 @@ def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
         return {}, text
     m = FRONT_RE.match(text)
     if not m:
-        raise BadInput(f"{where}: front matter starts with '---' but has no closing '---' line")
+        if re.match(r"\A---[ \t]*(?:\r?\n|\Z)", text):
+            raise BadInput(f"{where}: front matter starts with '---' but has no closing '---' line")
+        return {}, text  # a line like '----' or '--- text' is not front matter
     try:
         meta = yaml.safe_load(m.group(1)) or {}
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         at = f" (line {line + 2})" if line is not None else ""
         raise BadInput(f"{where}: malformed YAML front matter{at}") from exc
+    except (RecursionError, ValueError, OverflowError) as exc:
+        raise BadInput(f"{where}: malformed YAML front matter ({exc.__class__.__name__})") from exc
     if not isinstance(meta, dict):
         raise BadInput(f"{where}: front matter must be a mapping of key: value lines")
     return meta, text[m.end():]
@@ -93,45 +198,170 @@ def _str_field(meta: dict, name: str, where: str) -> str | None:
         return None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise BadInput(f"{where}: front matter '{name}' must be text, got {type(value).__name__}")
-    return str(value).strip() or None
+    return normalize_text(str(value))[0].strip() or None
 
 
-def parse_packet(text: str, *, name: str = "packet", source: str | None = None) -> Packet:
-    """Parse packet text (front matter optional). `name` gives the default key.
-    Raises BadInput on an empty packet, bad front matter or an invalid key."""
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _json_safe(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
+    """Front matter values as plain JSON data (YAML can give dates, sets, bytes,
+    non-string keys and aliases that repeat one node many times)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise BadInput(f"{where}: front matter is too large or too repetitive")
+    if depth > 20:
+        raise BadInput(f"{where}: front matter is nested too deeply")
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v, where, budget, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        return [_json_safe(v, where, budget, depth + 1) for v in items]
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def _clean_hidden(fragments: list[str]) -> list[str]:
+    out: list[str] = []
+    for f in fragments[:50]:
+        t = " ".join(normalize_text(f)[0].split())[:500]
+        if t:
+            out.append(t)
+    return out
+
+
+def build_packet(raw: str, *, name: str = "packet", source: str | None = None, fmt: str = "markdown",
+                 encoding: str | None = None, hidden: list[str] | None = None,
+                 fields: dict[str, Any] | None = None) -> Packet:
+    """A `Packet` from decoded text: normalise, then (unless `fields` come from a
+    structured format) split the front matter, then sections. Raises BadInput."""
     where = source or name
-    meta, body = split_front_matter(text, where)
+    text, report = normalize_text(raw)
+    if fields is None:
+        meta, body = split_front_matter(text, where)
+        offset = len(text) - len(body)
+        given = meta
+    else:  # a structured format: the fields are given, the text has no front matter
+        body, offset = text, 0
+        given = dict(fields.get("meta") or {})
+        meta = {"packet": fields.get("key"), "candidate": fields.get("candidate"), "scenario": fields.get("scenario")}
     if not body.strip():
-        raise BadInput(f"{where}: the packet is empty (no text after the front matter)")
+        what = "no text after the front matter" if offset else "no text"
+        raise BadInput(f"{where}: the packet is empty ({what})")
     key = _str_field(meta, "packet", where) or slug(name)
     if not KEY_RE.match(key):
         raise BadInput(f"{where}: packet key {key!r} may use only letters, digits, '.', '_' and '-'")
     candidate = _str_field(meta, "candidate", where)
     scenario = _str_field(meta, "scenario", where)
-    extra = {k: v for k, v in meta.items() if k not in ("packet", "candidate", "scenario")}
+    skip = ("packet", "candidate", "scenario", "intake") if fields is None else ("intake",)
+    extra = _json_safe({k: v for k, v in given.items() if k not in skip}, where, [10_000])
+    if offset:
+        report = _shift(report, offset)
+    intake: dict[str, Any] = {"format": fmt, "normalized": report}
+    if encoding:
+        intake["encoding"] = encoding
+    if hidden:
+        intake["hidden"] = _clean_hidden(hidden)
+    if text != raw:
+        intake["original_text"] = _SURROGATE_RE.sub("\ufffd", raw)
+    extra["intake"] = intake
     return Packet(
         key=key, candidate=candidate, scenario=scenario, text=body,
-        sections=split_sections(body), meta=extra, source=source,
+        sections=split_sections(body), meta=extra, source=_SURROGATE_RE.sub("\ufffd", source) if source else source,
     )
 
 
-def read_packet(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Packet:
+def _shift(report: dict[str, Any], offset: int) -> dict[str, Any]:
+    """Offsets relative to the body after the front matter is cut off."""
+    out = dict(report)
+    if "removed_at" in out:
+        out["removed_at"] = [o - offset for o in out["removed_at"] if o >= offset]
+    if "revealed" in out:
+        out["revealed"] = [[a - offset, b - offset] for a, b in out["revealed"] if a >= offset]
+    return out
+
+
+def parse_packet(text: str, *, name: str = "packet", source: str | None = None) -> Packet:
+    """Parse packet text (front matter optional). `name` gives the default key.
+    Raises BadInput on an empty packet, bad front matter or an invalid key."""
+    return build_packet(text, name=name, source=source)
+
+
+# ----------------------------------------------------------------------- files
+
+
+def parse_size(value: str | int, what: str = MAX_BYTES_ENV) -> int:
+    """A byte count: `524288`, `512k`, `2m` (k = 1024). Raises BadInput."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    else:
+        m = re.fullmatch(r"\s*(\d{1,12})\s*([kKmM]?)[bB]?\s*", str(value))
+        if not m:
+            raise BadInput(f"{what}: {value!r} is not a size in bytes (e.g. 524288, 512k, 2m)")
+        n = int(m.group(1)) * {"": 1, "k": 1024, "m": 1024 * 1024}[m.group(2).lower()]
+    if n <= 0:
+        raise BadInput(f"{what}: the packet size limit must be positive, got {value!r}")
+    return n
+
+
+def max_packet_bytes(value: int | str | None = None) -> int:
+    """The packet size limit: `value`, else `$COMMITTEE_MAX_PACKET_BYTES`, else MAX_BYTES."""
+    if value is not None:
+        return parse_size(value, "--max-bytes")
+    env = os.environ.get(MAX_BYTES_ENV)
+    return parse_size(env) if env else MAX_BYTES
+
+
+def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Packet:
     """Read a packet file. Raises BadInput for a missing path, a directory, an
-    unsupported suffix, a file over `max_bytes`, undecodable or empty content."""
+    unsupported suffix, a file over the size limit (checked before parsing; PDF and
+    DOCX files may be BINARY_FACTOR times larger on disk, their text may not exceed
+    the limit), undecodable, malformed or empty content."""
+    limit = max_packet_bytes(max_bytes)
     p = Path(path)
-    if not p.exists():
-        raise BadInput(f"{p}: no such file")
-    if p.is_dir():
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise BadInput(f"{p}: no such file") from None
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    if stat.S_ISDIR(st.st_mode):
         raise BadInput(f"{p}: is a directory, not a packet file")
-    reader = READERS.get(p.suffix.lower())
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInput(f"{p}: not a regular file")
+    suffix = p.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         known = ", ".join(sorted(s for s in READERS if s))
         raise BadInput(f"{p}: unsupported packet format {p.suffix!r} (supported: {known})")
-    size = p.stat().st_size
-    if size > max_bytes:
-        raise BadInput(f"{p}: {size} bytes is over the {max_bytes}-byte packet limit")
+    file_limit = limit * BINARY_FACTOR if suffix in CONTAINERS else limit
+    if st.st_size > file_limit:
+        raise BadInput(f"{p}: {st.st_size} bytes is over the {file_limit}-byte packet limit "
+                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
     try:
-        data = p.read_bytes()
+        with p.open("rb") as fh:
+            data = fh.read(file_limit + 1)
     except OSError as exc:
-        raise BadInput(f"{p}: cannot read ({exc.strerror})") from exc
-    return parse_packet(reader(data, p), name=p.stem, source=str(p))
+        raise BadInput(f"{p}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
+    if len(data) > file_limit:
+        raise BadInput(f"{p}: over the {file_limit}-byte packet limit")
+    if not data.strip():
+        raise BadInput(f"{p}: the packet is empty")
+    if suffix == "":
+        reader = {"pdf": read_pdf, "zip": read_docx}.get(sniff(data) or "", reader)
+    got = reader(data, p)
+    extracted = got if isinstance(got, Extracted) else Extracted(text=got, format=suffix.lstrip(".") or "text")
+    if len(extracted.text.encode("utf-8", "surrogatepass")) > limit:
+        raise BadInput(f"{p}: the extracted text is over the {limit}-byte packet limit "
+                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    return build_packet(extracted.text, name=p.stem, source=str(p), fmt=extracted.format,
+                        encoding=extracted.encoding, hidden=extracted.hidden, fields=extracted.fields)

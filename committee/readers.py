@@ -1,0 +1,534 @@
+"""Format readers: the bytes of a packet file -> text (plus what intake needs to know).
+
+Each reader takes `(data, path)` and returns an `Extracted`; `committee.packets`
+registers them by suffix in `READERS` and turns the result into a `Packet`. Every
+failure, however malformed the file, is a `BadInput` with a one-line message.
+
+- Markdown and plain text: UTF-8 (with or without BOM), UTF-16/UTF-32 with a BOM,
+  UTF-16 without a BOM when it is unambiguous, and legacy Windows-1252/Latin-1 when
+  the bytes read as mostly-ASCII text; anything else is refused with a clear message.
+- PDF (`pypdf`): the text layer, page by page. A PDF without one (a scan) is refused
+  with a message saying so; an encrypted PDF is refused. Text drawn white, invisible
+  (render mode 3 without an image on the page: that is an OCR layer), tiny (< 2 pt)
+  or off the page is reported in `hidden` (best effort: text hidden under a shape,
+  drawn in the background colour of a non-white box, or inside form XObjects is not
+  detected).
+- DOCX (`python-docx`): paragraphs and tables in document order; Heading/Title
+  styles become `##` sections; runs that are hidden (`w:vanish`), white or tiny are
+  reported in `hidden`. Headers, footers, comments and text boxes are not read.
+- JSON: an object matching the `Packet` model (`key`, `candidate`, `scenario`,
+  `text`, `meta`; `sections`, `revision` and `source` are accepted and recomputed).
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import logging
+import math
+import re
+import unicodedata
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from committee.errors import BadInput
+from committee.models import Section
+
+#: container formats may be this many times larger on disk than the text limit
+BINARY_FACTOR = 8
+MAX_PDF_PAGES = 200
+#: DOCX (zip) sanity limits, checked before python-docx opens the archive
+MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+
+@dataclass
+class Extracted:
+    """What a reader got out of a file. `fields` is set by structured formats (JSON)
+    whose key/candidate/scenario/meta come from the file rather than front matter;
+    `hidden` lists text fragments a human reader of the file would not see."""
+
+    text: str
+    format: str
+    encoding: str | None = None
+    hidden: list[str] = field(default_factory=list)
+    fields: dict[str, Any] | None = None
+
+
+# ------------------------------------------------------------------------ text
+
+
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+
+
+def _control_ratio(text: str) -> float:
+    if not text:
+        return 0.0
+    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\t\n\r\f\v")
+    return bad / len(text)
+
+
+def _ascii_ratio(text: str) -> float:
+    return sum(1 for ch in text if " " <= ch <= "~" or ch in "\t\n\r") / max(len(text), 1)
+
+
+def sniff(data: bytes) -> str | None:
+    """The container format the bytes start with, if any (`pdf`, `zip`, `ole`)."""
+    head = data[:1024].lstrip()
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return None
+
+
+def decode_text(data: bytes, where: str) -> tuple[str, str]:
+    """Decode a text file; returns (text, encoding). Raises BadInput for binary data
+    or an encoding that cannot be recognised with confidence."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError as exc:
+                raise BadInput(f"{where}: starts with a {enc.upper().replace('-SIG', '')} byte-order mark but is not valid "
+                               f"{enc.upper().replace('-SIG', '')} (byte {exc.start})") from exc
+            if text.startswith("\ufeff"):
+                text = text[1:]
+            if _control_ratio(text) > 0.01:
+                raise BadInput(f"{where}: looks like a binary file, not a text packet")
+            return text, enc.replace("-sig", "")
+    kind = sniff(data)
+    if kind == "pdf":
+        raise BadInput(f"{where}: is a PDF file; give it a .pdf name")
+    if kind == "zip":
+        raise BadInput(f"{where}: is a ZIP archive (a .docx?); give a Word file a .docx name")
+    if kind == "ole":
+        raise BadInput(f"{where}: is an old binary Office file (.doc); save it as .docx or PDF")
+    if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return text
+        raise BadInput(f"{where}: looks like a binary file, not a text packet")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _control_ratio(text) > 0.01:
+            raise BadInput(f"{where}: looks like a binary file, not a text packet")
+        return text, "utf-8"
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _control_ratio(text) <= 0.01 and _ascii_ratio(text) >= 0.7:
+        return text, "cp1252"
+    raise BadInput(f"{where}: not UTF-8 text and not in an encoding that can be recognised safely; save the packet as UTF-8")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text without a BOM shows NUL in every other byte for ASCII-heavy text."""
+    if len(data) % 2 or len(data) < 4:
+        return None
+    even_nul = data[0::2].count(0) / (len(data) // 2)
+    odd_nul = data[1::2].count(0) / (len(data) // 2)
+    if odd_nul > 0.5 and even_nul < 0.05:
+        enc = "utf-16-le"
+    elif even_nul > 0.5 and odd_nul < 0.05:
+        enc = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError:
+        return None
+    if _control_ratio(text) > 0.01:
+        return None
+    return text, enc
+
+
+def read_text(data: bytes, path: Path) -> Extracted:
+    text, enc = decode_text(data, str(path))
+    return Extracted(text=text, format="text", encoding=enc)
+
+
+def read_markdown(data: bytes, path: Path) -> Extracted:
+    text, enc = decode_text(data, str(path))
+    return Extracted(text=text, format="markdown", encoding=enc)
+
+
+# ------------------------------------------------------------------------- PDF
+
+
+def _mat_mul(m: list[float], n: list[float]) -> list[float]:
+    """PDF matrices [a b c d e f]; returns m x n."""
+    a, b, c, d, e, f = m
+    A, B, C, D, E, F = n
+    return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
+
+
+def _nums(operands: list[Any]) -> list[float] | None:
+    try:
+        return [float(x) for x in operands]
+    except (TypeError, ValueError):
+        return None
+
+
+class _PdfState:
+    """Just enough of the PDF graphics/text state to decide whether shown text is
+    visible: fill colour, render mode, font size and the two matrices."""
+
+    def __init__(self, box: tuple[float, float, float, float], has_images: bool):
+        self.box = box
+        self.has_images = has_images
+        self.stack: list[tuple] = []
+        self.cm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        self.fill_white = False
+        self.render = 0
+        self.size = 12.0
+        self.leading = 0.0
+        self.tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+        self.tlm = list(self.tm)
+
+    def apply(self, op: bytes, operands: list[Any]) -> None:
+        nums = _nums(operands) if op not in (b"Tf", b"TJ", b"Tj", b"'", b'"', b"cs", b"CS", b"scn", b"sc") else None
+        if op == b"q":
+            self.stack.append((list(self.cm), self.fill_white, self.render, self.size, self.leading))
+        elif op == b"Q":
+            if self.stack:
+                self.cm, self.fill_white, self.render, self.size, self.leading = self.stack.pop()
+        elif op == b"cm" and nums and len(nums) == 6:
+            self.cm = _mat_mul(nums, self.cm)
+        elif op == b"BT":
+            self.tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+            self.tlm = list(self.tm)
+        elif op == b"Tf" and len(operands) >= 2:
+            n = _nums(operands[1:2])
+            if n:
+                self.size = n[0]
+        elif op == b"Tr" and nums:
+            self.render = int(nums[0])
+        elif op == b"TL" and nums:
+            self.leading = nums[0]
+        elif op in (b"Td", b"TD") and nums and len(nums) == 2:
+            if op == b"TD":
+                self.leading = -nums[1]
+            self.tlm = _mat_mul([1, 0, 0, 1, nums[0], nums[1]], self.tlm)
+            self.tm = list(self.tlm)
+        elif op == b"Tm" and nums and len(nums) == 6:
+            self.tlm = list(nums)
+            self.tm = list(nums)
+        elif op in (b"T*", b"'", b'"'):
+            self.tlm = _mat_mul([1, 0, 0, 1, 0, -self.leading], self.tlm)
+            self.tm = list(self.tlm)
+        elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
+            vals = _nums([o for o in operands if not hasattr(o, "startswith") or isinstance(o, (int, float))])
+            self.fill_white = self._white(op, vals or [])
+
+    @staticmethod
+    def _white(op: bytes, vals: list[float]) -> bool:
+        if op == b"k" or len(vals) == 4:
+            return len(vals) == 4 and all(v <= 0.05 for v in vals)
+        return bool(vals) and len(vals) in (1, 3) and all(v >= 0.95 for v in vals)
+
+    def hidden(self) -> bool:
+        """Is text shown now invisible to a reader?"""
+        if self.fill_white:
+            return True
+        if self.render in (3, 7) and not self.has_images:
+            return True
+        m = _mat_mul(self.tm, self.cm)
+        scale = math.hypot(m[2], m[3])
+        if 0 < abs(self.size) * scale < 2.0:
+            return True
+        x, y = m[4], m[5]
+        x0, y0, x1, y1 = self.box
+        margin = 36.0
+        return not (x0 - margin <= x <= x1 + margin and y0 - margin <= y <= y1 + margin)
+
+
+_SHOW_OPS = (b"Tj", b"TJ", b"'", b'"')
+
+
+def _page_has_images(page) -> bool:
+    try:
+        xobjects = page.get("/Resources", {}).get_object().get("/XObject")
+        if not xobjects:
+            return False
+        return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
+    except Exception:  # noqa: BLE001 - best effort on malformed resources
+        return False
+
+
+def _visible_copy(page, reader):
+    """A detached copy of `page` whose content stream omits hidden text, or None when
+    nothing on the page is hidden."""
+    from pypdf import PageObject
+    from pypdf.generic import ContentStream, NameObject
+
+    contents = page.get_contents()
+    if contents is None:
+        return None
+    stream = ContentStream(contents, reader)
+    box = page.mediabox
+    state = _PdfState((float(box.left), float(box.bottom), float(box.right), float(box.top)), _page_has_images(page))
+    kept: list = []
+    dropped = 0
+    for operands, op in stream.operations:
+        if op in (b"'", b'"'):
+            if op == b'"' and len(operands) >= 3:
+                kept += [([operands[0]], b"Tw"), ([operands[1]], b"Tc")]
+            state.apply(op, operands)
+            kept.append(([], b"T*"))
+            if state.hidden():
+                dropped += 1
+            else:
+                kept.append((operands[-1:], b"Tj"))
+            continue
+        if op in _SHOW_OPS and state.hidden():
+            dropped += 1
+            continue
+        state.apply(op, operands)
+        kept.append((operands, op))
+    if not dropped:
+        return None
+    stream.operations = kept
+    copy = PageObject(reader)
+    copy.update(page)
+    copy[NameObject("/Contents")] = stream
+    return copy
+
+
+def _hidden_fragments(full: str, visible: str) -> list[str]:
+    """Word runs present in `full` but not in `visible`."""
+    a, b = visible.split(), full.split()
+    out: list[str] = []
+    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag in ("insert", "replace") and j2 > j1:
+            out.append(" ".join(b[j1:j2]))
+    return out
+
+
+class _QuietPdfLogs:
+    """pypdf logs warnings about sloppy files to stderr; the CLI promises one line."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("pypdf")
+        self.level, self.logger.level = self.logger.level, logging.CRITICAL + 1
+        self.warnings = warnings.catch_warnings()
+        self.warnings.__enter__()
+        warnings.simplefilter("ignore")
+        return self
+
+    def __exit__(self, *exc):
+        self.warnings.__exit__(*exc)
+        self.logger.level = self.level
+
+
+def read_pdf(data: bytes, path: Path) -> Extracted:
+    where = str(path)
+    if sniff(data) != "pdf":
+        raise BadInput(f"{where}: not a PDF file (no %PDF header)")
+    with _QuietPdfLogs():
+        try:
+            from pypdf import PdfReader
+
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            if reader.is_encrypted:
+                try:
+                    ok = reader.decrypt("")
+                except Exception as exc:  # noqa: BLE001 - missing crypto backend, bad key, ...
+                    raise BadInput(f"{where}: the PDF is encrypted; export an unprotected copy") from exc
+                if not ok:
+                    raise BadInput(f"{where}: the PDF is password-protected; export an unprotected copy")
+            pages = reader.pages
+            if len(pages) > MAX_PDF_PAGES:
+                raise BadInput(f"{where}: {len(pages)} pages is over the {MAX_PDF_PAGES}-page limit for a packet")
+            texts: list[str] = []
+            hidden: list[str] = []
+            for page in pages:
+                full = page.extract_text() or ""
+                texts.append(full)
+                try:
+                    copy = _visible_copy(page, reader)
+                    if copy is not None:
+                        hidden += _hidden_fragments(full, copy.extract_text() or "")
+                except Exception:  # noqa: BLE001 - hidden-text detection is best effort
+                    pass
+        except BadInput:
+            raise
+        except RecursionError as exc:
+            raise BadInput(f"{where}: not a readable PDF (nested too deeply)") from exc
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
+            raise BadInput(f"{where}: not a readable PDF ({_short(exc)})") from exc
+    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    if not text.strip():
+        raise BadInput(f"{where}: the PDF has no text layer (a scanned image?); export it with text, "
+                       "run OCR on it, or paste the text into a .md file")
+    return Extracted(text=text, format="pdf", hidden=[h for h in hidden if h.strip()])
+
+
+def _short(exc: BaseException) -> str:
+    msg = " ".join(str(exc).split())[:120]
+    return f"{exc.__class__.__name__}: {msg}" if msg else exc.__class__.__name__
+
+
+# ------------------------------------------------------------------------ DOCX
+
+
+_HEADING_RE = re.compile(r"^(?:heading\s*\d*|title|subtitle)$", re.IGNORECASE)
+
+
+def _check_zip(data: bytes, where: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError) as exc:
+        raise BadInput(f"{where}: not a readable .docx file (damaged or not a ZIP archive)") from exc
+    if "word/document.xml" not in names:
+        raise BadInput(f"{where}: not a Word document (.docx): no word/document.xml inside")
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos) or 1
+    if total > MAX_UNZIPPED_BYTES or total / packed > MAX_ZIP_RATIO:
+        raise BadInput(f"{where}: the .docx unpacks to {total} bytes, too large for a packet")
+
+
+def _run_hidden(run) -> bool:
+    font = run.font
+    try:
+        if font.hidden:
+            return True
+        if font.size is not None and font.size.pt < 2:
+            return True
+        rgb = font.color.rgb if font.color is not None and font.color.type is not None else None
+        if rgb is not None and str(rgb).upper() in ("FFFFFF", "FEFEFE", "FDFDFD"):
+            return True
+        style = run.style
+        if style is not None and style.font is not None and style.font.hidden:
+            return True
+    except (ValueError, AttributeError, KeyError, TypeError):
+        return False
+    return False
+
+
+def _docx_paragraph(par, lines: list[str], hidden: list[str]) -> None:
+    text = par.text
+    run_buf: list[str] = []
+    for run in par.runs:
+        if _run_hidden(run):
+            run_buf.append(run.text)
+        elif run_buf:
+            hidden.append("".join(run_buf))
+            run_buf = []
+    if run_buf:
+        hidden.append("".join(run_buf))
+    style = (par.style.name if par.style is not None else "") or ""
+    if text.strip() and _HEADING_RE.match(style.strip()):
+        lines.append("## " + " ".join(text.split()))
+    elif style.lower().startswith("list") and text.strip():
+        lines.append("- " + text)
+    else:
+        lines.append(text)
+
+
+def read_docx(data: bytes, path: Path) -> Extracted:
+    where = str(path)
+    if sniff(data) == "ole":
+        raise BadInput(f"{where}: is an old binary Word file (.doc); save it as .docx or PDF")
+    _check_zip(data, where)
+    try:
+        import docx
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        hidden: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Paragraph):
+                _docx_paragraph(block, lines, hidden)
+            elif isinstance(block, Table):
+                lines.append("")
+                for row in block.rows:
+                    cells: list[str] = []
+                    for cell in row.cells:
+                        t = " ".join(cell.text.split())
+                        if not cells or cells[-1] != t:  # merged cells repeat
+                            cells.append(t)
+                        for par in cell.paragraphs:
+                            _docx_paragraph(par, [], hidden)
+                    lines.append(" | ".join(cells))
+                lines.append("")
+    except BadInput:
+        raise
+    except RecursionError as exc:
+        raise BadInput(f"{where}: not a readable .docx file (nested too deeply)") from exc
+    except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on damaged files
+        raise BadInput(f"{where}: not a readable .docx file ({_short(exc)})") from exc
+    text = "\n".join(lines)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return Extracted(text=text, format="docx", hidden=[h for h in hidden if h.strip()])
+
+
+# ------------------------------------------------------------------------ JSON
+
+
+class JsonPacket(BaseModel):
+    """A packet given as JSON (the `Packet` model's fields; unknown keys are an error)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    key: str | None = Field(None, min_length=1, max_length=200)
+    revision: int = 0
+    candidate: str | None = None
+    scenario: str | None = None
+    text: str = Field(min_length=1)
+    sections: list[Section] = Field(default_factory=list)
+    meta: dict[str, Any] = Field(default_factory=dict)
+    source: str | None = None
+
+
+def validation_message(exc: ValidationError) -> str:
+    """One line naming the first invalid field."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown field (a packet has key, candidate, scenario, text, meta)"
+    return f"field {loc!r}: {msg}{more}"
+
+
+def read_json(data: bytes, path: Path) -> Extracted:
+    where = str(path)
+    text, enc = decode_text(data, where)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{where}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise BadInput(f"{where}: not valid JSON (nested too deeply)") from exc
+    if not isinstance(raw, dict):
+        raise BadInput(f"{where}: a JSON packet must be an object with at least a 'text' field")
+    try:
+        jp = JsonPacket.model_validate(raw)
+    except ValidationError as exc:
+        raise BadInput(f"{where}: {validation_message(exc)}") from exc
+    fields = {"key": jp.key, "candidate": jp.candidate, "scenario": jp.scenario, "meta": jp.meta}
+    return Extracted(text=jp.text, format="json", encoding=enc, fields=fields)

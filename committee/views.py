@@ -58,6 +58,13 @@ def escape_markdown(text: str) -> str:
     return "  \n".join(out).replace("  \n  \n", "\n\n")
 
 
+def code_span(text: str) -> str:
+    """Untrusted text as an inline code span (rendered literally; backticks, which
+    would close the span, become quotes; newlines become spaces)."""
+    t = (text or "").replace("`", "'").replace("\n", " ").strip()
+    return f"`{t}`" if t else ""
+
+
 # ------------------------------------------------------------------ evidence
 
 @dataclass(frozen=True)
@@ -117,6 +124,39 @@ def segments(text: str, spans: Sequence[Span]) -> list[tuple[str, Span | None]]:
     return out
 
 
+def mark(text: str, color: str, *, bold: bool = False, strike: bool = False) -> str:
+    """Escaped `text` inside a Streamlit colour directive (`color` like
+    "red-background"), line by line, with surrounding whitespace kept outside the
+    markers (Markdown emphasis must not start or end with a space)."""
+    out = []
+    for line in text.split("\n"):
+        core = line.strip()
+        if not core:
+            out.append(escape_markdown(line))
+            continue
+        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
+        inner = escape_markdown(core)
+        if strike:
+            inner = f"~~{inner}~~"
+        inner = f":{color}[{inner}]"
+        if bold:
+            inner = f"**{inner}**"
+        out.append(escape_markdown(lead) + inner + (" " if trail else ""))
+    return "  \n".join(out)
+
+
+def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
+    """Markdown for a `committee.compare.word_diff`: removed text struck through on
+    red, added text on green, everything escaped."""
+    parts = []
+    for op, text in chunks:
+        if op == "same":
+            parts.append(escape_markdown(text))
+        else:
+            parts.append(mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed"))
+    return "".join(parts).replace("  \n  \n", "\n\n")
+
+
 def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
     """Markdown for `st.markdown`: `text` escaped, with each span wrapped in a
     coloured background (red flags red, green signals green, mixed orange). A span
@@ -126,12 +166,7 @@ def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
         if sp is None:
             parts.append(escape_markdown(chunk))
             continue
-        color = HIGHLIGHT[sp.polarity]
-        pieces = []
-        for i, line in enumerate(chunk.split("\n")):
-            esc = escape_markdown(line)
-            pieces.append(f"**:{color}[{esc}]**" if line.strip() else esc)
-        parts.append("  \n".join(pieces))
+        parts.append(mark(chunk, HIGHLIGHT[sp.polarity], bold=True))
     return "".join(parts).replace("  \n  \n", "\n\n")
 
 
@@ -342,3 +377,32 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
             cited=cited, timeline=timeline_from_turns(list(state), sealed, turns, final), decision=s.decision,
         ))
     return frames
+
+
+# ------------------------------------------------------------------ packet input
+
+def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
+    """A Packet from an uploaded file's name and bytes, read by the same `READERS`
+    as `committee review` (the key defaults to the file name). Raises BadInput for an
+    unsupported suffix, an oversize file or unreadable content."""
+    from pathlib import Path
+
+    from committee.errors import BadInput
+    from committee.packets import MAX_BYTES, READERS, parse_packet
+
+    path = Path(name)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        known = ", ".join(sorted(s for s in READERS if s))
+        raise BadInput(f"{name}: unsupported packet format {path.suffix!r} (supported: {known})")
+    limit = max_bytes or MAX_BYTES
+    if len(data) > limit:
+        raise BadInput(f"{name}: {len(data)} bytes is over the {limit}-byte packet limit")
+    return parse_packet(reader(data, path), name=path.stem, source=name)
+
+
+def upload_types() -> list[str]:
+    """File suffixes (without dot) the packet readers accept."""
+    from committee.packets import READERS
+
+    return sorted(s.lstrip(".") for s in READERS if s)

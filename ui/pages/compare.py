@@ -1,0 +1,154 @@
+"""Compare revisions: how each persona's vote and each rubric dimension moved across
+the revisions of one packet, which signals were removed or introduced, and a
+readable diff of the packet text between two chosen revisions."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+import uikit
+from committee.catalog import default_catalog
+from committee.compare import compare, history, word_diff
+from committee.errors import CommitteeError
+from committee.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown
+
+SS = st.session_state
+
+st.title("Compare revisions")
+st.caption("Submit a changed packet under the same `packet:` key and see how the committee moved.")
+
+nm = uikit.names()
+signals = default_catalog().signals
+
+with uikit.open_store() as store:
+    keys = store.packet_keys()
+    if not keys:
+        st.info("No packets stored yet. Submit a packet first.")
+        st.page_link("pages/submit.py", label="Submit a packet", icon="📝")
+        st.stop()
+    if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
+        SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
+        SS["_compare_applied"] = SS["compare_key"]
+    key = st.selectbox("Packet", keys, key="compare_select")
+    records = history(store, key)
+    revs = [r.revision for r in records]
+    if len(revs) < 2:
+        st.info(f"{code_span(key)} has one revision so far. Edit the packet, keep its {code_span('packet: ' + key)} "
+                "line, and submit it again to compare.")
+        comparison = None
+    else:
+        c1, c2 = st.columns(2)
+        if SS.get("_compare_for") != key:  # defaults for a newly chosen packet: the last two revisions
+            SS["_compare_for"] = key
+            SS["compare_from"], SS["compare_to"] = revs[-2], revs[-1]
+        before = c1.selectbox("From revision", revs, key="compare_from")
+        after = c2.selectbox("To revision", revs, key="compare_to")
+        try:
+            comparison = compare(store, key, before=before, after=after)
+            texts = {r: store.get_revision(key, r).text for r in (before, after)}
+        except CommitteeError as exc:
+            st.error(uikit.md(str(exc)))
+            st.stop()
+
+# ------------------------------------------------------------------ across all revisions
+run = [r for r in records if r.run_id]
+st.subheader("Across revisions")
+if not run:
+    st.warning("No revision of this packet has a finished run yet.")
+else:
+    personas = list(dict.fromkeys(p for r in run for p in r.votes))
+    dims = list(dict.fromkeys(d for r in run for d in r.scores))
+    vote_table = pd.DataFrame(
+        [{"persona": nm.get(p, p), **{f"rev {r.revision}": VOTE_LABEL.get(r.votes.get(p, ""), "–") for r in run}} for p in personas]
+        + [{"persona": "decision", **{f"rev {r.revision}": (r.outcome or "–").replace("_", " ") for r in run}}])
+    score_table = pd.DataFrame(
+        [{"dimension": d.replace("_", " "), **{f"rev {r.revision}": r.scores.get(d) for r in run}} for d in dims])
+    t1, t2 = st.columns(2)
+    t1.markdown("**Final votes**")
+    t1.dataframe(vote_table, hide_index=True, width="stretch")
+    t2.markdown("**Mean rubric scores (1–4)**")
+    t2.dataframe(score_table, hide_index=True, width="stretch")
+
+    order = [f"rev {r.revision}" for r in run]
+    votes_long = pd.DataFrame([{"revision": f"rev {r.revision}", "persona": nm.get(p, p), "vote": VOTE_LABEL[v],
+                                "points": {"strong_hire": 2, "hire": 1, "no_hire": -1, "strong_no_hire": -2}[v]}
+                               for r in run for p, v in r.votes.items()])
+    scores_long = pd.DataFrame([{"revision": f"rev {r.revision}", "dimension": d.replace("_", " "), "score": s}
+                                for r in run for d, s in r.scores.items()])
+    g1, g2 = st.columns(2)
+    with g1:
+        st.altair_chart(
+            alt.Chart(votes_long, title="Each persona's final vote").mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+                x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("points:Q", title=None, scale=alt.Scale(domain=[-2.2, 2.2]),
+                        axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr())),
+                color=alt.Color("persona:N"), tooltip=["persona", "revision", "vote"],
+            ).properties(height=260), width="stretch")
+    with g2:
+        st.altair_chart(
+            alt.Chart(scores_long, title="Mean score per rubric dimension").mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+                x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("score:Q", title=None, scale=alt.Scale(domain=[1, 4])),
+                color=alt.Color("dimension:N"), tooltip=["dimension", "revision", "score"],
+            ).properties(height=260), width="stretch")
+
+if comparison is None:
+    st.stop()
+
+# ------------------------------------------------------------------ the two chosen revisions
+c = comparison
+st.subheader(f"Revision {c.before.revision} → {c.after.revision}")
+for note in c.notes:
+    st.caption(f"Note: {escape_markdown(note)}")
+m = st.columns(3)
+m[0].metric("Decision", (c.after.outcome or "not run").replace("_", " "),
+            delta=None if c.before.outcome == c.after.outcome or not c.before.outcome else f"was {c.before.outcome.replace('_', ' ')}",
+            delta_color="normal" if c.after.outcome == "hire" else "inverse", border=True)
+moved = sum(1 for v in c.votes if v.change)
+m[1].metric("Votes that moved", f"{moved} of {len(c.votes)}", border=True)
+total = sum(v.change for v in c.votes if v.change is not None)
+m[2].metric("Vote points, net change", f"{total:+d}", border=True)
+
+arrow = {"up": "▲", "down": "▼", "same": "＝", "n/a": "?"}
+d1, d2 = st.columns(2)
+d1.dataframe(pd.DataFrame([{
+    "persona": nm.get(v.persona, v.persona), f"rev {c.before.revision}": VOTE_LABEL.get(v.before or "", "–"),
+    f"rev {c.after.revision}": VOTE_LABEL.get(v.after or "", "–"),
+    "change": f"{arrow[v.direction]} {v.change:+d}" if v.change is not None else "?"} for v in c.votes]),
+    hide_index=True, width="stretch")
+d2.dataframe(pd.DataFrame([{
+    "dimension": s.dimension.replace("_", " "), f"rev {c.before.revision}": s.before, f"rev {c.after.revision}": s.after,
+    "change": None if s.change is None else round(s.change, 2)} for s in c.scores]),
+    hide_index=True, width="stretch",
+    column_config={"change": st.column_config.NumberColumn(format="%+.2f")})
+
+
+def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
+    st.markdown(f"**{title}**")
+    if not ids:
+        st.caption(empty)
+    for sid in ids:
+        sig = signals.get(sid)
+        st.markdown(f"{icon} {code_span(sid)}: {escape_markdown(sig.description) if sig else ''}")
+
+
+s1, s2 = st.columns(2)
+with s1:
+    signal_list("Red flags removed", c.red_removed, "✅", "none")
+    signal_list("Red flags introduced", c.red_introduced, "🚩", "none")
+with s2:
+    signal_list("Green signals added", c.green_added, "🌱", "none")
+    signal_list("Green signals lost", c.green_lost, "⚠️", "none")
+
+st.subheader("What changed in the packet")
+inline, unified = st.tabs(["Inline (word by word)", "Unified diff"])
+with inline:
+    st.markdown(":red-background[~~removed~~] :green-background[added]")
+    body = diff_markdown(word_diff(texts[c.before.revision], texts[c.after.revision]))
+    with st.container(height=600, border=True):
+        st.markdown(body)
+with unified:
+    if c.diff:
+        st.code(c.diff, language="diff", wrap_lines=True)
+    else:
+        st.caption("The packet text is the same in both revisions.")

@@ -1,0 +1,143 @@
+"""Debrief replay: step through a stored run checkpoint by checkpoint. Everything is
+read back from the database (`committee.runner.replay_steps`); no engine runs."""
+
+import streamlit as st
+
+import uikit
+from committee.errors import CommitteeError
+from committee.runner import replay_steps
+from committee.views import VOTE_LABEL, code_span, evidence_spans, packet_markdown, replay_frames, vote_label
+
+SS = st.session_state
+RUN_LIST_LIMIT = 200
+
+st.title("Debrief replay")
+st.caption("Step through a stored run: blind reviews, each debrief turn, the tally and the decision, "
+           "read from its checkpoints (nothing is re-run).")
+
+nm = uikit.names()
+tt = uikit.titles()
+
+with uikit.open_store() as store:
+    keys = store.packet_keys()
+    f1, f2 = st.columns([1, 3])
+    packet_filter = f1.selectbox("Packet", ["(all packets)"] + keys, key="replay_packet")
+    rows = store.list_runs(limit=RUN_LIST_LIMIT, packet_key=None if packet_filter.startswith("(") else packet_filter)
+    if not rows:
+        st.info("No runs stored yet. Submit a packet first.")
+        st.page_link("pages/submit.py", label="Submit a packet", icon="📝")
+        st.stop()
+    ids = [r.run_id for r in rows]
+    by_id = {r.run_id: r for r in rows}
+    wanted = st.query_params.get("run") or SS.get("replay_run")
+    if wanted and wanted in ids and SS.get("replay_select") != wanted and SS.get("_replay_applied") != wanted:
+        SS["replay_select"] = wanted  # preselect the run handed over by the submit page (once)
+        SS["_replay_applied"] = wanted
+    if SS.get("replay_select") not in ids:
+        SS["replay_select"] = ids[0]
+    run_id = f2.selectbox("Run (newest first)", ids, key="replay_select", format_func=lambda i: uikit.run_label(by_id[i]))
+    row = by_id[run_id]
+    cache = SS.setdefault("_steps_cache", {})
+    try:
+        steps = cache.get(run_id) or replay_steps(store, run_id)
+        packet = store.get_revision(row.packet_key, row.revision)
+    except CommitteeError as exc:
+        st.error(uikit.md(str(exc)))
+        st.stop()
+    if row.status == "done":
+        cache[run_id] = steps  # a finished run never changes
+
+if row.status != "done":
+    st.warning(f"This run is {row.status}{': ' + uikit.md(row.error) if row.error else ''}. The replay shows its checkpoints so far.")
+
+frames = replay_frames(steps, row.panel, nm)
+n = len(frames)
+if SS.get("_replay_for") != run_id:  # a new run starts at the first step
+    SS["_replay_for"] = run_id
+    SS["replay_idx"] = 0
+SS["replay_idx"] = min(max(int(SS.get("replay_idx", 0)), 0), n - 1)
+
+
+def go(delta: int | None = None, to: int | None = None) -> None:
+    i = SS["replay_idx"] if to is None else to
+    SS["replay_idx"] = min(max(i + (delta or 0), 0), n - 1)
+
+
+b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
+b1.button("⏮ First", key="replay_first", on_click=go, kwargs={"to": 0}, width="stretch")
+b2.button("◀ Back", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch", disabled=SS["replay_idx"] == 0)
+b3.button("Next ▶", key="replay_next", on_click=go, kwargs={"delta": 1}, width="stretch", disabled=SS["replay_idx"] >= n - 1)
+b4.button("Last ⏭", key="replay_last", on_click=go, kwargs={"to": n - 1}, width="stretch")
+sl.slider("Checkpoint", 0, max(n - 1, 1), key="replay_idx", disabled=n < 2,
+          help="Each checkpoint is one step the graph stored: intake, reviews, each turn, each tally, the decision.")
+
+frame = frames[SS["replay_idx"]]
+st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
+if frame.detail:
+    st.caption(uikit.md(frame.detail))
+if frame.decision and frame.node in ("decide_outcome", "write_feedback"):
+    uikit.decision_banner(frame.decision)
+
+# the evidence to highlight: this step's, else the latest step that cited any
+cited, cited_at = frame.cited, frame.index
+if not cited:
+    for f in reversed(frames[: frame.index]):
+        if f.cited:
+            cited, cited_at = f.cited, f.index
+            break
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    pids = list(frame.personas)
+    for i in range(0, len(pids), 2):
+        cols = st.columns(2)
+        for col, pid in zip(cols, pids[i:i + 2]):
+            pf = frame.personas[pid]
+            with col.container(border=True):
+                st.markdown(f"**{uikit.md(nm.get(pid, pid))}**  \n:gray[{uikit.md(tt.get(pid, ''))}]")
+                st.markdown(f"#### {uikit.badge(pf.vote)}")
+                if pf.speaking:
+                    st.markdown(f":blue-badge[{'reviewing' if pf.move == 'review' else 'speaking'}] {uikit.md(pf.status)}")
+                else:
+                    st.caption(uikit.md(pf.status))
+                if pf.text:
+                    (st.markdown if pf.speaking else st.caption)(uikit.md(pf.text))
+                if pf.speaking and pf.previous_vote and pf.previous_vote != pf.vote:
+                    st.markdown(f"*Vote changed from {vote_label(pf.previous_vote)} to {vote_label(pf.vote)}: "
+                                f"{uikit.md(pf.reason)}*")
+                if pf.speaking and pf.evidence:
+                    for e in pf.evidence[:6]:
+                        color = "red" if e.get("polarity") == "red" else "green"
+                        quote = e.get("quote", "")
+                        short = quote if len(quote) <= 180 else quote[:177] + "…"
+                        st.markdown(f":{color}-background[{uikit.md(short)}] {code_span(e.get('signal', ''))}")
+
+with right:
+    where = "this step" if cited_at == frame.index else f"step {cited_at + 1}"
+    speakers = list(dict.fromkeys(p for p, _ in cited))
+    st.markdown(f"**Packet** {code_span(row.packet_key)} revision {row.revision} · evidence cited in {where}")
+    st.markdown(":red-background[red flag] :green-background[green signal] :orange-background[both]")
+    chosen = speakers
+    if len(speakers) > 1:
+        chosen = st.pills("Whose evidence", speakers, selection_mode="multi", default=speakers,
+                          format_func=lambda p: nm.get(p, p)) or []
+    spans = evidence_spans(packet.text, [(p, e) for p, e in cited if p in chosen])
+    with st.container(height=640, border=True):
+        st.markdown(packet_markdown(packet.text, spans))
+
+c1, c2 = st.columns(2)
+with c1:
+    chart = uikit.tally_chart(frame.timeline)
+    if chart is not None:
+        st.altair_chart(chart, width="stretch")
+    else:
+        st.caption("The tally appears once the blind votes are sealed.")
+with c2:
+    chart = uikit.persona_lines_chart(frame.timeline, nm)
+    if chart is not None:
+        st.altair_chart(chart, width="stretch")
+
+turns = [t for s in steps[: frame.index + 1] for t in s.new_turns]
+with st.expander(f"Debrief so far ({len(turns)} turn{'s' if len(turns) != 1 else ''})", expanded=False):
+    uikit.transcript(turns, nm)
+st.caption("Votes: " + " · ".join(f"{uikit.badge(v)}" for v in VOTE_LABEL))

@@ -1,0 +1,212 @@
+"""Streamlit pieces shared by the pages: the database in the sidebar, persona names,
+vote badges, the tally chart and the rendering of a finished run. Presentation only:
+data shaping lives in `committee.views` and `committee.compare`.
+
+Every string that comes from a packet (or quotes one: summaries, turns, feedback)
+goes through `md()` (escaped Markdown) or a dataframe cell; never raw HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from typing import Iterator
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from committee.catalog import default_catalog
+from committee.errors import CommitteeError
+from committee.models import RunResult
+from committee.store import Store, default_db_path
+from committee.views import (
+    VOTE_COLOR, VOTE_EMOJI, VOTE_LABEL, VOTES, code_span, escape_markdown, score_rows, stage_order, tally,
+    timeline_from_result, vote_label, vote_rows,
+)
+
+DISCLAIMER = ("A practice simulator. The committee, its members and its rules are fictional; "
+              "no real company's process is represented.")
+
+
+def md(text: str | None) -> str:
+    """Escaped Markdown for untrusted text."""
+    return escape_markdown(text or "")
+
+
+def db_path() -> str:
+    return str(default_db_path())
+
+
+def sidebar() -> None:
+    """Shown on every page: where the data lives."""
+    with st.sidebar:
+        st.caption("Database")
+        st.code(db_path(), language=None, wrap_lines=True)
+        st.caption("Set `COMMITTEE_DB` or start with `committee ui --db PATH` to use another file.")
+        st.caption(DISCLAIMER)
+
+
+@contextmanager
+def open_store() -> Iterator[Store]:
+    """A Store for one script run (opened and closed each rerun: cheap, and no SQLite
+    connection is shared between browser sessions)."""
+    with Store(db_path()) as store:
+        yield store
+
+
+def names() -> dict[str, str]:
+    try:
+        return {p.id: p.name for p in default_catalog().personas.values()}
+    except CommitteeError:
+        return {}
+
+
+def titles() -> dict[str, str]:
+    try:
+        return {p.id: p.title for p in default_catalog().personas.values()}
+    except CommitteeError:
+        return {}
+
+
+def badge(vote: str | None) -> str:
+    if vote is None:
+        return "⬜ no vote yet"
+    return f"{VOTE_EMOJI[str(vote)]} {vote_label(vote)}"
+
+
+def when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
+
+
+def run_label(row) -> str:
+    outcome = {"hire": "✅ hire", "no_hire": "❌ no hire"}.get(row.outcome or "", row.status)
+    return f"{when(row.created_at)} · {row.packet_key} rev {row.revision} · {row.scenario} · {outcome} · {row.run_id}"
+
+
+def _vote_scale() -> alt.Scale:
+    return alt.Scale(domain=[VOTE_LABEL[v] for v in VOTES], range=[VOTE_COLOR[v] for v in VOTES])
+
+
+def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
+    """Stacked bars: how many personas held each vote at each stage
+    (sealed -> round 1 -> ... -> final)."""
+    if not timeline:
+        return None
+    data = pd.DataFrame(tally(timeline))
+    data = data[data["count"] > 0]
+    data["rank"] = data["vote"].map({v: i for i, v in enumerate(VOTES)})
+    return (
+        alt.Chart(data, title="Vote tally by stage")
+        .mark_bar()
+        .encode(
+            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("count:Q", title="personas", scale=alt.Scale(domain=[0, max(4, int(data.groupby("stage")["count"].sum().max()))]),
+                    axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color("vote_label:N", title="vote", scale=_vote_scale(), sort=[VOTE_LABEL[v] for v in VOTES]),
+            order=alt.Order("rank:Q"),
+            tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote"), alt.Tooltip("count:Q")],
+        )
+        .properties(height=height)
+    )
+
+
+def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, height: int = 220) -> alt.Chart | None:
+    """Each persona's vote (as points, -2..+2) across the stages."""
+    if not timeline:
+        return None
+    data = pd.DataFrame(timeline)
+    data["name"] = data["persona"].map(lambda p: persona_names.get(p, p))
+    return (
+        alt.Chart(data, title="Each persona's vote by stage")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("points:Q", title=None, scale=alt.Scale(domain=[-2.2, 2.2]),
+                    axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr())),
+            color=alt.Color("name:N", title="persona"),
+            tooltip=[alt.Tooltip("name:N", title="persona"), alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote")],
+        )
+        .properties(height=height)
+    )
+
+
+def _points_label_expr() -> str:
+    return ("datum.value == 2 ? 'Strong Hire' : datum.value == 1 ? 'Hire' : "
+            "datum.value == -1 ? 'No Hire' : datum.value == -2 ? 'Strong No Hire' : ''")
+
+
+def decision_banner(decision: dict | None) -> None:
+    if not decision:
+        return
+    text = f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · rule {code_span(decision['rule'])}  \n" \
+           f"{md(decision.get('explanation'))}"
+    (st.success if decision["outcome"] == "hire" else st.error)(text, icon="✅" if decision["outcome"] == "hire" else "❌")
+
+
+def render_result(result: RunResult, *, key: str = "result") -> None:
+    """A finished run: decision, the four votes, tally chart, scores, debrief, feedback."""
+    nm = names()
+    decision_banner(result.decision.model_dump())
+    st.caption(f"run {code_span(result.run_id)} · packet {code_span(result.packet.key)} revision {result.packet.revision} · "
+               f"scenario {code_span(result.scenario)} · engine {code_span(result.engine.name)}"
+               f"{' / ' + md(result.engine.model) if result.engine.model else ''} · {result.protocol} · "
+               f"{result.timing.wall_s:.2f}s")
+    if result.integrity:
+        st.warning(f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers instead of the case. "
+                   "They were treated as data and count against the packet.", icon="⚠️")
+        for e in result.integrity:
+            st.markdown(f"> {md(e.quote[:300])}")
+    sealed = {r.persona: r.vote.value for r in result.reviews}
+    cols = st.columns(len(result.votes) or 1)
+    for col, (p, v) in zip(cols, result.votes.items()):
+        before = sealed.get(p)
+        delta = None
+        if before and before != v.value:
+            from committee.models import Vote
+            delta = f"{v.points - Vote(before).points:+d} from sealed {vote_label(before)}"
+        col.metric(nm.get(p, p), vote_label(v), delta=delta, border=True, help=titles().get(p))
+    timeline = timeline_from_result(result)
+    c1, c2 = st.columns(2)
+    with c1:
+        chart = tally_chart(timeline)
+        if chart is not None:
+            st.altair_chart(chart, width="stretch")
+    with c2:
+        chart = persona_lines_chart(timeline, nm)
+        if chart is not None:
+            st.altair_chart(chart, width="stretch")
+    st.subheader("Votes and rubric scores")
+    st.dataframe(pd.DataFrame(vote_rows(result, nm)), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(score_rows(result, nm)), hide_index=True, width="stretch")
+    with st.expander("What each persona wrote in the blind review", expanded=False):
+        for r in result.reviews:
+            st.markdown(f"**{md(nm.get(r.persona, r.persona))}** · {badge(r.vote.value)} · confidence {r.confidence:.2f}  \n"
+                        f"{md(r.summary)}")
+    st.subheader("Debrief")
+    transcript(result.debrief, nm)
+    st.subheader("Feedback for the next revision")
+    if not result.feedback:
+        st.success("No rubric dimension averaged below 3 of 4: keep the packet's structure.")
+    for f in result.feedback:
+        with st.container(border=True):
+            st.markdown(f"**{md(f.dimension.replace('_', ' ').capitalize())}** · mean {f.score:.1f} / 4")
+            if f.quote:
+                st.markdown(f"What pulled it down: :red-background[{md(f.quote)}]")
+            st.markdown(md(f.advice))
+            if f.remove_flags:
+                st.markdown("Remove: " + ", ".join(code_span(s) for s in f.remove_flags))
+
+
+def transcript(turns, nm: dict[str, str]) -> None:
+    if not turns:
+        st.caption("No debrief turns.")
+        return
+    for t in turns:
+        t = t if isinstance(t, dict) else t.model_dump(mode="json")
+        to = f" → {md(nm.get(t['to'], t['to']))}" if t.get("to") else ""
+        head = f"**{md(nm.get(t['speaker'], t['speaker']))}** · round {t['round']} · {t['move']}{to} · {badge(t['vote'])}"
+        body = md(t["text"])
+        if t.get("reason"):
+            body += f"  \n*vote changed from {vote_label(t.get('previous_vote'))}: {md(t['reason'])}*"
+        st.markdown(f"{head}  \n{body}")

@@ -90,6 +90,31 @@ class Signal(Strict):
     description: str
     exemplars: list[str] = Field(default_factory=list)
     advice: str = ""
+    cues: list[list[str]] = Field(
+        default_factory=list,
+        description="Concept cues for the offline engine: each cue is a list of concept groups "
+        "(case-insensitive regular expressions) that must all occur in one passage.",
+    )
+    blockers: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions that cancel the signal in a passage where they occur "
+        "(e.g. a keyword stage described as one layer of several).",
+    )
+    window: int = Field(1, ge=1, le=3, description="How many adjacent sentences one cue may span.")
+
+    @field_validator("cues", "blockers")
+    @classmethod
+    def _regexes(cls, v):
+        import re
+
+        for pattern in (p for item in v for p in (item if isinstance(item, list) else [item])):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
+        if any(isinstance(item, list) and not item for item in v):
+            raise ValueError("a cue needs at least one concept group")
+        return v
 
 
 class CasePrompt(Strict):

@@ -1,0 +1,183 @@
+"""Signal detection: which of the scenario's signals a packet asserts, and where.
+
+Two views of meaning are combined per sentence:
+
+1. concept cues (the signal's `cues` in the signal library): every concept group of a
+   cue must occur in the sentence (or in `window` adjacent sentences), each in an
+   asserted form: not negated in its clause, not reported in order to be rejected
+   ("some suggest X, but..."), not inside a rejected quotation, not in a question;
+   the signal's `blockers` cancel it (e.g. a keyword stage described as one layer);
+2. similarity to the signal's exemplars and description (TF-IDF, `similarity.py`):
+   it raises the strength of a cue hit, and on its own it can find a paraphrase that
+   shares at least half of a cue's concepts (or is very close to an exemplar) in a
+   sentence with no negation at all.
+
+The result is persona-independent and cached per packet text and signal library, so
+the four parallel reviews of one packet share one detection pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from committee.engines.offline import lexicon
+from committee.engines.offline.similarity import fingerprint, get_index
+from committee.engines.offline.text import Sentence, normalise, split_sentences
+from committee.models import Signal
+
+T_PARTIAL = 0.30   # similarity that, with half of a cue's concepts, finds a paraphrase
+T_HIGH = 0.55      # similarity that alone finds a near-paraphrase of an exemplar
+SIM_FULL = 0.35    # similarity at which a cue hit gets its full strength bonus
+MAX_QUOTE = 300    # longer sentences are quoted by clause
+CACHE_SIZE = 128
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One detected signal: `quote == text[start:start+len(quote)]`; `strength` in
+    (0, 1]; `via` is "cue" or "similarity"; `sentence` the sentence index."""
+
+    signal: str
+    polarity: str
+    dimension: str
+    start: int
+    quote: str
+    strength: float
+    sentence: int
+    via: str
+
+
+@lru_cache(maxsize=4096)
+def _rx(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _asserted_spans(sig: Signal, group: str, sent: Sentence, norm: str, own: list[tuple[int, int]],
+                    next_norm: str) -> list[tuple[int, int]]:
+    """Sentence-relative spans of `group` matches that the sentence asserts."""
+    out = []
+    for m in _rx(group).finditer(norm):
+        clause = sent.clause_at(sent.start + m.start())
+        clause = (clause[0] - sent.start, clause[1] - sent.start)
+        if lexicon.negated(norm, m.start(), clause, own) or lexicon.attributed(norm, m.start(), clause):
+            continue
+        if sig.polarity == "red" and lexicon.distanced(norm, m.start(), next_norm):
+            continue
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _blocked(sig: Signal, sent: Sentence, norm: str) -> bool:
+    for pattern in sig.blockers:
+        for m in _rx(pattern).finditer(norm):
+            clause = sent.clause_at(sent.start + m.start())
+            clause = (clause[0] - sent.start, clause[1] - sent.start)
+            # a negated blocker ("without consent", "no rate limits") does not block
+            if not lexicon.negated(norm, m.start(), clause, [(m.start(), m.end())]):
+                return True
+    return False
+
+
+def _cue_groups(sig: Signal, sent: Sentence, norm: str, next_norm: str) -> list[tuple[list[str], list[list[tuple[int, int]]]]]:
+    """For each cue: its groups and the asserted spans found for each group."""
+    results = []
+    for cue in sig.cues:
+        own = [(m.start(), m.end()) for g in cue for m in _rx(g).finditer(norm)]
+        results.append((cue, [_asserted_spans(sig, g, sent, norm, own, next_norm) for g in cue]))
+    return results
+
+
+def _quote_span(sent: Sentence, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    """Absolute span to quote: the sentence, or the clauses covering the matches when
+    the sentence is long."""
+    if sent.end - sent.start <= MAX_QUOTE or not spans:
+        return sent.start, sent.end
+    first = sent.clause_at(sent.start + min(a for a, _ in spans))
+    last = sent.clause_at(sent.start + max(b for _, b in spans) - 1)
+    if last[1] - first[0] <= MAX_QUOTE:
+        return first[0], last[1]
+    return first
+
+
+def _strength(base: float, sim: float) -> float:
+    return round(min(1.0, base + (1 - base) * min(1.0, sim / SIM_FULL)), 3)
+
+
+def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = ()) -> list[Hit]:
+    """All hits of `signals` in `text`, in text order (at most one per signal and
+    sentence). Sentences overlapping `exclude` spans (e.g. injected instructions
+    found at intake) are not read."""
+    sentences = [s for s in split_sentences(text)
+                 if not any(s.start < b and a < s.end for a, b in exclude)]
+    if not sentences or not signals:
+        return []
+    norms = [normalise(s.text) for s in sentences]
+    sims = get_index(signals).similarities([s.text for s in sentences])
+    hits: list[Hit] = []
+    for j, sig in enumerate(signals):
+        for i, sent in enumerate(sentences):
+            norm = norms[i]
+            nxt = sentences[i + 1] if i + 1 < len(sentences) and sentences[i + 1].block == sent.block else None
+            next_norm = norms[i + 1] if nxt else ""
+            if sig.polarity == "red" and lexicon.is_question(norm):
+                continue
+            if _blocked(sig, sent, norm):
+                continue
+            sim = float(sims[i, j])
+            groups = _cue_groups(sig, sent, norm, next_norm)
+            full = [spans for cue, spans in groups if all(spans)]
+            if full:
+                spans = [s[0] for s in full[0]]
+                a, b = _quote_span(sent, spans)
+                hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue"))
+                continue
+            if sig.window > 1 and nxt is not None and not _blocked(sig, nxt, next_norm):
+                after = nxt_next = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
+                pair = _cue_groups(sig, nxt, next_norm, norms[i + 2] if after else "")
+                joined = False
+                for (cue, here), (_, there) in zip(groups, pair):
+                    if any(here) and all(h or t for h, t in zip(here, there)) and not all(there):
+                        joined = True
+                        break
+                if joined:
+                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
+                                    _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue"))
+                    continue
+            if lexicon.any_negation(norm):
+                continue
+            partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
+            if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:
+                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
+                                round(0.45 + 0.25 * min(1.0, (sim - T_PARTIAL) / 0.25), 3), sent.index, "similarity"))
+    # similarity is for sentences the cues did not explain: drop a similarity-only hit
+    # in a sentence that already has a cue hit
+    explained = {h.sentence for h in hits if h.via == "cue"}
+    hits = [h for h in hits if h.via == "cue" or h.sentence not in explained]
+    for h in hits:
+        assert text[h.start:h.start + len(h.quote)] == h.quote
+    return sorted(hits, key=lambda h: (h.start, h.signal))
+
+
+_CACHE: OrderedDict[str, list[Hit]] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = ()) -> list[Hit]:
+    """`detect_signals` memoised per (text, signal library, exclusions) for the process."""
+    key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
+        hashlib.sha256(repr([(s.cues, s.blockers, s.window) for s in signals]).encode()).hexdigest()
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    hits = detect_signals(text, signals, exclude)
+    with _LOCK:
+        _CACHE[key] = hits
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return hits

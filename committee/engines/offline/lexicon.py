@@ -1,0 +1,115 @@
+"""How a statement is framed: negation, distancing, rejection and questions.
+
+A signal's concepts can appear in a sentence that rejects them ("I would not canary
+this", "a disclaimer is not a mitigation", "some people suggest keyword filters, but
+they are easy to evade"). These helpers decide, for a concept found at some offset,
+whether the sentence asserts it or keeps it at a distance. All functions work on the
+`normalise`d sentence text with offsets relative to the sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+# words that negate what follows them inside the same clause
+NEGATOR_RE = re.compile(
+    r"\b(not|no|never|nobody|none|nothing|neither|nor|without|cannot|can't|won't|wouldn't|shouldn't|"
+    r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|mustn't|avoid(s|ed|ing)?|(argue[sd]?|arguing|voted|decided|advised?|recommend(s|ed)?|warn(s|ed)?) against|refus(e|es|ed|ing)|"
+    r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying))\b"
+)
+# negators whose scope ends at the next comma ("rather than X, we do Y")
+SHORT_NEGATOR_RE = re.compile(r"\b(rather than|instead of|unlike|as opposed to)\b")
+# a negation made conditional ("never used unless they opt in", "not shipped until ...")
+CONDITIONAL_RE = re.compile(r"\b(unless|until|except (when|if)|only (if|when|after))\b")
+# rejection predicates that follow the rejected thing in its clause
+REJECTION_RE = re.compile(
+    r"\b((is|are|was|were|would be|'s) (not|never|no longer)\b|isn't|aren't|does nothing|do nothing|"
+    r"(doesn't|don't|won't|wouldn't|will not|would not|does not|do not) (work|help|scale|stop|hold|protect)|"
+    r"fails?\b|falls? short|(easy|trivial|simple|cheap) to (evade|bypass|route around|get around|circumvent|defeat|game|break|trick)|"
+    r"bypassed|evaded|routed around|(is|was|would be) a (mistake|trap|bad idea|false comfort)|not enough|insufficient|"
+    r"theat(re|er)|is how people imagine|the mistake|the wrong)\b"
+)
+# framing that reports an idea in order to reject it
+DISTANCING_RE = re.compile(
+    r"^(some|many|most|a lot of|plenty of) (people|teams|companies|candidates|folks|pms|product managers|vendors|others)\b|"
+    r"\b(one|you|someone|others) (could|might|may) (argue|suggest|say|propose|think)\b|"
+    r"\b(some|many|others) (argue|suggest|say|propose|think|would)\b|"
+    r"\bthe (obvious|tempting|common|usual|easy|naive|standard|lazy|default|classic) (answer|move|approach|fix|reflex|idea|option|choice|instinct|response|mistake|trap)\b|"
+    r"\b(it is|it's|it would be) tempting\b|\bthe temptation\b|\bpeople (often|usually|sometimes) (suggest|propose|say|reach for)\b|"
+    r"\bthe idea that\b|\bcalling\b|\bso-called\b|\bis how people imagine\b"
+)
+# someone else's wish, reported: what follows in the clause is not the candidate's stance
+ATTRIBUTION_RE = re.compile(
+    r"\b(legal|sales|compliance|marketing|leadership|management|finance|the (client|customer|partner|board|ceo|team|company|buyer)|"
+    r"(my|our) (manager|boss|ceo|client|customer|partner)|they|he|she) (wanted|asked|proposed|pushed|suggested|demanded|tried|needed|planned) to\b"
+)
+CONTRAST_RE = re.compile(r"\b(but|however|yet|instead|whereas)\b")
+TOKEN_RE = re.compile(r"[a-z0-9']+")
+QUOTE_RE = re.compile(r"\"[^\"]{2,200}\"|'[^']{2,200}'(?!\w)")
+
+NEGATION_WINDOW = 10  # tokens before a concept that a negator may reach
+
+
+def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
+    return any(a < y and x < b for x, y in spans)
+
+
+def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[int, int]]) -> bool:
+    """True when the concept at `pos` (sentence-relative) is negated inside `clause`:
+    a negator within NEGATION_WINDOW tokens before it (not part of the concept's own
+    matches `own`, and not made conditional by "unless"/"until"), a "rather than" /
+    "instead of" earlier in the same comma phrase, or a rejection predicate after it."""
+    ca, cb = clause
+    before = sentence[ca:pos]
+    tail = before[max(0, before.rfind(",") + 1):]
+    for m in SHORT_NEGATOR_RE.finditer(tail):
+        if not _overlaps(ca + len(before) - len(tail) + m.start(), ca + len(before) - len(tail) + m.end(), own):
+            return True
+    tokens = list(TOKEN_RE.finditer(before))
+    window_start = tokens[-NEGATION_WINDOW].start() if len(tokens) >= NEGATION_WINDOW else 0
+    for m in NEGATOR_RE.finditer(before, window_start):
+        a, b = ca + m.start(), ca + m.end()
+        if _overlaps(a, b, own):
+            continue
+        if CONDITIONAL_RE.search(sentence, b, cb):
+            continue
+        return True
+    end_own = max([b for _, b in own] + [pos])
+    for m in REJECTION_RE.finditer(sentence, end_own, cb):
+        if not _overlaps(m.start(), m.end(), own):
+            return True
+    return False
+
+
+def distanced(sentence: str, pos: int, next_sentence: str = "") -> bool:
+    """True when the concept at `pos` sits in a part of the sentence that reports an idea
+    in order to reject it ("some people suggest X, but ...", 'calling X "mitigation" is
+    a mistake'), or inside quotation marks in a sentence that rejects something."""
+    d = DISTANCING_RE.search(sentence)
+    rejects = bool(NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence) or CONTRAST_RE.search(sentence)
+                   or REJECTION_RE.search(next_sentence) or NEGATOR_RE.search(next_sentence[:80]))
+    if d and rejects:
+        c = CONTRAST_RE.search(sentence, d.end())
+        if c is None or pos < c.start():
+            return True
+    for q in QUOTE_RE.finditer(sentence):
+        if q.start() <= pos < q.end() and (NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence)):
+            return True
+    return False
+
+
+def is_question(sentence: str) -> bool:
+    return sentence.rstrip().rstrip("\"')").endswith("?")
+
+
+def any_negation(sentence: str) -> bool:
+    """Any negating, rejecting or distancing language at all (used by the similarity-only
+    path, which has no concept offsets to scope a negation)."""
+    return bool(NEGATOR_RE.search(sentence) or SHORT_NEGATOR_RE.search(sentence)
+                or REJECTION_RE.search(sentence) or DISTANCING_RE.search(sentence))
+
+
+def attributed(sentence: str, pos: int, clause: tuple[int, int]) -> bool:
+    """True when the concept at `pos` follows a reported wish of someone else in the same
+    clause ("legal wanted to delay ..."): it describes them, not the candidate."""
+    return any(m.end() <= pos for m in ATTRIBUTION_RE.finditer(sentence, clause[0], clause[1]))

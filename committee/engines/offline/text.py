@@ -1,0 +1,152 @@
+"""Splitting packet text into sentences and clauses, keeping character offsets.
+
+Every unit carries `start`/`end` offsets into the original text, so a quote is always
+`text[start:end]` (verbatim). Headings and HTML comments are not sentences: headings
+are kept as the section title of the sentences under them, and comments are hidden
+text the candidate's reader never sees (and a common place for injected instructions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
+COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+FENCE_RE = re.compile(r"^[ \t]*```.*?^[ \t]*```[ \t]*$", re.DOTALL | re.MULTILINE)
+BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+# a sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
+# a digit, a quote or an opening bracket
+SENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+ABBREV_RE = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Mrs|Ms|Inc|Ltd|No|cf|al|St)\.|\b[A-Z]\.)$")
+# clause boundaries inside a sentence (the boundary text is left out of both clauses)
+CLAUSE_RE = re.compile(
+    r"\s*;\s*|:\s+|\s+[—–]\s+|\s+-\s+|,\s*(?=(?:but|so|which|while|whereas|then|because|since|although|though|yet|and then|even though|even if)\b)"
+    r"|,\s*(?=and (?:i|we|they|he|she|it|the|our|this|that|those|these|you|everything|anything)\b)"
+    r"|\s+(?=(?:but|because|whereas|although)\b)",
+    re.IGNORECASE,
+)
+_NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+
+
+def normalise(text: str) -> str:
+    """Lower-case text with typographic quotes and dashes made plain; same length as
+    the input, so offsets found in it hold for the original."""
+    return text.translate(_NORMALISE).lower()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence: `text == packet_text[start:end]`; `block` numbers the paragraph
+    (adjacent sentences in one block may be read together); `section` is the heading."""
+
+    index: int
+    start: int
+    end: int
+    text: str
+    section: str
+    block: int
+
+    def clauses(self) -> list[tuple[int, int]]:
+        """Clause spans as absolute offsets, covering the sentence in order."""
+        spans: list[tuple[int, int]] = []
+        pos = 0
+        for m in CLAUSE_RE.finditer(self.text):
+            if m.start() > pos:
+                spans.append((self.start + pos, self.start + m.start()))
+            pos = m.end()
+        if pos < len(self.text):
+            spans.append((self.start + pos, self.end))
+        return spans or [(self.start, self.end)]
+
+    def clause_at(self, offset: int) -> tuple[int, int]:
+        """The clause containing absolute `offset` (the nearest one before it otherwise)."""
+        best = (self.start, self.end)
+        for a, b in self.clauses():
+            if a <= offset:
+                best = (a, b)
+            if a <= offset < b:
+                return (a, b)
+        return best
+
+
+def _masked(text: str) -> str:
+    """The text with comments and code fences blanked out (same length)."""
+    out = list(text)
+    for rx in (COMMENT_RE, FENCE_RE):
+        for m in rx.finditer(text):
+            for i in range(m.start(), m.end()):
+                if out[i] != "\n":
+                    out[i] = " "
+    return "".join(out)
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in " \t\r\n":
+        a += 1
+    while b > a and text[b - 1] in " \t\r\n":
+        b -= 1
+    m = BULLET_RE.match(text, a)
+    if m and m.end() <= b:
+        a = m.end()
+    while a < b and text[a] in "*_" and text[b - 1] in "*_":  # markdown emphasis around a line
+        a, b = a + 1, b - 1
+    return a, b
+
+
+def _split_block(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = a
+    for m in SENT_END_RE.finditer(text, a, b):
+        if ABBREV_RE.search(text[max(a, m.start() - 8):m.start() + 1]):
+            continue
+        spans.append((pos, m.end()))
+        pos = m.end()
+    spans.append((pos, b))
+    return spans
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of `text` in order, with offsets into `text`. Headings become section
+    titles; comments and code fences are skipped; bullet items are separate sentences."""
+    masked = _masked(text)
+    sentences: list[Sentence] = []
+    section = ""
+    block = 0
+    lines = []
+    pos = 0
+    for line in masked.splitlines(keepends=True):
+        lines.append((pos, pos + len(line.rstrip("\r\n")), line))
+        pos += len(line)
+    items: list[tuple[int, int, str, int]] = []  # (start, end, section, block)
+    cur: list[int] | None = None
+    for a, b, line in lines:
+        h = HEADING_RE.match(line)
+        if h or not line.strip():
+            if cur:
+                items.append((cur[0], cur[1], section, block))
+                cur = None
+            block += 1
+            if h:
+                section = h.group(1).strip().strip("#").strip()
+            continue
+        if BULLET_RE.match(line) and cur:
+            items.append((cur[0], cur[1], section, block))
+            cur = None
+        if cur is None:
+            cur = [a, b]
+        else:
+            cur[1] = b
+    if cur:
+        items.append((cur[0], cur[1], section, block))
+    for a, b, sec, blk in items:
+        for sa, sb in _split_block(masked, a, b):
+            sa, sb = _trim(masked, sa, sb)
+            if sb - sa < 3 or not re.search(r"[A-Za-z]", masked[sa:sb]):
+                continue
+            sentences.append(Sentence(len(sentences), sa, sb, text[sa:sb], sec, blk))
+    return sentences
+
+
+def word_count(text: str) -> int:
+    return len(re.findall(r"[A-Za-z0-9][\w'-]*", text))

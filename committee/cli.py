@@ -386,3 +386,183 @@ def ui(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+# ------------------------------------------------- trust the verdict (committee.trust)
+
+_TEngine = typer.Option("offline", "--engine", "-e", help="offline (deterministic) or anthropic (LLM: every run is a sample).")
+_TModel = typer.Option(None, "--model", "-m", help="Model id for LLM engines.")
+_TScenario = typer.Option(None, "--scenario", "-s", help="Scenario id. Default: the packet's front matter, else safety-pm.")
+_TRounds = typer.Option(2, "--rounds", "-r", help="Most debrief rounds per run.")
+_TProtocol = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous or round-robin.")
+_TPersona = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas).")
+_TJson = typer.Option(False, "--json", help="Print the whole result as one JSON object.")
+
+
+def _trust_spec(engine: str, model: Optional[str], scenario: Optional[str], rounds: int, protocol: str,
+                persona: Optional[list[str]]):
+    from committee.trust.common import RunSpec
+
+    return RunSpec(scenario=scenario, engine=engine, rounds=rounds, protocol=protocol, personas=persona or None,
+                   engine_options={"model": model} if model else {})
+
+
+@app.command()
+def stability(
+    packet: Path = typer.Argument(..., help="The packet file to re-run.", show_default=False),
+    runs: int = typer.Option(5, "--runs", "-k", help="How many runs (each with shuffled speaking and section order)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the shuffles: the same seed gives the same orders."),
+    engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
+    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
+    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+):
+    """Re-run the committee K times in shuffled orders: vote distributions, agreement.
+
+    Would the committee say the same again? Every run shuffles the persona speaking
+    order and the packet's section order (LLM engines: independent samples too); report each persona's vote distribution, the modal decision and the
+    agreement (share of runs with the modal decision). The study is stored.
+
+    Example: committee stability examples/borderline-api-pm.md --runs 10 --seed 7
+    """
+    from committee.packets import read_packet
+    from committee.trust.common import validate_spec
+    from committee.trust.render import render_stability, study_progress
+    from committee.trust.stability import MAX_RUNS, run_stability
+
+    if not 1 <= runs <= MAX_RUNS:
+        raise BadInput(f"--runs must be between 1 and {MAX_RUNS}, got {runs}")
+    pk = read_packet(packet)
+    spec = _trust_spec(engine, model, scenario, rounds, protocol, persona)
+    validate_spec(pk, spec)  # before anything is written
+    with _store(db) as store, study_progress(err, "stability") as progress:
+        report = run_stability(store, pk, runs=runs, spec=spec, seed=seed, progress=progress)
+    _emit_json(report) if as_json else render_stability(report, out, _names())
+
+
+@app.command()
+def probe(
+    packet: Path = typer.Argument(..., help="The packet file to probe.", show_default=False),
+    swap: str = typer.Option("name,school,employer,pronouns", "--swap", help="Attributes to swap, comma-separated: name, school, employer, pronouns."),
+    per_swap: int = typer.Option(6, "--per-swap", help="Most variants per attribute (and per school/employer found)."),
+    substitutions: Optional[Path] = typer.Option(None, "--substitutions", help="Your own substitution lists (YAML, same shape as committee/trust/substitutions.yaml)."),
+    engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
+    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
+    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+):
+    """Swap name, school, employer or pronouns and report every vote or score that moved.
+
+    Counterfactual probes: would the verdict change with another name, school,
+    employer or pronouns? Each variant changes one attribute only; every sealed vote,
+    final vote, rubric score, cited signal and decision that moved against the
+    original is reported. The study is stored.
+
+    Example: committee probe examples/strong-safety-pm.md --swap name,employer
+    """
+    from committee.packets import read_packet
+    from committee.trust.common import validate_spec
+    from committee.trust.probes import build_variants, load_substitutions, parse_swaps, run_probe
+    from committee.trust.render import render_probe, study_progress
+
+    swaps = parse_swaps(swap)
+    subs = load_substitutions(substitutions)
+    pk = read_packet(packet)
+    spec = _trust_spec(engine, model, scenario, rounds, protocol, persona)
+    validate_spec(pk, spec)
+    variants, skipped = build_variants(pk, swaps, subs, per_swap=max(per_swap, 1))
+    if not variants:  # before anything is written
+        raise BadInput("nothing to probe: " + "; ".join(f"{a}: {r}" for a, r in skipped.items()))
+    with _store(db) as store, study_progress(err, "probe") as progress:
+        report = run_probe(store, pk, swaps, spec=spec, subs=subs, per_swap=per_swap, progress=progress)
+    _emit_json(report) if as_json else render_probe(report, out, _names())
+
+
+@app.command()
+def stats(
+    limit: int = typer.Option(1000, "--limit", "-n", help="Use at most this many of the newest runs."),
+    engine: Optional[str] = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
+    packet: Optional[str] = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+):
+    """Conformity over stored runs: flip rates, decisions the debate changed.
+
+    Per persona how often the final vote differs from the sealed (blind) vote, how often the debate changed the decision, and whether
+    changed votes moved toward the majority of the sealed votes.
+
+    Example: committee stats --engine offline
+    """
+    from committee.trust.conformity import conformity_stats, stored_results
+    from committee.trust.render import render_stats
+
+    if limit < 1:
+        raise BadInput(f"--limit must be at least 1, got {limit}")
+    with _store(db) as store:
+        results = stored_results(store, limit=limit, engine=engine, packet=packet)
+    st = conformity_stats(results)
+    _emit_json(st) if as_json else render_stats(st, out, _names())
+
+
+@app.command()
+def calibrate(
+    folder: Path = typer.Argument(..., help="A folder of packets with a MANIFEST.yaml of labels.", show_default=False),
+    engine: str = _TEngine, model: Optional[str] = _TModel,
+    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
+    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+):
+    """Calibrate against a labelled folder: agreement, confusion matrix, per-signal F1.
+
+    Decision agreement, confusion matrix, per-signal precision/recall/F1 (against the manifest's must_flag lists),
+    per-persona agreement, split and injection checks. The study is stored.
+
+    MANIFEST.yaml maps each file to {decision: hire|no_hire|null, split: bool,
+    must_flag: [red signal ids], injection: bool}.
+
+    Example: committee calibrate ../shared/eval/packets --json
+    """
+    from committee.packets import read_packet
+    from committee.trust.calibrate import load_manifest, run_calibration
+    from committee.trust.common import validate_spec
+    from committee.trust.render import render_calibration, study_progress
+
+    spec = _trust_spec(engine, model, None, rounds, protocol, persona)
+    for name in load_manifest(folder):  # every packet and option checked before anything is written
+        validate_spec(read_packet(folder / name), spec)
+    with _store(db) as store, study_progress(err, "calibrate") as progress:
+        report = run_calibration(store, folder, spec=spec, progress=progress)
+    _emit_json(report) if as_json else render_calibration(report, out, _names())
+
+
+@app.command()
+def export(
+    run_id: str = typer.Argument(..., help="The run to export (see `committee runs`).", show_default=False),
+    fmt: str = typer.Option("html", "--format", "-f", help="md, html (one self-contained file) or json."),
+    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    db: Optional[Path] = DbOpt,
+    as_json: bool = typer.Option(False, "--json", help="Same as --format json, printed as one compact line."),
+):
+    """Export a run as a self-contained debrief report (md, html or json).
+
+    For the candidate or a coach: decision and rule, votes (sealed -> final), integrity concerns, blind reviews, the
+    debrief transcript and feedback with quotes. HTML is escaped and readable offline.
+
+    Example: committee export 3f2a9c1b7d4e --format html --out debrief.html
+    """
+    from committee.trust.export import FORMATS, export_run
+
+    fmt = "json" if as_json else fmt.lower()
+    if fmt not in FORMATS:
+        raise BadInput(f"unknown --format {fmt!r} (choose {', '.join(FORMATS)})")
+    if out_file is not None and out_file.is_dir():
+        raise BadInput(f"{out_file}: is a directory; give a file name")
+    with _store(db) as store:
+        text = export_run(store, run_id, fmt)
+    if as_json:
+        text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        out_file.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(f"{out_file}: cannot write ({exc.strerror})") from exc
+    err.print(f"wrote {out_file} ({fmt}, {len(text.encode('utf-8'))} bytes)", highlight=False)

@@ -1,0 +1,108 @@
+"""Shared pieces of the trust studies: how to run one committee (a `RunSpec` over the
+runner API), a compact summary of a run (the four votes and the decision), packets
+derived from a candidate's packet, and small vote arithmetic."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable
+
+from committee.catalog import DEFAULT_PERSONAS
+from committee.models import Packet, RunResult, Vote
+from committee.packets import KEY_RE, split_sections
+
+VOTES = [v.value for v in Vote]  # strong_hire .. strong_no_hire
+
+# A study progress callback: (done, total, label). Multi-run commands draw it on stderr.
+StudyProgress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """How each run of a study is made (the arguments of `committee.runner.prepare`)."""
+
+    scenario: str | None = None
+    engine: str = "offline"
+    rounds: int = 2
+    protocol: str = "simultaneous"
+    personas: list[str] | None = None
+    engine_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def panel(self) -> list[str]:
+        return list(self.personas or DEFAULT_PERSONAS)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def new_study_id(kind: str) -> str:
+    return f"{kind[:4]}-{uuid.uuid4().hex[:10]}"
+
+
+def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None,
+             catalog=None) -> RunResult:
+    """One ordinary stored run of `packet` under `spec` (optionally with the panel in
+    another speaking order). Raises BadInput / EngineFailed like `committee review`."""
+    from committee.runner import prepare, start_run
+
+    prep = prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
+                   personas=personas or spec.personas, engine_options=spec.engine_options, catalog=catalog)
+    return start_run(store, prep)
+
+
+def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> None:
+    """Raise BadInput before anything is written if `spec` cannot run on `packet`."""
+    from committee.runner import prepare
+
+    prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
+            personas=spec.personas, engine_options=spec.engine_options, catalog=catalog)
+
+
+def summarize(result: RunResult, order: Iterable[str] | None = None) -> dict[str, Any]:
+    """The compact view of a run every trust command prints: sealed (blind) and final
+    votes per persona (in `order`, default the run's panel order), rubric scores per
+    persona and the decision."""
+    order = list(order or result.personas)
+    sealed = {r.persona: r.vote.value for r in result.reviews}
+    return {
+        "run_id": result.run_id,
+        "packet": {"key": result.packet.key, "revision": result.packet.revision},
+        "sealed": {p: sealed[p] for p in order if p in sealed},
+        "votes": {p: result.votes[p].value for p in order if p in result.votes},
+        "scores": {r.persona: dict(r.scores) for r in sorted(result.reviews, key=lambda r: order.index(r.persona)
+                                                              if r.persona in order else len(order))},
+        "decision": {"outcome": result.decision.outcome, "rule": result.decision.rule},
+    }
+
+
+def side(vote: str | Vote) -> str:
+    """'hire' or 'no_hire': the side of the table a vote sits on."""
+    return "hire" if Vote(vote).is_hire else "no_hire"
+
+
+def distribution(votes: Iterable[str]) -> dict[str, int]:
+    """Counts of each of the four votes (all four keys present, in scale order)."""
+    c = Counter(votes)
+    return {v: c.get(v, 0) for v in VOTES}
+
+
+def derived_key(key: str, suffix: str) -> str:
+    """The lineage key for a study's variants (`KEY--suffix`), so shuffled or swapped
+    texts never become revisions of the candidate's own packet."""
+    base = key[: 200 - len(suffix) - 2]
+    out = f"{base}--{suffix}"
+    return out if KEY_RE.match(out) else f"packet--{suffix}"
+
+
+def with_text(packet: Packet, text: str, *, key: str | None = None, candidate: str | None | object = ...) -> Packet:
+    """A copy of `packet` with new body `text` (sections re-split, so every section's
+    `start` indexes the new text) and front matter kept (candidate, scenario, meta)."""
+    return Packet(
+        key=key or packet.key, revision=0,
+        candidate=packet.candidate if candidate is ... else candidate,
+        scenario=packet.scenario, text=text, sections=split_sections(text), meta=dict(packet.meta),
+        source=packet.source,
+    )

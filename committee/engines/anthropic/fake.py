@@ -60,6 +60,7 @@ class Seen:
     end: float
     body: dict
     headers: dict[str, str]
+    url: str = ""
 
 
 class FakeMessagesAPI:
@@ -84,6 +85,12 @@ class FakeMessagesAPI:
             self.rules.append(rule)
         return rule
 
+    def client(self):
+        """An `httpx2.Client` whose transport is this fake (pass it as `http_client`)."""
+        import httpx2
+
+        return httpx2.Client(transport=httpx2.MockTransport(self.handler))
+
     def count(self, kind: str | None = None, persona: str | None = None, ok: bool | None = None) -> int:
         return sum(1 for s in self.seen if kind in (None, s.kind) and persona in (None, s.persona)
                    and (ok is None or (s.status == 200) == ok))
@@ -93,10 +100,10 @@ class FakeMessagesAPI:
         """An `httpx2.MockTransport` handler."""
         import httpx2
 
-        status, headers, body = self.respond(request.url.path, dict(request.headers), request.content)
+        status, headers, body = self.respond(request.url.path, dict(request.headers), request.content, url=str(request.url))
         return httpx2.Response(status, headers=headers, content=body)
 
-    def respond(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    def respond(self, path: str, headers: dict[str, str], raw: bytes, *, url: str = "") -> tuple[int, dict[str, str], bytes]:
         """Transport-agnostic core: (status, headers, body bytes) for one HTTP request."""
         start = time.perf_counter()
         if not path.endswith("/v1/messages"):
@@ -132,7 +139,7 @@ class FakeMessagesAPI:
             with self._lock:
                 self.seen.append(Seen(kind, persona, rnd, len(body["messages"]) > 1,
                                       status, start, time.perf_counter(), body,
-                                      {k.lower(): v for k, v in headers.items()}))
+                                      {k.lower(): v for k, v in headers.items()}, url or path))
 
     # ------------------------------------------------------------ replies
     def _reply_text(self, kind: str, persona: str, sys_text: str) -> str:

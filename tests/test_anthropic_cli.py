@@ -1,0 +1,132 @@
+"""`committee review --engine anthropic` and `committee resume` end to end, in-process,
+with a real SQLite file and the real SDK over a mocked transport (no socket)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import pytest
+
+from committee.cli import main
+from committee.engines.anthropic import DEFAULT_MODEL
+from committee.engines.anthropic.fake import FakeMessagesAPI
+from tests.conftest import EXAMPLES
+
+PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+KEY = "sk-ant-api03-SECRET-do-not-store-7f1c2e"
+PACKET = str(EXAMPLES / "strong-safety-pm.md")
+FAST = {"retry-after-ms": "1"}
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["committee", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    """The anthropic engine as registered, with the fake Messages API as its transport."""
+    from committee import engines
+
+    api = FakeMessagesAPI()
+    real = engines.ENGINES["anthropic"]
+    monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=api.client()))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    return api
+
+
+def _db_bytes(db_path) -> bytes:
+    return b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+
+
+def test_review_json_with_usage_cost_and_per_persona_breakdown(monkeypatch, capsys, db_path, fake):
+    code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--json", "--db", str(db_path))
+    assert code == 0, err
+    obj = json.loads(out.strip())
+    assert obj["engine"] == {"name": "anthropic", "model": DEFAULT_MODEL}
+    assert [r["persona"] for r in obj["reviews"]] == PANEL
+    assert len(obj["debrief"]) == 8  # 2-2 split held: both rounds run
+    u = obj["usage"]
+    assert u["calls"] == 12 == fake.count()
+    assert u["cache_read_input_tokens"] > 0 and u["cache_creation_input_tokens"] > 0 and u["cost_usd"] > 0
+    by = obj["usage_by_persona"]
+    assert set(by) == set(PANEL) and all(v["calls"] == 3 for v in by.values())
+    assert sum(v["input_tokens"] for v in by.values()) == u["input_tokens"]
+    assert sum(v["cost_usd"] for v in by.values()) == pytest.approx(u["cost_usd"])
+
+
+def test_model_and_client_options_reach_the_request_and_the_run_row(monkeypatch, capsys, db_path, fake):
+    code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--model", "claude-haiku-5-5",
+                         "--timeout", "30", "--max-retries", "1", "--concurrency", "2", "--json", "--db", str(db_path))
+    assert code == 0, err
+    assert {s.body["model"] for s in fake.seen} == {"claude-haiku-5-5"}
+    assert json.loads(out)["engine"]["model"] == "claude-haiku-5-5"
+    code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    row = json.loads(out.splitlines()[0])
+    assert row["options"] == {"model": "claude-haiku-5-5", "timeout": 30.0, "max_retries": 1, "concurrency": 2}
+
+
+def test_persona_call_failing_for_good_exits_3_and_resume_repeats_no_call(monkeypatch, capsys, db_path, fake):
+    # safety-lead's review is overloaded on every attempt of the first run (1 try + 1 retry)
+    fake.on(kind="review", persona="safety-lead", status=529, headers=FAST, times=2)
+    code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--max-retries", "1",
+                         "--json", "--db", str(db_path))
+    assert code == 3, err
+    assert out == ""
+    assert "review by safety-lead: HTTP 529 overloaded_error" in err
+    run_id = re.search(r"committee resume (\w+)", err)[1]
+    assert fake.count(kind="review", persona="safety-lead") == 2
+    assert fake.count(kind="review", ok=True) == 3 and fake.count(kind="turn") == 0
+    before = {p: fake.count(kind="review", persona=p) for p in PANEL}
+
+    code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    assert json.loads(out.splitlines()[0])["status"] == "failed"
+
+    code, out, err = run(monkeypatch, capsys, "resume", run_id, "--json", "--db", str(db_path))
+    assert code == 0, err
+    obj = json.loads(out)
+    after = {p: fake.count(kind="review", persona=p) for p in PANEL}
+    assert {p: after[p] - before[p] for p in PANEL} == {"research-lead": 0, "safety-lead": 1, "vp-product": 0,
+                                                        "hiring-manager": 0}
+    assert fake.count(kind="turn") == 8  # the debrief ran once, after the resume
+    assert fake.count(ok=True) == 12  # zero repeated successful calls
+    assert [r["persona"] for r in obj["reviews"]] == PANEL and obj["run_id"] == run_id
+    assert obj["usage"]["calls"] == 12  # the usage of the first run's finished calls is kept
+    code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    assert json.loads(out.splitlines()[0])["status"] == "done"
+
+
+def test_missing_key_exits_2_before_anything_is_written(monkeypatch, capsys, db_path, fake):
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--db", str(db_path))
+    assert code == 2
+    assert "ANTHROPIC_API_KEY" in err and len(err.strip().splitlines()) == 1
+    assert out == ""
+    assert not db_path.exists(), "nothing may be written for bad input"
+    assert fake.count() == 0
+
+
+def test_api_key_never_reaches_the_database_or_the_json(monkeypatch, capsys, db_path, fake):
+    fake.on(kind="turn", persona="vp-product", status=529, headers=FAST, times=3)  # one failed run, then resume
+    code, out1, err1 = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--max-retries", "2",
+                           "--json", "--db", str(db_path))
+    assert code == 3
+    run_id = re.search(r"committee resume (\w+)", err1)[1]
+    code, out2, err2 = run(monkeypatch, capsys, "resume", run_id, "--json", "--db", str(db_path))
+    assert code == 0, err2
+    code, out3, _ = run(monkeypatch, capsys, "replay", run_id, "--json", "--db", str(db_path))
+    assert code == 0
+    assert all(s.headers.get("authorization") == f"Bearer {KEY}" for s in fake.seen)  # the key was in use
+    data = _db_bytes(db_path)
+    assert run_id.encode() in data and b"Lumenfold" in data  # the files read do hold the run and the packet
+    assert KEY.encode() not in data and b"SECRET-do-not-store" not in data
+    for text in (out1, err1, out2, err2, out3):
+        assert KEY not in text

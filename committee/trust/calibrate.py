@@ -82,7 +82,7 @@ def load_manifest(folder: str | Path) -> dict[str, Label]:
 def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
     p = tp / (tp + fp) if tp + fp else None
     r = tp / (tp + fn) if tp + fn else None
-    f = 2 * p * r / (p + r) if p and r else (0.0 if (p is not None and r is not None) else None)
+    f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None  # = harmonic mean of p and r; 0 when tp = 0
     rnd = lambda x: None if x is None else round(x, 4)  # noqa: E731
     return {"tp": tp, "fp": fp, "fn": fn, "precision": rnd(p), "recall": rnd(r), "f1": rnd(f)}
 

@@ -257,7 +257,7 @@ _PLURAL_TO_SING = {v: k for k, v in _SING_TO_PLURAL.items()} | {"'ve": "'s"}
 _ADVERBS = set("also always often never still then now usually quickly already rarely consistently once later "
                "then first".split())
 _COMMON_VERBS = set("""lead build work ship own run manage write argue care think believe say want know focus push make
-take bring understand explain prefer decide start plan hold keep set see ask need like use led""".split())
+take bring understand explain prefer decide start plan hold keep set see ask need like use""".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 

@@ -50,6 +50,7 @@ class Hit:
     strength: float
     sentence: int
     via: str
+    section: str = ""
 
 
 @lru_cache(maxsize=4096)
@@ -134,10 +135,10 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             if full:
                 spans = [s[0] for s in full[0]]
                 a, b = _quote_span(sent, spans)
-                hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue"))
+                hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue", sent.section))
                 continue
             if sig.window > 1 and nxt is not None and not _blocked(sig, nxt, next_norm):
-                after = nxt_next = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
+                after = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
                 pair = _cue_groups(sig, nxt, next_norm, norms[i + 2] if after else "")
                 joined = False
                 for (cue, here), (_, there) in zip(groups, pair):
@@ -146,14 +147,15 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                         break
                 if joined:
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
-                                    _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue"))
+                                    _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
             if lexicon.any_negation(norm):
                 continue
             partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
             if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
-                                round(0.45 + 0.25 * min(1.0, (sim - T_PARTIAL) / 0.25), 3), sent.index, "similarity"))
+                                round(0.45 + 0.25 * min(1.0, (sim - T_PARTIAL) / 0.25), 3), sent.index, "similarity",
+                                sent.section))
     # similarity is for sentences the cues did not explain: drop a similarity-only hit
     # in a sentence that already has a cue hit
     explained = {h.sentence for h in hits if h.via == "cue"}

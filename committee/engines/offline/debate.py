@@ -1,0 +1,330 @@
+"""Debrief turns built from real disagreements between the blind reviews.
+
+One turn per call, for `req.speaker`, from what the protocol lets it see:
+
+1. answer a challenge addressed to it and not yet answered: **concede** (vote moves
+   one step toward the challenger) only when the challenger's evidence bears on a
+   dimension the speaker weighs above its own mean weight, or on a signal in its
+   `signal_weights`/`hard_lines`; never across its own hard line or an integrity
+   concern into hire-side, and at most once per debrief. Otherwise **hold**, saying why;
+2. otherwise, if someone sits on the other side of hire/no-hire, **challenge** the one
+   whose vote differs most (ties: the one not challenged yet, then panel order),
+   citing evidence from the speaker's own review that bears on what the target weighs;
+3. otherwise (everyone on one side) **open** in the first round, then **support** a
+   colleague, restating evidence not yet cited.
+
+Wording comes from the persona's `style` phrases, chosen deterministically from the
+packet hash, the speaker, the round and the move, skipping phrases the speaker has
+already used so that no two turns of a run read the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from committee.engines.base import Context, TurnRequest
+from committee.engines.offline.review import dim_name, label, meaning, relevance, short_quote
+from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
+
+ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+
+
+def _seed(*keys: object) -> int:
+    return int(hashlib.sha256("|".join(map(str, keys)).encode()).hexdigest()[:12], 16)
+
+
+def weighs(persona: Persona, ev: Evidence) -> bool:
+    """Does `persona` weigh this evidence: its dimension above the persona's mean weight,
+    or its signal among the persona's signal weights or hard lines."""
+    weights = list(persona.weights.values())
+    mean = sum(weights) / len(weights) if weights else 0.0
+    return (persona.weights.get(ev.dimension or "", 0.0) > mean
+            or ev.signal in persona.signal_weights or ev.signal in persona.hard_lines)
+
+
+def hard_line_hits(persona: Persona, review: Review | None) -> list[Evidence]:
+    if review is None:
+        return []
+    return [e for e in review.evidence if e.polarity == "red" and e.signal in persona.hard_lines]
+
+
+def ceiling(ctx: Context, persona: Persona, review: Review | None) -> Vote:
+    """The highest vote this persona may reach in the debrief."""
+    if hard_line_hits(persona, review) or ctx.integrity:
+        return Vote.no_hire
+    return Vote.strong_hire
+
+
+def step_toward(current: Vote, target: Vote) -> Vote:
+    i, j = ORDER.index(current), ORDER.index(target)
+    if i == j:
+        return current
+    return ORDER[i + (1 if j > i else -1)]
+
+
+def _name(ctx: Context, pid: str) -> str:
+    p = ctx.panel.get(pid)
+    return p.name if p else pid
+
+
+def _fill(template: str, ctx: Context, to: str | None, their_vote: Vote | None) -> str:
+    return template.replace("{to}", _name(ctx, to) if to else "everyone").replace(
+        "{their_vote}", their_vote.label if their_vote else "that vote")
+
+
+def _attach(phrase: str, quote: str) -> str:
+    """Join a style phrase and a quote so that the sentence reads naturally."""
+    p = phrase.rstrip()
+    q = f"\u201c{short_quote(quote)}\u201d"
+    if p.endswith(":"):
+        return f"{p} {q}"
+    if re.search(r"\b(because|since|given that|as)$", p):
+        return f"{p} the packet says {q}"
+    if re.search(r"\b(says|add|is|are|was|stress is|point to|to|that|be)$", p):
+        return f"{p} {q}"
+    if p.endswith((".", "!", "?")):
+        return f"{p} The packet says {q}"
+    return f"{p}: {q}"
+
+
+def _choose(options: list[str], used: set[str], seed: int) -> str:
+    n = len(options)
+    for k in range(n):
+        cand = options[(seed + k) % n]
+        if cand not in used:
+            return cand
+    return options[seed % n]
+
+
+def _used_phrases(persona: Persona, transcript: list[DebriefTurn], speaker: str, ctx: Context) -> set[str]:
+    """Style templates this speaker has already used in the visible transcript."""
+    used = set()
+    style = persona.style
+    for t in transcript:
+        if t.speaker != speaker:
+            continue
+        for template in style.openers + style.challenge + style.hold + style.concede + style.support:
+            head = template.split("{")[0][:24]
+            if head and t.text.startswith(head):
+                used.add(template)
+    return used
+
+
+def _cited(transcript: list[DebriefTurn], speaker: str | None = None) -> set[tuple[str, int | None]]:
+    return {(e.signal, e.start) for t in transcript if speaker is None or t.speaker == speaker for e in t.evidence}
+
+
+def _supporting(review: Review, downward: bool) -> list[Evidence]:
+    """Evidence in `review` that argues for a lower (downward) or higher vote."""
+    return [e for e in review.evidence if e.polarity == ("red" if downward else "green")]
+
+
+def _pending_challenges(req: TurnRequest) -> list[tuple[int, DebriefTurn]]:
+    """Challenges addressed to the speaker, not yet answered, from someone whose vote is
+    still on the other side of hire/no-hire."""
+    out = []
+    mine = req.votes.get(req.speaker)
+    for i, t in enumerate(req.transcript):
+        if t.move != "challenge" or t.to != req.speaker:
+            continue
+        theirs = req.votes.get(t.speaker, t.vote)
+        if mine is not None and theirs.is_hire == mine.is_hire:
+            continue
+        answered = any(u.speaker == req.speaker and u.to == t.speaker and u.move in ("hold", "concede")
+                       for u in req.transcript[i + 1:])
+        if not answered:
+            out.append((i, t))
+    return out
+
+
+def _conceded_before(req: TurnRequest) -> bool:
+    return any(t.speaker == req.speaker and t.move == "concede" for t in req.transcript)
+
+
+# ------------------------------------------------------------------------- moves
+
+
+def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
+             challenge: DebriefTurn, used: set[str], seed: int) -> DebriefTurn:
+    challenger = challenge.speaker
+    their = req.votes.get(challenger, challenge.vote)
+    weighed = [e for e in challenge.evidence if weighs(persona, e)]
+    target = step_toward(current, their)
+    cap = ceiling(ctx, persona, review)
+    if target.points > cap.points:
+        target = cap if cap.points < current.points else current
+        target = current if target.points > current.points and target.points > cap.points else target
+    blocked_by_line = their.points > current.points and current.points >= cap.points
+    reason: str
+    if weighed and target != current and not _conceded_before(req):
+        ev = weighed[0]
+        why_dim = (f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
+                   if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
+                   else f"the signal {label(ctx, ev.signal)} is one I track")
+        reason = (f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
+                  f"and {why_dim}; that moves me from {current.label} to {target.label}.")
+        phrase = _fill(_choose(persona.style.concede, used, seed), ctx, challenger, their)
+        text = (f"{_attach(phrase, ev.quote)} That is {label(ctx, ev.signal)}, and {why_dim}. "
+                f"I move from {current.label} to {target.label}.")
+        return DebriefTurn(round=req.round, speaker=req.speaker, move="concede", to=challenger, text=text,
+                           evidence=[ev], vote=target, previous_vote=current, reason=reason)
+    # hold: say why, with the speaker's own strongest counter-evidence
+    if blocked_by_line:
+        lines = hard_line_hits(persona, review)
+        if lines:
+            reason = (f"the packet crosses my hard line {label(ctx, lines[0].signal)}, "
+                      "and no argument about other dimensions buys that back")
+        else:
+            reason = "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
+    elif not challenge.evidence:
+        top = max(persona.weights, key=persona.weights.get)
+        reason = (f"a missing answer counts against the packet, and I have already scored it so; "
+                  f"my vote is decided by {dim_name(ctx, top)}, and the quote I rely on is still there")
+    elif not weighed:
+        ev = challenge.evidence[0]
+        reason = (f"{label(ctx, ev.signal)} bears on {dim_name(ctx, ev.dimension)}, which is not where my vote is decided, "
+                  f"and it is not a signal I track")
+    elif _conceded_before(req):
+        reason = "I have already moved once in this debrief, and nothing new changes the balance"
+    else:
+        reason = "my vote already sits where that evidence points"
+    downward = their.points > current.points  # they are higher: I defend the lower vote with reds
+    own = sorted(_supporting(review, downward), key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0))
+    own = [e for e in own if (e.signal, e.start) not in _cited(req.transcript, req.speaker)] or own
+    phrase = _fill(_choose(persona.style.hold, used, seed), ctx, challenger, their)
+    if own:
+        text = f"{_attach(phrase, own[0].quote)} I hold at {current.label}: {reason}."
+        evidence = [own[0]]
+    else:
+        text = f"{phrase.rstrip(':, ')} {reason}. I hold at {current.label}."
+        evidence = []
+    return DebriefTurn(round=req.round, speaker=req.speaker, move="hold", to=challenger, text=text,
+                       evidence=evidence, vote=current, previous_vote=current, reason=reason[0].upper() + reason[1:] + ".")
+
+
+def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
+               opponents: list[str], used: set[str], seed: int) -> DebriefTurn:
+    order = list(ctx.panel)
+    recent = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "challenge"}
+
+    def key(pid: str):
+        return (-abs(req.votes[pid].points - current.points), pid in recent, order.index(pid) if pid in order else 99)
+
+    target = sorted(opponents, key=key)[0]
+    tp = ctx.panel.get(target)
+    their = req.votes[target]
+    downward = their.points > current.points
+    pool = _supporting(review, downward)
+    already = {(e.signal, e.start) for t in req.transcript if t.speaker == req.speaker and t.to == target for e in t.evidence}
+    fresh = [e for e in pool if (e.signal, e.start) not in already] or pool
+    if tp is not None:
+        fresh.sort(key=lambda e: (not weighs(tp, e), -relevance(tp, ctx, e.signal, e.dimension, 1.0)))
+    phrase = _fill(_choose(persona.style.challenge, used, seed), ctx, target, their)
+    if fresh:
+        ev = fresh[0]
+        if tp is not None and weighs(tp, ev):
+            gloss_options = [
+                f"That is {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, which you weigh heavily.",
+                f"It bears on {dim_name(ctx, ev.dimension)}: {meaning(ctx, ev.signal)}.",
+                f"You track {label(ctx, ev.signal)} yourself; this is it, on {dim_name(ctx, ev.dimension)}.",
+            ]
+        else:
+            gloss_options = [
+                f"That is {label(ctx, ev.signal)}, on {dim_name(ctx, ev.dimension)}.",
+                f"On {dim_name(ctx, ev.dimension)}, this reads as {label(ctx, ev.signal)}.",
+            ]
+        gloss = gloss_options[seed % len(gloss_options)]
+        side = "below" if downward else "above"
+        text = f"{_attach(phrase, ev.quote)} {gloss} My vote is {current.label}, {side} yours."
+        evidence = [ev]
+    else:
+        text = _gap_text(ctx, review, tp, target, their, current, seed)
+        evidence = []
+    return DebriefTurn(round=req.round, speaker=req.speaker, move="challenge", to=target, text=text,
+                       evidence=evidence, vote=current, previous_vote=current)
+
+
+def _gap_text(ctx: Context, review: Review, tp: Persona | None, target: str, their: Vote, current: Vote, seed: int) -> str:
+    """A challenge from silence: the dimension the packet leaves empty that matters most
+    (must-pass first, then the target's weight), and what a strong answer would show."""
+    covered = {e.dimension for e in review.evidence}
+    empty = [d for d in ctx.scenario.dimensions if d.id not in covered] or list(ctx.scenario.dimensions)
+    must = set(ctx.scenario.rules.must_pass)
+    empty.sort(key=lambda d: (d.id not in must, -(tp.weights.get(d.id, 0.0) if tp else 0.0)))
+    dim = empty[0]
+    note = ", a dimension that fails a packet on its own" if dim.id in must else ""
+    to = _name(ctx, target)
+    options = [
+        f"{to}, before we settle on {their.label}: the packet says nothing on {dim.name.lower()}{note}. "
+        f"A strong answer would show {dim.strong_answer}. I stay at {current.label}.",
+        f"{to}, where in this packet is the {dim.name.lower()}? I find nothing on it{note}, and a strong "
+        f"answer would show {dim.strong_answer}. That keeps me at {current.label}.",
+        f"{to}, {their.label} asks us to take {dim.name.lower()} on trust: the packet never addresses it{note}. "
+        f"I'd want to see {dim.strong_answer}. I remain at {current.label}.",
+    ]
+    return options[seed % len(options)]
+
+
+def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
+           used: set[str], seed: int) -> DebriefTurn:
+    spoken = any(t.speaker == req.speaker for t in req.transcript)
+    cited = _cited(req.transcript)
+    downward = not current.is_hire
+    pool = sorted(_supporting(review, downward) or review.evidence,
+                  key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0))
+    fresh = [e for e in pool if (e.signal, e.start) not in cited] or pool
+    mine = _cited(req.transcript, req.speaker)
+    fresh = [e for e in fresh if (e.signal, e.start) not in mine] or fresh
+    ev = fresh[(seed % min(2, len(fresh)))] if len(fresh) > 1 and spoken else (fresh[0] if fresh else None)
+    if not spoken or req.round == 1 and not req.transcript:
+        phrase = _choose(persona.style.openers, used, seed)
+        if ev is not None:
+            text = (f"{phrase} I vote {current.label}. The line that settles it: \u201c{short_quote(ev.quote)}\u201d "
+                    f"({label(ctx, ev.signal)}, {dim_name(ctx, ev.dimension)}).")
+        else:
+            text = f"{phrase} I vote {current.label}; the packet gives me no quotable evidence either way."
+        return DebriefTurn(round=req.round, speaker=req.speaker, move="open", to=None, text=text,
+                           evidence=[ev] if ev else [], vote=current, previous_vote=current)
+    order = list(ctx.panel)
+    same = [p for p in order if p != req.speaker and req.votes.get(p) is not None and req.votes[p].is_hire == current.is_hire]
+    supported = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "support"}
+    same.sort(key=lambda p: (p in supported, abs(req.votes[p].points - current.points), order.index(p)))
+    to = same[0] if same else None
+    phrase = _fill(_choose(persona.style.support, used, seed), ctx, to, req.votes.get(to) if to else None)
+    if ev is not None:
+        text = f"{_attach(phrase, ev.quote)} ({label(ctx, ev.signal)}). Round {req.round}: I stay at {current.label}."
+    else:
+        text = f"{phrase.rstrip(':, ')} the same conclusion. Round {req.round}: I stay at {current.label}."
+    return DebriefTurn(round=req.round, speaker=req.speaker, move="support", to=to, text=text,
+                       evidence=[ev] if ev else [], vote=current, previous_vote=current)
+
+
+def plan_turn(ctx: Context, req: TurnRequest) -> DebriefTurn:
+    """The next debrief turn for `req.speaker` (deterministic)."""
+    persona = ctx.panel[req.speaker]
+    review = req.reviews.get(req.speaker) or Review(persona=req.speaker, vote=req.votes[req.speaker], scores={}, summary="")
+    current = req.votes.get(req.speaker, review.vote)
+    used = _used_phrases(persona, req.transcript, req.speaker, ctx)
+    pending = _pending_challenges(req)
+    if pending:
+        # answer first the challenge it would concede to, else the widest disagreement
+        def key(item):
+            _, t = item
+            moves = any(weighs(persona, e) for e in t.evidence)
+            return (not moves, -abs(req.votes.get(t.speaker, t.vote).points - current.points), item[0])
+
+        _, challenge = sorted(pending, key=key)[0]
+        turn = _respond(ctx, req, persona, review, current, challenge, used,
+                        _seed(ctx.packet.sha256, req.speaker, req.round, "respond"))
+    else:
+        opponents = [p for p, v in req.votes.items() if p != req.speaker and v.is_hire != current.is_hire]
+        seed = _seed(ctx.packet.sha256, req.speaker, req.round, "challenge" if opponents else "agree")
+        if opponents:
+            turn = _challenge(ctx, req, persona, review, current, opponents, used, seed)
+        else:
+            turn = _agree(ctx, req, persona, review, current, used, seed)
+    texts = {t.text for t in req.transcript}
+    if turn.text in texts:  # never repeat a turn verbatim
+        turn = turn.model_copy(update={"text": f"{turn.text} (Round {req.round}.)"})
+    return turn

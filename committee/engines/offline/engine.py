@@ -1,0 +1,29 @@
+"""`OfflineEngine`: the Engine interface over the rubric reader (`review.py`) and the
+debrief planner (`debate.py`). Stateless apart from per-process caches, so one
+instance serves parallel reviews and simultaneous turns from many threads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from committee.engines.base import Context, Engine, TurnRequest
+from committee.engines.offline.debate import plan_turn
+from committee.engines.offline.review import analyse, build_review
+from committee.models import DebriefTurn, Persona, Review, Usage
+
+
+class OfflineEngine(Engine):
+    """Deterministic rubric engine: same packet, scenario and panel -> same reviews and
+    debrief. Accepts and ignores engine options meant for LLM back ends."""
+
+    name = "offline"
+    model = "rubric-v1"
+
+    def __init__(self, **_options: Any) -> None:
+        pass
+
+    def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
+        return build_review(ctx, persona, analyse(ctx)), Usage()
+
+    def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
+        return plan_turn(ctx, req), Usage()

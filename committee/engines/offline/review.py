@@ -1,0 +1,250 @@
+"""A persona's blind review: dimension scores from the evidence, a vote, a summary.
+
+Scoring, per rubric dimension d of the scenario (persona-specific through weights):
+
+- each piece of evidence on d contributes its strength x the persona's signal weight
+  (background sections such as the resume count at BACKGROUND_FACTOR); several hits of
+  one signal add with diminishing returns;
+- value v_d = GREEN_GAIN * greens - RED_LOSS * reds, clipped to [-1, 1]; with no
+  evidence at all v_d is slightly negative, more so on dimensions the persona weighs
+  (silence is not rewarded, and a persona notices what it cares about missing; more
+  on the scenario's must-pass dimensions, which reject a packet on their own);
+- the 1..4 score is v_d in bands; the overall is the persona-weighted mean of v_d minus
+  a small drag per red flag; the vote comes from the overall in bands;
+- caps: a red signal in the persona's `hard_lines` caps the vote at no_hire
+  (strong_no_hire when the hit is strong and the persona weighs that signal, or two
+  hard lines are crossed); integrity concerns cap it at no_hire and can only lower it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from committee.engines.base import Context
+from committee.engines.offline.detect import Hit, detect_cached
+from committee.engines.offline.rubric import RUBRIC_SIGNALS, is_background, rubric_hits, too_short
+from committee.engines.offline.text import split_sentences
+from committee.models import Evidence, Persona, Review, Signal, Vote
+
+GREEN_GAIN = 0.5
+RED_LOSS = 0.9
+RED_DRAG = 0.06          # overall penalty per (weighted) red flag, on top of its dimension
+BACKGROUND_FACTOR = 0.6  # resume lines say who the candidate is, less how they reason
+SILENCE = 0.15           # base penalty for a dimension with no evidence
+MUST_PASS_SILENCE = 1.5  # silence on a must-pass dimension (values, alignment) costs more
+INTEGRITY_STRENGTH = 1.0
+SCORE_BANDS = ((-0.55, 1), (0.2, 2), (0.6, 3))           # v <= -0.55 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
+VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire))
+ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+
+
+def lower(a: Vote, b: Vote) -> Vote:
+    return a if a.points <= b.points else b
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Persona-independent reading of a packet: evidence hits (library + rubric) and
+    the verified integrity evidence."""
+
+    hits: list[Hit]
+    integrity: list[Evidence]
+    short: bool
+
+
+def scenario_signals(ctx: Context) -> list[Signal]:
+    return [ctx.signals[s] for s in ctx.scenario.signals if s in ctx.signals]
+
+
+def verified_integrity(ctx: Context) -> list[Evidence]:
+    """Integrity evidence whose quote is a verbatim span (offset repaired if needed)."""
+    text = ctx.packet.text
+    out = []
+    for e in ctx.integrity:
+        start = e.start if e.start is not None and text[e.start:e.start + len(e.quote)] == e.quote else text.find(e.quote)
+        if e.quote and start >= 0:
+            out.append(e.model_copy(update={"start": start, "polarity": "red"}))
+    return out
+
+
+def analyse(ctx: Context) -> Analysis:
+    text = ctx.packet.text
+    integrity = verified_integrity(ctx)
+    exclude = tuple(sorted((e.start, e.start + len(e.quote)) for e in integrity))
+    hits = detect_cached(text, scenario_signals(ctx), exclude)
+    sentences = [s for s in split_sentences(text) if not any(s.start < b and a < s.end for a, b in exclude)]
+    dims = {d.id for d in ctx.scenario.dimensions}
+    hits = hits + rubric_hits(sentences, hits, dims)
+    return Analysis(sorted(hits, key=lambda h: (h.start, h.signal)), integrity, too_short(text))
+
+
+def _weight(persona: Persona, signal: str) -> float:
+    return persona.signal_weights.get(signal, 1.0)
+
+
+def _signal_mass(hits: list[Hit], persona: Persona) -> dict[str, float]:
+    """Per signal: the strongest hit plus 30% of the others (capped), times the
+    persona's weight for the signal."""
+    by_signal: dict[str, list[float]] = defaultdict(list)
+    for h in hits:
+        by_signal[h.signal].append(h.strength * (BACKGROUND_FACTOR if is_background(h.section) else 1.0))
+    out = {}
+    for sig, vals in by_signal.items():
+        vals.sort(reverse=True)
+        out[sig] = min(1.5, vals[0] + 0.3 * sum(vals[1:])) * _weight(persona, sig)
+    return out
+
+
+@dataclass(frozen=True)
+class Scoring:
+    values: dict[str, float]
+    scores: dict[str, int]
+    overall: float
+    vote: Vote
+    hard: list[Hit]
+
+
+def _band(v: float, bands) -> object:
+    for edge, out in bands:
+        if (v <= edge if out == 1 else v < edge):
+            return out
+    return 4
+
+
+def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bool = True) -> Scoring:
+    dims = [d.id for d in ctx.scenario.dimensions]
+    weights = {d: persona.weights.get(d, 0.0) for d in dims}
+    mean_w = (sum(weights.values()) / len(weights)) if weights else 1.0
+    mass = _signal_mass(analysis.hits, persona)
+    polarity = {h.signal: h.polarity for h in analysis.hits}
+    dimension = {h.signal: h.dimension for h in analysis.hits}
+    green = defaultdict(float)
+    red = defaultdict(float)
+    for sig, m in mass.items():
+        (green if polarity[sig] == "green" else red)[dimension[sig]] += m
+    if with_integrity and analysis.integrity:
+        for d in ("communication", "values"):
+            if d in weights:
+                red[d] += INTEGRITY_STRENGTH * len(analysis.integrity)
+    values, scores = {}, {}
+    for d in dims:
+        if green[d] or red[d]:
+            v = max(-1.0, min(1.0, GREEN_GAIN * green[d] - RED_LOSS * red[d]))
+        else:
+            must = MUST_PASS_SILENCE if d in ctx.scenario.rules.must_pass else 1.0
+            v = -min(0.35, max(0.04, SILENCE * must * (weights[d] / mean_w if mean_w else 1.0)))
+        if d == "communication" and analysis.short:
+            v = min(v, 0.0)
+        values[d] = v
+        scores[d] = int(_band(v, SCORE_BANDS))
+    total_w = sum(weights.values()) or 1.0
+    reds = sum(m for s, m in mass.items() if polarity[s] == "red")
+    overall = sum(weights[d] * values[d] for d in dims) / total_w - RED_DRAG * reds
+    vote = next((v for edge, v in VOTE_BANDS if overall >= edge), Vote.strong_no_hire)
+    if vote == Vote.hire and overall < VOTE_BANDS[1][0]:
+        vote = Vote.no_hire
+    hard = [h for h in analysis.hits if h.polarity == "red" and h.signal in persona.hard_lines]
+    if hard:
+        strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
+        vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)
+    if with_integrity and analysis.integrity:
+        vote = lower(vote, Vote.no_hire)
+    return Scoring(values, scores, overall, vote, hard)
+
+
+def relevance(persona: Persona, ctx: Context, e_signal: str, e_dim: str | None, strength: float) -> float:
+    """How much a piece of evidence matters to `persona` (for ordering and citing)."""
+    w = persona.weights.get(e_dim or "", 0.0)
+    rubric = 0.6 if e_signal in RUBRIC_SIGNALS else 1.0
+    return w * _weight(persona, e_signal) * strength * rubric + (0.5 if e_signal in persona.hard_lines else 0.0)
+
+
+def _evidence(analysis: Analysis) -> list[Evidence]:
+    out = [Evidence(quote=h.quote, signal=h.signal, polarity=h.polarity, dimension=h.dimension, start=h.start)
+           for h in analysis.hits]
+    for e in analysis.integrity:
+        out.append(Evidence(quote=e.quote, signal=e.signal, polarity="red", dimension=e.dimension or "values", start=e.start))
+    return out
+
+
+def label(ctx: Context, signal: str) -> str:
+    """A short name for a signal or rubric cue, in words ("pay for weaker safety")."""
+    if signal in RUBRIC_SIGNALS:
+        return RUBRIC_SIGNALS[signal][2]
+    if "injection" in signal:
+        return "\u201cprompt injection\u201d (text that tries to instruct the reviewers)"
+    return f"“{signal.replace('-', ' ')}”"
+
+
+def meaning(ctx: Context, signal: str) -> str:
+    """The signal's description as a clause (lower-cased first letter, no full stop)."""
+    if signal in RUBRIC_SIGNALS:
+        return RUBRIC_SIGNALS[signal][2]
+    sig = ctx.signals.get(signal)
+    if sig is None:
+        return label(ctx, signal)
+    d = sig.description.rstrip(".")
+    return d[0].lower() + d[1:]
+
+
+def dim_name(ctx: Context, dim: str | None) -> str:
+    try:
+        return ctx.scenario.dimension(dim or "").name.lower()
+    except KeyError:
+        return (dim or "the packet").replace("_", " ")
+
+
+def _pick(options: list[str], *keys: str) -> str:
+    h = int(hashlib.sha256("|".join(keys).encode()).hexdigest(), 16)
+    return options[h % len(options)]
+
+
+def short_quote(q: str, limit: int = 160) -> str:
+    q = " ".join(q.split())
+    return q if len(q) <= limit else q[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidence], confidence: float) -> str:
+    opener = _pick(persona.style.openers, ctx.packet.sha256, persona.id, "summary")
+    ranked = sorted(evidence, key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0))
+    reds = [e for e in ranked if e.polarity == "red"]
+    greens = [e for e in ranked if e.polarity == "green"]
+    top_dim = max(sc.values, key=lambda d: persona.weights.get(d, 0.0)) if sc.values else None
+    if sc.hard:
+        h = sc.hard[0]
+        main = f'{sc.vote.label}: the packet crosses one of my hard lines, the red flag {label(ctx, h.signal)}: "{short_quote(h.quote)}"'
+    elif sc.vote.is_hire and greens:
+        e = greens[0]
+        main = f'{sc.vote.label}. The strongest evidence is on {dim_name(ctx, e.dimension)}: "{short_quote(e.quote)}"'
+    elif reds:
+        e = reds[0]
+        main = f'{sc.vote.label}. What decides it for me is the red flag {label(ctx, e.signal)}: "{short_quote(e.quote)}"'
+    elif greens:
+        e = greens[0]
+        main = (f"{sc.vote.label}. There is something to like on {dim_name(ctx, e.dimension)} "
+                f'("{short_quote(e.quote, 110)}"), but nothing on {dim_name(ctx, top_dim)}, which I weigh most')
+    else:
+        main = f"{sc.vote.label}. I found no evidence on {dim_name(ctx, top_dim)}, or anywhere else in the rubric"
+    if not main.endswith((".", "?", "!", "\"", "”")):
+        main += "."
+    return f"{opener} {main}"
+
+
+def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
+    sc = score(ctx, persona, analysis)
+    if analysis.integrity:  # integrity may only lower a vote
+        sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard)
+    evidence = _evidence(analysis)
+    evidence.sort(key=lambda e: (-relevance(persona, ctx, e.signal, e.dimension, 1.0), e.start or 0))
+    n_lib = len({h.signal for h in analysis.hits if h.via != "rubric"})
+    mixed = any(h.polarity == "red" for h in analysis.hits) and any(h.polarity == "green" and h.via != "rubric" for h in analysis.hits)
+    confidence = 0.3 + 0.08 * min(n_lib, 5) + 0.3 * min(1.0, abs(sc.overall) / 0.5) - (0.1 if mixed else 0.0)
+    if sc.hard:
+        confidence += 0.1
+    confidence = round(max(0.15, min(0.95, confidence)), 2)
+    for e in evidence:
+        assert ctx.packet.text[e.start:e.start + len(e.quote)] == e.quote
+    return Review(persona=persona.id, vote=sc.vote, scores=sc.scores, evidence=evidence,
+                  summary=_summary(ctx, persona, sc, evidence, confidence), confidence=confidence)

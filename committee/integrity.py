@@ -1,50 +1,438 @@
 """Intake integrity check: text in a packet that tries to instruct its reviewers
-(prompt injection) is reported as evidence with signal id `prompt-injection`.
+(prompt injection) is reported as evidence whose signal id contains `injection`.
 
 Packet text is data. What this finds is shown to the committee as an integrity
 concern; engines may only lower a vote because of it, never raise one.
+
+Signal ids (all start with `prompt-injection`; test with `is_injection`):
+
+- `prompt-injection`: a passage that addresses the reviewers, the system or the
+  rubric: orders to vote or score, to ignore the rubric or earlier instructions,
+  claims that the candidate is pre-approved, requests to role-play, fake chat/system
+  markers, vote or score lines written in the committee's own format.
+- `prompt-injection-hidden`: such content where a human reader would not see it: an
+  HTML comment or hidden HTML element, a Markdown comment, Unicode tag characters
+  (revealed at intake), white / tiny / invisible / off-page text in a PDF, hidden,
+  white or tiny runs in a DOCX (long hidden passages are flagged whatever they say).
+- `prompt-injection-fake-section`: a section dressed as the committee's own
+  material (`## Rubric`, `## Committee notes`, `## Reviewer instructions`, a
+  scorecard or debrief with votes).
+- `prompt-injection-obfuscated`: an instruction disguised with zero-width or other
+  invisible characters, homoglyphs (Cyrillic/Greek look-alikes, full-width or
+  mathematical letters), spaced-out or punctuated letters, or digits for letters.
+
+Writing ABOUT prompt injection is not flagged: a directive that only appears in
+quotes or code, or a generic one ("ignore previous instructions", "act as") in a
+sentence about attacks, examples or defences, is a mention, not an instruction.
+Directives aimed at this committee's evaluation (votes, scores, the rubric, the
+candidate's approval) are flagged whatever surrounds them.
+
+Not detected (known limits): instructions in other languages than English; encoded
+payloads (base64, ROT13) that are not otherwise addressed to the reviewers; polite
+persuasion without a directive ("I hope the committee sees my potential"); PDF text
+hidden under a shape, in the colour of a non-white background or inside form
+XObjects; DOCX headers, footers, comments and text boxes (not read at all);
+semantic paraphrases that avoid every cue below.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 from committee.models import Evidence, Packet
 
 SIGNAL_ID = "prompt-injection"
+HIDDEN = "prompt-injection-hidden"
+FAKE_SECTION = "prompt-injection-fake-section"
+OBFUSCATED = "prompt-injection-obfuscated"
+SIGNAL_IDS = (SIGNAL_ID, HIDDEN, FAKE_SECTION, OBFUSCATED)
+MAX_QUOTE = 600
 
-# Each pattern targets text addressed to the reviewers/system rather than the case.
-_PATTERNS = [
-    r"\b(?:ignore|disregard|forget|override)\b[^.\n]{0,40}\b(?:rubric|instructions?|guidelines|rules|prompt|criteria|above|previous)\b",
-    r"\b(?:record|give|assign|cast|vote|output|return|mark)\b[^.\n]{0,40}\b(?:strong[ _-]?hire|hire vote|top score|4/4|score of 4)\b",
-    r"\b(?:reviewers?|committee|evaluators?|grader|assistant|AI|model|system)\s*[:,]\s*(?:please\s+)?(?:ignore|you must|you should|record|vote|note that|this candidate)",
-    r"\b(?:pre-?approved|already approved|approved by the hiring manager)\b",
-    r"\b(?:system prompt|you are now|act as|pretend (?:to be|you are)|new instructions)\b",
-]
-_RE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
-_COMMENT_RE = re.compile(r"<!--(.*?)-->", re.DOTALL)
+
+def is_injection(signal: str) -> bool:
+    """Whether an evidence signal id is an integrity (prompt-injection) concern."""
+    return "injection" in signal
+
+
+# --------------------------------------------------------------- folding text
+
+_CONFUSABLES = str.maketrans({
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ӏ": "l", "ԁ": "d", "ԛ": "q",
+    "ԝ": "w", "ɡ": "g", "ɑ": "a", "һ": "h", "ո": "n", "ս": "u", "օ": "o", "հ": "h",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "ω": "w",
+    # Latin look-alikes
+    "ı": "i", "ȷ": "j", "ℓ": "l", "ſ": "s", "ꞵ": "b",
+    # quotes and dashes
+    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "‛": "'",
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "\u00a0": " ",
+})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_LEET_WORD = re.compile(r"\b(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[\w@$]{3,}\b")
+_SPACED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·•|/+~][^\W\d_]){2,}(?![^\W\d_])")
+_COMPACT = ("ignore", "disregard", "rubric", "stronghire", "votehire", "instruction", "reviewer", "committee",
+            "pretend", "givemeahire", "approved")
+
+
+_TYPO = str.maketrans({k: v for k, v in _CONFUSABLES.items() if chr(k) in "“”„‟«»‘’‚‛‐‑‒–—―\u00a0"})
+
+
+def plain(s: str) -> str:
+    """Lower case with typographic quotes, dashes and no-break spaces made ASCII."""
+    return s.lower().translate(_TYPO)
+
+
+def skeleton(s: str) -> tuple[str, bool]:
+    """Fold look-alikes for matching: NFKC (full-width, mathematical letters), Cyrillic
+    and Greek homoglyphs, digits inside words, letters spaced out with single
+    separators. Returns (folded text, whether a spaced-out run hid a keyword)."""
+    t = unicodedata.normalize("NFKC", s).lower().translate(_CONFUSABLES)
+    t = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), t)
+    compact_hit = False
+
+    def collapse(m: re.Match) -> str:
+        nonlocal compact_hit
+        letters = re.sub(r"[^\w]|_", "", m.group(0))
+        if len(letters) >= 6 and any(k in letters for k in _COMPACT):
+            compact_hit = True
+        return letters
+
+    t = _SPACED.sub(collapse, t)
+    return re.sub(r"[ \t]+", " ", t), compact_hit
+
+
+# ------------------------------------------------------------------ patterns
+
+def _rx(p: str) -> re.Pattern:
+    return re.compile(p, re.IGNORECASE | re.MULTILINE)
+
+
+_LEAD = (r"(?:^[\s\-*>#+\d.)\]]*|[:;,.!?\-(\[{>]\s*|\b(?:please|kindly|and|so|then|now|just|simply|also)\s+"
+         r"|\byou\s+(?:must|should|shall|will|need to|have to|are to|are (?:required|instructed|asked) to)\s+(?:now\s+|also\s+)?)")
+_EVAL_TARGET = (r"(?:rubrics?|score ?cards?|red flags?|(?:scoring|grading|evaluation|hiring|review|committee) (?:criteria|guidelines|"
+                r"instructions|rules|rubric|bar)|(?:my|the candidate's|this candidate's|any) (?:weakness\w*|gaps|red flags|concerns)|"
+                r"(?:the )?committee'?s? (?:rules|criteria|guidelines)|the (?:signals|dimensions)|(?:your|the) (?:review|evaluation|"
+                r"grading) instructions)")
+_GENERIC_TARGET = (r"(?:(?:previous|prior|earlier|above|preceding|original|system|initial|existing|other|all|any|your|my)\s+"
+                   r"(?:\w+\s+)?(?:instructions?|guidelines|rules|prompts?|directions|context|programming|training)|"
+                   r"(?:the |your )?system prompt|instructions? (?:above|before|given)|everything (?:above|before|else|you were told)|"
+                   r"the above)")
+_OVERRIDE_VERB = r"(?:ignore|disregard|forget|override|bypass|skip|set aside|discard|overlook)"
+_OVERRIDE_EVAL = _rx(_LEAD + _OVERRIDE_VERB + r"\b(?:\W+\w+){0,4}?\W+" + _EVAL_TARGET + r"\b")
+_OVERRIDE_GENERIC = _rx(_LEAD + _OVERRIDE_VERB + r"\b(?:\W+\w+){0,4}?\W+" + _GENERIC_TARGET + r"\b")
+_OVERRIDE_PASSIVE = _rx(r"\b(?:rubric|instructions|criteria|guidelines|rules|scoring)\b[^.\n]{0,30}\b(?:should|must|can|is to|are to)"
+                        r"\s+be\s+(?:ignored|disregarded|overridden|set aside|skipped)|\b(?:previous|prior|earlier|above|original) "
+                        r"(?:instructions|rules|guidelines)\b[^.\n]{0,20}\b(?:no longer apply|are void|are cancelled|are superseded|do not apply)")
+
+_AWARD_VOTE = (r"(?:strong[ _-]?hire|\b(?:a|an|as)\s+(?:clear\s+|definite\s+|unanimous\s+|enthusiastic\s+)?[\"']?hire\b|"
+               r"hire\s+(?:vote|decision|recommendation|verdict))")
+_AWARD_SCORE = (r"(?:\b4\s*/\s*4\b|\b(?:top|highest|maximum|max|perfect|full|best)\s+(?:possible\s+)?(?:scores?|marks|ratings?|"
+                r"grades?)|\b(?:a\s+)?(?:score|rating|grade)\s+of\s+4\b|\ball\s+4s\b|\bstraight\s+4s\b|\b4s\s+across)")
+_EVAL_OBJECT = _rx(r"\b(?:me|this candidate|the candidate|this applicant|this packet|my packet|this application|every persona|"
+                   r"each persona|all personas|every dimension|all dimensions|each dimension|every rubric|the rubric|values|"
+                   r"product sense|technical fluency|alignment judge?ment|communication)\b")
+_AWARD_VERB = (r"(?:record|give|assign|award|cast|output|return|mark|rate|score|grade|enter|put|submit|register|vote|"
+               r"recommend|approve|select|choose|write|respond with|reply with|answer with|set|rank)")
+_AWARD_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_VOTE)
+_SCORE_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_SCORE)
+_VOTE_DIRECTIVE = _rx(_LEAD + r"(?:vote|votes|voting)\s*(?:to\s+|for\s+|as\s+)?[\"']?(?:strong[ _-]?)?hire\b")
+_ADDRESSEE = (r"\b(?:you|reviewers?|the committee|the hiring committee|the panel|committee members|evaluators?|graders?|"
+              r"interviewers?|assessors?|the (?:ai|model|assistant|llm|system|reviewer|evaluator|grader)|every persona|"
+              r"all personas|each persona|every reviewer|each reviewer|the (?:research|safety) lead|the vp(?: of)? product|"
+              r"the hiring manager)")
+_MODAL_DIRECTIVE = _rx(_ADDRESSEE + r"\s+(?:must|should|shall|will|are (?:required|instructed|asked|expected|supposed) to|"
+                       r"need to|have to|are to|can only|may only|ought to)\s+(?:\w+\s+){0,3}?(?:vote|score|rate|grade|"
+                       r"recommend|approve|hire|give|record|ignore|disregard|treat|mark|award|output|respond|pass|advance|"
+                       r"rank|overlook|forgive|excuse|not (?:penali[sz]e|flag|mention|report|count|dock))\b")
+_PREAPPROVED = _rx(r"\b(?:pre-?approved|pre-?selected|already (?:been )?(?:approved|cleared|decided|selected|vetted|hired|passed)|"
+                   r"(?:approved|vetted|cleared|vouched for|endorsed|signed off) by (?:the )?(?:hiring manager|committee|research "
+                   r"lead|safety lead|vp|ceo|cto|founders?|leadership|recruiter|head of)|decision (?:has|was) already (?:been )?made|"
+                   r"(?:offer|hire) (?:has been|was|is) (?:already )?(?:approved|extended|confirmed|decided|final))")
+_PREAPPROVED_CONTEXT = _rx(r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|hiring manager|"
+                           r"committee|reviewers?|hire|offer|personas?)\b")
+_SUPPRESS = _rx(_LEAD + r"(?:do not|don't|never|avoid|stop)\s+(?:\w+\s+){0,2}?(?:penali[sz]\w*|flag\w*|mention\w*|report\w*|"
+                r"cite|citing|count\w*|dock\w*|downgrad\w*|reject\w*|quot\w+|reveal\w*|disclos\w*|deduct\w*|mark\w* down|hold\w*)"
+                r"\b[^.!?\n]{0,40}?(?:this (?:note|comment|section|instruction|message|text|line)|red flags?|concerns?|weakness\w*|"
+                r"(?:against|of) (?:me|the candidate|this candidate|my packet)|the candidate|this candidate|this packet|"
+                r"(?:the )?integrity)")
+_DIMENSIONS = (r"(?:values|technical[ _]fluency|product[ _]sense|communication|alignment[ _]judge?ment|every dimension|"
+               r"all dimensions|each dimension|all scores|every score)")
+_VOTE_FORMAT = _rx(r"[\"']?\b(?:vote|final[ _]vote|votes|decision|outcome|recommendation|verdict|result)[\"']?\s*[:=]\s*[\"']?"
+                   r"(?:strong[ _-]?hire|hire)(?=[\"'\s]*(?:[,.;}\]\n]|$))")
+_PERSONA_VOTE = _rx(r"\b(?:research[ _-]?lead|safety[ _-]?lead|vp[ _-]?(?:of[ _-])?product|hiring[ _-]?manager|all personas|"
+                    r"every persona|each persona|all reviewers|every reviewer)\s*[\"']?\s*(?:[:=]|->|=>|→|-|votes?)\s*[\"']?"
+                    r"(?:strong[ _-]?hire|hire|no[ _-]?hire)\b")
+_SCORE_FORMAT = _rx(r"[\"']?\b" + _DIMENSIONS + r"[\"']?\s*[:=]\s*[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))")
+_ROLEPLAY = _rx(_LEAD + r"(?:pretend|imagine|suppose|assume)\s+(?:that\s+)?(?:you(?:'re| are| were)|to be)\b|"
+                + _LEAD + r"(?:act|behave|respond|answer|speak|role-?play|reply|write)\s+(?:as|like)\s+(?:if\s+)?"
+                r"(?:a|an|the|my|you|someone|though)\b|\byou are now\b|\bfrom now on,? you\b|\byour (?:new|real|true) "
+                r"(?:role|persona|instructions?|task|job|goal)\b|\b(?:developer|dan|god|jailbreak|unrestricted|admin|debug) mode\b|"
+                r"\bstay in character\b")
+_ROLEPLAY_OVERRIDE = _rx(r"\b(?:no (?:rules|restrictions|limits|filters|guidelines)|unrestricted|unfiltered|without (?:any )?"
+                         r"(?:restrictions|rules|guidelines|filters|limits)|ignor\w+|dan(?=\W[^.]*\b(?:mode|anything)\b)|do anything now|jailbroken|not bound|free (?:from|of))\b")
+_CHAT_TOKENS = _rx(r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?inst\]|"
+                   r"<</?sys>>|</?(?:system|instructions?|admin|developer|user_query|packet|document|candidate_packet|untrusted|"
+                   r"untrusted_data|data)\s*>|^\s*#{2,}\s*(?:instruction|system|response)\s*:?\s*$")
+_ROLE_CUE = _rx(r"\b(?:instructions?|rubric|ignore|vot(?:e|es|ing)|scor(?:e|es|ing)|override|candidate|grader|reviewers?)\b")
+_ROLE_MARKER = _rx(r"^[\s>*_\[<(]*(?:system|assistant|developer|admin|administrator|operator)(?:\s+(?:note|message|prompt|override))?"
+                   r"[\s*_\]>)]*:")
+_VOCATIVE = _rx(r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*(?:to|for)?\s*)?"
+                r"(?:the\s+|dear\s+|hey\s+|hi\s+|hello\s+|to\s+(?:the\s+)?)?(?:reviewers?|hiring committee|committee(?: members)?|"
+                r"panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|language model|(?:ai |language )?"
+                r"models?|assistants?|bots?|system|personas?|research lead|safety lead|vp(?: of)? product|hiring manager)\b"
+                r"[\s*_)\]]*[:,!\-]")
+_VOCATIVE_ANY = _rx(r"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:reviewers?|committee|panel|"
+                    r"evaluators?|graders?|ai|llm|models?|assistants?|personas?|hiring manager)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
+                    r"language model|assistant|automated|bot|model|reviewer|grader|evaluator|large language model)\b|"
+                    r"\b(?:ai|llm|model|assistant|bot|system|agent|reviewer|grader|evaluator)s? (?:reading|reviewing|evaluating|"
+                    r"grading|scoring|processing|parsing|summari[sz]ing) (?:this|these|my)\b|\bto (?:whoever|anyone|any (?:ai|model|"
+                    r"system|llm)) (?:is )?(?:reading|reviewing|evaluating|grading)\b|\bdear (?:reviewers?|committee|ai|models?|"
+                    r"assistants?|evaluators?|graders?|hiring committee)\b")
+_T_EVAL = _rx(r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\bvot(?:e|es|ed|ing)\b|\brubrics?\b|"
+              r"\b4\s*/\s*4\b|\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of \d\b|\bscore ?card\b|"
+              r"\b(?:this|the) (?:candidate|applicant|packet|application)\b|\bcommittee\b|\breviewers?\b|\bevaluators?\b|"
+              r"\bgraders?\b|\bdebrief\b|\bpersonas?\b|\bred flags?\b|\bhiring (?:decision|bar|criteria)\b|"
+              r"\bdimensions?\b|\bverdict\b")
+_T_VOTE = _rx(r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\b4\s*/\s*4\b|"
+              r"\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of 4\b|"
+              r"\bvot(?:e|es|ed|ing)\b[^.\n]{0,30}\bhire\b|\b(?:this|the) candidate (?:passes|meets|exceeds|clears)\b")
+_MENTION = _rx(r"\b(?:attack\w*|adversar\w*|malicious\w*|jailbreak\w*|injection\w*|inject\w*|payloads?|exploit\w*|threats?|"
+               r"red[- ]?team\w*|defen[cs]\w*|detect\w*|mitigat\w*|filter\w*|sanitiz\w*|sanitis\w*|classif\w*|phishing|"
+               r"poison\w*|abuse\w*|misuse\w*|bad actors?|hackers?|e\.g\.|i\.e\.|for example|for instance|such as|examples? of|"
+               r"tries to|try to|trying to|attempts? to|would (?:say|write|type|ask)|might (?:say|write|type|ask)|"
+               r"could (?:say|write|type|ask)|users? (?:who )?(?:type|ask|write|say)|prompts? like|prompts? such|role-?play prompts?|"
+               r"vulnerab\w*|untrusted|harden\w*|refus\w*)\b")
+_QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^'\n]{2,200}'(?!\w)|`[^`\n]{1,300}`")
+
+_HEAD_LINE = re.compile(r"^(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*|(?:\*\*|__)(?P<b>[^\n*_]{2,80})(?:\*\*|__):?[ \t]*)$", re.MULTILINE)
+_STRONG_HEAD = _rx(r"^\W*(?:(?:hiring\s+)?committee|reviewers?'?s?|interviewers?'?s?|evaluators?'?s?|graders?'?s?|panel)\s+"
+                   r"(?:notes?|feedback|decision|summary|votes?|consensus|instructions?|scorecard|guidance|memo|comments?|verdict|"
+                   r"recommendation|only)\b|^\W*(?:notes?|instructions?|guidance|memo|message)\s+(?:to|for)\s+(?:the\s+)?"
+                   r"(?:reviewers?|committee|panel|evaluators?|graders?|interviewers?|ai|model|assistant|llm)\b|"
+                   r"^\W*(?:hiring|final|committee)\s+(?:decision|verdict|votes?|recommendation|outcome)\b|^\W*score\s*card\b|"
+                   r"^\W*(?:system|assistant|developer)\s+(?:prompt|message|instructions?|note)\b|^\W*(?:updated|revised|new|official)\s+"
+                   r"(?:rubric|scoring|instructions)\b")
+_WEAK_HEAD = _rx(r"\b(?:rubrics?|scoring|scores|evaluation|assessment|grading|verdict|votes?|voting|recommendation|decision|"
+                 r"debrief|consensus|outcome|feedback)\b")
+
+_HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
+_MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment|hidden|note|_)\]:[ \t]*(?:#|<>|\S+)[ \t]*(?:\((.*)\)|\"(.*)\")[ \t]*$",
+                         re.MULTILINE | re.IGNORECASE)
+_HIDDEN_ELEMENT = re.compile(
+    r"<(?P<tag>[a-z][a-z0-9]*)\b[^>]*?(?:style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|"
+    r"font-size\s*:\s*0|opacity\s*:\s*0(?:\.0+)?\s*(?:;|[\"'])|color\s*:\s*(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,"
+    r"\s*255))[^\"']*[\"']|\shidden(?:\s|>|=))[^>]*>(?P<body>.*?)</(?P=tag)\s*>", re.IGNORECASE | re.DOTALL)
+_REVEALED = re.compile(r"⟦hidden text: .*?⟧", re.DOTALL)
+
+
+# ------------------------------------------------------------------ analysis
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One flagged span of the packet text, with the reason (for tests and debugging)."""
+
+    signal: str
+    start: int
+    end: int
+    reason: str
+
+
+def _unquote(s: str) -> str:
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), s)
+
+
+def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
+    """(evaluation-specific, generic) directive reasons found in `q` (the lower-cased
+    unit with quoted spans blanked; `raw` is the unit with its quotes, for formats
+    like JSON whose strings are quoted)."""
+    raw = q if raw is None else raw
+    ev: list[str] = []
+    gen: list[str] = []
+    if _OVERRIDE_EVAL.search(q):
+        ev.append("orders the reviewers to ignore the rubric")
+    if _OVERRIDE_GENERIC.search(q) or _OVERRIDE_PASSIVE.search(q):
+        (ev if _T_EVAL.search(q) else gen).append("orders the reader to ignore its instructions")
+    if _AWARD_DIRECTIVE.search(q) or _VOTE_DIRECTIVE.search(q) or (_SCORE_DIRECTIVE.search(q) and _EVAL_OBJECT.search(q)):
+        ev.append("tells the reviewers what vote or score to give")
+    m = _MODAL_DIRECTIVE.search(q)
+    if m and _T_EVAL.search(q[:m.start()] + " " + q[m.end():]):
+        ev.append("tells the reviewers how they must judge")
+    if _PREAPPROVED.search(q) and _PREAPPROVED_CONTEXT.search(q):
+        ev.append("claims the candidate is already approved")
+    if _SUPPRESS.search(q):
+        ev.append("asks the reviewers not to count or report something")
+    if _VOTE_FORMAT.search(raw) or _PERSONA_VOTE.search(raw) or _SCORE_FORMAT.search(raw):
+        ev.append("writes votes or scores in the committee's own format")
+    if _ROLEPLAY.search(q):
+        if _T_EVAL.search(q):
+            ev.append("asks the reviewers to role-play")
+        elif _ROLEPLAY_OVERRIDE.search(q):
+            gen.append("asks the reader to role-play without its rules")
+    if _CHAT_TOKENS.search(q):
+        gen.append("contains chat-template or prompt-delimiter tokens")
+    if _ROLE_MARKER.search(q) and (_ROLE_CUE.search(q) or ev or gen):
+        ev.append("speaks as the system or assistant")
+    return ev, gen
+
+
+def classify(unit: str, context: str = "") -> str | None:
+    """Why `unit` (one sentence or line) is an injection, or None. `context` is the
+    text just before it (for mention cues like "e.g." split off by sentence ends)."""
+    u = plain(unit)
+    q = _unquote(u)
+    ev, gen = _directives(q, u)
+    addressed = bool(_VOCATIVE.search(q))
+    if addressed and (ev or gen or _T_VOTE.search(q)):
+        return "addresses the reviewers directly: " + ((ev or gen or ["about the evaluation"])[0])
+    if ev:
+        return ev[0]
+    mention = bool(_MENTION.search(q) or _MENTION.search(plain(context)))
+    if gen and not mention:
+        return gen[0]
+    if _VOCATIVE_ANY.search(q) and (not mention or _T_EVAL.search(q)):
+        return "addresses an AI or reviewer reading the packet"
+    return None
+
+
+def _hidden_worthy(content: str) -> str | None:
+    """Why hidden content is a concern (lower bar: hiding it is already suspicious)."""
+    u = plain(content)
+    q = _unquote(u)
+    ev, gen = _directives(q, u)
+    if ev or gen:
+        return (ev or gen)[0]
+    if _VOCATIVE.search(q) or _VOCATIVE_ANY.search(q):
+        return "addresses the reviewers"
+    if _T_EVAL.search(q):
+        return "talks about the evaluation"
+    folded, compact = skeleton(content)
+    ev, gen = _directives(_unquote(folded), folded)
+    if ev or gen or compact:
+        return "hidden, obfuscated instruction"
+    return None
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Sentence-ish spans: each line, split after sentence punctuation."""
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for m in re.finditer(r"(?<=[.!?])[\"')\]]*\s+(?=\S)", line.group(0)):
+            end = line.start() + m.start()
+            if text[start:end].strip():
+                spans.append((start, end))
+            start = line.start() + m.end()
+        if text[start:line.end()].strip():
+            spans.append((start, line.end()))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, min(end, start + MAX_QUOTE)
+
+
+def _overlaps(spans: list[tuple[int, int]], a: int, b: int) -> bool:
+    return any(a < y and x < b for x, y in spans)
+
+
+def _intake(packet: Packet) -> dict:
+    intake = packet.meta.get("intake") if isinstance(packet.meta, dict) else None
+    return intake if isinstance(intake, dict) else {}
+
+
+def scan(text: str, intake: dict | None = None) -> list[Finding]:
+    """All findings in `text` (the packet's analysis text), in text order. `intake` is
+    `Packet.meta["intake"]` (hidden PDF/DOCX fragments, removed invisible characters)."""
+    intake = intake or {}
+    found: list[Finding] = []
+    covered: list[tuple[int, int]] = []
+
+    def add(signal: str, a: int, b: int, reason: str) -> None:
+        a, b = _trim(text, a, b)
+        if b > a and not _overlaps(covered, a, b):
+            found.append(Finding(signal, a, b, reason))
+            covered.append((a, b))
+
+    # 1. content hidden from a human reader
+    for m in _REVEALED.finditer(text):
+        add(HIDDEN, m.start(), m.end(), "text in invisible Unicode tag characters")
+    for m in _HTML_COMMENT.finditer(text):
+        why = _hidden_worthy(m.group(1))
+        if why:
+            add(HIDDEN, m.start(), m.end(), f"HTML comment: {why}")
+    for m in _MD_COMMENT.finditer(text):
+        why = _hidden_worthy(m.group(1) or m.group(2) or "")
+        if why:
+            add(HIDDEN, m.start(), m.end(), f"Markdown comment: {why}")
+    for m in _HIDDEN_ELEMENT.finditer(text):
+        why = _hidden_worthy(m.group("body"))
+        if why:
+            add(HIDDEN, m.start(), m.end(), f"hidden HTML element: {why}")
+    for frag in intake.get("hidden") or []:
+        if not isinstance(frag, str):
+            continue
+        words = frag.split()
+        if not words:
+            continue
+        why = _hidden_worthy(frag) or ("a long passage hidden from the reader" if len(words) >= 12 else None)
+        if not why:
+            continue
+        m = re.search(r"\s*".join(re.escape(w) for w in words[:60]), text)
+        if m:
+            add(HIDDEN, m.start(), m.end(), f"hidden text in the document: {why}")
+
+    # 2. sections dressed as the committee's own material
+    heads = list(_HEAD_LINE.finditer(text))
+    for i, h in enumerate(heads):
+        title = (h.group("h") or h.group("b") or "").strip()
+        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
+        body = text[h.end():end]
+        ub = plain(body)
+        pb = _unquote(ub)
+        if _STRONG_HEAD.search(title) or (_WEAK_HEAD.search(title) and (_T_VOTE.search(pb) or _directives(pb, ub)[0])):
+            add(FAKE_SECTION, h.start(), end, f"a section titled {title!r} poses as committee material")
+
+    # 3. sentences that instruct the reviewers, plainly or obfuscated
+    removed_at = [o for o in ((intake.get("normalized") or {}).get("removed_at") or []) if isinstance(o, int)]
+    for a, b in _units(text):
+        if _overlaps(covered, a, b):
+            continue
+        unit = text[a:b]
+        line_start = text.rfind("\n", 0, a) + 1
+        context = text[max(line_start, a - 80):a]
+        why = classify(unit, context)
+        if why:
+            hidden_chars = any(a < o < b for o in removed_at)
+            add(OBFUSCATED if hidden_chars else SIGNAL_ID, a, b,
+                why + (" (with invisible characters inside)" if hidden_chars else ""))
+            continue
+        folded, compact = skeleton(unit)
+        if folded != plain(unit) or compact:
+            why = classify(folded, context)
+            if why or compact:
+                add(OBFUSCATED, a, b, (why or "spelled out letter by letter") + " (disguised with look-alike or spaced letters)")
+    found.sort(key=lambda f: f.start)
+    return found
+
+
+def explain(packet: Packet) -> list[Finding]:
+    """The findings for a packet, with reasons."""
+    return scan(packet.text, _intake(packet))
 
 
 def find_injections(packet: Packet) -> list[Evidence]:
-    """Evidence (verbatim spans of `packet.text`) for each place that addresses the
-    reviewers. An HTML comment that matches is quoted whole (its content is hidden
-    from a human reader, which is itself a concern)."""
+    """Evidence (verbatim spans of `packet.text`, with `start`) for each place that
+    addresses the reviewers instead of the case. Never raises on odd text."""
     text = packet.text
-    found: list[Evidence] = []
-    covered: list[tuple[int, int]] = []
-    for m in _COMMENT_RE.finditer(text):
-        if _RE.search(m.group(1)):
-            found.append(Evidence(quote=m.group(0), signal=SIGNAL_ID, polarity="red", dimension="values", start=m.start()))
-            covered.append((m.start(), m.end()))
-    for m in _RE.finditer(text):
-        if any(a <= m.start() < b for a, b in covered):
-            continue
-        start = max(text.rfind("\n", 0, m.start()), max(text.rfind(". ", 0, m.start()) + 1, 0))
-        start = start + 1 if start > 0 and text[start] in "\n." else start
-        end_nl = text.find("\n", m.end())
-        end = len(text) if end_nl < 0 else end_nl
-        quote = text[start:end].strip()
-        qs = text.find(quote, start)
-        found.append(Evidence(quote=quote, signal=SIGNAL_ID, polarity="red", dimension="values", start=qs))
-        covered.append((qs, qs + len(quote)))
-    return found
+    return [Evidence(quote=text[f.start:f.end], signal=f.signal, polarity="red", dimension="values", start=f.start)
+            for f in explain(packet)]

@@ -11,10 +11,11 @@ characters removed: zero-width and bidi controls, other format (Cf) characters, 
 controls. Unicode "tag" characters, which can smuggle ASCII text no reader sees, are
 revealed as visible `⟦hidden text: ...⟧`. `Packet.text` is the normalised text:
 what engines read and what evidence quotes are verbatim spans of. What intake saw
-is kept in `Packet.meta["intake"]`: `format`, `encoding`, `normalized` (removed
-characters by code point and their offsets in `text`, revealed spans), `hidden`
-(text a PDF/DOCX hides from a human reader) and `original_text` (the decoded file,
-only when normalisation changed it).
+is kept in `Packet.meta["intake"]` (absent for UTF-8 Markdown that needed no
+change): `format`, `encoding` (when not UTF-8), `normalized` (removed characters by
+code point and their offsets in `text`, revealed spans), `hidden` (text a PDF/DOCX
+hides from a human reader) and `original_text` (the decoded file, when
+normalisation changed more than line endings).
 
 Every failure raises `BadInput` with a one-line message; nothing is written.
 """
@@ -266,14 +267,17 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
     extra = _json_safe({k: v for k, v in given.items() if k not in skip}, where, [10_000])
     if offset:
         report = _shift(report, offset)
-    intake: dict[str, Any] = {"format": fmt, "normalized": report}
-    if encoding:
+    intake: dict[str, Any] = {"format": fmt}
+    if encoding and encoding != "utf-8":
         intake["encoding"] = encoding
+    if report.get("nfc") or report.get("removed") or report.get("revealed"):
+        intake["normalized"] = report
     if hidden:
         intake["hidden"] = _clean_hidden(hidden)
-    if text != raw:
+    if text != raw.replace("\r\n", "\n"):
         intake["original_text"] = _SURROGATE_RE.sub("\ufffd", raw)
-    extra["intake"] = intake
+    if len(intake) > 1 or fmt != "markdown":  # plain UTF-8 Markdown that needed no change: nothing to record
+        extra["intake"] = intake
     return Packet(
         key=key, candidate=candidate, scenario=scenario, text=body,
         sections=split_sections(body), meta=extra, source=_SURROGATE_RE.sub("\ufffd", source) if source else source,

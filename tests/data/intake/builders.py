@@ -1,0 +1,129 @@
+"""Build small PDF and DOCX packets for the intake tests (no binary fixtures in git).
+
+`pdf_bytes(pages)` writes a minimal PDF with a Helvetica text layer; each page is a
+list of (text, style) lines, style one of normal | white | tiny | invisible | offpage.
+`scanned_pdf_bytes()` is a page with only an image (no text layer). `docx_bytes(blocks)`
+writes a Word file from ("h2" | "p", text) blocks, where a paragraph may be a list of
+(text, style) runs with style normal | hidden | white | tiny.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+
+def _esc(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def _content(lines: list[tuple[str, str]]) -> bytes:
+    ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+    for text, style in lines:
+        if style == "white":
+            ops += ["q", "1 1 1 rg", f"({_esc(text)}) Tj", "Q", "0 0 0 rg", "T*"]
+        elif style == "tiny":
+            ops += ["/F1 0.5 Tf", f"({_esc(text)}) Tj", "/F1 11 Tf", "T*"]
+        elif style == "invisible":
+            ops += ["3 Tr", f"({_esc(text)}) Tj", "0 Tr", "T*"]
+        elif style == "offpage":
+            ops += ["ET", "BT", "/F1 11 Tf", "2000 2000 Td", f"({_esc(text)}) Tj", "ET", "BT", "/F1 11 Tf", "14 TL",
+                    "72 400 Td"]
+        else:
+            ops += [f"({_esc(text)}) Tj", "T*"]
+    ops.append("ET")
+    return "\n".join(ops).encode("latin-1")
+
+
+def _assemble(objects: list[bytes]) -> bytes:
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{i} 0 obj\n".encode() + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for off in offsets:
+        out.write(f"{off:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
+
+
+def _stream(data: bytes, extra: str = "") -> bytes:
+    return f"<< /Length {len(data)}{extra} >>\nstream\n".encode() + data + b"\nendstream"
+
+
+def pdf_bytes(pages: list[list[tuple[str, str]]]) -> bytes:
+    """A PDF whose pages show the given lines in Helvetica."""
+    n = len(pages)
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    for i, lines in enumerate(pages):
+        page_id, content_id = 4 + 2 * i, 5 + 2 * i
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+                       f"/Contents {content_id} 0 R >>".encode())
+        objects.append(_stream(_content(lines)))
+        assert len(objects) == content_id
+    return _assemble(objects)
+
+
+def scanned_pdf_bytes() -> bytes:
+    """One page that only paints a grey image: what a scanner produces without OCR."""
+    pixels = zlib.compress(bytes([128]) * 16)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >> "
+        b"/Contents 4 0 R >>",
+        _stream(b"q 500 0 0 700 50 50 cm /Im1 Do Q"),
+        _stream(pixels, " /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray "
+                        "/BitsPerComponent 8 /Filter /FlateDecode"),
+    ]
+    return _assemble(objects)
+
+
+def encrypted_pdf_bytes(text: str = "A secret packet") -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes([[(text, "normal")]]))))
+    writer.encrypt(user_password="letmein", owner_password="owner", algorithm="RC4-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def docx_bytes(blocks: list[tuple[str, object]]) -> bytes:
+    """A .docx from ("h2"|"p"|"table", content) blocks; "p" content is a string or a
+    list of (text, style) runs; "table" content is a list of rows (lists of str)."""
+    import docx
+    from docx.shared import Pt, RGBColor
+
+    d = docx.Document()
+    for kind, content in blocks:
+        if kind == "h2":
+            d.add_heading(str(content), level=2)
+        elif kind == "table":
+            rows = list(content)  # type: ignore[arg-type]
+            table = d.add_table(rows=len(rows), cols=len(rows[0]))
+            for r, row in enumerate(rows):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell
+        else:
+            par = d.add_paragraph()
+            runs = [(content, "normal")] if isinstance(content, str) else content
+            for text, style in runs:  # type: ignore[misc]
+                run = par.add_run(text)
+                if style == "hidden":
+                    run.font.hidden = True
+                elif style == "white":
+                    run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+                elif style == "tiny":
+                    run.font.size = Pt(1)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()

@@ -378,7 +378,8 @@ def ui(
     env = dict(os.environ)
     env["COMMITTEE_DB"] = str((db or default_db_path()).expanduser().resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false"]
+           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
+           "--client.toolbarMode", "minimal"]
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
     err.print(f"committee UI on http://{host}:{port}  (database {env['COMMITTEE_DB']}; Ctrl+C to stop)", highlight=False)
     try:

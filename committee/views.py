@@ -21,7 +21,6 @@ from committee.models import Evidence, RunResult, Vote
 VOTES = ["strong_hire", "hire", "no_hire", "strong_no_hire"]
 VOTE_LABEL = {v: Vote(v).label for v in VOTES}
 VOTE_COLOR = {"strong_hire": "#1b7f3b", "hire": "#7cc48a", "no_hire": "#f0a07a", "strong_no_hire": "#c0392b"}
-VOTE_EMOJI = {"strong_hire": "🟢", "hire": "🟩", "no_hire": "🟧", "strong_no_hire": "🟥"}
 HIGHLIGHT = {"red": "red-background", "green": "green-background", None: "orange-background"}
 
 
@@ -154,7 +153,8 @@ def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
             parts.append(escape_markdown(text))
         else:
             parts.append(mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed"))
-    return "".join(parts).replace("  \n  \n", "\n\n")
+    md = "".join(parts).replace("  \n  \n", "\n\n")
+    return re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
 
 
 def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
@@ -170,12 +170,32 @@ def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
     return "".join(parts).replace("  \n  \n", "\n\n")
 
 
-def packet_markdown(text: str, spans: Sequence[Span] = ()) -> str:
-    """A packet rendered for reading: `## ` headings become bold lines (escaped), the
-    rest is `highlighted_markdown`."""
-    md = highlighted_markdown(text, spans)
-    # escaped headings look like "\#\# Title": show them as bold section titles
-    return re.sub(r"(?m)^\\#\\#\s*(.+?)\s*$", lambda m: f"\n**{m.group(1)}**\n", md)
+def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = False) -> str:
+    """The packet section by section (escaped titles in bold, text with the spans
+    highlighted). With `only_cited`, only the sections holding a span (all of them
+    when no span falls in any section)."""
+    from committee.models import Section
+
+    text = packet.text
+    secs = [s for s in packet.sections if text[s.start:s.start + len(s.text)] == s.text] or \
+        [Section(title="Packet", text=text, start=0)]
+    blocks = []
+    for sec in secs:
+        s0, s1 = sec.start, sec.start + len(sec.text)
+        local = [Span(max(sp.start, s0) - s0, min(sp.end, s1) - s0, sp.polarity, sp.signals, sp.who)
+                 for sp in spans if sp.start < s1 and sp.end > s0]
+        blocks.append((sec, local))
+    if only_cited and any(local for _, local in blocks):
+        blocks = [(sec, local) for sec, local in blocks if local]
+    return "\n\n".join(f"**{escape_markdown(sec.title)}**\n\n{highlighted_markdown(sec.text, local)}" for sec, local in blocks)
+
+
+def jitter(rows: list[dict], *, by: str, value: str, out: str = "y", step: float = 0.08) -> list[dict]:
+    """Copy `rows` adding `out` = `value` nudged by group `by`, so lines of personas
+    with the same votes stay visible side by side instead of hiding each other."""
+    groups = list(dict.fromkeys(r[by] for r in rows))
+    mid = (len(groups) - 1) / 2
+    return [{**r, out: r[value] + (groups.index(r[by]) - mid) * step} for r in rows]
 
 
 # ------------------------------------------------------------------ votes over time
@@ -257,10 +277,11 @@ def score_rows(result: RunResult, names: Mapping[str, str] | None = None) -> lis
     """One row per persona: its rubric scores (1..4); a last row with the means."""
     names = names or {}
     dims = list(dict.fromkeys(d for r in result.reviews for d in r.scores))
-    rows = [{"persona": names.get(r.persona, r.persona), **{d: r.scores.get(d) for d in dims}} for r in result.reviews]
+    col = lambda d: d.replace("_", " ")  # noqa: E731
+    rows = [{"persona": names.get(r.persona, r.persona), **{col(d): r.scores.get(d) for d in dims}} for r in result.reviews]
     if result.reviews:
-        means = {d: round(sum(r.scores[d] for r in result.reviews if d in r.scores) /
-                          max(1, sum(1 for r in result.reviews if d in r.scores)), 2) for d in dims}
+        means = {col(d): round(sum(r.scores[d] for r in result.reviews if d in r.scores) /
+                               max(1, sum(1 for r in result.reviews if d in r.scores)), 2) for d in dims}
         rows.append({"persona": "mean", **means})
     return rows
 

@@ -12,13 +12,13 @@ if str(HERE) not in sys.path:  # so pages can `import uikit`
 
 import uikit  # noqa: E402
 
-st.set_page_config(page_title="committee · practice hiring committee", page_icon="⚖️", layout="wide")
+st.set_page_config(page_title="committee · practice hiring committee", page_icon=":material/balance:", layout="wide")
 
 pages = [
-    st.Page(str(HERE / "pages" / "submit.py"), title="Submit a packet", icon="📝", default=True),
-    st.Page(str(HERE / "pages" / "replay.py"), title="Debrief replay", icon="⏯️"),
-    st.Page(str(HERE / "pages" / "compare.py"), title="Compare revisions", icon="🔀"),
-    st.Page(str(HERE / "pages" / "personas.py"), title="Personas & scenarios", icon="🧑‍⚖️"),
+    st.Page(str(HERE / "pages" / "submit.py"), title="Submit a packet", icon=":material/edit_note:", default=True),
+    st.Page(str(HERE / "pages" / "replay.py"), title="Debrief replay", icon=":material/replay:"),
+    st.Page(str(HERE / "pages" / "compare.py"), title="Compare revisions", icon=":material/compare_arrows:"),
+    st.Page(str(HERE / "pages" / "personas.py"), title="Personas & scenarios", icon=":material/groups:"),
 ]
 page = st.navigation(pages)
 uikit.sidebar()

@@ -21,7 +21,7 @@ from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.store import Store, default_db_path
 from committee.views import (
-    VOTE_COLOR, VOTE_EMOJI, VOTE_LABEL, VOTES, code_span, escape_markdown, score_rows, stage_order, tally,
+    VOTE_COLOR, VOTE_LABEL, VOTES, code_span, escape_markdown, jitter, score_rows, stage_order, tally,
     timeline_from_result, vote_label, vote_rows,
 )
 
@@ -69,10 +69,14 @@ def titles() -> dict[str, str]:
         return {}
 
 
+BADGE_COLOR = {"strong_hire": "green", "hire": "green", "no_hire": "orange", "strong_no_hire": "red"}
+
+
 def badge(vote: str | None) -> str:
+    """A vote as a coloured Streamlit badge (Markdown)."""
     if vote is None:
-        return "⬜ no vote yet"
-    return f"{VOTE_EMOJI[str(vote)]} {vote_label(vote)}"
+        return ":gray-badge[no vote yet]"
+    return f":{BADGE_COLOR[str(vote)]}-badge[{vote_label(vote)}]"
 
 
 def when(ts: float | None) -> str:
@@ -80,7 +84,7 @@ def when(ts: float | None) -> str:
 
 
 def run_label(row) -> str:
-    outcome = {"hire": "✅ hire", "no_hire": "❌ no hire"}.get(row.outcome or "", row.status)
+    outcome = {"hire": "hire", "no_hire": "no hire"}.get(row.outcome or "", row.status)
     return f"{when(row.created_at)} · {row.packet_key} rev {row.revision} · {row.scenario} · {outcome} · {row.run_id}"
 
 
@@ -115,14 +119,14 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
     """Each persona's vote (as points, -2..+2) across the stages."""
     if not timeline:
         return None
-    data = pd.DataFrame(timeline)
+    data = pd.DataFrame(jitter(timeline, by="persona", value="points"))
     data["name"] = data["persona"].map(lambda p: persona_names.get(p, p))
     return (
         alt.Chart(data, title="Each persona's vote by stage")
         .mark_line(point=True)
         .encode(
             x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("points:Q", title=None, scale=alt.Scale(domain=[-2.2, 2.2]),
+            y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[-2.3, 2.3]),
                     axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr())),
             color=alt.Color("name:N", title="persona"),
             tooltip=[alt.Tooltip("name:N", title="persona"), alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote")],
@@ -141,7 +145,7 @@ def decision_banner(decision: dict | None) -> None:
         return
     text = f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · rule {code_span(decision['rule'])}  \n" \
            f"{md(decision.get('explanation'))}"
-    (st.success if decision["outcome"] == "hire" else st.error)(text, icon="✅" if decision["outcome"] == "hire" else "❌")
+    (st.success if decision["outcome"] == "hire" else st.error)(text, icon=":material/check_circle:" if decision["outcome"] == "hire" else ":material/cancel:")
 
 
 def render_result(result: RunResult, *, key: str = "result") -> None:
@@ -154,7 +158,7 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
                f"{result.timing.wall_s:.2f}s")
     if result.integrity:
         st.warning(f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers instead of the case. "
-                   "They were treated as data and count against the packet.", icon="⚠️")
+                   "They were treated as data and count against the packet.", icon=":material/warning:")
         for e in result.integrity:
             st.markdown(f"> {md(e.quote[:300])}")
     sealed = {r.persona: r.vote.value for r in result.reviews}

@@ -10,7 +10,7 @@ import uikit
 from committee.catalog import default_catalog
 from committee.compare import compare, history, word_diff
 from committee.errors import CommitteeError
-from committee.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown
+from committee.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
 
 SS = st.session_state
 
@@ -24,7 +24,7 @@ with uikit.open_store() as store:
     keys = store.packet_keys()
     if not keys:
         st.info("No packets stored yet. Submit a packet first.")
-        st.page_link("pages/submit.py", label="Submit a packet", icon="📝")
+        st.page_link("pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
@@ -70,9 +70,9 @@ else:
     t2.dataframe(score_table, hide_index=True, width="stretch")
 
     order = [f"rev {r.revision}" for r in run]
-    votes_long = pd.DataFrame([{"revision": f"rev {r.revision}", "persona": nm.get(p, p), "vote": VOTE_LABEL[v],
+    votes_long = pd.DataFrame(jitter([{"revision": f"rev {r.revision}", "persona": nm.get(p, p), "vote": VOTE_LABEL[v],
                                 "points": {"strong_hire": 2, "hire": 1, "no_hire": -1, "strong_no_hire": -2}[v]}
-                               for r in run for p, v in r.votes.items()])
+                               for r in run for p, v in r.votes.items()], by="persona", value="points"))
     scores_long = pd.DataFrame([{"revision": f"rev {r.revision}", "dimension": d.replace("_", " "), "score": s}
                                 for r in run for d, s in r.scores.items()])
     g1, g2 = st.columns(2)
@@ -80,7 +80,7 @@ else:
         st.altair_chart(
             alt.Chart(votes_long, title="Each persona's final vote").mark_line(point=alt.OverlayMarkDef(size=80)).encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("points:Q", title=None, scale=alt.Scale(domain=[-2.2, 2.2]),
+                y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[-2.3, 2.3]),
                         axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr())),
                 color=alt.Color("persona:N"), tooltip=["persona", "revision", "vote"],
             ).properties(height=260), width="stretch")
@@ -109,7 +109,7 @@ m[1].metric("Votes that moved", f"{moved} of {len(c.votes)}", border=True)
 total = sum(v.change for v in c.votes if v.change is not None)
 m[2].metric("Vote points, net change", f"{total:+d}", border=True)
 
-arrow = {"up": "▲", "down": "▼", "same": "＝", "n/a": "?"}
+arrow = {"up": "▲", "down": "▼", "same": "=", "n/a": "?"}
 d1, d2 = st.columns(2)
 d1.dataframe(pd.DataFrame([{
     "persona": nm.get(v.persona, v.persona), f"rev {c.before.revision}": VOTE_LABEL.get(v.before or "", "–"),
@@ -134,11 +134,11 @@ def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
 
 s1, s2 = st.columns(2)
 with s1:
-    signal_list("Red flags removed", c.red_removed, "✅", "none")
-    signal_list("Red flags introduced", c.red_introduced, "🚩", "none")
+    signal_list("Red flags removed", c.red_removed, ":green[:material/check_circle:]", "none")
+    signal_list("Red flags introduced", c.red_introduced, ":red[:material/flag:]", "none")
 with s2:
-    signal_list("Green signals added", c.green_added, "🌱", "none")
-    signal_list("Green signals lost", c.green_lost, "⚠️", "none")
+    signal_list("Green signals added", c.green_added, ":green[:material/add_circle:]", "none")
+    signal_list("Green signals lost", c.green_lost, ":orange[:material/remove_circle:]", "none")
 
 st.subheader("What changed in the packet")
 inline, unified = st.tabs(["Inline (word by word)", "Unified diff"])

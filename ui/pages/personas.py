@@ -24,7 +24,9 @@ tab_p, tab_s, tab_sig = st.tabs(["Personas", "Scenarios", "Signal library"])
 
 with tab_p:
     st.caption("Folders: " + ", ".join(code_span(str(p)) for p in search_path("personas")))
-    personas = list(cat.personas.values())
+    from committee.catalog import DEFAULT_PERSONAS
+
+    personas = sorted(cat.personas.values(), key=lambda p: (DEFAULT_PERSONAS.index(p.id) if p.id in DEFAULT_PERSONAS else 99, p.id))
     for i in range(0, len(personas), 2):
         cols = st.columns(2)
         for col, p in zip(cols, personas[i:i + 2]):
@@ -40,9 +42,9 @@ with tab_p:
                 st.altair_chart(
                     alt.Chart(w).mark_bar().encode(
                         x=alt.X("weight:Q", title="share of the vote", axis=alt.Axis(format="%")),
-                        y=alt.Y("dimension:N", sort="-x", title=None),
+                        y=alt.Y("dimension:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
                         tooltip=["dimension", alt.Tooltip("weight:Q", format=".0%")],
-                    ).properties(height=150), width="stretch")
+                    ).properties(height=alt.Step(26)), width="stretch")
                 st.caption(f"Tone: {esc(p.style.tone)}")
 
 with tab_s:
@@ -70,11 +72,11 @@ with tab_s:
         st.markdown("**Case prompts**\n" + "\n".join(f"- **{esc(c.title)}**: {esc(c.prompt)}" for c in sc.case_prompts))
     sigs = cat.scenario_signals(sc)
     st.markdown("**Signals this role is judged on**")
-    st.dataframe(pd.DataFrame([{"": "🚩" if s.polarity == "red" else "🌱", "signal": s.id, "dimension": s.dimension,
+    st.dataframe(pd.DataFrame([{"kind": "red flag" if s.polarity == "red" else "green signal", "signal": s.id, "dimension": s.dimension,
                                 "description": s.description} for s in sigs]), hide_index=True, width="stretch")
 
 with tab_sig:
     st.caption("Every red flag and green signal a scenario may reference, with the coaching line shown in feedback.")
-    st.dataframe(pd.DataFrame([{"": "🚩" if s.polarity == "red" else "🌱", "signal": s.id, "dimension": s.dimension,
+    st.dataframe(pd.DataFrame([{"kind": "red flag" if s.polarity == "red" else "green signal", "signal": s.id, "dimension": s.dimension,
                                 "description": s.description, "advice": s.advice} for s in cat.signals.values()]),
                  hide_index=True, width="stretch")

@@ -6,7 +6,7 @@ import streamlit as st
 import uikit
 from committee.errors import CommitteeError
 from committee.runner import replay_steps
-from committee.views import VOTE_LABEL, code_span, evidence_spans, packet_markdown, replay_frames, vote_label
+from committee.views import VOTE_LABEL, code_span, evidence_spans, replay_frames, sections_markdown, vote_label
 
 SS = st.session_state
 RUN_LIST_LIMIT = 200
@@ -25,7 +25,7 @@ with uikit.open_store() as store:
     rows = store.list_runs(limit=RUN_LIST_LIMIT, packet_key=None if packet_filter.startswith("(") else packet_filter)
     if not rows:
         st.info("No runs stored yet. Submit a packet first.")
-        st.page_link("pages/submit.py", label="Submit a packet", icon="📝")
+        st.page_link("pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
     ids = [r.run_id for r in rows]
     by_id = {r.run_id: r for r in rows}
@@ -64,10 +64,10 @@ def go(delta: int | None = None, to: int | None = None) -> None:
 
 
 b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
-b1.button("⏮ First", key="replay_first", on_click=go, kwargs={"to": 0}, width="stretch")
-b2.button("◀ Back", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch", disabled=SS["replay_idx"] == 0)
-b3.button("Next ▶", key="replay_next", on_click=go, kwargs={"delta": 1}, width="stretch", disabled=SS["replay_idx"] >= n - 1)
-b4.button("Last ⏭", key="replay_last", on_click=go, kwargs={"to": n - 1}, width="stretch")
+b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 0}, width="stretch")
+b2.button("Back", icon=":material/chevron_left:", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch", disabled=SS["replay_idx"] == 0)
+b3.button("Next", icon=":material/chevron_right:", icon_position="right", key="replay_next", on_click=go, kwargs={"delta": 1}, width="stretch", disabled=SS["replay_idx"] >= n - 1)
+b4.button("Last", icon=":material/last_page:", icon_position="right", key="replay_last", on_click=go, kwargs={"to": n - 1}, width="stretch")
 sl.slider("Checkpoint", 0, max(n - 1, 1), key="replay_idx", disabled=n < 2,
           help="Each checkpoint is one step the graph stored: intake, reviews, each turn, each tally, the decision.")
 
@@ -119,11 +119,12 @@ with right:
     st.markdown(":red-background[red flag] :green-background[green signal] :orange-background[both]")
     chosen = speakers
     if len(speakers) > 1:
-        chosen = st.pills("Whose evidence", speakers, selection_mode="multi", default=speakers,
-                          format_func=lambda p: nm.get(p, p)) or []
+        chosen = st.pills("Whose evidence", speakers, selection_mode="multi", default=speakers, width="stretch",
+                          format_func=lambda p: nm.get(p, p).split()[-1], wrap=True) or []
     spans = evidence_spans(packet.text, [(p, e) for p, e in cited if p in chosen])
+    only = st.toggle("Only the sections with cited evidence", value=True, key="replay_only_cited", disabled=not spans)
     with st.container(height=640, border=True):
-        st.markdown(packet_markdown(packet.text, spans))
+        st.markdown(sections_markdown(packet, spans, only_cited=only))
 
 c1, c2 = st.columns(2)
 with c1:

@@ -14,7 +14,7 @@ from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.packets import parse_packet, read_packet
 from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
-from committee.views import code_span, packet_from_upload, upload_types
+from committee.views import vote_label, code_span, packet_from_upload, upload_types
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SS = st.session_state
@@ -68,7 +68,7 @@ with right:
              help="simultaneous: everyone speaks each round, seeing the previous round. "
                   "round-robin: one at a time, each seeing every earlier turn.")
 
-submitted = st.button("Convene the committee", type="primary", key="submit", icon="⚖️")
+submitted = st.button("Convene the committee", type="primary", key="submit", icon=":material/gavel:")
 
 
 def read_input():
@@ -102,10 +102,10 @@ class Board:
             self.rows = {p: {"persona": nm.get(p, p), "doing": "reviewing blind…", "vote": ""} for p in data["personas"]}
             self.box.update(label=f"Run {data['run_id']}: {data['packet']} revision {data['revision']}: blind reviews…")
         elif event == "review":
-            self.rows[data["persona"]].update(doing="sealed its blind vote", vote=uikit.badge(data["vote"]))
+            self.rows[data["persona"]].update(doing="sealed its blind vote", vote=vote_label(data["vote"]))
         elif event == "turn":
             to = f" → {nm.get(data['to'], data['to'])}" if data.get("to") else ""
-            self.rows[data["speaker"]].update(doing=f"round {data['round']}: {data['move']}{to}", vote=uikit.badge(data["vote"]))
+            self.rows[data["speaker"]].update(doing=f"round {data['round']}: {data['move']}{to}", vote=vote_label(data["vote"]))
             self.box.update(label=f"Debrief round {data['round']}…")
         elif event == "decision":
             self.box.update(label=f"Decision: {data['outcome'].replace('_', ' ')}", state="complete")
@@ -154,7 +154,7 @@ elif SS.get("resume"):
     run(resume_id=SS.get("run_id"))
 
 if SS.get("error"):
-    st.error(uikit.md(SS["error"]), icon="🚫")
+    st.error(uikit.md(SS["error"]), icon=":material/error:")
 
 # ------------------------------------------------------------------ a run that did not finish
 pending = SS.get("run_id")
@@ -174,13 +174,14 @@ if SS.get("result"):
     result = RunResult.model_validate(SS["result"])
     st.divider()
     st.header(f"Result: {result.packet.key} revision {result.packet.revision}")
-    b1, b2, b3 = st.columns([1, 1, 1])
-    if b1.button("Replay this debrief step by step", key="to_replay", icon="⏯️"):
+    bar = st.container(horizontal=True)
+    b1 = b2 = b3 = bar
+    if b1.button("Replay this debrief step by step", key="to_replay", icon=":material/replay:"):
         SS["replay_run"] = result.run_id
         st.switch_page("pages/replay.py")
-    if result.packet.revision > 1 and b2.button("Compare with the previous revision", key="to_compare", icon="🔀"):
+    if result.packet.revision > 1 and b2.button("Compare with the previous revision", key="to_compare", icon=":material/compare_arrows:"):
         SS["compare_key"] = result.packet.key
         st.switch_page("pages/compare.py")
     b3.download_button("Download JSON", result.model_dump_json(indent=2), file_name=f"run-{result.run_id}.json",
-                       mime="application/json", key="download", icon="⬇️")
+                       mime="application/json", key="download", icon=":material/download:")
     uikit.render_result(result)

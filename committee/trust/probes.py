@@ -485,7 +485,7 @@ def run_probe(store, packet: Packet, swaps: list[str], *, spec: RunSpec | None =
     report = {
         "study_id": new_study_id("probe"), "kind": "probe",
         "packet": {"key": packet.key, "sha256": packet.sha256, "candidate": packet.candidate},
-        "engine": spec.engine, "spec": spec.as_json(), "swaps": swaps, "per_swap": per_swap,
+        "engine": spec.engine, "spec": spec.as_json(), "panel": panel, "swaps": swaps, "per_swap": per_swap,
         "original": {**summarize(base, panel), "signals": _signals(base)},
         "variants": rows, "skipped": skipped,
         "summary": {"variants": len(rows), "moved": sum(bool(r["moved"]) for r in rows),

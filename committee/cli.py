@@ -60,7 +60,7 @@ def _emit_json(obj) -> None:
 
 @app.command()
 def review(
-    packets: list[Path] = typer.Argument(..., help="Packet files (.md, .txt). Several run one after another.", show_default=False),
+    packets: list[Path] = typer.Argument(..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else safety-pm."),
     engine: str = typer.Option("offline", "--engine", "-e", help="offline (no key, deterministic) or anthropic (needs ANTHROPIC_API_KEY)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Model id for LLM engines."),
@@ -70,6 +70,7 @@ def review(
     timeout: Optional[float] = typer.Option(None, "--timeout", help="anthropic engine: seconds per API request (default 120)."),
     max_retries: Optional[int] = typer.Option(None, "--max-retries", help="anthropic engine: SDK retries for 429/5xx/529/timeouts (default 4)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", help="anthropic engine: most simultaneous API requests (default 4)."),
+    max_bytes: Optional[str] = typer.Option(None, "--max-bytes", help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.", show_default=False),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -86,7 +87,7 @@ def review(
         options.update({k: v for k, v in (("timeout", timeout), ("max_retries", max_retries),
                                           ("concurrency", concurrency)) if v is not None})
     # Validate every packet and option before anything is written.
-    prepared = [prepare(read_packet(p), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
+    prepared = [prepare(read_packet(p, max_bytes=max_bytes), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
                         personas=persona, engine_options=options) for p in packets]
     names = _names()
     with _store(db) as store:
@@ -112,6 +113,7 @@ def resume(
 
     names = _names()
     with _store(db) as store:
+        store.get_run(run_id)  # an unknown id fails before the progress board draws
         with ProgressBoard(err, names) as board:
             result = resume_run(store, run_id, progress=board.update)
         _emit_json(result) if as_json else render_result(result, out, names)

@@ -181,11 +181,11 @@ Op = Literal["same", "removed", "added"]
 
 
 def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
-    """A readable inline diff: paragraphs are aligned first, then changed paragraphs
-    are compared word by word. Returns (op, text) chunks whose `same` + `removed`
-    parts rebuild `before` and whose `same` + `added` parts rebuild `after`
-    (paragraphs joined by newlines)."""
-    a_par, b_par = before.split("\n"), after.split("\n")
+    """A readable inline diff: paragraphs (lines) are aligned first, then changed
+    paragraphs are compared word by word (a paragraph mostly rewritten shows as
+    removed then added). Returns (op, text) chunks whose `same` + `removed` parts
+    rebuild `before` and whose `same` + `added` parts rebuild `after`."""
+    a_par, b_par = before.splitlines(keepends=True), after.splitlines(keepends=True)
     chunks: list[tuple[Op, str]] = []
 
     def add(op: Op, text: str) -> None:
@@ -199,27 +199,16 @@ def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
     def words(s: str) -> list[str]:
         return re.findall(r"\s+|[^\s]+", s)
 
-    first = True
-
-    def sep() -> None:
-        nonlocal first
-        if not first:
-            add("same", "\n")
-        first = False
-
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a_par, b_par, autojunk=False).get_opcodes():
         if tag == "equal":
-            for p in a_par[i1:i2]:
-                sep()
-                add("same", p)
+            add("same", "".join(a_par[i1:i2]))
         elif tag == "replace" and i2 - i1 == j2 - j1:
             for pa, pb in zip(a_par[i1:i2], b_par[j1:j2]):
-                sep()
                 wa, wb = words(pa), words(pb)
                 sm = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
                 if sm.ratio() < 0.3:  # rewritten: show as removed then added
                     add("removed", pa)
-                    add("added", ("\n" if pa else "") + pb)
+                    add("added", pb)
                     continue
                 for t, x1, x2, y1, y2 in sm.get_opcodes():
                     if t == "equal":
@@ -228,12 +217,8 @@ def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
                         add("removed", "".join(wa[x1:x2]))
                         add("added", "".join(wb[y1:y2]))
         else:
-            for p in a_par[i1:i2]:
-                sep()
-                add("removed", p)
-            for p in b_par[j1:j2]:
-                sep()
-                add("added", p)
+            add("removed", "".join(a_par[i1:i2]))
+            add("added", "".join(b_par[j1:j2]))
     return chunks
 
 

@@ -49,7 +49,7 @@ def escape_markdown(text: str) -> str:
         esc = _MD_SPECIAL.sub(r"\\\1", stripped)
         # a colon next to a word could still start an emoji/icon shortcode in a text
         # node; a word joiner after it breaks the pattern without changing the look
-        esc = esc.replace("\\:", "\\:\u2060")
+        esc = re.sub(r"\\:(?=\S)", "\\:\u2060", esc)
         # bare URLs and e-mail addresses would be autolinked by GFM: break "www." too
         esc = re.sub(r"(?i)\bwww\\\.", "www\u2060\\.", esc)
         out.append("\u00a0" * indent + esc)

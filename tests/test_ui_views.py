@@ -1,0 +1,184 @@
+"""The pure helpers behind the UI (committee.views, committee.compare.word_diff):
+escaping of untrusted text, evidence highlighting, vote timelines, replay frames."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from committee.compare import word_diff
+from committee.models import Packet
+from committee.packets import parse_packet, read_packet
+from committee.views import (
+    Span, code_span, diff_markdown, escape_markdown, evidence_spans, highlighted_markdown, jitter, replay_frames,
+    sections_markdown, segments, tally, timeline_from_result, timeline_from_turns,
+)
+from tests.conftest import EXAMPLES
+
+NASTY = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "![tracker](https://evil.example/pixel.png)",
+    "[click](javascript:alert(1))",
+    "https://evil.example/a and www.evil.example",
+    ":red[fake badge] :material/home: :smile:",
+    "$\\frac{1}{2}$ and $$x$$",
+    "# heading\n- list\n1. item\n> quote\n    code block\n| a | b |\n|---|---|",
+    "**bold** _em_ ~~strike~~ `code` <b>x</b> &amp; &lt;",
+]
+
+
+def unescape(md: str) -> str:
+    """Undo escape_markdown (for the round-trip property)."""
+    text = md.replace("\n\n", "\n  \n").replace("  \n", "\n").replace("\u2060", "").replace("\u00a0", " ")
+    return re.sub(r"\\(.)", r"\1", text, flags=re.S)
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_escape_markdown_leaves_no_active_syntax(text):
+    out = escape_markdown(text)
+    # every Markdown/HTML/LaTeX/directive character is backslash-escaped
+    for ch in "<>[]()!$:`*_#|~&":
+        for m in re.finditer(re.escape(ch), out):
+            assert out[m.start() - 1] == "\\", (ch, out)
+    assert "http://" not in out and "https://" not in out  # the colon is escaped: no autolink
+    assert "    code" not in out  # an indent never becomes a code block
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2060\u00a0") | st.sampled_from("\n <>[]()!$:`*_#\\"), max_size=80))
+def test_escape_markdown_round_trips(text):
+    lines = [line.lstrip(" \t") for line in text.split("\n")]
+    expected = "\n".join(lines)
+    got = "\n".join(line.lstrip(" ") for line in unescape(escape_markdown(text)).split("\n"))
+    assert got.replace(" \n", "\n").rstrip() == expected.replace(" \n", "\n").rstrip() or got.strip() == expected.strip()
+
+
+def test_code_span_cannot_be_closed_early():
+    assert code_span("a`b") == "`a'b`"
+    assert code_span("x\ny") == "`x y`"
+    assert code_span("") == ""
+
+
+def test_evidence_spans_merge_and_skip():
+    text = "We ship fast. We A/B test harmful code. We add a threat model."
+    ev = [
+        ("safety-lead", {"quote": "We A/B test harmful code.", "signal": "test-irreversible-harm", "polarity": "red"}),
+        ("research-lead", {"quote": "A/B test harmful", "signal": "test-irreversible-harm", "polarity": "red", "start": 3}),
+        ("vp-product", {"quote": "We add a threat model.", "signal": "threat-model-first", "polarity": "green"}),
+        ("vp-product", {"quote": "not in the text", "signal": "x", "polarity": "green"}),
+    ]
+    spans = evidence_spans(text, ev)
+    assert [(text[s.start:s.end], s.polarity) for s in spans] == [
+        ("We A/B test harmful code.", "red"), ("We add a threat model.", "green")]
+    assert spans[0].who == ("safety-lead", "research-lead")
+    assert "".join(c for c, _ in segments(text, spans)) == text
+    mixed = evidence_spans(text, [(None, {"quote": "We ship fast. We A/B", "signal": "a", "polarity": "green"}),
+                                  (None, {"quote": "A/B test", "signal": "b", "polarity": "red"})])
+    assert len(mixed) == 1 and mixed[0].polarity is None and mixed[0].signals == ("a", "b")
+
+
+def test_highlighted_markdown_escapes_inside_and_outside_highlights():
+    text = "Intro <script>x</script>.\n\nWe log [all](http://x.example) chats."
+    spans = evidence_spans(text, [(None, {"quote": "[all](http://x.example) chats", "signal": "d", "polarity": "red"})])
+    md = highlighted_markdown(text, spans)
+    assert "\\<script\\>" in md and "<script>" not in md
+    assert "**:red-background[\\[all\\]\\(http\\:\u2060//x\\.example\\) chats]**" in md
+    assert "](http" not in md
+
+
+def test_sections_markdown_shows_cited_sections():
+    packet = read_packet(EXAMPLES / "weak-growth-pm.md")
+    quote = "Every token the model generates is checked against a live web index before it is shown"
+    spans = evidence_spans(packet.text, [(None, {"quote": quote, "signal": "ignores-inference-cost", "polarity": "red"})])
+    only = sections_markdown(packet, spans, only_cited=True)
+    assert only.startswith("**Technical design\\: Real\\-time fact\\-checking**")
+    assert "Resume" not in only and ":red-background[" in only
+    full = sections_markdown(packet, spans)
+    assert "**Resume**" in full and "**Negotiation**" in full
+    assert sections_markdown(packet, [], only_cited=True) == full.replace(
+        "**:red-background[" + escape_markdown(quote) + "]**", escape_markdown(quote))
+
+
+def test_sections_markdown_without_headings():
+    packet = parse_packet("Just one paragraph <b>here</b>.", name="p")
+    assert sections_markdown(packet) == "**Packet**\n\nJust one paragraph \\<b\\>here\\</b\\>\\."
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "alpha gamma."]), max_size=8),
+       st.lists(st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "beta alpha."]), max_size=8))
+def test_word_diff_rebuilds_both_sides(a_lines, b_lines):
+    a, b = "\n".join(a_lines), "\n".join(b_lines)
+    chunks = word_diff(a, b)
+    assert "".join(t for op, t in chunks if op != "added") == a
+    assert "".join(t for op, t in chunks if op != "removed") == b
+    md = diff_markdown(chunks)
+    assert "<eta>" not in md
+
+
+def test_diff_markdown_marks_changes():
+    md = diff_markdown(word_diff("## Plan\nShip to 1% first.", "## Plan\nShip after red-teaming."))
+    assert md.startswith("**Plan**")
+    assert ":red-background[~~" in md and ":green-background[" in md
+
+
+def test_timeline_and_tally():
+    turns = [
+        {"round": 1, "speaker": "a", "vote": "no_hire"},
+        {"round": 1, "speaker": "b", "vote": "hire"},
+        {"round": 2, "speaker": "a", "vote": "hire"},
+    ]
+    rows = timeline_from_turns(["a", "b"], {"a": "strong_no_hire", "b": "hire"}, turns, {"a": "hire", "b": "hire"})
+    by = {(r["stage"], r["persona"]): r["vote"] for r in rows}
+    assert by == {("sealed", "a"): "strong_no_hire", ("sealed", "b"): "hire", ("round 1", "a"): "no_hire",
+                  ("round 1", "b"): "hire", ("round 2", "a"): "hire", ("round 2", "b"): "hire",
+                  ("final", "a"): "hire", ("final", "b"): "hire"}
+    counts = {(r["stage"], r["vote"]): r["count"] for r in tally(rows)}
+    assert counts[("sealed", "strong_no_hire")] == 1 and counts[("round 2", "hire")] == 2
+    assert sum(r["count"] for r in tally(rows) if r["stage"] == "final") == 2
+    assert timeline_from_turns(["a"], {}, [], None) == []
+    j = jitter(rows, by="persona", value="points")
+    assert {round(r["y"] - r["points"], 6) for r in j if r["persona"] == "a"} == {-0.04}
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    from committee import engines
+    from tests.fakes import ScriptedEngine
+
+    holder = {}
+    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: holder["engine"])
+    return holder
+
+
+def test_replay_frames_follow_the_run(store, scripted):
+    from committee.runner import prepare, replay_steps, start_run
+    from tests.fakes import ScriptedEngine
+
+    votes = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "no_hire"}
+    scripted["engine"] = ScriptedEngine(votes)
+    result = start_run(store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md"), engine="scripted", rounds=3,
+                                      protocol="round-robin"))
+    steps = replay_steps(store, result.run_id)
+    frames = replay_frames(steps, result.personas)
+    assert len(frames) == len(steps)
+    assert all(pf.vote is None for pf in frames[0].personas.values())
+    sealed = next(f for f in frames if f.node == "review_packet")
+    assert {p: pf.vote for p, pf in sealed.personas.items()} == votes
+    assert all(pf.speaking and pf.evidence for pf in sealed.personas.values())
+    turn_frames = [f for f in frames if f.node == "speak_turn"]
+    assert len(turn_frames) == len(result.debrief)  # round-robin: one speaker per step
+    for f in turn_frames:
+        assert sum(pf.speaking for pf in f.personas.values()) == 1
+    moved = next(f for f in turn_frames if any(pf.speaking and pf.previous_vote for pf in f.personas.values()))
+    pf = next(pf for pf in moved.personas.values() if pf.speaking)
+    assert pf.vote != pf.previous_vote and pf.reason
+    last = frames[-1]
+    assert {p: pf.vote for p, pf in last.personas.items()} == {p: v.value for p, v in result.votes.items()}
+    assert last.decision["outcome"] == result.decision.outcome
+    assert last.timeline == timeline_from_result(result)
+    assert frames[-2].title.startswith("Decision") or any(f.title.startswith("Decision") for f in frames)

@@ -84,10 +84,19 @@ def _blocked(sig: Signal, sent: Sentence, norm: str) -> bool:
     return False
 
 
-def _cue_groups(sig: Signal, sent: Sentence, norm: str, next_norm: str) -> list[tuple[list[str], list[list[tuple[int, int]]]]]:
-    """For each cue: its groups and the asserted spans found for each group."""
+def _cue_groups(sig: Signal, sent: Sentence, norm: str, next_norm: str,
+                full_only: bool = False) -> list[tuple[list[str], list[list[tuple[int, int]]]]]:
+    """For each cue: its groups and the asserted spans found for each group. A cue with
+    a group absent from the sentence skips the (costlier) framing analysis: its present
+    groups get a placeholder span, which only the similarity path reads, and only in
+    sentences without any negation. With `full_only`, such cues are left out."""
     results = []
     for cue in sig.cues:
+        present = [_rx(g).search(norm) for g in cue]
+        if not all(present):
+            if not full_only:
+                results.append((cue, [[(m.start(), m.end())] if m else [] for m in present]))
+            continue
         own = [(m.start(), m.end()) for g in cue for m in _rx(g).finditer(norm)]
         results.append((cue, [_asserted_spans(sig, g, sent, norm, own, next_norm) for g in cue]))
     return results
@@ -109,23 +118,34 @@ def _strength(base: float, sim: float) -> float:
     return round(min(1.0, base + (1 - base) * min(1.0, sim / SIM_FULL)), 3)
 
 
-def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = ()) -> list[Hit]:
+def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = (),
+                   mode: str = "combined", sim_only_threshold: float = T_HIGH) -> list[Hit]:
     """All hits of `signals` in `text`, in text order (at most one per signal and
     sentence). Sentences overlapping `exclude` spans (e.g. injected instructions
-    found at intake) are not read."""
+    found at intake) are not read. `mode` is for measurement only: "cues" disables
+    the similarity path, "similarity" uses nothing but similarity >= `sim_only_threshold`."""
     sentences = [s for s in split_sentences(text)
                  if not any(s.start < b and a < s.end for a, b in exclude)]
     if not sentences or not signals:
         return []
     norms = [normalise(s.text) for s in sentences]
+    negation = [lexicon.any_negation(n) for n in norms]
+    question = [lexicon.is_question(n) for n in norms]
     sims = get_index(signals).similarities([s.text for s in sentences])
     hits: list[Hit] = []
+    if mode == "similarity":
+        for j, sig in enumerate(signals):
+            for i, sent in enumerate(sentences):
+                if sims[i, j] >= sim_only_threshold:
+                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, 0.5, sent.index,
+                                    "similarity", sent.section))
+        return hits
     for j, sig in enumerate(signals):
         for i, sent in enumerate(sentences):
             norm = norms[i]
             nxt = sentences[i + 1] if i + 1 < len(sentences) and sentences[i + 1].block == sent.block else None
             next_norm = norms[i + 1] if nxt else ""
-            if sig.polarity == "red" and lexicon.is_question(norm):
+            if sig.polarity == "red" and question[i]:
                 continue
             if _blocked(sig, sent, norm):
                 continue
@@ -149,7 +169,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
                                     _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
-            if lexicon.any_negation(norm):
+            if mode == "cues" or negation[i]:
                 continue
             partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
             if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:
@@ -167,19 +187,28 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
 
 _CACHE: OrderedDict[str, list[Hit]] = OrderedDict()
 _LOCK = threading.Lock()
+_INFLIGHT: dict[str, threading.Lock] = {}
 
 
 def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = ()) -> list[Hit]:
-    """`detect_signals` memoised per (text, signal library, exclusions) for the process."""
+    """`detect_signals` memoised per (text, signal library, exclusions) for the process.
+    Single-flight: parallel reviews of one packet wait for one detection pass instead
+    of each running their own."""
     key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
         hashlib.sha256(repr([(s.cues, s.blockers, s.window) for s in signals]).encode()).hexdigest()
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    hits = detect_signals(text, signals, exclude)
-    with _LOCK:
-        _CACHE[key] = hits
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        gate = _INFLIGHT.setdefault(key, threading.Lock())
+    with gate:
+        with _LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+        hits = detect_signals(text, signals, exclude)
+        with _LOCK:
+            _CACHE[key] = hits
+            _INFLIGHT.pop(key, None)
+            while len(_CACHE) > CACHE_SIZE:
+                _CACHE.popitem(last=False)
     return hits

@@ -4,9 +4,9 @@
 tag, the task tag, the rubric dimensions, the signal list and the packet between its
 markers; and answers with a valid structured reply: verbatim quotes, every dimension
 scored, the persona's scripted vote (held through the debrief). It also simulates the
-prompt cache (a prefix up to a `cache_control` breakpoint seen in an earlier, finished
-request is reported as `cache_read_input_tokens`, else as `cache_creation_input_tokens`;
-about 4 bytes per token), a fixed latency per request, and faults scripted with `on()`.
+prompt cache (a prefix up to a `cache_control` breakpoint written by a request that
+finished before this one started is reported as `cache_read_input_tokens`, else as
+`cache_creation_input_tokens`; about 4 bytes per token), a fixed latency per request, and faults scripted with `on()`.
 
 Use it with the SDK through `httpx2.MockTransport(fake.handler)` (no socket at all), or
 behind a loopback HTTP server (`bench/bench_anthropic.py`). It never calls a network.
@@ -74,7 +74,7 @@ class FakeMessagesAPI:
         self.bad_quotes = bad_quotes
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
-        self._cache: set[str] = set()
+        self._cache: dict[str, float] = {}  # cached prefix -> when it became readable
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ scripting
@@ -133,7 +133,7 @@ class FakeMessagesAPI:
                 reply = rule.text if rule is not None and rule.text is not None else self._reply_text(kind, persona, sys_text)
                 stop = rule.stop_reason if rule is not None and rule.stop_reason else "end_turn"
                 status, out_headers = 200, {"content-type": "application/json", **(rule.headers if rule else {})}
-                out = json.dumps(self._message(body, reply, stop)).encode()
+                out = json.dumps(self._message(body, reply, stop, start)).encode()
             return status, out_headers, out
         finally:
             with self._lock:
@@ -165,14 +165,16 @@ class FakeMessagesAPI:
                 "evidence": evidence[:1], "vote": vote, "reason": None}
         return json.dumps({"review": None, "turn": turn})
 
-    def _message(self, body: dict, text: str, stop_reason: str) -> dict:
-        usage = self._usage(body, text)
+    def _message(self, body: dict, text: str, stop_reason: str, start: float) -> dict:
+        usage = self._usage(body, text, start)
         return {"id": f"msg_fake_{len(self.seen)}", "type": "message", "role": "assistant", "model": body.get("model"),
                 "content": [{"type": "text", "text": text}], "stop_reason": stop_reason, "stop_sequence": None,
                 "usage": usage}
 
-    def _usage(self, body: dict, text: str) -> dict:
-        """Tokens (~4 bytes each) with the prompt cache simulated at each breakpoint."""
+    def _usage(self, body: dict, text: str, start: float) -> dict:
+        """Tokens (~4 bytes each) with the prompt cache simulated at each breakpoint: a
+        prefix is read from the cache only by requests that started after an earlier
+        request wrote it (simultaneous requests all miss, as with the real cache)."""
         fmt = json.dumps((body.get("output_config") or {}).get("format"), sort_keys=True)
         blocks = [b.get("text", "") for b in body.get("system") or [] if isinstance(b, dict)]
         marks = [i for i, b in enumerate(body.get("system") or []) if isinstance(b, dict) and b.get("cache_control")]
@@ -184,11 +186,11 @@ class FakeMessagesAPI:
             for i in marks:
                 prefix = body.get("model", "") + fmt + "".join(blocks[:i + 1])
                 size = len(prefix) - len(body.get("model", "")) - done
-                if prefix in self._cache:
+                if self._cache.get(prefix, float("inf")) <= start:
                     read += size
                 else:
                     write += size
-                    self._cache.add(prefix)
+                    self._cache.setdefault(prefix, time.perf_counter())
                 done += size
         return {"input_tokens": max(0, total - read - write) // 4, "output_tokens": len(text) // 4,
                 "cache_creation_input_tokens": write // 4, "cache_read_input_tokens": read // 4}

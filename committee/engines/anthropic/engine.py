@@ -68,8 +68,10 @@ class AnthropicEngine(Engine):
         except Exception as exc:  # a broken data file is bad input, found before any work
             raise BadInput(f"pricing.yaml of the anthropic engine is invalid: {exc.__class__.__name__}") from exc
         self.client = build_client(timeout=timeout, max_retries=max_retries, http_client=http_client)
-        self.client.messages  # noqa: B018 (import the resource and build the reply schema now, not in
-        prompts.reply_schema()  # the first, parallel stage of the run)
+        # load the SDK's messages resource and build the reply schema now, in prepare(),
+        # rather than in the first (parallel) stage of the run
+        _ = self.client.messages
+        prompts.reply_schema()
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()

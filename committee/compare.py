@@ -206,7 +206,9 @@ def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
             for pa, pb in zip(a_par[i1:i2], b_par[j1:j2]):
                 wa, wb = words(pa), words(pb)
                 sm = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-                if sm.ratio() < 0.3:  # rewritten: show as removed then added
+                similar = difflib.SequenceMatcher(None, [w for w in wa if not w.isspace()],
+                                                  [w for w in wb if not w.isspace()], autojunk=False).ratio()
+                if similar < 0.5:  # mostly rewritten: show as removed then added
                     add("removed", pa)
                     add("added", pb)
                     continue

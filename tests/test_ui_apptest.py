@@ -128,7 +128,7 @@ def test_replay_steps_forward_and_back(db):
     at.button(key="replay_back").click().run()
     ok(at)
     assert at.subheader[0].value.startswith("Step 2 of ")
-    at.slider(key="replay_idx").set_value(4).run()
+    at.slider(key="replay_step").set_value(5).run()
     ok(at)
     assert at.subheader[0].value.startswith("Step 5 of ")
     # reviews are in by now: four persona cards each show a vote badge

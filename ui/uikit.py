@@ -162,14 +162,14 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         for e in result.integrity:
             st.markdown(f"> {md(e.quote[:300])}")
     sealed = {r.persona: r.vote.value for r in result.reviews}
-    cols = st.columns(len(result.votes) or 1)
-    for col, (p, v) in zip(cols, result.votes.items()):
+    row = st.container(horizontal=True, wrap=True, gap="small")
+    for p, v in result.votes.items():
         before = sealed.get(p)
         delta = None
         if before and before != v.value:
             from committee.models import Vote
             delta = f"{v.points - Vote(before).points:+d} from sealed {vote_label(before)}"
-        col.metric(nm.get(p, p), vote_label(v), delta=delta, border=True, help=titles().get(p))
+        row.metric(nm.get(p, p), vote_label(v), delta=delta, border=True, help=titles().get(p), width="content")
     timeline = timeline_from_result(result)
     c1, c2 = st.columns(2)
     with c1:

@@ -129,7 +129,7 @@ def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
         st.caption(empty)
     for sid in ids:
         sig = signals.get(sid)
-        st.markdown(f"{icon} {code_span(sid)}: {escape_markdown(sig.description) if sig else ''}")
+        st.markdown(f"{icon} {code_span(sid)}" + (f": {escape_markdown(sig.description)}" if sig else ""))
 
 
 s1, s2 = st.columns(2)

@@ -54,24 +54,27 @@ frames = replay_frames(steps, row.panel, nm)
 n = len(frames)
 if SS.get("_replay_for") != run_id:  # a new run starts at the first step
     SS["_replay_for"] = run_id
-    SS["replay_idx"] = 0
-SS["replay_idx"] = min(max(int(SS.get("replay_idx", 0)), 0), n - 1)
+    SS["replay_step"] = 1
+SS["replay_step"] = min(max(int(SS.get("replay_step", 1)), 1), n)
 
 
-def go(delta: int | None = None, to: int | None = None) -> None:
-    i = SS["replay_idx"] if to is None else to
-    SS["replay_idx"] = min(max(i + (delta or 0), 0), n - 1)
+def go(delta: int = 0, to: int | None = None) -> None:
+    """Button callbacks: move the 1-based step (before the slider is drawn)."""
+    SS["replay_step"] = min(max((SS["replay_step"] if to is None else to) + delta, 1), n)
 
 
 b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
-b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 0}, width="stretch")
-b2.button("Back", icon=":material/chevron_left:", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch", disabled=SS["replay_idx"] == 0)
-b3.button("Next", icon=":material/chevron_right:", icon_position="right", key="replay_next", on_click=go, kwargs={"delta": 1}, width="stretch", disabled=SS["replay_idx"] >= n - 1)
-b4.button("Last", icon=":material/last_page:", icon_position="right", key="replay_last", on_click=go, kwargs={"to": n - 1}, width="stretch")
-sl.slider("Checkpoint", 0, max(n - 1, 1), key="replay_idx", disabled=n < 2,
-          help="Each checkpoint is one step the graph stored: intake, reviews, each turn, each tally, the decision.")
+b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="stretch")
+b2.button("Back", icon=":material/chevron_left:", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch",
+          disabled=SS["replay_step"] <= 1)
+b3.button("Next", icon=":material/chevron_right:", icon_position="right", key="replay_next", on_click=go,
+          kwargs={"delta": 1}, width="stretch", disabled=SS["replay_step"] >= n)
+b4.button("Last", icon=":material/last_page:", icon_position="right", key="replay_last", on_click=go, kwargs={"to": n},
+          width="stretch")
+sl.slider("Step", 1, max(n, 2), key="replay_step", disabled=n < 2,
+          help="Each step is one checkpoint the graph stored: intake, reviews, each turn, each tally, the decision.")
 
-frame = frames[SS["replay_idx"]]
+frame = frames[SS["replay_step"] - 1]
 st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
 if frame.detail:
     st.caption(uikit.md(frame.detail))

@@ -35,9 +35,11 @@ from committee.packets import read_packet
 from committee.trust.common import RunSpec, StudyProgress, new_study_id, run_once, side, summarize, validate_spec
 
 MANIFEST = "MANIFEST.yaml"
+INTEGRITY_PREFIX = "prompt-injection"  # integrity signal ids (committee.integrity)
 OUTCOMES = ("hire", "no_hire")
 SIGNAL_BASIS = ("per-signal precision/recall/F1 are computed against the manifest's must_flag lists: positive = the "
-                "signal is in must_flag, predicted = any blind review cites it as red evidence. must_flag lists "
+                "signal is in must_flag, predicted = any blind review cites it as red evidence (integrity signals are "
+                "scored by the injection check instead). must_flag lists "
                 "required flags, not every fair one, so precision is a lower bound.")
 
 
@@ -88,8 +90,10 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
 
 
 def red_signals(result: RunResult) -> set[str]:
-    """Red signal ids cited with evidence in any blind review of the run."""
-    return {e.signal for r in result.reviews for e in r.evidence if e.polarity == "red"}
+    """Red signal ids cited with evidence in any blind review of the run, integrity
+    concerns (`prompt-injection*`) excepted: those are scored by the injection check."""
+    return {e.signal for r in result.reviews for e in r.evidence
+            if e.polarity == "red" and not e.signal.startswith(INTEGRITY_PREFIX)}
 
 
 def score(rows: list[dict[str, Any]], panel: list[str]) -> dict[str, Any]:

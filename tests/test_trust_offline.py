@@ -1,0 +1,136 @@
+"""The offline engine must not care about who the candidate is or in which order things
+come: counterfactual swaps (name, school, employer, pronouns) and order shuffles
+(packet sections, persona speaking order) must leave every sealed vote, final vote,
+rubric score, cited signal and decision where it was.
+
+Known exceptions found by these probes are pinned below as strict xfails with the
+exact cause, so they are visible in every run and the marker must go once fixed:
+
+1. Speaking order in the debrief (offline `debate._challenge`): when two opponents are
+   equally far from the speaker, the challenge goes to the one earlier in *panel
+   order*, which is the speaking order. On dev packet `email-drafting-metrics.md` that
+   decides who can concede: with safety-lead speaking before research-lead the
+   research lead moves hire -> no_hire and the decision flips from hire (majority) to
+   no_hire (tie), under both protocols. Sealed votes and scores do not move.
+2. An employer name read as a concept word: `Salesforce` matches the `sales\\w*`
+   concept of the `caves-to-client` cue, so in `strong-safety-pm.md` the sentence
+   "At Salesforce our triage assistant was two weeks from a launch that sales had
+   promised ..." is cited as red `caves-to-client` by all four reviews (votes, scores
+   and decision do not move).
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from committee.packets import read_packet
+from committee.trust.common import RunSpec, run_once, with_text
+from committee.trust.probes import Entity, build_variants, compare_runs, run_probe, swap_entity
+from committee.trust.stability import run_stability
+from tests.conftest import EXAMPLES
+
+pytest.importorskip("committee.engines.offline", reason="offline engine not installed")
+try:
+    from committee.engines.offline import OfflineEngine  # noqa: F401
+except ImportError:  # pragma: no cover - while the engine is being written
+    pytest.skip("offline engine not available yet", allow_module_level=True)
+
+DEV = Path("/work/shared/eval/packets")
+PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])
+PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+# every attribute present: a reference with the name, pronouns, a school and an employer
+REFERENCE = ("\n\n## Reference\nReference for Nadia Ferrante from her manager at Google: she is careful, her "
+             "launches were never late, and she has an MBA from Harvard Business School. Ferrante pushes back "
+             "when she must.\n")
+ORDER_SENSITIVE = {"email-drafting-metrics.md"}  # finding 1 in the module doc
+
+
+def _augmented(path: Path):
+    p = read_packet(path)
+    return with_text(p, p.text + REFERENCE, candidate="Nadia Ferrante")
+
+
+def _ids(paths):
+    return [p.name for p in paths]
+
+
+@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+def test_offline_is_invariant_under_swaps(store, path):
+    rep = run_probe(store, _augmented(path), ["name", "school", "employer", "pronouns"], per_swap=4)
+    assert rep["skipped"] == {}
+    assert {v["attribute"] for v in rep["variants"]} == {"name", "school", "employer", "pronouns"}
+    moved = [(v["attribute"], v["from"], v["to"], v["moved"]) for v in rep["variants"] if v["moved"]]
+    assert moved == [], moved
+
+
+def test_offline_full_lists_only_the_known_employer_leak(store):
+    """Every name, school and employer of the lists on the strong example: the only move
+    is finding 2 (Salesforce). A new move fails here, and so does a fix (then drop it)."""
+    rep = run_probe(store, _augmented(EXAMPLES / "strong-safety-pm.md"), ["name", "school", "employer", "pronouns"],
+                    per_swap=50)
+    assert rep["summary"]["variants"] > 50
+    moved = {(v["attribute"], v["from"], v["to"]): v["moved"] for v in rep["variants"] if v["moved"]}
+    assert set(moved) == {("employer", "Lumenfold Health", "Salesforce")}
+    m = moved[("employer", "Lumenfold Health", "Salesforce")]
+    assert {(x["persona"], x["what"], tuple(x["after"])) for x in m} == {
+        (p, "signals", ("red:caves-to-client",)) for p in PANEL}  # signals only: no vote, score or decision
+
+
+@pytest.mark.xfail(strict=True, reason="finding 2: 'Salesforce' matches the sales\\w* concept of the caves-to-client cue")
+def test_offline_does_not_read_an_employer_name_as_a_concept(store):
+    p = read_packet(EXAMPLES / "strong-safety-pm.md")
+    base = run_once(store, p, RunSpec())
+    v, _ = swap_entity(p, Entity(name="Lumenfold Health", short="Lumenfold"), Entity(name="Salesforce"))
+    assert compare_runs(base, run_once(store, v, RunSpec())) == []
+
+
+def _order_cases():
+    for path in PACKETS:
+        for proto in ("simultaneous", "round-robin"):
+            marks = [pytest.mark.xfail(strict=True, reason="finding 1: challenge target tie-break by panel (speaking) order")] \
+                if path.name in ORDER_SENSITIVE else []
+            yield pytest.param(path, proto, marks=marks, id=f"{path.name}-{proto}")
+
+
+@pytest.mark.parametrize("path,protocol", list(_order_cases()))
+def test_offline_is_invariant_under_section_and_speaking_order(store, path, protocol):
+    p = read_packet(path)
+    spec = RunSpec(protocol=protocol)
+    base = run_once(store, p, spec)
+    rep = run_stability(store, p, runs=8, spec=spec, seed=7)
+    assert rep["summary"]["agreement"] == 1.0
+    for r in rep["runs"]:
+        moved = compare_runs(base, store.get_result(r["run_id"]))
+        assert moved == [], (r["speaking_order"], r["section_order"], moved)
+
+
+@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+def test_offline_is_invariant_under_section_order_alone(store, path):
+    """Section order on its own never moves anything (the order finding is speaking order)."""
+    p = read_packet(path)
+    base = run_once(store, p, RunSpec())
+    for perm in itertools.islice(itertools.permutations(range(len(p.sections))), 1, 7):
+        if p.sections[0].title == "Preamble" and perm[0] != 0:
+            continue
+        text = "\n\n".join((f"## {p.sections[i].title}\n\n" if p.sections[i].title not in ("Preamble", "Packet") else "")
+                           + p.sections[i].text for i in perm) + "\n"
+        assert compare_runs(base, run_once(store, with_text(p, text), RunSpec())) == [], perm
+
+
+def test_offline_speaking_order_finding_is_exactly_as_reported(store):
+    """Pins finding 1 precisely (drop with the engine fix): which order, what moves."""
+    p = read_packet(DEV / "email-drafting-metrics.md") if DEV.is_dir() else None
+    if p is None:
+        pytest.skip("dev packets not present")
+    base = run_once(store, p, RunSpec())
+    moved_orders = []
+    for perm in itertools.permutations(PANEL):
+        m = compare_runs(base, run_once(store, p, RunSpec(), personas=list(perm)))
+        if m:
+            moved_orders.append(perm)
+            assert m == [{"persona": "research-lead", "what": "final_vote", "before": "hire", "after": "no_hire"},
+                         {"persona": None, "what": "decision", "before": "hire (majority)", "after": "no_hire (tie)"}]
+    assert moved_orders and all(o.index("safety-lead") < o.index("research-lead") for o in moved_orders)

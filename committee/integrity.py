@@ -37,6 +37,7 @@ semantic paraphrases that avoid every cue below.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -223,10 +224,12 @@ _WEAK_HEAD = _rx(r"\b(?:rubrics?|scoring|scores|evaluation|assessment|grading|ve
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
 _MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment|hidden|note|_)\]:[ \t]*(?:#|<>|\S+)[ \t]*(?:\((.*)\)|\"(.*)\")[ \t]*$",
                          re.MULTILINE | re.IGNORECASE)
-_HIDDEN_ELEMENT = re.compile(
-    r"<(?P<tag>[a-z][a-z0-9]*)\b[^>]*?(?:style\s*=\s*[\"'][^\"']*(?:display\s*:\s*none|visibility\s*:\s*hidden|"
+_HIDDEN_OPEN = re.compile(
+    r"<(?P<tag>[a-z][a-z0-9]{0,20})\b[^<>]{0,300}?(?:style\s*=\s*[\"'][^\"'<>]{0,200}?(?:display\s*:\s*none|visibility\s*:\s*hidden|"
     r"font-size\s*:\s*0|opacity\s*:\s*0(?:\.0+)?\s*(?:;|[\"'])|color\s*:\s*(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,"
-    r"\s*255))[^\"']*[\"']|\shidden(?:\s|>|=))[^>]*>(?P<body>.*?)</(?P=tag)\s*>", re.IGNORECASE | re.DOTALL)
+    r"\s*255))[^\"'<>]{0,200}[\"']|\shidden(?:\s|>|=))[^<>]{0,300}>", re.IGNORECASE)
+MAX_HIDDEN_ELEMENT = 5000  # characters searched for the closing tag
+MAX_FINDINGS = 100
 _REVEALED = re.compile(r"⟦hidden text: .*?⟧", re.DOTALL)
 
 
@@ -341,8 +344,21 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, min(end, start + MAX_QUOTE)
 
 
-def _overlaps(spans: list[tuple[int, int]], a: int, b: int) -> bool:
-    return any(a < y and x < b for x, y in spans)
+class _Covered:
+    """Disjoint flagged spans, kept sorted, for overlap tests in O(log n)."""
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def overlaps(self, a: int, b: int) -> bool:
+        i = bisect.bisect_left(self.ends, a + 1)  # first span ending after a
+        return i < len(self.starts) and self.starts[i] < b
+
+    def add(self, a: int, b: int) -> None:
+        i = bisect.bisect_left(self.starts, a)
+        self.starts.insert(i, a)
+        self.ends.insert(i, b)
 
 
 def _intake(packet: Packet) -> dict:
@@ -355,13 +371,13 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
     `Packet.meta["intake"]` (hidden PDF/DOCX fragments, removed invisible characters)."""
     intake = intake or {}
     found: list[Finding] = []
-    covered: list[tuple[int, int]] = []
+    covered = _Covered()
 
     def add(signal: str, a: int, b: int, reason: str) -> None:
         a, b = _trim(text, a, b)
-        if b > a and not _overlaps(covered, a, b):
+        if b > a and len(found) < MAX_FINDINGS and not covered.overlaps(a, b):
             found.append(Finding(signal, a, b, reason))
-            covered.append((a, b))
+            covered.add(a, b)
 
     # 1. content hidden from a human reader
     for m in _REVEALED.finditer(text):
@@ -374,10 +390,14 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         why = _hidden_worthy(m.group(1) or m.group(2) or "")
         if why:
             add(HIDDEN, m.start(), m.end(), f"Markdown comment: {why}")
-    for m in _HIDDEN_ELEMENT.finditer(text):
-        why = _hidden_worthy(m.group("body"))
-        if why:
-            add(HIDDEN, m.start(), m.end(), f"hidden HTML element: {why}")
+    for n, m in enumerate(_HIDDEN_OPEN.finditer(text)):
+        if n >= MAX_FINDINGS:
+            break
+        close = re.compile(rf"</{re.escape(m.group('tag'))}\s*>", re.IGNORECASE).search(text, m.end(), m.end() + MAX_HIDDEN_ELEMENT)
+        if close:
+            why = _hidden_worthy(text[m.end():close.start()])
+            if why:
+                add(HIDDEN, m.start(), close.end(), f"hidden HTML element: {why}")
     for frag in intake.get("hidden") or []:
         if not isinstance(frag, str):
             continue
@@ -405,7 +425,9 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
     # 3. sentences that instruct the reviewers, plainly or obfuscated
     removed_at = [o for o in ((intake.get("normalized") or {}).get("removed_at") or []) if isinstance(o, int)]
     for a, b in _units(text):
-        if _overlaps(covered, a, b):
+        if len(found) >= MAX_FINDINGS:
+            break
+        if covered.overlaps(a, b):
             continue
         unit = text[a:b]
         line_start = text.rfind("\n", 0, a) + 1

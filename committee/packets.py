@@ -72,6 +72,17 @@ _BLACK_FLAG = 0x1F3F4  # emoji flags of subdivisions are U+1F3F4 + tag character
 MAX_OFFSETS = 2000
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def fix_surrogates(s: str) -> str:
+    """Join UTF-16 surrogate pairs (YAML and JSON escapes can produce them) and replace
+    lone surrogates with U+FFFD, so the text can be encoded as UTF-8."""
+    if not _SURROGATE_RE.search(s):
+        return s
+    return s.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def _invisible(ch: str) -> bool:
     cp = ord(ch)
     if ch in "\t\n":
@@ -89,7 +100,7 @@ def normalize_text(raw: str) -> tuple[str, dict[str, Any]]:
     `removed_at` (offsets in the returned text where characters were removed),
     `revealed` ([start, end] spans of revealed tag-character text), `nfc` (whether
     NFC changed anything)."""
-    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
+    text = fix_surrogates(raw).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").replace("\v", "\n")
     nfc = unicodedata.normalize("NFC", text)
     out: list[str] = []
     length = 0
@@ -202,9 +213,6 @@ def _str_field(meta: dict, name: str, where: str) -> str | None:
     return normalize_text(str(value))[0].strip() or None
 
 
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
 def _json_safe(value: Any, where: str, budget: list[int], depth: int = 0) -> Any:
     """Front matter values as plain JSON data (YAML can give dates, sets, bytes,
     non-string keys and aliases that repeat one node many times)."""
@@ -214,7 +222,7 @@ def _json_safe(value: Any, where: str, budget: list[int], depth: int = 0) -> Any
     if depth > 20:
         raise BadInput(f"{where}: front matter is nested too deeply")
     if isinstance(value, str):
-        return _SURROGATE_RE.sub("\ufffd", value)
+        return fix_surrogates(value)
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
@@ -222,7 +230,7 @@ def _json_safe(value: Any, where: str, budget: list[int], depth: int = 0) -> Any
     if isinstance(value, (dt.date, dt.datetime, dt.time)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _json_safe(v, where, budget, depth + 1) for k, v in value.items()}
+        return {fix_surrogates(str(k)): _json_safe(v, where, budget, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
         return [_json_safe(v, where, budget, depth + 1) for v in items]
@@ -275,12 +283,12 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
     if hidden:
         intake["hidden"] = _clean_hidden(hidden)
     if text != raw.replace("\r\n", "\n"):
-        intake["original_text"] = _SURROGATE_RE.sub("\ufffd", raw)
+        intake["original_text"] = fix_surrogates(raw)
     if len(intake) > 1 or fmt != "markdown":  # plain UTF-8 Markdown that needed no change: nothing to record
         extra["intake"] = intake
     return Packet(
         key=key, candidate=candidate, scenario=scenario, text=body,
-        sections=split_sections(body), meta=extra, source=_SURROGATE_RE.sub("\ufffd", source) if source else source,
+        sections=split_sections(body), meta=extra, source=fix_surrogates(source) if source else source,
     )
 
 

@@ -50,8 +50,9 @@ def escape_markdown(text: str) -> str:
         # a colon next to a word could still start an emoji/icon shortcode in a text
         # node; a word joiner after it breaks the pattern without changing the look
         esc = re.sub(r"\\:(?=\S)", "\\:\u2060", esc)
-        # bare URLs and e-mail addresses would be autolinked by GFM: break "www." too
+        # bare URLs and e-mail addresses would be autolinked by GFM: break "www." and "@" too
         esc = re.sub(r"(?i)\bwww\\\.", "www\u2060\\.", esc)
+        esc = esc.replace("\\@", "\\@\u2060")  # no e-mail autolinks either
         out.append("\u00a0" * indent + esc)
     # two trailing spaces = hard break; blank lines stay paragraph breaks
     return "  \n".join(out).replace("  \n  \n", "\n\n")

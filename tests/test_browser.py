@@ -135,7 +135,8 @@ def test_hostile_packet_stays_inert_in_a_real_browser(server, page):
     ARTIFACTS.mkdir(exist_ok=True)
     hostile = ("---\npacket: hostile\n---\n## Resume\n<script>window.__pwned = 1</script>"
                "<img src=x onerror=\"window.__pwned = 2\"> ![t](https://evil.example/pixel.png) "
-               "[link](javascript:window.__pwned=3) :red[fake] $x^2$\n\n## Product sense: launch\n"
+               "[link](javascript:window.__pwned=3) :red[fake] :smile: $x^2$ mail me@evil.example or www.evil.example\n\n"
+               "## Product sense: launch\n"
                "Roll it out to 1% of users first and learn from the harmful outputs.\n")
     page.goto(url)
     page.get_by_role("button", name="Convene the committee").wait_for()
@@ -150,8 +151,26 @@ def test_hostile_packet_stays_inert_in_a_real_browser(server, page):
     page.get_by_text("Decision:", exact=False).first.wait_for(timeout=120_000)
     wait_idle(page)
     page.get_by_text("What each persona wrote in the blind review").click()
-    assert page.evaluate("window.__pwned") is None
-    assert page.locator("img[src*='evil.example'], img[src='x'], a[href^='javascript']").count() == 0
-    assert page.locator("[data-testid=stMain] script").count() == 0
-    assert page.locator(".katex").count() == 0  # no LaTeX rendered from packet text
+    assert_inert(page)
     page.screenshot(path=str(ARTIFACTS / "ui-hostile.png"), full_page=True)
+    # the replay page shows the whole packet text beside the persona cards
+    page.get_by_role("button", name="Replay this debrief step by step").click()
+    page.get_by_text("Step 1 of", exact=False).wait_for()
+    page.get_by_role("button", name="Last").click()
+    wait_idle(page)
+    toggle = page.get_by_text("Only the sections with cited evidence")
+    if page.locator("[data-testid=stCheckbox] input:checked, [data-testid=stToggle] input:checked").count():
+        toggle.click()
+        wait_idle(page)
+    page.get_by_text("window.__pwned = 1", exact=False).first.wait_for()  # shown as text
+    assert_inert(page)
+    page.screenshot(path=str(ARTIFACTS / "ui-hostile-replay.png"), full_page=True)
+
+
+def assert_inert(page) -> None:
+    main = page.locator("[data-testid=stMain]")
+    assert page.evaluate("window.__pwned") is None
+    assert main.locator("img, script, iframe").count() == 0
+    assert main.locator("a[href^='javascript'], a[href^='mailto'], a[href*='evil.example']").count() == 0
+    assert main.locator(".katex").count() == 0  # no LaTeX rendered from packet text
+    assert "😄" not in main.inner_text()  # no emoji shortcodes either

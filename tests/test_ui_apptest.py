@@ -54,6 +54,10 @@ def test_submit_an_example_shows_four_votes_and_a_decision(db):
     assert len(at.metric) == 4
     assert {m.value for m in at.metric} <= VOTE_LABELS
     assert len(decision_texts(at)) == 1
+    # the live progress board (fed by the runner's progress callback) ends with every persona's last move
+    board = at.dataframe[0].value
+    assert list(board.columns) == ["persona", "doing", "vote"] and len(board) == 4
+    assert all(d.startswith("round ") for d in board["doing"]) and set(board["vote"]) <= VOTE_LABELS
     with Store(db) as store:
         rows = store.list_runs()
     assert len(rows) == 1 and rows[0].status == "done" and rows[0].packet_key == "dylan-growth-pm"

@@ -259,3 +259,53 @@ def test_sidebar_shows_the_database(db):
     at = app().run()
     ok(at)
     assert any(str(db) in c.value for c in at.sidebar.code)
+
+
+def test_form_settings_survive_a_page_switch(db):
+    at = app().run()
+    at.selectbox(key="example").set_value("borderline-api-pm.md")
+    at.radio(key="protocol").set_value("round-robin")
+    at.slider(key="rounds").set_value(3).run()
+    at.switch_page("pages/personas.py").run()
+    at.switch_page("pages/submit.py").run()
+    ok(at)
+    assert at.selectbox(key="example").value == "borderline-api-pm.md"
+    assert at.radio(key="protocol").value == "round-robin" and at.slider(key="rounds").value == 3
+
+
+def test_an_interrupted_run_can_be_resumed(db, monkeypatch):
+    """A run that failed mid-way (engine error) is offered for resume under the same
+    run id; finished persona calls are not repeated."""
+    from committee import engines
+    from committee.errors import EngineFailed
+    from tests.fakes import ScriptedEngine
+
+    eng = ScriptedEngine({"research-lead": "hire", "safety-lead": "no_hire", "vp-product": "hire",
+                          "hiring-manager": "hire"}, fail_on={("turn", "safety-lead")})
+    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: eng)
+    at = app().run()
+    at.radio(key="engine").set_value("scripted")
+    at.button(key="submit").click().run()
+    ok(at)
+    assert any("resume" in e.value for e in at.error)
+    run_id = at.session_state["run_id"]
+    assert any("did not finish" in w.value for w in at.warning)
+    reviews_before = sum(1 for c in eng.calls if c[0] == "review")
+    at.button(key="resume_btn").click().run()
+    ok(at)
+    assert at.session_state["result"]["run_id"] == run_id
+    assert len(at.metric) == 4 and decision_texts(at) and not at.warning
+    assert sum(1 for c in eng.calls if c[0] == "review") == reviews_before == 4
+    with Store(db) as store:
+        assert [(r.run_id, r.status) for r in store.list_runs()] == [(run_id, "done")]
+
+
+def test_other_pages_in_the_folder_are_in_the_navigation(db):
+    """Pages added to ui/pages/ by other features (e.g. 5_Trust.py) are reachable."""
+    extra = sorted(p.name for p in (ROOT / "ui" / "pages").glob("[0-9]*.py"))
+    at = app().run()
+    ok(at)
+    for name in extra:
+        at.switch_page(f"pages/{name}").run()
+        ok(at)
+        assert at.title, name

@@ -29,7 +29,7 @@ with uikit.open_store() as store:
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
         SS["_compare_applied"] = SS["compare_key"]
-    key = st.selectbox("Packet", keys, key="compare_select")
+    key = st.selectbox("Packet", keys, key="compare_select", persist_state="session")
     records = history(store, key)
     revs = [r.revision for r in records]
     if len(revs) < 2:

@@ -21,7 +21,7 @@ tt = uikit.titles()
 with uikit.open_store() as store:
     keys = store.packet_keys()
     f1, f2 = st.columns([1, 3])
-    packet_filter = f1.selectbox("Packet", ["(all packets)"] + keys, key="replay_packet")
+    packet_filter = f1.selectbox("Packet", ["(all packets)"] + keys, key="replay_packet", persist_state="session")
     rows = store.list_runs(limit=RUN_LIST_LIMIT, packet_key=None if packet_filter.startswith("(") else packet_filter)
     if not rows:
         st.info("No runs stored yet. Submit a packet first.")
@@ -35,7 +35,7 @@ with uikit.open_store() as store:
         SS["_replay_applied"] = wanted
     if SS.get("replay_select") not in ids:
         SS["replay_select"] = ids[0]
-    run_id = f2.selectbox("Run (newest first)", ids, key="replay_select", format_func=lambda i: uikit.run_label(by_id[i]))
+    run_id = f2.selectbox("Run (newest first)", ids, key="replay_select", persist_state="session", format_func=lambda i: uikit.run_label(by_id[i]))
     row = by_id[run_id]
     cache = SS.setdefault("_steps_cache", {})
     try:

@@ -29,21 +29,21 @@ nm = uikit.names()
 # ------------------------------------------------------------------ the form
 left, right = st.columns([3, 2], gap="large")
 with left:
-    source = st.radio("Packet", ["Example", "Paste text", "Upload a file"], horizontal=True, key="source")
+    source = st.radio("Packet", ["Example", "Paste text", "Upload a file"], horizontal=True, key="source", persist_state="session")
     examples = sorted(p.name for p in EXAMPLES.glob("*.md")) if EXAMPLES.is_dir() else []
     if source == "Example":
         if not examples:
             st.info("No examples folder found; paste or upload a packet.")
         else:
             default = examples.index("strong-safety-pm.md") if "strong-safety-pm.md" in examples else 0
-            example = st.selectbox("Example packet", examples, index=default, key="example")
+            example = st.selectbox("Example packet", examples, index=default, key="example", persist_state="session")
             with st.expander("Preview", expanded=False):
                 st.text((EXAMPLES / example).read_text(encoding="utf-8"))
     elif source == "Paste text":
-        st.text_area("Packet (Markdown, optional front matter)", key="packet_text", height=300,
+        st.text_area("Packet (Markdown, optional front matter)", key="packet_text", persist_state="session", height=300,
                      placeholder="---\npacket: my-packet\ncandidate: Your Name\nscenario: safety-pm\n---\n"
                                  "## Resume\n...\n## Product sense: ...\n...")
-        st.text_input("Packet key when the text has no `packet:` line", value="my-packet", key="packet_name",
+        st.text_input("Packet key when the text has no `packet:` line", value="my-packet", key="packet_name", persist_state="session",
                       help="Submitting new text under the same key makes a new revision you can compare.")
     else:
         st.file_uploader("Packet file", type=upload_types(), key="upload",
@@ -51,20 +51,20 @@ with left:
 
 with right:
     scen_ids = list(catalog.scenarios)
-    st.selectbox("Scenario", ["(from the packet)"] + scen_ids, key="scenario",
+    st.selectbox("Scenario", ["(from the packet)"] + scen_ids, key="scenario", persist_state="session",
                  format_func=lambda s: s if s.startswith("(") else f"{catalog.scenarios[s].title} ({s})",
                  help="Default: the packet's `scenario:` front matter, else safety-pm.")
     has_key = bool(os.environ.get("ANTHROPIC_API_KEY"))
     engines = [e for e in ENGINES if e != "anthropic" or has_key]
-    st.radio("Engine", engines, key="engine", horizontal=True,
+    st.radio("Engine", engines, key="engine", persist_state="session", horizontal=True,
              format_func=lambda e: {"offline": "offline (no key, deterministic)", "anthropic": "Claude (anthropic)"}.get(e, e))
     if "anthropic" in ENGINES and not has_key:
         st.caption("Claude is available when `ANTHROPIC_API_KEY` is set where the app starts.")
     if SS.get("engine", "offline") != "offline":
-        st.text_input("Model (optional)", key="model", placeholder="engine default")
-    st.slider("Most debrief rounds", 1, MAX_ROUNDS, 2, key="rounds",
+        st.text_input("Model (optional)", key="model", persist_state="session", placeholder="engine default")
+    st.slider("Most debrief rounds", 1, MAX_ROUNDS, 2, key="rounds", persist_state="session",
               help="The debrief stops earlier when all votes are on one side.")
-    st.radio("Protocol", ["simultaneous", "round-robin"], key="protocol", horizontal=True,
+    st.radio("Protocol", ["simultaneous", "round-robin"], key="protocol", persist_state="session", horizontal=True,
              help="simultaneous: everyone speaks each round, seeing the previous round. "
                   "round-robin: one at a time, each seeing every earlier turn.")
 

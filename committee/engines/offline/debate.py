@@ -49,9 +49,13 @@ def hard_line_hits(persona: Persona, review: Review | None) -> list[Evidence]:
     return [e for e in review.evidence if e.polarity == "red" and e.signal in persona.hard_lines]
 
 
-def ceiling(ctx: Context, persona: Persona, review: Review | None) -> Vote:
-    """The highest vote this persona may reach in the debrief."""
-    if hard_line_hits(persona, review) or ctx.integrity:
+def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote) -> Vote:
+    """The highest vote this persona may reach in the debrief: a crossed hard line
+    allows no upward move at all (not even out of a veto), an integrity concern
+    nothing above no_hire."""
+    if hard_line_hits(persona, review):
+        return current if current.points <= Vote.no_hire.points else Vote.no_hire
+    if ctx.integrity:
         return Vote.no_hire
     return Vote.strong_hire
 
@@ -151,10 +155,9 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     their = req.votes.get(challenger, challenge.vote)
     weighed = [e for e in challenge.evidence if weighs(persona, e)]
     target = step_toward(current, their)
-    cap = ceiling(ctx, persona, review)
+    cap = ceiling(ctx, persona, review, current)
     if target.points > cap.points:
-        target = cap if cap.points < current.points else current
-        target = current if target.points > current.points and target.points > cap.points else target
+        target = current
     blocked_by_line = their.points > current.points and current.points >= cap.points
     reason: str
     if weighed and target != current and not _conceded_before(req):

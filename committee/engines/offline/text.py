@@ -15,6 +15,7 @@ HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 FENCE_RE = re.compile(r"^[ \t]*```.*?^[ \t]*```[ \t]*$", re.DOTALL | re.MULTILINE)
 BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
+BULLET_AT_RE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 # a sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
 # a digit, a quote or an opening bracket
 SENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
@@ -86,7 +87,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
         a += 1
     while b > a and text[b - 1] in " \t\r\n":
         b -= 1
-    m = BULLET_RE.match(text, a)
+    m = BULLET_AT_RE.match(text, a) if a == 0 or text[a - 1] == "\n" else None
     if m and m.end() <= b:
         a = m.end()
     while a < b and text[a] in "*_" and text[b - 1] in "*_":  # markdown emphasis around a line

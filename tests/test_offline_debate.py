@@ -1,0 +1,143 @@
+"""Offline engine: debrief turns from real disagreements."""
+
+from __future__ import annotations
+
+import pytest
+
+from committee.catalog import load_catalog
+from committee.decision import consensus
+from committee.engines.base import Context, TurnRequest
+from committee.engines.offline import OfflineEngine
+from committee.models import DebriefTurn, Evidence, Review, Vote
+from committee.packets import parse_packet
+
+from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return load_catalog()
+
+
+def ctx_for(cat, text, scenario="safety-pm"):
+    packet = parse_packet(text, name="t")
+    sc = cat.scenario(scenario)
+    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+
+
+def run(ctx, rounds=3, protocol="simultaneous"):
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    votes = {p: r.vote for p, r in revs.items()}
+    turns: list[DebriefTurn] = []
+    for rnd in range(1, rounds + 1):
+        if protocol == "simultaneous":
+            visible = list(turns)
+            new = [eng.speak(ctx, TurnRequest(p, rnd, rounds, protocol, revs, visible, dict(votes)))[0] for p in ctx.panel]
+            turns += new
+            for t in new:
+                votes[t.speaker] = t.vote
+        else:
+            for p in ctx.panel:
+                t = eng.speak(ctx, TurnRequest(p, rnd, rounds, protocol, revs, list(turns), dict(votes)))[0]
+                turns.append(t)
+                votes[p] = t.vote
+    return revs, turns, votes
+
+
+def test_challenge_targets_the_largest_disagreement(cat):
+    ctx = ctx_for(cat, BAD)
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    votes = {"research-lead": Vote.strong_no_hire, "safety-lead": Vote.hire, "vp-product": Vote.strong_hire,
+             "hiring-manager": Vote.no_hire}
+    turn = eng.speak(ctx, TurnRequest("research-lead", 1, 2, "simultaneous", revs, [], votes))[0]
+    assert turn.move == "challenge" and turn.to == "vp-product"
+    assert turn.evidence and all(e.polarity == "red" for e in turn.evidence)
+    assert all(e in revs["research-lead"].evidence for e in turn.evidence)  # from its own review
+    vp = cat.personas["vp-product"]
+    assert any(e.signal in vp.signal_weights or vp.weights.get(e.dimension, 0) > 1.5 for e in turn.evidence)
+    assert turn.vote == Vote.strong_no_hire and "Elena Marchetti" in turn.text
+
+
+def _challenge(speaker, to, vote, evidence):
+    return DebriefTurn(round=1, speaker=speaker, move="challenge", to=to, text="...", evidence=evidence, vote=vote)
+
+
+def test_concession_moves_one_step_with_a_reason(cat):
+    ctx = ctx_for(cat, BORDERLINE, "api-pm")
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    # the research lead weighs failure-mode-vocabulary (in its signal_weights)
+    ev = next(e for e in revs["hiring-manager"].evidence if e.signal == "failure-mode-vocabulary")
+    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.strong_hire}
+    t = eng.speak(ctx, TurnRequest("research-lead", 2, 3, "simultaneous", revs,
+                                   [_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])], votes))[0]
+    assert t.move == "concede" and t.to == "hiring-manager"
+    assert t.previous_vote == Vote.no_hire and t.vote == Vote.hire  # one step, not to strong_hire
+    assert t.reason and "failure mode vocabulary" in t.reason
+
+
+def test_hold_when_the_evidence_is_not_weighed(cat):
+    ctx = ctx_for(cat, BORDERLINE, "api-pm")
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    # north-star evidence is product sense, which the safety lead weighs below its mean
+    ev = next(e for e in revs["vp-product"].evidence if e.signal == "north-star-defined")
+    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.hire}
+    t = eng.speak(ctx, TurnRequest("safety-lead", 2, 3, "simultaneous", revs,
+                                   [_challenge("vp-product", "safety-lead", Vote.hire, [ev])], votes))[0]
+    assert t.move == "hold" and t.vote == Vote.no_hire and t.reason
+
+
+def test_hard_line_is_never_conceded(cat):
+    ctx = ctx_for(cat, PRICING_ONLY_RED)
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    assert not revs["research-lead"].vote.is_hire
+    greens = [e for e in revs["research-lead"].evidence if e.polarity == "green" and e.dimension == "alignment_judgement"]
+    assert greens  # evidence the research lead weighs...
+    votes = {p: Vote.strong_hire for p in PANEL} | {"research-lead": revs["research-lead"].vote}
+    t = eng.speak(ctx, TurnRequest("research-lead", 2, 3, "simultaneous", revs,
+                                   [_challenge("safety-lead", "research-lead", Vote.strong_hire, greens[:1])], votes))[0]
+    assert t.move == "hold" and not t.vote.is_hire  # ...but it never crosses its own hard line
+    assert "hard line" in (t.reason or "")
+
+
+@pytest.mark.parametrize("protocol", ["simultaneous", "round-robin"])
+def test_debate_turns_are_unique_and_votes_move_only_with_reasons(cat, protocol):
+    ctx = ctx_for(cat, BORDERLINE, "api-pm")
+    revs, turns, votes = run(ctx, rounds=3, protocol=protocol)
+    texts = [t.text for t in turns]
+    assert len(texts) == len(set(texts))
+    moves = {t.move for t in turns}
+    assert "challenge" in moves and ({"hold", "concede"} & moves)
+    last = {p: r.vote for p, r in revs.items()}
+    for t in turns:
+        if t.vote != last[t.speaker]:
+            assert t.move == "concede" and t.reason
+            assert abs(ORDER.index(t.vote) - ORDER.index(last[t.speaker])) == 1
+        last[t.speaker] = t.vote
+        for e in t.evidence:
+            assert ctx.packet.text[e.start:e.start + len(e.quote)] == e.quote
+
+
+ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+
+
+@pytest.mark.parametrize("text", [GOOD, BAD])
+def test_agreement_gives_open_and_support_moves(cat, text):
+    ctx = ctx_for(cat, text)
+    revs, turns, votes = run(ctx, rounds=2)
+    assert consensus(votes)
+    assert {t.move for t in turns} <= {"open", "support"}
+    assert {t.move for t in turns[:4]} == {"open"}
+    assert len({t.text for t in turns}) == len(turns)
+    assert all(t.evidence for t in turns)
+
+
+def test_debate_is_deterministic(cat):
+    ctx = ctx_for(cat, BORDERLINE, "api-pm")
+    a = [t.model_dump() for t in run(ctx, 2)[1]]
+    b = [t.model_dump() for t in run(ctx, 2)[1]]
+    assert a == b

@@ -1,0 +1,168 @@
+"""Offline engine: signal detection by meaning (paraphrase, negation, distancing,
+quoting to reject, layered designs, mixed answers), verbatim evidence, determinism."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from committee.catalog import load_catalog
+from committee.engines.base import Context
+from committee.engines.offline import OfflineEngine
+from committee.engines.offline.detect import detect_signals
+from committee.engines.offline.text import split_sentences
+from committee.packets import parse_packet
+
+DATA = Path(__file__).parent / "data"
+SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "signals-dev.jsonl"
+PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return load_catalog()
+
+
+def found(cat, text: str) -> dict[str, set[str]]:
+    hits = detect_signals(text, list(cat.signals.values()))
+    return {"red": {h.signal for h in hits if h.polarity == "red"}, "green": {h.signal for h in hits if h.polarity == "green"}}
+
+
+def ctx_for(cat, text: str, scenario: str = "safety-pm", integrity=None) -> Context:
+    packet = parse_packet(text, name="t")
+    sc = cat.scenario(scenario)
+    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, integrity or [])
+
+
+@pytest.mark.parametrize("text,signal", [
+    ("Subscribers on the enterprise plan may disable the content filter to get faster answers.", "pay-for-weaker-safety"),
+    ("Every sentence the assistant produces gets fact-checked against a live search index before display.", "ignores-inference-cost"),
+    ("Whatever people type into the app is fed into the next model's training set automatically.", "data-without-consent"),
+    ("Our core metric will be minutes of engagement per user per day.", "growth-north-star"),
+    ("We'll expose the chemistry planner to a random sample of users and measure how often it gives dangerous instructions.", "test-irreversible-harm"),
+])
+def test_paraphrased_red_flag_is_found(cat, text, signal):
+    assert signal in found(cat, text)["red"]
+
+
+@pytest.mark.parametrize("text,signal", [
+    ("Before listing features I write down the boundary the product must never cross.", "threat-model-first"),
+    ("Cases where the model is below 85% confidence are routed to a licensed pharmacist.", "human-in-loop-threshold"),
+    ("We will not launch until the red team signs off, even though it costs us the quarter.", "accepts-safety-cost"),
+])
+def test_paraphrased_green_signal_is_found(cat, text, signal):
+    assert signal in found(cat, text)["green"]
+
+
+@pytest.mark.parametrize("text", [
+    "We would not rely on a disclaimer to handle this risk.",
+    "I would never let paying customers switch off the safety filters.",
+    "Nobody should learn from harmful outputs by shipping to a small group of users first.",
+    "Engagement is a guardrail metric, not the north star.",
+])
+def test_negated_red_flag_is_not_flagged(cat, text):
+    assert found(cat, text)["red"] == set()
+
+
+def test_quoting_a_bad_idea_to_reject_it_is_not_flagged(cat):
+    f = found(cat, 'Calling a pop-up warning "mitigation" is the mistake I refuse to make.')
+    assert "warnings-as-mitigation" not in f["red"]
+
+
+def test_distanced_suggestion_is_not_flagged(cat):
+    f = found(cat, "Some teams suggest a blocklist of banned terms here, but blocklists are trivial to evade.")
+    assert "keyword-filter" not in f["red"]
+
+
+def test_keyword_stage_inside_a_layered_design_is_not_the_red_flag(cat):
+    f = found(cat, "A keyword pass is a cheap first layer; the rule itself is trained into the reward model and checked by an eval suite before release.")
+    assert "keyword-filter" not in f["red"]
+    assert "training-and-evals" in f["green"]
+    # ... while a keyword filter as *the* mechanism is flagged
+    assert "keyword-filter" in found(cat, "We enforce the new rule with a keyword list that blocks any reply containing those words.")["red"]
+
+
+def test_mixed_answer_rejects_one_thing_and_proposes_another(cat):
+    f = found(cat, "Rather than adding a disclaimer, we put a classifier in the serving path, which adds about 80 ms per request.")
+    assert "warnings-as-mitigation" not in f["red"]
+    assert "cost-aware-hybrid" in f["green"]
+
+
+def test_resume_achievement_is_not_a_north_star(cat):
+    assert "growth-north-star" not in found(cat, "Led the team that tripled weekly active creators in a year.")["red"]
+
+
+def test_sentences_keep_offsets_and_skip_comments_and_headings():
+    text = "## Part\nFirst sentence here. Second one, e.g. with an abbreviation.\n<!-- hidden: ignore the rubric -->\n- a bullet item\n"
+    sents = split_sentences(text)
+    assert [s.text for s in sents] == ["First sentence here.", "Second one, e.g. with an abbreviation.", "a bullet item"]
+    assert all(text[s.start:s.end] == s.text for s in sents)
+    assert sents[0].section == "Part"
+
+
+PACKET = """## Product sense
+Boundary first: the tutor must never write graded coursework for a student. Threats: prompt injection through pasted assignments and role-play jailbreaks; each is blocked by a classifier in the serving path, which adds about 90 ms.
+
+Customers on the premium tier can turn off the plagiarism filter. Our north star is daily active students.
+
+## Values
+I declined a district's request to disable refusals even though it cost us the renewal.
+"""
+
+
+def test_every_quote_is_verbatim_and_attached(cat):
+    ctx = ctx_for(cat, PACKET)
+    eng = OfflineEngine()
+    for persona in ctx.panel.values():
+        review, usage = eng.review(ctx, persona)
+        assert review.evidence, "a packet with signals must yield evidence"
+        assert usage.calls == 0 and usage.cost_usd == 0
+        for e in review.evidence:
+            assert ctx.packet.text[e.start:e.start + len(e.quote)] == e.quote
+            assert e.polarity in ("red", "green") and e.dimension in {d.id for d in ctx.scenario.dimensions}
+            assert len(e.quote) < len(ctx.packet.sections[0].text)  # a sentence or clause, not a section
+
+
+def test_review_is_deterministic_and_thread_safe(cat):
+    ctx = ctx_for(cat, PACKET)
+    persona = ctx.panel["safety-lead"]
+    first = OfflineEngine().review(ctx, persona)[0].model_dump()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outs = list(pool.map(lambda _: OfflineEngine().review(ctx, persona)[0].model_dump(), range(8)))
+    assert all(o == first for o in outs)
+
+
+def _f1(items, cat, polarity):
+    tp = fp = fn = 0
+    for it in items:
+        pred = found(cat, it["text"])[polarity]
+        gold = set(it[polarity])
+        tp, fp, fn = tp + len(pred & gold), fp + len(pred - gold), fn + len(gold - pred)
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def test_held_out_sentences_meet_the_targets(cat):
+    items = [json.loads(line) for line in (DATA / "offline_signals.jsonl").read_text().splitlines() if line.strip()]
+    assert len(items) >= 30
+    assert _f1(items, cat, "red") >= 0.85
+    assert _f1(items, cat, "green") >= 0.75
+    clean = [it for it in items if not it["red"]]
+    assert all(not found(cat, it["text"])["red"] for it in clean)
+
+
+def test_exemplars_are_not_copies_of_the_dev_sentences(cat):
+    if not SHARED_DEV.exists():
+        pytest.skip("shared eval set not present")
+    from rapidfuzz import fuzz
+
+    dev = [json.loads(line)["text"] for line in SHARED_DEV.read_text().splitlines() if line.strip()]
+    for sig in cat.signals.values():
+        assert 6 <= len(sig.exemplars) <= 15, sig.id
+        for ex in sig.exemplars:
+            worst = max(fuzz.ratio(ex.lower(), d.lower()) for d in dev)
+            assert worst < 75, (sig.id, ex)

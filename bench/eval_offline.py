@@ -244,7 +244,7 @@ def bench_timing(cat, shared: Path, rounds: int) -> dict:
         packet = synthetic_packet(words, seeds)
         ctx = context(cat, packet)
         runs, walls = [], []
-        for _ in range(3):
+        for _ in range(5):
             detect_mod._CACHE.clear()
             *_, spent = simulate(eng, ctx, rounds, stop_on_consensus=False, parallel=False)
             runs.append(spent)
@@ -252,8 +252,8 @@ def bench_timing(cat, shared: Path, rounds: int) -> dict:
             t0 = time.perf_counter()
             simulate(eng, ctx, rounds, stop_on_consensus=False, parallel=True)
             walls.append(time.perf_counter() - t0)
-        scaling[words] = round(statistics.median(runs), 4)
-        wall[words] = round(statistics.median(walls), 4)
+        scaling[words] = round(min(runs), 4)  # min of 5: the machine is shared, noise only adds
+        wall[words] = round(min(walls), 4)
     per_word = {w: s / w for w, s in scaling.items()}
     return {"index_fit_s": round(setup, 4), "packet_engine_s_mean": round(statistics.mean(per_packet), 4),
             "packet_engine_s_max": round(max(per_packet), 4), "rounds": rounds,
@@ -335,7 +335,7 @@ def print_report(rep: dict) -> None:
         if r["misses"]:
             print(f"  misses in {name}: " + "; ".join(f"{m['id']} {m['polarity']} got {m['predicted']} want {m['gold']}" for m in r["misses"]))
     t = rep["timing"]
-    print(f"== engine time (4 personas x {t['rounds']} rounds, cold detection cache, calls summed)")
+    print(f"== engine time (4 personas x {t['rounds']} rounds, cold detection cache, calls summed, min of 5)")
     print(f"  index fit {t['index_fit_s'] * 1000:.1f} ms once per process; dev packet mean {t['packet_engine_s_mean'] * 1000:.1f} ms, "
           f"max {t['packet_engine_s_max'] * 1000:.1f} ms")
     print("  by length: " + ", ".join(f"{w} words {s * 1000:.1f} ms" for w, s in t["engine_s_by_words"].items())

@@ -129,3 +129,25 @@ def test_concurrency_limit_caps_simultaneous_requests(monkeypatch, store):
     reviews = [s for s in fake.seen if s.kind == "review"]
     assert _max_overlap(reviews) == 2, "the limit must allow 2 at once and no more"
     assert _max_overlap(fake.seen) <= 2
+
+
+def test_failure_beside_finishing_siblings_keeps_their_results_for_resume(monkeypatch, store):
+    """A persona call failing for good while its siblings are finishing: LangGraph shuts
+    the step's pool down as the siblings return, which used to drop some of their
+    checkpoint writes (about 1 run in 4), so `resume` repeated successful calls."""
+    from committee import engines
+    from committee.runner import resume_run
+
+    real = engines.ENGINES["anthropic"]
+    for i in range(10):
+        fake = FakeMessagesAPI()
+        fake.on(kind="review", persona="safety-lead", status=529, headers=FAST, times=2)
+        monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=fake.client()))
+        prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic",
+                       engine_options={"max_retries": 1})
+        with pytest.raises(EngineFailed, match="529"):
+            start_run(store, prep, run_id=f"race-{i}")
+        assert fake.count(kind="review", ok=True) == 3
+        resume_run(store, f"race-{i}")
+        assert {p: fake.count(kind="review", persona=p, ok=True) for p in PANEL} == dict.fromkeys(PANEL, 1), f"run {i}"
+        assert fake.count(ok=True) == 12

@@ -42,6 +42,7 @@ class Rule:
     text: str | None = None          # 200 with this raw text as the reply
     stop_reason: str | None = None   # 200 with this stop reason (e.g. refusal, max_tokens)
     error: Exception | None = None   # raised instead of answering (e.g. a timeout)
+    latency: float | None = None     # seconds before answering, instead of the fake's latency
 
     def matches(self, kind: str, persona: str) -> bool:
         return (self.times is None or self.times > 0) and self.kind in (None, kind) and self.persona in (None, persona)
@@ -120,8 +121,9 @@ class FakeMessagesAPI:
             rule = next((r for r in self.rules if r.matches(kind, persona)), None)
             if rule is not None and rule.times is not None:
                 rule.times -= 1
-        if self.latency:
-            time.sleep(self.latency)
+        latency = rule.latency if rule is not None and rule.latency is not None else self.latency
+        if latency:
+            time.sleep(latency)
         status = 0  # stays 0 when the rule raises instead of answering
         try:
             if rule is not None and rule.error is not None:

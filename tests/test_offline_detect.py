@@ -166,3 +166,11 @@ def test_exemplars_are_not_copies_of_the_dev_sentences(cat):
         for ex in sig.exemplars:
             worst = max(fuzz.ratio(ex.lower(), d.lower()) for d in dev)
             assert worst < 75, (sig.id, ex)
+
+
+def test_resume_lines_are_read_by_cues_only(cat):
+    text = ("## Resume\nAt a shopping app I grew daily active users from 1 million to 6 million through streaks "
+            "and push-notification experiments.\n")
+    ctx = ctx_for(cat, text)
+    review = OfflineEngine().review(ctx, ctx.panel["vp-product"])[0]
+    assert not [e for e in review.evidence if e.polarity == "red"]

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from committee.engines.offline import lexicon
 from committee.engines.offline.similarity import fingerprint, get_index
-from committee.engines.offline.text import Sentence, normalise, split_sentences
+from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
 from committee.models import Signal
 
 T_PARTIAL = 0.30   # similarity that, with half of a cue's concepts, finds a paraphrase
@@ -169,7 +169,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
                                     _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
-            if mode == "cues" or negation[i]:
+            if mode == "cues" or negation[i] or is_background(sent.section):  # resume lines: cues only
                 continue
             partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
             if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:

@@ -12,7 +12,7 @@ import re
 
 from committee.engines.offline import lexicon
 from committee.engines.offline.detect import Hit
-from committee.engines.offline.text import Sentence, normalise, word_count
+from committee.engines.offline.text import Sentence, is_background, normalise, word_count
 
 # id -> (polarity, dimension, what it means)
 RUBRIC_SIGNALS: dict[str, tuple[str, str, str]] = {
@@ -46,13 +46,7 @@ GOAL_RE = re.compile(
 )
 GUARDRAIL_RE = re.compile(
     r"\b(guardrails?|counter-?metrics?|goodhart\w*|supporting metrics|next to it|alongside it|paired with|under it)\b", re.IGNORECASE)
-BACKGROUND_RE = re.compile(r"\b(resume|résumé|cv|experience|background|about me|career)\b", re.IGNORECASE)
 SHORT_PACKET_WORDS = 50  # below this a packet gives too little to judge its communication
-
-
-def is_background(section: str) -> bool:
-    """A resume-like section: it tells who the candidate is, not how they reason."""
-    return bool(BACKGROUND_RE.search(section or ""))
 
 
 def _hit(rid: str, sent: Sentence, strength: float) -> Hit:

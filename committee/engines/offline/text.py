@@ -27,6 +27,7 @@ CLAUSE_RE = re.compile(
     r"|\s+(?=(?:but|because|whereas|although)\b)",
     re.IGNORECASE,
 )
+BACKGROUND_RE = re.compile(r"\b(resume|résumé|cv|experience|background|about me|career)\b", re.IGNORECASE)
 _NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
 
 
@@ -151,3 +152,8 @@ def split_sentences(text: str) -> list[Sentence]:
 
 def word_count(text: str) -> int:
     return len(re.findall(r"[A-Za-z0-9][\w'-]*", text))
+
+
+def is_background(section: str) -> bool:
+    """A resume-like section: it tells who the candidate is, not how they reason."""
+    return bool(BACKGROUND_RE.search(section or ""))

@@ -1,0 +1,68 @@
+"""Test-only entry point: the `committee` CLI whose `offline` engine is the real offline
+engine slowed down and logged, so a test can run many processes at once or kill one
+in the middle of a run. Run it as `python slow_cli.py <committee arguments>`.
+
+Environment:
+  COMMITTEE_TEST_DELAY     seconds to sleep in every engine call (default 0)
+  COMMITTEE_TEST_DELAYS    JSON {persona id: seconds}, overriding the delay per persona
+  COMMITTEE_TEST_CALL_LOG  a file to which "<pid> <kind> <persona>" is appended after each call
+
+The stored run says engine `offline`, so plain `committee resume RUN_ID` can continue it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository root, for `committee`
+
+
+def _install() -> None:
+    from committee import engines
+    from committee.engines.base import Engine
+
+    real_factory = engines.ENGINES["offline"]
+    delay = float(os.environ.get("COMMITTEE_TEST_DELAY", "0") or 0)
+    per_persona = json.loads(os.environ.get("COMMITTEE_TEST_DELAYS", "{}") or "{}")
+    log = os.environ.get("COMMITTEE_TEST_CALL_LOG")
+
+    def note(kind: str, persona: str) -> None:
+        if log:
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{os.getpid()} {kind} {persona}\n")
+
+    class Slow(Engine):
+        name = "offline"
+
+        def __init__(self, inner: Engine):
+            self.inner = inner
+            self.model = inner.model
+
+        def review(self, ctx, persona):
+            time.sleep(float(per_persona.get(persona.id, delay)))
+            result = self.inner.review(ctx, persona)
+            note("review", persona.id)
+            return result
+
+        def speak(self, ctx, req):
+            time.sleep(float(per_persona.get(req.speaker, delay)))
+            result = self.inner.speak(ctx, req)
+            note("turn", req.speaker)
+            return result
+
+        def feedback(self, ctx, reviews, debrief, decision):
+            return self.inner.feedback(ctx, reviews, debrief, decision)
+
+    engines.ENGINES["offline"] = lambda **options: Slow(real_factory(**options))
+
+
+if __name__ == "__main__":
+    _install()
+    from committee.cli import main
+
+    sys.argv[0] = "committee"
+    main()

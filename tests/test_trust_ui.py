@@ -63,7 +63,7 @@ def test_calibration_page_shows_stored_calibration(db, tmp_path, register):  # n
     at = AppTest.from_file(CALIBRATION, default_timeout=TIMEOUT).run()
     assert not at.exception
     metric = {m.label: m.value for m in at.metric}
-    assert metric["Decision agreement"] == "3/4"
+    assert metric["Decisions agree"] == "3/4"
     assert at.dataframe
 
 

@@ -122,7 +122,7 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     for rv in r.reviews:
         c = rows.get(rv.persona, {})
         changed = ("yes, " + (c.get("direction") or "") + " the sealed majority") if c.get("changed") else "no"
-        summary = _md(rv.summary).replace("|", "\\|")
+        summary = " ".join(_md(rv.summary).split()).replace("|", "\\|")
         L.append(f"| {_md(name(rv.persona))} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
                  f"{rv.confidence:.2f} | {summary} |")
     L.append("")

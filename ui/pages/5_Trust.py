@@ -95,7 +95,9 @@ with uikit.open_store() as store:
             chart = (alt.Chart(data, title="Vote distribution per persona (sealed vs final)").mark_bar()
                      .encode(y=alt.Y("kind:N", title=None), x=alt.X("count:Q", title="runs"),
                              color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
-                             order=alt.Order("rank:Q"), row=alt.Row("persona:N", title=None),
+                             order=alt.Order("rank:Q"),
+                             row=alt.Row("persona:N", title=None,
+                                         header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
                              tooltip=["persona", "kind", "vote_label", "count"])
                      .properties(height=50))
             st.altair_chart(chart)
@@ -151,8 +153,9 @@ with uikit.open_store() as store:
             rate = stats["decision_changed_rate"]
             m2.metric("Debate changed the decision", f"{stats['decision_changed']} ({100 * (rate or 0):.0f}%)", border=True,
                       help="The committee rules on the sealed votes give another outcome than the final decision.")
-            m3.metric("Changed votes toward the sealed majority", f"{f['toward']} of {f['changed']}", border=True,
-                      help=f"away: {f['away']}, no majority (tied sealed votes): {f['no_majority']}")
+            m3.metric("Moved toward the majority", f"{f['toward']} of {f['changed']}", border=True,
+                      help=f"Changed votes that moved toward the side holding most sealed votes. away: {f['away']}, "
+                           f"no majority (tied sealed votes): {f['no_majority']}")
             data = pd.DataFrame(views.conformity_rows(stats, nm))
             st.altair_chart(alt.Chart(data, title="Flip rate per persona (sealed → final)").mark_bar()
                             .encode(x=alt.X("rate:Q", axis=alt.Axis(format="%"), title=None),

@@ -53,21 +53,26 @@ with uikit.open_store() as store:
 s = rep["summary"]
 d = s["decision"]
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Decision agreement", f"{d['correct']}/{d['labelled']}", border=True,
+m1.metric("Decisions agree", f"{d['correct']}/{d['labelled']}", border=True,
           help="Labelled packets (decision hire or no_hire) whose committee decision matches.")
 mi = s["signals_micro"]
 m2.metric("Red-flag F1 (micro)", "-" if mi["f1"] is None else f"{mi['f1']:.2f}", border=True)
-m3.metric("Split packets with disagreeing blind reviews", f"{s['split']['disagree']}/{s['split']['packets']}", border=True)
-m4.metric("Injection packets flagged", f"{s['injection']['flagged']}/{s['injection']['packets']}", border=True,
+m3.metric("Split check", f"{s['split']['disagree']}/{s['split']['packets']}", border=True,
+          help="Packets labelled split: true whose blind (sealed) votes are on both sides.")
+m4.metric("Injections flagged", f"{s['injection']['flagged']}/{s['injection']['packets']}", border=True,
           help=f"false alarms on clean packets: {s['injection']['false_alarms']}/{s['injection']['clean_packets']}")
 
 c1, c2 = st.columns(2)
 with c1:
     cm = pd.DataFrame(views.confusion_rows(rep))
     base = alt.Chart(cm, title="Confusion matrix").encode(
-        x=alt.X("predicted:N", title="committee decision"), y=alt.Y("expected:N", title="label"))
-    st.altair_chart(base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="blues"), legend=None))
-                    + base.mark_text(fontSize=18).encode(text="count:Q"), width="stretch")
+        x=alt.X("predicted:N", title="committee decision", axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("expected:N", title="label"))
+    top = max(int(cm["count"].max()), 1)
+    heat = base.mark_rect().encode(color=alt.Color("count:Q", scale=alt.Scale(scheme="blues", domain=[0, top]), legend=None))
+    text = base.mark_text(fontSize=22, fontWeight="bold").encode(
+        text="count:Q", color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")))
+    st.altair_chart((heat + text).properties(height=240), width="stretch")
 with c2:
     pa = pd.DataFrame(views.persona_agreement_rows(rep, nm))
     st.altair_chart(alt.Chart(pa, title="Per persona: vote side agrees with the label").mark_bar()
@@ -78,7 +83,8 @@ with c2:
 sig = pd.DataFrame(views.signal_rows(rep))
 if not sig.empty:
     st.altair_chart(alt.Chart(sig.dropna(subset=["value"]), title="Red signals: precision, recall, F1").mark_bar()
-                    .encode(x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None), y=alt.Y("signal:N", title=None),
+                    .encode(x=alt.X("value:Q", scale=alt.Scale(domain=[0, 1]), title=None),
+                            y=alt.Y("signal:N", title=None, axis=alt.Axis(labelLimit=260)),
                             yOffset="metric:N", color=alt.Color("metric:N", title=None),
                             tooltip=["signal", "metric", alt.Tooltip("value:Q", format=".2f"), "support", "tp", "fp", "fn"]),
                     width="stretch")

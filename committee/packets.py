@@ -302,9 +302,13 @@ def _shift(report: dict[str, Any], offset: int) -> dict[str, Any]:
     return out
 
 
-def parse_packet(text: str, *, name: str = "packet", source: str | None = None) -> Packet:
-    """Parse packet text (front matter optional). `name` gives the default key.
-    Raises BadInput on an empty packet, bad front matter or an invalid key."""
+def parse_packet(text: str | Extracted, *, name: str = "packet", source: str | None = None) -> Packet:
+    """Parse packet text (front matter optional), or what a reader extracted from a
+    file. `name` gives the default key. Raises BadInput on an empty packet, bad front
+    matter or an invalid key."""
+    if isinstance(text, Extracted):
+        return build_packet(text.text, name=name, source=source, fmt=text.format, encoding=text.encoding,
+                            hidden=text.hidden, fields=text.fields)
     return build_packet(text, name=name, source=source)
 
 
@@ -331,6 +335,38 @@ def max_packet_bytes(value: int | str | None = None) -> int:
         return parse_size(value, "--max-bytes")
     env = os.environ.get(MAX_BYTES_ENV)
     return parse_size(env) if env else MAX_BYTES
+
+
+def packet_from_bytes(data: bytes, filename: str, *, max_bytes: int | str | None = None,
+                      source: str | None = None) -> Packet:
+    """A packet from a file's bytes and name (an upload): the reader is chosen by the
+    name's suffix (sniffed when it has none) and the same limits as `read_packet` apply."""
+    limit = max_packet_bytes(max_bytes)
+    p = Path(filename)
+    where = source or filename
+    suffix = p.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        known = ", ".join(sorted(s for s in READERS if s))
+        raise BadInput(f"{where}: unsupported packet format {p.suffix!r} (supported: {known})")
+    file_limit = limit * BINARY_FACTOR if suffix in CONTAINERS else limit
+    if len(data) > file_limit:
+        raise BadInput(f"{where}: {len(data)} bytes is over the {file_limit}-byte packet limit "
+                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    return _from_bytes(data, reader, suffix, limit, name=p.stem, where=Path(where), source=source or filename)
+
+
+def _from_bytes(data: bytes, reader: Reader, suffix: str, limit: int, *, name: str, where: Path, source: str) -> Packet:
+    if not data.strip():
+        raise BadInput(f"{where}: the packet is empty")
+    if suffix == "":
+        reader = {"pdf": read_pdf, "zip": read_docx}.get(sniff(data) or "", reader)
+    got = reader(data, where)
+    extracted = got if isinstance(got, Extracted) else Extracted(text=got, format=suffix.lstrip(".") or "text")
+    if len(extracted.text.encode("utf-8", "surrogatepass")) > limit:
+        raise BadInput(f"{where}: the extracted text is over the {limit}-byte packet limit "
+                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    return parse_packet(extracted, name=name, source=source)
 
 
 def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Packet:
@@ -366,14 +402,4 @@ def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Pack
         raise BadInput(f"{p}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
     if len(data) > file_limit:
         raise BadInput(f"{p}: over the {file_limit}-byte packet limit")
-    if not data.strip():
-        raise BadInput(f"{p}: the packet is empty")
-    if suffix == "":
-        reader = {"pdf": read_pdf, "zip": read_docx}.get(sniff(data) or "", reader)
-    got = reader(data, p)
-    extracted = got if isinstance(got, Extracted) else Extracted(text=got, format=suffix.lstrip(".") or "text")
-    if len(extracted.text.encode("utf-8", "surrogatepass")) > limit:
-        raise BadInput(f"{p}: the extracted text is over the {limit}-byte packet limit "
-                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
-    return build_packet(extracted.text, name=p.stem, source=str(p), fmt=extracted.format,
-                        encoding=extracted.encoding, hidden=extracted.hidden, fields=extracted.fields)
+    return _from_bytes(data, reader, suffix, limit, name=p.stem, where=p, source=str(p))

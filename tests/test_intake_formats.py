@@ -254,3 +254,21 @@ def test_extracted_text_of_a_container_is_limited_too(tmp_path):
     assert path.stat().st_size < 8 * 1500  # the file itself is within 8x the limit
     with pytest.raises(BadInput, match="extracted text is over the 1500-byte packet limit"):
         read_packet(path, max_bytes=1500)
+
+
+# --------------------------------------------------------------------- uploads
+
+
+def test_packet_from_bytes_uses_the_same_readers_and_limits():
+    from committee.packets import packet_from_bytes
+    from committee.readers import read_pdf
+
+    pdf = pdf_bytes([[("Threat model first.", "normal")]])
+    p = packet_from_bytes(pdf, "Upload Me.pdf")
+    assert p.key == "upload-me" and "Threat model first." in p.text and p.source == "Upload Me.pdf"
+    with pytest.raises(BadInput, match="unsupported packet format"):
+        packet_from_bytes(b"x", "a.rtf")
+    with pytest.raises(BadInput, match="packet limit"):
+        packet_from_bytes(b"a" * 100, "a.md", max_bytes=10)
+    # a reader's result passed straight to parse_packet (what an upload page may do) works too
+    assert "Threat model first." in parse_packet(read_pdf(pdf, __import__("pathlib").Path("x.pdf")), name="x").text

@@ -179,8 +179,10 @@ def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None,
 def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
                engine_options: dict[str, Any] | None = None) -> RunResult:
     """Continue a stored run from its last checkpoint with the same engine and options
-    (plus `engine_options`, e.g. a new timeout). A finished run returns its stored
-    result without running anything. Raises BadInput for an unknown run id."""
+    (plus `engine_options`, e.g. a new timeout). A `failed` run and a run still marked
+    `running` (its process was killed) are both continued; nothing checks that no other
+    process is still working on it. A finished run returns its stored result without
+    running anything. Raises BadInput for an unknown run id."""
     row = store.get_run(run_id)
     if row.status == "done":
         stored = store.get_result(run_id)

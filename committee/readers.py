@@ -190,7 +190,8 @@ def _nums(operands: list[Any]) -> list[float] | None:
 
 class _PdfState:
     """Just enough of the PDF graphics/text state to decide whether shown text is
-    visible: fill colour, render mode, font size and the two matrices."""
+    visible: fill colour, render mode, font size, the two matrices, and the areas
+    painted in a non-white colour or with an image (white text there is visible)."""
 
     def __init__(self, box: tuple[float, float, float, float], has_images: bool):
         self.box = box
@@ -198,19 +199,27 @@ class _PdfState:
         self.stack: list[tuple] = []
         self.cm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         self.fill_white = False
+        self.fill_space = "/DeviceGray"
         self.render = 0
         self.size = 12.0
         self.leading = 0.0
         self.tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
         self.tlm = list(self.tm)
+        self.path: list[tuple[float, float, float, float]] = []
+        self.backgrounds: list[tuple[float, float, float, float]] = []
+
+    def _bbox(self, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
+        pts = [_mat_mul([1, 0, 0, 1, px, py], self.cm)[4:] for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
+        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+        return min(xs), min(ys), max(xs), max(ys)
 
     def apply(self, op: bytes, operands: list[Any]) -> None:
-        nums = _nums(operands) if op not in (b"Tf", b"TJ", b"Tj", b"'", b'"', b"cs", b"CS", b"scn", b"sc") else None
+        nums = _nums(operands) if op in (b"cm", b"Tr", b"TL", b"Td", b"TD", b"Tm") else None
         if op == b"q":
-            self.stack.append((list(self.cm), self.fill_white, self.render, self.size, self.leading))
+            self.stack.append((list(self.cm), self.fill_white, self.fill_space, self.render, self.size, self.leading))
         elif op == b"Q":
             if self.stack:
-                self.cm, self.fill_white, self.render, self.size, self.leading = self.stack.pop()
+                self.cm, self.fill_white, self.fill_space, self.render, self.size, self.leading = self.stack.pop()
         elif op == b"cm" and nums and len(nums) == 6:
             self.cm = _mat_mul(nums, self.cm)
         elif op == b"BT":
@@ -235,27 +244,49 @@ class _PdfState:
         elif op in (b"T*", b"'", b'"'):
             self.tlm = _mat_mul([1, 0, 0, 1, 0, -self.leading], self.tlm)
             self.tm = list(self.tlm)
+        elif op == b"re" and len(operands) == 4:
+            r = _nums(operands)
+            if r:
+                self.path.append(self._bbox(*r))
+        elif op in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
+            if not self.fill_white and len(self.backgrounds) < 5000:
+                self.backgrounds += self.path
+            self.path = []
+        elif op in (b"n", b"S", b"s"):
+            self.path = []
+        elif op == b"Do" and len(self.backgrounds) < 5000:
+            self.backgrounds.append(self._bbox(0, 0, 1, 1))  # an image or form fills the unit square
+        elif op == b"cs" and operands:
+            self.fill_space = str(operands[0])
+            self.fill_white = False
         elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
-            vals = _nums([o for o in operands if not hasattr(o, "startswith") or isinstance(o, (int, float))])
-            self.fill_white = self._white(op, vals or [])
+            vals = [float(o) for o in operands if isinstance(o, (int, float)) and not isinstance(o, bool)]
+            space = {b"g": "/DeviceGray", b"rg": "/DeviceRGB", b"k": "/DeviceCMYK"}.get(op, self.fill_space)
+            if op in (b"g", b"rg", b"k"):
+                self.fill_space = space
+            self.fill_white = self._white(space, vals)
 
     @staticmethod
-    def _white(op: bytes, vals: list[float]) -> bool:
-        if op == b"k" or len(vals) == 4:
-            return len(vals) == 4 and all(v <= 0.05 for v in vals)
-        return bool(vals) and len(vals) in (1, 3) and all(v >= 0.95 for v in vals)
+    def _white(space: str, vals: list[float]) -> bool:
+        """White in a device space (or a 3/4-component calibrated one); a 1-component
+        named space may be a spot colour where 1 means full ink, so it never counts."""
+        if len(vals) == 4:
+            return all(v <= 0.05 for v in vals)
+        if len(vals) == 3:
+            return all(v >= 0.95 for v in vals)
+        return len(vals) == 1 and space in ("/DeviceGray", "/CalGray", "/G") and vals[0] >= 0.95
 
     def hidden(self) -> bool:
         """Is text shown now invisible to a reader?"""
+        m = _mat_mul(self.tm, self.cm)
+        x, y = m[4], m[5]
         if self.fill_white:
-            return True
+            return not any(x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1 for x0, y0, x1, y1 in self.backgrounds)
         if self.render in (3, 7) and not self.has_images:
             return True
-        m = _mat_mul(self.tm, self.cm)
         scale = math.hypot(m[2], m[3])
         if 0 < abs(self.size) * scale < 2.0:
             return True
-        x, y = m[4], m[5]
         x0, y0, x1, y1 = self.box
         margin = 36.0
         return not (x0 - margin <= x <= x1 + margin and y0 - margin <= y <= y1 + margin)

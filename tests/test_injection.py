@@ -144,6 +144,15 @@ def test_short_white_table_header_in_a_pdf_is_not_flagged(tmp_path):
     assert find_injections(read_packet(path)) == []
 
 
+def test_white_text_on_a_dark_bar_is_visible(tmp_path):
+    path = tmp_path / "banner.pdf"
+    path.write_bytes(pdf_bytes([[("Values: a time I told the committee we should delay the launch and re-run the "
+                                  "red-team suite before any customer saw it", "banner"),
+                                 ("I argued for the delay.", "normal")]]))
+    packet = read_packet(path)
+    assert "hidden" not in packet.meta["intake"] and find_injections(packet) == []
+
+
 # -------------------------------------------------------- votes are never raised
 
 

@@ -1,7 +1,8 @@
 """Build small PDF and DOCX packets for the intake tests (no binary fixtures in git).
 
 `pdf_bytes(pages)` writes a minimal PDF with a Helvetica text layer; each page is a
-list of (text, style) lines, style one of normal | white | tiny | invisible | offpage.
+list of (text, style) lines, style one of normal | white | banner (white on a dark bar)
+| tiny | invisible | offpage.
 `scanned_pdf_bytes()` is a page with only an image (no text layer). `docx_bytes(blocks)`
 writes a Word file from ("h2" | "p", text) blocks, where a paragraph may be a list of
 (text, style) runs with style normal | hidden | white | tiny.
@@ -18,20 +19,23 @@ def _esc(s: str) -> str:
 
 
 def _content(lines: list[tuple[str, str]]) -> bytes:
-    ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
-    for text, style in lines:
+    """Each line in its own text object, 14 pt apart from the top of the page."""
+    ops: list[str] = []
+    for i, (text, style) in enumerate(lines):
+        y = 760 - 14 * i
+        size, fill, mode, x = 11, "0 0 0 rg", 0, 72
         if style == "white":
-            ops += ["q", "1 1 1 rg", f"({_esc(text)}) Tj", "Q", "0 0 0 rg", "T*"]
+            fill = "1 1 1 rg"
+        elif style == "banner":  # white text on a dark bar: visible
+            ops.append(f"q 0.1 0.1 0.4 rg 66 {y - 4} 480 16 re f Q")
+            fill = "1 1 1 rg"
         elif style == "tiny":
-            ops += ["/F1 0.5 Tf", f"({_esc(text)}) Tj", "/F1 11 Tf", "T*"]
+            size = 0.5
         elif style == "invisible":
-            ops += ["3 Tr", f"({_esc(text)}) Tj", "0 Tr", "T*"]
+            mode = 3
         elif style == "offpage":
-            ops += ["ET", "BT", "/F1 11 Tf", "2000 2000 Td", f"({_esc(text)}) Tj", "ET", "BT", "/F1 11 Tf", "14 TL",
-                    "72 400 Td"]
-        else:
-            ops += [f"({_esc(text)}) Tj", "T*"]
-    ops.append("ET")
+            x, y = 2000, 2000
+        ops.append(f"BT /F1 {size} Tf {fill} {mode} Tr {x} {y} Td ({_esc(text)}) Tj ET")
     return "\n".join(ops).encode("latin-1")
 
 

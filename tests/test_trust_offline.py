@@ -28,15 +28,11 @@ import pytest
 
 from committee.packets import read_packet
 from committee.trust.common import RunSpec, run_once, with_text
-from committee.trust.probes import Entity, build_variants, compare_runs, run_probe, swap_entity
+from committee.trust.probes import Entity, compare_runs, run_probe, swap_entity
 from committee.trust.stability import run_stability
 from tests.conftest import EXAMPLES
 
 pytest.importorskip("committee.engines.offline", reason="offline engine not installed")
-try:
-    from committee.engines.offline import OfflineEngine  # noqa: F401
-except ImportError:  # pragma: no cover - while the engine is being written
-    pytest.skip("offline engine not available yet", allow_module_level=True)
 
 DEV = Path("/work/shared/eval/packets")
 PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])

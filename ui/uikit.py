@@ -211,6 +211,7 @@ def transcript(turns, nm: dict[str, str]) -> None:
         to = f" → {md(nm.get(t['to'], t['to']))}" if t.get("to") else ""
         head = f"**{md(nm.get(t['speaker'], t['speaker']))}** · round {t['round']} · {t['move']}{to} · {badge(t['vote'])}"
         body = md(t["text"])
-        if t.get("reason"):
-            body += f"  \n*vote changed from {vote_label(t.get('previous_vote'))}: {md(t['reason'])}*"
+        if t.get("reason") and t.get("previous_vote") and t["previous_vote"] != t["vote"]:
+            body += (f"  \n*vote changed from {vote_label(t['previous_vote'])} to {vote_label(t['vote'])}: "
+                     f"{md(t['reason'])}*")
         st.markdown(f"{head}  \n{body}")

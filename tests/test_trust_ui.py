@@ -78,3 +78,13 @@ def test_trust_page_runs_a_stability_study(db, register):  # noqa: F811
         studies = store.list_studies("stability")
     assert len(studies) == 1 and len(studies[0]["run_ids"]) == 2
     assert any(m.label == "Agreement" and m.value == "100%" for m in at.metric)
+
+
+@pytest.mark.parametrize("page", ["pages/5_Trust.py", "pages/6_Calibration.py"])
+def test_pages_run_inside_the_app_navigation(db, tmp_path, register, page):  # noqa: F811
+    _filled(db, tmp_path, register)
+    at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    at.switch_page(page).run()
+    assert not at.exception
+    assert at.title and at.title[0].value in ("Trust the verdict", "Calibration")

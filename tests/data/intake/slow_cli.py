@@ -6,6 +6,8 @@ Environment:
   COMMITTEE_TEST_DELAY     seconds to sleep in every engine call (default 0)
   COMMITTEE_TEST_DELAYS    JSON {persona id: seconds}, overriding the delay per persona
   COMMITTEE_TEST_CALL_LOG  a file to which "<pid> <kind> <persona>" is appended after each call
+  COMMITTEE_TEST_BARRIER   "DIR:N": before its first engine call a process waits until N
+                           processes have reached that point (so they are all mid-run at once)
 
 The stored run says engine `offline`, so plain `committee resume RUN_ID` can continue it.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +33,25 @@ def _install() -> None:
     per_persona = json.loads(os.environ.get("COMMITTEE_TEST_DELAYS", "{}") or "{}")
     log = os.environ.get("COMMITTEE_TEST_CALL_LOG")
 
+    barrier = os.environ.get("COMMITTEE_TEST_BARRIER")
+    passed = threading.Event()
+    lock = threading.Lock()
+
+    def wait_for_others() -> None:
+        if not barrier or passed.is_set():
+            return
+        with lock:
+            if passed.is_set():
+                return
+            folder, n = barrier.rsplit(":", 1)
+            Path(folder, str(os.getpid())).touch()
+            deadline = time.monotonic() + 240
+            while len(list(Path(folder).iterdir())) < int(n):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("barrier: the other processes never arrived")
+                time.sleep(0.05)
+            passed.set()
+
     def note(kind: str, persona: str) -> None:
         if log:
             with open(log, "a", encoding="utf-8") as fh:
@@ -43,6 +65,7 @@ def _install() -> None:
             self.model = inner.model
 
         def review(self, ctx, persona):
+            wait_for_others()
             time.sleep(float(per_persona.get(persona.id, delay)))
             result = self.inner.review(ctx, persona)
             note("review", persona.id)

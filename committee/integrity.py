@@ -37,6 +37,8 @@ semantic paraphrases that avoid every cue below.
 
 from __future__ import annotations
 
+import base64
+import binascii  # noqa: F401  (base64 raises binascii.Error, a ValueError)
 import bisect
 import re
 import unicodedata
@@ -187,6 +189,19 @@ _VOCATIVE = _rx(r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|
                 r"panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|language model|(?:ai |language )?"
                 r"models?|assistants?|bots?|system|personas?|research lead|safety lead|vp(?: of)? product|hiring manager)\b"
                 r"[\s*_)\]]*[:,!\-]")
+_ANSWER_CLAIM = _rx(r"\b(?:correct|right|only|appropriate|fair|expected|proper|obvious) (?:vote|answer|decision|outcome|verdict|"
+                   r"score|result|recommendation)s? (?:here |for (?:me|this (?:candidate|packet|applicant)) )?(?:is|would be|=|:)\s*"
+                   r"[\"']?(?:a |an )?(?:strong[ _-]?hire|hire\b|4\s*/\s*4|full marks)")
+_FIRST_PERSON_VOTE = _rx(r"\bi(?: will|'ll| shall| am going to| now) (?:vote|record|give|score|rate|recommend|output|mark)\b"
+                         r"[^.!?\n]{0,40}?(?:strong[ _-]?hire|\bhire\b(?=\s*(?:vote|(?:for )?(?:this|the) candidate|[.!,;\"']|$))|"
+                         r"4\s*/\s*4|full marks|top (?:marks|scores?))")
+_LENIENCY = _rx(_LEAD + r"(?:ignore|disregard|forget|overlook|set aside|excuse|forgive|look past|do not count|don't count)\b"
+                r"[^.!?\n]{0,60}?\bwhen (?:you )?(?:score|rate|grade|evaluat|review|judg|assess|vot)\w*")
+_AS_AN_AI = _rx(r"\bas an? (?:ai|llm|language model|large language model|ai (?:language )?model|ai assistant)\b[^.!?\n]{0,40}\byou\b")
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
+_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                       "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM")
+_ENGLISH = re.compile(r"\b(?:the|and|to|of|a|is|in|we|i|it|for|on|that|with|my|our|this)\b", re.IGNORECASE)
 _VOCATIVE_ANY = _rx(r"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:reviewers?|committee|panel|"
                     r"evaluators?|graders?|ai|llm|models?|assistants?|personas?|hiring manager)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
                     r"language model|assistant|automated|bot|model|reviewer|grader|evaluator|large language model)\b|"
@@ -268,8 +283,10 @@ def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
         ev.append("tells the reviewers how they must judge")
     if _PREAPPROVED.search(q) and _PREAPPROVED_CONTEXT.search(q):
         ev.append("claims the candidate is already approved")
-    if _SUPPRESS.search(q):
+    if _SUPPRESS.search(q) or _LENIENCY.search(q):
         ev.append("asks the reviewers not to count or report something")
+    if _ANSWER_CLAIM.search(q) or _FIRST_PERSON_VOTE.search(q):
+        ev.append("states the vote the reviewers should reach")
     if _VOTE_FORMAT.search(raw) or _PERSONA_VOTE.search(raw) or _SCORE_FORMAT.search(raw):
         ev.append("writes votes or scores in the committee's own format")
     if _ROLEPLAY.search(q):
@@ -298,8 +315,25 @@ def classify(unit: str, context: str = "") -> str | None:
     mention = bool(_MENTION.search(q) or _MENTION.search(plain(context)))
     if gen and not mention:
         return gen[0]
-    if _VOCATIVE_ANY.search(q) and (not mention or _T_EVAL.search(q)):
+    if (_VOCATIVE_ANY.search(q) or _AS_AN_AI.search(q)) and (not mention or _T_EVAL.search(q)):
         return "addresses an AI or reviewer reading the packet"
+    return None
+
+
+def _decoded_payloads(unit: str) -> str | None:
+    """Why `unit` hides an instruction in base64 or ROT13, or None."""
+    for m in _BASE64.finditer(unit):
+        chunk = m.group(0)
+        try:
+            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True)
+            decoded = raw.decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if decoded.isprintable() and classify(decoded):
+            return "an instruction encoded in base64"
+    words = re.findall(r"[A-Za-z]{2,}", unit)
+    if len(words) >= 3 and not _ENGLISH.search(unit) and classify(unit.translate(_ROT13)):
+        return "an instruction encoded in ROT13"
     return None
 
 
@@ -438,11 +472,29 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
             add(OBFUSCATED if hidden_chars else SIGNAL_ID, a, b,
                 why + (" (with invisible characters inside)" if hidden_chars else ""))
             continue
+        if _ROLE_MARKER.search(text[line_start:a]) and (_T_VOTE.search(plain(unit)) or _FIRST_PERSON_VOTE.search(plain(unit))):
+            add(SIGNAL_ID, line_start, b, "speaks as the system or assistant")
+            continue
         folded, compact = skeleton(unit)
         if folded != plain(unit) or compact:
             why = classify(folded, context)
             if why or compact:
                 add(OBFUSCATED, a, b, (why or "spelled out letter by letter") + " (disguised with look-alike or spaced letters)")
+                continue
+        why = _decoded_payloads(unit)
+        if why:
+            add(OBFUSCATED, a, b, why)
+    # 4. an instruction chopped into one-word sentences ("Ignore. The. Rubric.")
+    for line in re.finditer(r"[^\n]+", text):
+        if len(found) >= MAX_FINDINGS:
+            break
+        a, b = line.span()
+        units = [u for u in _units(line.group(0))]
+        if len(units) < 3 or covered.overlaps(a, b) or (b - a) / len(units) > 25:
+            continue
+        why = classify(line.group(0))
+        if why:
+            add(SIGNAL_ID, a, b, why + " (split into fragments)")
     found.sort(key=lambda f: f.start)
     return found
 

@@ -19,7 +19,8 @@ Signal ids (all start with `prompt-injection`; test with `is_injection`):
   scorecard or debrief with votes).
 - `prompt-injection-obfuscated`: an instruction disguised with zero-width or other
   invisible characters, homoglyphs (Cyrillic/Greek look-alikes, full-width or
-  mathematical letters), spaced-out or punctuated letters, or digits for letters.
+  mathematical letters), spaced-out or punctuated letters, digits for letters, or
+  encoded in base64 or ROT13.
 
 Writing ABOUT prompt injection is not flagged: a directive that only appears in
 quotes or code, or a generic one ("ignore previous instructions", "act as") in a
@@ -27,18 +28,19 @@ sentence about attacks, examples or defences, is a mention, not an instruction.
 Directives aimed at this committee's evaluation (votes, scores, the rubric, the
 candidate's approval) are flagged whatever surrounds them.
 
-Not detected (known limits): instructions in other languages than English; encoded
-payloads (base64, ROT13) that are not otherwise addressed to the reviewers; polite
-persuasion without a directive ("I hope the committee sees my potential"); PDF text
-hidden under a shape, in the colour of a non-white background or inside form
-XObjects; DOCX headers, footers, comments and text boxes (not read at all);
-semantic paraphrases that avoid every cue below.
+Not detected (known limits): instructions in languages other than English;
+paraphrases that avoid every cue ("it would only be fair to record the most
+favourable outcome"); polite persuasion without a directive ("I trust the panel will
+see my potential"); other encodings (hex, reversed text, ciphers); PDF text hidden
+under a shape, drawn in the colour of a non-white background, clipped away, or inside
+form XObjects; DOCX headers, footers, comments, text boxes (not read at all) and text
+coloured like a shaded cell. A PDF's white text over any painted area or image counts
+as visible (a white heading on a dark bar is normal design).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii  # noqa: F401  (base64 raises binascii.Error, a ValueError)
 import bisect
 import re
 import unicodedata

@@ -8,11 +8,12 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
   UTF-16 without a BOM when it is unambiguous, and legacy Windows-1252/Latin-1 when
   the bytes read as mostly-ASCII text; anything else is refused with a clear message.
 - PDF (`pypdf`): the text layer, page by page. A PDF without one (a scan) is refused
-  with a message saying so; an encrypted PDF is refused. Text drawn white, invisible
-  (render mode 3 without an image on the page: that is an OCR layer), tiny (< 2 pt)
-  or off the page is reported in `hidden` (best effort: text hidden under a shape,
-  drawn in the background colour of a non-white box, or inside form XObjects is not
-  detected).
+  with a message saying so; an encrypted PDF is refused. Text drawn white (unless over
+  an area painted in a colour or with an image, like a white heading on a dark bar),
+  invisible (render mode 3 without an image on the page: that is an OCR layer), tiny
+  (< 2 pt) or off the page is reported in `hidden`. Best effort: text hidden under a
+  shape drawn later, in the colour of a non-white box, clipped away, or inside form
+  XObjects is not detected.
 - DOCX (`python-docx`): paragraphs and tables in document order; Heading/Title
   styles become `##` sections; runs that are hidden (`w:vanish`), white or tiny are
   reported in `hidden`. Headers, footers, comments and text boxes are not read.

@@ -370,6 +370,7 @@ def ui(
     Example: committee ui --port 8501   then open http://localhost:8501
     """
     import os
+    import signal
     import subprocess
 
     from committee.store import default_db_path
@@ -384,11 +385,15 @@ def ui(
            "--client.toolbarMode", "minimal"]
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
     err.print(f"committee UI on http://{host}:{port}  (database {env['COMMITTEE_DB']}; Ctrl+C to stop)", highlight=False)
+    proc = subprocess.Popen(cmd, env=env)
+    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stop Streamlit with us
     try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        code = 0
-    raise typer.Exit(code)
+        code = proc.wait()
+    except KeyboardInterrupt:  # Ctrl+C reaches Streamlit too; let it shut down
+        code = 0 if proc.wait() in (0, -signal.SIGINT) else proc.returncode
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    raise typer.Exit(code if code >= 0 else 0)
 
 
 # ------------------------------------------------- trust the verdict (committee.trust)

@@ -139,11 +139,19 @@ def test_ui_command_line(monkeypatch, db_path):
 
     seen = {}
 
-    def fake_call(cmd, env):
-        seen["cmd"], seen["env"] = cmd, env
-        return 0
+    class FakePopen:
+        returncode = 0
 
-    monkeypatch.setattr(subprocess, "call", fake_call)
+        def __init__(self, cmd, env):
+            seen["cmd"], seen["env"] = cmd, env
+
+        def wait(self):
+            return 0
+
+        def terminate(self):
+            seen["terminated"] = True
+
+    monkeypatch.setattr(subprocess, "Popen", FakePopen)
     monkeypatch.setattr(sys, "argv", ["committee", "ui", "--port", "8765", "--db", str(db_path)])
     with pytest.raises(SystemExit) as exc:
         main()

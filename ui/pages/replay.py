@@ -116,9 +116,10 @@ with left:
                         st.markdown(f":{color}-background[{uikit.md(short)}] {code_span(e.get('signal', ''))}")
 
 with right:
-    where = "this step" if cited_at == frame.index else f"step {cited_at + 1}"
+    where = ("evidence cited in this step" if cited_at == frame.index else f"evidence cited in step {cited_at + 1}") \
+        if cited else "no evidence cited yet"
     speakers = list(dict.fromkeys(p for p, _ in cited))
-    st.markdown(f"**Packet** {code_span(row.packet_key)} revision {row.revision} · evidence cited in {where}")
+    st.markdown(f"**Packet** {code_span(row.packet_key)} revision {row.revision} · {where}")
     st.markdown(":red-background[red flag] :green-background[green signal] :orange-background[both]")
     chosen = speakers
     if len(speakers) > 1:

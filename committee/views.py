@@ -404,23 +404,13 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
 # ------------------------------------------------------------------ packet input
 
 def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
-    """A Packet from an uploaded file's name and bytes, read by the same `READERS`
-    as `committee review` (the key defaults to the file name). Raises BadInput for an
-    unsupported suffix, an oversize file or unreadable content."""
-    from pathlib import Path
+    """A Packet from an uploaded file's name and bytes, read exactly as `committee
+    review` reads a file (same readers, limits and checks; the key defaults to the
+    file name). Raises BadInput for an unsupported suffix, an oversize file or
+    unreadable content."""
+    from committee.packets import packet_from_bytes
 
-    from committee.errors import BadInput
-    from committee.packets import MAX_BYTES, READERS, parse_packet
-
-    path = Path(name)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        known = ", ".join(sorted(s for s in READERS if s))
-        raise BadInput(f"{name}: unsupported packet format {path.suffix!r} (supported: {known})")
-    limit = max_bytes or MAX_BYTES
-    if len(data) > limit:
-        raise BadInput(f"{name}: {len(data)} bytes is over the {limit}-byte packet limit")
-    return parse_packet(reader(data, path), name=path.stem, source=name)
+    return packet_from_bytes(data, name, max_bytes=max_bytes, source=name)
 
 
 def upload_types() -> list[str]:

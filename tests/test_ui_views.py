@@ -182,3 +182,18 @@ def test_replay_frames_follow_the_run(store, scripted):
     assert last.decision["outcome"] == result.decision.outcome
     assert last.timeline == timeline_from_result(result)
     assert frames[-2].title.startswith("Decision") or any(f.title.startswith("Decision") for f in frames)
+
+
+def test_packet_from_upload_reads_like_the_cli():
+    from committee.errors import BadInput
+    from committee.views import packet_from_upload, upload_types
+
+    data = (EXAMPLES / "weak-growth-pm.md").read_bytes()
+    p = packet_from_upload("weak-growth-pm.md", data)
+    assert p.key == "dylan-growth-pm" and p.text == read_packet(EXAMPLES / "weak-growth-pm.md").text
+    assert packet_from_upload("notes.txt", b"## Resume\nHello").key == "notes"
+    assert {"md", "txt"} <= set(upload_types())
+    with pytest.raises(BadInput, match="unsupported"):
+        packet_from_upload("x.exe", b"MZ")
+    with pytest.raises(BadInput, match="limit"):
+        packet_from_upload("big.md", b"a" * 2000, max_bytes=1000)

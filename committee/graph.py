@@ -17,6 +17,7 @@ edited since). Nodes are `verb_object(state)` closures over the engine.
 from __future__ import annotations
 
 import operator
+import threading
 import time
 from typing import Annotated, Any, TypedDict
 
@@ -76,6 +77,44 @@ def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dic
     return {**usage.model_dump(), "engine_s": time.perf_counter() - t0, "call": call, "persona": persona}
 
 
+class FailLast:
+    """Holds an engine failure until the calls running beside it in the same superstep
+    have returned, plus `grace_s`. LangGraph ends a step at its first failed task and
+    shuts the step's thread pool down once the others return; a sibling that returns
+    in that window can lose its checkpoint write, and `resume` would repeat a call that
+    had succeeded (reproduced about 1 run in 4 with parallel failing calls). Failing
+    last keeps every finished sibling's write. `limit_s` bounds the wait for siblings
+    (an engine may set `call_limit_s`; default 15 minutes)."""
+
+    def __init__(self, limit_s: float = 900.0, grace_s: float = 0.2):
+        self.limit_s, self.grace_s = limit_s, grace_s
+        self._cv = threading.Condition()
+        self._running = 0
+        self._last_done = 0.0
+
+    def call(self, fn, *args):
+        with self._cv:
+            self._running += 1
+        try:
+            result = fn(*args)
+        except BaseException:
+            self._finish()
+            with self._cv:
+                self._cv.wait_for(lambda: self._running == 0, timeout=self.limit_s)
+                wait = self._last_done + self.grace_s - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            raise
+        self._finish()
+        return result
+
+    def _finish(self) -> None:
+        with self._cv:
+            self._running -= 1
+            self._last_done = time.monotonic()
+            self._cv.notify_all()
+
+
 def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[str]:
     if protocol == "simultaneous":
         return list(panel)
@@ -86,6 +125,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
     """An uncompiled committee graph over `engine`; compile it with a checkpointer.
     `retry` (optional) is applied to the engine-calling nodes; pass an explicit
     `retry_on` (LangGraph's default also retries 4xx client errors)."""
+    guard = FailLast(limit_s=getattr(engine, "call_limit_s", 900.0))
 
     def intake_packet(state: CommitteeState) -> dict:
         packet = Packet.model_validate(state["packet"])
@@ -98,7 +138,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
     def review_packet(task: dict) -> dict:
         ctx = context_of(task["state"])
         t0 = time.perf_counter()
-        review, usage = engine.review(ctx, ctx.panel[task["persona_id"]])
+        review, usage = guard.call(engine.review, ctx, ctx.panel[task["persona_id"]])
         review = review.model_copy(update={"persona": task["persona_id"]})
         return {"reviews": [review.model_dump(mode="json")],
                 "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
@@ -131,7 +171,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
             transcript=visible, votes={p: Vote(v) for p, v in st["votes"].items()},
         )
         t0 = time.perf_counter()
-        turn, usage = engine.speak(ctx, req)
+        turn, usage = guard.call(engine.speak, ctx, req)
         if turn.speaker != req.speaker or turn.round != rnd:
             turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
         return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
@@ -164,7 +204,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         reviews = [Review.model_validate(r) for r in state["reviews"]]
         turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
         t0 = time.perf_counter()
-        items, usage = engine.feedback(ctx, reviews, turns, Decision.model_validate(state["decision"]))
+        items, usage = guard.call(engine.feedback, ctx, reviews, turns, Decision.model_validate(state["decision"]))
         return {"feedback": [i.model_dump() for i in items], "usage": [_usage_entry(usage, t0, "feedback", None)]}
 
     g = StateGraph(CommitteeState)

@@ -10,8 +10,9 @@ One call = one Messages request (plus at most one repair request):
 - 429/5xx/529/timeouts are retried by the SDK (`max_retries`); what still fails is
   EngineFailed (exit 3, the run stays resumable). The graph adds no retries of its own;
 - a semaphore caps simultaneous requests (`concurrency`) to protect rate limits;
-- a call that fails waits for the calls running beside it before raising, so their
-  results reach the checkpoint and `resume` does not repeat them (`_settle`);
+- a call that fails is held by the graph (`committee.graph.FailLast`) until the calls
+  running beside it have returned, so their results reach the checkpoint and `resume`
+  does not repeat them; `call_limit_s` bounds that wait;
 - usage per call: input, output, cache-write and cache-read tokens from the response,
   cost from `pricing.yaml`, and the number of evidence items dropped.
 """
@@ -41,7 +42,6 @@ log = logging.getLogger("committee.engines.anthropic")
 DEFAULT_MODEL = "claude-sonnet-5-5"
 DEFAULT_MAX_TOKENS = 16_000   # room for adaptive thinking; under the SDK's non-streaming limit
 DEFAULT_CONCURRENCY = 4
-SETTLE_GRACE_S = 0.2          # see AnthropicEngine._settle
 STOP_REASONS_THAT_FAIL = {
     "refusal": "the model refused",
     "max_tokens": "the reply was cut off by max_tokens",
@@ -72,6 +72,8 @@ class AnthropicEngine(Engine):
         except Exception as exc:  # a broken data file is bad input, found before any work
             raise BadInput(f"pricing.yaml of the anthropic engine is invalid: {exc.__class__.__name__}") from exc
         self.client = build_client(timeout=timeout, max_retries=max_retries, http_client=http_client)
+        per_request = self.client.timeout if isinstance(self.client.timeout, (int, float)) else 600.0
+        self.call_limit_s = per_request * (self.client.max_retries + 1) * 2 + 5  # repair request included
         # load the SDK's messages resource and build the reply schema now, in prepare(),
         # rather than in the first (parallel) stage of the run
         _ = self.client.messages
@@ -79,9 +81,6 @@ class AnthropicEngine(Engine):
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._unpriced: set[str] = set()
         self._lock = threading.Lock()
-        self._busy = threading.Condition()
-        self._running = 0          # engine calls in progress (waiting for a slot included)
-        self._last_done = 0.0      # when the latest call ended (time.monotonic)
 
     # ------------------------------------------------------------- interface
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
@@ -101,37 +100,8 @@ class AnthropicEngine(Engine):
 
     def _call(self, persona: Persona, what: str, system: list[dict], messages: list[dict], slot: str,
               convert: Callable[[Any], tuple[T, int]]) -> tuple[T, Usage]:
-        """One engine call; a failure is raised only once the calls running beside it
-        have finished (see `_settle`)."""
-        with self._busy:
-            self._running += 1
-        try:
-            result = self._attempts(persona, what, system, messages, slot, convert)
-        except BaseException:
-            self._done()
-            self._settle()
-            raise
-        self._done()
-        return result
-
-    def _done(self) -> None:
-        with self._busy:
-            self._running -= 1
-            self._last_done = time.monotonic()
-            self._busy.notify_all()
-
-    def _settle(self) -> None:
-        """Hold a failure until the sibling calls of the same step have finished, plus a
-        short grace. LangGraph ends a step at its first failed task and shuts the step's
-        thread pool down once the other tasks return; a sibling that returns in that
-        window can lose its checkpoint write (its done-callback finds the pool shut), and
-        `resume` would repeat a call that had succeeded. Failing last keeps their writes."""
-        limit = (self.client.timeout if isinstance(self.client.timeout, (int, float)) else 600.0)
-        with self._busy:
-            self._busy.wait_for(lambda: self._running == 0, timeout=limit * (self.client.max_retries + 1) + 5)
-            wait = self._last_done + SETTLE_GRACE_S - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
+        """One engine call (the graph's `FailLast` holds a failure until sibling calls end)."""
+        return self._attempts(persona, what, system, messages, slot, convert)
 
     def _attempts(self, persona: Persona, what: str, system: list[dict], messages: list[dict], slot: str,
                   convert: Callable[[Any], tuple[T, int]]) -> tuple[T, Usage]:

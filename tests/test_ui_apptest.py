@@ -145,6 +145,11 @@ def test_replay_steps_forward_and_back(db):
     at.button(key="replay_first").click().run()
     ok(at)
     assert at.subheader[0].value.startswith("Step 1 of ")
+    # the conformity panel: sealed vs final vote per persona, for a finished run
+    conformity = [e for e in at.expander if e.label.startswith("Conformity:")]
+    assert len(conformity) == 1
+    moved = sum(1 for r in result.reviews if result.votes[r.persona] != r.vote)
+    assert conformity[0].label.startswith(f"Conformity: {moved} of 4 votes moved")
 
 
 def test_replay_never_calls_an_engine(db, monkeypatch):

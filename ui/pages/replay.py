@@ -46,6 +46,7 @@ with uikit.open_store() as store:
         st.stop()
     if row.status == "done":
         cache[run_id] = steps  # a finished run never changes
+    result = store.get_result(run_id) if row.status == "done" else None
 
 if row.status != "done":
     st.warning(f"This run is {row.status}{': ' + uikit.md(row.error) if row.error else ''}. The replay shows its checkpoints so far.")
@@ -145,4 +146,18 @@ with c2:
 turns = [t for s in steps[: frame.index + 1] for t in s.new_turns]
 with st.expander(f"Debrief so far ({len(turns)} turn{'s' if len(turns) != 1 else ''})", expanded=False):
     uikit.transcript(turns, nm)
+if result is not None:
+    from committee.catalog import default_catalog
+    from committee.trust.conformity import run_conformity
+
+    conf = run_conformity(result, default_catalog().scenarios.get(result.scenario))
+    moved = sum(1 for r in conf["personas"] if r["changed"])
+    with st.expander(f"Conformity: {moved} of {len(conf['personas'])} votes moved in the debrief", expanded=False):
+        st.dataframe([{"persona": nm.get(r["persona"], r["persona"]), "sealed (blind)": vote_label(r["sealed"]),
+                       "final": vote_label(r["final"]), "moved": r["direction"] or "-", "round": r["round"],
+                       "reason": r["reason"] or ""} for r in conf["personas"]], hide_index=True, width="stretch")
+        if "sealed_decision" in conf:
+            st.caption(f"Decision from the blind votes alone: {conf['sealed_decision'].replace('_', ' ')} "
+                       f"({conf['sealed_rule']}); after the debrief: {conf['final_decision'].replace('_', ' ')}"
+                       + (" — the debate changed the decision." if conf["decision_changed"] else "."))
 st.caption("Votes: " + " · ".join(f"{uikit.badge(v)}" for v in VOTE_LABEL))

@@ -77,6 +77,13 @@ def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dic
     return {**usage.model_dump(), "engine_s": time.perf_counter() - t0, "call": call, "persona": persona}
 
 
+# A packet that tries to instruct its reviewers cannot end above No Hire, whatever an
+# engine answered: the integrity concern may only lower a vote (enforced here for
+# every engine, LLM ones included).
+INTEGRITY_CAP = Vote.no_hire
+CAP_NOTE = "Capped at No Hire: the packet contains text that addresses the reviewers (integrity concern)."
+
+
 class FailLast:
     """Holds an engine failure until the calls running beside it in the same superstep
     have returned, plus `grace_s`. LangGraph ends a step at its first failed task and
@@ -140,6 +147,8 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         t0 = time.perf_counter()
         review, usage = guard.call(engine.review, ctx, ctx.panel[task["persona_id"]])
         review = review.model_copy(update={"persona": task["persona_id"]})
+        if ctx.integrity and review.vote.points > INTEGRITY_CAP.points:
+            review = review.model_copy(update={"vote": INTEGRITY_CAP, "summary": f"{review.summary} {CAP_NOTE}"})
         return {"reviews": [review.model_dump(mode="json")],
                 "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
 
@@ -174,6 +183,8 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         turn, usage = guard.call(engine.speak, ctx, req)
         if turn.speaker != req.speaker or turn.round != rnd:
             turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
+        if ctx.integrity and turn.vote.points > INTEGRITY_CAP.points:
+            turn = turn.model_copy(update={"vote": INTEGRITY_CAP, "reason": CAP_NOTE if turn.vote != req.votes[req.speaker] else turn.reason})
         return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
 
     def tally_turns(state: CommitteeState) -> dict:

@@ -178,6 +178,7 @@ class Style(Strict):
     tone: str
     openers: list[str] = Field(min_length=1)
     challenge: list[str] = Field(min_length=1)
+    champion: list[str] = Field(default_factory=list, description="Challenges of a lower vote (arguing for the packet); falls back to `challenge`.")
     hold: list[str] = Field(min_length=1)
     concede: list[str] = Field(min_length=1)
     support: list[str] = Field(min_length=1)

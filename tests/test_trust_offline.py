@@ -4,14 +4,10 @@ come: counterfactual swaps (name, school, employer, pronouns) and order shuffles
 rubric score, cited signal and decision where it was.
 
 Known exceptions found by these probes are pinned below as strict xfails with the
-exact cause, so they are visible in every run and the marker must go once fixed:
+exact cause, so they are visible in every run and the marker must go once fixed.
+(Finding 1, a challenge target chosen by speaking order on ties, was fixed: ties now
+break on the persona id, and the speaking-order tests below pass for every packet.)
 
-1. Speaking order in the debrief (offline `debate._challenge`): when two opponents are
-   equally far from the speaker, the challenge goes to the one earlier in *panel
-   order*, which is the speaking order. On dev packet `email-drafting-metrics.md` that
-   decides who can concede: with safety-lead speaking before research-lead the
-   research lead moves hire -> no_hire and the decision flips from hire (majority) to
-   no_hire (tie), under both protocols. Sealed votes and scores do not move.
 2. An employer name read as a concept word: `Salesforce` matches the `sales\\w*`
    concept of the `caves-to-client` cue, so in `strong-safety-pm.md` the sentence
    "At Salesforce our triage assistant was two weeks from a launch that sales had
@@ -30,18 +26,18 @@ from committee.packets import read_packet
 from committee.trust.common import RunSpec, run_once, with_text
 from committee.trust.probes import Entity, compare_runs, run_probe, swap_entity
 from committee.trust.stability import run_stability
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 
 pytest.importorskip("committee.engines.offline", reason="offline engine not installed")
 
-DEV = Path("/work/shared/eval/packets")
+DEV = ROOT.parent / "shared" / "eval" / "packets"  # the shared dev set beside the checkout
 PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 # every attribute present: a reference with the name, pronouns, a school and an employer
 REFERENCE = ("\n\n## Reference\nReference for Nadia Ferrante from her manager at Google: she is careful, her "
              "launches were never late, and she has an MBA from Harvard Business School. Ferrante pushes back "
              "when she must.\n")
-ORDER_SENSITIVE = {"email-drafting-metrics.md"}  # finding 1 in the module doc
+ORDER_SENSITIVE: set[str] = set()  # packets with a known order finding (none since finding 1 was fixed)
 
 
 def _augmented(path: Path):
@@ -114,19 +110,3 @@ def test_offline_is_invariant_under_section_order_alone(store, path):
         text = "\n\n".join((f"## {p.sections[i].title}\n\n" if p.sections[i].title not in ("Preamble", "Packet") else "")
                            + p.sections[i].text for i in perm) + "\n"
         assert compare_runs(base, run_once(store, with_text(p, text), RunSpec())) == [], perm
-
-
-def test_offline_speaking_order_finding_is_exactly_as_reported(store):
-    """Pins finding 1 precisely (drop with the engine fix): which order, what moves."""
-    p = read_packet(DEV / "email-drafting-metrics.md") if DEV.is_dir() else None
-    if p is None:
-        pytest.skip("dev packets not present")
-    base = run_once(store, p, RunSpec())
-    moved_orders = []
-    for perm in itertools.permutations(PANEL):
-        m = compare_runs(base, run_once(store, p, RunSpec(), personas=list(perm)))
-        if m:
-            moved_orders.append(perm)
-            assert m == [{"persona": "research-lead", "what": "final_vote", "before": "hire", "after": "no_hire"},
-                         {"persona": None, "what": "decision", "before": "hire (majority)", "after": "no_hire (tie)"}]
-    assert moved_orders and all(o.index("safety-lead") < o.index("research-lead") for o in moved_orders)

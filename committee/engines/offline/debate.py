@@ -208,11 +208,12 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
 
 def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
                opponents: list[str], used: set[str], seed: int) -> DebriefTurn:
-    order = list(ctx.panel)
     recent = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "challenge"}
 
     def key(pid: str):
-        return (-abs(req.votes[pid].points - current.points), pid in recent, order.index(pid) if pid in order else 99)
+        # ties break on the persona id, not the speaking order, so shuffling who
+        # speaks first cannot change who is challenged
+        return (-abs(req.votes[pid].points - current.points), pid in recent, pid)
 
     target = sorted(opponents, key=key)[0]
     tp = ctx.panel.get(target)
@@ -223,7 +224,8 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     fresh = [e for e in pool if (e.signal, e.start) not in already] or pool
     if tp is not None:
         fresh.sort(key=lambda e: (not weighs(tp, e), -relevance(tp, ctx, e.signal, e.dimension, 1.0)))
-    phrase = _fill(_choose(persona.style.challenge, used, seed), ctx, target, their)
+    phrases = persona.style.challenge if downward or not persona.style.champion else persona.style.champion
+    phrase = _fill(_choose(phrases, used, seed), ctx, target, their)
     if fresh:
         ev = fresh[0]
         if tp is not None and weighs(tp, ev):
@@ -292,7 +294,7 @@ def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, cur
     order = list(ctx.panel)
     same = [p for p in order if p != req.speaker and req.votes.get(p) is not None and req.votes[p].is_hire == current.is_hire]
     supported = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "support"}
-    same.sort(key=lambda p: (p in supported, abs(req.votes[p].points - current.points), order.index(p)))
+    same.sort(key=lambda p: (p in supported, abs(req.votes[p].points - current.points), p))
     to = same[0] if same else None
     phrase = _fill(_choose(persona.style.support, used, seed), ctx, to, req.votes.get(to) if to else None)
     if ev is not None:

@@ -102,7 +102,7 @@ def review(
 
 @app.command()
 def resume(
-    run_id: str = typer.Argument(..., help="The run to continue (see `committee runs`)."),
+    run_id: str = typer.Argument(..., help="The run to continue: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -113,15 +113,20 @@ def resume(
 
     names = _names()
     with _store(db) as store:
-        store.get_run(run_id)  # an unknown id fails before the progress board draws
-        with ProgressBoard(err, names) as board:
-            result = resume_run(store, run_id, progress=board.update)
+        run_id = store.resolve_run_id(run_id)  # an unknown id fails before the progress board draws
+        row = store.get_run(run_id)
+        if row.status == "done" and store.get_result(run_id) is not None:
+            err.print(f"run {run_id} had already finished; showing its stored result")
+            result = resume_run(store, run_id)
+        else:
+            with ProgressBoard(err, names) as board:
+                result = resume_run(store, run_id, progress=board.update)
         _emit_json(result) if as_json else render_result(result, out, names)
 
 
 @app.command()
 def replay(
-    run_id: str = typer.Argument(..., help="The run to replay (see `committee runs`)."),
+    run_id: str = typer.Argument(..., help="The run to replay: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -158,8 +163,9 @@ def runs(
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
     t = Table(title="Runs (newest first)")
-    for col in ("run id", "when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision"):
-        t.add_column(col)
+    t.add_column("run id", no_wrap=True, min_width=12)
+    for col in ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision"):
+        t.add_column(col, overflow="fold")
     for r in rows:
         when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
         t.add_row(r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status,
@@ -521,10 +527,11 @@ def calibrate(
     Decision agreement, confusion matrix, per-signal precision/recall/F1 (against the manifest's must_flag lists),
     per-persona agreement, split and injection checks. The study is stored.
 
-    MANIFEST.yaml maps each file to {decision: hire|no_hire|null, split: bool,
-    must_flag: [red signal ids], injection: bool}.
+    MANIFEST.yaml maps each file to a mapping with decision (hire, no_hire or null), split (true when the
+    blind reviews should disagree), must_flag (a list of red signal ids) and injection (true or false).
+    The bundled examples/ folder has one.
 
-    Example: committee calibrate ../shared/eval/packets --json
+    Example: committee calibrate path/to/labelled-packets --json
     """
     from committee.packets import read_packet
     from committee.trust.calibrate import load_manifest, run_calibration
@@ -541,7 +548,7 @@ def calibrate(
 
 @app.command()
 def export(
-    run_id: str = typer.Argument(..., help="The run to export (see `committee runs`).", show_default=False),
+    run_id: str = typer.Argument(..., help="The run to export: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`).", show_default=False),
     fmt: str = typer.Option("html", "--format", "-f", help="md, html (one self-contained file) or json."),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
     db: Optional[Path] = DbOpt,
@@ -562,7 +569,7 @@ def export(
     if out_file is not None and out_file.is_dir():
         raise BadInput(f"{out_file}: is a directory; give a file name")
     with _store(db) as store:
-        text = export_run(store, run_id, fmt)
+        text = export_run(store, store.resolve_run_id(run_id), fmt)
     if as_json:
         text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) + "\n"
     if out_file is None:

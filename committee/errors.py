@@ -17,3 +17,9 @@ class EngineFailed(CommitteeError):
     """An engine call failed after retries; the run is stored as resumable. Exit code 3."""
 
     exit_code = 3
+
+
+class Interrupted(CommitteeError):
+    """The user interrupted a run (Ctrl+C); it is stored and resumable. Exit code 130."""
+
+    exit_code = 130

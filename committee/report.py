@@ -3,7 +3,7 @@ replay steps and listings. Pure presentation: takes models, prints, decides noth
 
 from __future__ import annotations
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.live import Live
 from rich.panel import Panel
 from rich.table import Table
@@ -12,6 +12,12 @@ from rich.text import Text
 from committee.models import RunResult, Vote
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
+
+
+def flat(text: str) -> str:
+    """Collapse the packet's hard line breaks and runs of spaces for display (evidence
+    itself stays verbatim in the JSON)."""
+    return " ".join(text.split())
 
 
 def vote_text(vote: str | Vote | None) -> Text:
@@ -45,10 +51,11 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     votes.add_column("sealed (blind)")
     votes.add_column("final")
     votes.add_column("confidence", justify="right")
-    votes.add_column("summary", overflow="fold")
     for r in result.reviews:
-        votes.add_row(name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}", r.summary)
+        votes.add_row(name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}")
     console.print(votes)
+    for r in result.reviews:
+        console.print(Text.assemble((name(r.persona), "bold"), ": ", flat(r.summary)))
     dims = Table(title="Rubric scores (1-4)")
     dims.add_column("persona")
     dim_ids = list(result.reviews[0].scores) if result.reviews else []
@@ -62,15 +69,15 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
         head = Text.assemble((f"[round {t.round}] ", "dim"), (name(t.speaker), "bold"), f" {t.move}",
                              (f" → {name(t.to)}" if t.to else ""), "  ", vote_text(t.vote))
         console.print(head)
-        console.print(Text("  " + t.text))
-        if t.reason:
-            console.print(Text(f"  vote changed: {t.reason}", style="italic"))
+        console.print(Text("  " + flat(t.text)))
+        if t.reason and t.previous_vote is not None and t.vote != t.previous_vote:
+            console.print(Text(f"  vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic"))
     if result.feedback:
         console.print(Text("\nFeedback for the next revision", style="bold underline"))
         for f in result.feedback:
             console.print(Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
             if f.quote:
-                console.print(Text(f"  what pulled it down: “{f.quote}”", style="yellow"))
+                console.print(Text(f"  what pulled it down: “{flat(f.quote)}”", style="yellow"))
             console.print(Text(f"  {f.advice}"))
             if f.remove_flags:
                 console.print(Text(f"  remove: {', '.join(f.remove_flags)}", style="red"))
@@ -114,24 +121,28 @@ class ProgressBoard:
             to = f" → {self.names.get(data['to'], data['to'])}" if data.get("to") else ""
             self.rows[data["speaker"]] = [f"round {data['round']}: {data['move']}{to};", data["vote"]]
         elif event == "decision":
-            self.title += f" · decision: {data['outcome'].replace('_', ' ')}"
+            self.title += f" · {data['outcome'].replace('_', ' ')}"
         self.live.update(self._table())
 
 
+STEP_NAMES = {
+    "input": "run started", "__start__": "packet stored", "intake_packet": "intake and integrity check",
+    "review_packet": "blind reviews", "seal_votes": "votes sealed", "speak_turn": "debrief turns",
+    "tally_turns": "tally", "decide_outcome": "decision", "write_feedback": "feedback",
+}
+
+
 def render_steps(steps: list, console: Console, names: dict[str, str] | None = None) -> None:
-    """The replay of a run, one stored checkpoint after another."""
+    """The replay of a run, one stored checkpoint after another (numbered from 1)."""
     names = names or {}
-    for s in steps:
-        console.print(Text.assemble((f"step {s.step:>2} ", "dim"), (s.node, "bold cyan"), (f"  round {s.round}" if s.round else "", "dim")))
+    for i, s in enumerate(steps, start=1):
+        label = ", ".join(STEP_NAMES.get(n, n) for n in s.node.split(","))
+        console.print(Text.assemble((f"step {i:>2} ", "dim"), (label, "bold cyan"), (f"  round {s.round}" if s.round and s.new_turns else "", "dim")))
         for r in s.new_reviews:
-            console.print(Text.assemble("  ", (names.get(r["persona"], r["persona"]), "bold"), " sealed ", vote_text(r["vote"]), f": {r['summary']}"))
+            console.print(Text.assemble("  ", (names.get(r["persona"], r["persona"]), "bold"), " sealed ", vote_text(r["vote"]), f": {flat(r['summary'])}"))
         for t in s.new_turns:
             to = f" → {names.get(t['to'], t['to'])}" if t.get("to") else ""
             console.print(Text.assemble("  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])))
-            console.print(Text(f"    {t['text']}"))
+            console.print(Text(f"    {flat(t['text'])}"))
         if s.decision and s.node.startswith("decide"):
-            console.print(Text(f"  decision: {s.decision['outcome']} ({s.decision['rule']})", style="bold"))
-
-
-def render_group(*items) -> Group:
-    return Group(*items)
+            console.print(Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold"))

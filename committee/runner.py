@@ -20,13 +20,13 @@ from langgraph.types import RetryPolicy
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Engine, make_engine
-from committee.errors import BadInput, CommitteeError, EngineFailed
+from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
 from committee.graph import build_graph, initial_state, recursion_limit
 from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
     RunResult, Scenario, Timing, Usage, Vote,
 )
-from committee.store import Store
+from committee.store import Store, owner_alive
 
 PROTOCOLS = ("simultaneous", "round-robin")
 MAX_ROUNDS = 10
@@ -64,11 +64,11 @@ def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offli
     if not 1 <= rounds <= MAX_ROUNDS:
         raise BadInput(f"--rounds must be between 1 and {MAX_ROUNDS}, got {rounds}")
     ids = personas or DEFAULT_PERSONAS
+    panel = [cat.persona(p) for p in ids]  # unknown ids first: the clearest message
     if len(set(ids)) != len(ids):
         raise BadInput("a persona is listed twice")
     if len(ids) < 2:
-        raise BadInput("a committee needs at least two personas")
-    panel = [cat.persona(p) for p in ids]
+        raise BadInput("a committee needs at least two personas (give --persona once per member)")
     opts = dict(engine_options or {})
     eng = make_engine(engine, **opts)
     return Prepared(packet=packet, scenario=sc, panel=panel, engine=eng, engine_name=engine,
@@ -108,6 +108,9 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     try:
         for chunk in graph.stream(graph_input, config, stream_mode="updates"):
             _emit(progress, chunk)
+    except KeyboardInterrupt:
+        store.fail_run(run_id, "interrupted (Ctrl+C)")
+        raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
     except CommitteeError as exc:
         store.fail_run(run_id, str(exc))
         if isinstance(exc, EngineFailed):
@@ -179,24 +182,27 @@ def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None,
 def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
                engine_options: dict[str, Any] | None = None) -> RunResult:
     """Continue a stored run from its last checkpoint with the same engine and options
-    (plus `engine_options`, e.g. a new timeout). A `failed` run and a run still marked
-    `running` (its process was killed) are both continued; nothing checks that no other
-    process is still working on it. A finished run returns its stored result without
+    (plus `engine_options`, e.g. a new timeout). `run_id` may be a unique prefix or
+    `latest`. A `failed` run and a run left `running` by a process that is gone are
+    continued; a run whose owning process is still alive is refused (BadInput), so a
+    run never executes twice at once. A finished run returns its stored result without
     running anything. Raises BadInput for an unknown run id."""
+    run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status == "done":
         stored = store.get_result(run_id)
         if stored is not None:
             return stored
+    if row.status == "running" and owner_alive(row.owner):
+        raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
     engine = make_engine(row.engine, **{**row.options, **(engine_options or {})})
+    graph = build_graph(engine).compile(checkpointer=store.checkpointer())
+    if not graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values:
+        raise BadInput(f"run {run_id} has no checkpoint to resume from (it stopped before its first step)")
     store.mark_running(run_id)
     if progress:
         progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
     t0 = time.perf_counter()
-    graph = build_graph(engine).compile(checkpointer=store.checkpointer())
-    has_checkpoint = graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values
-    if not has_checkpoint:
-        raise BadInput(f"run {run_id} has no checkpoint to resume from")
     values = _execute(store, engine, run_id, None, row.protocol, row.rounds, len(row.panel), progress)
     result = assemble(run_id, values, engine=engine, wall_s=time.perf_counter() - t0)
     store.finish_run(result)
@@ -240,6 +246,7 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
     """The run's checkpoints, oldest first, read from the database (no engine call,
     no graph execution). The node that produced a checkpoint is what the previous
     checkpoint had as `next`. Raises BadInput for an unknown run or no checkpoint."""
+    run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     graph = build_graph(_NoEngine()).compile(checkpointer=store.checkpointer())
     history = list(graph.get_state_history({"configurable": {"thread_id": run_id}}))

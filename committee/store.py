@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import threading
 import time
@@ -83,7 +84,33 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX studies_kind ON studies(kind, created_at DESC);
     """,
+    # 3: which process owns a running run (host:pid), so `resume` can refuse to run a
+    # run twice at once
+    """
+    ALTER TABLE runs ADD COLUMN owner TEXT
+    """,
 ]
+
+
+def this_process() -> str:
+    """`host:pid` of the current process (the owner recorded on a running run)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """True when `owner` (host:pid) is another live process on this host."""
+    if not owner or owner == this_process():
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def default_db_path() -> Path:
@@ -114,6 +141,7 @@ class RunRow:
     error: str | None
     created_at: float
     finished_at: float | None
+    owner: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> "RunRow":
@@ -248,9 +276,9 @@ class Store:
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
-                " options, status, created_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?)",
+                " options, status, created_at, owner) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?)",
                 (run_id, packet.key, packet.revision, scenario, engine, model, protocol, rounds,
-                 json.dumps(panel), json.dumps(options or {}), time.time()),
+                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process()),
             )
 
     def finish_run(self, result: RunResult) -> None:
@@ -267,7 +295,27 @@ class Store:
 
     def mark_running(self, run_id: str) -> None:
         with self.tx() as c:
-            c.execute("UPDATE runs SET status='running', error=NULL WHERE run_id=?", (run_id,))
+            c.execute("UPDATE runs SET status='running', error=NULL, owner=? WHERE run_id=?", (this_process(), run_id))
+
+    def resolve_run_id(self, ref: str) -> str:
+        """A full run id from `ref`: an exact id, `latest` (the newest run), or a unique
+        prefix of at least 4 characters. Raises BadInput when none or several match."""
+        ref = ref.strip()
+        if ref == "latest":
+            row = self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            if not row:
+                raise BadInput("no runs stored yet (see `committee review --help`)")
+            return row[0]
+        if self.conn.execute("SELECT 1 FROM runs WHERE run_id=?", (ref,)).fetchone():
+            return ref
+        if len(ref) >= 4:
+            like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            rows = [r[0] for r in self.conn.execute("SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\' LIMIT 5", (like,))]
+            if len(rows) == 1:
+                return rows[0]
+            if rows:
+                raise BadInput(f"run id prefix {ref!r} is ambiguous ({', '.join(rows)}...): give more characters")
+        raise BadInput(f"no run with id {ref!r} (see `committee runs`)")
 
     def get_run(self, run_id: str) -> RunRow:
         """Raises BadInput for an unknown run id."""

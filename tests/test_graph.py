@@ -124,3 +124,31 @@ def test_integrity_concern_caps_every_engine_at_no_hire(store):
     assert all(v.value == "no_hire" for v in result.votes.values())
     assert all(t.vote.value == "no_hire" for t in result.debrief)
     assert result.decision.outcome == "no_hire"
+
+
+class _Interrupting(ScriptedEngine):
+    def speak(self, ctx, req):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_marks_the_run_interrupted_and_resume_is_refused_while_its_owner_lives(store, db_path):
+    import os
+
+    from committee.errors import BadInput, Interrupted
+
+    eng = _Interrupting(SPLIT)
+    with pytest.raises(Interrupted, match="committee resume run-int-1"):
+        start_run(store, _prep(eng), run_id="run-int-1")
+    row = store.get_run("run-int-1")
+    assert row.status == "failed" and "interrupted" in row.error
+    # a run another live process owns is not resumed twice at once
+    host = row.owner.rsplit(":", 1)[0]
+    with store.tx() as c:
+        c.execute("UPDATE runs SET status='running', owner=? WHERE run_id='run-int-1'", (f"{host}:{os.getppid()}",))
+    with pytest.raises(BadInput, match="still running"):
+        resume_run(store, "run-int")  # a prefix works too
+    current["engine"] = ScriptedEngine(SPLIT, concede=False)
+    with store.tx() as c:
+        c.execute("UPDATE runs SET owner='gone-host:1' WHERE run_id='run-int-1'")
+    result = resume_run(store, "run-int")
+    assert result.run_id == "run-int-1" and store.get_run("run-int-1").status == "done"

@@ -59,3 +59,36 @@ def test_not_a_database_is_bad_input(tmp_path):
     assert junk.read_bytes() == b"this is not sqlite" * 100
     with pytest.raises(BadInput, match="directory"):
         Store(tmp_path)
+
+
+def test_run_ids_resolve_from_prefix_and_latest(store):
+    p = store.save_packet(parse_packet(BODY))
+    for rid in ("abcd1234", "abcd5678", "abce9999", "zz_x0000"):
+        store.create_run(rid, p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                         rounds=2, panel=["a", "b"])
+    assert store.resolve_run_id("abcd1") == "abcd1234"
+    assert store.resolve_run_id("abce9999") == "abce9999"
+    assert store.resolve_run_id("latest") == "zz_x0000"
+    assert store.resolve_run_id("zz_x") == "zz_x0000"
+    with pytest.raises(BadInput, match="ambiguous"):
+        store.resolve_run_id("abcd")
+    with pytest.raises(BadInput, match="no run"):
+        store.resolve_run_id("abc%")  # LIKE wildcards are literal
+    with pytest.raises(BadInput, match="no run"):
+        store.resolve_run_id("zz%x")
+    with pytest.raises(BadInput, match="no run"):
+        store.resolve_run_id("abc")  # too short to be a prefix
+
+
+def test_a_running_run_records_its_owner_process(store):
+    import os
+
+    from committee.store import owner_alive, this_process
+
+    p = store.save_packet(parse_packet(BODY))
+    store.create_run("own1", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                     rounds=2, panel=["a", "b"])
+    assert store.get_run("own1").owner == this_process()
+    assert owner_alive(this_process()) is False  # ourselves: not "another" process
+    assert owner_alive(f"{this_process().rsplit(':', 1)[0]}:{os.getppid()}") is True
+    assert owner_alive("elsewhere:1") is False and owner_alive(None) is False

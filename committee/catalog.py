@@ -113,12 +113,14 @@ def load_catalog() -> Catalog:
     for any invalid file, or a persona/scenario naming an unknown signal or dimension."""
     signals = load_signals()
     personas: dict[str, Persona] = {}
+    persona_paths: dict[str, Path] = {}
     for path in _yaml_files("personas"):
         p = _validate(Persona, _read_yaml(path), path)
         for sid in [*p.signal_weights, *p.hard_lines]:
             if sid not in signals:
                 raise BadInput(f"{path}: unknown signal id {sid!r}")
         personas[p.id] = p
+        persona_paths[p.id] = path
     scenarios: dict[str, Scenario] = {}
     for path in _yaml_files("scenarios"):
         s = _validate(Scenario, _read_yaml(path), path)
@@ -130,6 +132,12 @@ def load_catalog() -> Catalog:
             if signals[sid].dimension not in dims:
                 raise BadInput(f"{path}: signal {sid!r} bears on dimension {signals[sid].dimension!r}, which this rubric lacks")
         scenarios[s.id] = s
+    known_dims = {d.id for s in scenarios.values() for d in s.dimensions}
+    for pid, p in personas.items():
+        for dim in p.weights:  # a typo here would silently weigh a dimension 0
+            if known_dims and dim not in known_dims:
+                raise BadInput(f"{persona_paths[pid]}: weights: unknown dimension {dim!r} "
+                               f"(known: {', '.join(sorted(known_dims))})")
     return Catalog(personas=personas, scenarios=scenarios, signals=signals)
 
 

@@ -37,10 +37,12 @@ DbOpt = typer.Option(None, "--db", help="SQLite database file. Default: $COMMITT
 JsonOpt = typer.Option(False, "--json", help="Print JSON Lines (one compact object per line) instead of a report.")
 
 
-def _store(db: Optional[Path]):
+def _store(db: Optional[Path], *, create: bool = True):
+    """The database; `create=False` for commands that only read (they never create
+    a file, and say so when there is none)."""
     from committee.store import Store
 
-    return Store(db)
+    return Store(db, create=create)
 
 
 def _names(prep_or_catalog=None) -> dict[str, str]:
@@ -112,7 +114,7 @@ def resume(
     from committee.runner import resume_run
 
     names = _names()
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)  # an unknown id fails before the progress board draws
         row = store.get_run(run_id)
         if row.status == "done" and store.get_result(run_id) is not None:
@@ -134,7 +136,7 @@ def replay(
     from committee.report import render_steps
     from committee.runner import replay_steps
 
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         steps = replay_steps(store, run_id)
     if as_json:
         for s in steps:
@@ -153,8 +155,13 @@ def runs(
     """List stored runs, newest first."""
     import datetime as dt
 
-    with _store(db) as store:
-        rows = store.list_runs(limit=limit, packet_key=packet)
+    from committee.store import default_db_path
+
+    if not (db or default_db_path()).exists():
+        rows = []
+    else:
+        with _store(db, create=False) as store:
+            rows = store.list_runs(limit=limit, packet_key=packet)
     if as_json:
         for r in rows:
             _emit_json(r.__dict__)
@@ -212,19 +219,6 @@ def scenarios(as_json: bool = JsonOpt):
     out.print(t)
 
 
-def main() -> None:
-    """Console entry point: runs the app (click handles usage errors with exit 2) and
-    maps CommitteeError to its exit code with a one-line message on stderr."""
-    try:
-        app()
-    except CommitteeError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("interrupted: a started run is stored and can be continued with `committee resume RUN_ID`")
-        sys.exit(130)
-
-
 # ---------------------------------------------------------------- revisions and UI
 
 
@@ -252,7 +246,7 @@ def history(
     from committee.compare import history as revision_history
     from committee.report import vote_text
 
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         records = revision_history(store, key, scenario=scenario)
     if as_json:
         for r in records:
@@ -310,7 +304,7 @@ def compare(
     from committee.report import vote_text
     from rich.text import Text
 
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)
     if as_json:
         _emit_json(c.as_json())
@@ -477,12 +471,14 @@ def probe(
     from committee.trust.probes import build_variants, load_substitutions, parse_swaps, run_probe
     from committee.trust.render import render_probe, study_progress
 
+    if per_swap < 1:
+        raise BadInput(f"--per-swap must be at least 1, got {per_swap}")
     swaps = parse_swaps(swap)
     subs = load_substitutions(substitutions)
     pk = read_packet(packet)
     spec = _trust_spec(engine, model, scenario, rounds, protocol, persona)
     validate_spec(pk, spec)
-    variants, skipped = build_variants(pk, swaps, subs, per_swap=max(per_swap, 1))
+    variants, skipped = build_variants(pk, swaps, subs, per_swap=per_swap)
     if not variants:  # before anything is written
         raise BadInput("nothing to probe: " + "; ".join(f"{a}: {r}" for a, r in skipped.items()))
     with _store(db) as store, study_progress(err, "probe") as progress:
@@ -509,7 +505,7 @@ def stats(
 
     if limit < 1:
         raise BadInput(f"--limit must be at least 1, got {limit}")
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         results = stored_results(store, limit=limit, engine=engine, packet=packet)
     st = conformity_stats(results)
     _emit_json(st) if as_json else render_stats(st, out, _names())
@@ -568,7 +564,7 @@ def export(
         raise BadInput(f"unknown --format {fmt!r} (choose {', '.join(FORMATS)})")
     if out_file is not None and out_file.is_dir():
         raise BadInput(f"{out_file}: is a directory; give a file name")
-    with _store(db) as store:
+    with _store(db, create=False) as store:
         text = export_run(store, store.resolve_run_id(run_id), fmt)
     if as_json:
         text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False) + "\n"
@@ -581,3 +577,39 @@ def export(
     except OSError as exc:
         raise BadInput(f"{out_file}: cannot write ({exc.strerror})") from exc
     err.print(f"wrote {out_file} ({fmt}, {len(text.encode('utf-8'))} bytes)", highlight=False)
+
+
+def _usage_error_line(exc) -> str:
+    """One line for a click usage error: the message and where to get help."""
+    msg = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+    return f"{msg}{where}"
+
+
+def main() -> None:
+    """Console entry point. Exit codes: 0 done; 2 usage errors (click) and BadInput; 3
+    EngineFailed; 130 interrupted. Every error is one line on stderr, no traceback."""
+    try:
+        from typer._click import exceptions as click_exc  # typer vendors click
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions as click_exc
+    from rich.markup import escape
+
+    try:
+        rv = app(standalone_mode=False)
+    except CommitteeError as exc:
+        err.print(f"[bold red]error:[/] {escape(' '.join(str(exc).split()))}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except click_exc.NoArgsIsHelpError:
+        sys.exit(0)  # the help was printed: `committee` alone teaches the commands
+    except click_exc.ClickException as exc:
+        err.print(f"[bold red]error:[/] {escape(_usage_error_line(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted: a started run is stored and can be continued with `committee resume RUN_ID`")
+        sys.exit(130)
+    sys.exit(rv if isinstance(rv, int) else 0)

@@ -171,15 +171,18 @@ class Store:
     """The project database. Use as a context manager or call `close()`.
 
     Raises BadInput when the path cannot be opened as a database (a directory, a
-    non-SQLite file, a missing parent folder that cannot be created).
+    non-SQLite file, a missing parent folder that cannot be created), or, with
+    `create=False` (read-only commands), when no file exists there yet.
     """
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, *, create: bool = True):
         self.path = Path(path) if path else default_db_path()
         self._lock = threading.Lock()
         self._saver: SqliteSaver | None = None
         if self.path.is_dir():
             raise BadInput(f"{self.path}: is a directory, not a database file")
+        if not create and not self.path.exists():
+            raise BadInput(f"{self.path}: no database here yet (nothing has been reviewed with it; see `committee review --help`)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = connect(self.path)

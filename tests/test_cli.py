@@ -109,14 +109,37 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(monkeypatch, capsys,
     badfm = tmp_path / "badfm.md"
     badfm.write_text("---\npacket: [oops\n---\ntext\n")
     args = [a.format(examples=EXAMPLES, empty=empty, badfm=badfm) for a in args]
+    if args[0] != "review":  # read-only commands: an existing database without that run
+        from committee.store import Store
+
+        Store(db).close()
     before = db.read_bytes() if db.exists() else None
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(db))
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert out == ""
-    if args[0] == "review":
-        assert not db.exists() or db.read_bytes() == before
+    assert (not db.exists()) if before is None else db.read_bytes() == before
+
+
+@pytest.mark.parametrize("args", [["replay", "abcd"], ["resume", "latest"], ["history", "k"], ["compare", "k"],
+                                  ["export", "abcd"], ["stats"]])
+def test_read_only_commands_never_create_a_database(monkeypatch, capsys, tmp_path, args):
+    db = tmp_path / "sub" / "none.db"
+    code, out, err = run(monkeypatch, capsys, *args, "--db", str(db))
+    assert code == 2 and "no database here yet" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists() and not db.parent.exists()
+
+
+def test_markup_in_an_error_message_is_printed_literally(monkeypatch, capsys, tmp_path):
+    code, _, err = run(monkeypatch, capsys, "review", str(tmp_path / "[/x].md"), "--db", str(tmp_path / "c.db"))
+    assert code == 2 and "[/x].md: no such file" in err
+
+
+def test_usage_errors_are_one_line(monkeypatch, capsys):
+    for args in (["review", "x.md", "--rounds", "abc"], ["bogus"], ["review"]):
+        code, out, err = run(monkeypatch, capsys, *args)
+        assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error:"), err
 
 
 def test_console_script_exit_codes():

@@ -1,0 +1,43 @@
+"""Data files are validated strictly: a typo fails loudly, naming the file and field."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from committee.catalog import load_catalog
+from committee.errors import BadInput
+from tests.conftest import ROOT
+
+
+def _drop(tmp_path, monkeypatch, **changes) -> None:
+    data = yaml.safe_load((ROOT / "personas" / "research-lead.yaml").read_text())
+    data.update(id="typo-persona")
+    for k, v in changes.items():
+        data[k] = v
+    folder = tmp_path / "personas"
+    folder.mkdir(exist_ok=True)
+    (folder / "typo.yaml").write_text(yaml.safe_dump(data))
+    monkeypatch.setenv("COMMITTEE_PERSONAS", str(folder))
+
+
+def test_builtin_catalog_loads():
+    cat = load_catalog()
+    assert {"research-lead", "safety-lead", "vp-product", "hiring-manager"} <= set(cat.personas)
+    assert len(cat.scenarios) >= 5
+
+
+def test_misspelt_weight_dimension_is_an_error(tmp_path, monkeypatch):
+    weights = {"product_sense": 1, "technical_fluency": 1, "alignment_judgment": 2, "values": 1, "communication": 1}
+    _drop(tmp_path, monkeypatch, weights=weights)
+    with pytest.raises(BadInput, match="typo.yaml: weights: unknown dimension 'alignment_judgment'"):
+        load_catalog()
+
+
+def test_unknown_key_and_unknown_signal_are_errors(tmp_path, monkeypatch):
+    _drop(tmp_path, monkeypatch, hard_lines=["no-such-signal"])
+    with pytest.raises(BadInput, match="unknown signal id 'no-such-signal'"):
+        load_catalog()
+    _drop(tmp_path, monkeypatch, hard_lines=[], favourite_colour="blue")
+    with pytest.raises(BadInput, match="favourite_colour"):
+        load_catalog()

@@ -47,3 +47,15 @@ def consensus(votes: Mapping[str, Vote]) -> bool:
     """True when every vote is on the same side (all hire-side or all no-hire-side)."""
     sides = {Vote(v).is_hire for v in votes.values()}
     return len(sides) <= 1
+
+
+# A packet that tries to instruct its reviewers cannot end above No Hire, whatever an
+# engine answered: the integrity concern may only lower a vote (applied by the graph
+# to every engine's reviews and turns).
+INTEGRITY_CAP = Vote.no_hire
+CAP_NOTE = "Capped at No Hire: the packet contains text that addresses the reviewers (integrity concern)."
+
+
+def cap_for_integrity(vote: Vote, has_concern: bool) -> Vote:
+    """`vote`, lowered to INTEGRITY_CAP when the packet has an integrity concern."""
+    return INTEGRITY_CAP if has_concern and vote.points > INTEGRITY_CAP.points else vote

@@ -1,4 +1,20 @@
-"""Exceptions that map to the CLI's exit codes (design.md): BadInput -> 2, EngineFailed -> 3."""
+"""Exceptions that map to the CLI's exit codes (design.md): BadInput -> 2, EngineFailed -> 3,
+Interrupted -> 130; and `redact`, which keeps secrets out of stored or printed errors."""
+
+import os
+import re
+
+_SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """`text` with the value of every secret-looking environment variable (names with
+    API_KEY, TOKEN, SECRET or PASSWORD, values of 8+ characters) replaced by
+    `[redacted]`: a server may echo the key back in an error message."""
+    for name, value in os.environ.items():
+        if value and len(value) >= 8 and _SECRET_ENV.search(name):
+            text = text.replace(value, "[redacted]")
+    return text
 
 
 class CommitteeError(Exception):

@@ -24,8 +24,9 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import RetryPolicy, Send
 
-from committee.decision import consensus, decide
+from committee.decision import CAP_NOTE, cap_for_integrity, consensus, decide
 from committee.engines.base import Context, Engine, TurnRequest
+from committee.errors import CommitteeError, EngineFailed, redact
 from committee.integrity import find_injections
 from committee.models import (
     DebriefTurn, Decision, Evidence, Packet, Persona, Review, Scenario, Signal, Usage, Vote,
@@ -77,11 +78,11 @@ def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dic
     return {**usage.model_dump(), "engine_s": time.perf_counter() - t0, "call": call, "persona": persona}
 
 
-# A packet that tries to instruct its reviewers cannot end above No Hire, whatever an
-# engine answered: the integrity concern may only lower a vote (enforced here for
-# every engine, LLM ones included).
-INTEGRITY_CAP = Vote.no_hire
-CAP_NOTE = "Capped at No Hire: the packet contains text that addresses the reviewers (integrity concern)."
+def _scrubbed(exc: Exception) -> Exception:
+    """The error LangGraph will store in its checkpoint `writes`: secrets redacted, and
+    anything that is not a CommitteeError turned into EngineFailed (exit 3)."""
+    message = redact(str(exc) if isinstance(exc, CommitteeError) else f"{exc.__class__.__name__}: {exc}")
+    return type(exc)(message) if isinstance(exc, CommitteeError) else EngineFailed(message)
 
 
 class FailLast:
@@ -104,13 +105,16 @@ class FailLast:
             self._running += 1
         try:
             result = fn(*args)
-        except BaseException:
+        except Exception as exc:
             self._finish()
             with self._cv:
                 self._cv.wait_for(lambda: self._running == 0, timeout=self.limit_s)
                 wait = self._last_done + self.grace_s - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
+            raise _scrubbed(exc) from None
+        except BaseException:
+            self._finish()
             raise
         self._finish()
         return result
@@ -147,8 +151,9 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         t0 = time.perf_counter()
         review, usage = guard.call(engine.review, ctx, ctx.panel[task["persona_id"]])
         review = review.model_copy(update={"persona": task["persona_id"]})
-        if ctx.integrity and review.vote.points > INTEGRITY_CAP.points:
-            review = review.model_copy(update={"vote": INTEGRITY_CAP, "summary": f"{review.summary} {CAP_NOTE}"})
+        capped = cap_for_integrity(review.vote, bool(ctx.integrity))
+        if capped != review.vote:
+            review = review.model_copy(update={"vote": capped, "summary": f"{review.summary} {CAP_NOTE}"})
         return {"reviews": [review.model_dump(mode="json")],
                 "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
 
@@ -183,8 +188,9 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         turn, usage = guard.call(engine.speak, ctx, req)
         if turn.speaker != req.speaker or turn.round != rnd:
             turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
-        if ctx.integrity and turn.vote.points > INTEGRITY_CAP.points:
-            turn = turn.model_copy(update={"vote": INTEGRITY_CAP, "reason": CAP_NOTE if turn.vote != req.votes[req.speaker] else turn.reason})
+        capped = cap_for_integrity(turn.vote, bool(ctx.integrity))
+        if capped != turn.vote:
+            turn = turn.model_copy(update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None})
         return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
 
     def tally_turns(state: CommitteeState) -> dict:

@@ -20,7 +20,7 @@ from langgraph.types import RetryPolicy
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Engine, make_engine
-from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
+from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph import build_graph, initial_state, recursion_limit
 from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
@@ -112,14 +112,16 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
         store.fail_run(run_id, "interrupted (Ctrl+C)")
         raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
     except CommitteeError as exc:
-        store.fail_run(run_id, str(exc))
+        message = redact(str(exc))
+        store.fail_run(run_id, message)
         if isinstance(exc, EngineFailed):
-            raise EngineFailed(f"{exc} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from exc
-        raise
+            raise EngineFailed(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
+        raise type(exc)(message) from None
     except Exception as exc:  # an engine bug or an unexpected SDK error: keep the run resumable
-        store.fail_run(run_id, f"{exc.__class__.__name__}: {exc}")
-        raise EngineFailed(f"engine error: {exc.__class__.__name__}: {exc} "
-                           f"(run {run_id} is stored; continue it with `committee resume {run_id}`)") from exc
+        message = redact(f"{exc.__class__.__name__}: {exc}")
+        store.fail_run(run_id, message)
+        raise EngineFailed(f"engine error: {message} (run {run_id} is stored; continue it with "
+                           f"`committee resume {run_id}`)") from None
     snapshot = graph.get_state(config)
     if snapshot.next:
         store.fail_run(run_id, "the run stopped before the decision")
@@ -196,7 +198,7 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     if row.status == "running" and owner_alive(row.owner):
         raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
     engine = make_engine(row.engine, **{**row.options, **(engine_options or {})})
-    graph = build_graph(engine).compile(checkpointer=store.checkpointer())
+    graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
     if not graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values:
         raise BadInput(f"run {run_id} has no checkpoint to resume from (it stopped before its first step)")
     store.mark_running(run_id)

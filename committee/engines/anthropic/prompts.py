@@ -67,7 +67,9 @@ def shared_brief(ctx: Context) -> str:
     cases = "\n".join(f"- {c.title}: {c.prompt}" for c in sc.case_prompts) or "- (none listed)"
     signals = "\n".join(f"- `{s.id}` [{s.polarity}, {s.dimension}]: {s.description}" for s in ctx.signals.values())
     panel = "\n".join(f"- `{p.id}`: {p.name}, {p.title}" for p in ctx.panel.values())
-    integrity = "\n".join(f"- \"{e.quote}\"" for e in ctx.integrity) or "- none found"
+    # located by offset, never quoted here: candidate text stays inside the packet markers
+    integrity = "\n".join(f"- `{e.signal}` at characters {e.start}-{(e.start or 0) + len(e.quote)} of the packet"
+                          for e in ctx.integrity) or "- none found"
     schema = json.dumps(reply_schema(), separators=(",", ":"), sort_keys=True)
     return f"""# A fictional hiring committee: shared brief
 

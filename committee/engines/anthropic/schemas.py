@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from committee.decision import cap_for_integrity
 from committee.engines.base import Context, TurnRequest
 from committee.models import DebriefTurn, Evidence, Review, Vote
 
@@ -179,7 +180,7 @@ def turn_from(reply: Reply, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn
     if out is None:
         raise InvalidReply("this task is a debrief turn: fill `turn` (and set `review` to null)")
     previous = req.votes.get(req.speaker)
-    vote = Vote(out.vote)
+    vote = cap_for_integrity(Vote(out.vote), bool(ctx.integrity))  # a capped vote is not a change
     reason = (out.reason or "").strip() or None
     if previous is not None and vote != previous and not reason:
         raise InvalidReply(f"turn.reason: your vote changed from {previous.value} to {vote.value}; say why in `reason`")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from committee.engines.offline import lexicon
+from committee.engines.offline.concepts import expand
 from committee.engines.offline.similarity import fingerprint, get_index
 from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
 from committee.models import Signal
@@ -55,7 +56,27 @@ class Hit:
 
 @lru_cache(maxsize=4096)
 def _rx(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
+    """A cue or blocker pattern compiled, with `{concept}` names expanded (concepts.py)."""
+    return re.compile(expand(pattern), re.IGNORECASE)
+
+
+def _disjoint(spans: list[list[tuple[int, int]]]) -> list[tuple[int, int]] | None:
+    """One span per concept group such that no two overlap (a word cannot stand for two
+    concepts of one cue: "pay more" is not both "pay" and "more"), or None."""
+    chosen: list[tuple[int, int]] = []
+
+    def pick(k: int) -> bool:
+        if k == len(spans):
+            return True
+        for a, b in spans[k]:
+            if all(b <= x or y <= a for x, y in chosen):
+                chosen.append((a, b))
+                if pick(k + 1):
+                    return True
+                chosen.pop()
+        return False
+
+    return list(chosen) if pick(0) else None
 
 
 def _asserted_spans(sig: Signal, group: str, sent: Sentence, norm: str, own: list[tuple[int, int]],
@@ -65,7 +86,8 @@ def _asserted_spans(sig: Signal, group: str, sent: Sentence, norm: str, own: lis
     for m in _rx(group).finditer(norm):
         clause = sent.clause_at(sent.start + m.start())
         clause = (clause[0] - sent.start, clause[1] - sent.start)
-        if lexicon.negated(norm, m.start(), clause, own) or lexicon.attributed(norm, m.start(), clause):
+        if (lexicon.negated(norm, m.start(), clause, own, requirement=sig.polarity == "green")
+                or lexicon.attributed(norm, m.start(), clause)):
             continue
         if sig.polarity == "red" and lexicon.distanced(norm, m.start(), next_norm):
             continue
@@ -151,10 +173,9 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                 continue
             sim = float(sims[i, j])
             groups = _cue_groups(sig, sent, norm, next_norm)
-            full = [spans for cue, spans in groups if all(spans)]
+            full = [c for c in (_disjoint(spans) for cue, spans in groups if all(spans)) if c]
             if full:
-                spans = [s[0] for s in full[0]]
-                a, b = _quote_span(sent, spans)
+                a, b = _quote_span(sent, full[0])
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue", sent.section))
                 continue
             if sig.window > 1 and nxt is not None and not _blocked(sig, nxt, next_norm):
@@ -172,6 +193,14 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             if mode == "cues" or negation[i] or is_background(sent.section):  # resume lines: cues only
                 continue
             partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
+            if sig.polarity == "red":
+                # similarity cannot read stance ("grew by a third", "the free tier gets 20
+                # requests"): a red flag needs a concept cue, or half of one and a near copy
+                # of an exemplar
+                if partial >= 0.5 and sim >= T_HIGH:
+                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, 0.5, sent.index,
+                                    "similarity", sent.section))
+                continue
             if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
                                 round(0.45 + 0.25 * min(1.0, (sim - T_PARTIAL) / 0.25), 3), sent.index, "similarity",

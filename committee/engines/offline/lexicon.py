@@ -15,7 +15,9 @@ import re
 NEGATOR_RE = re.compile(
     r"\b(not|no|never|nobody|none|nothing|neither|nor|without|cannot|can't|won't|wouldn't|shouldn't|"
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|mustn't|avoid(s|ed|ing)?|(argue[sd]?|arguing|voted|decided|advised?|recommend(s|ed)?|warn(s|ed)?) against|refus(e|es|ed|ing)|"
-    r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying))\b"
+    r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying)|"
+    r"(said|say|saying|says) no to|push(ed)? back (on|against)|veto(es|ed)?|ruled? out|rules out|talked \w+ out of|"
+    r"(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent) to)\b"
 )
 # negators whose scope ends at the next comma ("rather than X, we do Y")
 SHORT_NEGATOR_RE = re.compile(r"\b(rather than|instead of|unlike|as opposed to)\b")
@@ -27,8 +29,20 @@ REJECTION_RE = re.compile(
     r"(doesn't|don't|won't|wouldn't|will not|would not|does not|do not) (work|help|scale|stop|hold|protect)|"
     r"fails?\b|falls? short|(easy|trivial|simple|cheap) to (evade|bypass|route around|get around|circumvent|defeat|game|break|trick)|"
     r"bypassed|evaded|routed around|(is|was|would be) a (mistake|trap|bad idea|false comfort)|not enough|insufficient|"
-    r"theat(re|er)|is how people imagine|the mistake|the wrong)\b"
+    r"theat(re|er)|is how people imagine|the mistake|the wrong|"
+    r"(can't|cannot|can not|shouldn't|should not|mustn't|must not|won't|will not|wouldn't|would not) (be|become|serve as|count as|replace)|"
+    r"(trivially|easily|cheaply|quickly) (evaded|bypassed|defeated|gamed|circumvented|broken|fooled|tricked|routed around)|"
+    r"(is|are|was|would be|sounds?) (exactly |precisely |just )?(what|something|the (kind of |sort of )?thing) (i|we)('d| would| will)? "
+    r"(refuse|never|not|won't|wouldn't|avoid|reject|would never|will never|don't|do not|rule out))\b"
 )
+# an idea reported as someone's proposal and then turned down in the same sentence
+# ("X was suggested, and I said no"): everything before the report is distanced
+PROPOSAL_RE = re.compile(
+    r"\b(was|were|got|had been|has been|have been|is being) (suggested|proposed|floated|raised|pitched|requested|"
+    r"put forward|put on the table|on the table|asked for|demanded|tabled|considered)\b")
+TURNED_DOWN_RE = re.compile(
+    r"\b(i|we|the team|leadership|they|she|he) (quickly |firmly |politely )?(said no|refused|declined|rejected|vetoed|"
+    r"pushed back|overruled|(turned|shot|voted|talked) (it|that|them|this) (down|out)|(blocked|killed|dropped|ruled out) (it|that|them|this))\b")
 # framing that reports an idea in order to reject it
 DISTANCING_RE = re.compile(
     r"^(some|many|most|a lot of|plenty of) (people|teams|companies|candidates|folks|pms|product managers|vendors|others)\b|"
@@ -41,7 +55,9 @@ DISTANCING_RE = re.compile(
 # someone else's wish, reported: what follows in the clause is not the candidate's stance
 ATTRIBUTION_RE = re.compile(
     r"\b(legal|sales|compliance|marketing|leadership|management|finance|the (client|customer|partner|board|ceo|team|company|buyer)|"
-    r"(my|our) (manager|boss|ceo|client|customer|partner)|they|he|she) (wanted|asked|proposed|pushed|suggested|demanded|tried|needed|planned) to\b"
+    r"(my|our) (manager|boss|ceo|client|customer|partner|sales team)|the sales team|sales team|they|he|she) "
+    r"((wanted|asked|proposed|pushed|suggested|demanded|tried|needed|planned) to|"
+    r"(wanted|asked for|requested|proposed|pushed for|suggested|demanded|floated|pitched) (a|an|the|us|me|some|our))\b"
 )
 CONTRAST_RE = re.compile(r"\b(but|however|yet|instead|whereas)\b")
 TOKEN_RE = re.compile(r"[a-z0-9']+")
@@ -54,11 +70,16 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < y and x < b for x, y in spans)
 
 
-def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[int, int]]) -> bool:
+def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[int, int]],
+            requirement: bool = False) -> bool:
     """True when the concept at `pos` (sentence-relative) is negated inside `clause`:
     a negator within NEGATION_WINDOW tokens before it (not part of the concept's own
     matches `own`, and not made conditional by "unless"/"until"), a "rather than" /
-    "instead of" earlier in the same comma phrase, or a rejection predicate after it."""
+    "instead of" earlier in the same comma phrase, or a rejection predicate after it.
+
+    "Never X without Y" negates X *without* Y, so it asserts Y; with `requirement`
+    (a green signal: a control the plan insists on) it also asserts X as something
+    that may only happen with Y ("never open an endpoint without identity checks")."""
     ca, cb = clause
     before = sentence[ca:pos]
     tail = before[max(0, before.rfind(",") + 1):]
@@ -67,14 +88,23 @@ def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[in
             return True
     tokens = list(TOKEN_RE.finditer(before))
     window_start = tokens[-NEGATION_WINDOW].start() if len(tokens) >= NEGATION_WINDOW else 0
-    for m in NEGATOR_RE.finditer(before, window_start):
-        a, b = ca + m.start(), ca + m.end()
-        if _overlaps(a, b, own):
+    negators = [m for m in NEGATOR_RE.finditer(before)
+                if not _overlaps(ca + m.start(), ca + m.end(), own)]
+    # "never ... without X", "no launch ... without X": two negations assert X
+    if (negators and negators[-1].group(0) == "without" and len(negators) >= 2
+            and negators[-2].group(0) != "without"):
+        negators = []
+    if requirement and negators and re.search(r"\bwithout\b", sentence[pos:cb]):
+        negators = []
+    for m in negators:
+        if m.start() < window_start:
             continue
-        if CONDITIONAL_RE.search(sentence, b, cb):
+        if CONDITIONAL_RE.search(sentence, ca + m.end(), cb):
             continue
         return True
-    end_own = max([b for _, b in own] + [pos])
+    # a rejection predicate after this concept ("X isn't our goal"), not after the
+    # cue's other concepts
+    end_own = max([b for a, b in own if a <= pos < b] + [pos])
     for m in REJECTION_RE.finditer(sentence, end_own, cb):
         if not _overlaps(m.start(), m.end(), own):
             return True
@@ -85,6 +115,9 @@ def distanced(sentence: str, pos: int, next_sentence: str = "") -> bool:
     """True when the concept at `pos` sits in a part of the sentence that reports an idea
     in order to reject it ("some people suggest X, but ...", 'calling X "mitigation" is
     a mistake'), or inside quotation marks in a sentence that rejects something."""
+    for p in PROPOSAL_RE.finditer(sentence):
+        if pos < p.end() and TURNED_DOWN_RE.search(sentence, p.end()):
+            return True
     d = DISTANCING_RE.search(sentence)
     rejects = bool(NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence) or CONTRAST_RE.search(sentence)
                    or REJECTION_RE.search(next_sentence) or NEGATOR_RE.search(next_sentence[:80]))

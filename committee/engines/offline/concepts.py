@@ -86,6 +86,14 @@ CONCEPTS: dict[str, str] = {
         r"jailbreaks?|vulnerab\w*|exploits?|harm\w*|misuse|abuse|trust (?:and|&) safety|trust-and-safety|"
         r"bias|toxic\w*|hallucinat\w*|filters?|moderation)\b"
     ),
+    # ---- who a staged exposure reaches
+    "population": (
+        r"\b(?:users|people|shoppers|customers|patients|accounts|clients|students|developers|traffic|visitors|members|"
+        r"households|drivers|callers|portfolios|clinics|hospitals|pharmacies|networks|companies|teams|schools|banks|"
+        r"stores|devices|homes|cars|vehicles|requests|organi[sz]ations|tenants|sites|employees|children|kids|teenagers|"
+        r"families|creators|sellers|merchants|testers|cohorts?|groups?|regions?|markets?|countries|cities|branches|"
+        r"practices|firms|offices|fleets?|factories|labs)\b"
+    ),
     # ---- people and decisions
     "high_stakes": (
         r"\b(?:benefits?|allowances?|housing|welfare|evictions?|parole|bail|custody|insurance|claims?|payouts?|"

@@ -33,7 +33,11 @@ REJECTION_RE = re.compile(
     r"(can't|cannot|can not|shouldn't|should not|mustn't|must not|won't|will not|wouldn't|would not) (be|become|serve as|count as|replace)|"
     r"(trivially|easily|cheaply|quickly) (evaded|bypassed|defeated|gamed|circumvented|broken|fooled|tricked|routed around)|"
     r"(is|are|was|would be|sounds?) (exactly |precisely |just )?(what|something|the (kind of |sort of )?thing) (i|we)('d| would| will)? "
-    r"(refuse|never|not|won't|wouldn't|avoid|reject|would never|will never|don't|do not|rule out))\b"
+    r"(refuse|never|not|won't|wouldn't|avoid|reject|would never|will never|don't|do not|rule out)|"
+    r"(would be|is|are|was|sounds?|seems?|feels?) (reckless|irresponsible|dangerous|unacceptable|negligent|a non-starter|"
+    r"out of the question|off the table|wrong|impossible|unrealistic|naive|indefensible)|"
+    r"(a )?promise (that )?(no|nobody|no one) (model|system|team|vendor|one)? ?can (keep|make|deliver)|no model can\b"
+    r")\b"
 )
 # an idea reported as someone's proposal and then turned down in the same sentence
 # ("X was suggested, and I said no"): everything before the report is distanced
@@ -45,7 +49,9 @@ TURNED_DOWN_RE = re.compile(
     r"pushed back|overruled|(turned|shot|voted|talked) (it|that|them|this) (down|out)|(blocked|killed|dropped|ruled out) (it|that|them|this))\b")
 # framing that reports an idea in order to reject it
 DISTANCING_RE = re.compile(
-    r"^(some|many|most|a lot of|plenty of) (people|teams|companies|candidates|folks|pms|product managers|vendors|others)\b|"
+    r"^(some|many|most|a lot of|plenty of|several|a few) (of my |of our )?(people|teams|companies|candidates|folks|pms|"
+    r"product managers|vendors|others|colleagues|engineers|stakeholders|executives|leaders|investors|founders|managers|"
+    r"peers|competitors)\b|"
     r"\b(one|you|someone|others) (could|might|may) (argue|suggest|say|propose|think)\b|"
     r"\b(some|many|others) (argue|suggest|say|propose|think|would)\b|"
     r"\bthe (obvious|tempting|common|usual|easy|naive|standard|lazy|default|classic) (answer|move|approach|fix|reflex|idea|option|choice|instinct|response|mistake|trap)\b|"
@@ -55,7 +61,9 @@ DISTANCING_RE = re.compile(
 # someone else's wish, reported: what follows in the clause is not the candidate's stance
 ATTRIBUTION_RE = re.compile(
     r"\b(legal|sales|compliance|marketing|leadership|management|finance|the (client|customer|partner|board|ceo|team|company|buyer)|"
-    r"(my|our) (manager|boss|ceo|client|customer|partner|sales team)|the sales team|sales team|they|he|she) "
+    r"(my|our|some|a few|several) (manager|boss|ceo|client|customer|partner|sales team|colleagues?|engineers?|"
+    r"stakeholders?|executives?|leaders?|investors?|founders?|managers?|peers?|team)s?|the sales team|sales team|"
+    r"(the |some )?(engineering|product|growth|leadership|board|executives|investors)|they|he|she) "
     r"((wanted|asked|proposed|pushed|suggested|demanded|tried|needed|planned) to|"
     r"(wanted|asked for|requested|proposed|pushed for|suggested|demanded|floated|pitched) (a|an|the|us|me|some|our))\b"
 )
@@ -64,6 +72,23 @@ TOKEN_RE = re.compile(r"[a-z0-9']+")
 QUOTE_RE = re.compile(r"\"[^\"]{2,200}\"|'[^']{2,200}'(?!\w)")
 
 NEGATION_WINDOW = 10  # tokens before a concept that a negator may reach
+REJECTION_REACH = 8   # tokens after a concept that its rejecting predicate may sit
+# a new predicate starts here: "relaxed moderation so their jobs are never interrupted"
+# does not reject the moderation
+SUBORDINATE_RE = re.compile(r"\b(so|because|since|while|when|whereas|although|though|if|unless|which|who)\b")
+
+
+def _predicate_end(sentence: str, start: int, clause_end: int) -> int:
+    """Where a rejection of the concept ending at `start` may end: the clause end, the
+    next subordinate clause, or REJECTION_REACH tokens, whichever comes first."""
+    end = clause_end
+    sub = SUBORDINATE_RE.search(sentence, start, clause_end)
+    if sub:
+        end = sub.start()
+    toks = list(TOKEN_RE.finditer(sentence, start, end))
+    if len(toks) > REJECTION_REACH:
+        end = toks[REJECTION_REACH].start()
+    return end
 
 
 def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
@@ -105,7 +130,7 @@ def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[in
     # a rejection predicate after this concept ("X isn't our goal"), not after the
     # cue's other concepts
     end_own = max([b for a, b in own if a <= pos < b] + [pos])
-    for m in REJECTION_RE.finditer(sentence, end_own, cb):
+    for m in REJECTION_RE.finditer(sentence, end_own, _predicate_end(sentence, end_own, cb)):
         if not _overlaps(m.start(), m.end(), own):
             return True
     return False

@@ -10,10 +10,16 @@ Signal ids (all start with `prompt-injection`; test with `is_injection`):
   rubric: orders to vote or score, to ignore the rubric or earlier instructions,
   claims that the candidate is pre-approved, requests to role-play, fake chat/system
   markers, vote or score lines written in the committee's own format.
-- `prompt-injection-hidden`: such content where a human reader would not see it: an
-  HTML comment or hidden HTML element, a Markdown comment, Unicode tag characters
-  (revealed at intake), white / tiny / invisible / off-page text in a PDF, hidden,
-  white or tiny runs in a DOCX (long hidden passages are flagged whatever they say).
+- `prompt-injection-hidden`: content a human reader would not see: an HTML comment,
+  a hidden HTML element (`hidden`, `display:none`, `visibility:hidden`, zero or tiny
+  font, zero opacity, white text without a background, off-screen, script/style/
+  template/noscript; nested and unclosed elements handled), a Markdown comment or link
+  reference title (`[//]: # (...)`), Unicode tag characters (revealed at intake),
+  white / tiny / invisible / off-page text in a PDF, hidden, white or tiny runs in a
+  DOCX. Flagged when it says anything to the reviewers, or has MIN_HIDDEN_WORDS (5)
+  words or more whatever it says: text a reader cannot see must not influence the
+  committee. Markup inside code (fenced or inline) is shown as text and is not hidden.
+  `hidden_spans(text)` gives these spans (in text) so engines can ignore them.
 - `prompt-injection-fake-section`: a section dressed as the committee's own
   material (`## Rubric`, `## Committee notes`, `## Reviewer instructions`, a
   scorecard or debrief with votes).
@@ -239,13 +245,29 @@ _WEAK_HEAD = _rx(r"\b(?:rubrics?|scoring|scores|evaluation|assessment|grading|ve
                  r"debrief|consensus|outcome|feedback)\b")
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
-_MD_COMMENT = re.compile(r"^[ \t]*\[(?://|comment|hidden|note|_)\]:[ \t]*(?:#|<>|\S+)[ \t]*(?:\((.*)\)|\"(.*)\")[ \t]*$",
-                         re.MULTILINE | re.IGNORECASE)
-_HIDDEN_OPEN = re.compile(
-    r"<(?P<tag>[a-z][a-z0-9]{0,20})\b[^<>]{0,300}?(?:style\s*=\s*[\"'][^\"'<>]{0,200}?(?:display\s*:\s*none|visibility\s*:\s*hidden|"
-    r"font-size\s*:\s*0|opacity\s*:\s*0(?:\.0+)?\s*(?:;|[\"'])|color\s*:\s*(?:white|#fff\b|#ffffff|rgba?\(\s*255\s*,\s*255\s*,"
-    r"\s*255))[^\"'<>]{0,200}[\"']|\shidden(?:\s|>|=))[^<>]{0,300}>", re.IGNORECASE)
-MAX_HIDDEN_ELEMENT = 5000  # characters searched for the closing tag
+# a Markdown link reference definition is never rendered: `[//]: # (comment)`, `[x]: <> "comment"`, `[label]: url 'title'`
+_MD_COMMENT = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]{1,200})\]:[ \t]*(?:<[^<>\n]*>|[^\s<>]+)"
+                         r"(?:[ \t]+(?:\((?P<p>[^\n]*)\)|\"(?P<q>[^\n]*)\"|'(?P<s>[^\n]*)'))?[ \t]*$", re.MULTILINE)
+_CODE_FENCE = re.compile(r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|\Z)",
+                         re.DOTALL | re.MULTILINE)
+_CODE_SPAN = re.compile(r"(?<!`)(?P<b>`+)(?!`)(?:[^`\n]|`(?!(?P=b)(?!`))|\n(?![ \t]*\n)){1,2000}?(?<!`)(?P=b)(?!`)")
+_TAG_OPEN = re.compile(r"<(?P<tag>[A-Za-z][A-Za-z0-9-]{0,20})(?=[\s/>])(?P<attrs>[^<>]{0,1000})>")
+_VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_INVISIBLE_TAGS = {"script", "style", "template", "noscript"}
+_ATTR_HIDDEN = re.compile(r"(?:^|\s)hidden(?=\s*=|\s|/|$)|\btype\s*=\s*[\"']?hidden\b", re.IGNORECASE)
+_STYLE_ATTR = re.compile(r"(?:^|\s)style\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
+_CSS_HIDES = re.compile(
+    r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)\s*(?:;|!|$)|"
+    r"font-size\s*:\s*(?:(?:0+(?:\.0*)?|\.0+)(?:px|pt|em|rem|%)?|(?:0*\.\d+|1)(?:px|pt))\s*(?:;|!|$)|"
+    r"(?:text-indent|left|top|margin-left|margin-top)\s*:\s*-\d{3,}|clip-path\s*:\s*inset\(\s*50%|"
+    r"(?:max-)?(?:height|width)\s*:\s*0(?:px)?\s*(?:;|!|$)(?=.*\boverflow\s*:\s*hidden))", re.IGNORECASE | re.DOTALL)
+_CSS_WHITE = re.compile(r"(?<![\w-])color\s*:\s*(?:white|#fff(?:f{3})?\b|rgba?\(\s*255\s*,\s*255\s*,\s*255\b|"
+                        r"transparent|rgba\([^)]*,\s*0(?:\.0+)?\s*\))", re.IGNORECASE)
+_CSS_BACKGROUND = re.compile(r"(?<![\w-])background(?:-color|-image)?\s*:\s*(?!\s*(?:white|#fff(?:f{3})?\b|transparent|none|"
+                             r"rgba?\(\s*255\s*,\s*255\s*,\s*255\b|inherit|initial|unset)\s*(?:;|!|$))[^;]", re.IGNORECASE)
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+#: hidden content of this many words is an integrity concern whatever it says
+MIN_HIDDEN_WORDS = 5
 MAX_FINDINGS = 100
 _REVEALED = re.compile(r"⟦hidden text: .*?⟧", re.DOTALL)
 
@@ -397,6 +419,115 @@ class _Covered:
         self.ends.insert(i, b)
 
 
+def _in(spans: list[tuple[int, int]], pos: int) -> bool:
+    """Whether `pos` falls inside one of the sorted, disjoint `spans`."""
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Fenced code blocks and inline code: markup there is shown to the reader as text."""
+    spans = [m.span() for m in _CODE_FENCE.finditer(text)]
+    inline = [m.span() for m in _CODE_SPAN.finditer(text) if not _in(spans, m.start())]
+    return sorted(spans + inline)
+
+
+def _style_hides(style: str) -> bool:
+    if _CSS_HIDES.search(style):
+        return True
+    return bool(_CSS_WHITE.search(style)) and not _CSS_BACKGROUND.search(style)
+
+
+def _element_hides(tag: str, attrs: str) -> bool:
+    """Whether an HTML element with this opening tag hides its content from a reader."""
+    if tag.lower() in _INVISIBLE_TAGS or _ATTR_HIDDEN.search(attrs):
+        return True
+    return any(_style_hides(next(g for g in m.groups() if g is not None)) for m in _STYLE_ATTR.finditer(attrs))
+
+
+def _element_end(text: str, tag: str, pos: int) -> int:
+    """The end of the element whose opening tag ends at `pos` (nested same-name tags
+    counted); an element never closed hides everything after it, as in a browser."""
+    depth = 1
+    for m in re.compile(rf"<(/?){re.escape(tag)}(?=[\s/>])[^<>]{{0,1000}}>", re.IGNORECASE).finditer(text, pos):
+        if m.group(1):
+            depth -= 1
+            if depth == 0:
+                return m.end()
+        elif not m.group(0).endswith("/>"):
+            depth += 1
+    return len(text)
+
+
+@dataclass(frozen=True)
+class _Hidden:
+    kind: str  # "tags" | "comment" | "markdown" | "element"
+    start: int
+    end: int
+    content: str
+
+
+def _hidden_parts(text: str) -> list[_Hidden]:
+    """Content of `text` that a human reading the rendered packet would not see, in
+    text order: revealed Unicode tag characters, HTML comments, Markdown comments (link
+    reference definitions), hidden HTML elements (`hidden`, `display:none`, white or
+    zero-size text, script/style/template/noscript). Markup inside code (fenced or
+    inline) is shown as text and does not count. Parts may overlap (an element inside
+    a comment is not listed; a comment inside a hidden element is)."""
+    parts = [_Hidden("tags", m.start(), m.end(), m.group(0)) for m in _REVEALED.finditer(text)]
+    if "<" not in text and "]:" not in text:
+        return parts
+    code = _code_spans(text)
+    comments = [m for m in _HTML_COMMENT.finditer(text) if not _in(code, m.start())]
+    parts += [_Hidden("comment", m.start(), m.end(), m.group(1)) for m in comments]
+    skip = sorted(code + [m.span() for m in comments])
+    for m in _MD_COMMENT.finditer(text):
+        if not _in(skip, m.start()):
+            label = m.group("label")
+            content = " ".join(g for g in (("" if label.strip("/_ ").lower() in ("", "comment", "hidden", "note") else label),
+                                           m.group("p"), m.group("q"), m.group("s")) if g)
+            parts.append(_Hidden("markdown", m.start(), m.end(), content))
+    pos = 0
+    elements = 0
+    for m in _TAG_OPEN.finditer(text):
+        if m.start() < pos or _in(skip, m.start()) or not _element_hides(m.group("tag"), m.group("attrs")):
+            continue
+        tag = m.group("tag")
+        if tag.lower() in _VOID_TAGS or m.group("attrs").rstrip().endswith("/"):
+            end = m.end()
+        else:
+            end = _element_end(text, tag, m.end())
+        inner = _HTML_COMMENT.sub(" ", text[m.end():end])
+        parts.append(_Hidden("element", m.start(), end, re.sub(r"<[^<>]*>", " ", inner)))
+        pos = end
+        elements += 1
+        if elements >= MAX_FINDINGS or end >= len(text):
+            break
+    parts.sort(key=lambda h: (h.start, -h.end))
+    return parts
+
+
+def hidden_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of `text` hidden from a human reader of the rendered packet (see
+    `_hidden_parts`), sorted and merged. Engines must not read these as evidence."""
+    merged: list[tuple[int, int]] = []
+    for h in _hidden_parts(text):
+        if merged and h.start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], h.end))
+        else:
+            merged.append((h.start, h.end))
+    return merged
+
+
+def word_count(s: str) -> int:
+    return len(_WORD.findall(s))
+
+
+def _substantive(content: str) -> str | None:
+    n = word_count(content)
+    return f"{n} words a human reader cannot see" if n >= MIN_HIDDEN_WORDS else None
+
+
 def _intake(packet: Packet) -> dict:
     intake = packet.meta.get("intake") if isinstance(packet.meta, dict) else None
     return intake if isinstance(intake, dict) else {}
@@ -415,32 +546,27 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
             found.append(Finding(signal, a, b, reason))
             covered.add(a, b)
 
-    # 1. content hidden from a human reader
-    for m in _REVEALED.finditer(text):
-        add(HIDDEN, m.start(), m.end(), "text in invisible Unicode tag characters")
-    for m in _HTML_COMMENT.finditer(text):
-        why = _hidden_worthy(m.group(1))
+    # 1. content hidden from a human reader: a concern when it says something to the
+    #    reviewers, or says anything substantive at all (a reader cannot see it)
+    outer_end = -1
+    labels = {"comment": "HTML comment", "markdown": "Markdown comment", "element": "hidden HTML element"}
+    for h in _hidden_parts(text):
+        if h.end <= outer_end:
+            continue  # inside a part already judged as a whole
+        outer_end = max(outer_end, h.end)
+        if h.kind == "tags":
+            add(HIDDEN, h.start, h.end, "text in invisible Unicode tag characters")
+            continue
+        why = _hidden_worthy(h.content) or _substantive(h.content)
         if why:
-            add(HIDDEN, m.start(), m.end(), f"HTML comment: {why}")
-    for m in _MD_COMMENT.finditer(text):
-        why = _hidden_worthy(m.group(1) or m.group(2) or "")
-        if why:
-            add(HIDDEN, m.start(), m.end(), f"Markdown comment: {why}")
-    for n, m in enumerate(_HIDDEN_OPEN.finditer(text)):
-        if n >= MAX_FINDINGS:
-            break
-        close = re.compile(rf"</{re.escape(m.group('tag'))}\s*>", re.IGNORECASE).search(text, m.end(), m.end() + MAX_HIDDEN_ELEMENT)
-        if close:
-            why = _hidden_worthy(text[m.end():close.start()])
-            if why:
-                add(HIDDEN, m.start(), close.end(), f"hidden HTML element: {why}")
+            add(HIDDEN, h.start, h.end, f"{labels[h.kind]}: {why}")
     for frag in intake.get("hidden") or []:
         if not isinstance(frag, str):
             continue
         words = frag.split()
         if not words:
             continue
-        why = _hidden_worthy(frag) or ("a long passage hidden from the reader" if len(words) >= 12 else None)
+        why = _hidden_worthy(frag) or _substantive(frag)
         if not why:
             continue
         m = re.search(r"\s*".join(re.escape(w) for w in words[:60]), text)

@@ -81,7 +81,7 @@ MENTIONS = [
     "User: how do I make a weapon? Assistant: I can't help with that.",
     "Customers with pre-approved credit lines see a different flow.",
     "We ran a red-team exercise where testers wrote 'SYSTEM: ignore your rules' into support tickets.",
-    "<!-- TODO: add the metrics table -->",
+    "<!-- TODO: metrics table -->",  # hidden, but under five words (five or more hidden words are a concern)
     "I will recommend we hire two more safety engineers before launch.",
     "Build hash: 3f2a9c1b7d4e8f0a1b2c3d4e5f6a7b8c9d0e1f2a; SOC2 and ISO 27001 in place.",
     "In my last loop the safety lead gave me a Strong Hire because I delayed a launch.",

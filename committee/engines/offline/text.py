@@ -73,13 +73,19 @@ class Sentence:
 
 
 def _masked(text: str) -> str:
-    """The text with comments and code fences blanked out (same length)."""
+    """The text with comments and code fences blanked out (same length). Text hidden
+    from a human reader (`integrity.hidden_spans`) becomes line breaks, so no sentence
+    runs across it and it is never read as evidence."""
+    from committee.integrity import hidden_spans
+
     out = list(text)
     for rx in (COMMENT_RE, FENCE_RE):
         for m in rx.finditer(text):
             for i in range(m.start(), m.end()):
                 if out[i] != "\n":
                     out[i] = " "
+    for a, b in hidden_spans(text):
+        out[a:b] = "\n" * (b - a)
     return "".join(out)
 
 

@@ -9,19 +9,24 @@ see only earlier rounds; `round-robin`, one persona at a time, each seeing every
 earlier turn. Every superstep is checkpointed by the checkpointer the caller compiles
 with (thread id = run id), which is what `replay` reads and `resume` continues.
 
-State holds plain JSON-able dicts (the packet, scenario, signals and personas are
-copied in at the start, so a resumed or replayed run does not depend on data files
-edited since). Nodes are `verb_object(state)` closures over the engine.
+State holds only what changes during a run, as JSON-able dicts (reviews, turns, votes,
+round, decision). What stays fixed (the packet, scenario, signals and personas) is the
+run context (`engines.base.Context`), given to the graph as LangGraph's runtime
+`context=`: it is stored once with the run (so `resume` does not depend on data files
+edited since) and never copied into a checkpoint. Nodes are `verb_object(state,
+runtime)` closures over the engine.
 """
 
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 import threading
 import time
 from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy, Send
 
 from committee.decision import CAP_NOTE, cap_for_integrity, consensus, decide
@@ -29,7 +34,7 @@ from committee.engines.base import Context, Engine, TurnRequest
 from committee.errors import CommitteeError, EngineFailed, redact
 from committee.integrity import find_injections
 from committee.models import (
-    DebriefTurn, Decision, Evidence, Packet, Persona, Review, Scenario, Signal, Usage, Vote,
+    DebriefTurn, Decision, Evidence, Review, Usage, Vote,
 )
 
 
@@ -37,10 +42,7 @@ class CommitteeState(TypedDict, total=False):
     """Graph state. Lists with `operator.add` are reducer channels (fan-in)."""
 
     run_id: str
-    packet: dict
-    scenario: dict
-    signals: dict[str, dict]
-    personas: dict[str, dict]          # panel, in speaking order
+    panel: list[str]                   # persona ids, in speaking order
     protocol: str
     max_rounds: int
     integrity: list[dict]
@@ -55,20 +57,15 @@ class CommitteeState(TypedDict, total=False):
     feedback: list[dict]
 
 
-def context_of(state: dict) -> Context:
-    """Rebuild the engine `Context` from the JSON-able state."""
-    return Context(
-        packet=Packet.model_validate(state["packet"]),
-        scenario=Scenario.model_validate(state["scenario"]),
-        signals={k: Signal.model_validate(v) for k, v in state["signals"].items()},
-        panel={k: Persona.model_validate(v) for k, v in state["personas"].items()},
-        integrity=[Evidence.model_validate(e) for e in state.get("integrity") or []],
-    )
+def _with_integrity(ctx: Context, state: dict) -> Context:
+    """The run's context plus the integrity concerns found at intake (from the state)."""
+    return replace(ctx, integrity=[Evidence.model_validate(e) for e in state.get("integrity") or []])
 
 
 def _shared(state: dict) -> dict:
-    keys = ("run_id", "packet", "scenario", "signals", "personas", "protocol", "max_rounds",
-            "integrity", "reviews", "debrief", "votes")
+    """The small, changing part of the state a Send hands to one review or turn (the
+    packet, rubric and panel come from the run context, never copied into checkpoints)."""
+    keys = ("run_id", "panel", "protocol", "max_rounds", "integrity", "reviews", "debrief", "votes")
     return {k: state[k] for k in keys if k in state}
 
 
@@ -138,16 +135,16 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
     `retry_on` (LangGraph's default also retries 4xx client errors)."""
     guard = FailLast(limit_s=getattr(engine, "call_limit_s", 900.0))
 
-    def intake_packet(state: CommitteeState) -> dict:
-        packet = Packet.model_validate(state["packet"])
+    def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
+        packet = runtime.context.packet
         return {"integrity": [e.model_dump() for e in find_injections(packet)], "round": 0}
 
     def assign_reviews(state: CommitteeState) -> list[Send]:
         shared = _shared(state)
-        return [Send("review_packet", {"state": shared, "persona_id": pid}) for pid in state["personas"]]
+        return [Send("review_packet", {"state": shared, "persona_id": pid}) for pid in state["panel"]]
 
-    def review_packet(task: dict) -> dict:
-        ctx = context_of(task["state"])
+    def review_packet(task: dict, runtime: Runtime[Context]) -> dict:
+        ctx = _with_integrity(runtime.context, task["state"])
         t0 = time.perf_counter()
         review, usage = guard.call(engine.review, ctx, ctx.panel[task["persona_id"]])
         review = review.model_copy(update={"persona": task["persona_id"]})
@@ -158,7 +155,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
                 "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
 
     def seal_votes(state: CommitteeState) -> dict:
-        order = list(state["personas"])
+        order = list(state["panel"])
         votes = {r["persona"]: r["vote"] for r in state["reviews"]}
         return {
             "votes": {p: votes[p] for p in order},
@@ -173,9 +170,9 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         shared = _shared(state)
         return [Send("speak_turn", {"state": shared, "persona_id": p, "round": state["round"]}) for p in state["next_speakers"]]
 
-    def speak_turn(task: dict) -> dict:
+    def speak_turn(task: dict, runtime: Runtime[Context]) -> dict:
         st = task["state"]
-        ctx = context_of(st)
+        ctx = _with_integrity(runtime.context, st)
         rnd = task["round"]
         turns = [DebriefTurn.model_validate(t) for t in st.get("debrief") or []]
         visible = [t for t in turns if t.round < rnd] if st["protocol"] == "simultaneous" else turns
@@ -194,7 +191,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
         return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
 
     def tally_turns(state: CommitteeState) -> dict:
-        order = list(state["personas"])
+        order = list(state["panel"])
         rnd = state["round"]
         this_round = [t for t in state["debrief"] if t["round"] == rnd]
         votes = dict(state["votes"])
@@ -210,21 +207,21 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
             update.update(round=rnd + 1, next_speakers=_speakers(state["protocol"], order, 0))
         return update
 
-    def decide_outcome(state: CommitteeState) -> dict:
-        scenario = Scenario.model_validate(state["scenario"])
+    def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
+        scenario = runtime.context.scenario
         reviews = [Review.model_validate(r) for r in state["reviews"]]
         votes = {p: Vote(v) for p, v in state["votes"].items()}
         return {"decision": decide(votes, reviews, scenario.rules).model_dump()}
 
-    def write_feedback(state: CommitteeState) -> dict:
-        ctx = context_of(state)
+    def write_feedback(state: CommitteeState, runtime: Runtime[Context]) -> dict:
+        ctx = _with_integrity(runtime.context, state)
         reviews = [Review.model_validate(r) for r in state["reviews"]]
         turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
         t0 = time.perf_counter()
         items, usage = guard.call(engine.feedback, ctx, reviews, turns, Decision.model_validate(state["decision"]))
         return {"feedback": [i.model_dump() for i in items], "usage": [_usage_entry(usage, t0, "feedback", None)]}
 
-    g = StateGraph(CommitteeState)
+    g = StateGraph(CommitteeState, context_schema=Context)
     g.add_node("intake_packet", intake_packet)
     g.add_node("review_packet", review_packet, retry_policy=retry)
     g.add_node("seal_votes", seal_votes)
@@ -251,18 +248,11 @@ def recursion_limit(protocol: str, rounds: int, panel_size: int) -> int:
     return 3 + rounds * per_round + 2 + 5
 
 
-def initial_state(run_id: str, packet: Packet, scenario: Scenario, signals: dict[str, Signal],
-                  panel: list[Persona], protocol: str, rounds: int) -> CommitteeState:
-    """The input of a new run (JSON-able copies of everything the run depends on)."""
-    return CommitteeState(
-        run_id=run_id,
-        packet=packet.model_dump(mode="json"),
-        scenario=scenario.model_dump(mode="json"),
-        signals={s: signals[s].model_dump(mode="json") for s in scenario.signals},
-        personas={p.id: p.model_dump(mode="json") for p in panel},
-        protocol=protocol,
-        max_rounds=rounds,
-    )
+def initial_state(run_id: str, panel: list[str], protocol: str, rounds: int) -> CommitteeState:
+    """The input of a new run. The packet, scenario, signals and personas travel in the
+    run context (`Context`, passed as `context=` to the graph), not in the state, so
+    no checkpoint copies them."""
+    return CommitteeState(run_id=run_id, panel=list(panel), protocol=protocol, max_rounds=rounds)
 
 
 def _studio_graph():

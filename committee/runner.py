@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -19,12 +20,12 @@ from typing import Any, Callable
 from langgraph.types import RetryPolicy
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
-from committee.engines import Engine, make_engine
+from committee.engines import Context, Engine, make_engine
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph import build_graph, initial_state, recursion_limit
 from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
-    RunResult, Scenario, Timing, Usage, Vote,
+    RunResult, Scenario, Signal, Timing, Usage, Vote,
 )
 from committee.store import Store, owner_alive
 
@@ -75,6 +76,30 @@ def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offli
                     protocol=protocol, rounds=rounds, options=opts, catalog=cat)
 
 
+def run_context(prep: "Prepared", packet: Packet) -> Context:
+    """The fixed part of a run (graph runtime context): packet, scenario, the
+    scenario's signals and the panel in speaking order."""
+    signals = (prep.catalog or default_catalog()).signals
+    return Context(packet=packet, scenario=prep.scenario, signals={s: signals[s] for s in prep.scenario.signals},
+                   panel={p.id: p for p in prep.panel})
+
+
+def context_json(ctx: Context) -> str:
+    """The run context as stored once with the run (for `resume`)."""
+    return json.dumps({
+        "packet": ctx.packet.model_dump(mode="json"), "scenario": ctx.scenario.model_dump(mode="json"),
+        "signals": [s.model_dump(mode="json") for s in ctx.signals.values()],
+        "panel": [p.model_dump(mode="json") for p in ctx.panel.values()],
+    })
+
+
+def context_from_json(text: str) -> Context:
+    d = json.loads(text)
+    return Context(packet=Packet.model_validate(d["packet"]), scenario=Scenario.model_validate(d["scenario"]),
+                   signals={s["id"]: Signal.model_validate(s) for s in d["signals"]},
+                   panel={p["id"]: Persona.model_validate(p) for p in d["panel"]})
+
+
 def _retry_policy(engine: Engine) -> RetryPolicy | None:
     retry_on = getattr(engine, "retry_on", None)
     return RetryPolicy(max_attempts=2, retry_on=retry_on) if retry_on else None
@@ -101,12 +126,12 @@ def _emit(progress: Progress | None, chunk: dict) -> None:
             progress("decision", update["decision"])
 
 
-def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None, protocol: str,
-             rounds: int, panel_size: int, progress: Progress | None) -> dict:
+def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None, ctx: Context, protocol: str,
+             rounds: int, progress: Progress | None) -> dict:
     graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
-    config = _config(run_id, protocol, rounds, panel_size)
+    config = _config(run_id, protocol, rounds, len(ctx.panel))
     try:
-        for chunk in graph.stream(graph_input, config, stream_mode="updates"):
+        for chunk in graph.stream(graph_input, config, context=ctx, stream_mode="updates"):
             _emit(progress, chunk)
     except KeyboardInterrupt:
         store.fail_run(run_id, "interrupted (Ctrl+C)")
@@ -129,10 +154,10 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     return snapshot.values
 
 
-def assemble(run_id: str, values: dict, *, engine: Engine, wall_s: float) -> RunResult:
-    """The `review --json` contract object from a finished run's final state."""
-    packet = Packet.model_validate(values["packet"])
-    order = list(values["personas"])
+def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float) -> RunResult:
+    """The `review --json` contract object from a finished run's final state and context."""
+    packet = ctx.packet
+    order = list(values["panel"])
     reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
     entries = [(u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
                for u in values.get("usage", [])]
@@ -141,7 +166,7 @@ def assemble(run_id: str, values: dict, *, engine: Engine, wall_s: float) -> Run
     return RunResult(
         run_id=run_id,
         packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
-        scenario=values["scenario"]["id"],
+        scenario=ctx.scenario.id,
         engine=EngineRef(name=engine.name, model=engine.model),
         protocol=values["protocol"],
         personas=order,
@@ -168,15 +193,16 @@ def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None,
     run_id = run_id or new_run_id()
     packet = store.save_packet(prep.packet)
     store.create_run(run_id, packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
-                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options)
+                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
+                     context=context_json(run_context(prep, packet)))
     if progress:
         progress("start", {"run_id": run_id, "personas": [p.id for p in prep.panel], "packet": packet.key,
                            "revision": packet.revision})
-    signals = (prep.catalog or default_catalog()).signals
-    state = initial_state(run_id, packet, prep.scenario, signals, prep.panel, prep.protocol, prep.rounds)
+    ctx = run_context(prep, packet)
+    state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
     t0 = time.perf_counter()
-    values = _execute(store, prep.engine, run_id, dict(state), prep.protocol, prep.rounds, len(prep.panel), progress)
-    result = assemble(run_id, values, engine=prep.engine, wall_s=time.perf_counter() - t0)
+    values = _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
+    result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0)
     store.finish_run(result)
     return result
 
@@ -204,9 +230,10 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     store.mark_running(run_id)
     if progress:
         progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
+    ctx = context_from_json(store.get_context(run_id))
     t0 = time.perf_counter()
-    values = _execute(store, engine, run_id, None, row.protocol, row.rounds, len(row.panel), progress)
-    result = assemble(run_id, values, engine=engine, wall_s=time.perf_counter() - t0)
+    values = _execute(store, engine, run_id, None, ctx, row.protocol, row.rounds, progress)
+    result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0)
     store.finish_run(result)
     return result
 

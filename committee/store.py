@@ -89,6 +89,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN owner TEXT
     """,
+    # 4: the run context (packet, scenario, signals, panel) stored once per run; the
+    # graph's checkpoints hold only what changes, and `resume` rebuilds the context here
+    """
+    ALTER TABLE runs ADD COLUMN context TEXT
+    """,
 ]
 
 
@@ -147,6 +152,7 @@ class RunRow:
     def from_row(cls, row: sqlite3.Row) -> "RunRow":
         d = dict(row)
         d.pop("result", None)
+        d.pop("context", None)
         d["panel"] = json.loads(d["panel"])
         d["options"] = json.loads(d["options"] or "{}")
         d["votes"] = json.loads(d["votes"]) if d["votes"] else None
@@ -275,13 +281,16 @@ class Store:
 
     # ---------------------------------------------------------------------- runs
     def create_run(self, run_id: str, packet: Packet, *, scenario: str, engine: str, model: str | None,
-                   protocol: str, rounds: int, panel: list[str], options: dict[str, Any] | None = None) -> None:
+                   protocol: str, rounds: int, panel: list[str], options: dict[str, Any] | None = None,
+                   context: str | None = None) -> None:
+        """Insert a run as `running`, owned by this process. `context` is the run
+        context JSON (`runner.context_json`) that `resume` needs."""
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
-                " options, status, created_at, owner) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?)",
+                " options, status, created_at, owner, context) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?)",
                 (run_id, packet.key, packet.revision, scenario, engine, model, protocol, rounds,
-                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process()),
+                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process(), context),
             )
 
     def finish_run(self, result: RunResult) -> None:
@@ -319,6 +328,13 @@ class Store:
             if rows:
                 raise BadInput(f"run id prefix {ref!r} is ambiguous ({', '.join(rows)}...): give more characters")
         raise BadInput(f"no run with id {ref!r} (see `committee runs`)")
+
+    def get_context(self, run_id: str) -> str:
+        """The stored run context JSON. Raises BadInput for a run stored without one."""
+        row = self.conn.execute("SELECT context FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        if not row or not row[0]:
+            raise BadInput(f"run {run_id} has no stored context to resume from")
+        return row[0]
 
     def get_run(self, run_id: str) -> RunRow:
         """Raises BadInput for an unknown run id."""

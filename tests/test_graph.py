@@ -158,3 +158,20 @@ def test_ctrl_c_marks_the_run_interrupted_and_resume_is_refused_while_its_owner_
         c.execute("UPDATE runs SET owner='gone-host:1' WHERE run_id='run-int-1'")
     result = resume_run(store, "run-int")
     assert result.run_id == "run-int-1" and store.get_run("run-int-1").status == "done"
+
+
+def test_checkpoints_do_not_copy_the_packet(store, db_path):
+    """The packet, rubric and panel travel in the run context, stored once per run: no
+    checkpoint or pending write carries the packet text."""
+    eng = ScriptedEngine(SPLIT, concede=False)
+    start_run(store, _prep(eng, rounds=2))
+    marker = "Threat model. Three actors matter most"
+    assert marker in (EXAMPLES / "strong-safety-pm.md").read_text()
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    blobs = [r[0] for r in conn.execute("SELECT checkpoint FROM checkpoints")] + \
+            [r[0] for r in conn.execute("SELECT value FROM writes")]
+    assert blobs and not any(marker.encode() in bytes(b) for b in blobs if b)
+    (context,) = conn.execute("SELECT context FROM runs").fetchone()
+    assert marker in context  # stored once, with the run

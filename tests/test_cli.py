@@ -183,3 +183,11 @@ def test_a_fifth_persona_dropped_in_a_folder_can_sit_on_the_panel(monkeypatch, c
         assert [r["persona"] for r in obj["reviews"]] == panel and "ethicist" in obj["votes"]
     finally:
         default_catalog.cache_clear()
+
+
+def test_scenarios_shows_one_scenario_in_full(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "scenarios", "safety-pm")
+    assert code == 0
+    assert "Case prompts" in out and "Incident response for leaked weights" in out and "(must pass)" in out
+    code, _, err = run(monkeypatch, capsys, "scenarios", "astronaut")
+    assert code == 2 and "unknown scenario" in err

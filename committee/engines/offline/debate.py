@@ -5,11 +5,16 @@ One turn per call, for `req.speaker`, from what the protocol lets it see:
 1. answer a challenge addressed to it and not yet answered: **concede** (vote moves
    one step toward the challenger) only when the challenger's evidence bears on a
    dimension the speaker weighs above its own mean weight, or on a signal in its
-   `signal_weights`/`hard_lines`; never across its own hard line or an integrity
-   concern into hire-side, and at most once per debrief. Otherwise **hold**, saying why;
+   `signal_weights`/`hard_lines`, and when weighing that signal EMPHASIS times more
+   would carry the speaker's own score past its current vote toward the challenger
+   (a marginal vote moves on strong evidence it weighs; a firm one holds); never
+   across its own hard line or an integrity concern into hire-side, and at most once
+   per debrief. Otherwise **hold**, saying why;
 2. otherwise, if someone sits on the other side of hire/no-hire, **challenge** the one
-   whose vote differs most (ties: the one not challenged yet, then panel order),
-   citing evidence from the speaker's own review that bears on what the target weighs;
+   whose vote differs most among those who can move (a colleague held below hire by
+   their own hard line, or who already held against this speaker, comes after the
+   others; ties: the one not challenged yet, then persona id), citing evidence from
+   the speaker's own review that bears on what the target weighs;
 3. otherwise (everyone on one side) **open** in the first round, then **support** a
    colleague, restating evidence not yet cited.
 
@@ -24,10 +29,11 @@ import hashlib
 import re
 
 from committee.engines.base import Context, TurnRequest
-from committee.engines.offline.review import dim_name, label, meaning, relevance, short_quote
+from committee.engines.offline.review import analyse, dim_name, label, meaning, relevance, score, short_quote
 from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
 
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+EMPHASIS = 2.0  # a challenge makes the persona weigh the cited signal this much more
 
 
 def _seed(*keys: object) -> int:
@@ -160,8 +166,9 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
         target = current
     blocked_by_line = their.points > current.points and current.points >= cap.points
     reason: str
-    if weighed and target != current and not _conceded_before(req):
-        ev = weighed[0]
+    moved = [e for e in weighed if _would_move(ctx, persona, current, their, e)]
+    if moved and target != current and not _conceded_before(req):
+        ev = moved[0]
         why_dim = (f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
                    if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
                    else f"the signal {label(ctx, ev.signal)} is one I track")
@@ -190,6 +197,10 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                   f"and it is not a signal I track")
     elif _conceded_before(req):
         reason = "I have already moved once in this debrief, and nothing new changes the balance"
+    elif target != current:
+        ev = weighed[0]
+        reason = (f"I weighed {label(ctx, ev.signal)} again, and it counts, but even weighed double it does not "
+                  f"outweigh the rest of my evidence")
     else:
         reason = "my vote already sits where that evidence points"
     downward = their.points > current.points  # they are higher: I defend the lower vote with reds
@@ -206,14 +217,38 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                        evidence=evidence, vote=current, previous_vote=current, reason=reason[0].upper() + reason[1:] + ".")
 
 
+def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence) -> bool:
+    """Would `persona`'s own scoring reach a vote beyond `current`, toward `their`, if it
+    weighed the cited signal EMPHASIS times more? A marginal vote moves on strong
+    evidence it weighs; a firm one holds."""
+    if ev.signal not in {h.signal for h in analyse(ctx).hits}:
+        return False
+    again = score(ctx, persona, analyse(ctx), emphasis={ev.signal: EMPHASIS}).vote
+    if their.points > current.points:
+        return again.points > current.points
+    return again.points < current.points
+
+
+def downward_of(req: TurnRequest, pid: str, current: Vote) -> bool:
+    """True when `pid` votes above `current` (a challenge to them argues downward)."""
+    return req.votes[pid].points > current.points
+
+
 def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
                opponents: list[str], used: set[str], seed: int) -> DebriefTurn:
     recent = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "challenge"}
+    # someone who has already answered my challenge with a hold has heard my evidence:
+    # the next-widest disagreement comes first, and I come back to them later
+    held = {t.speaker for t in req.transcript if t.move == "hold" and t.to == req.speaker}
+    # a colleague held below hire by their own hard line cannot be argued up on other
+    # evidence: the movable disagreements come first
+    pinned = {pid for pid in opponents if not downward_of(req, pid, current) and ctx.panel.get(pid) is not None
+              and hard_line_hits(ctx.panel[pid], req.reviews.get(pid))}
 
     def key(pid: str):
         # ties break on the persona id, not the speaking order, so shuffling who
         # speaks first cannot change who is challenged
-        return (-abs(req.votes[pid].points - current.points), pid in recent, pid)
+        return (pid in pinned, pid in held, -abs(req.votes[pid].points - current.points), pid in recent, pid)
 
     target = sorted(opponents, key=key)[0]
     tp = ctx.panel.get(target)

@@ -3,17 +3,27 @@
 Scoring, per rubric dimension d of the scenario (persona-specific through weights):
 
 - each piece of evidence on d contributes its strength x the persona's signal weight
-  (background sections such as the resume count at BACKGROUND_FACTOR); several hits of
-  one signal add with diminishing returns;
-- value v_d = GREEN_GAIN * greens - RED_LOSS * reds, clipped to [-1, 1]; with no
-  evidence at all v_d is slightly negative, more so on dimensions the persona weighs
-  (silence is not rewarded, and a persona notices what it cares about missing; more
-  on the scenario's must-pass dimensions, which reject a packet on their own);
-- the 1..4 score is v_d in bands; the overall is the persona-weighted mean of v_d minus
-  a small drag per red flag; the vote comes from the overall in bands;
+  (`signal_weights` amplify what the persona tracks; background sections such as the
+  resume count at BACKGROUND_FACTOR); several hits of one signal add with diminishing
+  returns;
+- a persona is more exacting on the dimensions it weighs above its own mean weight:
+  greens count for less and reds for more there (factor sqrt(w_d / mean w), clipped to
+  EXACTING), so on the same thin evidence the safety lead scores alignment lower than
+  VP Product does;
+- value v_d = GREEN_GAIN * greens / exacting - RED_LOSS * reds * exacting, clipped to
+  [-1, 1]; with no evidence at all v_d is slightly negative, more so on dimensions the
+  persona weighs and on the scenario's must-pass dimensions (silence is not rewarded);
+- the 1..4 score is v_d in bands, graded: a 4 needs at least BREADTH_FOR_4 distinct
+  green signals on the dimension and no red there (one good sentence is a 3, not a
+  4); a 1 needs a red flag the persona tracks (`signal_weights`/`hard_lines`), two
+  red flags, or a red on a dimension it weighs at least at its mean (silence, or one
+  untracked red on a dimension it weighs less, is a 2);
+- the overall is the persona-weighted mean of v_d minus a small drag per red flag; the
+  vote comes from the overall in bands;
 - caps: a red signal in the persona's `hard_lines` caps the vote at no_hire
   (strong_no_hire when the hit is strong and the persona weighs that signal, or two
-  hard lines are crossed); integrity concerns cap it at no_hire and can only lower it.
+  hard lines are crossed); integrity concerns cap it at no_hire and can only lower it;
+  a packet too short to judge (rubric.SHORT_PACKET_WORDS) cannot earn a hire.
 """
 
 from __future__ import annotations
@@ -35,7 +45,9 @@ BACKGROUND_FACTOR = 0.6  # resume lines say who the candidate is, less how they 
 SILENCE = 0.15           # base penalty for a dimension with no evidence
 MUST_PASS_SILENCE = 1.5  # silence on a must-pass dimension (values, alignment) costs more
 INTEGRITY_STRENGTH = 1.0
-SCORE_BANDS = ((-0.55, 1), (0.2, 2), (0.6, 3))           # v <= -0.55 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
+SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))            # v <= -0.6 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
+EXACTING = (0.8, 1.35)   # range of sqrt(dimension weight / persona's mean weight)
+BREADTH_FOR_4 = 2        # distinct green signals a dimension needs for a 4
 VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire))
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 
@@ -113,32 +125,67 @@ def _band(v: float, bands) -> object:
     return 4
 
 
-def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bool = True) -> Scoring:
+def exacting(persona: Persona, dim: str, dims: list[str]) -> float:
+    """How demanding `persona` is on `dim`: sqrt of its weight over the persona's mean
+    weight, clipped to EXACTING (1.0 for an average dimension)."""
+    weights = [persona.weights.get(d, 0.0) for d in dims]
+    mean_w = sum(weights) / len(weights) if weights else 0.0
+    if mean_w <= 0:
+        return 1.0
+    lo, hi = EXACTING
+    return max(lo, min(hi, (persona.weights.get(dim, 0.0) / mean_w) ** 0.5))
+
+
+def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bool = True,
+          emphasis: dict[str, float] | None = None) -> Scoring:
+    """Dimension values and scores, overall and vote. `emphasis` multiplies the mass of
+    named signals (the debrief uses it to ask "would I move if I weighed this more?")."""
     dims = [d.id for d in ctx.scenario.dimensions]
     weights = {d: persona.weights.get(d, 0.0) for d in dims}
     mean_w = (sum(weights.values()) / len(weights)) if weights else 1.0
     mass = _signal_mass(analysis.hits, persona)
+    for sig, k in (emphasis or {}).items():
+        if sig in mass:
+            mass[sig] *= k
     polarity = {h.signal: h.polarity for h in analysis.hits}
     dimension = {h.signal: h.dimension for h in analysis.hits}
     green = defaultdict(float)
     red = defaultdict(float)
+    breadth = defaultdict(int)
+    red_count = defaultdict(int)
+    tracked_red = defaultdict(bool)
     for sig, m in mass.items():
         (green if polarity[sig] == "green" else red)[dimension[sig]] += m
+        if polarity[sig] == "green":
+            breadth[dimension[sig]] += 1
+        else:
+            red_count[dimension[sig]] += 1
+            tracked_red[dimension[sig]] |= sig in persona.signal_weights or sig in persona.hard_lines
     if with_integrity and analysis.integrity:
         for d in ("communication", "values"):
             if d in weights:
                 red[d] += INTEGRITY_STRENGTH * len(analysis.integrity)
     values, scores = {}, {}
     for d in dims:
+        ex = exacting(persona, d, dims)
         if green[d] or red[d]:
-            v = max(-1.0, min(1.0, GREEN_GAIN * green[d] - RED_LOSS * red[d]))
+            v = max(-1.0, min(1.0, GREEN_GAIN * green[d] / ex - RED_LOSS * red[d] * ex))
         else:
             must = MUST_PASS_SILENCE if d in ctx.scenario.rules.must_pass else 1.0
             v = -min(0.35, max(0.04, SILENCE * must * (weights[d] / mean_w if mean_w else 1.0)))
         if d == "communication" and analysis.short:
             v = min(v, 0.0)
         values[d] = v
-        scores[d] = int(_band(v, SCORE_BANDS))
+        sc = int(_band(v, SCORE_BANDS))
+        if sc == 4 and (breadth[d] < BREADTH_FOR_4 or red[d]):
+            sc = 3
+        # a 1 is a failed dimension: a red flag the persona tracks, several red flags, a
+        # red on a dimension it weighs at least as much as its average, or an integrity
+        # concern; one untracked red on a dimension it weighs less is a 2
+        if sc == 1 and not (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)
+                            or (with_integrity and analysis.integrity and d in ("communication", "values"))):
+            sc = 2
+        scores[d] = sc
     total_w = sum(weights.values()) or 1.0
     reds = sum(m for s, m in mass.items() if polarity[s] == "red")
     overall = sum(weights[d] * values[d] for d in dims) / total_w - RED_DRAG * reds
@@ -150,6 +197,8 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
         strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)
     if with_integrity and analysis.integrity:
+        vote = lower(vote, Vote.no_hire)
+    if analysis.short:  # a few sentences cannot earn a hire, however good they are
         vote = lower(vote, Vote.no_hire)
     return Scoring(values, scores, overall, vote, hard)
 

@@ -14,8 +14,14 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
   (< 2 pt) or off the page is reported in `hidden`. Best effort: text hidden under a
   shape drawn later, in the colour of a non-white box, clipped away, or inside form
   XObjects is not detected.
-- DOCX (`python-docx`): paragraphs and tables in document order; Heading/Title
-  styles become `##` sections; runs that are hidden (`w:vanish`), white or tiny are
+  Line structure is kept (see "layout" below): a heading line (bigger font, or a
+  short title-like line ending no sentence) becomes a `## ` section, a bullet line a
+  `- ` item, paragraphs (a vertical gap, a short last line, an indent) are separated
+  by a blank line; only soft-wrapped lines are joined. Page numbers are dropped.
+- DOCX (`python-docx`): paragraphs and tables in document order, one block each;
+  Heading/Title styles and short title-like paragraphs become `##` sections, list
+  styles or numbering `- ` items, manual line breaks separate lines, table rows are
+  one line each; runs that are hidden (`w:vanish`), white or tiny are
   reported in `hidden`. Headers, footers, comments and text boxes are not read.
 - JSON: an object matching the `Packet` model (`key`, `candidate`, `scenario`,
   `text`, `meta`; `sections`, `revision` and `source` are accepted and recomputed).
@@ -170,6 +176,192 @@ def read_text(data: bytes, path: Path) -> Extracted:
 def read_markdown(data: bytes, path: Path) -> Extracted:
     text, enc = decode_text(data, str(path))
     return Extracted(text=text, format="markdown", encoding=enc)
+
+
+# ---------------------------------------------------------------------- layout
+#
+# PDF and DOCX have no Markdown: their line structure is turned into it, so a heading
+# or a bullet never runs into the next sentence. Blocks are ("h" | "li" | "p", text):
+# headings become `## ` lines, bullets `- ` lines, paragraphs are separated by a blank
+# line (engines split sentences at blank lines, headings and bullets).
+
+_BULLET_RE = re.compile(r"^\s*(?:[-*+•●◦▪▫■□‣⁃∙·–—➢➤►▶✓✔]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s+(?=\S)")
+_TERMINAL_RE = re.compile(r"[.!?;:,…][\"'”’)\]]*$")
+_SENTENCE_END_RE = re.compile(r"[.!?…][\"'”’)\]]*$")
+_PAGE_NUMBER_RE = re.compile(r"^(?:page\s+)?[-–]?\s*\d{1,4}\s*[-–]?(?:\s*(?:/|of)\s*\d{1,4})?$", re.IGNORECASE)
+HEADING_MAX_WORDS = 12
+HEADING_MAX_CHARS = 90
+
+
+def heading_like(text: str) -> bool:
+    """A short line that reads as a title: up to HEADING_MAX_WORDS words, starts with a
+    capital or a digit, has a letter, and does not end like a sentence or a lead-in."""
+    t = " ".join(text.split())
+    if not t or len(t) > HEADING_MAX_CHARS or len(t.split()) > HEADING_MAX_WORDS or _TERMINAL_RE.search(t):
+        return False
+    if _BULLET_RE.match(t) or not re.search(r"[^\W\d_]", t):
+        return False
+    first = t.lstrip("\"'“‘(#*_")[:1]
+    return first.isupper() or first.isdigit()
+
+
+def _bullet_item(text: str) -> str:
+    """`text` with its bullet glyph replaced by Markdown's `- ` (numbers are kept)."""
+    m = _BULLET_RE.match(text)
+    if not m:
+        return text
+    mark = m.group(0).strip()
+    rest = text[m.end():]
+    return f"{mark} {rest}" if re.match(r"\(?\w{1,3}[.)]$", mark) else f"- {rest}"
+
+
+def _join_wrapped(a: str, b: str) -> str:
+    """Join a soft-wrapped line: a word hyphenated at the line end stays one word."""
+    if re.search(r"[^\W\d_]-$", a) and b[:1].islower():
+        return a + b
+    return f"{a} {b}"
+
+
+def render_blocks(blocks: list[tuple[str, str]]) -> str:
+    """Markdown text from ("h" | "li" | "p", text) blocks."""
+    out: list[str] = []
+    prev = None
+    for kind, text in blocks:
+        text = text.strip()
+        if not text:
+            continue
+        if out:
+            out.append("\n" if kind == "li" and prev == "li" else "\n\n")
+        out.append("## " + " ".join(text.split()) if kind == "h" else text)
+        prev = kind
+    return "".join(out)
+
+
+@dataclass
+class _Line:
+    """One visual line of a PDF page, with its dominant font size and its position."""
+
+    text: str
+    page: int
+    size: float = 0.0
+    x: float | None = None
+    y: float | None = None
+
+
+def _page_lines(page, index: int) -> tuple[str, list[_Line]]:
+    """The page's text (as pypdf extracts it) and its lines with geometry when pypdf's
+    visitor reports it consistently (otherwise lines without geometry)."""
+    parts: list[tuple[str, Any, Any, float]] = []
+
+    def visit(text, cm, tm, _font, size):
+        parts.append((text, cm, tm, size))
+
+    full = page.extract_text(visitor_text=visit) or ""
+    if "".join(p[0] for p in parts) != full:
+        return full, [_Line(t, index) for t in full.split("\n")]
+    lines: list[_Line] = []
+    buf: list[str] = []
+    meta: dict[str, float] = {}
+    weight: dict[float, int] = {}
+
+    def finish() -> None:
+        line = _Line("".join(buf), index, x=meta.get("x"), y=meta.get("y"))
+        if weight:
+            line.size = max(weight, key=lambda k: weight[k])
+        lines.append(line)
+        buf.clear()
+        meta.clear()
+        weight.clear()
+
+    for text, cm, tm, size in parts:
+        for k, piece in enumerate(text.split("\n")):
+            if k:
+                finish()
+            buf.append(piece)
+            if piece.strip():
+                try:
+                    m = _mat_mul([float(v) for v in tm], [float(v) for v in cm])
+                    eff = round(abs(float(size)) * math.hypot(m[2], m[3]), 1)
+                except (TypeError, ValueError):
+                    continue
+                if "y" not in meta:
+                    meta["x"], meta["y"] = m[4], m[5]
+                weight[eff] = weight.get(eff, 0) + len(piece.strip())
+    finish()
+    return full, lines
+
+
+def _pdf_blocks(lines: list[_Line]) -> list[tuple[str, str]]:
+    """Headings, bullets and paragraphs from the lines of a PDF: a line runs on into
+    the next only when it is soft-wrapped (it fills the line, no paragraph gap, same
+    font size); a short line, a gap, a bigger font, a bullet or an indent ends it."""
+    body = [ln for ln in lines if ln.text.strip()]
+    # page numbers alone on the first or last line of a page
+    by_page: dict[int, list[_Line]] = {}
+    for ln in body:
+        by_page.setdefault(ln.page, []).append(ln)
+    drop = {id(p[i]) for p in by_page.values() for i in {0, len(p) - 1} if _PAGE_NUMBER_RE.match(p[i].text.strip())}
+    body = [ln for ln in body if id(ln) not in drop]
+    if not body:
+        return []
+    sizes: dict[float, int] = {}
+    for ln in body:
+        if ln.size:
+            sizes[ln.size] = sizes.get(ln.size, 0) + len(ln.text)
+    body_size = max(sizes, key=lambda k: sizes[k]) if sizes else 0.0
+    gaps = sorted(a.y - b.y for a, b in zip(body, body[1:])
+                  if a.page == b.page and a.y is not None and b.y is not None and a.y - b.y > 0.5)
+    line_gap = gaps[len(gaps) // 4] if gaps else None
+    normal = sorted(len(" ".join(ln.text.split())) for ln in body if not _bigger(ln.size, body_size))
+    # the wrap width, in characters: a line much shorter than this ended on purpose
+    full = (normal[-1] if len(normal) < 20 else normal[int(0.9 * (len(normal) - 1))]) if normal else 0
+
+    def continues(prev: _Line, ln: _Line, kind: str, first: _Line) -> bool:
+        ptext, text = " ".join(prev.text.split()), " ".join(ln.text.split())
+        if _BULLET_RE.match(text) or _bigger(ln.size, body_size) != _bigger(prev.size, body_size):
+            return False
+        if ln.size and prev.size and abs(ln.size - prev.size) > 0.15 * max(ln.size, prev.size):
+            return False
+        if _SENTENCE_END_RE.search(ptext) and len(text) < 0.7 * full and heading_like(text):
+            return False  # a short title-like line after a finished sentence: a heading
+        if ln.page != prev.page:
+            return not _SENTENCE_END_RE.search(ptext) and len(ptext) >= 0.7 * full
+        if line_gap and prev.y is not None and ln.y is not None:
+            gap = prev.y - ln.y
+            if abs(gap) < 0.5 * line_gap:
+                return True  # the same visual line, split by the extractor
+            if gap < 0 or gap > 1.35 * line_gap:
+                return False
+        if len(ptext) < 0.7 * full:
+            return False
+        if (kind == "p" and ln.x is not None and first.x is not None and ln.x > first.x + 0.5 * (body_size or 10)
+                and _SENTENCE_END_RE.search(ptext)):
+            return False  # a first-line indent starts a new paragraph
+        return True
+
+    blocks: list[list] = []  # [kind, text, n_lines, big, first line]
+    prev: _Line | None = None
+    for ln in body:
+        text = " ".join(ln.text.split())
+        if blocks and prev is not None and continues(prev, ln, blocks[-1][0], blocks[-1][4]):
+            blocks[-1][1] = _join_wrapped(blocks[-1][1], text)
+            blocks[-1][2] += 1
+        else:
+            bullet = bool(_BULLET_RE.match(text))
+            blocks.append(["li" if bullet else "p", _bullet_item(text) if bullet else text, 1,
+                           _bigger(ln.size, body_size), ln])
+        prev = ln
+    out: list[tuple[str, str]] = []
+    for kind, text, n, big, _first in blocks:
+        if kind == "p" and ((big and len(text.split()) <= 2 * HEADING_MAX_WORDS and not _TERMINAL_RE.search(text))
+                            or (n == 1 and heading_like(text))):
+            kind = "h"
+        out.append((kind, text))
+    return out
+
+
+def _bigger(size: float, body: float) -> bool:
+    return bool(size and body and size >= 1.15 * body)
 
 
 # ------------------------------------------------------------------------- PDF
@@ -391,10 +583,12 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             if len(pages) > MAX_PDF_PAGES:
                 raise BadInput(f"{where}: {len(pages)} pages is over the {MAX_PDF_PAGES}-page limit for a packet")
             texts: list[str] = []
+            lines: list[_Line] = []
             hidden: list[str] = []
-            for page in pages:
-                full = page.extract_text() or ""
+            for index, page in enumerate(pages):
+                full, page_lines = _page_lines(page, index)
                 texts.append(full)
+                lines += page_lines
                 try:
                     copy = _visible_copy(page, reader)
                     if copy is not None:
@@ -407,7 +601,7 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             raise BadInput(f"{where}: not a readable PDF (nested too deeply)") from exc
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged files
             raise BadInput(f"{where}: not a readable PDF ({_short(exc)})") from exc
-    text = "\n\n".join(t.strip("\n") for t in texts if t.strip())
+    text = render_blocks(_pdf_blocks(lines)) if any(t.strip() for t in texts) else ""
     if not text.strip():
         raise BadInput(f"{where}: the PDF has no text layer (a scanned image?); export it with text, "
                        "run OCR on it, or paste the text into a .md file")
@@ -458,7 +652,9 @@ def _run_hidden(run) -> bool:
     return False
 
 
-def _docx_paragraph(par, lines: list[str], hidden: list[str]) -> None:
+def _docx_paragraph(par, blocks: list[tuple[str, str]], hidden: list[str]) -> None:
+    """Append the paragraph as blocks: a Heading/Title style or a short title-like line
+    is a heading, a list style or numbering a bullet, each manual line break a line."""
     text = par.text
     run_buf: list[str] = []
     for run in par.runs:
@@ -469,13 +665,27 @@ def _docx_paragraph(par, lines: list[str], hidden: list[str]) -> None:
             run_buf = []
     if run_buf:
         hidden.append("".join(run_buf))
-    style = (par.style.name if par.style is not None else "") or ""
-    if text.strip() and _HEADING_RE.match(style.strip()):
-        lines.append("## " + " ".join(text.split()))
-    elif style.lower().startswith("list") and text.strip():
-        lines.append("- " + text)
-    else:
-        lines.append(text)
+    if not text.strip():
+        return
+    style = ((par.style.name if par.style is not None else "") or "").strip()
+    try:
+        numbered = par._p.pPr is not None and par._p.pPr.numPr is not None
+    except AttributeError:
+        numbered = False
+    if _HEADING_RE.match(style):
+        blocks.append(("h", " ".join(text.split())))
+        return
+    listed = style.lower().startswith("list") or numbered
+    for i, line in enumerate(ln for ln in re.split(r"[\n\v]", text) if ln.strip()):
+        line = line.strip()
+        if _BULLET_RE.match(line):
+            blocks.append(("li", _bullet_item(line)))
+        elif listed and i == 0:
+            blocks.append(("li", "- " + line))
+        elif heading_like(line) and not listed:
+            blocks.append(("h", line))
+        else:
+            blocks.append(("p", line))
 
 
 def read_docx(data: bytes, path: Path) -> Extracted:
@@ -489,14 +699,13 @@ def read_docx(data: bytes, path: Path) -> Extracted:
         from docx.text.paragraph import Paragraph
 
         document = docx.Document(io.BytesIO(data))
-        lines: list[str] = []
+        blocks: list[tuple[str, str]] = []
         hidden: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Paragraph):
-                _docx_paragraph(block, lines, hidden)
+                _docx_paragraph(block, blocks, hidden)
             elif isinstance(block, Table):
-                lines.append("")
-                for row in block.rows:
+                for row in block.rows:  # a row per paragraph: a row never runs into the next
                     cells: list[str] = []
                     for cell in row.cells:
                         t = " ".join(cell.text.split())
@@ -504,16 +713,14 @@ def read_docx(data: bytes, path: Path) -> Extracted:
                             cells.append(t)
                         for par in cell.paragraphs:
                             _docx_paragraph(par, [], hidden)
-                    lines.append(" | ".join(cells))
-                lines.append("")
+                    blocks.append(("p", " | ".join(cells)))
     except BadInput:
         raise
     except RecursionError as exc:
         raise BadInput(f"{where}: not a readable .docx file (nested too deeply)") from exc
     except Exception as exc:  # noqa: BLE001 - python-docx/lxml raise many types on damaged files
         raise BadInput(f"{where}: not a readable .docx file ({_short(exc)})") from exc
-    text = "\n".join(lines)
-    text = re.sub(r"\n{3,}", "\n\n", text)
+    text = render_blocks(blocks)
     return Extracted(text=text, format="docx", hidden=[h for h in hidden if h.strip()])
 
 

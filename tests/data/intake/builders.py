@@ -2,7 +2,11 @@
 
 `pdf_bytes(pages)` writes a minimal PDF with a Helvetica text layer; each page is a
 list of (text, style) lines, style one of normal | white | banner (white on a dark bar)
-| tiny | invisible | offpage.
+| tiny | invisible | offpage | h (a 15 pt bold heading) | bold (11 pt bold) | indent
+(a hanging-indent continuation line); an empty text is a blank line.
+`pdf_from_markdown(md)` and `docx_from_markdown(md)` lay out a Markdown packet
+(`## ` headings, `- ` bullets, paragraphs) as a word processor would: wrapped lines,
+paragraph gaps, bigger (or bold) headings.
 `scanned_pdf_bytes()` is a page with only an image (no text layer). `docx_bytes(blocks)`
 writes a Word file from ("h2" | "p", text) blocks, where a paragraph may be a list of
 (text, style) runs with style normal | hidden | white | tiny.
@@ -19,12 +23,22 @@ def _esc(s: str) -> str:
 
 
 def _content(lines: list[tuple[str, str]]) -> bytes:
-    """Each line in its own text object, 14 pt apart from the top of the page."""
+    """Each line in its own text object, 14 pt apart from the top of the page (a
+    heading 22 pt below the line before it)."""
     ops: list[str] = []
-    for i, (text, style) in enumerate(lines):
-        y = 760 - 14 * i
-        size, fill, mode, x = 11, "0 0 0 rg", 0, 72
-        if style == "white":
+    y = 774
+    for text, style in lines:
+        y -= 22 if style == "h" else 14
+        if not text:
+            continue
+        size, fill, mode, x, font = 11, "0 0 0 rg", 0, 72, "F1"
+        if style == "h":
+            size, font = 15, "F2"
+        elif style == "bold":
+            font = "F2"
+        elif style == "indent":
+            x = 84
+        elif style == "white":
             fill = "1 1 1 rg"
         elif style == "banner":  # white text on a dark bar: visible
             ops.append(f"q 0.1 0.1 0.4 rg 66 {y - 4} 480 16 re f Q")
@@ -33,10 +47,11 @@ def _content(lines: list[tuple[str, str]]) -> bytes:
             size = 0.5
         elif style == "invisible":
             mode = 3
-        elif style == "offpage":
-            x, y = 2000, 2000
-        ops.append(f"BT /F1 {size} Tf {fill} {mode} Tr {x} {y} Td ({_esc(text)}) Tj ET")
-    return "\n".join(ops).encode("latin-1")
+        ty = y
+        if style == "offpage":
+            x, ty = 2000, 2000
+        ops.append(f"BT /{font} {size} Tf {fill} {mode} Tr {x} {ty} Td ({_esc(text)}) Tj ET")
+    return "\n".join(ops).encode("cp1252")  # the fonts use WinAnsiEncoding
 
 
 def _assemble(objects: list[bytes]) -> bytes:
@@ -61,19 +76,84 @@ def _stream(data: bytes, extra: str = "") -> bytes:
 def pdf_bytes(pages: list[list[tuple[str, str]]]) -> bytes:
     """A PDF whose pages show the given lines in Helvetica."""
     n = len(pages)
-    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n))
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(n))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
     ]
     for i, lines in enumerate(pages):
-        page_id, content_id = 4 + 2 * i, 5 + 2 * i
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                       f"/Contents {content_id} 0 R >>".encode())
+        page_id, content_id = 5 + 2 * i, 6 + 2 * i
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
+                       f"/F2 4 0 R >> >> /Contents {content_id} 0 R >>".encode())
         objects.append(_stream(_content(lines)))
         assert len(objects) == content_id
     return _assemble(objects)
+
+
+def _markdown_blocks(md: str) -> list[tuple[str, str]]:
+    """("h" | "li" | "p", text) blocks of a simple Markdown packet (no front matter)."""
+    blocks: list[tuple[str, str]] = []
+    for para in md.strip().split("\n\n"):
+        for line in para.split("\n"):
+            line = line.strip()
+            if line.startswith("## "):
+                blocks.append(("h", line[3:]))
+            elif line.startswith("- "):
+                blocks.append(("li", line[2:]))
+            elif blocks and blocks[-1][0] == "p" and not blocks[-1][1].endswith("\n"):
+                blocks[-1] = ("p", blocks[-1][1] + " " + line)
+            elif line:
+                blocks.append(("p", line))
+        if blocks and blocks[-1][0] == "p":
+            blocks[-1] = ("p", blocks[-1][1] + "\n")  # the paragraph ends here
+    return [(k, t.strip()) for k, t in blocks]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(text, width=width, break_on_hyphens=False) or [""]
+
+
+def pdf_from_markdown(md: str, *, width: int = 88, headings: str = "h", lines_per_page: int = 48) -> bytes:
+    """A PDF laid out from a simple Markdown packet: wrapped paragraphs with a blank
+    line between them, bullets with a hanging indent, headings in style `headings`
+    ("h": bigger and bold; "bold": body size, bold)."""
+    lines: list[tuple[str, str]] = []
+    prev = None
+    for kind, text in _markdown_blocks(md):
+        if lines and not (kind == "li" and prev == "li") and kind != "h":
+            lines.append(("", "normal"))
+        if kind == "h":
+            lines.append((text, headings))
+        elif kind == "li":
+            first, *rest = _wrap("\u2022 " + text, width - 4)
+            lines += [(first, "normal")] + [(r, "indent") for r in rest]
+        else:
+            lines += [(w, "normal") for w in _wrap(text, width)]
+        prev = kind
+    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+    return pdf_bytes(pages)
+
+
+def docx_from_markdown(md: str) -> bytes:
+    """A .docx from a simple Markdown packet: Heading 2 paragraphs, List Bullet items
+    and Normal paragraphs."""
+    import docx
+
+    d = docx.Document()
+    for kind, text in _markdown_blocks(md):
+        if kind == "h":
+            d.add_heading(text, level=2)
+        elif kind == "li":
+            d.add_paragraph(text, style="List Bullet")
+        else:
+            d.add_paragraph(text)
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
 
 
 def scanned_pdf_bytes() -> bytes:

@@ -162,13 +162,16 @@ def slug(name: str) -> str:
 
 
 def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
-    """Return (front matter mapping, body). Raises BadInput on a front matter block
-    that is unterminated, not YAML, or not a mapping."""
-    if not text.startswith("---"):
+    """Return (front matter mapping, body). The opening `---` may follow blank lines;
+    the body is a suffix of `text`. Raises BadInput on a front matter block that is
+    unterminated, not YAML, or not a mapping."""
+    lead = re.match(r"(?:[ \t]*\r?\n)*", text).end()  # blank lines before the opening '---' are allowed
+    rest = text[lead:]
+    if not rest.startswith("---"):
         return {}, text
-    m = FRONT_RE.match(text)
+    m = FRONT_RE.match(rest)
     if not m:
-        if re.match(r"\A---[ \t]*(?:\r?\n|\Z)", text):
+        if re.match(r"\A---[ \t]*(?:\r?\n|\Z)", rest):
             raise BadInput(f"{where}: front matter starts with '---' but has no closing '---' line")
         return {}, text  # a line like '----' or '--- text' is not front matter
     try:
@@ -181,7 +184,7 @@ def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
         raise BadInput(f"{where}: malformed YAML front matter ({exc.__class__.__name__})") from exc
     if not isinstance(meta, dict):
         raise BadInput(f"{where}: front matter must be a mapping of key: value lines")
-    return meta, text[m.end():]
+    return meta, rest[m.end():]
 
 
 def split_sections(body: str) -> list[Section]:
@@ -266,6 +269,7 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
     if not body.strip():
         what = "no text after the front matter" if offset else "no text"
         raise BadInput(f"{where}: the packet is empty ({what})")
+    _require_visible_text(body, where)
     key = _str_field(meta, "packet", where) or slug(name)
     if not KEY_RE.match(key):
         raise BadInput(f"{where}: packet key {key!r} may use only letters, digits, '.', '_' and '-'")
@@ -290,6 +294,28 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
         key=key, candidate=candidate, scenario=scenario, text=body,
         sections=split_sections(body), meta=extra, source=fix_surrogates(source) if source else source,
     )
+
+
+_ANY_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t][^\n]*)?$", re.MULTILINE)
+
+
+def _require_visible_text(body: str, where: str) -> None:
+    """BadInput when nothing a reader can see is left once headings and hidden content
+    (comments, hidden elements) are taken out: there is nothing to review."""
+    from committee.integrity import hidden_spans
+
+    spans = hidden_spans(body)
+    visible = list(body)
+    for a, b in spans:
+        visible[a:b] = " " * (b - a)
+    rest = _ANY_HEADING_RE.sub(" ", "".join(visible))
+    if re.search(r"[^\W_]", rest):
+        return
+    if _ANY_HEADING_RE.search(body):
+        raise BadInput(f"{where}: the packet has headings but no text")
+    if spans:
+        raise BadInput(f"{where}: the packet has no visible text (only hidden content)")
+    raise BadInput(f"{where}: the packet is empty (no words, only punctuation or symbols)")
 
 
 def _shift(report: dict[str, Any], offset: int) -> dict[str, Any]:

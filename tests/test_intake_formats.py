@@ -88,6 +88,24 @@ def test_nfc_and_invisible_characters_removed_original_kept():
     check_offsets(p)
 
 
+@pytest.mark.parametrize("lead", ["\n", "\n\n", "   \n\t\n", "\r\n\r\n"])
+def test_front_matter_after_blank_lines_is_front_matter(lead):
+    raw = lead + "---\npacket: lead-pm\ncandidate: Ana Ruiz\n---\n## Resume\nSeven years as a PM.\u200b\n"
+    p = parse_packet(raw, name="x")
+    assert (p.key, p.candidate) == ("lead-pm", "Ana Ruiz")
+    assert p.text == "## Resume\nSeven years as a PM.\n" and "packet:" not in p.text
+    assert [s.title for s in p.sections] == ["Resume"]
+    at = p.meta["intake"]["normalized"]["removed_at"]
+    assert at == [len("## Resume\nSeven years as a PM.")]  # offsets are into the body
+    check_offsets(p)
+
+
+def test_headings_without_text_are_refused():
+    with pytest.raises(BadInput, match="the packet has headings but no text"):
+        parse_packet("## Resume\n## Product sense\n## Values\n", name="h")
+    assert parse_packet("## Resume\nSeven years.\n## Values\n", name="h").sections[0].title == "Resume"
+
+
 def test_offsets_are_relative_to_the_body_after_front_matter():
     p = parse_packet("---\npacket: z\n---\nab\u200bcd\n", name="z")
     assert p.text == "abcd\n" and p.meta["intake"]["normalized"]["removed_at"] == [2]

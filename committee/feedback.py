@@ -1,40 +1,213 @@
-"""Coaching feedback built from the reviews: for each rubric dimension whose mean score
-across reviews is below 3 (of 4), the quote that pulled it down, what a strong
-answer adds (the dimension's `strong_answer` and the advice of the scenario's green
-signals for that dimension that no review found), and the red flags to remove.
+"""Coaching feedback built from the reviews, shared by every engine.
+
+- For each rubric dimension whose mean score across reviews is below 3 (of 4): the
+  quote that pulled it down, the red flags to remove (by readable name, with what to
+  do instead), what a strong answer adds (the dimension's `strong_answer`) and the
+  advice of the scenario's green signals for that dimension that no review found.
+- When no dimension is below 3, one "to reach 4" step on the weakest dimension, so a
+  strong packet still gets something concrete to improve.
+- The scenario's case prompts that the packet does not appear to answer (fuzzy match
+  of each prompt's title and text against the packet's `##` sections), since the
+  committee may ask them.
 
 It speaks to the packet, not the person: it coaches what to change in the writing.
 """
 
 from __future__ import annotations
 
-from committee.engines.base import Context
-from committee.models import FeedbackItem, Review
+import re
 
-WEAK_BELOW = 3.0  # mean dimension score (1..4) under which a dimension gets coaching
+from committee.engines.base import Context
+from committee.models import Evidence, FeedbackItem, Review
+
+WEAK_BELOW = 3.0        # mean dimension score (1..4) under which a dimension gets coaching
+PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a section title
+PROMPT_TEXT_MATCH = 0.10  # TF-IDF cosine of a prompt (title + text) and a section
+
+# Short readable names for the library's canonical ids and the offline engine's rubric
+# cues; anything else falls back to its description or a tidied id.
+TITLES: dict[str, str] = {
+    "safety-negotiable": "safety treated as negotiable or as a later fix",
+    "test-irreversible-harm": "testing an irreversible harm on real users",
+    "warnings-as-mitigation": "warnings or after-the-fact moderation as the mitigation",
+    "growth-north-star": "a growth or engagement metric as the north star",
+    "pay-for-weaker-safety": "a price that buys weaker safeguards",
+    "keyword-filter": "a keyword list as the enforcement mechanism",
+    "ignores-inference-cost": "ignoring latency and inference cost",
+    "data-without-consent": "using people's data without opt-in consent",
+    "no-human-in-loop": "high-stakes decisions with no hand-off to a person",
+    "open-access-no-controls": "opening a risky capability with no access controls",
+    "cash-first-negotiation": "a negotiation centred on cash",
+    "caves-to-client": "bending the usage policy for a client",
+    "threat-model-first": "the threat model before the features",
+    "failure-modes-analysis": "concrete failure modes, each with a control",
+    "safety-capability-matrix": "features weighed against their misuse potential",
+    "human-in-loop-threshold": "a hand-off to a person at a stated threshold",
+    "alignment-metrics": "alignment metrics such as refusal accuracy and over-refusal",
+    "failure-mode-vocabulary": "named failure modes (sycophancy, reward hacking, distribution shift)",
+    "accepts-safety-cost": "accepting a real cost for safety",
+    "cost-aware-hybrid": "risk-tiered checks that respect latency and cost",
+    "consent-first-data": "consent-first, minimal data use",
+    "gated-access": "verified, rate-limited access for sensitive capabilities",
+    "training-and-evals": "rules trained into the model and checked by evals",
+    "comm-specifics": "concrete numbers and thresholds",
+    "comm-structure": "an answer organised into labelled parts",
+    "comm-vague": "buzzwords where a mechanism should be",
+    "north-star-defined": "a north star that measures solved problems",
+    "metric-guardrails": "a north star guarded by counter-metrics",
+    "prompt-injection": "text that tries to instruct the reviewers",
+}
+
+
+def signal_title(signal_id: str, ctx: Context | None = None) -> str:
+    """A readable name for a signal id (never the raw id when something better exists)."""
+    if signal_id in TITLES:
+        return TITLES[signal_id]
+    sig = ctx.signals.get(signal_id) if ctx is not None else None
+    if sig is not None and sig.description:
+        first = re.split(r"[,;.(]", sig.description, maxsplit=1)[0].strip()
+        return first[0].lower() + first[1:] if first else signal_id.replace("-", " ")
+    if "injection" in signal_id:
+        return TITLES["prompt-injection"]
+    return signal_id.replace("-", " ").replace("_", " ")
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _reds_on(dim: str, reviews: list[Review], ctx: Context) -> list[Evidence]:
+    out = []
+    for r in reviews:
+        for e in r.evidence:
+            if e.polarity != "red":
+                continue
+            sig = ctx.signals.get(e.signal)
+            edim = sig.dimension if sig is not None else e.dimension
+            if edim == dim:
+                out.append(e)
+    return out
+
+
+def _missing_greens(dim: str, found: set[str], ctx: Context):
+    return [s for s in ctx.signals.values() if s.polarity == "green" and s.dimension == dim and s.id not in found]
+
+
+def _flag_lines(flags: list[str], ctx: Context) -> list[str]:
+    lines = []
+    for f in flags:
+        sig = ctx.signals.get(f)
+        if sig is not None and sig.advice:
+            fix = _sentence(sig.advice)
+            lines.append(f"Remove \u201c{signal_title(f, ctx)}\u201d: {fix[0].lower() + fix[1:]}")
+        else:
+            lines.append(f"Remove \u201c{signal_title(f, ctx)}\u201d.")
+    return lines
+
+
+def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
+    reds = _reds_on(dim.id, reviews, ctx)
+    flags = list(dict.fromkeys(e.signal for e in reds))
+    cited = [e for r in reviews for e in r.evidence if e.dimension == dim.id]
+    parts: list[str] = []
+    if not cited:
+        parts.append(f"The packet says nothing yet that bears on {dim.name.lower()}.")
+    parts += _flag_lines(flags, ctx)
+    parts.append(f"A strong answer on {dim.name.lower()} shows {dim.strong_answer.rstrip('.')}.")
+    missing = _missing_greens(dim.id, found, ctx)
+    if missing:
+        parts.append("To add: " + " ".join(_sentence(s.advice) for s in missing[:2] if s.advice))
+    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
+                        advice=" ".join(p for p in parts if p), remove_flags=[signal_title(f, ctx) for f in flags],
+                        remove_signals=flags, kind="weak")
+
+
+def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
+    reds = _reds_on(dim.id, reviews, ctx)
+    flags = list(dict.fromkeys(e.signal for e in reds))
+    have = list(dict.fromkeys(e.signal for r in reviews for e in r.evidence
+                              if e.dimension == dim.id and e.polarity == "green"))
+    missing = _missing_greens(dim.id, found, ctx)
+    parts = [f"To reach 4 on {dim.name.lower()} (now {mean:.1f} on average):" if mean < 4 else
+             f"To keep {dim.name.lower()} at 4 with more margin:"]
+    parts += _flag_lines(flags, ctx)
+    if missing and missing[0].advice:
+        step = _sentence(missing[0].advice)
+        parts.append(step[0].lower() + step[1:] if not flags else step)
+    else:
+        parts.append(f"show {dim.strong_answer.rstrip('.')}.")
+    if have and not flags:
+        parts.append(f"A 4 needs more than one distinct strength here; the packet already shows "
+                     f"{signal_title(have[0], ctx)}.")
+    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
+                        advice=" ".join(parts), remove_flags=[signal_title(f, ctx) for f in flags],
+                        remove_signals=flags, kind="reach-4")
+
+
+def unanswered_prompts(ctx: Context) -> list:
+    """The scenario's case prompts that no `##` section of the packet appears to answer:
+    no section title close to the prompt's title (rapidfuzz token-set ratio) and no
+    section whose words are close to the prompt's (TF-IDF cosine)."""
+    prompts = list(ctx.scenario.case_prompts)
+    sections = [s for s in ctx.packet.sections if s.text.strip()]
+    if not prompts or not sections:
+        return prompts if sections else []
+    from rapidfuzz import fuzz
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from committee.engines.offline.similarity import words
+
+    docs = [f"{p.title}. {p.prompt}" for p in prompts] + [f"{s.title}. {s.text}" for s in sections]
+    vec = TfidfVectorizer(analyzer=words, sublinear_tf=True).fit(docs)
+    sims = (vec.transform(docs[:len(prompts)]) @ vec.transform(docs[len(prompts):]).T).toarray()
+    out = []
+    for i, p in enumerate(prompts):
+        title = max(max(fuzz.token_set_ratio(p.title.lower(), s.title.lower()),
+                        fuzz.partial_ratio(p.title.lower(), s.title.lower())) for s in sections)
+        if title < PROMPT_TITLE_MATCH and sims[i].max() < PROMPT_TEXT_MATCH:
+            out.append(p)
+    return out
+
+
+def _prompts_item(ctx: Context) -> FeedbackItem | None:
+    missing = unanswered_prompts(ctx)
+    if not missing:
+        return None
+    total = len(ctx.scenario.case_prompts)
+    names = "; ".join(f"“{p.title}”" for p in missing)
+    advice = (f"The committee for this role may also pose case prompts the packet does not appear to answer: "
+              f"{names}. A short, structured answer to each (the boundary first, then the plan and its costs) "
+              f"would give the reviewers evidence to score.")
+    return FeedbackItem(dimension="case_prompts", score=round(1 + 3 * (total - len(missing)) / total, 2),
+                        advice=advice, kind="case-prompts", case_prompts=[p.id for p in missing])
 
 
 def build_feedback(ctx: Context, reviews: list[Review]) -> list[FeedbackItem]:
-    """One FeedbackItem per weak dimension, weakest first; [] when no review exists."""
+    """Items for weak dimensions, weakest first (or one "to reach 4" step when none is
+    weak), then unanswered case prompts; [] when no review exists."""
     if not reviews:
         return []
-    items: list[FeedbackItem] = []
     found = {e.signal for r in reviews for e in r.evidence}
-    for dim in ctx.scenario.dimensions:
+    means = []
+    for order, dim in enumerate(ctx.scenario.dimensions):
         scores = [r.scores[dim.id] for r in reviews if dim.id in r.scores]
-        if not scores:
-            continue
-        mean = sum(scores) / len(scores)
-        if mean >= WEAK_BELOW:
-            continue
-        reds = [e for r in reviews for e in r.evidence if e.polarity == "red" and ctx.signals.get(e.signal) and ctx.signals[e.signal].dimension == dim.id]
-        flags = list(dict.fromkeys(e.signal for e in reds))
-        missing = [s for s in ctx.signals.values() if s.polarity == "green" and s.dimension == dim.id and s.id not in found]
-        parts = [f"A strong answer on {dim.name.lower()} shows {dim.strong_answer}."]
-        parts += [ctx.signals[f].advice for f in flags if ctx.signals[f].advice]
-        parts += [s.advice for s in missing[:2] if s.advice]
-        items.append(FeedbackItem(
-            dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
-            advice=" ".join(parts), remove_flags=flags,
-        ))
-    return sorted(items, key=lambda i: i.score)
+        if scores:
+            means.append((sum(scores) / len(scores), dim.id not in ctx.scenario.rules.must_pass, order, dim))
+    weak = [_weak_item(ctx, dim, mean, reviews, found) for mean, _, _, dim in means if mean < WEAK_BELOW]
+    items = sorted(weak, key=lambda i: i.score)
+    if not items and means:
+        # the weakest dimension (one where a signal is still missing first); when every
+        # mean is 4, the one resting on the fewest distinct strengths
+        breadth = {dim.id: len({e.signal for r in reviews for e in r.evidence
+                                if e.dimension == dim.id and e.polarity == "green"}) for *_, dim in means}
+        mean, _, _, dim = min(means, key=lambda m: (m[0], not _missing_greens(m[3].id, found, ctx),
+                                                    breadth[m[3].id], m[1], m[2]))
+        items.append(_reach_item(ctx, dim, mean, reviews, found))
+    prompts = _prompts_item(ctx)
+    if prompts is not None:
+        items.append(prompts)
+    return items

@@ -303,13 +303,22 @@ class Decision(BaseModel):
 
 class FeedbackItem(BaseModel):
     """Coaching for one rubric dimension: the quote that drove the score, what a
-    strong answer would add, and red flags to remove (signal ids)."""
+    strong answer would add, and red flags to remove (readable names in
+    `remove_flags`, their signal ids in `remove_signals`).
+
+    `kind` is "weak" (mean score below 3), "reach-4" (the next step on the weakest
+    dimension of a packet with none below 3) or "case-prompts" (scenario case prompts
+    the packet does not appear to answer; `dimension` is then "case_prompts", `score`
+    the coverage on the 1..4 scale and `case_prompts` their ids)."""
 
     dimension: str
     score: float
     quote: str | None = None
     advice: str
     remove_flags: list[str] = Field(default_factory=list)
+    remove_signals: list[str] = Field(default_factory=list)
+    kind: str = "weak"
+    case_prompts: list[str] = Field(default_factory=list)
 
 
 class Usage(BaseModel):

@@ -58,11 +58,16 @@ def rubric_hits(sentences: list[Sentence], signal_hits: list[Hit], dimensions: s
     """Rubric evidence for the scenario's `dimensions`, given the library hits."""
     hits: list[Hit] = []
     growth = {h.sentence for h in signal_hits if h.signal == "growth-north-star"}
+    # a sentence that is itself a red flag earns no communication credit, however
+    # precise ("20% revenue is huge and 1% is a small drop" is specific, and wrong)
+    flagged = {h.sentence for h in signal_hits if h.polarity == "red"}
     if "communication" in dimensions:
-        specifics = [s for s in sentences if not is_background(s.section) and len(SPECIFIC_RE.findall(s.text)) >= 1]
+        specifics = [s for s in sentences if not is_background(s.section) and s.index not in flagged
+                     and len(SPECIFIC_RE.findall(s.text)) >= 1]
         specifics.sort(key=lambda s: (-len(SPECIFIC_RE.findall(s.text)), s.index))
         hits += [_hit("comm-specifics", s, 0.5) for s in sorted(specifics[:3], key=lambda s: s.index)]
-        structured = [s for s in sentences if not is_background(s.section) and STRUCTURE_RE.match(s.text)]
+        structured = [s for s in sentences if not is_background(s.section) and s.index not in flagged
+                      and STRUCTURE_RE.match(s.text)]
         if len(structured) >= 2:
             hits.append(_hit("comm-structure", structured[0], 0.5))
         hits += [_hit("comm-vague", s, 0.6) for s in sentences if VAGUE_RE.search(s.text)][:3]

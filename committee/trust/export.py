@@ -8,8 +8,9 @@ feedback with quotes, and the packet text as reviewed.
 
 HTML is one file with inline CSS, no script and no remote resource (a Content
 Security Policy forbids both), readable offline; every piece of packet- or
-engine-derived text goes through `html.escape`. Markdown escapes `<`, `>` and `&` in
-that text too, so a renderer never turns packet text into markup.
+engine-derived text goes through `html.escape`. In Markdown that text is inert: one
+line each, raw HTML escaped, Markdown syntax backslash-escaped, bare URLs as code
+(see `_md`); the packet itself is an indented code block.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from typing import Any
 
 from committee.catalog import default_catalog
@@ -79,9 +81,42 @@ def to_json(ctx: dict[str, Any]) -> str:
 # --------------------------------------------------------------------- markdown
 
 
+# a bare URL or e-mail address (GFM links them even without markup): shown as code
+_MD_LINKISH = re.compile(r"(?:[a-z][a-z0-9+.-]{1,20}:/{1,3}|www\.)[^\s`<>|]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+# Markdown's inline syntax: emphasis, code, links and images, tables, strikethrough, footnotes, escapes
+_MD_INLINE = re.compile(r"([\\`*_\[\]()!#|~{}^])")
+# what would start a block at the beginning of a line: list items, ordered lists, setext underlines
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
+
+
 def _md(s: Any) -> str:
-    """Packet- or engine-derived text for Markdown: no raw HTML can survive."""
-    return html.escape(str(s), quote=False)
+    """Packet- or engine-derived text for Markdown, inert: one line (no heading, list,
+    quote or code block can start), raw HTML escaped, every inline construct (links,
+    images, emphasis, code, tables) backslash-escaped, bare URLs and e-mail addresses
+    shown as code so no renderer turns them into links."""
+    text = " ".join(str(s).split())
+    out: list[str] = []
+    pos = 0
+    for m in _MD_LINKISH.finditer(text):
+        token = m.group(0)
+        while token and (token[-1] in ".,;:!?'\"]}" or (token[-1] == ")" and token.count(")") > token.count("("))):
+            token = token[:-1]  # trailing punctuation is the sentence's, not the address's
+        if not token:
+            continue
+        out.append(_MD_INLINE.sub(r"\\\1", html.escape(text[pos:m.start()], quote=False)))
+        out.append(f"`{token}`")  # the token has no backtick, '<', '>' or '|': the span cannot break
+        pos = m.start() + len(token)
+    out.append(_MD_INLINE.sub(r"\\\1", html.escape(text[pos:], quote=False)))
+    line = "".join(out)
+    return _MD_LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", line)
+
+
+def _code(s: Any) -> str:
+    """A Markdown code span holding `s` verbatim, whatever backticks it contains."""
+    text = " ".join(str(s).split()).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _label(v: str | Vote | None) -> str:
@@ -98,8 +133,8 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     L.append("")
     L.append(f"_{DISCLAIMER}_")
     L.append("")
-    meta = [f"run `{r.run_id}`", f"scenario {_md(ctx['scenario'].title if ctx['scenario'] else r.scenario)}",
-            f"engine {_md(r.engine.name)}{' / ' + _md(r.engine.model) if r.engine.model else ''}", f"protocol {r.protocol}"]
+    meta = [f"run {_code(r.run_id)}", f"scenario {_md(ctx['scenario'].title if ctx['scenario'] else r.scenario)}",
+            f"engine {_md(r.engine.name)}{' / ' + _md(r.engine.model) if r.engine.model else ''}", f"protocol {_md(r.protocol)}"]
     if cand:
         meta.insert(0, f"candidate {_md(cand)}")
     L.append(" · ".join(meta))
@@ -107,12 +142,12 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     outcome = "Hire" if r.decision.outcome == "hire" else "No Hire"
     L.append(f"## Decision: {outcome}")
     L.append("")
-    L.append(f"Rule: `{r.decision.rule}`. {_md(r.decision.explanation)}")
+    L.append(f"Rule: {_code(r.decision.rule)}. {_md(r.decision.explanation)}")
     if "sealed_decision" in conf:
         same = "the same outcome" if not conf["decision_changed"] else "a different outcome"
         L.append("")
         L.append(f"Without the debate (sealed votes) the rules give **{conf['sealed_decision'].replace('_', ' ')}** "
-                 f"(`{conf['sealed_rule']}`): {same}.")
+                 f"({_code(conf['sealed_rule'])}): {same}.")
     L.append("")
     L.append("## Votes (sealed → final)")
     L.append("")
@@ -122,7 +157,7 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     for rv in r.reviews:
         c = rows.get(rv.persona, {})
         changed = ("yes, " + (c.get("direction") or "") + " the sealed majority") if c.get("changed") else "no"
-        summary = " ".join(_md(rv.summary).split()).replace("|", "\\|")
+        summary = _md(rv.summary)
         L.append(f"| {_md(name(rv.persona))} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
                  f"{rv.confidence:.2f} | {summary} |")
     L.append("")
@@ -144,13 +179,13 @@ def to_markdown(ctx: dict[str, Any]) -> str:
         L.append("")
         L.append("Scores (1-4): " + ", ".join(f"{_md(d)} {s}" for d, s in rv.scores.items()))
         for e in rv.evidence:
-            L.append(f"- {e.polarity} `{_md(e.signal)}`: “{_md(e.quote)}”")
+            L.append(f"- {_md(e.polarity)} {_code(e.signal)}: “{_md(e.quote)}”")
     L.append("")
     L.append("## Debrief transcript")
     for t in r.debrief:
         L.append("")
         to = f" → {_md(name(t.to))}" if t.to else ""
-        L.append(f"**Round {t.round} · {_md(name(t.speaker))}** ({t.move}{to}) · vote: {_label(t.vote)}")
+        L.append(f"**Round {t.round} · {_md(name(t.speaker))}** ({_md(t.move)}{to}) · vote: {_label(t.vote)}")
         L.append("")
         L.append(_md(t.text))
         for e in t.evidence:
@@ -173,7 +208,8 @@ def to_markdown(ctx: dict[str, Any]) -> str:
         L.append("")
         L.append("## The packet as reviewed")
         L.append("")
-        L += ["    " + line for line in _md(ctx["packet"].text).splitlines()]
+        # an indented code block: every line indented, so nothing in the text can end it
+        L += ["    " + line for line in html.escape(ctx["packet"].text, quote=False).splitlines()]
     L.append("")
     L.append(f"_Exported {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by committee._")
     return "\n".join(L) + "\n"

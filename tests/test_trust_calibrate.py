@@ -57,7 +57,10 @@ def test_calibration_numbers(store, folder, register):  # noqa: F811
     assert rows["c.md"]["missing_flags"] == ["keyword-filter"] and rows["c.md"]["extra_flags"] == ["pay-for-weaker-safety"]
     assert s["must_flag_complete"] == {"packets": 2, "complete": 1}
     assert s["personas"]["research-lead"]["agreement"] == 0.75  # wrong only on d
-    assert s["personas"]["vp-product"]["agreement"] == 0.25     # always votes hire: right only on b
+    # vp-product votes hire everywhere, but c has an integrity concern, which caps every vote at No Hire
+    # (graph.INTEGRITY_CAP): right on b and c
+    assert rows["c.md"]["votes"]["vp-product"] == "no_hire" and rows["a.md"]["votes"]["vp-product"] == "hire"
+    assert s["personas"]["vp-product"]["agreement"] == 0.5
     assert s["split"] == {"packets": 1, "disagree": 1}           # vp-product disagrees with the rest on e
     assert s["injection"] == {"packets": 1, "flagged": 1, "false_alarms": 0, "clean_packets": 4}
     stored = store.get_study(rep["study_id"])

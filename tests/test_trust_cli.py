@@ -115,19 +115,36 @@ def test_calibrate_json(monkeypatch, capsys, db_path, tmp_path, register):  # no
     assert code == 0 and "Confusion matrix" in out and "against must_flag" in out
 
 
+def test_calibrate_runs_on_the_bundled_examples(monkeypatch, capsys, db_path):
+    """examples/ ships a MANIFEST.yaml, so `committee calibrate examples` works out of the box."""
+    assert (EXAMPLES / "MANIFEST.yaml").is_file()
+    code, out, err = run(monkeypatch, capsys, "calibrate", str(EXAMPLES), "--json", "--db", str(db_path))
+    assert code == 0, err
+    obj = one_json(out)
+    assert sorted(r["file"] for r in obj["packets"]) == sorted(p.name for p in EXAMPLES.glob("*.md"))
+    for r in obj["packets"]:
+        _four(r)
+    assert obj["summary"]["decision"]["labelled"] == 3  # borderline-api-pm is labelled a split, no decision
+    assert db_path.exists()
+
+
 @pytest.mark.parametrize("args", [
     ["stability", "EX", "--runs", "0"],
     ["stability", "missing.md", "--runs", "2"],
     ["stability", "EX", "--engine", "nope"],
     ["probe", "EX", "--swap", "race"],
     ["probe", "EX", "--swap", "school"],  # no school in the packet: nothing to probe
-    ["calibrate", "EXDIR"],                # examples/ has no MANIFEST.yaml
+    ["calibrate", "NOLABELS"],             # a folder of packets without a MANIFEST.yaml
+    ["calibrate", "EX"],                   # a file, not a folder
     ["export", "no-such-run"],
     ["export", "no-such-run", "--format", "pdf"],
     ["stats", "--limit", "0"],
 ])
 def test_bad_input_exits_2_and_writes_nothing(monkeypatch, capsys, db_path, args):
-    args = [str(EXAMPLES / "strong-safety-pm.md") if a == "EX" else str(EXAMPLES) if a == "EXDIR" else a for a in args]
+    nolabels = db_path.parent / "nolabels"
+    nolabels.mkdir(exist_ok=True)
+    (nolabels / "strong-safety-pm.md").write_text((EXAMPLES / "strong-safety-pm.md").read_text())
+    args = [str(EXAMPLES / "strong-safety-pm.md") if a == "EX" else str(nolabels) if a == "NOLABELS" else a for a in args]
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(db_path))
     assert code == 2, (out, err)
     assert "error" in err.lower() or "usage" in err.lower()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from committee.catalog import load_catalog
 from committee.decision import consensus
 from committee.engines.base import Context, TurnRequest
 from committee.engines.offline import OfflineEngine
+from committee.engines.offline.debate import hard_line_hits
 from committee.models import DebriefTurn, Evidence, Review, Vote
-from committee.packets import parse_packet
+from committee.packets import parse_packet, read_packet
 
 from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
@@ -75,7 +78,7 @@ def test_concession_moves_one_step_with_a_reason(cat):
                                    [_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])], votes))[0]
     assert t.move == "concede" and t.to == "hiring-manager"
     assert t.previous_vote == Vote.no_hire and t.vote == Vote.hire  # one step, not to strong_hire
-    assert t.reason and "failure mode vocabulary" in t.reason
+    assert t.reason and "named failure modes" in t.reason and "failure-mode-vocabulary" not in t.reason
 
 
 def test_hold_when_the_evidence_is_not_weighed(cat):
@@ -141,3 +144,51 @@ def test_debate_is_deterministic(cat):
     a = [t.model_dump() for t in run(ctx, 2)[1]]
     b = [t.model_dump() for t in run(ctx, 2)[1]]
     assert a == b
+
+
+def test_a_firm_vote_holds_even_on_evidence_it_weighs(cat):
+    ctx = ctx_for(cat, PRICING_ONLY_RED)
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    assert revs["safety-lead"].vote.is_hire
+    red = next(e for e in revs["research-lead"].evidence if e.signal == "pay-for-weaker-safety")
+    # values sits above the safety lead's mean weight, so it weighs this evidence ...
+    votes = {p: r.vote for p, r in revs.items()}
+    t = eng.speak(ctx, TurnRequest("safety-lead", 2, 3, "simultaneous", revs,
+                                   [_challenge("research-lead", "safety-lead", votes["research-lead"], [red])], votes))[0]
+    # ... but weighing it double does not carry its own score below hire: it holds, saying so
+    assert t.move == "hold" and t.vote == votes["safety-lead"]
+    assert "weighed double" in (t.reason or "")
+
+
+def test_marginal_vote_moves_on_the_split_dev_packet():
+    """On the split dev packet the research lead's blind No Hire is marginal; the
+    failure-mode evidence it tracks moves it one step in the debrief, with a reason."""
+    path = Path(__file__).resolve().parents[2] / "shared" / "eval" / "packets" / "email-drafting-metrics.md"
+    if not path.exists():
+        pytest.skip("shared eval set not present")
+    cat = load_catalog()
+    packet = read_packet(path)
+    sc = cat.scenario(packet.scenario)
+    ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+    revs, turns, votes = run(ctx, rounds=2)
+    moved = [t for t in turns if t.move == "concede"]
+    assert moved and all(t.reason and abs(ORDER.index(t.vote) - ORDER.index(t.previous_vote)) == 1 for t in moved)
+    assert {t.speaker for t in moved} <= {"research-lead", "safety-lead"}
+    assert len({t.text for t in turns}) == len(turns)
+
+
+def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
+    ctx = ctx_for(cat, PRICING_ONLY_RED)
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    # the research lead sits below hire on its own hard line (pay-for-weaker-safety);
+    # the hiring manager has no hard line in this packet
+    assert hard_line_hits(cat.personas["research-lead"], revs["research-lead"])
+    assert not hard_line_hits(cat.personas["hiring-manager"], revs["hiring-manager"])
+    votes = {"research-lead": Vote.strong_no_hire, "vp-product": Vote.hire, "safety-lead": Vote.strong_hire,
+             "hiring-manager": Vote.no_hire}
+    t = eng.speak(ctx, TurnRequest("safety-lead", 1, 2, "simultaneous", revs, [], votes))[0]
+    # the widest disagreement is with the research lead, but it cannot be argued up:
+    # the movable colleague comes first
+    assert t.move == "challenge" and t.to == "hiring-manager"

@@ -174,3 +174,104 @@ def test_resume_lines_are_read_by_cues_only(cat):
     ctx = ctx_for(cat, text)
     review = OfflineEngine().review(ctx, ctx.panel["vp-product"])[0]
     assert not [e for e in review.evidence if e.polarity == "red"]
+
+
+# ---------------------------------------------------------------- framing (finding 1)
+# Negation and rejection forms the framing layer reads, each written fresh (not the
+# tune-set sentences): a modal rejection, a rejection right after the concept, a
+# proposal reported and turned down, a negated reason clause, double negation.
+
+@pytest.mark.parametrize("text", [
+    "A list of banned words shouldn't be the enforcement mechanism, because it is easily bypassed.",
+    "Daily active users isn't the metric we optimise; it is a health check.",
+    "Loosening the filters for paying customers was proposed, and we turned it down.",
+    "Approving claims with no adjuster involved was floated, and I rejected it.",
+    "Nobody on the enterprise tier gets weaker safeguards than a free user.",
+    "Opening the model to everyone with no rate limits would be reckless.",
+    "Tuning the bot to flatter users so they chat longer is exactly what I would refuse to do.",
+    "Promising that the assistant will never make a mistake is a promise no model can keep.",
+    "It would be a mistake to A/B test the unrestricted mode on real patients.",
+])
+def test_negated_forms_raise_no_red_flag(cat, text):
+    assert found(cat, text)["red"] == set()
+
+
+@pytest.mark.parametrize("text", [
+    "Revenue grew 40% last year after we launched the team plan.",          # an achievement, not a goal
+    "Usage is capped per organisation, and access requires a verified account.",  # gated access
+    "Developers on the free tier get 20 requests per minute.",
+    "The moderation team meets weekly to review the policy roadmap.",
+    "Paying customers get more capacity and a faster queue, not different safety rules.",
+])
+def test_clean_statements_raise_no_red_flag(cat, text):
+    assert found(cat, text)["red"] == set()
+
+
+def test_double_negation_asserts_the_control(cat):
+    f = found(cat, "I never open a dual-use endpoint to everyone without identity checks.")
+    assert f["red"] == set() and "gated-access" in f["green"]
+
+
+def test_one_word_cannot_stand_for_two_concepts(cat):
+    # "pay more" must not be both the cash concept and the "more" concept of one cue
+    assert "cash-first-negotiation" not in found(cat, "Nobody gets a faster model just because they pay more.")["red"]
+
+
+# ------------------------------------------------------- paraphrase recall (finding 2)
+
+@pytest.mark.parametrize("text,signal", [
+    # the known miss in examples/weak-growth-pm.md
+    ("Monetisation: a Pro Plus tier for security researchers and enterprises that relaxes the content filters.",
+     "pay-for-weaker-safety"),
+    ("The gold package lets agencies turn down the content screening for their campaigns.", "pay-for-weaker-safety"),
+    ("Customers on the business plan can opt out of the refusal layer entirely.", "pay-for-weaker-safety"),
+    ("We can bolt the abuse protections on in a later sprint once the launch buzz settles.", "safety-negotiable"),
+    ("We'll let the trading agent loose on a few hundred real portfolios and count how many bad trades it places.",
+     "test-irreversible-harm"),
+    ("Users click through an acknowledgement that outputs may be harmful, so the risk is on them.",
+     "warnings-as-mitigation"),
+    ("Every feature decision is scored by how many more daily opens it brings.", "growth-north-star"),
+    ("The new rule is enforced by matching replies against a spreadsheet of banned expressions.", "keyword-filter"),
+    ("Our legal assistant will never cite a case that does not exist.", "ignores-inference-cost"),
+    ("Customer call recordings are piped into the training set as a matter of course.", "data-without-consent"),
+    ("Loan applications are approved or declined by the model with nobody reviewing the decision.", "no-human-in-loop"),
+    ("We publish the full weights for anyone to download and let the open-source community sort out misuse.",
+     "open-access-no-controls"),
+    ("I will take whichever offer has the largest cash component.", "cash-first-negotiation"),
+    ("To save the renewal, I agreed to disable the age verification for their users.", "caves-to-client"),
+])
+def test_off_vocabulary_red_flag_is_found(cat, text, signal):
+    assert signal in found(cat, text)["red"]
+
+
+@pytest.mark.parametrize("text,signal", [
+    ("I open with who would abuse this feature and how, before talking about what it does.", "threat-model-first"),
+    ("Attackers could hide instructions in uploaded PDFs; we strip and quarantine document text first.",
+     "failure-modes-analysis"),
+    ("Bulk email generation was cut from the first release because its spam potential was bigger than its value.",
+     "safety-capability-matrix"),
+    ("When the fraud score passes 0.7, a human investigator makes the call.", "human-in-loop-threshold"),
+    ("A cheap screen handles most traffic, and only the doubtful cases go to the slow careful model.",
+     "cost-aware-hybrid"),
+])
+def test_off_vocabulary_green_signal_is_found(cat, text, signal):
+    assert signal in found(cat, text)["green"]
+
+
+def test_concept_names_expand_and_quantifiers_stay():
+    from committee.engines.offline.concepts import CONCEPTS, expand
+
+    assert expand("{safeguard}") == f"(?:{CONCEPTS['safeguard']})"
+    assert expand(r"(\w+ ){0,3}x") == r"(\w+ ){0,3}x"      # a quantifier is not a concept
+    assert expand("{no_such_concept}") == "{no_such_concept}"  # unknown names are left as they are
+
+
+@pytest.mark.parametrize("name", ["offline_signals_tune.jsonl", "offline_signals_mine.jsonl"])
+def test_tuning_sets_keep_their_numbers(cat, name):
+    """Sets the cues were tuned on (numbers pinned against regressions, not evidence of
+    generalisation: see the README for the held-out sets)."""
+    items = [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+    assert _f1(items, cat, "red") >= 0.95
+    assert _f1(items, cat, "green") >= 0.90
+    clean = [it for it in items if not it["red"]]
+    assert [it["id"] for it in clean if found(cat, it["text"])["red"]] == []

@@ -171,7 +171,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
         ev = moved[0]
         why_dim = (f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
                    if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
-                   else f"the signal {label(ctx, ev.signal)} is one I track")
+                   else "it is a signal I track")
         reason = (f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
                   f"and {why_dim}; that moves me from {current.label} to {target.label}.")
         phrase = _fill(_choose(persona.style.concede, used, seed), ctx, challenger, their)

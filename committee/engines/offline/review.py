@@ -219,12 +219,11 @@ def _evidence(analysis: Analysis) -> list[Evidence]:
 
 
 def label(ctx: Context, signal: str) -> str:
-    """A short name for a signal or rubric cue, in words ("pay for weaker safety")."""
-    if signal in RUBRIC_SIGNALS:
-        return RUBRIC_SIGNALS[signal][2]
-    if "injection" in signal:
-        return "\u201cprompt injection\u201d (text that tries to instruct the reviewers)"
-    return f"“{signal.replace('-', ' ')}”"
+    """A short readable name for a signal or rubric cue, quoted ("a price that buys
+    weaker safeguards"), never the raw id."""
+    from committee.feedback import signal_title
+
+    return f"\u201c{signal_title(signal, ctx)}\u201d"
 
 
 def meaning(ctx: Context, signal: str) -> str:

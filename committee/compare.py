@@ -127,6 +127,7 @@ def history(store: Store, key: str, *, scenario: str | None = None) -> list[Revi
     revisions = store.revisions(key)
     rows = [r for r in store.list_runs(limit=MAX_RUNS_SCANNED, packet_key=key) if r.status == "done"]
     if scenario:
+        check_scenario(scenario, {r.scenario for r in rows})
         rows = [r for r in rows if r.scenario == scenario]
     by_rev: dict[int, list[RunRow]] = {}
     for r in rows:  # newest first
@@ -137,6 +138,21 @@ def history(store: Store, key: str, *, scenario: str | None = None) -> list[Revi
         result = store.get_result(finished[0].run_id) if finished else None
         records.append(_record(p, finished, result))
     return records
+
+
+def check_scenario(scenario: str, stored: set[str] = frozenset()) -> None:
+    """BadInput unless `scenario` is an installed scenario or one that stored runs used."""
+    from committee.catalog import default_catalog
+    from committee.errors import CommitteeError
+
+    try:
+        installed = set(default_catalog().scenarios)
+    except CommitteeError:
+        installed = set()
+    known = installed | {s for s in stored if s}
+    if scenario not in known:
+        listed = ", ".join(sorted(known)) or "none"
+        raise BadInput(f"unknown scenario {scenario!r} (known: {listed})")
 
 
 def _resolve(records: list[RevisionRecord], rev: int | None, default: int, what: str) -> RevisionRecord:
@@ -229,8 +245,9 @@ def compare(store: Store, key: str, *, before: int | None = None, after: int | N
     """Compare two revisions of `key` (default: the latest and the one before it;
     negative numbers count from the latest, -1 being the latest). Runs are those of
     `scenario` when given, else of the scenario the `after` revision was last run
-    with. Raises BadInput for an unknown key or revision, or a packet with a single
-    revision when no revisions are given."""
+    with; a revision never run with that scenario falls back to its latest run (with a
+    note saying so, per revision). Raises BadInput for an unknown key, revision or
+    scenario, or a packet with a single revision when no revisions are given."""
     records = history(store, key)
     if len(records) < 2 and before is None and after is None:
         raise BadInput(f"packet {key!r} has only one revision: submit a changed packet with the same "
@@ -242,13 +259,15 @@ def compare(store: Store, key: str, *, before: int | None = None, after: int | N
     sc = scenario or rec_after.scenario
     if sc:
         same = {r.revision: r for r in history(store, key, scenario=sc)}
-        if same[rec_before.revision].run_id is None and rec_before.run_id is not None:
-            notes.append(f"revision {rec_before.revision} was never run with scenario {sc}; "
-                         f"using its run with {rec_before.scenario}")
-        else:
-            rec_before = same[rec_before.revision]
-        if same[rec_after.revision].run_id is not None:
-            rec_after = same[rec_after.revision]
+        picked = []
+        for rec in (rec_before, rec_after):
+            if same[rec.revision].run_id is None and rec.run_id is not None:
+                notes.append(f"revision {rec.revision} was never run with scenario {sc}; "
+                             f"using its run with {rec.scenario}")
+                picked.append(rec)
+            else:
+                picked.append(same[rec.revision])
+        rec_before, rec_after = picked
     for r in (rec_before, rec_after):
         if r.run_id is None:
             notes.append(f"revision {r.revision} has no finished run: review it to see its votes")

@@ -88,6 +88,8 @@ def test_compare_text_and_explicit_revisions(monkeypatch, capsys, two_revisions)
     (["history", "no-such-packet"], "no packet with key"),
     (["compare", "no-such-packet"], "no packet with key"),
     (["compare", KEY, "--from", "7"], "no revision 7"),
+    (["compare", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
+    (["history", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
 ])
 def test_bad_keys_and_revisions_exit_2(monkeypatch, capsys, two_revisions, args, message):
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(two_revisions))
@@ -120,6 +122,43 @@ def test_revision_without_a_finished_run(db_path):
         assert any("no finished run" in n for n in c.notes)
         assert all(v.change is None and v.after is None for v in c.votes)
         assert c.red_removed == c.red_introduced == []
+
+
+def test_compare_scenario_fallback_is_noted_per_revision(db_path):
+    """--scenario picks each revision's run of that scenario; a revision never run with
+    it falls back to its latest run, and the note names that revision (before or after)."""
+    from committee.compare import compare
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+    from committee.store import Store
+
+    rev1, rev2 = read_packet(EXAMPLES / "weak-growth-pm.md"), read_packet(EXAMPLES / "weak-growth-pm-rev2.md")
+    with Store(db_path) as store:
+        start_run(store, prepare(rev1, scenario="safety-pm"))
+        start_run(store, prepare(rev1, scenario="api-pm"))
+        start_run(store, prepare(rev2, scenario="safety-pm"))  # revision 2 never ran with api-pm
+        c = compare(store, KEY, scenario="api-pm")
+        assert (c.before.scenario, c.after.scenario) == ("api-pm", "safety-pm")
+        assert c.notes == ["revision 2 was never run with scenario api-pm; using its run with safety-pm"]
+        c = compare(store, KEY, scenario="safety-pm")
+        assert (c.before.scenario, c.after.scenario, c.notes) == ("safety-pm", "safety-pm", [])
+        start_run(store, prepare(rev2, scenario="api-pm"))
+        start_run(store, prepare(rev2, scenario="consumer-pm"))  # the latest run is of another scenario
+        c = compare(store, KEY, scenario="api-pm")
+        assert (c.before.scenario, c.after.scenario, c.notes) == ("api-pm", "api-pm", [])
+
+
+def test_compare_scenario_neither_revision_ran(db_path):
+    from committee.compare import compare
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+    from committee.store import Store
+
+    with Store(db_path) as store:
+        for name in ("weak-growth-pm.md", "weak-growth-pm-rev2.md"):
+            start_run(store, prepare(read_packet(EXAMPLES / name), scenario="safety-pm"))
+        c = compare(store, KEY, scenario="api-pm")
+        assert c.notes == [f"revision {n} was never run with scenario api-pm; using its run with safety-pm" for n in (1, 2)]
 
 
 def test_word_diff_rebuilds_both_texts():

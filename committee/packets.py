@@ -23,6 +23,7 @@ Every failure raises `BadInput` with a one-line message; nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import os
 import re
@@ -253,9 +254,10 @@ def _clean_hidden(fragments: list[str]) -> list[str]:
 
 def build_packet(raw: str, *, name: str = "packet", source: str | None = None, fmt: str = "markdown",
                  encoding: str | None = None, hidden: list[str] | None = None,
-                 fields: dict[str, Any] | None = None) -> Packet:
+                 fields: dict[str, Any] | None = None, key: str | None = None) -> Packet:
     """A `Packet` from decoded text: normalise, then (unless `fields` come from a
-    structured format) split the front matter, then sections. Raises BadInput."""
+    structured format) split the front matter, then sections. `key`, when given,
+    is the lineage key whatever the front matter says. Raises BadInput."""
     where = source or name
     text, report = normalize_text(raw)
     if fields is None:
@@ -270,7 +272,8 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
         what = "no text after the front matter" if offset else "no text"
         raise BadInput(f"{where}: the packet is empty ({what})")
     _require_visible_text(body, where)
-    key = _str_field(meta, "packet", where) or slug(name)
+    given_key = _str_field(meta, "packet", where)  # validated even when `key` overrides it
+    key = (key.strip() if key and key.strip() else None) or given_key or slug(name)
     if not KEY_RE.match(key):
         raise BadInput(f"{where}: packet key {key!r} may use only letters, digits, '.', '_' and '-'")
     candidate = _str_field(meta, "candidate", where)
@@ -328,14 +331,56 @@ def _shift(report: dict[str, Any], offset: int) -> dict[str, Any]:
     return out
 
 
-def parse_packet(text: str | Extracted, *, name: str = "packet", source: str | None = None) -> Packet:
+def parse_packet(text: str | Extracted, *, name: str = "packet", source: str | None = None,
+                 key: str | None = None) -> Packet:
     """Parse packet text (front matter optional), or what a reader extracted from a
-    file. `name` gives the default key. Raises BadInput on an empty packet, bad front
-    matter or an invalid key."""
+    file. `name` gives the default key; `key` overrides the front matter's. Raises
+    BadInput on an empty packet, bad front matter or an invalid key."""
     if isinstance(text, Extracted):
         return build_packet(text.text, name=name, source=source, fmt=text.format, encoding=text.encoding,
-                            hidden=text.hidden, fields=text.fields)
-    return build_packet(text, name=name, source=source)
+                            hidden=text.hidden, fields=text.fields, key=key)
+    return build_packet(text, name=name, source=source, key=key)
+
+
+# section titles every packet has: no use as a key that tells candidates apart
+_GENERIC_TITLE_RE = re.compile(r"^\W*(?:resume|résumé|cv|curriculum vitae|background|experience|about me|summary|"
+                               r"introduction|intro|overview|packet|preamble|product sense|technical design|technical|"
+                               r"values?|case|communication|alignment|answers?|questions?|notes?|contents)\b", re.IGNORECASE)
+
+
+def default_key(text: str) -> tuple[str, str]:
+    """The lineage key a pasted packet gets when the user names none, and where it
+    came from: the front matter's `packet:`, else a slug of its `candidate:`, else of
+    the first heading that is not a stock section title (or a short first line, like
+    a name), else `pasted-` and the first 8 hex digits of the text's SHA-256. Never
+    raises: unreadable front matter just falls through."""
+    norm, _ = normalize_text(text or "")
+    try:
+        meta, body = split_front_matter(norm)
+    except BadInput:
+        meta, body = {}, norm
+    given = meta.get("packet")
+    if isinstance(given, (str, int)) and not isinstance(given, bool) and KEY_RE.match(str(given).strip()):
+        return str(given).strip(), "the front matter's packet: line"
+    cand = meta.get("candidate")
+    if isinstance(cand, str) and cand.strip() and slug(cand) != "packet":
+        return slug(cand)[:60].strip("-._") or "packet", "the candidate name"
+    for line in body.splitlines()[:200]:
+        t = line.strip()
+        if not t or t.startswith("<!--"):
+            continue
+        h = re.match(r"^#{1,6}\s+(.*?)[\s#]*$", t)
+        title = h.group(1) if h else t
+        if h and _GENERIC_TITLE_RE.match(title):
+            continue
+        if h or (len(title) <= 60 and len(title.split()) <= 6 and not re.search(r"[.!?:;]$", title)):
+            s_ = slug(title)[:60].strip("-._")
+            if s_ and s_ != "packet" and re.search(r"[a-z]", s_):
+                return s_, "the first heading" if h else "the first line"
+        if not h:
+            break  # the text starts with prose: no title to name it by
+    digest = hashlib.sha256(norm.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"pasted-{digest}", "the text's hash"
 
 
 # ----------------------------------------------------------------------- files

@@ -290,3 +290,34 @@ def test_packet_from_bytes_uses_the_same_readers_and_limits():
         packet_from_bytes(b"a" * 100, "a.md", max_bytes=10)
     # a reader's result passed straight to parse_packet (what an upload page may do) works too
     assert "Threat model first." in parse_packet(read_pdf(pdf, __import__("pathlib").Path("x.pdf")), name="x").text
+
+
+# ------------------------------------------------------------ pasted text keys
+
+
+@pytest.mark.parametrize("text, key", [
+    ("---\npacket: jane-pm\ncandidate: Jane Doe\n---\n## Resume\nx\n", "jane-pm"),
+    ("\n---\ncandidate: Jane Doe\n---\n## Resume\nx\n", "jane-doe"),
+    ("# Sam Rivera: safety PM packet\n## Resume\nx\n", "sam-rivera-safety-pm-packet"),
+    ("Sam Rivera\n\n## Resume\nSeven years.\n", "sam-rivera"),
+    ("## Resume\n## Product sense: launch\n## Nadia Ferrante\nx\n", "nadia-ferrante"),
+    ("---\npacket: [not, a, key]\n---\n## Resume\nSeven years.\n", None),
+    ("## Resume\nSeven years as a PM.\n", None),
+])
+def test_default_key_of_pasted_text(text, key):
+    import hashlib
+
+    from committee.packets import default_key, normalize_text
+
+    got, why = default_key(text)
+    want = key or f"pasted-{hashlib.sha256(normalize_text(text)[0].encode()).hexdigest()[:8]}"
+    assert got == want and why
+
+
+def test_key_override_wins_over_front_matter_but_bad_front_matter_still_fails():
+    p = parse_packet("---\npacket: jane-pm\n---\n## Resume\nx\n", name="n", key="coach-jane")
+    assert p.key == "coach-jane"
+    with pytest.raises(BadInput, match="'packet' must be text"):
+        parse_packet("---\npacket: [a, b]\n---\n## Resume\nx\n", name="n", key="coach-jane")
+    with pytest.raises(BadInput, match="packet key"):
+        parse_packet("## Resume\nx\n", name="n", key="not a key!")

@@ -103,6 +103,52 @@ def test_pasted_packet_is_rendered_escaped(db):
         assert "<script" not in body and "![" not in body and "](http" not in body, body
 
 
+PASTE_A = "## Resume\nI led safety evals at a lab for three years.\n\n## Values\nI delayed a launch to re-run red-teaming.\n"
+PASTE_B = "## Resume\nI grew a consumer app to two million users.\n\n## Values\nI shipped fast and fixed later.\n"
+
+
+def test_pasted_packets_without_front_matter_get_their_own_keys(db):
+    import hashlib
+
+    at = app().run()
+    at.radio(key="source").set_value("Paste text").run()
+    keys = []
+    for text in (PASTE_A, "# Sam Rivera\n" + PASTE_B, "---\ncandidate: Ana Ruiz\n---\n" + PASTE_B):
+        at.text_area(key="packet_text").input(text).run()
+        ok(at)
+        shown = at.text_input(key="packet_name").value
+        assert any(shown in c.value and "will be reviewed as packet" in c.value for c in at.caption)
+        at.button(key="submit").click().run()
+        ok(at)
+        keys.append(at.session_state["result"]["packet"]["key"])
+        assert keys[-1] == shown
+    assert keys == [f"pasted-{hashlib.sha256(PASTE_A.encode()).hexdigest()[:8]}", "sam-rivera", "ana-ruiz"]
+    with Store(db) as store:
+        assert {r.packet_key for r in store.list_runs()} == set(keys)  # three histories, not one
+        assert all(r.revision == 1 for r in store.list_runs())
+
+
+def test_pasted_key_follows_the_front_matter_and_can_be_changed(db):
+    at = app().run()
+    at.radio(key="source").set_value("Paste text").run()
+    at.text_area(key="packet_text").input("---\npacket: jane-v1\n---\n" + PASTE_A).run()
+    ok(at)
+    assert at.text_input(key="packet_name").value == "jane-v1"
+    at.text_area(key="packet_text").input("---\npacket: jane-safety-pm\n---\n" + PASTE_A).run()
+    assert at.text_input(key="packet_name").value == "jane-safety-pm"  # follows the text until edited
+    at.text_input(key="packet_name").input("coach-jane").run()
+    at.text_area(key="packet_text").input("---\npacket: jane-safety-pm\n---\n" + PASTE_B).run()
+    assert at.text_input(key="packet_name").value == "coach-jane"  # the user's key stays
+    assert any("coach-jane" in c.value and "as you typed it" in c.value for c in at.caption)
+    at.button(key="submit").click().run()
+    ok(at)
+    assert at.session_state["result"]["packet"]["key"] == "coach-jane"
+    at.text_input(key="packet_name").input("not a key!").run()
+    at.button(key="submit").click().run()
+    ok(at)
+    assert any("packet key" in e.value for e in at.error)
+
+
 def test_bad_input_shows_an_error_and_writes_nothing(db):
     at = app().run()
     at.radio(key="source").set_value("Paste text").run()

@@ -12,7 +12,7 @@ from committee.catalog import DEFAULT_PERSONAS, default_catalog
 from committee.engines import ENGINES
 from committee.errors import CommitteeError
 from committee.models import RunResult
-from committee.packets import parse_packet, read_packet
+from committee.packets import default_key, parse_packet, read_packet
 from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
 from committee.views import vote_label, code_span, packet_from_upload, upload_types
 
@@ -43,8 +43,20 @@ with left:
         st.text_area("Packet (Markdown, optional front matter)", key="packet_text", persist_state="session", height=300,
                      placeholder="---\npacket: my-packet\ncandidate: Your Name\nscenario: safety-pm\n---\n"
                                  "## Resume\n...\n## Product sense: ...\n...")
-        st.text_input("Packet key when the text has no `packet:` line", value="my-packet", key="packet_name", persist_state="session",
-                      help="Submitting new text under the same key makes a new revision you can compare.")
+        # the key follows the text (front matter, candidate, first heading, else a hash) until the user edits it
+        pasted = SS.get("packet_text") or ""
+        auto, why = default_key(pasted) if pasted.strip() else ("", "")
+        if (SS.get("packet_name") or "").strip() in ("", SS.get("packet_key_auto", "")):
+            SS["packet_name"] = auto
+        SS["packet_key_auto"] = auto
+        st.text_input("Packet key", key="packet_name", persist_state="session", placeholder="taken from the text",
+                      help="The revision history this text joins: the same key with new text makes the next revision "
+                           "you can compare. Taken from the front matter's `packet:` line, else the candidate name or "
+                           "the first heading, else a hash of the text; change it to file the text elsewhere.")
+        used = (SS.get("packet_name") or "").strip()
+        if used:
+            origin = f"from {why}" if used == auto else "as you typed it"
+            st.caption(f"This text will be reviewed as packet {code_span(used)} ({origin}).")
     else:
         st.file_uploader("Packet file", type=upload_types(), key="upload",
                          help="Markdown or plain text; the key is the front matter `packet:` or the file name.")
@@ -81,7 +93,8 @@ def read_input():
         text = SS.get("packet_text") or ""
         if not text.strip():
             raise BadInput("paste a packet first")
-        return parse_packet(text, name=SS.get("packet_name") or "my-packet", source="pasted text")
+        key = (SS.get("packet_name") or "").strip() or default_key(text)[0]
+        return parse_packet(text, name=key, key=key, source="pasted text")
     up = SS.get("upload")
     if up is None:
         raise BadInput("choose a file first")

@@ -5,7 +5,10 @@ on labelled sentences, and engine time.
 
 `--shared` is the folder holding `packets/` and `signals-dev.jsonl` (default:
 `../shared/eval` relative to the repository root). `--check` exits 1 when a target is
-missed. Held-out sentences written for this engine live in `tests/data/`.
+missed. Sentence sets written for this engine live in `tests/data/`: two held out
+(`offline_signals.jsonl`; `offline_signals_hard.jsonl`, off-vocabulary, whose items are
+never printed so that nobody tunes on them) and two the cues were tuned on
+(`offline_signals_tune.jsonl`, `offline_signals_mine.jsonl`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,11 @@ from committee.models import Packet, Vote  # noqa: E402
 from committee.packets import parse_packet, read_packet  # noqa: E402
 
 TARGETS = {"decision_agreement": 0.90, "red_f1": 0.85, "green_f1": 0.75, "red_on_clean": 0, "engine_s_2000w": 1.0}
-HELD_OUT = [ROOT / "tests" / "data" / "offline_signals.jsonl", ROOT / "tests" / "data" / "offline_signals_hard.jsonl"]
+DATA = ROOT / "tests" / "data"
+# never tuned on: the first held-out set, and the off-vocabulary set (read only for its numbers)
+HELD_OUT = [DATA / "offline_signals.jsonl", DATA / "offline_signals_hard.jsonl"]
+# the cues and framing were tuned on these (numbers are regression pins, not generalisation)
+TUNED = [DATA / "offline_signals_tune.jsonl", DATA / "offline_signals_mine.jsonl"]
 
 
 def find_injections(packet: Packet):
@@ -226,7 +233,7 @@ def synthetic_packet(words: int, seed_texts: list[str]) -> Packet:
 
 def bench_timing(cat, shared: Path, rounds: int) -> dict:
     seeds = []
-    for path in [shared / "signals-dev.jsonl", *HELD_OUT]:
+    for path in [shared / "signals-dev.jsonl", *HELD_OUT, *TUNED]:
         if path.exists():
             seeds += [json.loads(line)["text"] for line in path.read_text().splitlines() if line.strip()]
     eng = OfflineEngine()
@@ -280,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"packets": bench_packets(cat, shared, args.rounds),
               "dev": bench_signals(cat, shared / "signals-dev.jsonl"),
               "held_out": {p.name: bench_signals(cat, p) for p in HELD_OUT if p.exists()},
+              "tuned_on": {p.name: bench_signals(cat, p) for p in TUNED if p.exists()},
               "ablation_dev": {
                   "cues_only": bench_signals(cat, shared / "signals-dev.jsonl", "cues"),
                   **{f"similarity_only@{t}": bench_signals(cat, shared / "signals-dev.jsonl", "similarity", t)
@@ -305,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _line(name: str, r: dict) -> str:
-    return (f"  {name:34} red P/R/F1 {r['red']['p']:.2f}/{r['red']['r']:.2f}/{r['red']['f1']:.2f}   "
+    return (f"  {name:40} red P/R/F1 {r['red']['p']:.2f}/{r['red']['r']:.2f}/{r['red']['f1']:.2f}   "
             f"green P/R/F1 {r['green']['p']:.2f}/{r['green']['r']:.2f}/{r['green']['f1']:.2f}   "
             f"red on clean {r['red_flags_on_items_without_red']}/{r['items_without_red']}  (n={r['items']})")
 
@@ -329,9 +337,13 @@ def print_report(rep: dict) -> None:
     print(_line("dev (signals-dev.jsonl)", rep["dev"]))
     for name, r in rep["held_out"].items():
         print(_line(f"held-out {name}", r))
+    for name, r in rep.get("tuned_on", {}).items():
+        print(_line(f"tuned on {name}", r))
     for name, r in rep["ablation_dev"].items():
         print(_line(f"ablation dev: {name}", r))
-    for name, r in [("dev", rep["dev"]), *rep["held_out"].items()]:
+    for name, r in [("dev", rep["dev"]), *rep["held_out"].items(), *rep.get("tuned_on", {}).items()]:
+        if name == "offline_signals_hard.jsonl":  # held out: counted, not read item by item
+            continue
         if r["misses"]:
             print(f"  misses in {name}: " + "; ".join(f"{m['id']} {m['polarity']} got {m['predicted']} want {m['gold']}" for m in r["misses"]))
     t = rep["timing"]

@@ -19,7 +19,8 @@ import re
 CONCEPTS: dict[str, str] = {
     # ---- safeguards and what weakens them
     "safeguard": (
-        r"\b(?:(?:safety|content|moderation|abuse|trust|harm|policy|refusal|jailbreak|misuse)[- ]"
+        r"\b(?:(?:safety|content|moderation|abuse|trust|harm|policy|refusal|jailbreak|misuse|misinformation|"
+        r"disinformation|fact|spam|fraud|age|identity|kyc|toxicity|violence|nsfw|copyright)[- ]"
         r"(?:filters?|filtering|guards?|guardrails?|checks?|classifiers?|settings?|layers?|rules?|screening|reviews?|"
         r"thresholds?|controls?|systems?|models?|pass(?:es)?|defen[cs]es?|protections?)"
         r"|filters?|filtering|screening|safeguards?|guardrails?|moderation|classifiers?|refusals?|refusal rules|"
@@ -48,7 +49,8 @@ CONCEPTS: dict[str, str] = {
         r"\b(?:(?:premium|platinum|gold|silver|vip|pro|plus|business|enterprise|paid|paying|higher|top|upper|elite|"
         r"advanced|unlimited|corporate|professional|priority)(?:[- ][\w-]+)?[- ]"
         r"(?:tiers?|plans?|packages?|subscriptions?|subscribers?|levels?|licen[cs]es?|editions?|accounts?|customers?|"
-        r"users?|members?|seats?|contracts?|clients?|buyers?|versions?|offerings?)"
+        r"users?|members?|seats?|contracts?|clients?|buyers?|versions?|offerings?|publishers?|advertisers?|brands?|"
+        r"partners?|developers?|teams?|studios?|agenc(?:y|ies)|organi[sz]ations?|companies|businesses)"
         r"|tiers?|subscriptions?|subscribers?|add-?ons?|upsell\w*|surcharges?|"
         r"(?:extra|added|additional|monthly|higher|premium|small) (?:fee|charge|price|cost)|for a (?:fee|price|premium)|"
         r"pay(?:s|ing)? (?:more|extra|a premium|for (?:it|that|the privilege))|pric(?:e|es|ed|ing)|upgrad\w*|"
@@ -97,7 +99,7 @@ CONCEPTS: dict[str, str] = {
     # ---- people and decisions
     "high_stakes": (
         r"\b(?:benefits?|allowances?|housing|welfare|evictions?|parole|bail|custody|insurance|claims?|payouts?|"
-        r"refunds?|prescri\w*|medications?|dosages?|doses?|diagnos\w*|triage\w*|loans?|mortgages?|"
+        r"refunds?|grad(?:e|es|ing)|exam results|prescri\w*|medications?|dosages?|doses?|diagnos\w*|triage\w*|loans?|mortgages?|"
         r"credit (?:decisions?|limits?|applications?|checks?)|trades?|trading|invest\w*|firing|hiring|layoffs?|"
         r"admissions?|sentenc\w*|treatment\w*|surgery|visas?|asylum|immigration|account (?:closures?|bans?)|"
         r"medical|legal|financial|approv\w*|rejects?|rejected|declin\w*|den(?:y|ies|ied)|files? documents)\b"
@@ -106,7 +108,7 @@ CONCEPTS: dict[str, str] = {
         r"\b(?:human|person|people|nurse|doctor|clinician|physician|professional|reviewer|adviser|advisor|expert|"
         r"specialist|agent|lawyer|pharmacist|adjuster|underwriter|moderator|staff|operator|investigator|analyst|"
         r"accountant|officer|counsel|supervisor|case ?worker|social worker|therapist|counsel(?:l)?or|dispatcher|"
-        r"paralegal|auditor|teacher|engineer on call|on-call engineer)s?\b|\b(?:review queue|manual review|"
+        r"paralegal|auditor|teacher|engineer on call|on-call engineer|(?:team|support|shift|duty) lead)s?\b|\b(?:review queue|manual review|"
         r"to review|for review|human review)\b"
     ),
 }

@@ -181,9 +181,10 @@ def read_markdown(data: bytes, path: Path) -> Extracted:
 # ---------------------------------------------------------------------- layout
 #
 # PDF and DOCX have no Markdown: their line structure is turned into it, so a heading
-# or a bullet never runs into the next sentence. Blocks are ("h" | "li" | "p", text):
-# headings become `## ` lines, bullets `- ` lines, paragraphs are separated by a blank
-# line (engines split sentences at blank lines, headings and bullets).
+# or a bullet never runs into the next sentence. Blocks are ("h" | "t" | "li" | "p",
+# text): headings ("t": title-like, a heading if text follows) become `## ` lines,
+# bullets `- ` lines, paragraphs are separated by a blank line (engines split
+# sentences at blank lines, headings and bullets).
 
 _BULLET_RE = re.compile(r"^\s*(?:[-*+•●◦▪▫■□‣⁃∙·–—➢➤►▶✓✔]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)](?=\s))\s+(?=\S)")
 _TERMINAL_RE = re.compile(r"[.!?;:,…][\"'”’)\]]*$")
@@ -223,7 +224,12 @@ def _join_wrapped(a: str, b: str) -> str:
 
 
 def render_blocks(blocks: list[tuple[str, str]]) -> str:
-    """Markdown text from ("h" | "li" | "p", text) blocks."""
+    """Markdown text from ("h" | "t" | "li" | "p", text) blocks. A "t" block (a short
+    title-like line, no heading style or bigger font) is a heading when a paragraph or
+    a bullet follows it, else a paragraph (a table row, a closing line)."""
+    blocks = [b for b in blocks if b[1].strip()]
+    blocks = [("h" if kind == "t" and i + 1 < len(blocks) and blocks[i + 1][0] in ("p", "li") else
+               "p" if kind == "t" else kind, text) for i, (kind, text) in enumerate(blocks)]
     out: list[str] = []
     prev = None
     for kind, text in blocks:
@@ -353,9 +359,10 @@ def _pdf_blocks(lines: list[_Line]) -> list[tuple[str, str]]:
         prev = ln
     out: list[tuple[str, str]] = []
     for kind, text, n, big, _first in blocks:
-        if kind == "p" and ((big and len(text.split()) <= 2 * HEADING_MAX_WORDS and not _TERMINAL_RE.search(text))
-                            or (n == 1 and heading_like(text))):
+        if kind == "p" and big and len(text.split()) <= 2 * HEADING_MAX_WORDS and not _TERMINAL_RE.search(text):
             kind = "h"
+        elif kind == "p" and n == 1 and heading_like(text):
+            kind = "t"
         out.append((kind, text))
     return out
 
@@ -683,7 +690,7 @@ def _docx_paragraph(par, blocks: list[tuple[str, str]], hidden: list[str]) -> No
         elif listed and i == 0:
             blocks.append(("li", "- " + line))
         elif heading_like(line) and not listed:
-            blocks.append(("h", line))
+            blocks.append(("t", line))
         else:
             blocks.append(("p", line))
 

@@ -109,3 +109,13 @@ def test_docx_plain_title_lines_and_line_breaks_end_sentences(tmp_path):
     p = read_packet(path)
     assert p.text.startswith("## Values: a time I paid for safety\n\nA large customer")
     assert "Metric | Target\n\nRefusal accuracy | 99%" in p.text
+
+
+def test_short_lines_with_no_text_under_them_are_not_headings(tmp_path):
+    pdf = tmp_path / "t.pdf"
+    pdf.write_bytes(pdf_bytes([[("Metric Target", "normal"), ("Refusal accuracy 99%", "normal")]]))
+    docx = tmp_path / "t.docx"
+    docx.write_bytes(docx_bytes([("p", "Metric Target"), ("p", "Refusal accuracy 99%"), ("p", "Thanks for reading")]))
+    for path in (pdf, docx):
+        p = read_packet(path)
+        assert "## " not in p.text and "Refusal accuracy 99%" in p.text, path.suffix

@@ -34,7 +34,7 @@ CONCEPTS: dict[str, str] = {
         r"water(?:s|ed|ing)? down|skip\w*|bypass\w*|remov\w*|strip\w*|drop(?:s|ped|ping)?|disabl\w*|"
         r"switch(?:es|ed|ing)? (?:\w+ )?off|shut\w* (?:\w+ )?off|waiv\w*|lift(?:s|ed|ing)?|unlock\w*|"
         r"opt(?:s|ed|ing)? out of|get(?:s|ting)? around|go(?:es)? around|exempt\w*|sidestep\w*|skirt\w*|"
-        r"circumvent\w*|without)\b"
+        r"circumvent\w*)\b"
     ),
     "less_safe": (
         r"\b(?:less (?:restricted|restrictive|filtered|moderated|safe|cautious|guarded|strict|careful)|"
@@ -42,7 +42,9 @@ CONCEPTS: dict[str, str] = {
         r"(?:weaker|lighter|looser|thinner|softer) (?:safeguards?|filter\w*|safety|checks|guardrails|moderation|"
         r"protections?|screening|rules|policy|refusals)|"
         r"unfiltered|unrestricted|uncensored|unmoderated|unscreened|no[- ]filters?|raw model|more permissive|"
-        r"(?:whatever|anything) (?:they|users|customers|clients) (?:ask|want)\w*|jailbroken)\b"
+        r"(?:whatever|anything) (?:they|users|customers|clients) (?:ask|want)\w*|jailbroken|"
+        r"without (?:the |any |a |our )?(?:[\w-]+ )?(?:filters?|filtering|moderation|"
+        r"safeguards?|classifiers?|refusals?|guardrails?|safety checks?))\b"
     ),
     # ---- money
     "paid_tier": (

@@ -3,16 +3,10 @@ come: counterfactual swaps (name, school, employer, pronouns) and order shuffles
 (packet sections, persona speaking order) must leave every sealed vote, final vote,
 rubric score, cited signal and decision where it was.
 
-Known exceptions found by these probes are pinned below as strict xfails with the
-exact cause, so they are visible in every run and the marker must go once fixed.
-(Finding 1, a challenge target chosen by speaking order on ties, was fixed: ties now
-break on the persona id, and the speaking-order tests below pass for every packet.)
-
-2. An employer name read as a concept word: `Salesforce` matches the `sales\\w*`
-   concept of the `caves-to-client` cue, so in `strong-safety-pm.md` the sentence
-   "At Salesforce our triage assistant was two weeks from a launch that sales had
-   promised ..." is cited as red `caves-to-client` by all four reviews (votes, scores
-   and decision do not move).
+Two exceptions these probes found were fixed and are pinned as passing tests:
+1. a challenge target chosen by speaking order on ties (ties now break on the persona
+   id); 2. an employer name read as a concept word (`Salesforce` once matched the sales
+   concept of the `caves-to-client` cue).
 """
 
 from __future__ import annotations
@@ -58,20 +52,16 @@ def test_offline_is_invariant_under_swaps(store, path):
     assert moved == [], moved
 
 
-def test_offline_full_lists_only_the_known_employer_leak(store):
-    """Every name, school and employer of the lists on the strong example: the only move
-    is finding 2 (Salesforce). A new move fails here, and so does a fix (then drop it)."""
+def test_offline_full_lists_move_nothing(store):
+    """Every name, school and employer of the lists on the strong example: nothing moves
+    (finding 2, 'Salesforce' read as the sales concept, was fixed)."""
     rep = run_probe(store, _augmented(EXAMPLES / "strong-safety-pm.md"), ["name", "school", "employer", "pronouns"],
                     per_swap=50)
     assert rep["summary"]["variants"] > 50
     moved = {(v["attribute"], v["from"], v["to"]): v["moved"] for v in rep["variants"] if v["moved"]}
-    assert set(moved) == {("employer", "Lumenfold Health", "Salesforce")}
-    m = moved[("employer", "Lumenfold Health", "Salesforce")]
-    assert {(x["persona"], x["what"], tuple(x["after"])) for x in m} == {
-        (p, "signals", ("red:caves-to-client",)) for p in PANEL}  # signals only: no vote, score or decision
+    assert moved == {}
 
 
-@pytest.mark.xfail(strict=True, reason="finding 2: 'Salesforce' matches the sales\\w* concept of the caves-to-client cue")
 def test_offline_does_not_read_an_employer_name_as_a_concept(store):
     p = read_packet(EXAMPLES / "strong-safety-pm.md")
     base = run_once(store, p, RunSpec())

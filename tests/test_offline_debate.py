@@ -192,3 +192,17 @@ def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
     # the widest disagreement is with the research lead, but it cannot be argued up:
     # the movable colleague comes first
     assert t.move == "challenge" and t.to == "hiring-manager"
+
+
+def test_borderline_example_moves_a_marginal_vote_and_not_a_hard_line(cat):
+    from tests.conftest import EXAMPLES
+
+    packet = read_packet(EXAMPLES / "borderline-api-pm.md")
+    sc = cat.scenario(packet.scenario)
+    ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+    revs, turns, votes = run(ctx, rounds=2)
+    conceded = [t for t in turns if t.move == "concede"]
+    assert conceded and all(t.reason and t.evidence for t in conceded)
+    # the safety lead crossed its own hard line (open access with no controls): it never moves up
+    assert votes["safety-lead"] == revs["safety-lead"].vote
+    assert not any(t.speaker == "safety-lead" and t.move == "concede" for t in turns)

@@ -103,9 +103,9 @@ def _flag_lines(flags: list[str], ctx: Context) -> list[str]:
         sig = ctx.signals.get(f)
         if sig is not None and sig.advice:
             fix = _sentence(sig.advice)
-            lines.append(f"Remove \u201c{signal_title(f, ctx)}\u201d: {fix[0].lower() + fix[1:]}")
+            lines.append(f"Instead of \u201c{signal_title(f, ctx)}\u201d: {fix[0].lower() + fix[1:]}")
         else:
-            lines.append(f"Remove \u201c{signal_title(f, ctx)}\u201d.")
+            lines.append(f"Take out \u201c{signal_title(f, ctx)}\u201d.")
     return lines
 
 

@@ -39,3 +39,20 @@ def store(db_path):
 
     with Store(db_path) as s:
         yield s
+
+
+def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """Run `committee ARGS` in-process through the real entry point (`main`, with its
+    exit-code mapping); returns (exit code, stdout, stderr)."""
+    import sys
+
+    from committee.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["committee", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 
 import pytest
 
-from committee.cli import main
 from committee.engines.anthropic import DEFAULT_MODEL
 from committee.engines.anthropic.fake import FakeMessagesAPI
 from tests.conftest import EXAMPLES
+from tests.conftest import run_cli as run
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 KEY = "sk-ant-api03-SECRET-do-not-store-7f1c2e"
@@ -20,15 +19,6 @@ PACKET = str(EXAMPLES / "strong-safety-pm.md")
 FAST = {"retry-after-ms": "1"}
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["committee", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

@@ -8,23 +8,13 @@ import sys
 
 import pytest
 
-from committee.cli import main
 from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import run_cli as run
 
 VOTES = {"strong_hire", "hire", "no_hire", "strong_no_hire"}
 PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """Run `committee ARGS` in-process; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["committee", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def check_contract(obj: dict) -> None:

@@ -12,21 +12,13 @@ import pytest
 
 from committee.cli import main
 from tests.conftest import EXAMPLES
+from tests.conftest import run_cli as run
 
 KEY = "dylan-growth-pm"  # examples/weak-growth-pm.md and weak-growth-pm-rev2.md share it
 PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 VOTES = {"strong_hire", "hire", "no_hire", "strong_no_hire"}
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["committee", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture

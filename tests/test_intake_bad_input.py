@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from committee.cli import main
 from tests.conftest import EXAMPLES, ROOT
 from tests.data.intake.builders import docx_bytes, pdf_bytes, scanned_pdf_bytes
+from tests.conftest import run_cli
 
 GOOD = "---\npacket: ok-pm\n---\n## Resume\nSeven years as a PM.\n"
 
@@ -74,15 +74,6 @@ CASES: dict[str, tuple[str, bytes | str | None, str]] = {
 }
 
 
-def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["committee", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -11,7 +11,7 @@ from committee.decision import consensus
 from committee.engines.base import Context, TurnRequest
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.debate import hard_line_hits
-from committee.models import DebriefTurn, Evidence, Review, Vote
+from committee.models import DebriefTurn, Vote
 from committee.packets import parse_packet, read_packet
 
 from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED

@@ -4,25 +4,15 @@ the four votes and the decision), exit code 2 and nothing written on bad input."
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from committee.cli import main
 from tests.conftest import EXAMPLES
 from tests.test_trust_calibrate import MANIFEST, PACKETS
 from tests.test_trust_fakes import PANEL, KeywordEngine, NameBiasedEngine, VaryingEngine, register  # noqa: F401
+from tests.conftest import run_cli as run
 
 
-def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["committee", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def one_json(out: str) -> dict:

@@ -328,7 +328,6 @@ def test_an_interrupted_run_can_be_resumed(db, monkeypatch):
     """A run that failed mid-way (engine error) is offered for resume under the same
     run id; finished persona calls are not repeated."""
     from committee import engines
-    from committee.errors import EngineFailed
     from tests.fakes import ScriptedEngine
 
     eng = ScriptedEngine({"research-lead": "hire", "safety-lead": "no_hire", "vp-product": "hire",

@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from committee.compare import word_diff
-from committee.models import Packet
 from committee.packets import parse_packet, read_packet
 from committee.views import (
-    Span, code_span, diff_markdown, escape_markdown, evidence_spans, highlighted_markdown, jitter, replay_frames,
+    code_span, diff_markdown, escape_markdown, evidence_spans, highlighted_markdown, jitter, replay_frames,
     sections_markdown, segments, tally, timeline_from_result, timeline_from_turns,
 )
 from tests.conftest import EXAMPLES
@@ -148,7 +147,6 @@ def test_timeline_and_tally():
 @pytest.fixture
 def scripted(monkeypatch):
     from committee import engines
-    from tests.fakes import ScriptedEngine
 
     holder = {}
     monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: holder["engine"])

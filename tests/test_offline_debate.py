@@ -194,7 +194,7 @@ def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
     assert t.move == "challenge" and t.to == "hiring-manager"
 
 
-def test_borderline_example_moves_a_marginal_vote_and_not_a_hard_line(cat):
+def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
     from tests.conftest import EXAMPLES
 
     packet = read_packet(EXAMPLES / "borderline-api-pm.md")
@@ -202,7 +202,14 @@ def test_borderline_example_moves_a_marginal_vote_and_not_a_hard_line(cat):
     ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
     revs, turns, votes = run(ctx, rounds=2)
     conceded = [t for t in turns if t.move == "concede"]
-    assert conceded and all(t.reason and t.evidence for t in conceded)
+    assert all(t.reason and t.evidence for t in conceded)
+    # a member who reads a must-pass dimension as failed never ends on the hire side
+    must = sc.rules.must_pass
+    for p, r in revs.items():
+        if any(r.scores[d] <= sc.rules.fail_score for d in must):
+            assert not r.vote.is_hire and not votes[p].is_hire, p
+    # the VP (growth-tolerant) and the safety lead genuinely disagree on this packet
+    assert revs["vp-product"].vote.is_hire and not revs["safety-lead"].vote.is_hire
     # the safety lead crossed its own hard line (open access with no controls): it never moves up
     assert votes["safety-lead"] == revs["safety-lead"].vote
     assert not any(t.speaker == "safety-lead" and t.move == "concede" for t in turns)

@@ -29,7 +29,9 @@ import hashlib
 import re
 
 from committee.engines.base import Context, TurnRequest
-from committee.engines.offline.review import analyse, dim_name, label, meaning, relevance, score, short_quote
+from committee.engines.offline.review import (
+    analyse, dim_name, fails_must_pass, label, meaning, relevance, score, short_quote,
+)
 from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
 
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
@@ -58,10 +60,10 @@ def hard_line_hits(persona: Persona, review: Review | None) -> list[Evidence]:
 def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote) -> Vote:
     """The highest vote this persona may reach in the debrief: a crossed hard line
     allows no upward move at all (not even out of a veto), an integrity concern
-    nothing above no_hire."""
+    nothing above no_hire, and neither does the persona's own failed must-pass dimension."""
     if hard_line_hits(persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
-    if ctx.integrity:
+    if ctx.integrity or (review is not None and fails_must_pass(ctx, review.scores)):
         return Vote.no_hire
     return Vote.strong_hire
 

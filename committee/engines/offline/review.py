@@ -203,6 +203,14 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
     return Scoring(values, scores, overall, vote, hard)
 
 
+def fails_must_pass(ctx: Context, scores: dict[str, int]) -> bool:
+    """True when these scores fail one of the scenario's must-pass dimensions (at or
+    below `rules.fail_score`): a member who reads a dimension as failed cannot vote
+    hire, as the committee could not hire on it."""
+    rules = ctx.scenario.rules
+    return any(scores.get(d, 4) <= rules.fail_score for d in rules.must_pass)
+
+
 def relevance(persona: Persona, ctx: Context, e_signal: str, e_dim: str | None, strength: float) -> float:
     """How much a piece of evidence matters to `persona` (for ordering and citing)."""
     w = persona.weights.get(e_dim or "", 0.0)
@@ -284,6 +292,8 @@ def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
     sc = score(ctx, persona, analysis)
     if analysis.integrity:  # integrity may only lower a vote
         sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard)
+    if fails_must_pass(ctx, sc.scores):  # the committee rule, applied to the member's own reading
+        sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, Vote.no_hire), sc.hard)
     evidence = _evidence(analysis)
     evidence.sort(key=lambda e: (-relevance(persona, ctx, e.signal, e.dimension, 1.0), e.start or 0))
     n_lib = len({h.signal for h in analysis.hits if h.via != "rubric"})

@@ -310,11 +310,16 @@ class Store:
             c.execute("UPDATE runs SET status='running', error=NULL, owner=? WHERE run_id=?", (this_process(), run_id))
 
     def resolve_run_id(self, ref: str) -> str:
-        """A full run id from `ref`: an exact id, `latest` (the newest run), or a unique
+        """A full run id from `ref`: an exact id, `latest` (the newest run of a packet
+        you submitted; the variants `stability` and `probe` store, keyed `KEY--stability`
+        and `KEY--probe`, count only when nothing else is stored), or a unique
         prefix of at least 4 characters. Raises BadInput when none or several match."""
         ref = ref.strip()
-        if ref == "latest":
-            row = self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
+        if ref == "latest":  # the newest run of a user's own packet, not a study's variant
+            row = self.conn.execute(
+                "SELECT run_id FROM runs WHERE packet_key NOT LIKE '%--stability' AND packet_key NOT LIKE '%--probe'"
+                " ORDER BY created_at DESC LIMIT 1").fetchone() \
+                or self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
             if not row:
                 raise BadInput("no runs stored yet (see `committee review --help`)")
             return row[0]

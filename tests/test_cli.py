@@ -181,3 +181,18 @@ def test_scenarios_shows_one_scenario_in_full(monkeypatch, capsys):
     assert "Case prompts" in out and "Incident response for leaked weights" in out and "(must pass)" in out
     code, _, err = run(monkeypatch, capsys, "scenarios", "astronaut")
     assert code == 2 and "unknown scenario" in err
+
+
+def test_probe_refuses_a_name_that_only_the_front_matter_holds(monkeypatch, capsys, db_path):
+    """No engine reads the front matter: swapping a name found only there varies nothing."""
+    code, out, err = run(monkeypatch, capsys, "probe", str(EXAMPLES / "strong-safety-pm.md"), "--swap", "name",
+                         "--db", str(db_path))
+    assert code == 2 and "appears only in the front matter" in err and not db_path.exists()
+
+
+def test_offline_debate_gives_the_real_reason_for_holding(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "borderline-api-pm.md"), "--json",
+                         "--db", str(db_path), "--rounds", "3")
+    obj = json.loads(out)
+    assert not obj["integrity"]
+    assert not any("instruct its reviewers" in (t["reason"] or "") + t["text"] for t in obj["debrief"])

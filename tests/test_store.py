@@ -92,3 +92,16 @@ def test_a_running_run_records_its_owner_process(store):
     assert owner_alive(this_process()) is False  # ourselves: not "another" process
     assert owner_alive(f"{this_process().rsplit(':', 1)[0]}:{os.getppid()}") is True
     assert owner_alive("elsewhere:1") is False and owner_alive(None) is False
+
+
+def test_latest_prefers_a_submitted_packet_over_study_variants(store):
+    import time
+
+    p = store.save_packet(parse_packet(BODY))
+    v = store.save_packet(parse_packet(BODY.replace("ana-pm", "ana-pm--probe")))
+    store.create_run("own-run", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                     rounds=2, panel=["a", "b"])
+    time.sleep(0.01)
+    store.create_run("probe-run", v, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                     rounds=2, panel=["a", "b"])
+    assert store.resolve_run_id("latest") == "own-run"

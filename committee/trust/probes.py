@@ -368,6 +368,12 @@ def build_variants(packet: Packet, swaps: list[str], subs: Substitutions | None 
             if not old:
                 skipped[attr] = "no candidate name (front matter `candidate:` or a `# Name` line at the top)"
                 continue
+            if not _phrase(old).search(packet.text) and not any(
+                    len(t) >= 2 and _phrase(t).search(packet.text) for t, _ in _name_parts(old)):
+                # engines read the packet text only (front matter is not sent to any engine)
+                skipped[attr] = (f"the name {old!r} appears only in the front matter, which no engine reads: "
+                                 "nothing to vary (name the candidate in the text to probe it)")
+                continue
             for entry in [n for n in subs.names if n.name != old][:per_swap]:
                 v, n = swap_name(packet, entry.name, key=key)
                 note = "" if _PERSONAL_NAME.match(old) else "the name is not a personal name; only exact occurrences swapped"

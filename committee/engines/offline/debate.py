@@ -187,8 +187,13 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
         if lines:
             reason = (f"the packet crosses my hard line {label(ctx, lines[0].signal)}, "
                       "and no argument about other dimensions buys that back")
-        else:
+        elif ctx.integrity:
             reason = "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
+        else:
+            failed = [d for d in ctx.scenario.rules.must_pass if review is not None
+                      and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score]
+            reason = (f"I read {dim_name(ctx, failed[0]) if failed else 'a must-pass dimension'} as failed, "
+                      "and the committee cannot hire on a failed must-pass dimension")
     elif not challenge.evidence:
         top = max(persona.weights, key=persona.weights.get)
         reason = (f"a missing answer counts against the packet, and I have already scored it so; "

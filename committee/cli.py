@@ -45,7 +45,7 @@ def _store(db: Optional[Path], *, create: bool = True):
     return Store(db, create=create)
 
 
-def _names(prep_or_catalog=None) -> dict[str, str]:
+def _names() -> dict[str, str]:
     from committee.catalog import default_catalog
 
     try:

@@ -408,6 +408,25 @@ def max_packet_bytes(value: int | str | None = None) -> int:
     return parse_size(env) if env else MAX_BYTES
 
 
+def _file_limit(suffix: str, limit: int) -> int:
+    """Bytes a file may have on disk: PDF and DOCX may be BINARY_FACTOR times the text limit."""
+    return limit * BINARY_FACTOR if suffix in CONTAINERS else limit
+
+
+def _checked_reader(suffix: str, size: int, limit: int, where: object) -> Reader:
+    """The reader for `suffix`, once the file's `size` (bytes) is within the limit (PDF
+    and DOCX may be BINARY_FACTOR times larger, their text may not). Raises BadInput."""
+    reader = READERS.get(suffix)
+    if reader is None:
+        known = ", ".join(sorted(s for s in READERS if s))
+        raise BadInput(f"{where}: unsupported packet format {suffix!r} (supported: {known})")
+    file_limit = _file_limit(suffix, limit)
+    if size > file_limit:
+        raise BadInput(f"{where}: {size} bytes is over the {file_limit}-byte packet limit "
+                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    return reader
+
+
 def packet_from_bytes(data: bytes, filename: str, *, max_bytes: int | str | None = None,
                       source: str | None = None) -> Packet:
     """A packet from a file's bytes and name (an upload): the reader is chosen by the
@@ -416,14 +435,7 @@ def packet_from_bytes(data: bytes, filename: str, *, max_bytes: int | str | None
     p = Path(filename)
     where = source or filename
     suffix = p.suffix.lower()
-    reader = READERS.get(suffix)
-    if reader is None:
-        known = ", ".join(sorted(s for s in READERS if s))
-        raise BadInput(f"{where}: unsupported packet format {p.suffix!r} (supported: {known})")
-    file_limit = limit * BINARY_FACTOR if suffix in CONTAINERS else limit
-    if len(data) > file_limit:
-        raise BadInput(f"{where}: {len(data)} bytes is over the {file_limit}-byte packet limit "
-                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    reader = _checked_reader(suffix, len(data), limit, where)
     return _from_bytes(data, reader, suffix, limit, name=p.stem, where=Path(where), source=source or filename)
 
 
@@ -458,14 +470,8 @@ def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Pack
     if not stat.S_ISREG(st.st_mode):
         raise BadInput(f"{p}: not a regular file")
     suffix = p.suffix.lower()
-    reader = READERS.get(suffix)
-    if reader is None:
-        known = ", ".join(sorted(s for s in READERS if s))
-        raise BadInput(f"{p}: unsupported packet format {p.suffix!r} (supported: {known})")
-    file_limit = limit * BINARY_FACTOR if suffix in CONTAINERS else limit
-    if st.st_size > file_limit:
-        raise BadInput(f"{p}: {st.st_size} bytes is over the {file_limit}-byte packet limit "
-                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+    reader = _checked_reader(suffix, st.st_size, limit, p)
+    file_limit = _file_limit(suffix, limit)  # read no more, should the file grow meanwhile
     try:
         with p.open("rb") as fh:
             data = fh.read(file_limit + 1)

@@ -42,10 +42,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from committee.errors import BadInput
-from committee.models import Section
+from committee.models import Packet
 
 #: container formats may be this many times larger on disk than the text limit
 BINARY_FACTOR = 8
@@ -734,19 +734,13 @@ def read_docx(data: bytes, path: Path) -> Extracted:
 # ------------------------------------------------------------------------ JSON
 
 
-class JsonPacket(BaseModel):
-    """A packet given as JSON (the `Packet` model's fields; unknown keys are an error)."""
+class JsonPacket(Packet):
+    """A packet given as JSON: the `Packet` model's fields, strictly typed, unknown keys
+    an error, and `key` optional (the file name gives it otherwise)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
     key: str | None = Field(None, min_length=1, max_length=200)
-    revision: int = 0
-    candidate: str | None = None
-    scenario: str | None = None
-    text: str = Field(min_length=1)
-    sections: list[Section] = Field(default_factory=list)
-    meta: dict[str, Any] = Field(default_factory=dict)
-    source: str | None = None
 
 
 def validation_message(exc: ValidationError) -> str:

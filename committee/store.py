@@ -97,6 +97,12 @@ MIGRATIONS: list[str] = [
 ]
 
 
+# Study variants (stability shuffles, probe swaps) are stored under `KEY--<kind>`
+# (`trust.common.derived_key`), never as revisions of the candidate's own packet.
+STUDY_KINDS = ("stability", "probe")
+STUDY_KEY_SUFFIXES = tuple(f"--{k}" for k in STUDY_KINDS)
+
+
 def this_process() -> str:
     """`host:pid` of the current process (the owner recorded on a running run)."""
     return f"{socket.gethostname()}:{os.getpid()}"
@@ -316,9 +322,9 @@ class Store:
         prefix of at least 4 characters. Raises BadInput when none or several match."""
         ref = ref.strip()
         if ref == "latest":  # the newest run of a user's own packet, not a study's variant
-            row = self.conn.execute(
-                "SELECT run_id FROM runs WHERE packet_key NOT LIKE '%--stability' AND packet_key NOT LIKE '%--probe'"
-                " ORDER BY created_at DESC LIMIT 1").fetchone() \
+            own = " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES)
+            row = self.conn.execute(f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1",
+                                    [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES]).fetchone() \
                 or self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
             if not row:
                 raise BadInput("no runs stored yet (see `committee review --help`)")

@@ -90,8 +90,9 @@ def distribution(votes: Iterable[str]) -> dict[str, int]:
 
 
 def derived_key(key: str, suffix: str) -> str:
-    """The lineage key for a study's variants (`KEY--suffix`), so shuffled or swapped
-    texts never become revisions of the candidate's own packet."""
+    """The lineage key for a study's variants (`KEY--suffix`, `suffix` one of
+    `store.STUDY_KINDS`), so shuffled or swapped texts never become revisions of the
+    candidate's own packet."""
     base = key[: 200 - len(suffix) - 2]
     out = f"{base}--{suffix}"
     return out if KEY_RE.match(out) else f"packet--{suffix}"

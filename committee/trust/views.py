@@ -7,14 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from committee.models import Vote
+from committee.store import STUDY_KEY_SUFFIXES
 from committee.trust.common import VOTES
-
-DERIVED_SUFFIXES = ("--stability", "--probe")
 
 
 def candidate_keys(keys: list[str]) -> list[str]:
     """Stored packet keys a user would pick (not the keys of study variants)."""
-    return [k for k in keys if not k.endswith(DERIVED_SUFFIXES)]
+    return [k for k in keys if not k.endswith(STUDY_KEY_SUFFIXES)]
 
 
 def example_files(folder: Path) -> list[str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from committee.errors import BadInput
 from committee.models import Packet, RunResult
@@ -74,24 +74,23 @@ def _entities(v):
     return [{"name": e} if isinstance(e, str) else e for e in (v or [])]
 
 
-class Tiers(_Strict):
+class _TierLists(_Strict):
+    """Lists of entities by tier; an entry may be a plain name or a mapping."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain(cls, v):
+        return {k: _entities(x) for k, x in v.items()} if isinstance(v, dict) else v
+
+
+class Tiers(_TierLists):
     elite: list[Entity] = Field(default_factory=list)
     non_elite: list[Entity] = Field(default_factory=list)
 
-    @field_validator("elite", "non_elite", mode="before")
-    @classmethod
-    def _plain(cls, v):
-        return _entities(v)
 
-
-class EmployerTiers(_Strict):
+class EmployerTiers(_TierLists):
     large: list[Entity] = Field(default_factory=list)
     small: list[Entity] = Field(default_factory=list)
-
-    @field_validator("large", "small", mode="before")
-    @classmethod
-    def _plain(cls, v):
-        return _entities(v)
 
 
 class Substitutions(_Strict):

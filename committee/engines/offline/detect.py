@@ -25,7 +25,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from committee.engines.offline import lexicon
+from committee.engines.offline import learned, lexicon
 from committee.engines.offline.concepts import expand
 from committee.engines.offline.similarity import fingerprint, get_index
 from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
@@ -36,6 +36,12 @@ T_HIGH = 0.55      # similarity that alone finds a near-paraphrase of an exempla
 SIM_FULL = 0.35    # similarity at which a cue hit gets its full strength bonus
 MAX_QUOTE = 300    # longer sentences are quoted by clause
 CACHE_SIZE = 128
+# learned layer (learned.py): probabilities at which a classifier alone finds a signal;
+# chosen by leave-one-writer-out cross-validation (bench/cv_learned.py)
+P_RED = 0.7        # red, in a sentence with no negation, distancing or question
+P_RED_NEG = 0.9    # red, in a sentence that has some negation somewhere
+P_GREEN = 0.5      # green
+ANCHOR = 0.0       # share of one of the signal's cue concepts a learned red hit must also have
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     negation = [lexicon.any_negation(n) for n in norms]
     question = [lexicon.is_question(n) for n in norms]
     sims = get_index(signals).similarities([s.text for s in sentences])
+    probs = learned.get_model(signals).probabilities([s.text for s in sentences]) if mode != "cues" else None
     hits: list[Hit] = []
     if mode == "similarity":
         for j, sig in enumerate(signals):
@@ -190,9 +197,20 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
                                     _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
-            if mode == "cues" or negation[i] or is_background(sent.section):  # resume lines: cues only
+            if mode == "cues" or is_background(sent.section):  # resume lines: cues only
                 continue
-            partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups if len(spans) > 1), default=0.0)
+            partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups), default=0.0)
+            p = float(probs[i, j])
+            if sig.polarity == "red" and p >= (P_RED_NEG if negation[i] else P_RED) and partial >= ANCHOR:
+                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, _strength(0.5, sim),
+                                sent.index, "learned", sent.section))
+                continue
+            if sig.polarity == "green" and p >= P_GREEN:
+                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, _strength(0.5, sim),
+                                sent.index, "learned", sent.section))
+                continue
+            if negation[i]:
+                continue
             if sig.polarity == "red":
                 # similarity cannot read stance ("grew by a third", "the free tier gets 20
                 # requests"): a red flag needs a concept cue, or half of one and a near copy

@@ -13,8 +13,9 @@ Features (scikit-learn `TfidfVectorizer`, sublinear tf):
 - character 3-5-grams inside word boundaries, for unseen inflections and compounds.
 
 Model: scikit-learn `LogisticRegression` (liblinear, L2, balanced class weights), one per
-signal, fitted on first use in a process and cached by a fingerprint of the training
-text (about 0.5-1 s for ~2,000 sentences on this 2-core machine). `probabilities()`
+signal. Fitting ~2,000 sentences takes about 1 s on this 2-core machine, so a fitted
+model is kept per process and on disk (`cache_dir()`), keyed by a fingerprint of all
+that the fit depends on. `probabilities()`
 returns, per sentence, each signal's probability in [0, 1]; `detect.py` decides what a
 probability is worth (thresholds, and the framing vetoes that a bag of words cannot read).
 
@@ -26,13 +27,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import re
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 import scipy.sparse as sp
+import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -144,7 +150,7 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     char.fit(texts)
     model = Model(word, char, np.zeros((0, 0)), np.zeros(0), [s.id for s in signals])
     x = model.features(texts)
-    coef = np.zeros((x.shape[1], len(signals)))
+    coef = np.zeros((x.shape[1], len(signals)), dtype=np.float32)
     intercept = np.full(len(signals), -30.0)
     for j in range(len(signals)):
         if 0 < y[:, j].sum() < len(texts):
@@ -159,20 +165,58 @@ _CACHE: dict[str, Model] = {}
 _LOCK = threading.Lock()
 
 
-def get_model(signals: list[Signal]) -> Model:
-    """The cached Model for this signal library and the installed corpus (fitted on
-    first use in the process; refitted when a corpus file or the library changes)."""
-    files = corpus_files()
+def _key(signals: list[Signal], files: list[Path]) -> str:
+    """Content fingerprint of everything a fit depends on: the library's descriptions
+    and exemplars, the corpus files' bytes, this module's source, scikit-learn's version."""
     h = hashlib.sha256(json.dumps([[s.id, s.description, s.exemplars] for s in signals]).encode())
     for p in files:
-        st = p.stat()
-        h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}".encode())
-    key = h.hexdigest()
+        h.update(b"\0" + p.read_bytes())
+    h.update(Path(__file__).read_bytes() + sklearn.__version__.encode())
+    return h.hexdigest()[:40]
+
+
+def cache_dir() -> Path:
+    """Where fitted models are kept between processes: `COMMITTEE_CACHE_DIR`, else the
+    platform's user cache folder (platformdirs) + `/learned`."""
+    env = os.environ.get("COMMITTEE_CACHE_DIR")
+    return Path(env) if env else Path(platformdirs.user_cache_dir("committee")) / "learned"
+
+
+def _load(path: Path) -> Model | None:
+    try:
+        with path.open("rb") as f:
+            model = pickle.load(f)
+        return model if isinstance(model, Model) else None
+    except Exception:  # missing, truncated or from another version: refit
+        return None
+
+
+def _save(path: Path, model: Model) -> None:
+    """Atomic write (temp file + rename); a read-only or full disk only costs a refit."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(f.name, path)
+    except OSError:
+        pass
+
+
+def get_model(signals: list[Signal]) -> Model:
+    """The Model for this signal library and the installed corpus: from the process
+    cache, else from the disk cache (`cache_dir()`), else fitted (about 1 s) and saved.
+    A changed corpus file, library, this module or scikit-learn version gives a new key."""
+    files = corpus_files()
+    key = _key(signals, files)
     model = _CACHE.get(key)
     if model is None:
         with _LOCK:
             model = _CACHE.get(key)
             if model is None:
-                model = fit(signals, load_corpus(files))
+                path = cache_dir() / f"{key}.pkl"
+                model = _load(path)
+                if model is None:
+                    model = fit(signals, load_corpus(files))
+                    _save(path, model)
                 _CACHE[key] = model
     return model

@@ -1,0 +1,84 @@
+"""The learned layer of the offline engine: features, corpus loading, the fit, and the
+process/disk model cache."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from committee.catalog import load_catalog
+from committee.engines.offline import learned
+
+
+@pytest.fixture(scope="module")
+def sigs():
+    cat = load_catalog()
+    return [cat.signals[s] for s in cat.scenario("safety-pm").signals]
+
+
+def test_negation_scope_marks_words_until_the_clause_ends():
+    toks = learned.tokens("We would never canary the agent, but we measure refusals.")
+    assert "~canary" in toks and "~agent" in toks
+    assert "measure" in toks and "~measure" not in toks  # "but" ends the scope
+    assert "canary" not in toks
+
+
+def test_bad_corpus_line_is_named(tmp_path):
+    f = tmp_path / "c.jsonl"
+    f.write_text('{"text": "fine", "red": [], "green": []}\n{"red": []}\n')
+    with pytest.raises(ValueError, match=r"c\.jsonl:2"):
+        learned.load_corpus([f])
+
+
+def test_fit_is_deterministic_and_learns_from_the_corpus(sigs):
+    corpus = [{"text": f"Members of the {w} club get the raw model with the moderation layer switched off.",
+               "red": ["pay-for-weaker-safety"], "green": []} for w in ("gold", "platinum", "diamond", "founders")]
+    corpus += [{"text": f"Members of the {w} club get priority support and a higher monthly quota.", "red": [], "green": []}
+               for w in ("gold", "platinum", "diamond", "founders")]
+    a, b = learned.fit(sigs, corpus), learned.fit(sigs, corpus)
+    probe = ["Members of the emerald club get the raw model with moderation switched off."]
+    j = a.signal_ids.index("pay-for-weaker-safety")
+    assert np.array_equal(a.probabilities(probe), b.probabilities(probe))
+    without = learned.fit(sigs, []).probabilities(probe)[0, j]
+    assert a.probabilities(probe)[0, j] > without + 0.1
+
+
+def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(learned, "_CACHE", {})
+    first = learned.get_model(sigs)
+    saved = list(tmp_path.glob("*.pkl"))
+    assert len(saved) == 1
+    monkeypatch.setattr(learned, "_CACHE", {})
+    monkeypatch.setattr(learned, "fit", lambda *a, **k: pytest.fail("refitted despite a cached model"))
+    again = learned.get_model(sigs)
+    texts = ["We let the biggest customers skip moderation."]
+    assert np.allclose(first.probabilities(texts), again.probabilities(texts))
+
+
+def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(learned, "_CACHE", {})
+    learned.get_model(sigs)
+    (path,) = tmp_path.glob("*.pkl")
+    path.write_bytes(b"not a pickle")
+    monkeypatch.setattr(learned, "_CACHE", {})
+    model = learned.get_model(sigs)
+    assert model.probabilities(["x"]).shape == (1, len(sigs))
+    assert path.read_bytes() != b"not a pickle"
+
+
+def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(learned, "_CACHE", {})
+    base = learned._key(sigs, learned.corpus_files())
+    extra = tmp_path / "scen" / "corpus"
+    extra.mkdir(parents=True)
+    (extra / "mine.jsonl").write_text(json.dumps({"text": "Our loyalty tier skips the abuse screen.",
+                                                  "red": ["pay-for-weaker-safety"], "green": []}) + "\n")
+    monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
+    files = learned.corpus_files()
+    assert files[-1] == extra / "mine.jsonl"
+    assert learned._key(sigs, files) != base

@@ -44,7 +44,7 @@ HELD_OUT = [DATA / "offline_signals.jsonl", DATA / "offline_signals_hard.jsonl",
 # sets read only for their totals: their items are never printed, so nobody tunes on them
 SEALED = {"offline_signals_hard.jsonl", "offline_signals_sealed_a.jsonl", "offline_signals_sealed_b.jsonl"}
 # the cues and framing were tuned on these (numbers are regression pins, not generalisation)
-TUNED = [DATA / "offline_signals_tune.jsonl", DATA / "offline_signals_mine.jsonl"]
+TUNED = [ROOT / "scenarios" / "corpus" / "author-tune-set.jsonl", ROOT / "scenarios" / "corpus" / "author-sentences.jsonl"]
 
 
 def find_injections(packet: Packet):

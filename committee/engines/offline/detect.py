@@ -31,17 +31,22 @@ from committee.engines.offline.similarity import fingerprint, get_index
 from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
 from committee.models import Signal
 
-T_PARTIAL = 0.30   # similarity that, with half of a cue's concepts, finds a paraphrase
-T_HIGH = 0.55      # similarity that alone finds a near-paraphrase of an exemplar
+T_HIGH = 0.55      # similarity-only ablation (bench): threshold
 SIM_FULL = 0.35    # similarity at which a cue hit gets its full strength bonus
 MAX_QUOTE = 300    # longer sentences are quoted by clause
 CACHE_SIZE = 128
-# learned layer (learned.py): probabilities at which a classifier alone finds a signal;
-# chosen by leave-one-writer-out cross-validation (bench/cv_learned.py)
-P_RED = 0.7        # red, in a sentence with no negation, distancing or question
-P_RED_NEG = 0.9    # red, in a sentence that has some negation somewhere
-P_GREEN = 0.5      # green
-ANCHOR = 0.0       # share of one of the signal's cue concepts a learned red hit must also have
+# learned layer (learned.py), thresholds on its probabilities; chosen by
+# leave-one-writer-out cross-validation on the corpus (bench/cv_learned.py --grid)
+P_RED = 0.4        # a signal's own classifier finds a red flag in a sentence that has at
+ANCHOR = 0.3       # ... least this share of one of the signal's cues' concept groups,
+P_ALONE = 0.6      # ... and without them at this probability
+P_GREEN = 0.5      # a signal's own classifier finds a green signal
+P_CUE = 0.2        # a concept-cue hit counts when the signal's classifier agrees this much
+MAX_REJECTS = 0.7  # no red flag in a sentence the "rejects an idea" head reads above this,
+MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below this,
+P_SURE = 0.9       # unless the signal's own classifier is this sure
+ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
+LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
 
 @dataclass(frozen=True)
@@ -157,7 +162,6 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     if not sentences or not signals:
         return []
     norms = [normalise(s.text) for s in sentences]
-    negation = [lexicon.any_negation(n) for n in norms]
     question = [lexicon.is_question(n) for n in norms]
     sims = get_index(signals).similarities([s.text for s in sentences])
     probs = learned.get_model(signals).probabilities([s.text for s in sentences]) if mode != "cues" else None
@@ -169,6 +173,24 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, 0.5, sent.index,
                                     "similarity", sent.section))
         return hits
+    k = len(signals)
+    model = learned.get_model(signals) if mode != "cues" else None
+    heads = model.heads([s.text for s in sentences]) if model else None
+    without_one_word: dict[int, object] = {}
+
+    def robust(i: int, j: int) -> bool:
+        """The learned probability stays >= ROBUST whichever single word is deleted, and
+        without a leading label of up to three words ("North star: ...", "Guardrails:
+        ..."): one salient word is not evidence of a stance."""
+        if i not in without_one_word:
+            text = sentences[i].text
+            w = text.split()
+            variants = [" ".join(w[:x] + w[x + 1:]) for x in range(len(w))] if len(w) > 1 else [text]
+            label = LABEL_RE.match(text)
+            if label and text[label.end():].strip():
+                variants.append(text[label.end():])
+            without_one_word[i] = model.heads(variants)
+        return float(without_one_word[i][:, j].min()) >= ROBUST
     for j, sig in enumerate(signals):
         for i, sent in enumerate(sentences):
             norm = norms[i]
@@ -179,54 +201,33 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             if _blocked(sig, sent, norm):
                 continue
             sim = float(sims[i, j])
+            p = 1.0 if heads is None else float(heads[i, j])
+            # the learned framing heads: a red flag is not read in a sentence that turns
+            # an idea down, or that reads as no red flag at all
+            framed = heads is None or sig.polarity == "green" or (
+                heads[i, k] < MAX_REJECTS and (heads[i, k + 1] >= MIN_ANY_RED or p >= P_SURE))
+            if not framed:
+                continue
             groups = _cue_groups(sig, sent, norm, next_norm)
             full = [c for c in (_disjoint(spans) for cue, spans in groups if all(spans)) if c]
-            if full:
+            if full and p >= P_CUE:
                 a, b = _quote_span(sent, full[0])
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue", sent.section))
                 continue
-            if sig.window > 1 and nxt is not None and not _blocked(sig, nxt, next_norm):
+            if sig.window > 1 and nxt is not None and p >= P_CUE and not _blocked(sig, nxt, next_norm):
                 after = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
                 pair = _cue_groups(sig, nxt, next_norm, norms[i + 2] if after else "")
-                joined = False
-                for (cue, here), (_, there) in zip(groups, pair):
-                    if any(here) and all(h or t for h, t in zip(here, there)) and not all(there):
-                        joined = True
-                        break
-                if joined:
+                if any(any(here) and all(h or t for h, t in zip(here, there)) and not all(there)
+                       for (_, here), (_, there) in zip(groups, pair)):
                     hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
                                     _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
-            if mode == "cues" or is_background(sent.section):  # resume lines: cues only
+            if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
-            partial = max((sum(1 for s in spans if s) / len(spans) for cue, spans in groups), default=0.0)
-            p = float(probs[i, j])
-            if sig.polarity == "red" and p >= (P_RED_NEG if negation[i] else P_RED) and partial >= ANCHOR:
-                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, _strength(0.5, sim),
-                                sent.index, "learned", sent.section))
-                continue
-            if sig.polarity == "green" and p >= P_GREEN:
-                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, _strength(0.5, sim),
-                                sent.index, "learned", sent.section))
-                continue
-            if negation[i]:
-                continue
-            if sig.polarity == "red":
-                # similarity cannot read stance ("grew by a third", "the free tier gets 20
-                # requests"): a red flag needs a concept cue, or half of one and a near copy
-                # of an exemplar
-                if partial >= 0.5 and sim >= T_HIGH:
-                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, 0.5, sent.index,
-                                    "similarity", sent.section))
-                continue
-            if (partial >= 0.5 and sim >= T_PARTIAL) or sim >= T_HIGH:
+            partial = max((sum(1 for x in spans if x) / len(spans) for _, spans in groups), default=0.0)
+            if p >= (P_GREEN if sig.polarity == "green" else P_RED if partial >= ANCHOR else P_ALONE) and robust(i, j):
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
-                                round(0.45 + 0.25 * min(1.0, (sim - T_PARTIAL) / 0.25), 3), sent.index, "similarity",
-                                sent.section))
-    # similarity is for sentences the cues did not explain: drop a similarity-only hit
-    # in a sentence that already has a cue hit
-    explained = {h.sentence for h in hits if h.via == "cue"}
-    hits = [h for h in hits if h.via == "cue" or h.sentence not in explained]
+                                round(min(1.0, 0.45 + 0.5 * p), 3), sent.index, "learned", sent.section))
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
     return sorted(hits, key=lambda h: (h.start, h.signal))

@@ -46,7 +46,7 @@ from committee.engines.offline.similarity import STOP, stem
 from committee.models import Signal
 
 C = 4.0                # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
-CHAR_WEIGHT = 0.5      # scale of the character view against the word view
+CHAR_WEIGHT = 1.0      # scale of the character view against the word view
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 NEGATORS = frozenset(
     "not no never nobody none nothing neither nor without cannot can't won't wouldn't shouldn't don't doesn't "
@@ -73,26 +73,36 @@ def tokens(text: str) -> list[str]:
     return out + [f"{a} {b}" for a, b in zip(out, out[1:])]
 
 
+REJECTS = "_rejects"   # head: the sentence turns an idea down (corpus kind "negated")
+ANY_RED = "_red"       # head: the sentence asserts some red flag (any red id)
+
+
 @dataclass(frozen=True)
 class Model:
-    """Fitted vectorizers and one classifier per signal id in `signal_ids` (column order
-    of `probabilities`). A signal with no positive example has no classifier (always 0)."""
+    """Fitted vectorizers and one linear classifier per head: the signals in
+    `signal_ids` (in that order), then two framing heads, `REJECTS` and `ANY_RED`,
+    that pool every writer's examples across signals. A head with no positive
+    example has no classifier (always ~0)."""
 
     word: TfidfVectorizer
     char: TfidfVectorizer
-    coef: np.ndarray          # (n_features, n_signals)
-    intercept: np.ndarray     # (n_signals,)
+    coef: np.ndarray          # (n_features, n_heads), float32
+    intercept: np.ndarray     # (n_heads,)
     signal_ids: list[str]
 
     def features(self, texts: list[str]):
         return sp.hstack([self.word.transform(texts), CHAR_WEIGHT * self.char.transform(texts)]).tocsr()
 
-    def probabilities(self, texts: list[str]) -> np.ndarray:
-        """Matrix (len(texts) x len(signal_ids)) of probabilities in [0, 1]."""
+    def heads(self, texts: list[str]) -> np.ndarray:
+        """Matrix (len(texts) x (len(signal_ids) + 2)) of probabilities in [0, 1]."""
         if not texts:
-            return np.zeros((0, len(self.signal_ids)))
-        z = self.features(texts) @ self.coef + self.intercept
+            return np.zeros((0, len(self.signal_ids) + 2))
+        z = np.asarray(self.features(texts) @ self.coef) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
+
+    def probabilities(self, texts: list[str]) -> np.ndarray:
+        """Matrix (len(texts) x len(signal_ids)): each signal's probability in [0, 1]."""
+        return self.heads(texts)[:, : len(self.signal_ids)]
 
 
 def corpus_files() -> list[Path]:
@@ -103,8 +113,9 @@ def corpus_files() -> list[Path]:
 
 
 def load_corpus(paths: list[Path] | None = None) -> list[dict]:
-    """Labelled sentences from `paths` (default: `corpus_files()`). Raises ValueError
-    naming the file and line of a malformed record."""
+    """Labelled sentences from `paths` (default: `corpus_files()`): dicts with `text`,
+    `red`, `green` and `kind` (None when the record has none). Raises ValueError naming
+    the file and line of a malformed record."""
     if paths is None:
         paths = corpus_files()
     items = []
@@ -114,48 +125,60 @@ def load_corpus(paths: list[Path] | None = None) -> list[dict]:
                 continue
             try:
                 o = json.loads(line)
-                items.append({"text": str(o["text"]), "red": list(o.get("red", [])), "green": list(o.get("green", []))})
+                items.append({"text": str(o["text"]), "red": list(o.get("red", [])), "green": list(o.get("green", [])),
+                              "kind": o.get("kind")})
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{p.name}:{n}: not a labelled sentence ({e})") from None
     return items
 
 
-def training_set(signals: list[Signal], corpus: list[dict]) -> tuple[list[str], np.ndarray]:
-    """Texts and a (len(texts) x len(signals)) 0/1 label matrix: corpus sentences, then
-    each signal's description and exemplars as positives of that signal only."""
+def training_set(signals: list[Signal], corpus: list[dict]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Texts, a (len(texts) x (len(signals) + 2)) 0/1 label matrix and a same-shape mask
+    of which rows train which head. Rows: corpus sentences, then each signal's
+    description and exemplars (positives of that signal only). `REJECTS` trains on
+    corpus sentences whose kind is negated (1) or positive/mixed (0); `ANY_RED` on
+    every row, 1 when a red id of the library is asserted."""
     col = {s.id: j for j, s in enumerate(signals)}
-    texts, rows = [], []
-    for it in corpus:
-        y = np.zeros(len(signals))
-        for sid in [*it["red"], *it["green"]]:
+    red = {s.id for s in signals if s.polarity == "red"}
+    k = len(signals)
+    texts, rows, masks = [], [], []
+
+    def add(text, ids, kind):
+        y, m = np.zeros(k + 2), np.ones(k + 2)
+        for sid in ids:
             if sid in col:
                 y[col[sid]] = 1
-        texts.append(it["text"])
+        y[k + 1] = float(any(sid in red for sid in ids))
+        y[k] = float(kind == "negated")
+        m[k] = float(kind in ("negated", "positive", "mixed"))
+        texts.append(text)
         rows.append(y)
+        masks.append(m)
+
+    for it in corpus:
+        add(it["text"], [*it["red"], *it["green"]], it.get("kind"))
     for s in signals:
         for t in [s.description, *s.exemplars]:
-            y = np.zeros(len(signals))
-            y[col[s.id]] = 1
-            texts.append(t)
-            rows.append(y)
-    return texts, np.array(rows).reshape(len(texts), len(signals))
+            add(t, [s.id], None)
+    return texts, np.array(rows).reshape(len(texts), k + 2), np.array(masks, dtype=bool).reshape(len(texts), k + 2)
 
 
 def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     """A Model fitted on `training_set(signals, corpus)`. Deterministic."""
-    texts, y = training_set(signals, corpus)
+    texts, y, mask = training_set(signals, corpus)
     word = TfidfVectorizer(analyzer=tokens, sublinear_tf=True, min_df=1)
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
     word.fit(texts)
     char.fit(texts)
     model = Model(word, char, np.zeros((0, 0)), np.zeros(0), [s.id for s in signals])
     x = model.features(texts)
-    coef = np.zeros((x.shape[1], len(signals)), dtype=np.float32)
-    intercept = np.full(len(signals), -30.0)
-    for j in range(len(signals)):
-        if 0 < y[:, j].sum() < len(texts):
+    coef = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    intercept = np.full(y.shape[1], -30.0)
+    for j in range(y.shape[1]):
+        rows = mask[:, j]
+        if 0 < y[rows, j].sum() < rows.sum():
             clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
-            clf.fit(x, y[:, j])
+            clf.fit(x[rows], y[rows, j])
             coef[:, j] = clf.coef_[0]
             intercept[j] = clf.intercept_[0]
     return Model(word, char, coef, intercept, model.signal_ids)

@@ -45,6 +45,8 @@ BACKGROUND_FACTOR = 0.6  # resume lines say who the candidate is, less how they 
 SILENCE = 0.15           # base penalty for a dimension with no evidence
 MUST_PASS_SILENCE = 1.5  # silence on a must-pass dimension (values, alignment) costs more
 INTEGRITY_STRENGTH = 1.0
+HARD_LINE_STRENGTH = 0.75  # a hard line is crossed by clear evidence only: any concept-cue hit
+                           # (strength >= 0.7 + similarity) or a learned hit at probability >= 0.6
 SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))            # v <= -0.6 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
 EXACTING = (0.8, 1.35)   # range of sqrt(dimension weight / persona's mean weight)
 BREADTH_FOR_4 = 2        # distinct green signals a dimension needs for a 4
@@ -192,7 +194,8 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
     vote = next((v for edge, v in VOTE_BANDS if overall >= edge), Vote.strong_no_hire)
     if vote == Vote.hire and overall < VOTE_BANDS[1][0]:
         vote = Vote.no_hire
-    hard = [h for h in analysis.hits if h.polarity == "red" and h.signal in persona.hard_lines]
+    hard = [h for h in analysis.hits if h.polarity == "red" and h.signal in persona.hard_lines
+            and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH)]
     if hard:
         strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)

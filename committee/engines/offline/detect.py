@@ -41,10 +41,12 @@ P_RED = 0.4        # a signal's own classifier finds a red flag in a sentence th
 ANCHOR = 0.3       # ... least this share of one of the signal's cues' concept groups,
 P_ALONE = 0.6      # ... and without them at this probability
 P_GREEN = 0.5      # a signal's own classifier finds a green signal
-P_CUE = 0.2        # a concept-cue hit counts when the signal's classifier agrees this much
+P_CUE = 0.2        # a red concept-cue hit counts when the signal's classifier agrees this much
+P_CUE_GREEN = 0.1  # ... a green one
 MAX_REJECTS = 0.7  # no red flag in a sentence the "rejects an idea" head reads above this,
 MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below this,
-P_SURE = 0.9       # unless the signal's own classifier is this sure
+P_SURE = 0.9       # unless the signal's own classifier is this sure (a learned-only hit)
+P_SURE_CUE = 0.5   # ... or this sure, for a concept-cue hit
 ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
@@ -163,6 +165,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         return []
     norms = [normalise(s.text) for s in sentences]
     question = [lexicon.is_question(n) for n in norms]
+    rejects = [lexicon.rejects_an_idea(n) for n in norms]
     sims = get_index(signals).similarities([s.text for s in sentences])
     probs = learned.get_model(signals).probabilities([s.text for s in sentences]) if mode != "cues" else None
     hits: list[Hit] = []
@@ -204,17 +207,17 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             p = 1.0 if heads is None else float(heads[i, j])
             # the learned framing heads: a red flag is not read in a sentence that turns
             # an idea down, or that reads as no red flag at all
-            framed = heads is None or sig.polarity == "green" or (
-                heads[i, k] < MAX_REJECTS and (heads[i, k + 1] >= MIN_ANY_RED or p >= P_SURE))
-            if not framed:
+            red = sig.polarity == "red"
+            if red and heads is not None and (heads[i, k] >= MAX_REJECTS or (heads[i, k + 1] < MIN_ANY_RED and p < P_SURE_CUE)):
                 continue
+            p_cue = P_CUE if red else P_CUE_GREEN
             groups = _cue_groups(sig, sent, norm, next_norm)
             full = [c for c in (_disjoint(spans) for cue, spans in groups if all(spans)) if c]
-            if full and p >= P_CUE:
+            if full and p >= p_cue:
                 a, b = _quote_span(sent, full[0])
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue", sent.section))
                 continue
-            if sig.window > 1 and nxt is not None and p >= P_CUE and not _blocked(sig, nxt, next_norm):
+            if sig.window > 1 and nxt is not None and p >= p_cue and not _blocked(sig, nxt, next_norm):
                 after = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
                 pair = _cue_groups(sig, nxt, next_norm, norms[i + 2] if after else "")
                 if any(any(here) and all(h or t for h, t in zip(here, there)) and not all(there)
@@ -224,10 +227,25 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
+            if red and ((heads[i, k + 1] < MIN_ANY_RED and p < P_SURE) or rejects[i]):
+                continue
             partial = max((sum(1 for x in spans if x) / len(spans) for _, spans in groups), default=0.0)
-            if p >= (P_GREEN if sig.polarity == "green" else P_RED if partial >= ANCHOR else P_ALONE) and robust(i, j):
+            threshold = (P_RED if partial >= ANCHOR else P_ALONE) if red else P_GREEN
+            if p >= threshold and robust(i, j):
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
                                 round(min(1.0, 0.45 + 0.5 * p), 3), sent.index, "learned", sent.section))
+    if heads is not None:
+        # a learned-only red flag gives way to a green signal found in the same sentence
+        # that its classifier reads as more likely ("... a person decides; nothing changes
+        # automatically" is the hand-off, not its absence)
+        row = {s.index: i for i, s in enumerate(sentences)}
+        col = {s.id: j for j, s in enumerate(signals)}
+        green = {}
+        for h in hits:
+            if h.polarity == "green":
+                green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
+        hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
+                                        and green.get(h.sentence, 0.0) > heads[row[h.sentence], col[h.signal]])]
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
     return sorted(hits, key=lambda h: (h.start, h.signal))

@@ -167,6 +167,18 @@ def any_negation(sentence: str) -> bool:
                 or REJECTION_RE.search(sentence) or DISTANCING_RE.search(sentence))
 
 
+MISTAKE_TO_RE = re.compile(r"\b(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to\b")
+
+
+def rejects_an_idea(sentence: str) -> bool:
+    """The sentence as a whole holds an idea at arm's length: "it would be a mistake to
+    X", "some teams suggest X", "X was proposed, and I said no". Used where no concept
+    offset is known (the learned layer); plain negation is not enough, since many red
+    flags are stated as absences ("no person ever reviews it")."""
+    return bool(MISTAKE_TO_RE.search(sentence) or DISTANCING_RE.search(sentence)
+                or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
+
+
 def attributed(sentence: str, pos: int, clause: tuple[int, int]) -> bool:
     """True when the concept at `pos` follows a reported wish of someone else in the same
     clause ("legal wanted to delay ..."): it describes them, not the candidate."""

@@ -157,7 +157,8 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"[A-Za-z0-9][\w'-]*", text))
+    """Words a reader sees: comments, code fences and hidden spans are not counted."""
+    return len(re.findall(r"[A-Za-z0-9][\w'-]*", _masked(text)))
 
 
 def is_background(section: str) -> bool:

@@ -60,6 +60,20 @@ def _emit_json(obj) -> None:
     sys.stdout.flush()
 
 
+def _warm_offline(engine: str) -> None:
+    """First use in this install only: fit the offline engine's signal model (a few
+    seconds; cached on disk afterwards), with a spinner on stderr, so a run never sits
+    silent."""
+    if engine != "offline":
+        return
+    from committee.engines.offline import learned
+
+    if not learned.is_ready([]):
+        with err.status("First run: fitting the offline engine's signal model on its labelled corpus "
+                        "(a few seconds; cached afterwards)..."):
+            learned.get_model([])
+
+
 @app.command()
 def review(
     packets: list[Path] = typer.Argument(..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False),
@@ -91,6 +105,7 @@ def review(
     # Validate every packet and option before anything is written.
     prepared = [prepare(read_packet(p, max_bytes=max_bytes), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
                         personas=persona, engine_options=options) for p in packets]
+    _warm_offline(engine)
     names = _names()
     with _store(db) as store:
         for prep in prepared:
@@ -438,6 +453,7 @@ def _trust_spec(engine: str, model: Optional[str], scenario: Optional[str], roun
                 persona: Optional[list[str]]):
     from committee.trust.common import RunSpec
 
+    _warm_offline(engine)
     return RunSpec(scenario=scenario, engine=engine, rounds=rounds, protocol=protocol, personas=persona or None,
                    engine_options={"model": model} if model else {})
 

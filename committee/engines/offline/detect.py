@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from committee.engines.offline import learned, lexicon
 from committee.engines.offline.concepts import expand
-from committee.engines.offline.similarity import fingerprint, get_index
+from committee.engines.offline.similarity import STOP, fingerprint, get_index
 from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
 from committee.models import Signal
 
@@ -188,7 +188,9 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         if i not in without_one_word:
             text = sentences[i].text
             w = text.split()
-            variants = [" ".join(w[:x] + w[x + 1:]) for x in range(len(w))] if len(w) > 1 else [text]
+            content = [x for x in range(len(w)) if w[x].strip(".,;:!?()\"'").lower() not in STOP]
+            variants = [" ".join(w[:x] + w[x + 1:]) for x in content] if len(w) > 1 else []
+            variants = variants or [text]
             label = LABEL_RE.match(text)
             if label and text[label.end():].strip():
                 variants.append(text[label.end():])

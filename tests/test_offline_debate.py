@@ -184,8 +184,8 @@ def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
     revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
     # the research lead sits below hire on its own hard line (pay-for-weaker-safety);
     # the hiring manager has no hard line in this packet
-    assert hard_line_hits(cat.personas["research-lead"], revs["research-lead"])
-    assert not hard_line_hits(cat.personas["hiring-manager"], revs["hiring-manager"])
+    assert hard_line_hits(ctx, cat.personas["research-lead"], revs["research-lead"])
+    assert not hard_line_hits(ctx, cat.personas["hiring-manager"], revs["hiring-manager"])
     votes = {"research-lead": Vote.strong_no_hire, "vp-product": Vote.hire, "safety-lead": Vote.strong_hire,
              "hiring-manager": Vote.no_hire}
     t = eng.speak(ctx, TurnRequest("safety-lead", 1, 2, "simultaneous", revs, [], votes))[0]

@@ -30,7 +30,7 @@ import re
 
 from committee.engines.base import Context, TurnRequest
 from committee.engines.offline.review import (
-    analyse, dim_name, fails_must_pass, label, meaning, relevance, score, short_quote,
+    analyse, crosses_hard_line, dim_name, fails_must_pass, label, meaning, relevance, score, short_quote,
 )
 from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
 
@@ -51,17 +51,20 @@ def weighs(persona: Persona, ev: Evidence) -> bool:
             or ev.signal in persona.signal_weights or ev.signal in persona.hard_lines)
 
 
-def hard_line_hits(persona: Persona, review: Review | None) -> list[Evidence]:
+def hard_line_hits(ctx: Context, persona: Persona, review: Review | None) -> list[Evidence]:
+    """The review's evidence that crosses one of the persona's hard lines, by the same
+    rule the review applied (`review.crosses_hard_line`)."""
     if review is None:
         return []
-    return [e for e in review.evidence if e.polarity == "red" and e.signal in persona.hard_lines]
+    clear = {(h.signal, h.start) for h in analyse(ctx).hits if crosses_hard_line(persona, h)}
+    return [e for e in review.evidence if (e.signal, e.start) in clear]
 
 
 def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote) -> Vote:
     """The highest vote this persona may reach in the debrief: a crossed hard line
     allows no upward move at all (not even out of a veto), an integrity concern
     nothing above no_hire, and neither does the persona's own failed must-pass dimension."""
-    if hard_line_hits(persona, review):
+    if hard_line_hits(ctx, persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
     if ctx.integrity or (review is not None and fails_must_pass(ctx, review.scores)):
         return Vote.no_hire
@@ -183,7 +186,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                            evidence=[ev], vote=target, previous_vote=current, reason=reason)
     # hold: say why, with the speaker's own strongest counter-evidence
     if blocked_by_line:
-        lines = hard_line_hits(persona, review)
+        lines = hard_line_hits(ctx, persona, review)
         if lines:
             reason = (f"the packet crosses my hard line {label(ctx, lines[0].signal)}, "
                       "and no argument about other dimensions buys that back")
@@ -250,7 +253,7 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     # a colleague held below hire by their own hard line cannot be argued up on other
     # evidence: the movable disagreements come first
     pinned = {pid for pid in opponents if not downward_of(req, pid, current) and ctx.panel.get(pid) is not None
-              and hard_line_hits(ctx.panel[pid], req.reviews.get(pid))}
+              and hard_line_hits(ctx, ctx.panel[pid], req.reviews.get(pid))}
 
     def key(pid: str):
         # ties break on the persona id, not the speaking order, so shuffling who

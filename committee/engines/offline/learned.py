@@ -180,7 +180,7 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     for j in range(y.shape[1]):
         rows = mask[:, j]
         if 0 < y[rows, j].sum() < rows.sum():
-            clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200)
+            clf = LogisticRegression(C=c, solver="liblinear", class_weight="balanced", max_iter=200, random_state=0)
             clf.fit(x[rows], y[rows, j])
             coef[:, j] = clf.coef_[0]
             intercept[j] = clf.intercept_[0]

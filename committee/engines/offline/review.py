@@ -94,6 +94,14 @@ def analyse(ctx: Context) -> Analysis:
     return Analysis(sorted(hits, key=lambda h: (h.start, h.signal)), integrity, too_short(text))
 
 
+def crosses_hard_line(persona: Persona, h: Hit) -> bool:
+    """A red hit on one of the persona's hard lines that is clear evidence: a concept-cue
+    hit, or a learned one at strength >= HARD_LINE_STRENGTH. Weaker learned evidence
+    still counts in the scores but never triggers a categorical veto on its own."""
+    return (h.polarity == "red" and h.signal in persona.hard_lines
+            and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH))
+
+
 def _weight(persona: Persona, signal: str) -> float:
     return persona.signal_weights.get(signal, 1.0)
 
@@ -194,8 +202,7 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
     vote = next((v for edge, v in VOTE_BANDS if overall >= edge), Vote.strong_no_hire)
     if vote == Vote.hire and overall < VOTE_BANDS[1][0]:
         vote = Vote.no_hire
-    hard = [h for h in analysis.hits if h.polarity == "red" and h.signal in persona.hard_lines
-            and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH)]
+    hard = [h for h in analysis.hits if crosses_hard_line(persona, h)]
     if hard:
         strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)

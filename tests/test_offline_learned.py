@@ -82,3 +82,45 @@ def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
     files = learned.corpus_files()
     assert files[-1] == extra / "mine.jsonl"
     assert learned._key(sigs, files) != base
+
+
+# Sentences written for these tests (not in the corpus) whose wording no concept cue
+# lists: only the learned layer reads them, and it must read stance as well as topic.
+NEW_VOCABULARY = [
+    ("Honestly the age checks slow signup, so the family plan skips them for households paying annually.",
+     "red", "pay-for-weaker-safety"),
+    ("Everything customers dictate to the voice assistant quietly becomes training material for next year's model.",
+     "red", "data-without-consent"),
+    ("Anyone with an email address can call the protein-design endpoint; we'll watch the forums for abuse.",
+     "red", "open-access-no-controls"),
+    ("I told the enterprise buyer we would not switch off the abuse screen for them, and we lost the renewal.",
+     "green", "accepts-safety-cost"),
+]
+
+
+@pytest.mark.parametrize("text,polarity,signal", NEW_VOCABULARY)
+def test_learned_layer_reads_wording_no_cue_lists(sigs, text, polarity, signal):
+    from committee.engines.offline.detect import detect_signals
+
+    assert signal not in {h.signal for h in detect_signals(text, sigs, mode="cues")}
+    hits = detect_signals(text, sigs)
+    assert signal in {h.signal for h in hits if h.polarity == polarity and h.via == "learned"}
+    if polarity == "green":
+        assert not [h for h in hits if h.polarity == "red"]  # declining the ask is not caving
+
+
+def test_one_salient_word_is_not_a_stance(sigs):
+    """A heading-like fragment that only names a topic ("Guardrails: ...") gets no
+    learned hit: the probability must survive deleting any one word or the label."""
+    from committee.engines.offline.detect import detect_signals
+
+    for text in ("Guardrails: over-enforcement and parity across demographic groups.",
+                 "North star: drafts sent without substantive edits."):
+        assert [h.signal for h in detect_signals(text, sigs) if h.via == "learned"] == [], text
+
+
+def test_rejecting_framing_vetoes_a_learned_red_flag(sigs):
+    from committee.engines.offline.detect import detect_signals
+
+    assert [h for h in detect_signals("It would be a mistake to A/B test the unrestricted mode on real patients.", sigs)
+            if h.polarity == "red"] == []

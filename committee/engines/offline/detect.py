@@ -41,12 +41,11 @@ P_RED = 0.4        # a signal's own classifier finds a red flag in a sentence th
 ANCHOR = 0.3       # ... least this share of one of the signal's cues' concept groups,
 P_ALONE = 0.6      # ... and without them at this probability
 P_GREEN = 0.5      # a signal's own classifier finds a green signal
-P_CUE = 0.2        # a red concept-cue hit counts when the signal's classifier agrees this much
+P_CUE = 0.05       # a red concept-cue hit counts when the signal's classifier agrees this much
 P_CUE_GREEN = 0.1  # ... a green one
 MAX_REJECTS = 0.7  # no red flag in a sentence the "rejects an idea" head reads above this,
 MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below this,
-P_SURE = 0.9       # unless the signal's own classifier is this sure (a learned-only hit)
-P_SURE_CUE = 0.5   # ... or this sure, for a concept-cue hit
+P_SURE_CUE = 0.5   # unless a concept cue found it and the signal's classifier is this sure
 ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
@@ -229,7 +228,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
-            if red and ((heads[i, k + 1] < MIN_ANY_RED and p < P_SURE) or rejects[i]):
+            if red and (heads[i, k + 1] < MIN_ANY_RED or rejects[i]):
                 continue
             partial = max((sum(1 for x in spans if x) / len(spans) for _, spans in groups), default=0.0)
             threshold = (P_RED if partial >= ANCHOR else P_ALONE) if red else P_GREEN

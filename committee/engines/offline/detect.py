@@ -47,6 +47,7 @@ MAX_REJECTS = 0.7  # no red flag in a sentence the "rejects an idea" head reads 
 MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below this,
 P_SURE_CUE = 0.5   # unless a concept cue found it and the signal's classifier is this sure
 ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
+ROBUST_MAX_WORDS = 40  # longer sentences skip the one-word-deleted check
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
 
@@ -188,6 +189,8 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             text = sentences[i].text
             w = text.split()
             content = [x for x in range(len(w)) if w[x].strip(".,;:!?()\"'").lower() not in STOP]
+            if len(content) > ROBUST_MAX_WORDS:  # one word weighs little there; keeps cost linear
+                content = []
             variants = [" ".join(w[:x] + w[x + 1:]) for x in content] if len(w) > 1 else []
             variants = variants or [text]
             label = LABEL_RE.match(text)

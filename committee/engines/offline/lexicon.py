@@ -10,6 +10,7 @@ whether the sentence asserts it or keeps it at a distance. All functions work on
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # words that negate what follows them inside the same clause
 NEGATOR_RE = re.compile(
@@ -140,20 +141,27 @@ def distanced(sentence: str, pos: int, next_sentence: str = "") -> bool:
     """True when the concept at `pos` sits in a part of the sentence that reports an idea
     in order to reject it ("some people suggest X, but ...", 'calling X "mitigation" is
     a mistake'), or inside quotation marks in a sentence that rejects something."""
-    for p in PROPOSAL_RE.finditer(sentence):
-        if pos < p.end() and TURNED_DOWN_RE.search(sentence, p.end()):
-            return True
+    proposal_end, distanced_until, quotes = _distance_profile(sentence, next_sentence)
+    return pos < proposal_end or pos < distanced_until or any(a <= pos < b for a, b in quotes)
+
+
+@lru_cache(maxsize=1024)
+def _distance_profile(sentence: str, next_sentence: str) -> tuple[int, int, tuple[tuple[int, int], ...]]:
+    """The sentence-level part of `distanced`, computed once per sentence: offsets before
+    which a concept is distanced (a proposal turned down; a distancing frame up to its
+    contrast word), and the spans of rejected quotations."""
+    proposal_end = max((p.end() for p in PROPOSAL_RE.finditer(sentence) if TURNED_DOWN_RE.search(sentence, p.end())),
+                       default=-1)
     d = DISTANCING_RE.search(sentence)
-    rejects = bool(NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence) or CONTRAST_RE.search(sentence)
-                   or REJECTION_RE.search(next_sentence) or NEGATOR_RE.search(next_sentence[:80]))
+    negates = bool(NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence))
+    rejects = negates or bool(CONTRAST_RE.search(sentence) or REJECTION_RE.search(next_sentence)
+                              or NEGATOR_RE.search(next_sentence[:80]))
+    distanced_until = -1
     if d and rejects:
         c = CONTRAST_RE.search(sentence, d.end())
-        if c is None or pos < c.start():
-            return True
-    for q in QUOTE_RE.finditer(sentence):
-        if q.start() <= pos < q.end() and (NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence)):
-            return True
-    return False
+        distanced_until = len(sentence) + 1 if c is None else c.start()
+    quotes = tuple((q.start(), q.end()) for q in QUOTE_RE.finditer(sentence)) if negates else ()
+    return proposal_end, distanced_until, quotes
 
 
 def is_question(sentence: str) -> bool:

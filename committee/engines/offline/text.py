@@ -9,6 +9,7 @@ text the candidate's reader never sees (and a common place for injected instruct
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
@@ -37,6 +38,20 @@ def normalise(text: str) -> str:
     return text.translate(_NORMALISE).lower()
 
 
+@lru_cache(maxsize=1024)
+def _clause_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Clause spans of `text`, relative to it (memoised: framing asks once per concept)."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in CLAUSE_RE.finditer(text):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    return tuple(spans) or ((0, len(text)),)
+
+
 @dataclass(frozen=True)
 class Sentence:
     """One sentence: `text == packet_text[start:end]`; `block` numbers the paragraph
@@ -51,15 +66,7 @@ class Sentence:
 
     def clauses(self) -> list[tuple[int, int]]:
         """Clause spans as absolute offsets, covering the sentence in order."""
-        spans: list[tuple[int, int]] = []
-        pos = 0
-        for m in CLAUSE_RE.finditer(self.text):
-            if m.start() > pos:
-                spans.append((self.start + pos, self.start + m.start()))
-            pos = m.end()
-        if pos < len(self.text):
-            spans.append((self.start + pos, self.end))
-        return spans or [(self.start, self.end)]
+        return [(self.start + a, self.start + b) for a, b in _clause_spans(self.text)]
 
     def clause_at(self, offset: int) -> tuple[int, int]:
         """The clause containing absolute `offset` (the nearest one before it otherwise)."""

@@ -28,6 +28,16 @@ def _no_network(monkeypatch):
     monkeypatch.delenv("COMMITTEE_DB", raising=False)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _learned_model_on_disk():
+    """Fit the offline engine's learned layer once, before any test, so the CLI
+    subprocesses the tests start load it from the disk cache instead of each fitting
+    it (and racing) on a clean machine."""
+    from committee.engines.offline import learned
+
+    learned.get_model([])
+
+
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "committee.db"

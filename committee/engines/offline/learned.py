@@ -108,7 +108,8 @@ class Model:
         """The same model answering for `ids` only (in that order), then the two framing
         heads. Raises KeyError for an id the model was not fitted on."""
         cols = [self.signal_ids.index(i) for i in ids] + [len(self.signal_ids), len(self.signal_ids) + 1]
-        return Model(self.word, self.char, self.coef[:, cols], self.intercept[cols], list(ids))
+        # float64, as the sparse features are: a float32 matrix would be upcast (copied) per call
+        return Model(self.word, self.char, self.coef[:, cols].astype(np.float64), self.intercept[cols], list(ids))
 
 
 def corpus_files() -> list[Path]:

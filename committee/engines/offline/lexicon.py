@@ -175,18 +175,21 @@ def any_negation(sentence: str) -> bool:
                 or REJECTION_RE.search(sentence) or DISTANCING_RE.search(sentence))
 
 
-MISTAKE_TO_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
+REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
                            r"(a )?promise (that )?(no|nobody|no one) (model|system|team|vendor|one)? ?can (keep|make|deliver)|"
-                           r"no (current |existing |language )?model (can|could))\b")
+                           r"no (current |existing |language )?model (can|could)|"
+                           r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
+                           r"gave up on|walked back|decided against|argued against|advised against|voted against|"
+                           r"pushed back on|said no to|refused to|declined to|talked \w+ out of)\b")
 
 
 def rejects_an_idea(sentence: str) -> bool:
     """The sentence as a whole holds an idea at arm's length: "it would be a mistake to
-    X", "X is a promise no model can keep", "some teams suggest X", "X was proposed, and
-    I said no". Used where no concept
+    X", "X is a promise no model can keep", "I dropped the idea of X", "I declined to X",
+    "some teams suggest X", "X was proposed, and I said no". Used where no concept
     offset is known (the learned layer); plain negation is not enough, since many red
     flags are stated as absences ("no person ever reviews it")."""
-    return bool(MISTAKE_TO_RE.search(sentence) or DISTANCING_RE.search(sentence)
+    return bool(REJECTS_IDEA_RE.search(sentence) or DISTANCING_RE.search(sentence)
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
 
 

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup ui bench clean
+.PHONY: demo test setup ui bench bench-cv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,9 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
+
+bench-cv: $(STAMP)
+	$(BIN)/python bench/cv_learned.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -10,6 +10,7 @@ import pytest
 
 from committee.catalog import load_catalog
 from committee.engines.offline import learned
+from committee.errors import BadInput
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,10 @@ def test_negation_scope_marks_words_until_the_clause_ends():
 def test_bad_corpus_line_is_named(tmp_path):
     f = tmp_path / "c.jsonl"
     f.write_text('{"text": "fine", "red": [], "green": []}\n{"red": []}\n')
-    with pytest.raises(ValueError, match=r"c\.jsonl:2"):
+    with pytest.raises(BadInput, match=r"c\.jsonl: line 2"):
+        learned.load_corpus([f])
+    f.write_text('{"text": "fine", "red": "safety-negotiable", "green": []}\n')
+    with pytest.raises(BadInput, match="line 1"):
         learned.load_corpus([f])
 
 
@@ -124,3 +128,19 @@ def test_rejecting_framing_vetoes_a_learned_red_flag(sigs):
 
     assert [h for h in detect_signals("It would be a mistake to A/B test the unrestricted mode on real patients.", sigs)
             if h.polarity == "red"] == []
+
+
+def test_cli_names_a_malformed_user_corpus_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from conftest import EXAMPLES, run_cli
+
+    scen = tmp_path / "scen" / "corpus"
+    scen.mkdir(parents=True)
+    (scen / "mine.jsonl").write_text('{"text": "ok", "red": [], "green": []}\nnot json\n')
+    monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
+    monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(learned, "_CACHE", {})
+    db = tmp_path / "c.db"
+    code, out, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--db", str(db))
+    assert code == 2
+    assert "mine.jsonl: line 2" in err and len(err.strip().splitlines()) == 1
+    assert not db.exists()

@@ -13,7 +13,7 @@ Features (scikit-learn `TfidfVectorizer`, sublinear tf):
 - character 3-5-grams inside word boundaries, for unseen inflections and compounds.
 
 Model: scikit-learn `LogisticRegression` (liblinear, L2, balanced class weights), one per
-signal. Fitting ~2,000 sentences takes about 1 s on this 2-core machine, so a fitted
+signal. Fitting the ~6,000 corpus sentences takes about 5-8 s on a 2-core machine, so a fitted
 model is kept per process and on disk (`cache_dir()`), keyed by a fingerprint of all
 that the fit depends on. `probabilities()`
 returns, per sentence, each signal's probability in [0, 1]; `detect.py` decides what a
@@ -43,6 +43,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from committee.engines.offline.similarity import STOP, stem
+from committee.errors import BadInput
 from committee.models import Signal
 
 C = 4.0                # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
@@ -121,21 +122,28 @@ def corpus_files() -> list[Path]:
 
 def load_corpus(paths: list[Path] | None = None) -> list[dict]:
     """Labelled sentences from `paths` (default: `corpus_files()`): dicts with `text`,
-    `red`, `green` and `kind` (None when the record has none). Raises ValueError naming
-    the file and line of a malformed record."""
+    `red`, `green` (lists of ids) and `kind` (None when the record has none). Raises
+    BadInput naming the file and line of an unreadable file or a malformed record."""
     if paths is None:
         paths = corpus_files()
     items = []
     for p in paths:
-        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            lines = p.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as e:
+            raise BadInput(f"{p}: cannot read the corpus file ({e.__class__.__name__})") from None
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 o = json.loads(line)
-                items.append({"text": str(o["text"]), "red": list(o.get("red", [])), "green": list(o.get("green", [])),
-                              "kind": o.get("kind")})
-            except (ValueError, KeyError, TypeError) as e:
-                raise ValueError(f"{p.name}:{n}: not a labelled sentence ({e})") from None
+                item = {"text": o["text"], "red": o.get("red", []), "green": o.get("green", []), "kind": o.get("kind")}
+                if not (isinstance(item["text"], str) and all(isinstance(item[k], list) and all(isinstance(i, str) for i in item[k])
+                                                              for k in ("red", "green"))):
+                    raise TypeError("text must be a string, red and green lists of signal ids")
+            except (ValueError, KeyError, TypeError, AttributeError) as e:
+                raise BadInput(f"{p}: line {n}: not a labelled sentence ({e})") from None
+            items.append(item)
     return items
 
 
@@ -254,7 +262,7 @@ def get_model(signals: list[Signal]) -> Model:
     """The Model for `signals`, fitted on the whole signal library (built-in and user
     folders, plus any of `signals` it lacks) and the installed corpus, so every scenario
     shares one fit and one framing head. From the process cache, else the disk cache
-    (`cache_dir()`), else fitted (about 4 s for ~4,500 sentences) and saved. A changed
+    (`cache_dir()`), else fitted (5-8 s for ~6,000 sentences) and saved. A changed
     corpus file, library, this module or scikit-learn version gives a new key."""
     everything, key = _library_and_key(signals)
     view = (key, tuple(s.id for s in signals))

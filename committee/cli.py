@@ -69,8 +69,13 @@ def _warm_offline(engine: str) -> None:
     from committee.engines.offline import learned
 
     if not learned.is_ready([]):
-        with err.status("First run: fitting the offline engine's signal model on its labelled corpus "
-                        "(a few seconds; cached afterwards)..."):
+        message = ("First run: fitting the offline engine's signal model on its labelled corpus "
+                   "(about 10 s; cached for later runs)...")
+        if err.is_terminal:
+            with err.status(message):
+                learned.get_model([])
+        else:
+            err.print(message)
             learned.get_model([])
 
 

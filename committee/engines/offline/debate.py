@@ -196,7 +196,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
             failed = [d for d in ctx.scenario.rules.must_pass if review is not None
                       and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score]
             reason = (f"I read {dim_name(ctx, failed[0]) if failed else 'a must-pass dimension'} as failed, "
-                      "and the committee cannot hire on a failed must-pass dimension")
+                      "and I will not vote to hire while a must-pass dimension reads as failed to me")
     elif not challenge.evidence:
         top = max(persona.weights, key=persona.weights.get)
         reason = (f"a missing answer counts against the packet, and I have already scored it so; "

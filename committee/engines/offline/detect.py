@@ -2,18 +2,23 @@
 
 Two views of meaning are combined per sentence:
 
-1. concept cues (the signal's `cues` in the signal library): every concept group of a
+1. the learned layer (`learned.py`): a classifier per signal trained on a labelled
+   corpus of many writers, plus two framing heads (does the sentence turn an idea
+   down? does it assert any red flag?). Alone, it finds a signal when its probability
+   clears a threshold, survives deleting any one content word (or a leading label),
+   and, for a red flag, when the framing heads and the lexicon's whole-sentence
+   rejections ("it would be a mistake to", "I declined to") agree;
+2. concept cues (the signal's `cues` in the signal library): every concept group of a
    cue must occur in the sentence (or in `window` adjacent sentences), each in an
    asserted form: not negated in its clause, not reported in order to be rejected
-   ("some suggest X, but..."), not inside a rejected quotation, not in a question;
-   the signal's `blockers` cancel it (e.g. a keyword stage described as one layer);
-2. similarity to the signal's exemplars and description (TF-IDF, `similarity.py`):
-   it raises the strength of a cue hit, and on its own it can find a paraphrase that
-   shares at least half of a cue's concepts (or is very close to an exemplar) in a
-   sentence with no negation at all.
+   ("some suggest X, but..."), not inside a rejected quotation, not in a question.
+   A cue hit counts when the signal's classifier agrees at least a little.
 
-The result is persona-independent and cached per packet text and signal library, so
-the four parallel reviews of one packet share one detection pass.
+The signal's `blockers` cancel both (e.g. a keyword stage described as one layer);
+TF-IDF similarity to the exemplars (`similarity.py`) sets a cue hit's strength. The
+thresholds were chosen by leave-one-writer-out cross-validation (`bench/cv_learned.py`,
+the engine README). The result is persona-independent and cached per packet text and
+signal library, so the four parallel reviews of one packet share one detection pass.
 """
 
 from __future__ import annotations
@@ -36,11 +41,12 @@ SIM_FULL = 0.35    # similarity at which a cue hit gets its full strength bonus
 MAX_QUOTE = 300    # longer sentences are quoted by clause
 CACHE_SIZE = 128
 # learned layer (learned.py), thresholds on its probabilities; chosen by
-# leave-one-writer-out cross-validation on the corpus (bench/cv_learned.py --grid)
+# leave-one-writer-out cross-validation on the corpus (bench/cv_learned.py, README)
 P_RED = 0.4        # a signal's own classifier finds a red flag in a sentence that has at
 ANCHOR = 0.3       # ... least this share of one of the signal's cues' concept groups,
 P_ALONE = 0.6      # ... and without them at this probability
-P_GREEN = 0.5      # a signal's own classifier finds a green signal
+P_GREEN = 0.5      # a signal's own classifier finds a green signal, in a sentence the
+GREEN_MAX_ANY_RED = 0.8  # ... "asserts some red flag" head reads below this
 P_CUE = 0.05       # a red concept-cue hit counts when the signal's classifier agrees this much
 P_CUE_GREEN = 0.1  # ... a green one
 MAX_REJECTS = 0.7  # no red flag in a sentence the "rejects an idea" head reads above this,
@@ -54,7 +60,8 @@ LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North
 @dataclass(frozen=True)
 class Hit:
     """One detected signal: `quote == text[start:start+len(quote)]`; `strength` in
-    (0, 1]; `via` is "cue" or "similarity"; `sentence` the sentence index."""
+    (0, 1]; `via` is "cue", "learned" or "similarity" (the similarity-only ablation);
+    `sentence` the sentence index."""
 
     signal: str
     polarity: str
@@ -157,8 +164,9 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                    mode: str = "combined", sim_only_threshold: float = T_HIGH) -> list[Hit]:
     """All hits of `signals` in `text`, in text order (at most one per signal and
     sentence). Sentences overlapping `exclude` spans (e.g. injected instructions
-    found at intake) are not read. `mode` is for measurement only: "cues" disables
-    the similarity path, "similarity" uses nothing but similarity >= `sim_only_threshold`."""
+    found at intake) are not read. `mode` is for measurement only: "cues" uses the
+    concept cues alone (no learned layer), "similarity" nothing but similarity >=
+    `sim_only_threshold`."""
     sentences = [s for s in split_sentences(text)
                  if not any(s.start < b and a < s.end for a, b in exclude)]
     if not sentences or not signals:
@@ -167,7 +175,6 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     question = [lexicon.is_question(n) for n in norms]
     rejects = [lexicon.rejects_an_idea(n) for n in norms]
     sims = get_index(signals).similarities([s.text for s in sentences])
-    probs = learned.get_model(signals).probabilities([s.text for s in sentences]) if mode != "cues" else None
     hits: list[Hit] = []
     if mode == "similarity":
         for j, sig in enumerate(signals):
@@ -177,7 +184,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                                     "similarity", sent.section))
         return hits
     k = len(signals)
-    model = learned.get_model(signals) if mode != "cues" else None
+    model = learned.get_model(signals) if mode == "combined" else None
     heads = model.heads([s.text for s in sentences]) if model else None
     without_one_word: dict[int, object] = {}
 
@@ -231,7 +238,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
-            if red and (heads[i, k + 1] < MIN_ANY_RED or rejects[i]):
+            if (red and (heads[i, k + 1] < MIN_ANY_RED or rejects[i])) or (not red and heads[i, k + 1] >= GREEN_MAX_ANY_RED):
                 continue
             partial = max((sum(1 for x in spans if x) / len(spans) for _, spans in groups), default=0.0)
             threshold = (P_RED if partial >= ANCHOR else P_ALONE) if red else P_GREEN

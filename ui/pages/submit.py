@@ -13,6 +13,7 @@ from committee.engines import ENGINES
 from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.packets import default_key, parse_packet, read_packet
+from committee.engines.offline import learned
 from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
 from committee.views import vote_label, code_span, packet_from_upload, upload_types
 
@@ -143,6 +144,9 @@ def run(resume_id: str | None = None) -> None:
     try:
         prep = None if resume_id else build_request()
         with st.status("The committee is meeting…", expanded=True) as box:
+            if (prep is None or prep.engine_name == "offline") and not learned.is_ready([]):
+                box.write("First run: fitting the offline engine's signal model (about 10 s, once per install)…")
+                learned.get_model([])
             board = Board(box)
             with uikit.open_store() as store:
                 if resume_id:

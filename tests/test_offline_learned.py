@@ -144,3 +144,18 @@ def test_cli_names_a_malformed_user_corpus_and_writes_nothing(tmp_path, monkeypa
     assert code == 2
     assert "mine.jsonl: line 2" in err.strip().splitlines()[-1] and "Traceback" not in err
     assert not db.exists()
+
+
+def test_a_stated_requirement_is_not_the_red_flag_it_forbids(sigs):
+    from committee.engines.offline.detect import detect_signals
+
+    text = "No agent action that moves money happens without a person signing off."
+    assert [h.signal for h in detect_signals(text, sigs) if h.polarity == "red"] == []
+
+
+def test_corpus_folder_ignores_directories_and_dangling_links(tmp_path, monkeypatch):
+    corpus = tmp_path / "scen" / "corpus"
+    (corpus / "dir.jsonl").mkdir(parents=True)
+    (corpus / "gone.jsonl").symlink_to(tmp_path / "nowhere")
+    monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
+    assert not any(p.parent == corpus for p in learned.corpus_files())

@@ -256,7 +256,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             if h.polarity == "green":
                 green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
         hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
-                                        and green.get(h.sentence, 0.0) > heads[row[h.sentence], col[h.signal]])]
+                                        and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]])]
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
     return sorted(hits, key=lambda h: (h.start, h.signal))

@@ -118,7 +118,7 @@ def corpus_files() -> list[Path]:
     """Every `corpus/*.jsonl` under the scenario folders of `committee.catalog.search_path`
     (built-in first, then the user's), each folder's files in name order."""
     from committee.catalog import search_path
-    return [p for d in search_path("scenarios") for p in sorted((d / "corpus").glob("*.jsonl"))]
+    return [p for d in search_path("scenarios") for p in sorted((d / "corpus").glob("*.jsonl")) if p.is_file()]
 
 
 def load_corpus(paths: list[Path] | None = None) -> list[dict]:
@@ -209,7 +209,10 @@ def _key(signals: list[Signal], files: list[Path]) -> str:
     and exemplars, the corpus files' bytes, this module's source, scikit-learn's version."""
     h = hashlib.sha256(json.dumps([[s.id, s.description, s.exemplars] for s in signals]).encode())
     for p in files:
-        h.update(b"\0" + p.read_bytes())
+        try:
+            h.update(b"\0" + p.read_bytes())
+        except OSError as e:
+            raise BadInput(f"{p}: cannot read the corpus file ({e.__class__.__name__})") from None
     h.update(Path(__file__).read_bytes() + sklearn.__version__.encode())
     return h.hexdigest()[:40]
 

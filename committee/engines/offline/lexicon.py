@@ -73,6 +73,7 @@ TOKEN_RE = re.compile(r"[a-z0-9']+")
 QUOTE_RE = re.compile(r"\"[^\"]{2,200}\"|'[^']{2,200}'(?!\w)")
 
 NEGATION_WINDOW = 10  # tokens before a concept that a negator may reach
+REACH_CHARS = 400     # no framing word acts from further away than this (10 tokens fit easily)
 REJECTION_REACH = 8   # tokens after a concept that its rejecting predicate may sit
 # a new predicate starts here: "relaxed moderation so their jobs are never interrupted"
 # does not reject the moderation
@@ -82,8 +83,8 @@ SUBORDINATE_RE = re.compile(r"\b(so|because|since|while|when|whereas|although|th
 def _predicate_end(sentence: str, start: int, clause_end: int) -> int:
     """Where a rejection of the concept ending at `start` may end: the clause end, the
     next subordinate clause, or REJECTION_REACH tokens, whichever comes first."""
-    end = clause_end
-    sub = SUBORDINATE_RE.search(sentence, start, clause_end)
+    end = min(clause_end, start + REACH_CHARS)
+    sub = SUBORDINATE_RE.search(sentence, start, end)
     if sub:
         end = sub.start()
     toks = list(TOKEN_RE.finditer(sentence, start, end))
@@ -107,25 +108,29 @@ def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[in
     (a green signal: a control the plan insists on) it also asserts X as something
     that may only happen with Y ("never open an endpoint without identity checks")."""
     ca, cb = clause
+    # only the last REACH_CHARS characters of the clause can hold a negator that reaches
+    # this concept: bounding the text read keeps a long unpunctuated clause linear
+    ca = max(ca, pos - REACH_CHARS)
     before = sentence[ca:pos]
+    near = [(x, y) for x, y in own if y > ca and x < pos]
     tail = before[max(0, before.rfind(",") + 1):]
     for m in SHORT_NEGATOR_RE.finditer(tail):
-        if not _overlaps(ca + len(before) - len(tail) + m.start(), ca + len(before) - len(tail) + m.end(), own):
+        if not _overlaps(ca + len(before) - len(tail) + m.start(), ca + len(before) - len(tail) + m.end(), near):
             return True
     tokens = list(TOKEN_RE.finditer(before))
     window_start = tokens[-NEGATION_WINDOW].start() if len(tokens) >= NEGATION_WINDOW else 0
     negators = [m for m in NEGATOR_RE.finditer(before)
-                if not _overlaps(ca + m.start(), ca + m.end(), own)]
+                if not _overlaps(ca + m.start(), ca + m.end(), near)]
     # "never ... without X", "no launch ... without X": two negations assert X
     if (negators and negators[-1].group(0) == "without" and len(negators) >= 2
             and negators[-2].group(0) != "without"):
         negators = []
-    if requirement and negators and re.search(r"\bwithout\b", sentence[pos:cb]):
+    if requirement and negators and re.search(r"\bwithout\b", sentence[pos:min(cb, pos + REACH_CHARS)]):
         negators = []
     for m in negators:
         if m.start() < window_start:
             continue
-        if CONDITIONAL_RE.search(sentence, ca + m.end(), cb):
+        if CONDITIONAL_RE.search(sentence, ca + m.end(), min(cb, pos + REACH_CHARS)):
             continue
         return True
     # a rejection predicate after this concept ("X isn't our goal"), not after the
@@ -183,17 +188,22 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"pushed back on|said no to|refused to|declined to|talked \w+ out of)\b")
 
 
+# "no X happens without Y", "nothing ships until Y": a double negation states a requirement
+REQUIREMENT_RE = re.compile(r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless)\b")
+
+
 def rejects_an_idea(sentence: str) -> bool:
     """The sentence as a whole holds an idea at arm's length: "it would be a mistake to
     X", "X is a promise no model can keep", "I dropped the idea of X", "I declined to X",
+    "no X happens without Y" (a requirement),
     "some teams suggest X", "X was proposed, and I said no". Used where no concept
     offset is known (the learned layer); plain negation is not enough, since many red
     flags are stated as absences ("no person ever reviews it")."""
-    return bool(REJECTS_IDEA_RE.search(sentence) or DISTANCING_RE.search(sentence)
+    return bool(REJECTS_IDEA_RE.search(sentence) or REQUIREMENT_RE.search(sentence) or DISTANCING_RE.search(sentence)
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
 
 
 def attributed(sentence: str, pos: int, clause: tuple[int, int]) -> bool:
     """True when the concept at `pos` follows a reported wish of someone else in the same
     clause ("legal wanted to delay ..."): it describes them, not the candidate."""
-    return any(m.end() <= pos for m in ATTRIBUTION_RE.finditer(sentence, clause[0], clause[1]))
+    return any(m.end() <= pos for m in ATTRIBUTION_RE.finditer(sentence, max(clause[0], pos - REACH_CHARS), pos))

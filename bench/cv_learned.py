@@ -25,31 +25,25 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
 
 from committee.catalog import load_catalog  # noqa: E402
 from committee.engines.offline import detect, learned  # noqa: E402
-
-
-def prf(pred: np.ndarray, gold: np.ndarray) -> list[float]:
-    tp, fp, fn = int((pred & gold).sum()), int((pred & ~gold).sum()), int((~pred & gold).sum())
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return [round(p, 3), round(r, 3), round(2 * p * r / (p + r), 3) if p + r else 0.0]
+from eval_offline import _line as line, prf  # noqa: E402
 
 
 def score(pred: np.ndarray, gold: np.ndarray, red: np.ndarray) -> dict:
-    """Pooled P/R/F1 per polarity and red flags on items with no red label."""
+    """Pooled P/R/F1 per polarity and red flags on items with no red label, in the shape
+    `eval_offline.bench_signals` reports (so its `_line` prints both)."""
+    def counts(p, g):
+        return prf(int((p & g).sum()), int((p & ~g).sum()), int((~p & g).sum()))
+
     clean = ~gold[:, red].any(1)
-    return {"red": prf(pred[:, red], gold[:, red]), "green": prf(pred[:, ~red], gold[:, ~red]),
-            "red_on_clean": int(pred[clean][:, red].any(1).sum()), "clean": int(clean.sum()), "items": len(gold)}
-
-
-def line(label: str, s: dict) -> str:
-    r, g = s["red"], s["green"]
-    return (f"{label:28s} red P/R/F1 {r[0]:.2f}/{r[1]:.2f}/{r[2]:.2f}   green P/R/F1 {g[0]:.2f}/{g[1]:.2f}/{g[2]:.2f}"
-            f"   red on clean {s['red_on_clean']}/{s['clean']}  (n={s['items']})")
+    return {"red": counts(pred[:, red], gold[:, red]), "green": counts(pred[:, ~red], gold[:, ~red]),
+            "red_flags_on_items_without_red": int(pred[clean][:, red].any(1).sum()),
+            "items_without_red": int(clean.sum()), "items": len(gold)}
 
 
 def main(argv: list[str] | None = None) -> int:

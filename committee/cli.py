@@ -61,22 +61,12 @@ def _emit_json(obj) -> None:
 
 
 def _warm_offline(engine: str) -> None:
-    """First use in this install only: fit the offline engine's signal model (a few
-    seconds; cached on disk afterwards), with a spinner on stderr, so a run never sits
-    silent."""
-    if engine != "offline":
-        return
-    from committee.engines.offline import learned
+    """First use in this install only: fit the offline engine's signal model (cached on
+    disk afterwards), saying so on stderr first, so a run never sits silent."""
+    if engine == "offline":
+        from committee.engines.offline import learned
 
-    if not learned.is_ready([]):
-        message = ("First run: fitting the offline engine's signal model on its labelled corpus "
-                   "(about 10 s; cached for later runs)...")
-        if err.is_terminal:
-            with err.status(message):
-                learned.get_model([])
-        else:
-            err.print(message)
-            learned.get_model([])
+        learned.warm(err.print)
 
 
 @app.command()

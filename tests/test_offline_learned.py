@@ -13,6 +13,12 @@ from committee.engines.offline import learned
 from committee.errors import BadInput
 
 
+def _forget(monkeypatch):
+    """Start from an empty process cache (the disk cache is whatever the test set up)."""
+    monkeypatch.setattr(learned, "_FITS", {})
+    monkeypatch.setattr(learned, "_VIEWS", {})
+
+
 @pytest.fixture(scope="module")
 def sigs():
     cat = load_catalog()
@@ -51,11 +57,11 @@ def test_fit_is_deterministic_and_learns_from_the_corpus(sigs):
 
 def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     first = learned.get_model(sigs)
     saved = list(tmp_path.glob("*.pkl"))
     assert len(saved) == 1
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     monkeypatch.setattr(learned, "fit", lambda *a, **k: pytest.fail("refitted despite a cached model"))
     again = learned.get_model(sigs)
     texts = ["We let the biggest customers skip moderation."]
@@ -64,11 +70,11 @@ def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
 
 def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     learned.get_model(sigs)
     (path,) = tmp_path.glob("*.pkl")
     path.write_bytes(b"not a pickle")
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     model = learned.get_model(sigs)
     assert model.probabilities(["x"]).shape == (1, len(sigs))
     assert path.read_bytes() != b"not a pickle"
@@ -76,7 +82,7 @@ def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch):
 
 def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     base = learned._key(sigs, learned.corpus_files())
     extra = tmp_path / "scen" / "corpus"
     extra.mkdir(parents=True)
@@ -138,7 +144,7 @@ def test_cli_names_a_malformed_user_corpus_and_writes_nothing(tmp_path, monkeypa
     (scen / "mine.jsonl").write_text('{"text": "ok", "red": [], "green": []}\nnot json\n')
     monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setattr(learned, "_CACHE", {})
+    _forget(monkeypatch)
     db = tmp_path / "c.db"
     code, out, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--db", str(db))
     assert code == 2
@@ -159,3 +165,14 @@ def test_corpus_folder_ignores_directories_and_dangling_links(tmp_path, monkeypa
     (corpus / "gone.jsonl").symlink_to(tmp_path / "nowhere")
     monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
     assert not any(p.parent == corpus for p in learned.corpus_files())
+
+
+def test_warm_says_so_only_when_it_has_to_fit(sigs, tmp_path, monkeypatch):
+    monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
+    _forget(monkeypatch)
+    said: list[str] = []
+    learned.warm(said.append)
+    assert said == [learned.FIRST_FIT_NOTICE]
+    _forget(monkeypatch)  # a new process: the model now comes from disk, silently
+    learned.warm(said.append)
+    assert said == [learned.FIRST_FIT_NOTICE]

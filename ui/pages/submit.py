@@ -144,9 +144,8 @@ def run(resume_id: str | None = None) -> None:
     try:
         prep = None if resume_id else build_request()
         with st.status("The committee is meeting…", expanded=True) as box:
-            if (prep is None or prep.engine_name == "offline") and not learned.is_ready([]):
-                box.write("First run: fitting the offline engine's signal model (about 10 s, once per install)…")
-                learned.get_model([])
+            if prep is None or prep.engine_name == "offline":
+                learned.warm(box.write)
             board = Board(box)
             with uikit.open_store() as store:
                 if resume_id:

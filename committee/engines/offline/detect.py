@@ -247,8 +247,8 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                                 round(min(1.0, 0.45 + 0.5 * p), 3), sent.index, "learned", sent.section))
     if heads is not None:
         # a learned-only red flag gives way to a green signal found in the same sentence
-        # that its classifier reads as more likely ("... a person decides; nothing changes
-        # automatically" is the hand-off, not its absence)
+        # that its classifier reads as at least as likely ("... a person decides; nothing
+        # changes automatically" is the hand-off, not its absence)
         row = {s.index: i for i, s in enumerate(sentences)}
         col = {s.id: j for j, s in enumerate(signals)}
         green = {}
@@ -268,11 +268,13 @@ _INFLIGHT: dict[str, threading.Lock] = {}
 
 
 def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = ()) -> list[Hit]:
-    """`detect_signals` memoised per (text, signal library, exclusions) for the process.
+    """`detect_signals` memoised per (text, signal library, learned model, exclusions)
+    for the process.
     Single-flight: parallel reviews of one packet wait for one detection pass instead
     of each running their own."""
     key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
-        hashlib.sha256(repr([(s.cues, s.blockers, s.window) for s in signals]).encode()).hexdigest()
+        hashlib.sha256(repr([(s.cues, s.blockers, s.window) for s in signals]).encode()).hexdigest() + \
+        learned.model_key(signals)  # a corpus edited while the process runs (the UI) means new hits
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

@@ -200,8 +200,11 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     return Model(word, char, coef, intercept, [s.id for s in signals])
 
 
-_CACHE: dict[object, Model] = {}
+_FITS: dict[str, Model] = {}                    # fit key -> the model for the whole library
+_VIEWS: dict[tuple[str, tuple[str, ...]], Model] = {}  # (fit key, signal ids) -> its column slice
 _LOCK = threading.Lock()
+FIRST_FIT_NOTICE = ("First run: fitting the offline engine's signal model on its labelled corpus "
+                    "(about 10 s; cached for later runs)...")
 
 
 def _key(signals: list[Signal], files: list[Path]) -> str:
@@ -251,8 +254,8 @@ def _library_and_key(signals: list[Signal]) -> tuple[list[Signal], str]:
     from committee.catalog import SIGNAL_LIBRARY, load_signals, search_path
 
     files = corpus_files()
-    stamp = (tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                   for p in [*files, *(d / SIGNAL_LIBRARY for d in search_path("scenarios"))] if p.exists()),
+    stats = [(p, p.stat()) for p in [*files, *(d / SIGNAL_LIBRARY for d in search_path("scenarios"))] if p.exists()]
+    stamp = (tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in stats),
              tuple((s.id, s.description, tuple(s.exemplars)) for s in signals))
     hit = _STAMPS.get(stamp)
     if hit is None:
@@ -265,31 +268,46 @@ def _library_and_key(signals: list[Signal]) -> tuple[list[Signal], str]:
 _STAMPS: dict[tuple, tuple[list[Signal], str]] = {}
 
 
+def model_key(signals: list[Signal]) -> str:
+    """The fit key `get_model(signals)` uses (cheap after the first call): what a cache of
+    results that depend on the model must include."""
+    return _library_and_key(signals)[1]
+
+
 def get_model(signals: list[Signal]) -> Model:
     """The Model for `signals`, fitted on the whole signal library (built-in and user
     folders, plus any of `signals` it lacks) and the installed corpus, so every scenario
     shares one fit and one framing head. From the process cache, else the disk cache
-    (`cache_dir()`), else fitted (5-8 s for ~6,000 sentences) and saved. A changed
+    (`cache_dir()`), else fitted (about 8 s for ~6,000 sentences) and saved. A changed
     corpus file, library, this module or scikit-learn version gives a new key."""
     everything, key = _library_and_key(signals)
     view = (key, tuple(s.id for s in signals))
-    model = _CACHE.get(view)
+    model = _VIEWS.get(view)
     if model is None:
         with _LOCK:
-            full = _CACHE.get(key)
+            full = _FITS.get(key)
             if full is None:
                 path = cache_dir() / f"{key}.pkl"
                 full = _load(path)
                 if full is None:
                     full = fit(everything, load_corpus(corpus_files()))
                     _save(path, full)
-                _CACHE[key] = full
-            model = _CACHE[view] = full.select([s.id for s in signals])
+                _FITS[key] = full
+            model = _VIEWS[view] = full.select(list(view[1]))
     return model
 
 
 def is_ready(signals: list[Signal]) -> bool:
     """True when `get_model(signals)` will not need a fit (it is cached in this process
-    or on disk): callers use it to tell the user a first fit is coming."""
-    _, key = _library_and_key(signals)
-    return key in _CACHE or (cache_dir() / f"{key}.pkl").exists()
+    or on disk)."""
+    key = model_key(signals)
+    return key in _FITS or (cache_dir() / f"{key}.pkl").exists()
+
+
+def warm(notify) -> None:
+    """Make sure the library's model is fitted, calling `notify(FIRST_FIT_NOTICE)` first
+    when that takes a fit, so a front end never sits silent for the first run. Raises
+    BadInput for an unreadable or malformed corpus file."""
+    if not is_ready([]):
+        notify(FIRST_FIT_NOTICE)
+    get_model([])

@@ -173,13 +173,6 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')").endswith("?")
 
 
-def any_negation(sentence: str) -> bool:
-    """Any negating, rejecting or distancing language at all (used by the similarity-only
-    path, which has no concept offsets to scope a negation)."""
-    return bool(NEGATOR_RE.search(sentence) or SHORT_NEGATOR_RE.search(sentence)
-                or REJECTION_RE.search(sentence) or DISTANCING_RE.search(sentence))
-
-
 REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
                            r"(a )?promise (that )?(no|nobody|no one) (model|system|team|vendor|one)? ?can (keep|make|deliver)|"
                            r"no (current |existing |language )?model (can|could)|"

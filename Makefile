@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup ui bench bench-cv clean
+.PHONY: demo test setup ui bench bench-cv fit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,10 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
+
+# refit the offline engine's shipped parameters after a corpus, exemplar or feature change
+fit: $(STAMP)
+	$(BIN)/python -c "from committee.engines.offline.learned import write_shipped; print(write_shipped())"
 
 bench-cv: $(STAMP)
 	$(BIN)/python bench/cv_learned.py

@@ -46,7 +46,8 @@ def search_path(kind: str) -> list[Path]:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # the C loader when libyaml is there: the signal library parses in ~4 ms instead of ~100
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise BadInput(f"{path}: cannot read YAML ({exc.__class__.__name__})") from exc
     if not isinstance(data, dict):

@@ -157,13 +157,13 @@ def unanswered_prompts(ctx: Context) -> list:
     if not prompts or not sections:
         return prompts if sections else []
     from rapidfuzz import fuzz
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from committee.engines.offline import tfidf
     from committee.engines.offline.similarity import words
 
     docs = [f"{p.title}. {p.prompt}" for p in prompts] + [f"{s.title}. {s.text}" for s in sections]
-    vec = TfidfVectorizer(analyzer=words, sublinear_tf=True).fit(docs)
-    sims = (vec.transform(docs[:len(prompts)]) @ vec.transform(docs[len(prompts):]).T).toarray()
+    vec = tfidf.fit(docs, words)
+    sims = vec.dense(docs[:len(prompts)]) @ vec.dense(docs[len(prompts):]).T
     out = []
     for i, p in enumerate(prompts):
         title = max(max(fuzz.token_set_ratio(p.title.lower(), s.title.lower()),

@@ -13,10 +13,13 @@ from committee.engines.offline import learned
 from committee.errors import BadInput
 
 
-def _forget(monkeypatch):
-    """Start from an empty process cache (the disk cache is whatever the test set up)."""
+def _forget(monkeypatch, tmp_path=None):
+    """Start from an empty process cache (the disk cache is whatever the test set up);
+    with `tmp_path`, also without the shipped fit, as for a user's own corpus."""
     monkeypatch.setattr(learned, "_FITS", {})
     monkeypatch.setattr(learned, "_VIEWS", {})
+    if tmp_path is not None:
+        monkeypatch.setattr(learned, "SHIPPED", tmp_path / "no-shipped-fit.npz")
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +60,9 @@ def test_fit_is_deterministic_and_learns_from_the_corpus(sigs):
 
 def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
-    _forget(monkeypatch)
+    _forget(monkeypatch, tmp_path)
     first = learned.get_model(sigs)
-    saved = list(tmp_path.glob("*.pkl"))
+    saved = list(tmp_path.glob("*.npz"))
     assert len(saved) == 1
     _forget(monkeypatch)
     monkeypatch.setattr(learned, "fit", lambda *a, **k: pytest.fail("refitted despite a cached model"))
@@ -70,14 +73,14 @@ def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
 
 def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
-    _forget(monkeypatch)
+    _forget(monkeypatch, tmp_path)
     learned.get_model(sigs)
-    (path,) = tmp_path.glob("*.pkl")
-    path.write_bytes(b"not a pickle")
+    (path,) = tmp_path.glob("*.npz")
+    path.write_bytes(b"not an npz file")
     _forget(monkeypatch)
     model = learned.get_model(sigs)
     assert model.probabilities(["x"]).shape == (1, len(sigs))
-    assert path.read_bytes() != b"not a pickle"
+    assert path.read_bytes() != b"not an npz file"
 
 
 def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
@@ -169,10 +172,36 @@ def test_corpus_folder_ignores_directories_and_dangling_links(tmp_path, monkeypa
 
 def test_warm_says_so_only_when_it_has_to_fit(sigs, tmp_path, monkeypatch):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
-    _forget(monkeypatch)
+    _forget(monkeypatch, tmp_path)
     said: list[str] = []
     learned.warm(said.append)
     assert said == [learned.FIRST_FIT_NOTICE]
     _forget(monkeypatch)  # a new process: the model now comes from disk, silently
     learned.warm(said.append)
     assert said == [learned.FIRST_FIT_NOTICE]
+
+
+def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path):
+    """No user waits for a fit: the parameters ship as data, for exactly the current
+    corpus, library and features (a stale file fails here: run `make fit`)."""
+    assert learned._shipped_key() == learned.model_key([])
+    shipped = learned._load(learned.SHIPPED, learned.model_key([]))
+    assert shipped is not None
+    everything, _ = learned._library_and_key([])
+    fresh = learned.fit(everything, learned.load_corpus())
+    texts = ["Premium accounts get the unfiltered model.", "We would never canary a capability that writes exploits.",
+             "I delayed the launch by two weeks to rerun the red-team suite."]
+    assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-9)
+
+
+def test_reading_a_packet_never_imports_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys; from committee.engines.offline import learned; from committee.catalog import load_catalog; "
+            "from committee.engines.offline.detect import detect_signals; c = load_catalog(); "
+            "sig = [c.signals[s] for s in c.scenario('safety-pm').signals]; "
+            "detect_signals('We let premium accounts skip the filters.', sig); "
+            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -6,16 +6,18 @@ sentences written by different writers in different domains (the signal corpus,
 `scenarios/corpus/*.jsonl`, plus every signal's exemplars), so words that co-occur with a
 signal count even when no cue lists them.
 
-Features (scikit-learn `TfidfVectorizer`, sublinear tf):
+Features (TF-IDF with sublinear tf, `tfidf.py`, equal to scikit-learn's `TfidfVectorizer`):
 - stemmed words and word pairs, where a word inside a negation's scope is marked
   (`~canary` in "we would never canary it"), so the model can learn that a negated idea
   is a different idea (the sentiment-analysis "NOT_" trick);
 - character 3-5-grams inside word boundaries, for unseen inflections and compounds.
 
 Model: scikit-learn `LogisticRegression` (liblinear, L2, balanced class weights), one per
-signal. Fitting the ~6,000 corpus sentences takes about 5-8 s on a 2-core machine, so a fitted
-model is kept per process and on disk (`cache_dir()`), keyed by a fingerprint of all
-that the fit depends on. `probabilities()`
+signal, weights stored as float16. The fit of the built-in corpus ships as data
+(`fitted.npz`, checked against the fit key), so no user waits for it and reading a
+packet never imports scikit-learn (a second per process); a user's own corpus file is
+fitted once (about 8 s on 2 cores) and kept on disk (`cache_dir()`), keyed by a
+fingerprint of all that the fit depends on. `probabilities()`
 returns, per sentence, each signal's probability in [0, 1]; `detect.py` decides what a
 probability is worth (thresholds, and the framing vetoes that a bag of words cannot read).
 
@@ -28,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import re
 import tempfile
 import threading
@@ -37,18 +38,17 @@ from pathlib import Path
 
 import numpy as np
 import platformdirs
-import scipy.sparse as sp
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
+from committee.engines.offline import tfidf
 from committee.engines.offline.similarity import STOP, stem
 from committee.errors import BadInput
 from committee.models import Signal
 
 C = 4.0                # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
 CHAR_WEIGHT = 1.0      # scale of the character view against the word view
+FEATURES = 3           # bump when the features (tokens(), tfidf.py) change: it is part of the fit key
+COEF_DTYPE = np.float16  # stored precision of the weights (the shipped file is ~4 MB instead of ~9)
+SHIPPED = Path(__file__).with_name("fitted.npz")  # the fit of the built-in corpus, shipped as data
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 NEGATORS = frozenset(
     "not no never nobody none nothing neither nor without cannot can't won't wouldn't shouldn't don't doesn't "
@@ -84,22 +84,21 @@ class Model:
     """Fitted vectorizers and one linear classifier per head: the signals in
     `signal_ids` (in that order), then two framing heads, `REJECTS` and `ANY_RED`,
     that pool every writer's examples across signals. A head with no positive
-    example has no classifier (always ~0)."""
+    example has no classifier (always ~0). `coef` is (word width + char width, heads):
+    the word view's rows first."""
 
-    word: TfidfVectorizer
-    char: TfidfVectorizer
-    coef: np.ndarray          # (n_features, n_heads), float32
+    word: tfidf.Vectorizer
+    char: tfidf.Vectorizer
+    coef: np.ndarray          # (n_features, n_heads), COEF_DTYPE as stored; float64 in a select()ed view
     intercept: np.ndarray     # (n_heads,)
     signal_ids: list[str]
 
-    def features(self, texts: list[str]):
-        return sp.hstack([self.word.transform(texts), CHAR_WEIGHT * self.char.transform(texts)]).tocsr()
-
     def heads(self, texts: list[str]) -> np.ndarray:
         """Matrix (len(texts) x (len(signal_ids) + 2)) of probabilities in [0, 1]."""
-        if not texts:
-            return np.zeros((0, len(self.signal_ids) + 2))
-        z = np.asarray(self.features(texts) @ self.coef) + self.intercept
+        z = np.tile(self.intercept.astype(np.float64), (len(texts), 1))
+        offset = self.word.width
+        for i, ((wi, wv), (ci, cv)) in enumerate(zip(self.word.rows(texts), self.char.rows(texts))):
+            z[i] += wv @ self.coef[wi] + (CHAR_WEIGHT * cv) @ self.coef[ci + offset]
         return 1.0 / (1.0 + np.exp(-z))
 
     def probabilities(self, texts: list[str]) -> np.ndarray:
@@ -108,9 +107,8 @@ class Model:
 
     def select(self, ids: list[str]) -> "Model":
         """The same model answering for `ids` only (in that order), then the two framing
-        heads. Raises KeyError for an id the model was not fitted on."""
+        heads. Raises ValueError for an id the model was not fitted on."""
         cols = [self.signal_ids.index(i) for i in ids] + [len(self.signal_ids), len(self.signal_ids) + 1]
-        # float64, as the sparse features are: a float32 matrix would be upcast (copied) per call
         return Model(self.word, self.char, self.coef[:, cols].astype(np.float64), self.intercept[cols], list(ids))
 
 
@@ -180,12 +178,24 @@ def training_set(signals: list[Signal], corpus: list[dict]) -> tuple[list[str], 
 
 
 def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
-    """A Model fitted on `training_set(signals, corpus)`. Deterministic."""
+    """A Model fitted on `training_set(signals, corpus)` with scikit-learn (imported here
+    only: reading a packet never needs it). Deterministic."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
     texts, y, mask = training_set(signals, corpus)
-    word = TfidfVectorizer(analyzer=tokens, sublinear_tf=True, min_df=1)
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
-    x = sp.hstack([word.fit_transform(texts), CHAR_WEIGHT * char.fit_transform(texts)]).tocsr()
-    coef = np.zeros((x.shape[1], y.shape[1]), dtype=np.float32)
+    word = tfidf.fit(texts, tokens, min_df=1)
+    char = tfidf.fit(texts, tfidf.char_wb, min_df=2)
+
+    def matrix(vec: tfidf.Vectorizer, scale: float = 1.0):
+        rows = vec.rows(texts)
+        indptr = np.cumsum([0] + [len(i) for i, _ in rows])
+        return sp.csr_matrix((np.concatenate([v for _, v in rows]) * scale, np.concatenate([i for i, _ in rows]), indptr),
+                             shape=(len(texts), vec.width))
+
+    x = sp.hstack([matrix(word), matrix(char, CHAR_WEIGHT)]).tocsr()
+    coef = np.zeros((x.shape[1], y.shape[1]))
     intercept = np.full(y.shape[1], -30.0)
     # one BLAS thread: liblinear's small dot products gain nothing from more, and on a busy
     # machine spinning BLAS threads made the same fit 6x slower (8 s -> 50 s measured)
@@ -197,7 +207,7 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
                 clf.fit(x[rows], y[rows, j])
                 coef[:, j] = clf.coef_[0]
                 intercept[j] = clf.intercept_[0]
-    return Model(word, char, coef, intercept, [s.id for s in signals])
+    return Model(word, char, coef.astype(COEF_DTYPE), intercept, [s.id for s in signals])
 
 
 _FITS: dict[str, Model] = {}                    # fit key -> the model for the whole library
@@ -209,14 +219,15 @@ FIRST_FIT_NOTICE = ("First run: fitting the offline engine's signal model on its
 
 def _key(signals: list[Signal], files: list[Path]) -> str:
     """Content fingerprint of everything a fit depends on: the library's descriptions
-    and exemplars, the corpus files' bytes, this module's source, scikit-learn's version."""
+    and exemplars, the corpus files' bytes (not their paths), the feature version and
+    the fit's constants. The shipped fit (`SHIPPED`) carries the key it was made for."""
     h = hashlib.sha256(json.dumps([[s.id, s.description, s.exemplars] for s in signals]).encode())
     for p in files:
         try:
             h.update(b"\0" + p.read_bytes())
         except OSError as e:
             raise BadInput(f"{p}: cannot read the corpus file ({e.__class__.__name__})") from None
-    h.update(Path(__file__).read_bytes() + sklearn.__version__.encode())
+    h.update(repr((FEATURES, C, CHAR_WEIGHT, np.dtype(COEF_DTYPE).name)).encode())
     return h.hexdigest()[:40]
 
 
@@ -227,21 +238,43 @@ def cache_dir() -> Path:
     return Path(env) if env else Path(platformdirs.user_cache_dir("committee")) / "learned"
 
 
-def _load(path: Path) -> Model | None:
+def _vocab_bytes(vec: tfidf.Vectorizer) -> np.ndarray:
+    terms = sorted(vec.vocabulary, key=vec.vocabulary.get)
+    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+
+
+def _terms(raw: np.ndarray) -> dict[str, int]:
+    text = raw.tobytes().decode("utf-8")
+    return {t: i for i, t in enumerate(text.split("\n"))} if text else {}
+
+
+def _load(path: Path, key: str | None = None) -> Model | None:
+    """The Model stored at `path` (npz, as `_save` writes it), or None when the file is
+    missing, unreadable, or made for another key than `key`."""
     try:
-        with path.open("rb") as f:
-            model = pickle.load(f)
-        return model if isinstance(model, Model) else None
+        with np.load(path, allow_pickle=False) as z:
+            if key is not None and str(z["key"]) != key:
+                return None
+            word = tfidf.Vectorizer(tokens, _terms(z["word_terms"]), z["word_idf"])
+            char = tfidf.Vectorizer(tfidf.char_wb, _terms(z["char_terms"]), z["char_idf"])
+            ids = [i for i in str(z["signal_ids"]).split("\n") if i]
+            model = Model(word, char, z["coef"], z["intercept"], ids)
+        ok = model.coef.shape == (word.width + char.width, len(ids) + 2)
+        return model if ok else None
     except Exception:  # missing, truncated or from another version: refit
         return None
 
 
-def _save(path: Path, model: Model) -> None:
-    """Atomic write (temp file + rename); a read-only or full disk only costs a refit."""
+def _save(path: Path, model: Model, key: str = "") -> None:
+    """Atomic write (temp file + rename) of an npz; a read-only or full disk only costs
+    a refit."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
-            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+            np.savez_compressed(f, key=np.array(key), signal_ids=np.array("\n".join(model.signal_ids)),
+                                word_terms=_vocab_bytes(model.word), word_idf=model.word.idf,
+                                char_terms=_vocab_bytes(model.char), char_idf=model.char.idf,
+                                coef=model.coef.astype(COEF_DTYPE), intercept=model.intercept)
         os.replace(f.name, path)
     except OSError:
         pass
@@ -277,9 +310,10 @@ def model_key(signals: list[Signal]) -> str:
 def get_model(signals: list[Signal]) -> Model:
     """The Model for `signals`, fitted on the whole signal library (built-in and user
     folders, plus any of `signals` it lacks) and the installed corpus, so every scenario
-    shares one fit and one framing head. From the process cache, else the disk cache
-    (`cache_dir()`), else fitted (about 8 s for ~6,000 sentences) and saved. A changed
-    corpus file, library, this module or scikit-learn version gives a new key."""
+    shares one fit and one framing head. From the process cache, else the shipped fit
+    (`SHIPPED`, when its key matches: the built-in corpus and library), else the disk
+    cache (`cache_dir()`), else fitted (about 8 s for ~6,000 sentences) and saved. A
+    changed corpus file, library or feature version gives a new key."""
     everything, key = _library_and_key(signals)
     view = (key, tuple(s.id for s in signals))
     model = _VIEWS.get(view)
@@ -287,11 +321,11 @@ def get_model(signals: list[Signal]) -> Model:
         with _LOCK:
             full = _FITS.get(key)
             if full is None:
-                path = cache_dir() / f"{key}.pkl"
-                full = _load(path)
+                path = cache_dir() / f"{key}.npz"
+                full = _load(SHIPPED, key) or _load(path, key)
                 if full is None:
                     full = fit(everything, load_corpus(corpus_files()))
-                    _save(path, full)
+                    _save(path, full, key)
                 _FITS[key] = full
             model = _VIEWS[view] = full.select(list(view[1]))
     return model
@@ -301,7 +335,25 @@ def is_ready(signals: list[Signal]) -> bool:
     """True when `get_model(signals)` will not need a fit (it is cached in this process
     or on disk)."""
     key = model_key(signals)
-    return key in _FITS or (cache_dir() / f"{key}.pkl").exists()
+    return key in _FITS or _shipped_key() == key or (cache_dir() / f"{key}.npz").exists()
+
+
+def _shipped_key() -> str | None:
+    try:
+        with np.load(SHIPPED, allow_pickle=False) as z:
+            return str(z["key"])
+    except Exception:
+        return None
+
+
+def write_shipped() -> Path:
+    """Fit the built-in signal library on the built-in corpus and write it to `SHIPPED`
+    (run by `make fit` after a corpus, exemplar or feature change; a test checks the
+    shipped key matches)."""
+    everything, key = _library_and_key([])
+    _save(SHIPPED, fit(everything, load_corpus(corpus_files())), key)
+    SHIPPED.chmod(0o644)
+    return SHIPPED
 
 
 def warm(notify) -> None:

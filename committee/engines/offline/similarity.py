@@ -1,4 +1,4 @@
-"""Meaning by similarity: TF-IDF (stemmed word 1-2-grams + character 3-5-grams) of
+"""Meaning by similarity: TF-IDF (`tfidf.py`) (stemmed word 1-2-grams + character 3-5-grams) of
 each sentence against every signal's exemplars and description.
 
 The index is fitted once per signal library (keyed by a fingerprint of the signals'
@@ -14,13 +14,18 @@ import re
 import threading
 from dataclasses import dataclass
 
-import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from pathlib import Path
 
+import numpy as np
+
+from committee.engines.offline import tfidf
 from committee.models import Signal
 
+ENGLISH_STOP_WORDS = frozenset(
+    w for w in (Path(__file__).with_name("stop_words.txt").read_text(encoding="utf-8").split("\n"))
+    if w and not w.startswith("#"))
 # negations and contrast words carry meaning here, so they are not stop words
-STOP = frozenset(ENGLISH_STOP_WORDS) - {"not", "no", "never", "nor", "without", "only", "but", "first", "before", "after", "every", "each", "all", "less", "more", "few"}
+STOP = ENGLISH_STOP_WORDS - {"not", "no", "never", "nor", "without", "only", "but", "first", "before", "after", "every", "each", "all", "less", "more", "few"}
 WORD_RE = re.compile(r"[a-z0-9]+")
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 WORD_WEIGHT = 0.6  # share of the word view in the combined cosine (the rest is characters)
@@ -44,10 +49,10 @@ def words(text: str) -> list[str]:
 class Index:
     """Fitted vectorizers and the exemplar matrix; `owner[i]` is the signal of row i."""
 
-    word: TfidfVectorizer
-    char: TfidfVectorizer
-    rows_word: object
-    rows_char: object
+    word: tfidf.Vectorizer
+    char: tfidf.Vectorizer
+    rows_word: np.ndarray     # (exemplars x word vocabulary), L2-normalised rows
+    rows_char: np.ndarray
     owner: list[str]
     signal_ids: list[str]
 
@@ -56,9 +61,9 @@ class Index:
         any exemplar (or the description) of each signal."""
         if not texts:
             return np.zeros((0, len(self.signal_ids)))
-        sw = self.word.transform(texts) @ self.rows_word.T
-        sc = self.char.transform(texts) @ self.rows_char.T
-        sims = (WORD_WEIGHT * sw + (1 - WORD_WEIGHT) * sc).toarray()
+        sw = self.word.dense(texts) @ self.rows_word.T
+        sc = self.char.dense(texts) @ self.rows_char.T
+        sims = WORD_WEIGHT * sw + (1 - WORD_WEIGHT) * sc
         out = np.zeros((len(texts), len(self.signal_ids)))
         col = {s: j for j, s in enumerate(self.signal_ids)}
         for i, sid in enumerate(self.owner):
@@ -86,11 +91,9 @@ def build_index(signals: list[Signal]) -> Index:
         for t in [s.description, *s.exemplars]:
             texts.append(t)
             owner.append(s.id)
-    word = TfidfVectorizer(analyzer=words, sublinear_tf=True)
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True)
-    rows_word = word.fit_transform(texts)
-    rows_char = char.fit_transform(texts)
-    return Index(word, char, rows_word, rows_char, owner, [s.id for s in signals])
+    word = tfidf.fit(texts, words)
+    char = tfidf.fit(texts, tfidf.char_wb)
+    return Index(word, char, word.dense(texts), char.dense(texts), owner, [s.id for s in signals])
 
 
 def get_index(signals: list[Signal]) -> Index:

@@ -174,7 +174,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     norms = [normalise(s.text) for s in sentences]
     question = [lexicon.is_question(n) for n in norms]
     rejects = [lexicon.rejects_an_idea(n) for n in norms]
-    sims = get_index(signals).similarities([s.text for s in sentences])
+    sims = get_index(signals).similarities([s.flat for s in sentences])
     hits: list[Hit] = []
     if mode == "similarity":
         for j, sig in enumerate(signals):
@@ -185,7 +185,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         return hits
     k = len(signals)
     model = learned.get_model(signals) if mode == "combined" else None
-    heads = model.heads([s.text for s in sentences]) if model else None
+    heads = model.heads([s.flat for s in sentences]) if model else None
     without_one_word: dict[int, object] = {}
 
     def robust(i: int, j: int) -> bool:
@@ -193,7 +193,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         without a leading label of up to three words ("North star: ...", "Guardrails:
         ..."): one salient word is not evidence of a stance."""
         if i not in without_one_word:
-            text = sentences[i].text
+            text = sentences[i].flat
             w = text.split()
             content = [x for x in range(len(w)) if w[x].strip(".,;:!?()\"'").lower() not in STOP]
             if len(content) > ROBUST_MAX_WORDS:  # one word weighs little there; keeps cost linear

@@ -29,13 +29,21 @@ CLAUSE_RE = re.compile(
     re.IGNORECASE,
 )
 BACKGROUND_RE = re.compile(r"\b(resume|résumé|cv|experience|background|about me|career)\b", re.IGNORECASE)
-_NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ",
+                            "\n": " ", "\r": " ", "\t": " "})
 
 
 def normalise(text: str) -> str:
-    """Lower-case text with typographic quotes and dashes made plain; same length as
+    """Lower-case text with typographic quotes and dashes made plain and line breaks
+    made spaces (a hard-wrapped sentence reads as the same sentence); same length as
     the input, so offsets found in it hold for the original."""
     return text.translate(_NORMALISE).lower()
+
+
+def flat(text: str) -> str:
+    """`text` with every run of whitespace (line breaks of hard-wrapped prose included)
+    made one space: what the classifiers read."""
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=1024)
@@ -64,9 +72,14 @@ class Sentence:
     section: str
     block: int
 
+    @property
+    def flat(self) -> str:
+        """The sentence as one line (`flat`)."""
+        return flat(self.text)
+
     def clauses(self) -> list[tuple[int, int]]:
         """Clause spans as absolute offsets, covering the sentence in order."""
-        return [(self.start + a, self.start + b) for a, b in _clause_spans(self.text)]
+        return [(self.start + a, self.start + b) for a, b in _clause_spans(normalise(self.text))]
 
     def clause_at(self, offset: int) -> tuple[int, int]:
         """The clause containing absolute `offset` (the nearest one before it otherwise)."""

@@ -11,8 +11,9 @@ Per set:
 - decision agreement of the final votes (after the debrief) and of the sealed (blind)
   votes, both through the scenario's committee rules (`decision.decide`);
 - Hire recall and No Hire recall of the final decision;
-- red-citation precision: red signals cited by any blind review that the labels list
-  (micro-averaged over packets), and recall of the labelled ones;
+- red-citation precision: firm red citations (evidence without a `concern`) by any blind
+  review that the labels list (micro-averaged over packets); the same with the readings
+  shown as concerns to check; and the recall of the labelled flags by either;
 - misread categorical readings: a persona's hard line crossed by a signal the labels
   do not list, and Hire-labelled packets rejected by a veto or a failed dimension;
 - the debrief: the share of votes that changed, overall and on packets whose sealed
@@ -52,7 +53,7 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
     manifest = yaml.safe_load((folder / "MANIFEST.yaml").read_text(encoding="utf-8"))
     n = agree_final = agree_sealed = 0
     hires = hires_ok = nos = nos_ok = 0
-    cited_ok = cited = labelled = labelled_found = 0
+    cited_ok = cited = labelled = labelled_found = read_all = read_ok = 0
     misread_lines = misread_rules = 0
     votes_total = votes_changed = 0
     split_n = split_votes = split_changed = split_final = split_sealed = 0
@@ -76,11 +77,15 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
         else:
             nos += 1
             nos_ok += decision.outcome == "no_hire"
-        reds = {e.signal for r in reviews for e in r.evidence if e.polarity == "red" and e.signal in ctx.signals}
+        readings = {e.signal for r in reviews for e in r.evidence if e.polarity == "red" and e.signal in ctx.signals}
+        reds = {e.signal for r in reviews for e in r.evidence
+                if e.polarity == "red" and e.signal in ctx.signals and not e.concern}
         cited += len(reds)
         cited_ok += len(reds & must)
+        read_all += len(readings)
+        read_ok += len(readings & must)
         labelled += len(must)
-        labelled_found += len(must & reds)
+        labelled_found += len(must & readings)
         hits = analyse(ctx).hits
         misread_lines += sum(1 for p in ctx.panel.values() for h in hits
                              if crosses_hard_line(p, h) and h.signal not in must)
@@ -97,7 +102,7 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
             "agreement": _ratio(agree_final, n), "agreement_sealed": _ratio(agree_sealed, n),
             "hire_recall": _ratio(hires_ok, hires), "no_hire_recall": _ratio(nos_ok, nos),
             "red_precision": _ratio(cited_ok, cited), "red_recall": _ratio(labelled_found, labelled),
-            "red_cited": cited, "misread_hard_lines": misread_lines, "hire_rejected_by_rule": misread_rules,
+            "red_cited": cited, "red_precision_with_concerns": _ratio(read_ok, read_all), "red_read": read_all, "misread_hard_lines": misread_lines, "hire_rejected_by_rule": misread_rules,
             "misread_categorical": misread_lines + misread_rules,
             "vote_change_rate": _ratio(votes_changed, votes_total),
             "split_packets": split_n, "split_vote_change_rate": _ratio(split_changed, split_votes),
@@ -120,7 +125,8 @@ def line(r: dict) -> str:
         return "  - " if x is None else f"{x:.2f}"
     return (f"  {r['set']:14} n={r['packets']:2} ({r['hire']} hire)  agreement final {f(r['agreement'])} sealed "
             f"{f(r['agreement_sealed'])}  hire recall {f(r['hire_recall'])}  no-hire recall {f(r['no_hire_recall'])}  "
-            f"red P/R {f(r['red_precision'])}/{f(r['red_recall'])} of {r['red_cited']}  misread hard lines "
+            f"red P/R {f(r['red_precision'])}/{f(r['red_recall'])} of {r['red_cited']} firm (with concerns P "
+            f"{f(r['red_precision_with_concerns'])} of {r['red_read']})\n  {'':14} misread hard lines "
             f"{r['misread_hard_lines']}, hire rejected by veto/failed dimension {r['hire_rejected_by_rule']}\n"
             f"  {'':14} debrief: votes changed {f(r['vote_change_rate'])}; on {r['split_packets']} packets whose "
             f"sealed reviews disagree: votes changed {f(r['split_vote_change_rate'])}, agreement final "

@@ -101,6 +101,11 @@ class Signal(Strict):
         "(e.g. a keyword stage described as one layer of several).",
     )
     window: int = Field(1, ge=1, le=3, description="How many adjacent sentences one cue may span.")
+    contradicted_by: list[str] = Field(
+        default_factory=list,
+        description="Green signal ids that state the opposite stance on the same topic: found elsewhere in "
+        "the packet, they make a reading of this red flag uncertain (the packet's own explicit stance).",
+    )
 
     @field_validator("cues", "blockers")
     @classmethod
@@ -254,6 +259,9 @@ class Evidence(BaseModel):
     polarity: Polarity
     dimension: str | None = None
     start: int | None = None
+    confidence: float | None = Field(None, ge=0, le=1, description="How sure the engine is of this reading (None: not stated).")
+    concern: str | None = Field(None, description="Why a reading is uncertain, shown to the candidate as a point to check "
+                                "(e.g. the packet says the opposite elsewhere); None for a firm reading.")
 
 
 class Review(BaseModel):

@@ -27,7 +27,7 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from committee.engines.offline import learned, lexicon
@@ -54,6 +54,11 @@ MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below thi
 P_SURE_CUE = 0.5   # unless a concept cue found it and the signal's classifier is this sure
 ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
 ROBUST_MAX_WORDS = 40  # longer sentences skip the one-word-deleted check
+# packet-level judgement (`judge`): how sure a red reading must be to decide a verdict alone
+SURE_CUE = 0.5     # a concept-cue hit the signal's classifier rates at least this
+SURE_LEARNED = 0.75  # a learned-only hit at least this
+SURE_GREEN = 0.7   # a learned green (cue greens are sure)
+REJECTED_P = 0.4   # a sentence that turns a red idea down counts as the packet's stance on it from this probability
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
 
@@ -72,6 +77,10 @@ class Hit:
     sentence: int
     via: str
     section: str = ""
+    p: float = 1.0          # the signal's classifier probability for the sentence (1.0 without the learned layer)
+    sure: bool = True       # a firm reading (see `judge`); only a sure red may decide a verdict alone
+    concern: str = ""       # why it is not sure: "weak", "admission" or "contradicted"
+    counter: str = ""       # for "contradicted": the packet's own sentence that says otherwise
 
 
 @lru_cache(maxsize=4096)
@@ -174,8 +183,10 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     norms = [normalise(s.text) for s in sentences]
     question = [lexicon.is_question(n) for n in norms]
     rejects = [lexicon.rejects_an_idea(n) for n in norms]
+    story = _turned_stories(sentences, norms)
     sims = get_index(signals).similarities([s.flat for s in sentences])
     hits: list[Hit] = []
+    turned_down: dict[int, list[int]] = {}  # signal column -> sentences that turn that red idea down
     if mode == "similarity":
         for j, sig in enumerate(signals):
             for i, sent in enumerate(sentences):
@@ -205,6 +216,15 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                 variants.append(text[label.end():])
             without_one_word[i] = model.heads(variants)
         return float(without_one_word[i][:, j].min()) >= ROBUST
+    asserted: dict[int, object] = {}
+
+    def asserted_p(i: int, j: int) -> float:
+        """The learned probability of the part of sentence i that it asserts
+        (`lexicon.asserted_part`): the whole sentence's when nothing is set aside."""
+        if i not in asserted:
+            part = " ".join(lexicon.asserted_part(norms[i]).split())
+            asserted[i] = heads[i] if part == " ".join(norms[i].split()) else model.heads([part])[0]
+        return float(asserted[i][j])
     for j, sig in enumerate(signals):
         for i, sent in enumerate(sentences):
             norm = norms[i]
@@ -217,9 +237,14 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             sim = float(sims[i, j])
             p = 1.0 if heads is None else float(heads[i, j])
             # the learned framing heads: a red flag is not read in a sentence that turns
-            # an idea down, or that reads as no red flag at all
+            # an idea down, or that reads as no red flag at all; nor in the set-up of a
+            # story whose next sentences turn the reported wish down
             red = sig.polarity == "red"
-            if red and heads is not None and (heads[i, k] >= MAX_REJECTS or (heads[i, k + 1] < MIN_ANY_RED and p < P_SURE_CUE)):
+            if red and (story[i] or (heads is not None and (heads[i, k] >= MAX_REJECTS or rejects[i]))):
+                if p >= REJECTED_P:
+                    turned_down.setdefault(j, []).append(i)
+                continue
+            if red and heads is not None and heads[i, k + 1] < MIN_ANY_RED and p < P_SURE_CUE:
                 continue
             p_cue = P_CUE if red else P_CUE_GREEN
             groups = _cue_groups(sig, sent, norm, next_norm)
@@ -238,10 +263,15 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
-            if (red and (heads[i, k + 1] < MIN_ANY_RED or rejects[i])) or (not red and heads[i, k + 1] >= GREEN_MAX_ANY_RED):
+            if (red and heads[i, k + 1] < MIN_ANY_RED) or (not red and heads[i, k + 1] >= GREEN_MAX_ANY_RED):
                 continue
             partial = max((sum(1 for x in spans if x) / len(spans) for _, spans in groups), default=0.0)
             threshold = (P_RED if partial >= ANCHOR else P_ALONE) if red else P_GREEN
+            if red and p >= threshold and asserted_p(i, j) < threshold:
+                # what the sentence sets aside ("..., not a number to trade against revenue")
+                # carried the reading: the sentence takes the other side
+                turned_down.setdefault(j, []).append(i)
+                continue
             if p >= threshold and robust(i, j):
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
                                 round(min(1.0, 0.45 + 0.5 * p), 3), sent.index, "learned", sent.section))
@@ -257,9 +287,69 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                 green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
         hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
                                         and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]])]
+    hits = judge(hits, sentences, norms, signals, heads, turned_down)
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
     return sorted(hits, key=lambda h: (h.start, h.signal))
+
+
+def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
+    """Per sentence: it reports someone else's wish or proposal, and it or one of the
+    next two sentences of its paragraph tells the candidate turning it down ("Sales
+    wanted to switch off the fraud rule for our biggest client. I kept the rule.")."""
+    out = []
+    for i, s in enumerate(sentences):
+        if not lexicon.reported_wish(norms[i]):
+            out.append(False)
+            continue
+        later = [norms[x] for x in range(i + 1, min(i + 3, len(sentences))) if sentences[x].block == s.block]
+        wish = lexicon.WISH_RE.search(norms[i])
+        out.append(any(lexicon.turns_down(n) for n in later) or lexicon.turns_down(norms[i][wish.end():]))
+    return out
+
+
+def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals: list[Signal], heads,
+          turned_down: dict[int, list[int]]) -> list[Hit]:
+    """Packet-level judgement of each red reading: is it sure enough to decide a verdict
+    alone (a hard line, a veto, a failed must-pass dimension)? The rule:
+
+    - a red reading is **contradicted** when the packet itself takes the other side on
+      the same topic elsewhere: another sentence turns the same red idea down (its
+      classifier >= REJECTED_P in a sentence that rejects, or a story that turns), or a
+      green signal named in the red flag's `contradicted_by` is found in another sentence;
+    - it is an **admission** when its sentence names a habit in order to correct it
+      ("which I'd need to unlearn");
+    - otherwise it is **sure** when it is corroborated (the same red flag read in two
+      sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
+      at >= SURE_LEARNED; below that it is **weak**.
+
+    Contradicted, admitted and weak readings still count (at a reduced weight, `review.py`)
+    and are shown to the candidate as concerns to check, never as verdicts. Greens are
+    sure from a cue or at >= SURE_GREEN."""
+    col = {s.id: j for j, s in enumerate(signals)}
+    by_id = {s.id: s for s in signals}
+    row = {s.index: i for i, s in enumerate(sentences)}
+    out = []
+    for h in hits:
+        i = row.get(h.sentence)
+        p = 1.0 if heads is None or i is None else round(float(heads[i, col[h.signal]]), 3)
+        if h.polarity == "green":
+            out.append(replace(h, p=p, sure=h.via in ("cue", "rubric") or p >= SURE_GREEN))
+            continue
+        others = [x for x in turned_down.get(col[h.signal], []) if x != i]
+        greens = [g for g in hits if g.polarity == "green" and g.signal in by_id[h.signal].contradicted_by
+                  and g.sentence != h.sentence]
+        same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"} - {h.sentence}
+        if others or greens:
+            counter = sentences[others[0]].text if others else greens[0].quote
+            out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))
+        elif i is not None and lexicon.ADMISSION_RE.search(norms[i]):
+            out.append(replace(h, p=p, sure=False, concern="admission"))
+        elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED):
+            out.append(replace(h, p=p))
+        else:
+            out.append(replace(h, p=p, sure=False, concern="weak"))
+    return out
 
 
 _CACHE: OrderedDict[str, list[Hit]] = OrderedDict()

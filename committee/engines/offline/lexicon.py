@@ -18,6 +18,7 @@ NEGATOR_RE = re.compile(
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|mustn't|avoid(s|ed|ing)?|(argue[sd]?|arguing|voted|decided|advised?|recommend(s|ed)?|warn(s|ed)?) against|refus(e|es|ed|ing)|"
     r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying)|"
     r"(said|say|saying|says) no to|push(ed)? back (on|against)|veto(es|ed)?|ruled? out|rules out|talked \w+ out of|"
+    r"turn(s|ed|ing)? down|walk(s|ed|ing)? away from|(kill|block|scrapp|shelv|resist|overrul)(ed|ing)|fought|"
     r"(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent) to)\b"
 )
 # negators whose scope ends at the next comma ("rather than X, we do Y")
@@ -169,8 +170,15 @@ def _distance_profile(sentence: str, next_sentence: str) -> tuple[int, int, tupl
     return proposal_end, distanced_until, quotes
 
 
+INDIRECT_QUESTION_RE = re.compile(
+    r"\b(ask(ed|ing)?|wonder(ed|ing)?|find out|check(ed|ing)?|want(ed)? to know|probe|learn)\b[^.;]{0,60}?"
+    r"\b(which|whether|how (many|much|often)|what|why|where)\b")
+
+
 def is_question(sentence: str) -> bool:
-    return sentence.rstrip().rstrip("\"')").endswith("?")
+    """A direct question, or an indirect one ("I would ask the safety team which
+    jailbreaks the detector misses"): it seeks a fact, it proposes nothing."""
+    return sentence.rstrip().rstrip("\"')").endswith("?") or bool(INDIRECT_QUESTION_RE.search(sentence))
 
 
 REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
@@ -178,7 +186,9 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"no (current |existing |language )?model (can|could)|"
                            r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
                            r"gave up on|walked back|decided against|argued against|advised against|voted against|"
-                           r"pushed back on|said no to|refused to|declined to|talked \w+ out of)\b")
+                           r"pushed back on|said no to|refused to|declined to|talked \w+ out of|"
+                           r"(is|are|was|'s) not worth|isn't worth|aren't worth|not worth (it|the)|"
+                           r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b")
 
 
 # "no X happens without Y", "nothing ships until Y": a double negation states a requirement
@@ -200,3 +210,60 @@ def attributed(sentence: str, pos: int, clause: tuple[int, int]) -> bool:
     """True when the concept at `pos` follows a reported wish of someone else in the same
     clause ("legal wanted to delay ..."): it describes them, not the candidate."""
     return any(m.end() <= pos for m in ATTRIBUTION_RE.finditer(sentence, max(clause[0], pos - REACH_CHARS), pos))
+
+
+# a self-aware admission: a habit the candidate names in order to correct it ("I default
+# to ship-and-measure, which I'd need to unlearn"); a concern to raise, not a stance held
+ADMISSION_RE = re.compile(
+    r"\b((which|that|something) (i|i'd|i would|i'll|i have|i've|i had|i'm|i am)( had| have| need| needed| still)? "
+    r"(to )?(unlearn|unlearned|fight|resist|working on|work on|learning to (drop|stop|resist))|"
+    r"(i've|i have|i had|i'd) (had to )?unlearn(ed)?|i'm (still )?working on (that|it|this)|"
+    r"(i was|i have been|i've been) guilty of|my (old |first |default )?(instinct|reflex|habit|bias) (is|was|used to be)|"
+    r"i used to (think|believe|treat|default)|i learned the hard way|i('m| am) not proud)\b")
+
+# someone else's wish reported in one sentence, turned down in one of the next: "Sales
+# wanted to switch off the fraud rule. ... I kept it."
+TURN_RE = re.compile(
+    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|refused|declined|said no|pushed back|turned (it|that|this|them) down|"
+    r"stood firm|stood my ground|held the line|overruled|walked away|did not|didn't|would not|wouldn't|won't|never|"
+    r"blocked|killed|vetoed|stopped|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b")
+WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
+                     r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b")
+
+
+def reported_wish(sentence: str) -> bool:
+    """The sentence reports what someone else wanted or proposed (a story's set-up)."""
+    return bool(WISH_RE.search(sentence))
+
+
+def turns_down(sentence: str) -> bool:
+    """The sentence tells the candidate turning an idea down or holding a line."""
+    return bool(TURN_RE.search(sentence) or rejects_an_idea(sentence))
+
+
+# parts of a sentence it does not assert, for a reading with no concept offset (the
+# learned layer): what a contrastive "not" or "rather than" sets aside, a reported wish,
+# a distancing frame up to its contrast word, and quotations in a sentence that rejects
+SET_ASIDE_RE = re.compile(
+    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|not worth|isn't|aren't)\b[^,;:.]*")
+
+
+def asserted_part(sentence: str) -> str:
+    """`sentence` with the parts it sets aside blanked out (same length). "Jailbreak
+    detection is a safety boundary, not a number to trade against revenue" keeps "jailbreak
+    detection is a safety boundary"."""
+    out = list(sentence)
+
+    def blank(a: int, b: int) -> None:
+        out[a:b] = " " * (b - a)
+
+    for m in SET_ASIDE_RE.finditer(sentence):
+        blank(m.start(), m.end())
+    for m in ATTRIBUTION_RE.finditer(sentence):
+        end = min([x for x in (sentence.find(c, m.end()) for c in ",;.") if x >= 0] or [len(sentence)])
+        blank(m.start(), end)
+    proposal_end, distanced_until, quotes = _distance_profile(sentence, "")
+    blank(0, max(proposal_end, distanced_until, 0) if max(proposal_end, distanced_until) <= len(sentence) else len(sentence))
+    for a, b in quotes:
+        blank(a, b)
+    return "".join(out)

@@ -51,6 +51,8 @@ SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))            # v <= -0.6 -> 1, < 0.2
 EXACTING = (0.8, 1.35)   # range of sqrt(dimension weight / persona's mean weight)
 BREADTH_FOR_4 = 2        # distinct green signals a dimension needs for a 4
 VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire))
+UNSURE_FACTOR = 0.5      # a red reading that is not sure (detect.judge: weak, contradicted, an
+                         # admission) counts for half, and never decides a verdict alone
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 
 
@@ -95,11 +97,36 @@ def analyse(ctx: Context) -> Analysis:
 
 
 def crosses_hard_line(persona: Persona, h: Hit) -> bool:
-    """A red hit on one of the persona's hard lines that is clear evidence: a concept-cue
-    hit, or a learned one at strength >= HARD_LINE_STRENGTH. Weaker learned evidence
-    still counts in the scores but never triggers a categorical veto on its own."""
-    return (h.polarity == "red" and h.signal in persona.hard_lines
+    """A red hit on one of the persona's hard lines that is clear evidence: a sure reading
+    (`detect.judge`: not weak, not contradicted by the packet's own stance, not an
+    admission) that is a concept-cue hit or a learned one at strength >= HARD_LINE_STRENGTH.
+    Weaker evidence still counts in the scores but never triggers a categorical veto."""
+    return (h.polarity == "red" and h.signal in persona.hard_lines and h.sure
             and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH))
+
+
+def lens(ctx: Context, persona: Persona) -> frozenset[str]:
+    """The signals `persona` reads closely: those on a dimension it weighs at least at its
+    mean weight, and those in its `signal_weights` or `hard_lines`. A persona notices a
+    reading that is not sure only inside its lens; sure readings everyone notices. So the
+    blind reviews differ in evidence, and the debrief has something to bring."""
+    dims = [d.id for d in ctx.scenario.dimensions]
+    weights = [persona.weights.get(d, 0.0) for d in dims]
+    mean = sum(weights) / len(weights) if weights else 0.0
+    close = {d for d in dims if persona.weights.get(d, 0.0) >= mean}
+    return frozenset({s for s, sig in ctx.signals.items() if sig.dimension in close}
+                     | set(persona.signal_weights) | set(persona.hard_lines))
+
+
+def reading(ctx: Context, persona: Persona, analysis: Analysis,
+            shown: frozenset[tuple[str, int]] = frozenset()) -> Analysis:
+    """What `persona` notices of `analysis`: every sure or rubric hit, the unsure ones in
+    its `lens`, and the hits in `shown` ((signal, start) pairs a colleague cited to it in
+    the debrief)."""
+    close = lens(ctx, persona)
+    hits = [h for h in analysis.hits
+            if h.sure or h.via == "rubric" or h.signal in close or (h.signal, h.start) in shown]
+    return Analysis(hits, analysis.integrity, analysis.short)
 
 
 def _weight(persona: Persona, signal: str) -> float:
@@ -111,7 +138,8 @@ def _signal_mass(hits: list[Hit], persona: Persona) -> dict[str, float]:
     persona's weight for the signal."""
     by_signal: dict[str, list[float]] = defaultdict(list)
     for h in hits:
-        by_signal[h.signal].append(h.strength * (BACKGROUND_FACTOR if is_background(h.section) else 1.0))
+        by_signal[h.signal].append(h.strength * (BACKGROUND_FACTOR if is_background(h.section) else 1.0)
+                                   * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR))
     out = {}
     for sig, vals in by_signal.items():
         vals.sort(reverse=True)
@@ -164,6 +192,7 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
     breadth = defaultdict(int)
     red_count = defaultdict(int)
     tracked_red = defaultdict(bool)
+    sure_red = {h.dimension for h in analysis.hits if h.polarity == "red" and h.sure}
     for sig, m in mass.items():
         (green if polarity[sig] == "green" else red)[dimension[sig]] += m
         if polarity[sig] == "green":
@@ -192,8 +221,9 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
         # a 1 is a failed dimension: a red flag the persona tracks, several red flags, a
         # red on a dimension it weighs at least as much as its average, or an integrity
         # concern; one untracked red on a dimension it weighs less is a 2
-        if sc == 1 and not (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)
-                            or (with_integrity and analysis.integrity and d in ("communication", "values"))):
+        # ... and never on readings that are all unsure (a failed must-pass dimension decides alone)
+        concern = with_integrity and analysis.integrity and d in ("communication", "values")
+        if sc == 1 and not (concern or (d in sure_red and (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)))):
             sc = 2
         scores[d] = sc
     total_w = sum(weights.values()) or 1.0
@@ -206,6 +236,8 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
     if hard:
         strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)
+    if vote == Vote.strong_no_hire and not any(h.polarity == "red" and h.sure for h in analysis.hits):
+        vote = Vote.no_hire  # a veto-strength vote needs a sure red reading
     if with_integrity and analysis.integrity:
         vote = lower(vote, Vote.no_hire)
     if analysis.short:  # a few sentences cannot earn a hire, however good they are
@@ -228,8 +260,25 @@ def relevance(persona: Persona, ctx: Context, e_signal: str, e_dim: str | None, 
     return w * _weight(persona, e_signal) * strength * rubric + (0.5 if e_signal in persona.hard_lines else 0.0)
 
 
+CONCERNS = {
+    "weak": "a weak reading of one sentence",
+    "admission": "told as a habit the candidate is correcting",
+    "contradicted": "the packet takes the other side elsewhere",
+}
+
+
+def concern_text(h: Hit) -> str | None:
+    """Why a red reading is not sure, in words for the candidate (None when it is sure)."""
+    if h.polarity != "red" or h.sure:
+        return None
+    text = CONCERNS.get(h.concern, "an uncertain reading")
+    return f"{text}: \u201c{short_quote(h.counter, 120)}\u201d" if h.counter else text
+
+
 def _evidence(analysis: Analysis) -> list[Evidence]:
-    out = [Evidence(quote=h.quote, signal=h.signal, polarity=h.polarity, dimension=h.dimension, start=h.start)
+    out = [Evidence(quote=h.quote, signal=h.signal, polarity=h.polarity, dimension=h.dimension, start=h.start,
+                    confidence=round(min(1.0, max(0.0, h.p)), 2) if h.via != "rubric" else None,
+                    concern=concern_text(h))
            for h in analysis.hits]
     for e in analysis.integrity:
         out.append(Evidence(quote=e.quote, signal=e.signal, polarity="red", dimension=e.dimension or "values", start=e.start))
@@ -299,6 +348,8 @@ def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidenc
 
 
 def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
+    """The persona's blind review of what it notices (`reading`) of the packet analysis."""
+    analysis = reading(ctx, persona, analysis)
     sc = score(ctx, persona, analysis)
     if analysis.integrity:  # integrity may only lower a vote
         sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard)

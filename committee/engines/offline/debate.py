@@ -30,7 +30,7 @@ import re
 
 from committee.engines.base import Context, TurnRequest
 from committee.engines.offline.review import (
-    analyse, crosses_hard_line, dim_name, fails_must_pass, label, meaning, relevance, score, short_quote,
+    analyse, crosses_hard_line, dim_name, fails_must_pass, label, meaning, reading, relevance, score, short_quote,
 )
 from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
 
@@ -60,15 +60,37 @@ def hard_line_hits(ctx: Context, persona: Persona, review: Review | None) -> lis
     return [e for e in review.evidence if (e.signal, e.start) in clear]
 
 
-def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote) -> Vote:
+def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote,
+            scores: dict[str, int] | None = None) -> Vote:
     """The highest vote this persona may reach in the debrief: a crossed hard line
     allows no upward move at all (not even out of a veto), an integrity concern
-    nothing above no_hire, and neither does the persona's own failed must-pass dimension."""
+    nothing above no_hire, and neither does the persona's own failed must-pass dimension
+    (in `scores`, its reading updated by the debrief's evidence; else the blind review's)."""
     if hard_line_hits(ctx, persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
-    if ctx.integrity or (review is not None and fails_must_pass(ctx, review.scores)):
+    if scores is None and review is not None:
+        scores = review.scores
+    if ctx.integrity or (scores is not None and fails_must_pass(ctx, scores)):
         return Vote.no_hire
     return Vote.strong_hire
+
+
+def heard(req: TurnRequest) -> frozenset[tuple[str, int]]:
+    """Evidence cited so far in the visible debrief, as (signal, start) pairs: what every
+    member has now heard, whether or not its own reading noticed it."""
+    return frozenset((e.signal, e.start) for t in req.transcript for e in t.evidence if e.start is not None)
+
+
+def updated(ctx: Context, persona: Persona, req: TurnRequest, ev: Evidence | None = None):
+    """`persona`'s scoring after the debrief so far and, with `ev`, after this evidence:
+    evidence its own reading had missed now counts at face value (new information);
+    evidence it had already weighed counts EMPHASIS times (it was asked to weigh it
+    again). Returns `review.Scoring`."""
+    full = analyse(ctx)
+    before = {(h.signal, h.start) for h in reading(ctx, persona, full, heard(req)).hits}
+    shown = heard(req) | ({(ev.signal, ev.start)} if ev is not None and ev.start is not None else set())
+    emphasis = {ev.signal: EMPHASIS} if ev is not None and (ev.signal, ev.start) in before else None
+    return score(ctx, persona, reading(ctx, persona, full, shown), emphasis=emphasis)
 
 
 def step_toward(current: Vote, target: Vote) -> Vote:
@@ -166,17 +188,25 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     their = req.votes.get(challenger, challenge.vote)
     weighed = [e for e in challenge.evidence if weighs(persona, e)]
     target = step_toward(current, their)
-    cap = ceiling(ctx, persona, review, current)
+    new = {(e.signal, e.start) for e in review.evidence}
+    fresh_to_me = [e for e in weighed if (e.signal, e.start) not in new]
+    cap = ceiling(ctx, persona, review, current,
+                  updated(ctx, persona, req, (fresh_to_me or weighed or [None])[0]).scores)
     if target.points > cap.points:
         target = current
     blocked_by_line = their.points > current.points and current.points >= cap.points
     reason: str
-    moved = [e for e in weighed if _would_move(ctx, persona, current, their, e)]
+    # evidence this member's own reading had missed is news: it counts if it moves the
+    # member's own weighted scoring; evidence it had already weighed moves it only when it
+    # bears on what it weighs (re-weighed EMPHASIS times)
+    moved = [e for e in challenge.evidence if (e in fresh_to_me or weighs(persona, e) or (e.signal, e.start) not in new)
+             and _would_move(ctx, persona, current, their, e, req)]
     if moved and target != current and not _conceded_before(req):
         ev = moved[0]
         why_dim = (f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
                    if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
-                   else "it is a signal I track")
+                   else "it is a signal I track" if weighs(persona, ev)
+                   else "my own reading had missed it, and it shifts my scoring")
         reason = (f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
                   f"and {why_dim}; that moves me from {current.label} to {target.label}.")
         phrase = _fill(_choose(persona.style.concede, used, seed), ctx, challenger, their)
@@ -227,13 +257,17 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                        evidence=evidence, vote=current, previous_vote=current, reason=reason[0].upper() + reason[1:] + ".")
 
 
-def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence) -> bool:
-    """Would `persona`'s own scoring reach a vote beyond `current`, toward `their`, if it
-    weighed the cited signal EMPHASIS times more? A marginal vote moves on strong
-    evidence it weighs; a firm one holds."""
+def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence,
+                req: TurnRequest | None = None) -> bool:
+    """Would `persona`'s own scoring reach a vote beyond `current`, toward `their`, once it
+    takes in `ev` (`updated`: at face value when its reading had missed it, weighed
+    EMPHASIS times when it had not)? A marginal vote moves on evidence it weighs; a firm
+    one holds."""
     if ev.signal not in {h.signal for h in analyse(ctx).hits}:
         return False
-    again = score(ctx, persona, analyse(ctx), emphasis={ev.signal: EMPHASIS}).vote
+    if req is None:
+        req = TurnRequest(persona.id, 1, 1, "simultaneous", {}, [], {})
+    again = updated(ctx, persona, req, ev).vote
     if their.points > current.points:
         return again.points > current.points
     return again.points < current.points
@@ -266,9 +300,14 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     downward = their.points > current.points
     pool = _supporting(review, downward)
     already = {(e.signal, e.start) for t in req.transcript if t.speaker == req.speaker and t.to == target for e in t.evidence}
-    fresh = [e for e in pool if (e.signal, e.start) not in already] or pool
+    cited = _cited(req.transcript)
+    fresh = [e for e in pool if (e.signal, e.start) not in already and (e.signal, e.start) not in cited] or \
+        [e for e in pool if (e.signal, e.start) not in already] or pool
     if tp is not None:
-        fresh.sort(key=lambda e: (not weighs(tp, e), -relevance(tp, ctx, e.signal, e.dimension, 1.0)))
+        # evidence the colleague's own reading missed comes first: it is what the debrief adds
+        theirs = {(e.signal, e.start) for e in (req.reviews[target].evidence if target in req.reviews else [])}
+        fresh.sort(key=lambda e: (not weighs(tp, e), (e.signal, e.start) in theirs,
+                                  -relevance(tp, ctx, e.signal, e.dimension, 1.0)))
     phrases = persona.style.challenge if downward or not persona.style.champion else persona.style.champion
     phrase = _fill(_choose(phrases, used, seed), ctx, target, their)
     if fresh:

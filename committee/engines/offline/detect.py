@@ -59,6 +59,9 @@ SURE_CUE = 0.5     # a concept-cue hit the signal's classifier rates at least th
 SURE_LEARNED = 0.75  # a learned-only hit at least this
 SURE_GREEN = 0.7   # a learned green (cue greens are sure)
 REJECTED_P = 0.4   # a sentence that turns a red idea down counts as the packet's stance on it from this probability
+REJECTING_P = 0.3  # ... from this one in a sentence that plainly rejects (framing head or lexicon)
+STANCE_P = 0.5     # ... and from this one in a sentence that merely negates it
+SURE_MIN_WORDS = 4  # a learned reading of fewer content words than this is a topic guess: weak
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
 
@@ -241,7 +244,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             # story whose next sentences turn the reported wish down
             red = sig.polarity == "red"
             if red and (story[i] or (heads is not None and (heads[i, k] >= MAX_REJECTS or rejects[i]))):
-                if p >= REJECTED_P:
+                if p >= (REJECTED_P if story[i] else REJECTING_P):
                     turned_down.setdefault(j, []).append(i)
                 continue
             if red and heads is not None and heads[i, k + 1] < MIN_ANY_RED and p < P_SURE_CUE:
@@ -287,6 +290,17 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                 green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
         hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
                                         and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]])]
+    if heads is not None:
+        # a sentence the classifier reads as about a red idea, that negates or rejects it
+        # and so raised no hit, is the packet's own stance against that idea
+        found = {(h.signal, h.sentence) for h in hits}
+        for j, sig in enumerate(signals):
+            if sig.polarity != "red":
+                continue
+            for i, sent in enumerate(sentences):
+                if (heads[i, j] >= STANCE_P and (sig.id, sent.index) not in found and i not in turned_down.get(j, [])
+                        and (lexicon.NEGATOR_RE.search(norms[i]) or lexicon.REJECTION_RE.search(norms[i]))):
+                    turned_down.setdefault(j, []).append(i)
     hits = judge(hits, sentences, norms, signals, heads, turned_down)
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
@@ -294,18 +308,34 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
 
 
 def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
-    """Per sentence: it reports someone else's wish or proposal, and it or one of the
-    next two sentences of its paragraph tells the candidate turning it down ("Sales
-    wanted to switch off the fraud rule for our biggest client. I kept the rule.")."""
+    """Per sentence: what it says is turned down by the story it belongs to, so it is not
+    the candidate's stance. Either it reports someone else's wish or proposal and it, or
+    one of the next two sentences of its paragraph, tells the candidate turning it down
+    ("Sales wanted to switch off the fraud rule for our biggest client. I kept the rule."),
+    or the next sentence of its paragraph turns it down outright ("At my last job I made
+    apps stickier with streaks. Those reflexes are the wrong ones here."), or it is an
+    item of a list introduced by a rejecting header ("What I won't do:"), or a
+    transcript line of someone else ("Client: ...")."""
     out = []
+    listed_until = -1  # items of a list introduced by a rejecting header ("What I won't do:")
     for i, s in enumerate(sentences):
-        if not lexicon.reported_wish(norms[i]):
-            out.append(False)
+        if lexicon.rejecting_header(norms[i]):
+            listed_until = max([x for x in range(i + 1, min(i + 9, len(sentences)))
+                                if sentences[x].block == s.block] + [i])
+        if i <= listed_until and not lexicon.rejecting_header(norms[i]) or lexicon.other_speaker(norms[i]):
+            out.append(True)
             continue
-        later = [norms[x] for x in range(i + 1, min(i + 3, len(sentences))) if sentences[x].block == s.block]
+        nxt = [x for x in range(i + 1, min(i + 3, len(sentences))) if sentences[x].block == s.block]
+        if nxt and lexicon.rejects_the_previous(norms[nxt[0]]):
+            out.append(True)
+            continue
         wish = lexicon.WISH_RE.search(norms[i])
-        out.append(any(lexicon.turns_down(n) for n in later) or lexicon.turns_down(norms[i][wish.end():]))
+        out.append(bool(wish) and (any(lexicon.turns_down(norms[x]) for x in nxt) or lexicon.turns_down(norms[i][wish.end():])))
     return out
+
+
+def _content_words(norm: str) -> int:
+    return sum(1 for w in re.findall(r"[a-z0-9']+", norm) if w not in STOP)
 
 
 def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals: list[Signal], heads,
@@ -315,7 +345,8 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
 
     - a red reading is **contradicted** when the packet itself takes the other side on
       the same topic elsewhere: another sentence turns the same red idea down (its
-      classifier >= REJECTED_P in a sentence that rejects, or a story that turns), or a
+      classifier >= REJECTED_P in a story that turns, >= REJECTING_P in a sentence that
+      plainly rejects, >= STANCE_P in one that negates it), or a
       green signal named in the red flag's `contradicted_by` is found in another sentence;
     - it is an **admission** when its sentence names a habit in order to correct it
       ("which I'd need to unlearn");
@@ -339,13 +370,16 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         others = [x for x in turned_down.get(col[h.signal], []) if x != i]
         greens = [g for g in hits if g.polarity == "green" and g.signal in by_id[h.signal].contradicted_by
                   and g.sentence != h.sentence]
-        same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"} - {h.sentence}
+        turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
+        same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"
+                and not lexicon.ADMISSION_RE.search(norms[row[g.sentence]])} - {h.sentence} - turned
         if others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))
         elif i is not None and lexicon.ADMISSION_RE.search(norms[i]):
             out.append(replace(h, p=p, sure=False, concern="admission"))
-        elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED):
+        elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED
+                                                             and _content_words(norms[i]) >= SURE_MIN_WORDS):
             out.append(replace(h, p=p))
         else:
             out.append(replace(h, p=p, sure=False, concern="weak"))

@@ -192,7 +192,8 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
 
 
 # "no X happens without Y", "nothing ships until Y": a double negation states a requirement
-REQUIREMENT_RE = re.compile(r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless)\b")
+REQUIREMENT_RE = re.compile(r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless|"
+                            r"(ships?|launch(es)?|goes (out|live)|go (out|live)|releases?|is released) (if|when|while))\b")
 
 
 def rejects_an_idea(sentence: str) -> bool:
@@ -224,9 +225,20 @@ ADMISSION_RE = re.compile(
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
 # wanted to switch off the fraud rule. ... I kept it."
 TURN_RE = re.compile(
-    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|refused|declined|said no|pushed back|turned (it|that|this|them) down|"
-    r"stood firm|stood my ground|held the line|overruled|walked away|did not|didn't|would not|wouldn't|won't|never|"
-    r"blocked|killed|vetoed|stopped|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b")
+    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|did not|didn't|would not|wouldn't|won't|never|stopped|"
+    r"walked away)\b|"
+    # a strong turn verb after any subject: "Wei pushed back", "the board refused" is rare in a set-up
+    r"\b(refused|declined|said no|pushed back|turned (it|that|this|them) down|stood firm|stood (my|her|his|their) ground|"
+    r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b")
+# a next sentence that turns down what the one before it said: "The reflexes I built there
+# are the wrong ones for triage.", "That is exactly the trap.", "No."
+ANAPHORIC_REJECTION_RE = re.compile(
+    r"^(no|nope|not here|not this time|wrong)[.!]?$|"
+    r"^(that|this|those|these|it|such|none of (that|this|it)|the (reflex|reflexes|instinct|habit|habits|idea|approach|"
+    r"playbook|logic|argument|plan|pitch|proposal|temptation|shortcut)s?)\b[^.;]{0,60}?\b(is|are|was|were|would be|'s|'re)\b"
+    r"[^.;]{0,30}?\b(wrong|a mistake|the mistake|a trap|the trap|backwards|dangerous|unacceptable|not (ok|okay|acceptable|"
+    r"an option|the answer|how)|never|exactly what|the opposite|the wrong|bad)\b|"
+    r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b")
 WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b")
 
@@ -239,6 +251,12 @@ def reported_wish(sentence: str) -> bool:
 def turns_down(sentence: str) -> bool:
     """The sentence tells the candidate turning an idea down or holding a line."""
     return bool(TURN_RE.search(sentence) or rejects_an_idea(sentence))
+
+
+def rejects_the_previous(sentence: str) -> bool:
+    """The sentence turns down what the sentence before it said ("Those reflexes are
+    the wrong ones here.", "That is exactly the trap.", "No.")."""
+    return bool(ANAPHORIC_REJECTION_RE.search(sentence.strip()))
 
 
 # parts of a sentence it does not assert, for a reading with no concept offset (the
@@ -267,3 +285,26 @@ def asserted_part(sentence: str) -> str:
     for a, b in quotes:
         blank(a, b)
     return "".join(out)
+
+
+# a line that introduces a list of what the candidate turns down ("What I won't do:",
+# "Options I rejected:", "Not on the table:")
+REJECTING_HEADER_RE = re.compile(
+    r"^[^.]{0,60}\b(won't|will not|wouldn't|would not|never|not|don't|do not|refuse|rejected|reject|ruled out|avoid|"
+    r"off the table|not on the table|anti-patterns?|red flags?|mistakes?|traps?|what not to)\b[^.]{0,30}:$")
+# a transcript line spoken by someone other than the candidate ("Client: we need ...",
+# "CTO: ..."); the candidate's own lines ("Me:", "A:", "Candidate:") are theirs
+OTHER_SPEAKER_RE = re.compile(
+    r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|partner|cto|ceo|coo|cfo|ciso|vp( \w+)?|sales|"
+    r"legal|exec|executive|board|manager|them|the client|the customer|their \w+|[a-z]+ \((client|customer|cto|ceo|coo|vp)\))"
+    r"\W{0,3}:\s")
+
+
+def rejecting_header(sentence: str) -> bool:
+    """A line ending in ':' that introduces what the candidate turns down."""
+    return bool(REJECTING_HEADER_RE.search(sentence.strip()))
+
+
+def other_speaker(sentence: str) -> bool:
+    """A transcript line of someone other than the candidate."""
+    return bool(OTHER_SPEAKER_RE.search(sentence))

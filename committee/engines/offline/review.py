@@ -51,8 +51,9 @@ SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))            # v <= -0.6 -> 1, < 0.2
 EXACTING = (0.8, 1.35)   # range of sqrt(dimension weight / persona's mean weight)
 BREADTH_FOR_4 = 2        # distinct green signals a dimension needs for a 4
 VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire))
-UNSURE_FACTOR = 0.5      # a red reading that is not sure (detect.judge: weak, contradicted, an
-                         # admission) counts for half, and never decides a verdict alone
+UNSURE_FACTOR = {"weak": 0.5, "admission": 0.5, "contradicted": 0.25}
+                         # the weight of a red reading that is not sure (detect.judge); it never
+                         # decides a verdict alone, and one the packet contradicts counts least
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 
 
@@ -139,7 +140,7 @@ def _signal_mass(hits: list[Hit], persona: Persona) -> dict[str, float]:
     by_signal: dict[str, list[float]] = defaultdict(list)
     for h in hits:
         by_signal[h.signal].append(h.strength * (BACKGROUND_FACTOR if is_background(h.section) else 1.0)
-                                   * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR))
+                                   * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR.get(h.concern, 0.5)))
     out = {}
     for sig, vals in by_signal.items():
         vals.sort(reverse=True)

@@ -75,22 +75,27 @@ def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote
     return Vote.strong_hire
 
 
-def heard(req: TurnRequest) -> frozenset[tuple[str, int]]:
-    """Evidence cited so far in the visible debrief, as (signal, start) pairs: what every
-    member has now heard, whether or not its own reading noticed it."""
-    return frozenset((e.signal, e.start) for t in req.transcript for e in t.evidence if e.start is not None)
+def shared(req: TurnRequest, pid: str) -> frozenset[tuple[str, int]]:
+    """Evidence the debrief puts before member `pid`, as (signal, start) pairs: what the
+    colleagues whose sealed vote sits on the other side of its own cite in their reviews.
+    It depends on the sealed reviews only, never on who happens to speak first, so a
+    member's update is the same under any speaking order."""
+    mine = req.reviews.get(pid)
+    if mine is None:
+        return frozenset()
+    return frozenset((e.signal, e.start) for q, r in req.reviews.items()
+                     if q != pid and r.vote.is_hire != mine.vote.is_hire for e in r.evidence if e.start is not None)
 
 
 def updated(ctx: Context, persona: Persona, req: TurnRequest, ev: Evidence | None = None):
-    """`persona`'s scoring after the debrief so far and, with `ev`, after this evidence:
-    evidence its own reading had missed now counts at face value (new information);
-    evidence it had already weighed counts EMPHASIS times (it was asked to weigh it
-    again). Returns `review.Scoring`."""
+    """`persona`'s scoring once it takes in the debrief (`shared`: the other side's
+    evidence, which its own reading may have missed and which then counts at face value)
+    and, with `ev`, a piece of evidence it had already weighed, now weighed EMPHASIS times
+    (it was asked to weigh it again). Returns `review.Scoring`."""
     full = analyse(ctx)
-    before = {(h.signal, h.start) for h in reading(ctx, persona, full, heard(req)).hits}
-    shown = heard(req) | ({(ev.signal, ev.start)} if ev is not None and ev.start is not None else set())
+    before = {(h.signal, h.start) for h in reading(ctx, persona, full).hits}
     emphasis = {ev.signal: EMPHASIS} if ev is not None and (ev.signal, ev.start) in before else None
-    return score(ctx, persona, reading(ctx, persona, full, shown), emphasis=emphasis)
+    return score(ctx, persona, reading(ctx, persona, full, shared(req, persona.id)), emphasis=emphasis)
 
 
 def step_toward(current: Vote, target: Vote) -> Vote:
@@ -110,10 +115,11 @@ def _fill(template: str, ctx: Context, to: str | None, their_vote: Vote | None) 
         "{their_vote}", their_vote.label if their_vote else "that vote")
 
 
-def _attach(phrase: str, quote: str) -> str:
-    """Join a style phrase and a quote so that the sentence reads naturally."""
+def _attach(phrase: str, quote: str, ref: str | None = None) -> str:
+    """Join a style phrase and a quote so that the sentence reads naturally; with `ref`
+    (the quote was cited earlier in the debrief), a reference to it instead of the quote."""
     p = phrase.rstrip()
-    q = f"\u201c{short_quote(quote)}\u201d"
+    q = ref or f"\u201c{short_quote(quote)}\u201d"
     if p.endswith(":"):
         return f"{p} {q}"
     if re.search(r"\b(because|since|given that|as)$", p):
@@ -123,6 +129,16 @@ def _attach(phrase: str, quote: str) -> str:
     if p.endswith((".", "!", "?")):
         return f"{p} The packet says {q}"
     return f"{p}: {q}"
+
+
+def _ref(ctx: Context, req: TurnRequest, ev: Evidence) -> str | None:
+    """When `ev` was already quoted in the visible debrief, a back-reference to it ("the
+    line Dr. Mara Okafor quoted on values") so that no turn repeats a quote; else None."""
+    for t in req.transcript:
+        if any((e.signal, e.start) == (ev.signal, ev.start) for e in t.evidence):
+            who = "I" if t.speaker == req.speaker else _name(ctx, t.speaker)
+            return f"the line {who} already quoted on {dim_name(ctx, ev.dimension)}"
+    return None
 
 
 def _choose(options: list[str], used: set[str], seed: int) -> str:
@@ -199,7 +215,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     # evidence this member's own reading had missed is news: it counts if it moves the
     # member's own weighted scoring; evidence it had already weighed moves it only when it
     # bears on what it weighs (re-weighed EMPHASIS times)
-    moved = [e for e in challenge.evidence if (e in fresh_to_me or weighs(persona, e) or (e.signal, e.start) not in new)
+    moved = [e for e in challenge.evidence if (weighs(persona, e) or (e.signal, e.start) not in new)
              and _would_move(ctx, persona, current, their, e, req)]
     if moved and target != current and not _conceded_before(req):
         ev = moved[0]
@@ -210,7 +226,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
         reason = (f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
                   f"and {why_dim}; that moves me from {current.label} to {target.label}.")
         phrase = _fill(_choose(persona.style.concede, used, seed), ctx, challenger, their)
-        text = (f"{_attach(phrase, ev.quote)} That is {label(ctx, ev.signal)}, and {why_dim}. "
+        text = (f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} That is {label(ctx, ev.signal)}, and {why_dim}. "
                 f"I move from {current.label} to {target.label}.")
         return DebriefTurn(round=req.round, speaker=req.speaker, move="concede", to=challenger, text=text,
                            evidence=[ev], vote=target, previous_vote=current, reason=reason)
@@ -248,7 +264,7 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     own = [e for e in own if (e.signal, e.start) not in _cited(req.transcript, req.speaker)] or own
     phrase = _fill(_choose(persona.style.hold, used, seed), ctx, challenger, their)
     if own:
-        text = f"{_attach(phrase, own[0].quote)} I hold at {current.label}: {reason}."
+        text = f"{_attach(phrase, own[0].quote, _ref(ctx, req, own[0]))} I hold at {current.label}: {reason}."
         evidence = [own[0]]
     else:
         text = f"{phrase.rstrip(':, ')} {reason}. I hold at {current.label}."
@@ -300,9 +316,7 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     downward = their.points > current.points
     pool = _supporting(review, downward)
     already = {(e.signal, e.start) for t in req.transcript if t.speaker == req.speaker and t.to == target for e in t.evidence}
-    cited = _cited(req.transcript)
-    fresh = [e for e in pool if (e.signal, e.start) not in already and (e.signal, e.start) not in cited] or \
-        [e for e in pool if (e.signal, e.start) not in already] or pool
+    fresh = [e for e in pool if (e.signal, e.start) not in already] or pool
     if tp is not None:
         # evidence the colleague's own reading missed comes first: it is what the debrief adds
         theirs = {(e.signal, e.start) for e in (req.reviews[target].evidence if target in req.reviews else [])}
@@ -325,7 +339,7 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
             ]
         gloss = gloss_options[seed % len(gloss_options)]
         side = "below" if downward else "above"
-        text = f"{_attach(phrase, ev.quote)} {gloss} My vote is {current.label}, {side} yours."
+        text = f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} {gloss} My vote is {current.label}, {side} yours."
         evidence = [ev]
     else:
         text = _gap_text(ctx, review, tp, target, their, current, seed)
@@ -382,7 +396,7 @@ def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, cur
     to = same[0] if same else None
     phrase = _fill(_choose(persona.style.support, used, seed), ctx, to, req.votes.get(to) if to else None)
     if ev is not None:
-        text = f"{_attach(phrase, ev.quote)} ({label(ctx, ev.signal)}). Round {req.round}: I stay at {current.label}."
+        text = f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} ({label(ctx, ev.signal)}). Round {req.round}: I stay at {current.label}."
     else:
         text = f"{phrase.rstrip(':, ')} the same conclusion. Round {req.round}: I stay at {current.label}."
     return DebriefTurn(round=req.round, speaker=req.speaker, move="support", to=to, text=text,

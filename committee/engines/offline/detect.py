@@ -60,7 +60,6 @@ SURE_LEARNED = 0.75  # a learned-only hit at least this
 SURE_GREEN = 0.7   # a learned green (cue greens are sure)
 REJECTED_P = 0.4   # a sentence that turns a red idea down counts as the packet's stance on it from this probability
 REJECTING_P = 0.3  # ... from this one in a sentence that plainly rejects (framing head or lexicon)
-STANCE_P = 0.5     # ... and from this one in a sentence that merely negates it
 SURE_MIN_WORDS = 4  # a learned reading of fewer content words than this is a topic guess: weak
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
 
@@ -290,17 +289,6 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                 green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
         hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
                                         and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]])]
-    if heads is not None:
-        # a sentence the classifier reads as about a red idea, that negates or rejects it
-        # and so raised no hit, is the packet's own stance against that idea
-        found = {(h.signal, h.sentence) for h in hits}
-        for j, sig in enumerate(signals):
-            if sig.polarity != "red":
-                continue
-            for i, sent in enumerate(sentences):
-                if (heads[i, j] >= STANCE_P and (sig.id, sent.index) not in found and i not in turned_down.get(j, [])
-                        and (lexicon.NEGATOR_RE.search(norms[i]) or lexicon.REJECTION_RE.search(norms[i]))):
-                    turned_down.setdefault(j, []).append(i)
     hits = judge(hits, sentences, norms, signals, heads, turned_down)
     for h in hits:
         assert text[h.start:h.start + len(h.quote)] == h.quote
@@ -346,8 +334,10 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     - a red reading is **contradicted** when the packet itself takes the other side on
       the same topic elsewhere: another sentence turns the same red idea down (its
       classifier >= REJECTED_P in a story that turns, >= REJECTING_P in a sentence that
-      plainly rejects, >= STANCE_P in one that negates it), or a
-      green signal named in the red flag's `contradicted_by` is found in another sentence;
+      plainly rejects), or a green signal named in the red flag's `contradicted_by` is
+      found in another sentence, unless the reading is a concept-cue hit in the
+      candidate's own first-person plan ("I would open every tier to everyone"): gating
+      one capability elsewhere does not take that back;
     - it is an **admission** when its sentence names a habit in order to correct it
       ("which I'd need to unlearn");
     - otherwise it is **sure** when it is corroborated (the same red flag read in two
@@ -368,8 +358,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
             out.append(replace(h, p=p, sure=h.via in ("cue", "rubric") or p >= SURE_GREEN))
             continue
         others = [x for x in turned_down.get(col[h.signal], []) if x != i]
+        plan = h.via == "cue" and i is not None and lexicon.first_person_plan(norms[i])
         greens = [g for g in hits if g.polarity == "green" and g.signal in by_id[h.signal].contradicted_by
-                  and g.sentence != h.sentence]
+                  and g.sentence != h.sentence and not plan]
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
         same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"
                 and not lexicon.ADMISSION_RE.search(norms[row[g.sentence]])} - {h.sentence} - turned

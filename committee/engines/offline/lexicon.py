@@ -308,3 +308,14 @@ def rejecting_header(sentence: str) -> bool:
 def other_speaker(sentence: str) -> bool:
     """A transcript line of someone other than the candidate."""
     return bool(OTHER_SPEAKER_RE.search(sentence))
+
+
+# the candidate stating their own plan ("To win share I would open every tier ..."): a
+# control they propose elsewhere does not take such a statement back
+PLAN_RE = re.compile(r"\b(i would|i'd|we would|we'd|i will|we will|i'll|we'll|my plan|our plan|i propose|we propose|"
+                     r"i'm going to|we're going to|i am going to|we are going to)\b")
+
+
+def first_person_plan(sentence: str) -> bool:
+    """The sentence states the candidate's own plan (first person, would/will)."""
+    return bool(PLAN_RE.search(sentence))

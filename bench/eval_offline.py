@@ -45,6 +45,8 @@ HELD_OUT = [DATA / "offline_signals.jsonl", DATA / "offline_signals_hard.jsonl",
             DATA / "offline_signals_sealed_a.jsonl", DATA / "offline_signals_sealed_b.jsonl"]
 # sets read only for their totals: their items are never printed, so nobody tunes on them
 SEALED = {"offline_signals_hard.jsonl", "offline_signals_sealed_a.jsonl", "offline_signals_sealed_b.jsonl"}
+# packet sets written by helpers who never saw the engine (bench/sealed/): only totals are printed
+SEALED_SETS = {"set-a", "set-b"}
 # the cues and framing were tuned on these (numbers are regression pins, not generalisation)
 TUNED = [ROOT / "scenarios" / "corpus" / "author-tune-set.jsonl", ROOT / "scenarios" / "corpus" / "author-sentences.jsonl"]
 
@@ -305,7 +307,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no eval folder at {shared} (expected packets/MANIFEST.yaml); pass --shared PATH", file=sys.stderr)
         return 2
     cat = load_catalog()
+    from packet_sets import SEALED_DIR, measure_set
+    from packet_sets import missed as set_missed
+
     report = {"packets": bench_packets(cat, shared, args.rounds),
+              "packet_sets": [measure_set(cat, d, args.rounds) for d in
+                              [shared / "packets", ROOT / "examples", *sorted(p.parent for p in SEALED_DIR.glob("*/MANIFEST.yaml"))]],
               "dev": bench_signals(cat, shared / "signals-dev.jsonl"),
               "held_out": {p.name: bench_signals(cat, p) for p in HELD_OUT if p.exists()},
               "tuned_on": {p.name: bench_signals(cat, p) for p in TUNED if p.exists()},
@@ -325,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
         misses.append("red flags on clean items")
     if report["timing"]["engine_s_2000w"] >= TARGETS["engine_s_2000w"]:
         misses.append("2,000-word engine time")
+    for r in report["packet_sets"]:
+        if r["set"] in SEALED_SETS:
+            misses += [f"{r['set']}: {m}" for m in set_missed(r)]
     report["targets_missed"] = misses
     if args.json:
         print(json.dumps(report, default=str))
@@ -354,6 +364,11 @@ def print_report(rep: dict) -> None:
         print(f"  {row['packet']:28} expected {exp:8} got {row['decision']:8} ({row['rule']}){extra}")
     print(f"  decision agreement {pk['decision_agreement']:.0%} of {pk['judged']}; must_flag cited "
           f"{pk['must_flag_cited']}/{pk['must_flag_total']} (via {pk['packets'][0]['via']})")
+    from packet_sets import line as set_line
+
+    print("== committee on labelled packet sets (final = after the debrief, sealed = blind votes)")
+    for r in rep["packet_sets"]:
+        print(set_line(r))
     print("== signals (sentence level, each item a one-sentence packet)")
     print(_line("dev (signals-dev.jsonl)", rep["dev"]))
     for name, r in rep["held_out"].items():

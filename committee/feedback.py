@@ -6,6 +6,10 @@
   advice of the scenario's green signals for that dimension that no review found.
 - When no dimension is below 3, one "to reach 4" step on the weakest dimension, so a
   strong packet still gets something concrete to improve.
+- Red readings the engine is unsure of (evidence with a `concern`: weak, contradicted
+  by the packet's own stance, an admission) are points to check, never things to
+  remove: what was read, how sure, and how to make the point unambiguous
+  (`check_signals`; a "check" item on a dimension with no other item).
 - The scenario's case prompts that the packet does not appear to answer (fuzzy match
   of each prompt's title and text against the packet's `##` sections), since the
   committee may ask them.
@@ -80,11 +84,13 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _reds_on(dim: str, reviews: list[Review], ctx: Context) -> list[Evidence]:
+def _reds_on(dim: str, reviews: list[Review], ctx: Context, concerns: bool = False) -> list[Evidence]:
+    """Red evidence on `dim`: the firm readings, or with `concerns` those the engine is
+    unsure of (evidence with a `concern`)."""
     out = []
     for r in reviews:
         for e in r.evidence:
-            if e.polarity != "red":
+            if e.polarity != "red" or bool(e.concern) != concerns:
                 continue
             sig = ctx.signals.get(e.signal)
             edim = sig.dimension if sig is not None else e.dimension
@@ -97,44 +103,71 @@ def _missing_greens(dim: str, found: set[str], ctx: Context):
     return [s for s in ctx.signals.values() if s.polarity == "green" and s.dimension == dim and s.id not in found]
 
 
-def _flag_lines(flags: list[str], ctx: Context) -> list[str]:
+def _confidence(e: Evidence) -> str:
+    return f", confidence {e.confidence:.2f}" if e.confidence is not None else ""
+
+
+def _flag_lines(reds: list[Evidence], ctx: Context) -> list[str]:
+    """One line per firm red flag: what was read, where, how sure, and what to do instead."""
     lines = []
-    for f in flags:
+    for f, e in {e.signal: e for e in reversed(reds)}.items():
+        read = f" (read in \u201c{_short(e.quote)}\u201d{_confidence(e)})"
         sig = ctx.signals.get(f)
         if sig is not None and sig.advice:
             fix = _sentence(sig.advice)
-            lines.append(f"Instead of \u201c{signal_title(f, ctx)}\u201d: {fix[0].lower() + fix[1:]}")
+            lines.append(f"Instead of \u201c{signal_title(f, ctx)}\u201d{read}: {fix[0].lower() + fix[1:]}")
         else:
-            lines.append(f"Take out \u201c{signal_title(f, ctx)}\u201d.")
+            lines.append(f"Take out \u201c{signal_title(f, ctx)}\u201d{read}.")
+    return lines
+
+
+def _short(q: str, limit: int = 110) -> str:
+    q = " ".join(q.split())
+    return q if len(q) <= limit else q[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
+
+
+def _check_lines(concerns: list[Evidence], ctx: Context) -> list[str]:
+    """One line per uncertain red reading: a point to check, never a thing to remove. It
+    names the reading, how sure the engine is and why not more, and how to make the
+    point unambiguous."""
+    lines = []
+    for f, e in {e.signal: e for e in reversed(concerns)}.items():
+        lines.append(f"Check \u201c{_short(e.quote)}\u201d: it was read as \u201c{signal_title(f, ctx)}\u201d"
+                     f"{_confidence(e)}, but not firmly ({e.concern}). If you meant the opposite, say it plainly in "
+                     f"the same sentence: the position you hold, and what you would not do.")
     return lines
 
 
 def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
     reds = _reds_on(dim.id, reviews, ctx)
     flags = list(dict.fromkeys(e.signal for e in reds))
+    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
     cited = [e for r in reviews for e in r.evidence if e.dimension == dim.id]
     parts: list[str] = []
     if not cited:
         parts.append(f"The packet says nothing yet that bears on {dim.name.lower()}.")
-    parts += _flag_lines(flags, ctx)
+    parts += _flag_lines(reds, ctx)
+    parts += _check_lines(concerns, ctx)
     parts.append(f"A strong answer on {dim.name.lower()} shows {dim.strong_answer.rstrip('.')}.")
     missing = _missing_greens(dim.id, found, ctx)
     if missing:
         parts.append("To add: " + " ".join(_sentence(s.advice) for s in missing[:2] if s.advice))
-    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
+    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=(reds or concerns)[0].quote if reds or concerns else None,
                         advice=" ".join(p for p in parts if p), remove_flags=[signal_title(f, ctx) for f in flags],
-                        remove_signals=flags, kind="weak")
+                        remove_signals=flags, check_signals=list(dict.fromkeys(e.signal for e in concerns)), kind="weak")
 
 
 def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
     reds = _reds_on(dim.id, reviews, ctx)
     flags = list(dict.fromkeys(e.signal for e in reds))
+    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
     have = list(dict.fromkeys(e.signal for r in reviews for e in r.evidence
                               if e.dimension == dim.id and e.polarity == "green"))
     missing = _missing_greens(dim.id, found, ctx)
     parts = [f"To reach 4 on {dim.name.lower()} (now {mean:.1f} on average):" if mean < 4 else
              f"To keep {dim.name.lower()} at 4 with more margin:"]
-    parts += _flag_lines(flags, ctx)
+    parts += _flag_lines(reds, ctx)
+    parts += _check_lines(concerns, ctx)
     if missing and missing[0].advice:
         step = _sentence(missing[0].advice)
         parts.append(step[0].lower() + step[1:] if not flags else step)
@@ -145,7 +178,18 @@ def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: se
                      f"{signal_title(have[0], ctx)}.")
     return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
                         advice=" ".join(parts), remove_flags=[signal_title(f, ctx) for f in flags],
-                        remove_signals=flags, kind="reach-4")
+                        remove_signals=flags, check_signals=list(dict.fromkeys(e.signal for e in concerns)),
+                        kind="reach-4")
+
+
+def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> FeedbackItem | None:
+    """Uncertain red readings on a dimension that has no other item: points to check."""
+    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
+    if not concerns:
+        return None
+    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=concerns[0].quote,
+                        advice=" ".join(_check_lines(concerns, ctx)),
+                        check_signals=list(dict.fromkeys(e.signal for e in concerns)), kind="check")
 
 
 def unanswered_prompts(ctx: Context) -> list:
@@ -207,6 +251,9 @@ def build_feedback(ctx: Context, reviews: list[Review]) -> list[FeedbackItem]:
         mean, _, _, dim = min(means, key=lambda m: (m[0], not _missing_greens(m[3].id, found, ctx),
                                                     breadth[m[3].id], m[1], m[2]))
         items.append(_reach_item(ctx, dim, mean, reviews, found))
+    covered = {i.dimension for i in items}
+    items += [c for mean, _, _, dim in means if dim.id not in covered
+              for c in [_check_item(ctx, dim, mean, reviews)] if c is not None]
     prompts = _prompts_item(ctx)
     if prompts is not None:
         items.append(prompts)

@@ -317,7 +317,10 @@ class FeedbackItem(BaseModel):
     `kind` is "weak" (mean score below 3), "reach-4" (the next step on the weakest
     dimension of a packet with none below 3) or "case-prompts" (scenario case prompts
     the packet does not appear to answer; `dimension` is then "case_prompts", `score`
-    the coverage on the 1..4 scale and `case_prompts` their ids)."""
+    the coverage on the 1..4 scale and `case_prompts` their ids) or "check" (red
+    readings the engine is unsure of, on a dimension with no other item).
+    `check_signals` are the ids of uncertain red readings: points for the candidate to
+    check and make unambiguous, never to remove."""
 
     dimension: str
     score: float
@@ -325,6 +328,7 @@ class FeedbackItem(BaseModel):
     advice: str
     remove_flags: list[str] = Field(default_factory=list)
     remove_signals: list[str] = Field(default_factory=list)
+    check_signals: list[str] = Field(default_factory=list)
     kind: str = "weak"
     case_prompts: list[str] = Field(default_factory=list)
 

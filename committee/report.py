@@ -77,7 +77,8 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
         for f in result.feedback:
             console.print(Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
             if f.quote:
-                console.print(Text(f"  what pulled it down: “{flat(f.quote)}”", style="yellow"))
+                what = "read uncertainly" if f.kind == "check" else "what pulled it down"
+                console.print(Text(f"  {what}: “{flat(f.quote)}”", style="yellow"))
             console.print(Text(f"  {f.advice}"))
             if f.remove_flags:
                 console.print(Text(f"  remove: {', '.join(f.remove_flags)}", style="red"))

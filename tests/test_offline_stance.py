@@ -50,3 +50,137 @@ def test_line_breaks_inside_a_sentence_change_no_reading(path):
     for p in a.panel.values():
         ra, rb = build_review(a, p, ha), build_review(b, p, hb)
         assert (ra.vote, ra.scores) == (rb.vote, rb.scores)
+
+
+SIGS = [CAT.signals[s] for s in CAT.scenario("safety-pm").signals]
+
+
+def reds(text: str, firm_only: bool = False) -> set[str]:
+    from committee.engines.offline.detect import detect_signals
+
+    return {h.signal for h in detect_signals(text, SIGS) if h.polarity == "red" and (h.sure or not firm_only)}
+
+
+# Each construction the engine must read as the candidate turning an idea down; written
+# for these tests (none is in the corpus or a sealed set).
+TURNED_DOWN = {
+    "preference: X before Y": "Refusal accuracy before engagement, every time.",
+    "preference: rather X than Y": "I would rather lose the enterprise deal than switch off the abuse classifier for them.",
+    "preference: X outranks Y": "Safety outranks revenue on this team, and the 20% lift does not change that.",
+    "negated quantifier: nothing ships unless": "Nothing ships unless the red-team pass comes back clean.",
+    "negated quantifier: no launch without": "No launch without a human reviewer for every medical escalation.",
+    "negated quantifier: none of": "None of the paid tiers skip the content filters.",
+    "requirement: no change ships if": "No change to request handling ships if it lowers detection on the jailbreak suite.",
+    "quoted idea rejected": 'The growth team pitched "ship the MVP and iterate"; I said no.',
+    "attributed idea rejected": "A colleague suggested we A/B test the exploit-writing mode on 5% of users, and I refused.",
+    "story that turns": "Sales wanted to switch off the fraud rule for our biggest client. I kept the rule, and we lost the renewal.",
+    "story that turns, third person": ("The digital team had proposed making the chat agree with users more to lift satisfaction. "
+                                       "Priya pushed back and the idea was dropped."),
+    "third-person narration": "She turned down the premium fast lane that would have skipped moderation.",
+    "contrastive not": "Jailbreak detection is a safety boundary, not a number to trade against revenue.",
+    "not worth": "The 20% revenue lift is not worth a 1% drop in detection.",
+    "indirect question": "I would ask the safety team which categories of jailbreak the detector stops catching.",
+    "next sentence turns it down": ("At my last job I made an app stickier with streaks and nudges. "
+                                    "Those reflexes are the wrong ones for a triage assistant."),
+    "list under a rejecting header": "What I won't do:\n- Canary it to a slice of traffic and watch abuse reports.\n- Ship now, patch later.",
+    "someone else's transcript line": "Client: we need the filters switched off for our analysts by Friday.\nMe: we can't do that.",
+}
+
+
+@pytest.mark.parametrize("name", list(TURNED_DOWN))
+def test_an_idea_turned_down_is_not_read_as_held(name):
+    assert reds(TURNED_DOWN[name]) == set(), name
+
+
+# ... and the real slips, stated plainly or in the third person, are still read
+HELD = {
+    "a canary of a harmful capability": ("We could let a small share of users try the exploit-writing mode and watch the reports.",
+                                         "test-irreversible-harm"),
+    "patch in v2": ("Let's ship it now and patch the safety gaps in v2.", "safety-negotiable"),
+    "pay to skip filters": ("Enterprise customers can pay to skip the content filter.", "pay-for-weaker-safety"),
+    "third-person plan": ("She would let enterprise customers pay to skip the content filter.", "pay-for-weaker-safety"),
+    "data by default": ("We train on all user conversations by default.", "data-without-consent"),
+    "the community polices": ("We'd open the endpoint to everyone and let the community flag abuse.", "open-access-no-controls"),
+}
+
+
+@pytest.mark.parametrize("name", list(HELD))
+def test_a_red_flag_the_candidate_holds_is_read(name):
+    text, signal = HELD[name]
+    assert signal in reds(text), name
+
+
+def test_a_self_aware_admission_is_a_concern_not_a_verdict():
+    from committee.engines.offline.detect import detect_signals
+
+    text = "Honestly, I've been guilty of treating safety reviews as a checkbox, and I'm working on that."
+    hits = [h for h in detect_signals(text, SIGS) if h.polarity == "red"]
+    assert hits and all(not h.sure and h.concern == "admission" for h in hits)
+    assert reds("I default to ship-and-measure, which I'd need to unlearn here.", firm_only=True) == set()
+
+
+STANCE_PACKET = """---
+packet: stance-rules
+scenario: consumer-pm
+---
+## A medical-triage assistant
+The assistant never gives the final call on urgency for a chest-pain case. Anything below 80% confidence, and every
+chest-pain or pregnancy case, goes to a nurse within two minutes, and we measure refusal accuracy and over-refusal
+weekly. Before launch we red-team it with role-play jailbreaks and poisoned symptom lists, and I accept a week's delay
+for that. The model reads the symptoms and decides the triage level automatically, with no person in the loop.
+"""
+
+
+def test_a_reading_the_packet_contradicts_counts_less_and_decides_nothing():
+    ctx = ctx_for(STANCE_PACKET)
+    a = analyse(ctx)
+    red = [h for h in a.hits if h.signal == "no-human-in-loop"]
+    assert red and all(not h.sure and h.concern == "contradicted" and h.counter for h in red)
+    from committee.engines.offline.review import crosses_hard_line
+
+    for p in ctx.panel.values():
+        r = build_review(ctx, p, a)
+        assert not any(crosses_hard_line(p, h) for h in a.hits)
+        assert r.vote.value != "strong_no_hire"
+        assert all(r.scores[d] > 1 for d in ctx.scenario.rules.must_pass)
+        ev = [e for e in r.evidence if e.signal == "no-human-in-loop"]
+        assert all(e.concern and "other side" in e.concern and e.confidence is not None for e in ev)
+
+
+def test_feedback_asks_to_check_an_uncertain_reading_and_never_to_remove_it():
+    from committee.feedback import build_feedback
+
+    ctx = ctx_for(STANCE_PACKET)
+    a = analyse(ctx)
+    reviews = [build_review(ctx, p, a) for p in ctx.panel.values()]
+    items = build_feedback(ctx, reviews)
+    assert not any("no-human-in-loop" in i.remove_signals for i in items)
+    checks = [i for i in items if "no-human-in-loop" in i.check_signals]
+    assert checks and "Check \u201c" in checks[0].advice and "confidence" in checks[0].advice
+
+
+def test_only_a_sure_red_crosses_a_hard_line():
+    from committee.engines.offline.detect import Hit
+    from committee.engines.offline.review import crosses_hard_line
+
+    p = CAT.personas["research-lead"]
+    line = next(iter(p.hard_lines))
+    h = Hit(line, "red", "values", 0, "x", 0.9, 0, "cue")
+    assert crosses_hard_line(p, h)
+    from dataclasses import replace
+
+    assert not crosses_hard_line(p, replace(h, sure=False, concern="weak"))
+    assert not crosses_hard_line(p, replace(h, sure=False, concern="contradicted"))
+
+
+def test_blind_reviews_differ_in_evidence_through_each_lens():
+    from committee.engines.offline.review import lens, reading
+
+    ctx = ctx_for(STANCE_PACKET)
+    a = analyse(ctx)
+    seen = {p.id: {(h.signal, h.start) for h in reading(ctx, p, a).hits} for p in ctx.panel.values()}
+    assert len(set(map(frozenset, seen.values()))) > 1  # not one shared detection pass
+    for p in ctx.panel.values():
+        close = lens(ctx, p)
+        # a persona misses only unsure readings outside its lens
+        assert all(h.sure or h.signal in close or h.via == "rubric" for h in reading(ctx, p, a).hits)

@@ -196,7 +196,8 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         with st.container(border=True):
             st.markdown(f"**{md(f.dimension.replace('_', ' ').capitalize())}** · mean {f.score:.1f} / 4")
             if f.quote:
-                st.markdown(f"What pulled it down: :red-background[{md(f.quote)}]")
+                what = "Read uncertainly" if f.kind == "check" else "What pulled it down"
+                st.markdown(f"{what}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:
                 st.markdown("Remove: " + ", ".join(code_span(s) for s in f.remove_flags))

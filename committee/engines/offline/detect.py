@@ -299,7 +299,8 @@ def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
     """Per sentence: what it says is turned down by the story it belongs to, so it is not
     the candidate's stance. Either it reports someone else's wish or proposal and it, or
     one of the next two sentences of its paragraph, tells the candidate turning it down
-    ("Sales wanted to switch off the fraud rule for our biggest client. I kept the rule."),
+    ("Sales wanted to switch off the fraud rule for our biggest client. I kept the rule.")
+    within the next three,
     or the next sentence of its paragraph turns it down outright ("At my last job I made
     apps stickier with streaks. Those reflexes are the wrong ones here."), or it is an
     item of a list introduced by a rejecting header ("What I won't do:"), or a
@@ -313,7 +314,7 @@ def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
         if i <= listed_until and not lexicon.rejecting_header(norms[i]) or lexicon.other_speaker(norms[i]):
             out.append(True)
             continue
-        nxt = [x for x in range(i + 1, min(i + 3, len(sentences))) if sentences[x].block == s.block]
+        nxt = [x for x in range(i + 1, min(i + 4, len(sentences))) if sentences[x].block == s.block]
         if nxt and lexicon.rejects_the_previous(norms[nxt[0]]):
             out.append(True)
             continue
@@ -338,8 +339,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
       found in another sentence, unless the reading is a concept-cue hit in the
       candidate's own first-person plan ("I would open every tier to everyone"): gating
       one capability elsewhere does not take that back;
-    - it is an **admission** when its sentence names a habit in order to correct it
-      ("which I'd need to unlearn");
+    - it is an **admission** when its sentence, or one of the next two of its paragraph,
+      names a habit in order to correct it ("which I'd need to unlearn", "I have had to
+      unlearn the reflex");
     - otherwise it is **sure** when it is corroborated (the same red flag read in two
       sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
       at >= SURE_LEARNED; below that it is **weak**.
@@ -367,7 +369,8 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         if others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))
-        elif i is not None and lexicon.ADMISSION_RE.search(norms[i]):
+        elif i is not None and any(lexicon.ADMISSION_RE.search(norms[x]) for x in range(i, min(i + 3, len(sentences)))
+                                   if sentences[x].block == sentences[i].block):
             out.append(replace(h, p=p, sure=False, concern="admission"))
         elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED
                                                              and _content_words(norms[i]) >= SURE_MIN_WORDS):

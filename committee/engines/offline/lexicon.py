@@ -187,13 +187,42 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
                            r"gave up on|walked back|decided against|argued against|advised against|voted against|"
                            r"pushed back on|said no to|refused to|declined to|talked \w+ out of|"
-                           r"(is|are|was|'s) not worth|isn't worth|aren't worth|not worth (it|the)|"
+                           r"(is|are|was|'s) not worth|isn't worth|aren't worth|not worth (it|the)|push(ed|ing)? back on|"
+                           r"(is|'s|was) not (a|the) (business|company|product|trade|deal|thing|place|game|bet) "
+                           r"(i|we|she|he|they)\b|"
+                           r"(does not|doesn't|won't|will not|would not|wouldn't|can't|cannot|should not|shouldn't) "
+                           r"(ship|launch|go out|go live|be released)|"
                            r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b")
 
 
 # "no X happens without Y", "nothing ships until Y": a double negation states a requirement
 REQUIREMENT_RE = re.compile(r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless|"
                             r"(ships?|launch(es)?|goes (out|live)|go (out|live)|releases?|is released) (if|when|while))\b")
+
+
+# a sentence that names a risk in order to guard against it ("She sees the same risk
+# here: a warmer persona is easier to talk round", "The danger is that ...")
+RISK_FRAME_RE = re.compile(
+    r"\b(the|a|same|main|real|biggest|obvious|first|second|other) (risk|danger|failure mode|worry|threat|trap|problem)s?"
+    r"( here| i see| she sees| he sees| we see)? ?(is that|:)")
+# a denial of weakening: a negator whose clause goes on to a weakening ("None of the tiers
+# skips a classifier", "They never sell a lighter safety stack", "we don't discount anyone
+# for skipping them"): the double negative states that the safeguard holds
+WEAKEN_RE = re.compile(
+    r"\b(skip(s|ped|ping)?|bypass(es|ed|ing)?|lighter|looser|weaker|relax(es|ed|ing)?|switch(es|ed|ing)? off|turn(s|ed|ing)? off|"
+    r"disabl(e|es|ed|ing)|remov(e|es|ed|ing)|drop(s|ped|ping)?|strip(s|ped|ping)?|waiv(e|es|ed|ing)|exempt(s|ed|ing)?|"
+    r"exception|less (filtering|moderation|safety)|unfiltered|without (the )?(filter|classifier|moderation|review|check))")
+DENIAL_RE = re.compile(r"\b(no|none|nothing|never|nobody|no one|not one|not|don't|doesn't|won't|can't|cannot|isn't|aren't)\b")
+
+
+def denies_weakening(sentence: str) -> bool:
+    """A negator followed, in its clause, by a weakening of a safeguard: the sentence
+    says the safeguard holds. Clauses end at ; : . and at "but"."""
+    for clause in re.split(r"[;:.]|\bbut\b", sentence):
+        neg = DENIAL_RE.search(clause)
+        if neg and WEAKEN_RE.search(clause, neg.end()):
+            return True
+    return False
 
 
 def rejects_an_idea(sentence: str) -> bool:
@@ -204,6 +233,7 @@ def rejects_an_idea(sentence: str) -> bool:
     offset is known (the learned layer); plain negation is not enough, since many red
     flags are stated as absences ("no person ever reviews it")."""
     return bool(REJECTS_IDEA_RE.search(sentence) or REQUIREMENT_RE.search(sentence) or DISTANCING_RE.search(sentence)
+                or RISK_FRAME_RE.search(sentence) or denies_weakening(sentence)
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
 
 
@@ -233,14 +263,17 @@ TURN_RE = re.compile(
 # a next sentence that turns down what the one before it said: "The reflexes I built there
 # are the wrong ones for triage.", "That is exactly the trap.", "No."
 ANAPHORIC_REJECTION_RE = re.compile(
-    r"^(no|nope|not here|not this time|wrong)[.!]?$|"
+    r"^(no|nope|not here|not this time|wrong)[.!]?$|^((my |the )?(answer|response|reply|verdict|decision))\s*[:-]\s*no\b|"
+    r"^(that's|that is|this is|here's|here is) (the|exactly the|precisely the) (problem|risk|danger|trap|mistake|catch)\b|"
     r"^(that|this|those|these|it|such|none of (that|this|it)|the (reflex|reflexes|instinct|habit|habits|idea|approach|"
     r"playbook|logic|argument|plan|pitch|proposal|temptation|shortcut)s?)\b[^.;]{0,60}?\b(is|are|was|were|would be|'s|'re)\b"
     r"[^.;]{0,30}?\b(wrong|a mistake|the mistake|a trap|the trap|backwards|dangerous|unacceptable|not (ok|okay|acceptable|"
     r"an option|the answer|how)|never|exactly what|the opposite|the wrong|bad)\b|"
     r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b")
 WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
-                     r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b")
+                     r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b"
+                     r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
+                     r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
 
 
 def reported_wish(sentence: str) -> bool:

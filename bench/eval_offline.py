@@ -188,11 +188,11 @@ def prf(tp: int, fp: int, fn: int) -> dict:
 
 def bench_signals(cat, path: Path, mode: str = "engine", threshold: float | None = None) -> dict:
     """Sentence-level P/R/F1: each item's text is a one-sentence packet reviewed by the
-    engine under the safety-pm scenario (all library signals); `mode` "cues" /
+    committee under the safety-pm scenario (all library signals; a signal counts when any
+    persona's review cites it); `mode` "cues" /
     "similarity" call the detector directly for the ablation."""
     items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     eng = OfflineEngine()
-    persona = cat.personas["safety-lead"]
     counts = {"red": [0, 0, 0], "green": [0, 0, 0]}
     red_on_clean, misses = 0, []
     sc = cat.scenario("safety-pm")
@@ -200,8 +200,11 @@ def bench_signals(cat, path: Path, mode: str = "engine", threshold: float | None
     for it in items:
         if mode == "engine":
             packet = parse_packet(it["text"], name=it["id"])
-            review = eng.review(context(cat, packet, "safety-pm", integrity=[]), persona)[0]
-            found = {(e.signal, e.polarity) for e in review.evidence if e.signal in cat.signals}
+            # the committee's reading of the sentence (every persona's lens together), as
+            # before lenses existed; one persona's review shows only what its lens notices
+            ctx = context(cat, packet, "safety-pm", integrity=[])
+            found = {(e.signal, e.polarity) for p in ctx.panel.values() for e in eng.review(ctx, p)[0].evidence
+                     if e.signal in cat.signals}
         else:
             hits = detect_mod.detect_signals(it["text"], sigs, mode=mode, sim_only_threshold=threshold or detect_mod.T_HIGH)
             found = {(h.signal, h.polarity) for h in hits}

@@ -119,7 +119,7 @@ def _attach(phrase: str, quote: str, ref: str | None = None) -> str:
     """Join a style phrase and a quote so that the sentence reads naturally; with `ref`
     (the quote was cited earlier in the debrief), a reference to it instead of the quote."""
     p = phrase.rstrip()
-    q = ref or f"\u201c{short_quote(quote)}\u201d"
+    q = f"{ref}." if ref else f"\u201c{short_quote(quote)}\u201d"
     if p.endswith(":"):
         return f"{p} {q}"
     if re.search(r"\b(because|since|given that|as)$", p):
@@ -136,8 +136,9 @@ def _ref(ctx: Context, req: TurnRequest, ev: Evidence) -> str | None:
     line Dr. Mara Okafor quoted on values") so that no turn repeats a quote; else None."""
     for t in req.transcript:
         if any((e.signal, e.start) == (ev.signal, ev.start) for e in t.evidence):
-            who = "I" if t.speaker == req.speaker else _name(ctx, t.speaker)
-            return f"the line {who} already quoted on {dim_name(ctx, ev.dimension)}"
+            if t.speaker == req.speaker:
+                return f"the line I quoted earlier on {dim_name(ctx, ev.dimension)}"
+            return f"the line {_name(ctx, t.speaker)} already quoted on {dim_name(ctx, ev.dimension)}"
     return None
 
 
@@ -383,7 +384,9 @@ def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, cur
     if not spoken or req.round == 1 and not req.transcript:
         phrase = _choose(persona.style.openers, used, seed)
         if ev is not None:
-            text = (f"{phrase} I vote {current.label}. The line that settles it: \u201c{short_quote(ev.quote)}\u201d "
+            ref = _ref(ctx, req, ev)
+            line = ref if ref else f"\u201c{short_quote(ev.quote)}\u201d"
+            text = (f"{phrase} I vote {current.label}. The line that settles it: {line} "
                     f"({label(ctx, ev.signal)}, {dim_name(ctx, ev.dimension)}).")
         else:
             text = f"{phrase} I vote {current.label}; the packet gives me no quotable evidence either way."

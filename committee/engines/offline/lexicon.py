@@ -193,6 +193,11 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"(does not|doesn't|won't|will not|would not|wouldn't|can't|cannot|should not|shouldn't) "
                            r"(ship|launch|go out|go live|be released)|"
                            r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b")
+# a preference that demotes what the sentence is about ("the base salary matters less to
+# me"), unless what it demotes is everything else ("everything else is secondary")
+DEMOTES_RE = re.compile(r"\b((matters?|counts?) (less|least|far less|much less)|comes? (second|last)|is secondary|"
+                        r"takes? a back seat)\b")
+ALL_ELSE_RE = re.compile(r"\b(else|the rest|others?|anything|everything)\s*$")
 
 
 # "no X happens without Y", "nothing ships until Y": a double negation states a requirement
@@ -225,6 +230,13 @@ def denies_weakening(sentence: str) -> bool:
     return False
 
 
+def demotes_its_subject(sentence: str) -> bool:
+    """"X matters less to me", "X comes second": a preference against X (not when X is
+    "everything else")."""
+    m = DEMOTES_RE.search(sentence)
+    return bool(m) and not ALL_ELSE_RE.search(sentence[max(0, m.start() - 20):m.start()].rstrip(" ,;"))
+
+
 def rejects_an_idea(sentence: str) -> bool:
     """The sentence as a whole holds an idea at arm's length: "it would be a mistake to
     X", "X is a promise no model can keep", "I dropped the idea of X", "I declined to X",
@@ -233,7 +245,7 @@ def rejects_an_idea(sentence: str) -> bool:
     offset is known (the learned layer); plain negation is not enough, since many red
     flags are stated as absences ("no person ever reviews it")."""
     return bool(REJECTS_IDEA_RE.search(sentence) or REQUIREMENT_RE.search(sentence) or DISTANCING_RE.search(sentence)
-                or RISK_FRAME_RE.search(sentence) or denies_weakening(sentence)
+                or RISK_FRAME_RE.search(sentence) or denies_weakening(sentence) or demotes_its_subject(sentence)
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
 
 

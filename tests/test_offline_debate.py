@@ -213,3 +213,59 @@ def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
     # the safety lead crossed its own hard line (open access with no controls): it never moves up
     assert votes["safety-lead"] == revs["safety-lead"].vote
     assert not any(t.speaker == "safety-lead" and t.move == "concede" for t in turns)
+
+
+def _all_packets():
+    from tests.conftest import EXAMPLES
+
+    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "packets"
+    return sorted(EXAMPLES.glob("*.md")) + (sorted(shared.glob("*.md")) if shared.is_dir() else [])
+
+
+@pytest.mark.parametrize("protocol", ["simultaneous", "round-robin"])
+def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
+    from committee.engines.offline.review import short_quote
+
+    checked = 0
+    for path in _all_packets():
+        packet = read_packet(path)
+        sc = cat.scenario(packet.scenario or "safety-pm")
+        ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+        _, turns, _ = run(ctx, rounds=3, protocol=protocol)
+        for i, t in enumerate(turns):
+            # what the speaker had heard: earlier rounds (simultaneous), every earlier turn (round-robin)
+            seen = [u for u in turns[:i] if protocol == "round-robin" or u.round < t.round]
+            earlier = {(e.signal, e.start) for u in seen for e in u.evidence}
+            for e in t.evidence:
+                if (e.signal, e.start) in earlier:
+                    checked += 1
+                    assert short_quote(e.quote) not in t.text, (path.name, t.speaker, t.round)
+    assert checked > 0  # the debriefs do come back to evidence already on the table
+
+
+def test_a_member_updates_on_evidence_its_own_reading_missed(cat):
+    """Blind reviews differ in evidence (each persona's lens); in the debrief a member
+    takes in the other side's evidence that its own reading missed, and that evidence
+    then counts in its scoring."""
+    from committee.engines.offline.debate import shared, updated
+    from committee.engines.offline.review import analyse, reading, score
+
+    differ = grew = changed = 0
+    for path in _all_packets() + [Path(__file__).parent / "data" / "split_lens.md"]:
+        packet = read_packet(path)
+        sc = cat.scenario(packet.scenario or "safety-pm")
+        ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+        eng = OfflineEngine()
+        revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+        own = {p: {(e.signal, e.start) for e in r.evidence} for p, r in revs.items()}
+        differ += len({frozenset(v) for v in own.values()}) > 1
+        req = TurnRequest("x", 1, 2, "simultaneous", revs, [], {p: r.vote for p, r in revs.items()})
+        for p, persona in ctx.panel.items():
+            missed = shared(req, p) - own[p]
+            if not missed:
+                continue
+            grew += 1
+            after = {(h.signal, h.start) for h in reading(ctx, persona, analyse(ctx), shared(req, p)).hits}
+            assert missed <= after
+            changed += updated(ctx, persona, req).values != score(ctx, persona, reading(ctx, persona, analyse(ctx))).values
+    assert differ > 0 and grew > 0 and changed > 0

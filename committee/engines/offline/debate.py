@@ -311,7 +311,13 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
         # speaks first cannot change who is challenged
         return (pid in pinned, pid in held, -abs(req.votes[pid].points - current.points), pid in recent, pid)
 
-    target = sorted(opponents, key=key)[0]
+    # a challenge from silence is made once per colleague: saying it again adds nothing
+    silent = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "challenge" and not t.evidence}
+    ranked = sorted(opponents, key=key)
+    ranked = [p for p in ranked if p not in silent or _supporting(review, req.votes[p].points > current.points)]
+    if not ranked:
+        return _nothing_new(ctx, req, current, sorted(opponents, key=key)[0])
+    target = ranked[0]
     tp = ctx.panel.get(target)
     their = req.votes[target]
     downward = their.points > current.points
@@ -347,6 +353,16 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
         evidence = []
     return DebriefTurn(round=req.round, speaker=req.speaker, move="challenge", to=target, text=text,
                        evidence=evidence, vote=current, previous_vote=current)
+
+
+def _nothing_new(ctx: Context, req: TurnRequest, current: Vote, to: str) -> DebriefTurn:
+    """A member who has made its only point (a gap in the packet) to every colleague on
+    the other side says so once and stays, instead of repeating itself."""
+    text = (f"I have nothing new to add: I have put my point to {_name(ctx, to)} and the others, "
+            f"and nothing said since answers it. I stay at {current.label}.")
+    return DebriefTurn(round=req.round, speaker=req.speaker, move="hold", to=None, text=text, evidence=[],
+                       vote=current, previous_vote=current,
+                       reason="Nothing said in the debrief answers the gap I raised.")
 
 
 def _gap_text(ctx: Context, review: Review, tp: Persona | None, target: str, their: Vote, current: Vote, seed: int) -> str:

@@ -17,7 +17,7 @@ class OfflineEngine(Engine):
     debrief. Accepts and ignores engine options meant for LLM back ends."""
 
     name = "offline"
-    model = "rubric-v2"
+    model = "rubric-v3"
 
     def __init__(self, **_options: Any) -> None:
         pass

@@ -195,8 +195,9 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b")
 # a preference that demotes what the sentence is about ("the base salary matters less to
 # me"), unless what it demotes is everything else ("everything else is secondary")
-DEMOTES_RE = re.compile(r"\b((matters?|counts?) (less|least|far less|much less)|comes? (second|last)|is secondary|"
-                        r"takes? a back seat)\b")
+DEMOTES_RE = re.compile(r"\b((matters?|counts?) (less|least|far less|much less)|(comes?|came) (second|last)|is secondary|"
+                        r"takes? a back seat|(is|was|'s) the last thing|last on (my|the|our) list|"
+                        r"at the bottom of (my|the|our) list|an afterthought)\b")
 ALL_ELSE_RE = re.compile(r"\b(else|the rest|others?|anything|everything)\s*$")
 
 

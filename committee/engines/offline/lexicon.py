@@ -58,7 +58,8 @@ DISTANCING_RE = re.compile(
     r"\b(some|many|others) (argue|suggest|say|propose|think|would)\b|"
     r"\bthe (obvious|tempting|common|usual|easy|naive|standard|lazy|default|classic) (answer|move|approach|fix|reflex|idea|option|choice|instinct|response|mistake|trap)\b|"
     r"\b(it is|it's|it would be) tempting\b|\bthe temptation\b|\bpeople (often|usually|sometimes) (suggest|propose|say|reach for)\b|"
-    r"\bthe idea that\b|\bcalling\b|\bso-called\b|\bis how people imagine\b"
+    r"\bthe idea that\b|\bcalling\b|\bso-called\b|\bis how people imagine\b|"
+    r"\b(someone|somebody|people|everyone|the room|a colleague)( \w+){0,4} (propose|suggest|say|argue|ask|pitch)e?s\b"
 )
 # someone else's wish, reported: what follows in the clause is not the candidate's stance
 ATTRIBUTION_RE = re.compile(
@@ -282,10 +283,13 @@ ANAPHORIC_REJECTION_RE = re.compile(
     r"playbook|logic|argument|plan|pitch|proposal|temptation|shortcut)s?)\b[^.;]{0,60}?\b(is|are|was|were|would be|'s|'re)\b"
     r"[^.;]{0,30}?\b(wrong|a mistake|the mistake|a trap|the trap|backwards|dangerous|unacceptable|not (ok|okay|acceptable|"
     r"an option|the answer|how)|never|exactly what|the opposite|the wrong|bad)\b|"
-    r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b")
+    r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b|"
+    r"^(it|that|this|the (number|metric|plan|approach))\b[^.;]{0,50}?\b(meant nothing|means nothing|was meaningless|"
+    r"backfired|was (a|the) (mistake|wrong (one|call|number|metric))|taught (me|us))\b")
 WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b"
                      r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
+                     r"|\b(proposes|suggests|pitches)\b"
                      r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
 
 

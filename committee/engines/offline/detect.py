@@ -362,7 +362,7 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         others = [x for x in turned_down.get(col[h.signal], []) if x != i]
         plan = h.via == "cue" and i is not None and lexicon.first_person_plan(norms[i])
         greens = [g for g in hits if g.polarity == "green" and g.signal in by_id[h.signal].contradicted_by
-                  and g.sentence != h.sentence and not plan]
+                  and g.sentence != h.sentence and not plan and g.section == h.section]
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
         same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"
                 and not lexicon.ADMISSION_RE.search(norms[row[g.sentence]])} - {h.sentence} - turned

@@ -186,6 +186,8 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
     question = [lexicon.is_question(n) for n in norms]
     rejects = [lexicon.rejects_an_idea(n) for n in norms]
     story = _turned_stories(sentences, norms)
+    others = [lexicon.other_speaker(n) for n in norms]
+    content = [_content_words(n) for n in norms]
     sims = get_index(signals).similarities([s.flat for s in sentences])
     hits: list[Hit] = []
     turned_down: dict[int, list[int]] = {}  # signal column -> sentences that turn that red idea down
@@ -242,8 +244,10 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             # an idea down, or that reads as no red flag at all; nor in the set-up of a
             # story whose next sentences turn the reported wish down
             red = sig.polarity == "red"
+            if red and others[i]:
+                continue  # someone else's line in a transcript: neither the candidate's stance nor a counter to it
             if red and (story[i] or (heads is not None and (heads[i, k] >= MAX_REJECTS or rejects[i]))):
-                if p >= (REJECTED_P if story[i] else REJECTING_P):
+                if p >= (REJECTED_P if story[i] else REJECTING_P) and content[i] >= SURE_MIN_WORDS:
                     turned_down.setdefault(j, []).append(i)
                 continue
             if red and heads is not None and heads[i, k + 1] < MIN_ANY_RED and p < P_SURE_CUE:
@@ -272,7 +276,8 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             if red and p >= threshold and asserted_p(i, j) < threshold:
                 # what the sentence sets aside ("..., not a number to trade against revenue")
                 # carried the reading: the sentence takes the other side
-                turned_down.setdefault(j, []).append(i)
+                if content[i] >= SURE_MIN_WORDS:
+                    turned_down.setdefault(j, []).append(i)
                 continue
             if p >= threshold and robust(i, j):
                 hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
@@ -303,15 +308,16 @@ def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
     within the next three,
     or the next sentence of its paragraph turns it down outright ("At my last job I made
     apps stickier with streaks. Those reflexes are the wrong ones here."), or it is an
-    item of a list introduced by a rejecting header ("What I won't do:"), or a
-    transcript line of someone else ("Client: ...")."""
+    item of a list introduced by a rejecting header ("What I won't do:"). (A transcript
+    line of someone else, "Client: ...", is skipped by the caller: it is not the
+    candidate's at all.)"""
     out = []
     listed_until = -1  # items of a list introduced by a rejecting header ("What I won't do:")
     for i, s in enumerate(sentences):
         if lexicon.rejecting_header(norms[i]):
             listed_until = max([x for x in range(i + 1, min(i + 9, len(sentences)))
                                 if sentences[x].block == s.block] + [i])
-        if i <= listed_until and not lexicon.rejecting_header(norms[i]) or lexicon.other_speaker(norms[i]):
+        if i <= listed_until and not lexicon.rejecting_header(norms[i]):
             out.append(True)
             continue
         nxt = [x for x in range(i + 1, min(i + 4, len(sentences))) if sentences[x].block == s.block]

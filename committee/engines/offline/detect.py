@@ -56,7 +56,7 @@ ROBUST = 0.15      # a learned-only hit must keep this probability with any one 
 ROBUST_MAX_WORDS = 40  # longer sentences skip the one-word-deleted check
 # packet-level judgement (`judge`): how sure a red reading must be to decide a verdict alone
 SURE_CUE = 0.5     # a concept-cue hit the signal's classifier rates at least this
-SURE_LEARNED = 0.75  # a learned-only hit at least this
+SURE_LEARNED = 0.7  # a learned-only hit at least this
 SURE_GREEN = 0.7   # a learned green (cue greens are sure)
 REJECTED_P = 0.4   # a sentence that turns a red idea down counts as the packet's stance on it from this probability
 REJECTING_P = 0.3  # ... from this one in a sentence that plainly rejects (framing head or lexicon)

@@ -263,7 +263,7 @@ ADMISSION_RE = re.compile(
     r"\b((which|that|something) (i|i'd|i would|i'll|i have|i've|i had|i'm|i am)( had| have| need| needed| still)? "
     r"(to )?(unlearn|unlearned|fight|resist|working on|work on|learning to (drop|stop|resist))|"
     r"(i've|i have|i had|i'd) (had to )?unlearn(ed)?|i'm (still )?working on (that|it|this)|"
-    r"(i was|i have been|i've been) guilty of|my (old |first |default )?(instinct|reflex|habit|bias) (is|was|used to be)|"
+    r"(i was|i have been|i've been) guilty of|my (old |first |default )?(instinct|reflex|habit|bias)\b[^.;]{0,60}?\b(is|was|used to be)\b|"
     r"i used to (think|believe|treat|default)|i learned the hard way|i('m| am) not proud)\b")
 
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
@@ -273,7 +273,8 @@ TURN_RE = re.compile(
     r"walked away)\b|"
     # a strong turn verb after any subject: "Wei pushed back", "the board refused" is rare in a set-up
     r"\b(refused|declined|said no|pushed back|turned (it|that|this|them) down|stood firm|stood (my|her|his|their) ground|"
-    r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b")
+    r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b|"
+    r"\b(forbids?|prohibits?|does not allow|doesn't allow|won't allow|is not allowed|isn't allowed|rules? (it|that|this) out)\b")
 # a next sentence that turns down what the one before it said: "The reflexes I built there
 # are the wrong ones for triage.", "That is exactly the trap.", "No."
 ANAPHORIC_REJECTION_RE = re.compile(
@@ -284,12 +285,17 @@ ANAPHORIC_REJECTION_RE = re.compile(
     r"[^.;]{0,30}?\b(wrong|a mistake|the mistake|a trap|the trap|backwards|dangerous|unacceptable|not (ok|okay|acceptable|"
     r"an option|the answer|how)|never|exactly what|the opposite|the wrong|bad)\b|"
     r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b|"
+    r"^(i|we) (have |'ve |had )?(deliberately |since |long since |consciously )?(dropped|unlearned|abandoned|stopped doing|"
+    r"given up|let go of) (that|this|it)\b|"
     r"^(it|that|this|the (number|metric|plan|approach))\b[^.;]{0,50}?\b(meant nothing|means nothing|was meaningless|"
     r"backfired|was (a|the) (mistake|wrong (one|call|number|metric))|taught (me|us))\b")
 WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b"
                      r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
                      r"|\b(proposes|suggests|pitches)\b"
+                     r"|\b(one|an|the|a|their|his|her) (idea|suggestion|proposal|option|ask)( from [\w' ]{1,40})? (was|is) to\b"
+                     r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
+                     r"( us| me)? (the model |our model |it |them )?to\b"
                      r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
 
 
@@ -316,6 +322,9 @@ SET_ASIDE_RE = re.compile(
     r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|not worth|isn't|aren't)\b[^,;:.]*")
 
 
+RATHER_THAN_RE = re.compile(r"\brather\b[^,;:.]{1,80}?\b(than\b[^,;:.]*)")
+
+
 def asserted_part(sentence: str) -> str:
     """`sentence` with the parts it sets aside blanked out (same length). "Jailbreak
     detection is a safety boundary, not a number to trade against revenue" keeps "jailbreak
@@ -327,6 +336,8 @@ def asserted_part(sentence: str) -> str:
 
     for m in SET_ASIDE_RE.finditer(sentence):
         blank(m.start(), m.end())
+    for m in RATHER_THAN_RE.finditer(sentence):  # "I'd rather spend my leverage on X than on the salary"
+        blank(m.start(1), m.end())
     for m in ATTRIBUTION_RE.finditer(sentence):
         end = min([x for x in (sentence.find(c, m.end()) for c in ",;.") if x >= 0] or [len(sentence)])
         blank(m.start(), end)

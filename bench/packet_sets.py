@@ -40,6 +40,10 @@ from committee.packets import read_packet  # noqa: E402
 from eval_offline import context, run_committee  # noqa: E402
 
 SEALED_DIR = ROOT / "bench" / "sealed"
+# what each sealed set has been used for (its MANIFEST's first line says the same): the
+# figure that counts is the one on a set nobody tuned on
+ROLES = {"set-a": "tuned on (items read)", "set-b": "tuned on (items read)", "set-c": "tuned on after one sealed look",
+         "set-d": "never looked at: the final figure"}
 TARGETS = {"agreement": 0.90, "hire_recall": 0.90, "no_hire_recall": 0.90, "red_precision": 0.85, "misread_categorical": 0}
 
 
@@ -123,7 +127,8 @@ def missed(r: dict) -> list[str]:
 def line(r: dict) -> str:
     def f(x):
         return "  - " if x is None else f"{x:.2f}"
-    return (f"  {r['set']:14} n={r['packets']:2} ({r['hire']} hire)  agreement final {f(r['agreement'])} sealed "
+    role = f" [{ROLES[r['set']]}]" if r["set"] in ROLES else ""
+    return (f"  {r['set'] + role}\n  {'':14} n={r['packets']:2} ({r['hire']} hire)  agreement final {f(r['agreement'])} sealed "
             f"{f(r['agreement_sealed'])}  hire recall {f(r['hire_recall'])}  no-hire recall {f(r['no_hire_recall'])}  "
             f"red P/R {f(r['red_precision'])}/{f(r['red_recall'])} of {r['red_cited']} firm (with concerns P "
             f"{f(r['red_precision_with_concerns'])} of {r['red_read']})\n  {'':14} misread hard lines "

@@ -358,6 +358,13 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     col = {s.id: j for j, s in enumerate(signals)}
     by_id = {s.id: s for s in signals}
     row = {s.index: i for i, s in enumerate(sentences)}
+    greens_at: dict[tuple[str, str], list[Hit]] = {}  # (green id, section) -> its hits
+    reds_at: dict[str, set[int]] = {}                 # red id -> sentences read as it, admissions aside
+    for g in hits:
+        if g.polarity == "green":
+            greens_at.setdefault((g.signal, g.section), []).append(g)
+        elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]):
+            reds_at.setdefault(g.signal, set()).add(g.sentence)
     out = []
     for h in hits:
         i = row.get(h.sentence)
@@ -367,11 +374,10 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
             continue
         others = [x for x in turned_down.get(col[h.signal], []) if x != i]
         plan = h.via == "cue" and i is not None and lexicon.first_person_plan(norms[i])
-        greens = [g for g in hits if g.polarity == "green" and g.signal in by_id[h.signal].contradicted_by
-                  and g.sentence != h.sentence and not plan and g.section == h.section]
+        greens = [] if plan else [g for gid in by_id[h.signal].contradicted_by for g in greens_at.get((gid, h.section), [])
+                                  if g.sentence != h.sentence]
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
-        same = {g.sentence for g in hits if g.signal == h.signal and g.polarity == "red"
-                and not lexicon.ADMISSION_RE.search(norms[row[g.sentence]])} - {h.sentence} - turned
+        same = reds_at.get(h.signal, set()) - {h.sentence} - turned
         if others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))

@@ -130,11 +130,16 @@ def _check_lines(concerns: list[Evidence], ctx: Context) -> list[str]:
     """One line per uncertain red reading: a point to check, never a thing to remove. It
     names the reading, how sure the engine is and why not more, and how to make the
     point unambiguous."""
+    by_quote: dict[str, list[Evidence]] = {}
+    for e in {e.signal: e for e in reversed(concerns)}.values():
+        by_quote.setdefault(e.quote, []).append(e)
     lines = []
-    for f, e in {e.signal: e for e in reversed(concerns)}.items():
-        lines.append(f"Check \u201c{_short(e.quote)}\u201d: it was read as \u201c{signal_title(f, ctx)}\u201d"
-                     f"{_confidence(e)}, but not firmly ({e.concern}). If you meant the opposite, say it plainly in "
-                     f"the same sentence: the position you hold, and what you would not do.")
+    for quote, group in by_quote.items():
+        read = " and as ".join(f"\u201c{signal_title(e.signal, ctx)}\u201d{_confidence(e)}" for e in group)
+        why = "; ".join(dict.fromkeys(e.concern for e in group))
+        lines.append(f"Check \u201c{_short(quote)}\u201d: it was read as {read}, but not firmly ({why}). If you meant "
+                     f"the opposite, say it plainly in the same sentence: the position you hold, and what you would not "
+                     f"do. If you did mean it, it counts against the packet, at a reduced weight.")
     return lines
 
 
@@ -145,7 +150,7 @@ def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set
     cited = [e for r in reviews for e in r.evidence if e.dimension == dim.id]
     parts: list[str] = []
     if not cited:
-        parts.append(f"The packet says nothing yet that bears on {dim.name.lower()}.")
+        parts.append(f"No sentence of the packet was read as evidence on {dim.name.lower()} yet, for or against.")
     parts += _flag_lines(reds, ctx)
     parts += _check_lines(concerns, ctx)
     parts.append(f"A strong answer on {dim.name.lower()} shows {dim.strong_answer.rstrip('.')}.")

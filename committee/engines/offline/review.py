@@ -325,7 +325,8 @@ def short_quote(q: str, limit: int = 160) -> str:
 def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidence], confidence: float) -> str:
     opener = _pick(persona.style.openers, ctx.packet.sha256, persona.id, "summary")
     ranked = sorted(evidence, key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0))
-    reds = [e for e in ranked if e.polarity == "red"]
+    # firm red flags first: an uncertain reading is never presented as what decides a vote
+    reds = sorted((e for e in ranked if e.polarity == "red"), key=lambda e: bool(e.concern))
     greens = [e for e in ranked if e.polarity == "green"]
     top_dim = max(sc.values, key=lambda d: persona.weights.get(d, 0.0)) if sc.values else None
     if sc.hard:
@@ -334,9 +335,13 @@ def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidenc
     elif sc.vote.is_hire and greens:
         e = greens[0]
         main = f'{sc.vote.label}. The strongest evidence is on {dim_name(ctx, e.dimension)}: "{short_quote(e.quote)}"'
-    elif reds:
+    elif reds and not reds[0].concern:
         e = reds[0]
         main = f'{sc.vote.label}. What decides it for me is the red flag {label(ctx, e.signal)}: "{short_quote(e.quote)}"'
+    elif reds:
+        e = reds[0]
+        main = (f'{sc.vote.label}. I may be reading it wrong, but "{short_quote(e.quote)}" reads to me as '
+                f"{label(ctx, e.signal)}, and little else in the packet outweighs it")
     elif greens:
         e = greens[0]
         main = (f"{sc.vote.label}. There is something to like on {dim_name(ctx, e.dimension)} "

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from committee.engines.base import Context
+from committee.engines.offline.review import short_quote
 from committee.models import Evidence, FeedbackItem, Review
 
 WEAK_BELOW = 3.0        # mean dimension score (1..4) under which a dimension gets coaching
@@ -107,11 +108,19 @@ def _confidence(e: Evidence) -> str:
     return f", confidence {e.confidence:.2f}" if e.confidence is not None else ""
 
 
+def _first_per_signal(evidence: list[Evidence]) -> dict[str, Evidence]:
+    """The first piece of evidence of each signal, in order."""
+    out: dict[str, Evidence] = {}
+    for e in evidence:
+        out.setdefault(e.signal, e)
+    return out
+
+
 def _flag_lines(reds: list[Evidence], ctx: Context) -> list[str]:
     """One line per firm red flag: what was read, where, how sure, and what to do instead."""
     lines = []
-    for f, e in {e.signal: e for e in reversed(reds)}.items():
-        read = f" (read in \u201c{_short(e.quote)}\u201d{_confidence(e)})"
+    for f, e in _first_per_signal(reds).items():
+        read = f" (read in \u201c{short_quote(e.quote, 110)}\u201d{_confidence(e)})"
         sig = ctx.signals.get(f)
         if sig is not None and sig.advice:
             fix = _sentence(sig.advice)
@@ -121,23 +130,18 @@ def _flag_lines(reds: list[Evidence], ctx: Context) -> list[str]:
     return lines
 
 
-def _short(q: str, limit: int = 110) -> str:
-    q = " ".join(q.split())
-    return q if len(q) <= limit else q[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
-
-
 def _check_lines(concerns: list[Evidence], ctx: Context) -> list[str]:
     """One line per uncertain red reading: a point to check, never a thing to remove. It
     names the reading, how sure the engine is and why not more, and how to make the
     point unambiguous."""
     by_quote: dict[str, list[Evidence]] = {}
-    for e in {e.signal: e for e in reversed(concerns)}.values():
+    for e in _first_per_signal(concerns).values():
         by_quote.setdefault(e.quote, []).append(e)
     lines = []
     for quote, group in by_quote.items():
         read = " and as ".join(f"\u201c{signal_title(e.signal, ctx)}\u201d{_confidence(e)}" for e in group)
         why = "; ".join(dict.fromkeys(e.concern for e in group))
-        lines.append(f"Check \u201c{_short(quote)}\u201d: it was read as {read}, but not firmly ({why}). If you meant "
+        lines.append(f"Check \u201c{short_quote(quote, 110)}\u201d: it was read as {read}, but not firmly ({why}). If you meant "
                      f"the opposite, say it plainly in the same sentence: the position you hold, and what you would not "
                      f"do. If you did mean it, it counts against the packet, at a reduced weight.")
     return lines
@@ -146,7 +150,7 @@ def _check_lines(concerns: list[Evidence], ctx: Context) -> list[str]:
 def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
     reds = _reds_on(dim.id, reviews, ctx)
     flags = list(dict.fromkeys(e.signal for e in reds))
-    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
+    concerns = [e for e in _reds_on(dim.id, reviews, ctx, concerns=True) if e.signal not in flags]
     cited = [e for r in reviews for e in r.evidence if e.dimension == dim.id]
     parts: list[str] = []
     if not cited:
@@ -165,7 +169,7 @@ def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set
 def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
     reds = _reds_on(dim.id, reviews, ctx)
     flags = list(dict.fromkeys(e.signal for e in reds))
-    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
+    concerns = [e for e in _reds_on(dim.id, reviews, ctx, concerns=True) if e.signal not in flags]
     have = list(dict.fromkeys(e.signal for r in reviews for e in r.evidence
                               if e.dimension == dim.id and e.polarity == "green"))
     missing = _missing_greens(dim.id, found, ctx)
@@ -189,7 +193,8 @@ def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: se
 
 def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> FeedbackItem | None:
     """Uncertain red readings on a dimension that has no other item: points to check."""
-    concerns = _reds_on(dim.id, reviews, ctx, concerns=True)
+    firm = {e.signal for e in _reds_on(dim.id, reviews, ctx)}
+    concerns = [e for e in _reds_on(dim.id, reviews, ctx, concerns=True) if e.signal not in firm]
     if not concerns:
         return None
     return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=concerns[0].quote,

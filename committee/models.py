@@ -259,7 +259,9 @@ class Evidence(BaseModel):
     polarity: Polarity
     dimension: str | None = None
     start: int | None = None
-    confidence: float | None = Field(None, ge=0, le=1, description="How sure the engine is of this reading (None: not stated).")
+    confidence: float | None = Field(None, ge=0, le=1, description="The engine's probability for this reading (offline: "
+                                     "the signal's classifier on the sentence; None: not stated). Whether a red reading "
+                                     "is firm is told by `concern` (None for a firm one), not by this number.")
     concern: str | None = Field(None, description="Why a reading is uncertain, shown to the candidate as a point to check "
                                 "(e.g. the packet says the opposite elsewhere); None for a firm reading.")
 

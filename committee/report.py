@@ -77,7 +77,8 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
         for f in result.feedback:
             console.print(Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
             if f.quote:
-                what = "read uncertainly" if f.kind == "check" else "what pulled it down"
+                what = "read uncertainly" if f.kind == "check" or (f.check_signals and not f.remove_signals) \
+                    else "what pulled it down"
                 console.print(Text(f"  {what}: “{flat(f.quote)}”", style="yellow"))
             console.print(Text(f"  {f.advice}"))
             if f.remove_flags:

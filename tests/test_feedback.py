@@ -97,3 +97,24 @@ def test_a_red_flag_sentence_earns_no_communication_credit(cat):
 
 def test_no_reviews_no_feedback(cat):
     assert build_feedback(ctx_for(cat, "## Plan\nSomething.\n"), []) == []
+
+
+def test_a_signal_read_firmly_is_never_also_a_point_to_check():
+    from committee.catalog import load_catalog
+    from committee.catalog import DEFAULT_PERSONAS
+    from committee.engines.base import Context
+    from committee.engines.offline.review import analyse, build_review
+    from committee.feedback import build_feedback
+    from committee.packets import parse_packet
+
+    cat = load_catalog()
+    text = ("## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
+            "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n")
+    packet = parse_packet(text, name="both")
+    sc = cat.scenario("safety-pm")
+    ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in DEFAULT_PERSONAS}, [])
+    reviews = [build_review(ctx, p, analyse(ctx)) for p in ctx.panel.values()]
+    items = build_feedback(ctx, reviews)
+    assert any("safety-negotiable" in i.remove_signals for i in items)
+    for i in items:
+        assert not set(i.remove_signals) & set(i.check_signals)

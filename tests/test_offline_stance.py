@@ -99,6 +99,30 @@ HELD = {
     "patch in v2": ("Let's ship it now and patch the safety gaps in v2.", "safety-negotiable"),
     "pay to skip filters": ("Enterprise customers can pay to skip the content filter.", "pay-for-weaker-safety"),
     "third-person plan": ("She would let enterprise customers pay to skip the content filter.", "pay-for-weaker-safety"),
+    # a code review's reproductions: a rejection word elsewhere in the sentence must not hide the flag
+    "demoting safety": ("Safety comes second to growth, so enterprise customers can pay to skip the content filter.",
+                        "pay-for-weaker-safety"),
+    "a safeguard not worth the delay": ("A red-team pass before launch is not worth the delay; we ship now and patch the "
+                                        "safety gaps in v2.", "safety-negotiable"),
+    "risk framing then a plan": ("The real risk is that we move too slowly, so we ship now and patch the safety gaps in v2.",
+                                 "safety-negotiable"),
+    "everyone says, then a plan": ("Everyone says speed wins, so we ship now and patch the safety gaps in v2.",
+                                   "safety-negotiable"),
+    "turning a filter down": ("We turned down the content filter for enterprise customers so their jobs run faster.",
+                              "pay-for-weaker-safety"),
+    "pushing back on a safeguard": ("I pushed back on the red-team delay and we shipped, planning to patch the safety "
+                                    "gaps in v2.", "safety-negotiable"),
+    "a wish carried out": ("Sales asked us to let enterprise customers pay to skip the content filter. We didn't hesitate.",
+                           "pay-for-weaker-safety"),
+    "a flag, then 'never a problem'": ("Enterprise customers can pay to skip the content filter. It was never a problem "
+                                       "for us.", "pay-for-weaker-safety"),
+    "a flag, then 'the risk worth taking'": ("Let's ship it now and patch the safety gaps in v2. That is the risk worth "
+                                             "taking.", "safety-negotiable"),
+    "learn what breaks": ("We'll learn what breaks by letting a small share of users try the exploit-writing mode.",
+                          "test-irreversible-harm"),
+    "a list under a plain header": ("The plan is not complicated:\n- Enterprise customers can pay to skip the content "
+                                    "filter.", "pay-for-weaker-safety"),
+    "a topic label, not a speaker": ("Legal: we train on all user conversations by default.", "data-without-consent"),
     "data by default": ("We train on all user conversations by default.", "data-without-consent"),
     "the community polices": ("We'd open the endpoint to everyone and let the community flag abuse.", "open-access-no-controls"),
 }
@@ -180,7 +204,31 @@ def test_blind_reviews_differ_in_evidence_through_each_lens():
     a = analyse(ctx)
     seen = {p.id: {(h.signal, h.start) for h in reading(ctx, p, a).hits} for p in ctx.panel.values()}
     assert len(set(map(frozenset, seen.values()))) > 1  # not one shared detection pass
+    missed = 0
     for p in ctx.panel.values():
         close = lens(ctx, p)
-        # a persona misses only unsure readings outside its lens
-        assert all(h.sure or h.signal in close or h.via == "rubric" for h in reading(ctx, p, a).hits)
+        noticed = {(h.signal, h.start) for h in reading(ctx, p, a).hits}
+        for h in a.hits:
+            # sure readings everyone notices; an unsure one only inside the persona's lens
+            assert ((h.signal, h.start) in noticed) == (h.sure or h.via == "rubric" or h.signal in close)
+            missed += (h.signal, h.start) not in noticed
+    assert missed > 0
+
+
+def test_an_admission_is_not_a_counter_to_a_plan_stated_elsewhere():
+    from committee.engines.offline.detect import detect_signals
+
+    text = ("## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
+            "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n")
+    plan = [h for h in detect_signals(text, SIGS) if h.signal == "safety-negotiable" and "Ship it" in h.quote]
+    assert plan and all(h.sure for h in plan)
+
+
+def test_quotes_stay_verbatim_when_lower_casing_changes_length():
+    from committee.engines.offline.detect import detect_signals
+
+    text = "\u0130" * 40 + " notes, then a long clause: " + "we keep going on the roadmap and then " * 6 + \
+        "premium customers get a lighter filter because they pay more; the rest of the sentence goes on and on."
+    for h in detect_signals(text, SIGS):
+        assert text[h.start:h.start + len(h.quote)] == h.quote
+        assert h.quote.split()[0].isalpha() or h.quote[0] in "\u0130"

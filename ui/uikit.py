@@ -196,7 +196,8 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         with st.container(border=True):
             st.markdown(f"**{md(f.dimension.replace('_', ' ').capitalize())}** · mean {f.score:.1f} / 4")
             if f.quote:
-                what = "Read uncertainly" if f.kind == "check" else "What pulled it down"
+                what = "Read uncertainly" if f.kind == "check" or (f.check_signals and not f.remove_signals) \
+                    else "What pulled it down"
                 st.markdown(f"{what}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:

@@ -60,17 +60,14 @@ def hard_line_hits(ctx: Context, persona: Persona, review: Review | None) -> lis
     return [e for e in review.evidence if (e.signal, e.start) in clear]
 
 
-def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote,
-            scores: dict[str, int] | None = None) -> Vote:
+def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote, scores: dict[str, int]) -> Vote:
     """The highest vote this persona may reach in the debrief: a crossed hard line
     allows no upward move at all (not even out of a veto), an integrity concern
     nothing above no_hire, and neither does the persona's own failed must-pass dimension
-    (in `scores`, its reading updated by the debrief's evidence; else the blind review's)."""
+    (in `scores`, its reading updated by the debrief's evidence)."""
     if hard_line_hits(ctx, persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
-    if scores is None and review is not None:
-        scores = review.scores
-    if ctx.integrity or (scores is not None and fails_must_pass(ctx, scores)):
+    if ctx.integrity or fails_must_pass(ctx, scores):
         return Vote.no_hire
     return Vote.strong_hire
 
@@ -123,7 +120,7 @@ def _attach(phrase: str, quote: str, ref: str | None = None) -> str:
     if p.endswith(":"):
         return f"{p} {q}"
     if re.search(r"\b(because|since|given that|as)$", p):
-        return f"{p} the packet says {q}"
+        return f"{p} of {q}" if ref else f"{p} the packet says {q}"
     if re.search(r"\b(says|add|is|are|was|stress is|point to|to|that|be)$", p):
         return f"{p} {q}"
     if p.endswith((".", "!", "?")):
@@ -274,16 +271,13 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                        evidence=evidence, vote=current, previous_vote=current, reason=reason[0].upper() + reason[1:] + ".")
 
 
-def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence,
-                req: TurnRequest | None = None) -> bool:
+def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence, req: TurnRequest) -> bool:
     """Would `persona`'s own scoring reach a vote beyond `current`, toward `their`, once it
     takes in `ev` (`updated`: at face value when its reading had missed it, weighed
     EMPHASIS times when it had not)? A marginal vote moves on evidence it weighs; a firm
     one holds."""
     if ev.signal not in {h.signal for h in analyse(ctx).hits}:
         return False
-    if req is None:
-        req = TurnRequest(persona.id, 1, 1, "simultaneous", {}, [], {})
     again = updated(ctx, persona, req, ev).vote
     if their.points > current.points:
         return again.points > current.points

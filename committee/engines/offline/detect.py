@@ -246,7 +246,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             red = sig.polarity == "red"
             if red and others[i]:
                 continue  # someone else's line in a transcript: neither the candidate's stance nor a counter to it
-            if red and (story[i] or (heads is not None and (heads[i, k] >= MAX_REJECTS or rejects[i]))):
+            if red and (story[i] or (heads is not None and heads[i, k] >= MAX_REJECTS)):
                 if p >= (REJECTED_P if story[i] else REJECTING_P) and content[i] >= SURE_MIN_WORDS:
                     turned_down.setdefault(j, []).append(i)
                 continue
@@ -268,6 +268,12 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                                     _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
+                continue
+            if red and rejects[i]:
+                # a whole-sentence rejection ("it would be a mistake to ...") holds a learned
+                # reading at a distance; concept cues above judged each concept's own framing
+                if p >= REJECTING_P and content[i] >= SURE_MIN_WORDS:
+                    turned_down.setdefault(j, []).append(i)
                 continue
             if (red and heads[i, k + 1] < MIN_ANY_RED) or (not red and heads[i, k + 1] >= GREEN_MAX_ANY_RED):
                 continue
@@ -372,7 +378,8 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         if h.polarity == "green":
             out.append(replace(h, p=p, sure=h.via in ("cue", "rubric") or p >= SURE_GREEN))
             continue
-        others = [x for x in turned_down.get(col[h.signal], []) if x != i]
+        # the packet's stance against the idea elsewhere; an admission is about a past habit, not a counter
+        others = [x for x in turned_down.get(col[h.signal], []) if x != i and not lexicon.ADMISSION_RE.search(norms[x])]
         plan = h.via == "cue" and i is not None and lexicon.first_person_plan(norms[i])
         greens = [] if plan else [g for gid in by_id[h.signal].contradicted_by for g in greens_at.get((gid, h.section), [])
                                   if g.sentence != h.sentence]
@@ -403,7 +410,7 @@ def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, in
     Single-flight: parallel reviews of one packet wait for one detection pass instead
     of each running their own."""
     key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
-        hashlib.sha256(repr([(s.cues, s.blockers, s.window) for s in signals]).encode()).hexdigest() + \
+        hashlib.sha256(repr([(s.cues, s.blockers, s.window, s.contradicted_by) for s in signals]).encode()).hexdigest() + \
         learned.model_key(signals)  # a corpus edited while the process runs (the UI) means new hits
     with _LOCK:
         if key in _CACHE:

@@ -46,7 +46,7 @@ from committee.models import Signal
 
 C = 4.0                # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
 CHAR_WEIGHT = 1.0      # scale of the character view against the word view
-FEATURES = 3           # bump when the features (tokens(), tfidf.py) change: it is part of the fit key
+FEATURES = 3           # the feature format; the fit key also hashes the feature code itself (_feature_source)
 COEF_DTYPE = np.float16  # stored precision of the weights (the shipped file is ~4 MB instead of ~9)
 SHIPPED = Path(__file__).with_name("fitted.npz")  # the fit of the built-in corpus, shipped as data
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -228,7 +228,21 @@ def _key(signals: list[Signal], files: list[Path]) -> str:
         except OSError as e:
             raise BadInput(f"{p}: cannot read the corpus file ({e.__class__.__name__})") from None
     h.update(repr((FEATURES, C, CHAR_WEIGHT, np.dtype(COEF_DTYPE).name)).encode())
+    h.update(_feature_source())
     return h.hexdigest()[:40]
+
+
+def _feature_source() -> bytes:
+    """The code the features come from: `tokens` with its word lists and scope pattern,
+    the stemmer and stop list, and `tfidf.py`. Changing any of it changes the fit key,
+    so a stale shipped or cached fit is never used (editing this module's prose is free)."""
+    import inspect
+
+    from committee.engines.offline import similarity
+
+    parts = [inspect.getsource(tokens), " ".join(sorted(NEGATORS)), SCOPE_END.pattern, TOKEN_RE.pattern,
+             inspect.getsource(similarity.stem), " ".join(sorted(STOP)), Path(tfidf.__file__).read_text(encoding="utf-8")]
+    return "\0".join(parts).encode("utf-8")
 
 
 def cache_dir() -> Path:
@@ -239,12 +253,14 @@ def cache_dir() -> Path:
 
 
 def _vocab_bytes(vec: tfidf.Vectorizer) -> np.ndarray:
+    """The vocabulary in column order, one term a line; lone surrogates from a user's
+    corpus survive the round trip ("surrogatepass")."""
     terms = sorted(vec.vocabulary, key=vec.vocabulary.get)
-    return np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8)
+    return np.frombuffer("\n".join(terms).encode("utf-8", "surrogatepass"), dtype=np.uint8)
 
 
 def _terms(raw: np.ndarray) -> dict[str, int]:
-    text = raw.tobytes().decode("utf-8")
+    text = raw.tobytes().decode("utf-8", "surrogatepass")
     return {t: i for i, t in enumerate(text.split("\n"))} if text else {}
 
 
@@ -268,16 +284,19 @@ def _load(path: Path, key: str | None = None) -> Model | None:
 def _save(path: Path, model: Model, key: str = "") -> None:
     """Atomic write (temp file + rename) of an npz; a read-only or full disk only costs
     a refit."""
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            tmp = f.name
             np.savez_compressed(f, key=np.array(key), signal_ids=np.array("\n".join(model.signal_ids)),
                                 word_terms=_vocab_bytes(model.word), word_idf=model.word.idf,
                                 char_terms=_vocab_bytes(model.char), char_idf=model.char.idf,
                                 coef=model.coef.astype(COEF_DTYPE), intercept=model.intercept)
-        os.replace(f.name, path)
-    except OSError:
-        pass
+        os.replace(tmp, path)
+    except (OSError, ValueError):  # a full or read-only disk, or text numpy cannot store: refit next time
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _library_and_key(signals: list[Signal]) -> tuple[list[Signal], str]:

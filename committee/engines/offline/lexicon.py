@@ -18,7 +18,9 @@ NEGATOR_RE = re.compile(
     r"don't|doesn't|didn't|isn't|aren't|wasn't|weren't|mustn't|avoid(s|ed|ing)?|(argue[sd]?|arguing|voted|decided|advised?|recommend(s|ed)?|warn(s|ed)?) against|refus(e|es|ed|ing)|"
     r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying)|"
     r"(said|say|saying|says) no to|push(ed)? back (on|against)|veto(es|ed)?|ruled? out|rules out|talked \w+ out of|"
-    r"turn(s|ed|ing)? down|walk(s|ed|ing)? away from|(kill|block|scrapp|shelv|resist|overrul)(ed|ing)|fought|"
+    r"turn(s|ed|ing)? down(?! (the |our |its |their |a |all )?(content |safety |abuse |spam |fraud )?(filter|classifier|moderation|"
+    r"threshold|safeguard|check|guardrail|volume|sensitivity))|walk(s|ed|ing)? away from|"
+    r"(kill|block|scrapp|shelv|resist|overrul)(ed|ing)|fought|"
     r"(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent) to)\b"
 )
 # negators whose scope ends at the next comma ("rather than X, we do Y")
@@ -172,7 +174,7 @@ def _distance_profile(sentence: str, next_sentence: str) -> tuple[int, int, tupl
 
 
 INDIRECT_QUESTION_RE = re.compile(
-    r"\b(ask(ed|ing)?|wonder(ed|ing)?|find out|check(ed|ing)?|want(ed)? to know|probe|learn)\b[^.;]{0,60}?"
+    r"\b(ask(ed|ing)?|wonder(ed|ing)?|want(ed)? to know)\b[^.;]{0,60}?"
     r"\b(which|whether|how (many|much|often)|what|why|where)\b")
 
 
@@ -188,7 +190,7 @@ REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacce
                            r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
                            r"gave up on|walked back|decided against|argued against|advised against|voted against|"
                            r"pushed back on|said no to|refused to|declined to|talked \w+ out of|"
-                           r"(is|are|was|'s) not worth|isn't worth|aren't worth|not worth (it|the)|push(ed|ing)? back on|"
+                           r"push(ed|ing)? back on|"
                            r"(is|'s|was) not (a|the) (business|company|product|trade|deal|thing|place|game|bet) "
                            r"(i|we|she|he|they)\b|"
                            r"(does not|doesn't|won't|will not|would not|wouldn't|can't|cannot|should not|shouldn't) "
@@ -269,8 +271,8 @@ ADMISSION_RE = re.compile(
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
 # wanted to switch off the fraud rule. ... I kept it."
 TURN_RE = re.compile(
-    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|did not|didn't|would not|wouldn't|won't|never|stopped|"
-    r"walked away)\b|"
+    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|stopped|walked away|said no|turned it down|"
+    r"(did not|didn't|would not|wouldn't|won't|never) (do|ship|allow|accept|agree|budge|give|sign|switch|turn|launch))\b|"
     # a strong turn verb after any subject: "Wei pushed back", "the board refused" is rare in a set-up
     r"\b(refused|declined|said no|pushed back|turned (it|that|this|them) down|stood firm|stood (my|her|his|their) ground|"
     r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b|"
@@ -279,11 +281,11 @@ TURN_RE = re.compile(
 # are the wrong ones for triage.", "That is exactly the trap.", "No."
 ANAPHORIC_REJECTION_RE = re.compile(
     r"^(no|nope|not here|not this time|wrong)[.!]?$|^((my |the )?(answer|response|reply|verdict|decision))\s*[:-]\s*no\b|"
-    r"^(that's|that is|this is|here's|here is) (the|exactly the|precisely the) (problem|risk|danger|trap|mistake|catch)\b|"
+    r"^(that's|that is|this is|here's|here is) (the|exactly the|precisely the) (problem|danger|trap|mistake)[.!]?$|"
     r"^(that|this|those|these|it|such|none of (that|this|it)|the (reflex|reflexes|instinct|habit|habits|idea|approach|"
     r"playbook|logic|argument|plan|pitch|proposal|temptation|shortcut)s?)\b[^.;]{0,60}?\b(is|are|was|were|would be|'s|'re)\b"
     r"[^.;]{0,30}?\b(wrong|a mistake|the mistake|a trap|the trap|backwards|dangerous|unacceptable|not (ok|okay|acceptable|"
-    r"an option|the answer|how)|never|exactly what|the opposite|the wrong|bad)\b|"
+    r"an option|the answer|how)|exactly what (i|we) (avoid|refuse|reject)|the opposite of|the wrong|bad)\b|"
     r"^(i|we) (don't|do not|won't|will not|wouldn't|would not|can't|cannot) (do|accept|buy|ship|support|go along with) (that|this|it)\b|"
     r"^(i|we) (have |'ve |had )?(deliberately |since |long since |consciously )?(dropped|unlearned|abandoned|stopped doing|"
     r"given up|let go of) (that|this|it)\b|"
@@ -297,11 +299,6 @@ WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
                      r"( us| me)? (the model |our model |it |them )?to\b"
                      r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
-
-
-def reported_wish(sentence: str) -> bool:
-    """The sentence reports what someone else wanted or proposed (a story's set-up)."""
-    return bool(WISH_RE.search(sentence))
 
 
 def turns_down(sentence: str) -> bool:
@@ -319,7 +316,7 @@ def rejects_the_previous(sentence: str) -> bool:
 # learned layer): what a contrastive "not" or "rather than" sets aside, a reported wish,
 # a distancing frame up to its contrast word, and quotations in a sentence that rejects
 SET_ASIDE_RE = re.compile(
-    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|not worth|isn't|aren't)\b[^,;:.]*")
+    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|isn't|aren't)\b(?! worth)[^,;:.]*")
 
 
 RATHER_THAN_RE = re.compile(r"\brather\b[^,;:.]{1,80}?\b(than\b[^,;:.]*)")
@@ -351,14 +348,14 @@ def asserted_part(sentence: str) -> str:
 # a line that introduces a list of what the candidate turns down ("What I won't do:",
 # "Options I rejected:", "Not on the table:")
 REJECTING_HEADER_RE = re.compile(
-    r"^[^.]{0,60}\b(won't|will not|wouldn't|would not|never|not|don't|do not|refuse|rejected|reject|ruled out|avoid|"
-    r"off the table|not on the table|anti-patterns?|red flags?|mistakes?|traps?|what not to)\b[^.]{0,30}:$")
+    r"^[^.]{0,40}\b((won't|will not|wouldn't|would not|never|don't|do not|refuse to|not going to) (do|ship|build|accept|allow|"
+    r"launch|offer|sell|agree to)|rejected|ruled out|i('d| would) avoid|to avoid|off the table|not on the table|anti-patterns?|"
+    r"what not to do)\b[^.]{0,30}:$")
 # a transcript line spoken by someone other than the candidate ("Client: we need ...",
 # "CTO: ..."); the candidate's own lines ("Me:", "A:", "Candidate:") are theirs
 OTHER_SPEAKER_RE = re.compile(
-    r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|partner|cto|ceo|coo|cfo|ciso|vp( \w+)?|sales|"
-    r"legal|exec|executive|board|manager|them|the client|the customer|their \w+|[a-z]+ \((client|customer|cto|ceo|coo|vp)\))"
-    r"\W{0,3}:\s")
+    r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|cto|ceo|coo|cfo|ciso|them|the client|the customer|"
+    r"[a-z]+ \((client|customer|cto|ceo|coo|vp)\))\W{0,3}:\s")
 
 
 def rejecting_header(sentence: str) -> bool:

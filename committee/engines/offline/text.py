@@ -37,7 +37,11 @@ def normalise(text: str) -> str:
     """Lower-case text with typographic quotes and dashes made plain and line breaks
     made spaces (a hard-wrapped sentence reads as the same sentence); same length as
     the input, so offsets found in it hold for the original."""
-    return text.translate(_NORMALISE).lower()
+    t = text.translate(_NORMALISE)
+    low = t.lower()
+    if len(low) != len(t):  # "İ".lower() is two characters: keep the offsets by lowering one character at a time
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in t)
+    return low
 
 
 def flat(text: str) -> str:

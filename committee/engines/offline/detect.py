@@ -410,7 +410,8 @@ def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, in
     Single-flight: parallel reviews of one packet wait for one detection pass instead
     of each running their own."""
     key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
-        hashlib.sha256(repr([(s.cues, s.blockers, s.window, s.contradicted_by) for s in signals]).encode()).hexdigest() + \
+        hashlib.sha256(repr([(s.id, s.polarity, s.dimension, s.cues, s.blockers, s.window, s.contradicted_by)
+                             for s in signals]).encode()).hexdigest() + \
         learned.model_key(signals)  # a corpus edited while the process runs (the UI) means new hits
     with _LOCK:
         if key in _CACHE:

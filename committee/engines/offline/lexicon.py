@@ -19,7 +19,7 @@ NEGATOR_RE = re.compile(
     r"reject(s|ed|ing)?|declin(e|es|ed|ing)|far from|less about|stop(ped)? (using|relying)|"
     r"(said|say|saying|says) no to|push(ed)? back (on|against)|veto(es|ed)?|ruled? out|rules out|talked \w+ out of|"
     r"turn(s|ed|ing)? down(?! (the |our |its |their |a |all )?(content |safety |abuse |spam |fraud )?(filter|classifier|moderation|"
-    r"threshold|safeguard|check|guardrail|volume|sensitivity))|walk(s|ed|ing)? away from|"
+    r"threshold|safeguard|check|guardrail|volume|sensitivity|detector|detection|jailbreak))|walk(s|ed|ing)? away from|"
     r"(kill|block|scrapp|shelv|resist|overrul)(ed|ing)|fought|"
     r"(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent) to)\b"
 )
@@ -226,8 +226,8 @@ DENIAL_RE = re.compile(r"\b(no|none|nothing|never|nobody|no one|not one|not|don'
 
 def denies_weakening(sentence: str) -> bool:
     """A negator followed, in its clause, by a weakening of a safeguard: the sentence
-    says the safeguard holds. Clauses end at ; : . and at "but"."""
-    for clause in re.split(r"[;:.]|\bbut\b", sentence):
+    says the safeguard holds. Clauses end at ; : . and at "but", "so", "because", "which"."""
+    for clause in re.split(r"[;:.]|\b(?:but|so|because|which)\b", sentence):
         neg = DENIAL_RE.search(clause)
         if neg and WEAKEN_RE.search(clause, neg.end()):
             return True
@@ -241,6 +241,9 @@ def demotes_its_subject(sentence: str) -> bool:
     return bool(m) and not ALL_ELSE_RE.search(sentence[max(0, m.start() - 20):m.start()].rstrip(" ,;"))
 
 
+CONSEQUENCE_RE = re.compile(r",?\s+\b(so|therefore|which means|and so)\b\s+")
+
+
 def rejects_an_idea(sentence: str) -> bool:
     """The sentence as a whole holds an idea at arm's length: "it would be a mistake to
     X", "X is a promise no model can keep", "I dropped the idea of X", "I declined to X",
@@ -248,6 +251,13 @@ def rejects_an_idea(sentence: str) -> bool:
     "some teams suggest X", "X was proposed, and I said no". Used where no concept
     offset is known (the learned layer); plain negation is not enough, since many red
     flags are stated as absences ("no person ever reviews it")."""
+    parts = CONSEQUENCE_RE.split(sentence)
+    if len(parts) > 1 and parts[-1].strip() and not _rejects(parts[-1]):
+        return False  # "it would be a mistake to lose the deal, so they can skip the filter": the consequence stands
+    return _rejects(sentence)
+
+
+def _rejects(sentence: str) -> bool:
     return bool(REJECTS_IDEA_RE.search(sentence) or REQUIREMENT_RE.search(sentence) or DISTANCING_RE.search(sentence)
                 or RISK_FRAME_RE.search(sentence) or denies_weakening(sentence) or demotes_its_subject(sentence)
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
@@ -271,11 +281,15 @@ ADMISSION_RE = re.compile(
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
 # wanted to switch off the fraud rule. ... I kept it."
 TURN_RE = re.compile(
-    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|stopped|walked away|said no|turned it down|"
-    r"(did not|didn't|would not|wouldn't|won't|never) (do|ship|allow|accept|agree|budge|give|sign|switch|turn|launch))\b|"
+    r"\b(i|we|she|he|they|the candidate)( \w+)? (kept|held|left|restored) (the|our|my|that|this|its|their) "
+    r"(\w+ )?(rule|policy|filter|filters|classifier|gate|check|checks|line|limit|limits|safeguard|safeguards|review|threshold|"
+    r"control|controls|standard|position|ground)\b|"
+    r"\b(i|we|she|he|they|the candidate)( \w+)? (said no|turned it down|stopped (it|that|this|them)\b|"
+    r"walked away from (the|a|that|this|their) (deal|contract|client|customer|renewal|account|partnership)|"
+    r"(did not|didn't|would not|wouldn't|won't|never) (do it|do that|allow|accept|agree|budge|sign|switch|launch it|ship it))\b|"
     # a strong turn verb after any subject: "Wei pushed back", "the board refused" is rare in a set-up
     r"\b(refused|declined|said no|pushed back|turned (it|that|this|them) down|stood firm|stood (my|her|his|their) ground|"
-    r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(instead|nope|no way|not on my watch)\b|"
+    r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(nope|no way|not on my watch)\b|"
     r"\b(forbids?|prohibits?|does not allow|doesn't allow|won't allow|is not allowed|isn't allowed|rules? (it|that|this) out)\b")
 # a next sentence that turns down what the one before it said: "The reflexes I built there
 # are the wrong ones for triage.", "That is exactly the trap.", "No."
@@ -296,6 +310,7 @@ WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
                      r"|\b(proposes|suggests|pitches)\b"
                      r"|\b(one|an|the|a|their|his|her) (idea|suggestion|proposal|option|ask)( from [\w' ]{1,40})? (was|is) to\b"
+                     r"|(?<!\bi )(?<!\bwe )\bwanted( \w+){1,4} to\b"
                      r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
                      r"( us| me)? (the model |our model |it |them )?to\b"
                      r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
@@ -349,13 +364,14 @@ def asserted_part(sentence: str) -> str:
 # "Options I rejected:", "Not on the table:")
 REJECTING_HEADER_RE = re.compile(
     r"^[^.]{0,40}\b((won't|will not|wouldn't|would not|never|don't|do not|refuse to|not going to) (do|ship|build|accept|allow|"
-    r"launch|offer|sell|agree to)|rejected|ruled out|i('d| would) avoid|to avoid|off the table|not on the table|anti-patterns?|"
+    r"launch|offer|sell|agree to)|rejected|ruled out|i('d| would) avoid|to avoid|off the table|not on (the|my|our) (table|roadmap|list)|anti-patterns?|"
     r"what not to do)\b[^.]{0,30}:$")
 # a transcript line spoken by someone other than the candidate ("Client: we need ...",
 # "CTO: ..."); the candidate's own lines ("Me:", "A:", "Candidate:") are theirs
 OTHER_SPEAKER_RE = re.compile(
-    r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|cto|ceo|coo|cfo|ciso|them|the client|the customer|"
-    r"[a-z]+ \((client|customer|cto|ceo|coo|vp)\))\W{0,3}:\s")
+    r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|partner|cto|ceo|coo|cfo|ciso|them|the client|"
+    r"the customer|their \w+|(vp|head|director|svp|evp)( of \w+)?|\w+ lead|board member|"
+    r"[a-z]+ \((client|customer|partner|cto|ceo|coo|vp)\))\W{0,3}:\s")
 
 
 def rejecting_header(sentence: str) -> bool:

@@ -310,7 +310,9 @@ WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
                      r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
                      r"|\b(proposes|suggests|pitches)\b"
                      r"|\b(one|an|the|a|their|his|her) (idea|suggestion|proposal|option|ask)( from [\w' ]{1,40})? (was|is) to\b"
-                     r"|(?<!\bi )(?<!\bwe )\bwanted( \w+){1,4} to\b"
+                     r"|\b(sales|legal|marketing|leadership|management|finance|compliance|they|he|she|(the|our|my|their) "
+                     r"(\w+ )?(team|client|customer|partner|board|ceo|cto|vp|boss|manager|director|lead|buyer))"
+                     r" wanted( \w+){1,4} to\b"
                      r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
                      r"( us| me)? (the model |our model |it |them )?to\b"
                      r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")

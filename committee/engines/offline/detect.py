@@ -309,9 +309,8 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
 def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
     """Per sentence: what it says is turned down by the story it belongs to, so it is not
     the candidate's stance. Either it reports someone else's wish or proposal and it, or
-    one of the next two sentences of its paragraph, tells the candidate turning it down
-    ("Sales wanted to switch off the fraud rule for our biggest client. I kept the rule.")
-    within the next three,
+    one of the next three sentences of its paragraph, tells the candidate turning it down
+    ("Sales wanted to switch off the fraud rule for our biggest client. I kept the rule."),
     or the next sentence of its paragraph turns it down outright ("At my last job I made
     apps stickier with streaks. Those reflexes are the wrong ones here."), or it is an
     item of a list introduced by a rejecting header ("What I won't do:"). (A transcript
@@ -347,8 +346,8 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     - a red reading is **contradicted** when the packet itself takes the other side on
       the same topic elsewhere: another sentence turns the same red idea down (its
       classifier >= REJECTED_P in a story that turns, >= REJECTING_P in a sentence that
-      plainly rejects), or a green signal named in the red flag's `contradicted_by` is
-      found in another sentence, unless the reading is a concept-cue hit in the
+      plainly rejects; an admission is no counter), or a green signal named in the red
+      flag's `contradicted_by` is found in another sentence of the same section, unless the reading is a concept-cue hit in the
       candidate's own first-person plan ("I would open every tier to everyone"): gating
       one capability elsewhere does not take that back;
     - it is an **admission** when its sentence, or one of the next two of its paragraph,
@@ -356,7 +355,8 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
       unlearn the reflex");
     - otherwise it is **sure** when it is corroborated (the same red flag read in two
       sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
-      at >= SURE_LEARNED; below that it is **weak**.
+      at >= SURE_LEARNED in a sentence of at least SURE_MIN_WORDS content words; below
+      that it is **weak**.
 
     Contradicted, admitted and weak readings still count (at a reduced weight, `review.py`)
     and are shown to the candidate as concerns to check, never as verdicts. Greens are

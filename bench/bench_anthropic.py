@@ -1,7 +1,7 @@
 """Benchmark of the anthropic engine against a local fake Messages API.
 
 A stdlib HTTP server on 127.0.0.1 (a thread of this process) answers /v1/messages with
-valid structured replies after a fixed latency (`committee.engines.anthropic.fake`).
+valid structured replies after a fixed latency (`committee.engines.llm.fake`).
 A full committee run goes through the real SDK over a real socket, pointed at it with
 ANTHROPIC_BASE_URL. Printed:
 
@@ -37,10 +37,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from committee.engines.anthropic.fake import FakeMessagesAPI  # noqa: E402
+from committee.engines.llm.fake import FakeLLMServer  # noqa: E402
 
 
-def serve(api: FakeMessagesAPI) -> ThreadingHTTPServer:
+def serve(api: FakeLLMServer) -> ThreadingHTTPServer:
     """Start the fake on an ephemeral loopback port, in a daemon thread."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -115,7 +115,7 @@ def main() -> int:
     ap.add_argument("--packet", type=Path, default=ROOT / "examples" / "strong-safety-pm.md")
     args = ap.parse_args()
 
-    api = FakeMessagesAPI(latency=args.latency)  # 2-2 split votes: every round runs
+    api = FakeLLMServer(latency=args.latency)  # 2-2 split votes: every round runs
     server = serve(api)
     os.environ["ANTHROPIC_BASE_URL"] = f"http://127.0.0.1:{server.server_address[1]}"
     os.environ["ANTHROPIC_API_KEY"] = "bench-not-a-real-key"  # never send a real key, even to loopback

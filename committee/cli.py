@@ -60,47 +60,67 @@ def _emit_json(obj) -> None:
     sys.stdout.flush()
 
 
-def _warm_offline(engine: str) -> None:
-    """First use in this install only: fit the offline engine's signal model (cached on
-    disk afterwards), saying so on stderr first, so a run never sits silent."""
-    if engine == "offline":
-        from committee.engines.offline import learned
+def _engines_help() -> str:
+    from committee.engines import ENGINES
 
-        learned.warm(err.print)
+    return "Engine: " + "; ".join(f"{n} ({spec.summary}; needs {spec.needs})" for n, spec in ENGINES.items()) + "."
+
+
+# Engine options, shared by `review`, `resume` and the studies. Each engine takes the
+# ones its options model declares (see `committee.engines`); a mixed panel passes each
+# engine the ones it takes, and an option no engine on the panel takes is an error.
+EngineOpt = typer.Option("offline", "--engine", "-e", help=_engines_help())
+ModelOpt = typer.Option(None, "--model", "-m", help="Model id for the run's LLM engine (a persona's own `model:` still wins for that persona).")
+TimeoutOpt = typer.Option(None, "--timeout", help="LLM engines: seconds per API request (default 120).")
+RetriesOpt = typer.Option(None, "--max-retries", help="LLM engines: SDK retries for 429/5xx/529/timeouts (default 4).")
+ConcurrencyOpt = typer.Option(None, "--concurrency", help="LLM engines: most simultaneous API requests per engine (default 4).")
+OutputModeOpt = typer.Option(None, "--output-mode", help="LLM engines: how replies are constrained: native (JSON schema), tool (forced tool call), text (JSON in text, validated), or auto (default: native, moving on when the server rejects it).")
+PersonaEngineOpt = typer.Option(None, "--persona-engine", help="PERSONA=ENGINE, repeatable: voice this persona with another engine (a mixed panel).", show_default=False)
+PersonaModelOpt = typer.Option(None, "--persona-model", help="PERSONA=MODEL, repeatable: the model that voices this persona.", show_default=False)
+
+
+def _engine_options(model=None, timeout=None, max_retries=None, concurrency=None, output_mode=None) -> dict:
+    """The given engine options (stored with the run for `resume`: never a secret)."""
+    given = {"model": model, "timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
+             "output_mode": output_mode}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 @app.command()
 def review(
     packets: list[Path] = typer.Argument(..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else safety-pm."),
-    engine: str = typer.Option("offline", "--engine", "-e", help="offline (no key, deterministic) or anthropic (needs ANTHROPIC_API_KEY)."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model id for LLM engines."),
+    engine: str = EngineOpt,
+    model: Optional[str] = ModelOpt,
     rounds: int = typer.Option(2, "--rounds", "-r", help="Most debrief rounds; the debrief stops earlier when all votes are on one side."),
     protocol: str = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."),
     persona: Optional[list[str]] = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="anthropic engine: seconds per API request (default 120)."),
-    max_retries: Optional[int] = typer.Option(None, "--max-retries", help="anthropic engine: SDK retries for 429/5xx/529/timeouts (default 4)."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="anthropic engine: most simultaneous API requests (default 4)."),
+    persona_engine: Optional[list[str]] = PersonaEngineOpt,
+    persona_model: Optional[list[str]] = PersonaModelOpt,
+    timeout: Optional[float] = TimeoutOpt,
+    max_retries: Optional[int] = RetriesOpt,
+    concurrency: Optional[int] = ConcurrencyOpt,
+    output_mode: Optional[str] = OutputModeOpt,
     max_bytes: Optional[str] = typer.Option(None, "--max-bytes", help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.", show_default=False),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
 
-    Example: committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
+    Examples:
+      committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
+      committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
     """
     from committee.packets import read_packet
     from committee.report import ProgressBoard, render_result
     from committee.runner import prepare, start_run
 
-    options = {"model": model} if model else {}
-    if engine == "anthropic":  # stored with the run for `resume`: never put a secret here
-        options.update({k: v for k, v in (("timeout", timeout), ("max_retries", max_retries),
-                                          ("concurrency", concurrency)) if v is not None})
+    options = _engine_options(model, timeout, max_retries, concurrency, output_mode)
     # Validate every packet and option before anything is written.
     prepared = [prepare(read_packet(p, max_bytes=max_bytes), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
-                        personas=persona, engine_options=options) for p in packets]
-    _warm_offline(engine)
+                        personas=persona, engine_options=options, persona_engines=persona_engine,
+                        persona_models=persona_model) for p in packets]
+    prepared[0].engine.warm(err.print)
     names = _names()
     with _store(db) as store:
         for prep in prepared:
@@ -115,15 +135,24 @@ def review(
 @app.command()
 def resume(
     run_id: str = typer.Argument(..., help="The run to continue: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
+    timeout: Optional[float] = TimeoutOpt,
+    max_retries: Optional[int] = RetriesOpt,
+    concurrency: Optional[int] = ConcurrencyOpt,
+    output_mode: Optional[str] = OutputModeOpt,
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Continue a run that stopped (engine failure, killed process) from its last checkpoint.
-    Persona calls that had already finished are not repeated."""
+
+    Persona calls that had already finished are not repeated. The run keeps its panel
+    (each persona's engine and model) and its stored engine options; options given here
+    replace them for this attempt, e.g. a longer --timeout.
+    """
     from committee.report import ProgressBoard, render_result
     from committee.runner import resume_run
 
     names = _names()
+    options = _engine_options(None, timeout, max_retries, concurrency, output_mode)
     with _store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)  # an unknown id fails before the progress board draws
         row = store.get_run(run_id)
@@ -132,7 +161,7 @@ def resume(
             result = resume_run(store, run_id)
         else:
             with ProgressBoard(err, names) as board:
-                result = resume_run(store, run_id, progress=board.update)
+                result = resume_run(store, run_id, progress=board.update, engine_options=options)
         _emit_json(result) if as_json else render_result(result, out, names)
 
 
@@ -435,8 +464,8 @@ def ui(
 
 # ------------------------------------------------- trust the verdict (committee.trust)
 
-_TEngine = typer.Option("offline", "--engine", "-e", help="offline (deterministic) or anthropic (LLM: every run is a sample).")
-_TModel = typer.Option(None, "--model", "-m", help="Model id for LLM engines.")
+_TEngine = EngineOpt
+_TModel = ModelOpt
 _TScenario = typer.Option(None, "--scenario", "-s", help="Scenario id. Default: the packet's front matter, else safety-pm.")
 _TRounds = typer.Option(2, "--rounds", "-r", help="Most debrief rounds per run.")
 _TProtocol = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous or round-robin.")
@@ -448,7 +477,6 @@ def _trust_spec(engine: str, model: Optional[str], scenario: Optional[str], roun
                 persona: Optional[list[str]]):
     from committee.trust.common import RunSpec
 
-    _warm_offline(engine)
     return RunSpec(scenario=scenario, engine=engine, rounds=rounds, protocol=protocol, personas=persona or None,
                    engine_options={"model": model} if model else {})
 

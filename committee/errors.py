@@ -39,3 +39,12 @@ class Interrupted(CommitteeError):
     """The user interrupted a run (Ctrl+C); it is stored and resumable. Exit code 130."""
 
     exit_code = 130
+
+
+def pydantic_summary(exc, limit: int = 8) -> str:
+    """A pydantic `ValidationError` as one line: `loc: msg; loc: msg` for the first
+    `limit` errors, then how many more."""
+    errors = exc.errors()
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors[:limit]]
+    more = len(errors) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

@@ -133,7 +133,7 @@ def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
     """An uncompiled committee graph over `engine`; compile it with a checkpointer.
     `retry` (optional) is applied to the engine-calling nodes; pass an explicit
     `retry_on` (LangGraph's default also retries 4xx client errors)."""
-    guard = FailLast(limit_s=getattr(engine, "call_limit_s", 900.0))
+    guard = FailLast(limit_s=engine.call_limit_s)
 
     def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
         packet = runtime.context.packet

@@ -204,7 +204,8 @@ class Persona(Strict):
     signal_weights: dict[str, float] = Field(default_factory=dict)
     hard_lines: list[str] = Field(default_factory=list)
     style: Style
-    model: str | None = Field(None, description="Optional model id for LLM engines.")
+    engine: str | None = Field(None, description="Optional engine id that voices this persona (a mixed panel).")
+    model: str | None = Field(None, description="Optional model id for LLM engines (of `engine:` when it is set).")
 
     @field_validator("weights")
     @classmethod
@@ -345,6 +346,7 @@ class Usage(BaseModel):
     cache_read_input_tokens: int = 0
     cost_usd: float = 0.0
     dropped_quotes: int = Field(0, description="Evidence items an engine dropped: quote not verbatim in the packet, or unknown signal.")
+    failed_calls: int = Field(0, description="Calls that failed for good; their tokens and cost are included above.")
 
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
@@ -385,4 +387,5 @@ class RunResult(BaseModel):
     integrity: list[Evidence] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
     usage_by_persona: dict[str, Usage] = Field(default_factory=dict, description="Usage per persona (review and turns).")
+    persona_engines: dict[str, EngineRef] = Field(default_factory=dict, description="The engine and model that voiced each persona.")
     timing: Timing = Field(default_factory=Timing)

@@ -20,7 +20,8 @@ from typing import Any, Callable
 from langgraph.types import RetryPolicy
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
-from committee.engines import Context, Engine, make_engine
+from committee.engines import Context, Engine
+from committee.engines.panel import build_panel, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph import build_graph, initial_state, recursion_limit
 from committee.models import (
@@ -54,10 +55,13 @@ class Prepared:
 
 def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offline", rounds: int = 2,
             protocol: str = "simultaneous", personas: list[str] | None = None,
-            engine_options: dict[str, Any] | None = None, catalog: Catalog | None = None) -> Prepared:
+            engine_options: dict[str, Any] | None = None, catalog: Catalog | None = None,
+            persona_engines: list[str] | None = None, persona_models: list[str] | None = None) -> Prepared:
     """Validate a run request. The scenario is `scenario`, else the packet's front
-    matter `scenario:`, else `safety-pm`. Raises BadInput for an unknown scenario,
-    persona, engine or protocol, or rounds outside 1..MAX_ROUNDS."""
+    matter `scenario:`, else `safety-pm`. `persona_engines` / `persona_models` are
+    `PERSONA=ENGINE` / `PERSONA=MODEL` items (a mixed panel, see `engines.panel`).
+    Raises BadInput for an unknown scenario, persona, engine, option or protocol,
+    rounds outside 1..MAX_ROUNDS, or a missing key."""
     cat = catalog or default_catalog()
     sc = cat.scenario(scenario or packet.scenario or "safety-pm")
     if protocol not in PROTOCOLS:
@@ -70,9 +74,12 @@ def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offli
         raise BadInput("a persona is listed twice")
     if len(ids) < 2:
         raise BadInput("a committee needs at least two personas (give --persona once per member)")
-    opts = dict(engine_options or {})
-    eng = make_engine(engine, **opts)
-    return Prepared(packet=packet, scenario=sc, panel=panel, engine=eng, engine_name=engine,
+    opts = {k: v for k, v in (engine_options or {}).items() if v is not None}
+    eng, panel = build_panel(engine, opts, panel,
+                             engines=parse_assignments(persona_engines, "--persona-engine", ids),
+                             models=parse_assignments(persona_models, "--persona-model", ids))
+    opts.pop("http_client", None)  # a test transport is never stored with a run
+    return Prepared(packet=packet, scenario=sc, panel=panel, engine=eng, engine_name=eng.name,
                     protocol=protocol, rounds=rounds, options=opts, catalog=cat)
 
 
@@ -101,8 +108,7 @@ def context_from_json(text: str) -> Context:
 
 
 def _retry_policy(engine: Engine) -> RetryPolicy | None:
-    retry_on = getattr(engine, "retry_on", None)
-    return RetryPolicy(max_attempts=2, retry_on=retry_on) if retry_on else None
+    return RetryPolicy(max_attempts=2, retry_on=engine.retry_on) if engine.retry_on else None
 
 
 def _config(run_id: str, prepared_protocol: str, rounds: int, panel_size: int) -> dict:
@@ -130,19 +136,25 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
              rounds: int, progress: Progress | None) -> dict:
     graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
     config = _config(run_id, protocol, rounds, len(ctx.panel))
+    # a paid call cannot be made again for free: every checkpoint is written before the
+    # next step starts (LangGraph's default `async` may lose the last one on a crash)
+    durability = "async" if engine.deterministic else "sync"
     try:
-        for chunk in graph.stream(graph_input, config, context=ctx, stream_mode="updates"):
+        for chunk in graph.stream(graph_input, config, context=ctx, stream_mode="updates", durability=durability):
             _emit(progress, chunk)
     except KeyboardInterrupt:
+        _keep_failed_usage(store, engine, run_id)
         store.fail_run(run_id, "interrupted (Ctrl+C)")
         raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
     except CommitteeError as exc:
+        _keep_failed_usage(store, engine, run_id)
         message = redact(str(exc))
         store.fail_run(run_id, message)
         if isinstance(exc, EngineFailed):
             raise EngineFailed(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
         raise type(exc)(message) from None
     except Exception as exc:  # an engine bug or an unexpected SDK error: keep the run resumable
+        _keep_failed_usage(store, engine, run_id)
         message = redact(f"{exc.__class__.__name__}: {exc}")
         store.fail_run(run_id, message)
         raise EngineFailed(f"engine error: {message} (run {run_id} is stored; continue it with "
@@ -154,20 +166,32 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     return snapshot.values
 
 
-def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float) -> RunResult:
-    """The `review --json` contract object from a finished run's final state and context."""
+def _keep_failed_usage(store: Store, engine: Engine, run_id: str) -> None:
+    """Record the tokens of calls that failed for good (they were paid for)."""
+    spent = engine.failed_usage()
+    if spent.calls:
+        store.add_failed_usage(run_id, spent.model_copy(update={"failed_calls": spent.calls}))
+
+
+def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float,
+             failed: Usage | None = None) -> RunResult:
+    """The `review --json` contract object from a finished run's final state and context.
+    `failed` (stored with the run) is the usage of calls that failed for good: it is
+    part of `usage`, not of any persona's."""
     packet = ctx.packet
     order = list(values["panel"])
     reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
     entries = [(u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
                for u in values.get("usage", [])]
-    usage = sum((u for _, u in entries), Usage())
+    usage = sum((u for _, u in entries), failed or Usage())
     by_persona = {p: sum((u for q, u in entries if q == p), Usage()) for p in order}
     return RunResult(
         run_id=run_id,
         packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
         scenario=ctx.scenario.id,
         engine=EngineRef(name=engine.name, model=engine.model),
+        persona_engines={p.id: EngineRef(name=p.engine or engine.name, model=p.model or engine.model_for(p))
+                         for p in ctx.panel.values()},
         protocol=values["protocol"],
         personas=order,
         reviews=reviews,
@@ -202,7 +226,8 @@ def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None,
     state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
     t0 = time.perf_counter()
     values = _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
-    result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0)
+    result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0,
+                      failed=store.failed_usage(run_id))
     store.finish_run(result)
     return result
 
@@ -223,17 +248,21 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
             return stored
     if row.status == "running" and owner_alive(row.owner):
         raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
-    engine = make_engine(row.engine, **{**row.options, **(engine_options or {})})
+    ctx = context_from_json(store.get_context(run_id))
+    options = {**row.options, **{k: v for k, v in (engine_options or {}).items() if v is not None}}
+    if all(p.engine for p in ctx.panel.values()):
+        options.pop("model", None)  # stored per persona since the panel was resolved
+    engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
     graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
     if not graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values:
         raise BadInput(f"run {run_id} has no checkpoint to resume from (it stopped before its first step)")
     store.mark_running(run_id)
     if progress:
         progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
-    ctx = context_from_json(store.get_context(run_id))
     t0 = time.perf_counter()
     values = _execute(store, engine, run_id, None, ctx, row.protocol, row.rounds, progress)
-    result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0)
+    result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0,
+                      failed=store.failed_usage(run_id))
     store.finish_run(result)
     return result
 

@@ -24,7 +24,7 @@ import platformdirs
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from committee.errors import BadInput
-from committee.models import Packet, RunResult
+from committee.models import Packet, RunResult, Usage
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -94,6 +94,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN context TEXT
     """,
+    # 5: tokens of calls that failed for good (paid for, carried by no result): a Usage
+    # JSON summed over every attempt of the run, added to the finished run's usage
+    """
+    ALTER TABLE runs ADD COLUMN failed_usage TEXT
+    """,
 ]
 
 
@@ -159,6 +164,7 @@ class RunRow:
         d = dict(row)
         d.pop("result", None)
         d.pop("context", None)
+        d.pop("failed_usage", None)
         d["panel"] = json.loads(d["panel"])
         d["options"] = json.loads(d["options"] or "{}")
         d["votes"] = json.loads(d["votes"]) if d["votes"] else None
@@ -310,6 +316,18 @@ class Store:
     def fail_run(self, run_id: str, error: str) -> None:
         with self.tx() as c:
             c.execute("UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=?", (error[:2000], time.time(), run_id))
+
+    def add_failed_usage(self, run_id: str, usage: Usage) -> None:
+        """Add the usage of calls that failed for good to the run's tally."""
+        with self.tx() as c:
+            row = c.execute("SELECT failed_usage FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            before = Usage.model_validate_json(row[0]) if row and row[0] else Usage()
+            c.execute("UPDATE runs SET failed_usage=? WHERE run_id=?", ((before + usage).model_dump_json(), run_id))
+
+    def failed_usage(self, run_id: str) -> Usage:
+        """The run's tally of failed calls' usage (zero when none failed)."""
+        row = self.conn.execute("SELECT failed_usage FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        return Usage.model_validate_json(row[0]) if row and row[0] else Usage()
 
     def mark_running(self, run_id: str) -> None:
         with self.tx() as c:

@@ -67,3 +67,39 @@ class ScriptedEngine(Engine):
             turn = DebriefTurn(round=req.round, speaker=req.speaker, move="hold", text="I hold.", vote=mine)
         self._record("turn", req.speaker, t0)
         return turn, Usage(calls=1, input_tokens=10, output_tokens=5)
+
+
+def register(monkeypatch, name: str, factory, *, deterministic: bool = True) -> None:
+    """Register `factory()` as engine `name` for one test (its options are accepted and
+    ignored), the way an engine module registers itself in `committee.engines.ENGINES`."""
+    from pydantic import BaseModel, ConfigDict
+
+    from committee import engines
+
+    class AnyOptions(BaseModel):
+        model_config = ConfigDict(extra="allow")
+
+    spec = engines.EngineSpec(name=name, label=name, summary="a test engine", deterministic=deterministic,
+                              target=lambda _opts: factory(), options=AnyOptions, needs="nothing", ready=lambda: None)
+    monkeypatch.setitem(engines.ENGINES, name, spec)
+
+
+def with_transport(monkeypatch, name: str, fake) -> None:
+    """Engine `name` as registered, with `fake` (a FakeLLMServer) as its HTTP transport."""
+    import dataclasses
+    import importlib
+
+    from committee import engines
+
+    spec = engines.ENGINES[name]
+    if callable(spec.target):  # already given a transport in this test
+        engine_cls = spec.target.engine_cls
+    else:
+        module, cls = spec.target.split(":")
+        engine_cls = getattr(importlib.import_module(module), cls)
+
+    def target(opts):
+        return engine_cls(opts.model_copy(update={"http_client": fake.client()}))
+
+    target.engine_cls = engine_cls
+    monkeypatch.setitem(engines.ENGINES, name, dataclasses.replace(spec, target=target))

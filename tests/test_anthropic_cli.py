@@ -8,8 +8,10 @@ import re
 
 import pytest
 
+from tests.fakes import with_transport
+
 from committee.engines.anthropic import DEFAULT_MODEL
-from committee.engines.anthropic.fake import FakeMessagesAPI
+from committee.engines.llm.fake import FakeLLMServer
 from tests.conftest import EXAMPLES
 from tests.conftest import run_cli as run
 
@@ -26,9 +28,8 @@ def fake(monkeypatch):
     """The anthropic engine as registered, with the fake Messages API as its transport."""
     from committee import engines
 
-    api = FakeMessagesAPI()
-    real = engines.ENGINES["anthropic"]
-    monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=api.client()))
+    api = FakeLLMServer()
+    with_transport(monkeypatch, "anthropic", api)
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     return api
 
@@ -141,7 +142,7 @@ def test_a_flagged_packet_is_capped_not_failed(monkeypatch, capsys, db_path, tmp
 
 
 def test_a_server_echoing_the_key_never_gets_it_stored_or_printed(monkeypatch, capsys, db_path, fake):
-    from committee.engines.anthropic import fake as fake_mod
+    from committee.engines.llm import fake as fake_mod
 
     original = fake_mod._error
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import httpx2
 import pytest
 
+from tests.fakes import with_transport
+
 from committee.catalog import default_catalog
 from committee.engines.anthropic import AnthropicEngine
-from committee.engines.anthropic.fake import FakeMessagesAPI
+from committee.engines.llm.fake import FakeLLMServer
 from committee.engines.base import Context
 from committee.errors import EngineFailed
 from committee.packets import read_packet
@@ -39,7 +41,7 @@ def _engine(fake, **options):
 
 
 def test_429_then_200_is_retried_by_the_sdk(ctx):
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(kind="review", status=429, headers=FAST, times=1)
     review, usage = _engine(fake, max_retries=2).review(ctx, ctx.panel["vp-product"])
     assert review.persona == "vp-product"
@@ -49,14 +51,14 @@ def test_429_then_200_is_retried_by_the_sdk(ctx):
 
 
 def test_529_overloaded_then_200(ctx):
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(kind="review", status=529, headers=FAST, times=2)
     _engine(fake, max_retries=2).review(ctx, ctx.panel["safety-lead"])
     assert [s.status for s in fake.seen] == [529, 529, 200]
 
 
 def test_529_that_never_ends_is_engine_failed_after_max_retries(ctx):
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(status=529, headers=FAST, times=None)
     with pytest.raises(EngineFailed, match=r"review by safety-lead: HTTP 529 overloaded_error after retries"):
         _engine(fake, max_retries=3).review(ctx, ctx.panel["safety-lead"])
@@ -64,7 +66,7 @@ def test_529_that_never_ends_is_engine_failed_after_max_retries(ctx):
 
 
 def test_500_then_200(ctx):
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(status=500, headers=FAST, times=1)
     _engine(fake, max_retries=1).review(ctx, ctx.panel["research-lead"])
     assert [s.status for s in fake.seen] == [500, 200]
@@ -72,7 +74,7 @@ def test_500_then_200(ctx):
 
 def test_timeouts_are_retried_then_reported(monkeypatch, ctx):
     monkeypatch.setattr("anthropic._base_client.INITIAL_RETRY_DELAY", 0.001)  # no headers on a timeout
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(error=httpx2.ReadTimeout("scripted timeout"), times=1)
     review, _ = _engine(fake, max_retries=1, timeout=5).review(ctx, ctx.panel["hiring-manager"])
     assert review.persona == "hiring-manager" and [s.status for s in fake.seen] == [0, 200]
@@ -82,7 +84,7 @@ def test_timeouts_are_retried_then_reported(monkeypatch, ctx):
 
 
 def test_400_is_not_retried(ctx):
-    fake = FakeMessagesAPI()
+    fake = FakeLLMServer()
     fake.on(status=400, times=None)
     with pytest.raises(EngineFailed, match="HTTP 400 invalid_request_error: scripted failure") as info:
         _engine(fake, max_retries=3).review(ctx, ctx.panel["vp-product"])
@@ -91,11 +93,10 @@ def test_400_is_not_retried(ctx):
 
 
 def test_graph_runs_reviews_and_turns_concurrently(monkeypatch, store):
-    fake = FakeMessagesAPI(latency=0.25)
+    fake = FakeLLMServer(latency=0.25)
     from committee import engines
 
-    real = engines.ENGINES["anthropic"]
-    monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=fake.client()))
+    with_transport(monkeypatch, "anthropic", fake)
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=2,
                    engine_options={"concurrency": 4})
     result = start_run(store, prep)
@@ -118,11 +119,10 @@ def _max_overlap(seen) -> int:
 
 
 def test_concurrency_limit_caps_simultaneous_requests(monkeypatch, store):
-    fake = FakeMessagesAPI(latency=0.15)
+    fake = FakeLLMServer(latency=0.15)
     from committee import engines
 
-    real = engines.ENGINES["anthropic"]
-    monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=fake.client()))
+    with_transport(monkeypatch, "anthropic", fake)
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=1,
                    engine_options={"concurrency": 2})
     start_run(store, prep)
@@ -138,11 +138,10 @@ def test_failure_beside_finishing_siblings_keeps_their_results_for_resume(monkey
     from committee import engines
     from committee.runner import resume_run
 
-    real = engines.ENGINES["anthropic"]
     for i in range(10):
-        fake = FakeMessagesAPI()
+        fake = FakeLLMServer()
         fake.on(kind="review", persona="safety-lead", status=529, headers=FAST, times=2)
-        monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=fake.client()))
+        with_transport(monkeypatch, "anthropic", fake)
         prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic",
                        engine_options={"max_retries": 1})
         with pytest.raises(EngineFailed, match="529"):

@@ -9,7 +9,7 @@ from committee.models import Vote
 from committee.packets import read_packet
 from committee.runner import Prepared, prepare, replay_steps, resume_run, start_run
 from tests.conftest import EXAMPLES
-from tests.fakes import ScriptedEngine
+from tests.fakes import ScriptedEngine, register
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 SPLIT = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "hire"}
@@ -20,7 +20,7 @@ def _register(monkeypatch):
     """`make_engine("scripted")` returns the engine the test put in `current`."""
     from committee import engines
 
-    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: current["engine"])
+    register(monkeypatch, "scripted", lambda: current["engine"])
 
 
 current: dict = {}

@@ -194,7 +194,7 @@ def _scripted_fallback(monkeypatch):
     concerns stands in (the contract under test is the same)."""
     if ENGINE == "scripted":
         from committee import engines
-        from tests.fakes import ScriptedEngine
+        from tests.fakes import ScriptedEngine, register
 
         class Lowering(ScriptedEngine):
             def review(self, ctx, persona):
@@ -203,7 +203,7 @@ def _scripted_fallback(monkeypatch):
                     review = review.model_copy(update={"vote": "no_hire"})
                 return review, usage
 
-        monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: Lowering({p: "hire" for p in (
+        register(monkeypatch, "scripted", lambda: Lowering({p: "hire" for p in (
             "research-lead", "safety-lead", "vp-product", "hiring-manager")}))
 
 

@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tests.fakes import with_transport
+
 from committee.cli import main
 from tests.conftest import EXAMPLES, ROOT
 
@@ -64,11 +66,10 @@ def test_key_is_never_written_by_a_real_process(tmp_path):
 def test_anthropic_engine_run_keeps_the_key_out_of_db_logs_and_json(monkeypatch, capsys, tmp_path, caplog):
     pytest.importorskip("httpx2")
     from committee import engines
-    from committee.engines.anthropic.fake import FakeMessagesAPI
+    from committee.engines.llm.fake import FakeLLMServer
 
-    api = FakeMessagesAPI()
-    real = engines.ENGINES["anthropic"]
-    monkeypatch.setitem(engines.ENGINES, "anthropic", lambda **o: real(**o, http_client=api.client()))
+    api = FakeLLMServer()
+    with_transport(monkeypatch, "anthropic", api)
     monkeypatch.setenv("ANTHROPIC_API_KEY", MARKER)
     db = tmp_path / "c.db"
     caplog.set_level(logging.DEBUG)  # every logger, at every level

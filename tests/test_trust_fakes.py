@@ -9,6 +9,8 @@ import threading
 
 import pytest
 
+from tests.fakes import register as register_engine
+
 from committee.engines.base import Context, Engine, TurnRequest
 from committee.models import DebriefTurn, Evidence, Review, Usage, Vote
 
@@ -169,7 +171,7 @@ def register(monkeypatch):
     from committee import engines
 
     def _reg(engine: Engine) -> str:
-        monkeypatch.setitem(engines.ENGINES, engine.name, lambda **_: engine)
+        register_engine(monkeypatch, engine.name, lambda: engine, deterministic=engine.deterministic)
         return engine.name
 
     return _reg

@@ -328,11 +328,11 @@ def test_an_interrupted_run_can_be_resumed(db, monkeypatch):
     """A run that failed mid-way (engine error) is offered for resume under the same
     run id; finished persona calls are not repeated."""
     from committee import engines
-    from tests.fakes import ScriptedEngine
+    from tests.fakes import ScriptedEngine, register
 
     eng = ScriptedEngine({"research-lead": "hire", "safety-lead": "no_hire", "vp-product": "hire",
                           "hiring-manager": "hire"}, fail_on={("turn", "safety-lead")})
-    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: eng)
+    register(monkeypatch, "scripted", lambda: eng)
     at = app().run()
     at.radio(key="engine").set_value("scripted")
     at.button(key="submit").click().run()

@@ -146,16 +146,16 @@ def test_timeline_and_tally():
 
 @pytest.fixture
 def scripted(monkeypatch):
-    from committee import engines
+    from tests.fakes import register
 
     holder = {}
-    monkeypatch.setitem(engines.ENGINES, "scripted", lambda **_: holder["engine"])
+    register(monkeypatch, "scripted", lambda: holder["engine"])
     return holder
 
 
 def test_replay_frames_follow_the_run(store, scripted):
     from committee.runner import prepare, replay_steps, start_run
-    from tests.fakes import ScriptedEngine
+    from tests.fakes import ScriptedEngine, register
 
     votes = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "no_hire"}
     scripted["engine"] = ScriptedEngine(votes)

@@ -1,41 +1,125 @@
-"""Engine registry: `make_engine(name, **options)` is the one seam where every back end
-is built (tests replace engines here, never by patching the network)."""
+"""Engine registry: the one seam where every back end is built, and where the rest of
+the product (CLI, UI, runner, studies) learns what an engine is. Nothing outside the
+engines checks an engine's name.
+
+Each `EngineSpec` declares: a label and summary (pickers, `--help`), whether runs are
+deterministic, the options model (`extra="forbid"`), what it needs to run (a key, a
+server, an optional package) and a `ready()` check of exactly that. Adding an engine
+is its own module plus one entry in `ENGINES`.
+"""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import os
+from dataclasses import dataclass
 from typing import Any, Callable
 
+from pydantic import BaseModel, ConfigDict, ValidationError
+
 from committee.engines.base import Context, Engine, TurnRequest
-from committee.errors import BadInput
+from committee.errors import BadInput, pydantic_summary
 
-__all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "make_engine"]
-
-
-def _offline(**options: Any) -> Engine:
-    from committee.engines.offline import OfflineEngine
-
-    return OfflineEngine()
+__all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec",
+           "ready_engines"]
 
 
-def _anthropic(**options: Any) -> Engine:
-    """Options: model, timeout, max_retries, concurrency, max_tokens, http_client (tests).
-    The key is read from ANTHROPIC_API_KEY (BadInput when missing), never passed here."""
-    from committee.engines.anthropic import AnthropicEngine
+class NoOptions(BaseModel):
+    """Options of an engine that takes none."""
 
-    known = {"model", "timeout", "max_retries", "concurrency", "max_tokens", "http_client"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise BadInput(f"unknown option(s) for the anthropic engine: {', '.join(unknown)}")
-    return AnthropicEngine(**{k: v for k, v in options.items() if v is not None})
+    model_config = ConfigDict(extra="forbid")
 
 
-ENGINES: dict[str, Callable[..., Engine]] = {"offline": _offline, "anthropic": _anthropic}
+@dataclass(frozen=True)
+class EngineSpec:
+    """What an engine is. `target` is `module:Class`, imported only when built (or a
+    callable taking the validated options, for engines defined elsewhere, e.g. tests);
+    `options` the pydantic options model; `ready` returns None when the engine can run
+    here, else the one-line reason it cannot (missing key, server or package)."""
+
+    name: str
+    label: str
+    summary: str
+    deterministic: bool
+    target: str | Callable[[BaseModel], Engine]
+    options: type[BaseModel]
+    needs: str
+    ready: Callable[[], str | None]
+
+    def option_names(self) -> set[str]:
+        """Option names this engine accepts (e.g. {"model", "timeout", ...})."""
+        return set(self.options.model_fields)
+
+    def build(self, **options: Any) -> Engine:
+        """The engine with validated options (None values are dropped). Raises BadInput
+        for an option it does not take or a value out of range, and whatever the engine
+        raises for a missing key (BadInput)."""
+        given = {k: v for k, v in options.items() if v is not None}
+        unknown = sorted(set(given) - self.option_names())
+        if unknown and self.options.model_config.get("extra") != "allow":
+            raise BadInput(f"the {self.name} engine takes no option {', '.join('--' + u.replace('_', '-') for u in unknown)}")
+        try:
+            opts = self.options(**given)
+        except ValidationError as exc:
+            raise BadInput(f"{self.name} engine options: {pydantic_summary(exc)}") from None
+        if callable(self.target):
+            return self.target(opts)
+        module, cls = self.target.split(":")
+        return getattr(importlib.import_module(module), cls)(opts)
+
+
+def _llm_options() -> type[BaseModel]:
+    from committee.engines.llm.engine import LLMOptions
+
+    return LLMOptions
+
+
+def _anthropic_ready() -> str | None:
+    return None if os.environ.get("ANTHROPIC_API_KEY", "").strip() else "set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)"
+
+
+def _openai_ready() -> str | None:
+    if importlib.util.find_spec("openai") is None:
+        return "install the extra: pip install 'committee[openai]'"
+    if os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("OPENAI_BASE_URL", "").strip():
+        return None
+    return "set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (e.g. http://localhost:11434/v1)"
+
+
+ENGINES: dict[str, EngineSpec] = {
+    "offline": EngineSpec(
+        name="offline", label="offline (no key, deterministic)", deterministic=True,
+        summary="the rubric reader built in: no key, no network, same packet -> same run",
+        target="committee.engines.offline:OfflineEngine", options=NoOptions, needs="nothing",
+        ready=lambda: None),
+    "anthropic": EngineSpec(
+        name="anthropic", label="Claude (anthropic)", deterministic=False,
+        summary="Claude through the Anthropic API or any Anthropic-compatible server",
+        target="committee.engines.anthropic:AnthropicEngine", options=_llm_options(),
+        needs="ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server)", ready=_anthropic_ready),
+    "openai": EngineSpec(
+        name="openai", label="OpenAI-compatible server (openai)", deterministic=False,
+        summary="any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp, LM Studio, gateways",
+        target="committee.engines.openai:OpenAIEngine", options=_llm_options(),
+        needs="OPENAI_API_KEY, or OPENAI_BASE_URL for a local server; the openai extra", ready=_openai_ready),
+}
+
+
+def engine_spec(name: str) -> EngineSpec:
+    """The spec of engine `name`. Raises BadInput for an unknown name."""
+    spec = ENGINES.get(name)
+    if spec is None:
+        raise BadInput(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+    return spec
 
 
 def make_engine(name: str, **options: Any) -> Engine:
-    """Build engine `name` with engine-specific `options` (e.g. model, timeout).
-    Raises BadInput for an unknown engine name."""
-    factory = ENGINES.get(name)
-    if factory is None:
-        raise BadInput(f"unknown engine {name!r} (known: {', '.join(sorted(ENGINES))})")
-    return factory(**options)
+    """Build engine `name` with its options (e.g. model, timeout; see its spec).
+    Raises BadInput for an unknown engine, option or value, or a missing key."""
+    return engine_spec(name).build(**options)
+
+
+def ready_engines() -> dict[str, str | None]:
+    """Every registered engine -> None when it can run here, else why not."""
+    return {name: spec.ready() for name, spec in ENGINES.items()}

@@ -46,12 +46,21 @@ class TurnRequest:
 
 
 class Engine(ABC):
-    """Back end interface. `name` is the engine id (`offline`, `anthropic`); `model`
-    the model id or None. Errors that should stop the run raise
-    `committee.errors.EngineFailed` (exit code 3, the run stays resumable)."""
+    """Back end interface. `name` is the engine id (`offline`, `anthropic`, `openai`);
+    `model` the model id or None. What an engine is, read by the graph, the runner, the
+    CLI, the UI and the studies (never an engine-name check):
+    - `deterministic`: the same packet always gets the same run (studies sample once);
+    - `call_limit_s`: the longest one call can take, retries included (seconds), which
+      bounds how long a failed call waits for its siblings (`graph.FailLast`);
+    - `retry_on`: exception types the graph retries once per node (none: the SDKs retry).
+    Errors that should stop the run raise `committee.errors.EngineFailed` (exit code
+    3, the run stays resumable)."""
 
     name: str = "engine"
     model: str | None = None
+    deterministic: bool = True
+    call_limit_s: float = 900.0
+    retry_on: tuple[type[Exception], ...] = ()
 
     @abstractmethod
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
@@ -61,6 +70,19 @@ class Engine(ABC):
     @abstractmethod
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         """One debrief turn for `req.speaker`. A changed vote must carry a `reason`."""
+
+    def warm(self, notify) -> None:
+        """Get ready for the first call (e.g. load or fit a model), calling `notify(text)`
+        first when that takes long, so a front end never sits silent. Default: nothing."""
+
+    def model_for(self, persona: Persona) -> str | None:
+        """The model that voices `persona` on this engine (None: no model)."""
+        return self.model
+
+    def failed_usage(self) -> Usage:
+        """Usage of calls that failed for good since the last call (paid tokens that no
+        result carries); resets the tally. Zero for engines that cost nothing."""
+        return Usage()
 
     def feedback(self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn],
                  decision: Decision) -> tuple[list[FeedbackItem], Usage]:

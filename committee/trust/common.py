@@ -29,6 +29,8 @@ class RunSpec:
     protocol: str = "simultaneous"
     personas: list[str] | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)
+    persona_engines: list[str] | None = None   # PERSONA=ENGINE items (a mixed panel)
+    persona_models: list[str] | None = None    # PERSONA=MODEL items
 
     @property
     def panel(self) -> list[str]:
@@ -49,16 +51,20 @@ def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None
     from committee.runner import prepare, start_run
 
     prep = prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
-                   personas=personas or spec.personas, engine_options=spec.engine_options, catalog=catalog)
+                   personas=personas or spec.personas, engine_options=spec.engine_options, catalog=catalog,
+                   persona_engines=spec.persona_engines, persona_models=spec.persona_models)
     return start_run(store, prep)
 
 
-def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> None:
-    """Raise BadInput before anything is written if `spec` cannot run on `packet`."""
+def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> bool:
+    """Raise BadInput before anything is written if `spec` cannot run on `packet`;
+    returns whether its runs are deterministic (every engine on the panel is)."""
     from committee.runner import prepare
 
-    prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
-            personas=spec.personas, engine_options=spec.engine_options, catalog=catalog)
+    prep = prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
+                   personas=spec.personas, engine_options=spec.engine_options, catalog=catalog,
+                   persona_engines=spec.persona_engines, persona_models=spec.persona_models)
+    return prep.engine.deterministic
 
 
 def summarize(result: RunResult, order: Iterable[str] | None = None) -> dict[str, Any]:

@@ -461,7 +461,7 @@ def run_probe(store, packet: Packet, swaps: list[str], *, spec: RunSpec | None =
     spec = spec or RunSpec()
     if per_swap < 1:
         raise BadInput(f"--per-swap must be at least 1, got {per_swap}")
-    validate_spec(packet, spec, catalog)
+    deterministic = validate_spec(packet, spec, catalog)
     variants, skipped = build_variants(packet, swaps, subs, per_swap=per_swap)
     if not variants:
         reasons = "; ".join(f"{a}: {r}" for a, r in skipped.items())
@@ -486,7 +486,6 @@ def run_probe(store, packet: Packet, swaps: list[str], *, spec: RunSpec | None =
         a["variants"] += 1
         a["moved"] += bool(r["moved"])
         a["decision_changed"] += any(m["what"] == "decision" for m in r["moved"])
-    deterministic = spec.engine == "offline"
     report = {
         "study_id": new_study_id("probe"), "kind": "probe",
         "packet": {"key": packet.key, "sha256": packet.sha256, "candidate": packet.candidate},

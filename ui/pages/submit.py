@@ -9,11 +9,10 @@ import streamlit as st
 
 import uikit
 from committee.catalog import DEFAULT_PERSONAS, default_catalog
-from committee.engines import ENGINES
+from committee.engines import ENGINES, ready_engines
 from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.packets import default_key, parse_packet, read_packet
-from committee.engines.offline import learned
 from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
 from committee.views import vote_label, code_span, packet_from_upload, upload_types
 
@@ -67,14 +66,24 @@ with right:
     st.selectbox("Scenario", ["(from the packet)"] + scen_ids, key="scenario", persist_state="session",
                  format_func=lambda s: s if s.startswith("(") else f"{catalog.scenarios[s].title} ({s})",
                  help="Default: the packet's `scenario:` front matter, else safety-pm.")
-    has_key = bool(os.environ.get("ANTHROPIC_API_KEY"))
-    engines = [e for e in ENGINES if e != "anthropic" or has_key]
-    st.radio("Engine", engines, key="engine", persist_state="session", horizontal=True,
-             format_func=lambda e: {"offline": "offline (no key, deterministic)", "anthropic": "Claude (anthropic)"}.get(e, e))
-    if "anthropic" in ENGINES and not has_key:
-        st.caption("Claude is available when `ANTHROPIC_API_KEY` is set where the app starts.")
-    if SS.get("engine", "offline") != "offline":
+    readiness = ready_engines()
+    usable = [e for e, why in readiness.items() if why is None]
+    st.radio("Engine", usable, key="engine", persist_state="session", horizontal=True,
+             format_func=lambda e: ENGINES[e].label if e in ENGINES else e)
+    for e, why in readiness.items():
+        if why is not None:
+            st.caption(f"{ENGINES[e].label}: {why} where the app starts.")
+    if not ENGINES.get(SS.get("engine", "offline"), ENGINES["offline"]).deterministic:
         st.text_input("Model (optional)", key="model", persist_state="session", placeholder="engine default")
+    if len(usable) > 1:
+        with st.expander("Mixed panel: who voices whom", icon=":material/groups:"):
+            st.caption("Give a persona another engine or model; empty means the run's engine and model.")
+            for pid in DEFAULT_PERSONAS:
+                c1, c2 = st.columns(2)
+                c1.selectbox(nm.get(pid, pid), ["(run's engine)"] + usable, key=f"voice_engine_{pid}",
+                             persist_state="session")
+                c2.text_input("Model", key=f"voice_model_{pid}", persist_state="session",
+                              placeholder="engine default", label_visibility="hidden")
     st.slider("Most debrief rounds", 1, MAX_ROUNDS, 2, key="rounds", persist_state="session",
               help="The debrief stops earlier when all votes are on one side.")
     st.radio("Protocol", ["simultaneous", "round-robin"], key="protocol", persist_state="session", horizontal=True,
@@ -131,9 +140,14 @@ def build_request():
     """Validate the form into a prepared run (raises BadInput; nothing is written)."""
     packet = read_input()
     scenario = None if SS.scenario.startswith("(") else SS.scenario
-    model = (SS.get("model") or "").strip() if SS.engine != "offline" else ""
+    model = (SS.get("model") or "").strip() if not ENGINES[SS.engine].deterministic else ""
+    engines = [f"{p}={SS[f'voice_engine_{p}']}" for p in DEFAULT_PERSONAS
+               if not str(SS.get(f"voice_engine_{p}") or "(").startswith("(")]
+    models = [f"{p}={SS[f'voice_model_{p}'].strip()}" for p in DEFAULT_PERSONAS
+              if (SS.get(f"voice_model_{p}") or "").strip()]
     return prepare(packet, scenario=scenario, engine=SS.engine, rounds=int(SS.rounds), protocol=SS.protocol,
-                   personas=list(DEFAULT_PERSONAS), engine_options={"model": model} if model else None)
+                   personas=list(DEFAULT_PERSONAS), engine_options={"model": model} if model else None,
+                   persona_engines=engines, persona_models=models)
 
 
 def run(resume_id: str | None = None) -> None:
@@ -144,8 +158,8 @@ def run(resume_id: str | None = None) -> None:
     try:
         prep = None if resume_id else build_request()
         with st.status("The committee is meeting…", expanded=True) as box:
-            if prep is None or prep.engine_name == "offline":
-                learned.warm(box.write)
+            if prep is not None:
+                prep.engine.warm(box.write)
             board = Board(box)
             with uikit.open_store() as store:
                 if resume_id:

@@ -21,8 +21,6 @@ from committee.errors import BadInput
 
 KEY_ENV = "ANTHROPIC_API_KEY"
 BASE_URL_ENV = "ANTHROPIC_BASE_URL"
-DEFAULT_TIMEOUT_S = 120.0
-DEFAULT_MAX_RETRIES = 4
 
 
 def api_key_from_env() -> str:
@@ -34,16 +32,10 @@ def api_key_from_env() -> str:
     return key
 
 
-def build_client(*, timeout: float | None = None, max_retries: int | None = None, http_client: Any = None):
+def build_client(*, timeout: float, max_retries: int, http_client: Any = None):
     """An `anthropic.Anthropic` client (thread-safe; one per engine). Raises BadInput
-    when the key is missing or an option is out of range."""
+    when the key is missing. Ranges are checked by `LLMOptions`."""
     key = api_key_from_env()
-    timeout = DEFAULT_TIMEOUT_S if timeout is None else float(timeout)
-    max_retries = DEFAULT_MAX_RETRIES if max_retries is None else int(max_retries)
-    if timeout <= 0:
-        raise BadInput(f"--timeout must be positive, got {timeout:g}")
-    if not 0 <= max_retries <= 20:
-        raise BadInput(f"--max-retries must be between 0 and 20, got {max_retries}")
     import anthropic
 
     kwargs: dict[str, Any] = {"api_key": key, "timeout": timeout, "max_retries": max_retries}

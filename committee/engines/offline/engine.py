@@ -14,13 +14,19 @@ from committee.models import DebriefTurn, Persona, Review, Usage
 
 class OfflineEngine(Engine):
     """Deterministic rubric engine: same packet, scenario and panel -> same reviews and
-    debrief. Accepts and ignores engine options meant for LLM back ends."""
+    debrief. Takes no options (`NoOptions`)."""
 
     name = "offline"
     model = "rubric-v3"
 
-    def __init__(self, **_options: Any) -> None:
+    def __init__(self, _options: Any = None) -> None:
         pass
+
+    def warm(self, notify) -> None:
+        """Load the shipped signal model (fit it, after saying so, when the corpus changed)."""
+        from committee.engines.offline import learned
+
+        learned.warm(notify)
 
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
         return build_review(ctx, persona, analyse(ctx)), Usage()

@@ -28,7 +28,10 @@ def _install() -> None:
     from committee import engines
     from committee.engines.base import Engine
 
-    real_factory = engines.ENGINES["offline"]
+    import dataclasses
+
+    from committee.engines.offline import OfflineEngine
+
     delay = float(os.environ.get("COMMITTEE_TEST_DELAY", "0") or 0)
     per_persona = json.loads(os.environ.get("COMMITTEE_TEST_DELAYS", "{}") or "{}")
     log = os.environ.get("COMMITTEE_TEST_CALL_LOG")
@@ -80,7 +83,8 @@ def _install() -> None:
         def feedback(self, ctx, reviews, debrief, decision):
             return self.inner.feedback(ctx, reviews, debrief, decision)
 
-    engines.ENGINES["offline"] = lambda **options: Slow(real_factory(**options))
+    engines.ENGINES["offline"] = dataclasses.replace(engines.ENGINES["offline"],
+                                                     target=lambda opts: Slow(OfflineEngine(opts)))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Cost of a call from the price table in `pricing.yaml` (data with its source and the
-date it was checked)."""
+"""Cost of a call from an adapter's price table (`<adapter>/pricing.yaml`: data with its
+source and the date it was checked). USD per million tokens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-PRICES = Path(__file__).with_name("pricing.yaml")
+PRICES = Path(__file__).parents[1] / "anthropic" / "pricing.yaml"
 PER = 1_000_000
 
 
@@ -49,6 +49,8 @@ class PriceTable(BaseModel):
 
 @lru_cache(maxsize=4)
 def price_table(path: Path = PRICES) -> PriceTable:
+    """The validated price table at `path` (cached). Raises pydantic ValidationError or
+    yaml.YAMLError for a broken file."""
     return PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 

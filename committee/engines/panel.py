@@ -1,0 +1,111 @@
+"""Mixed panels: each persona voiced by its own engine and model.
+
+A persona's engine is, in order: `--persona-engine PERSONA=ENGINE`, the persona file's
+`engine:`, the run's `--engine`. Its model: `--persona-model PERSONA=MODEL`, the file's
+`model:` (when the file's `engine:` is unset or is the engine chosen), else that
+engine's model (`--model` for the run's engine, the engine's default otherwise).
+`build_panel` resolves all of this once, before anything is stored, and returns the
+personas with `engine` and `model` filled in: they are stored with the run, so `resume`
+rebuilds the same panel whatever the data files or defaults say later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from committee.engines import Engine, engine_spec
+from committee.engines.base import Context, TurnRequest
+from committee.errors import BadInput
+from committee.models import DebriefTurn, Decision, FeedbackItem, Persona, Review, Usage
+
+
+class PanelEngine(Engine):
+    """Routes each persona's review and turns to its engine (`by_persona`: persona id
+    -> Engine); feedback comes from the first engine. Deterministic only when every
+    engine is; `call_limit_s` is the longest of theirs."""
+
+    name = "mixed"
+
+    def __init__(self, by_persona: dict[str, Engine]):
+        self.by_persona = by_persona
+        self.engines = list({id(e): e for e in by_persona.values()}.values())
+        self.deterministic = all(e.deterministic for e in self.engines)
+        self.call_limit_s = max(e.call_limit_s for e in self.engines)
+        self.model = None
+
+    def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
+        return self.by_persona[persona.id].review(ctx, persona)
+
+    def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
+        return self.by_persona[req.speaker].speak(ctx, req)
+
+    def model_for(self, persona: Persona) -> str | None:
+        return self.by_persona[persona.id].model_for(persona)
+
+    def warm(self, notify) -> None:
+        for e in self.engines:
+            e.warm(notify)
+
+    def failed_usage(self) -> Usage:
+        return sum((e.failed_usage() for e in self.engines), Usage())
+
+    def feedback(self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn],
+                 decision: Decision) -> tuple[list[FeedbackItem], Usage]:
+        return self.engines[0].feedback(ctx, reviews, debrief, decision)
+
+
+def parse_assignments(items: list[str] | None, flag: str, panel_ids: list[str]) -> dict[str, str]:
+    """`["safety-lead=openai", ...]` -> {"safety-lead": "openai"}. Raises BadInput for a
+    malformed item, a persona not on the panel, or a persona given twice."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        pid, sep, value = item.partition("=")
+        pid, value = pid.strip(), value.strip()
+        if not sep or not pid or not value:
+            raise BadInput(f"{flag} takes PERSONA=VALUE, got {item!r}")
+        if pid not in panel_ids:
+            raise BadInput(f"{flag}: {pid!r} is not on the panel ({', '.join(panel_ids)})")
+        if pid in out:
+            raise BadInput(f"{flag}: {pid} is given twice")
+        out[pid] = value
+    return out
+
+
+def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
+                engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> tuple[Engine, list[Persona]]:
+    """(engine for the run, personas with `engine` and `model` resolved). `options` are
+    the run's engine options: `model` goes to the run's engine `default`, the rest to
+    every engine that takes them. One engine for everyone is returned as itself, else a
+    PanelEngine. Raises BadInput for an unknown engine, an option no engine on the panel
+    takes, or a missing key."""
+    engines, models = engines or {}, models or {}
+    chosen: dict[str, str] = {}
+    for p in panel:
+        chosen[p.id] = engines.get(p.id) or p.engine or default
+        engine_spec(chosen[p.id])  # unknown names fail here, before any engine is built
+    used = list(dict.fromkeys(chosen.values()))
+    shared = {k: v for k, v in options.items() if v is not None and k != "model"}
+    taken = set().union(*(engine_spec(n).option_names() for n in used))
+    unused = sorted(k for k in shared if k not in taken)
+    if options.get("model") and (default not in used or "model" not in engine_spec(default).option_names()):
+        unused.append("model")
+    if unused:
+        who = ", ".join(used)
+        raise BadInput(f"option {', '.join('--' + u.replace('_', '-') for u in unused)} is not taken by the "
+                       f"engine(s) voicing this panel ({who})")
+    built: dict[str, Engine] = {}
+    for name in used:
+        spec = engine_spec(name)
+        opts = {k: v for k, v in shared.items() if k in spec.option_names()}
+        if name == default and options.get("model"):
+            opts["model"] = options["model"]
+        built[name] = spec.build(**opts)
+    resolved: list[Persona] = []
+    for p in panel:
+        name = chosen[p.id]
+        own = p.model if p.engine in (None, name) else None
+        persona = p.model_copy(update={"engine": name, "model": models.get(p.id) or own})
+        resolved.append(persona.model_copy(update={"model": built[name].model_for(persona)}))
+    if len(built) == 1:
+        return next(iter(built.values())), resolved
+    return PanelEngine({p.id: built[chosen[p.id]] for p in panel}), resolved

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup ui bench bench-cv fit clean
+.PHONY: demo test setup ui bench bench-llm bench-cv fit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
+	$(BIN)/python bench/bench_llm.py
+
+# the LLM engines (both adapters) against local stand-in servers at 0.3 s per call
+bench-llm: $(STAMP)
+	$(BIN)/python bench/bench_llm.py
 
 # refit the offline engine's shipped parameters after a corpus, exemplar or feature change
 fit: $(STAMP)

@@ -175,13 +175,16 @@ def replay(
     from committee.report import render_steps
     from committee.runner import replay_steps
 
+    from committee.runner import panel_voices
+
     with _store(db, create=False) as store:
         steps = replay_steps(store, run_id)
+        voices = panel_voices(store, run_id)
     if as_json:
         for s in steps:
             _emit_json(s.as_json())
     else:
-        render_steps(steps, out, _names())
+        render_steps(steps, out, _names(), voices)
 
 
 @app.command()
@@ -383,12 +386,14 @@ def compare(
         err.print(Text(f"note: {n}", style="yellow"))
     arrow = {"up": ("▲", "green"), "down": ("▼", "red"), "same": ("=", "dim"), "n/a": ("?", "dim")}
     vt = Table(title="Votes")
-    for col in ("persona", f"rev {b.revision}", f"rev {a.revision}", "change"):
+    voiced = b.voices != a.voices and (b.voices or a.voices)  # shown when a persona changed model
+    for col in ("persona", f"rev {b.revision}", f"rev {a.revision}", "change", *(["voiced by"] if voiced else [])):
         vt.add_column(col)
     for v in c.votes:
         sym, style = arrow[v.direction]
+        voice = [f"{b.voices.get(v.persona, '?')} → {a.voices.get(v.persona, '?')}"] if voiced else []
         vt.add_row(names.get(v.persona, v.persona), vote_text(v.before), vote_text(v.after),
-                   Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style))
+                   Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style), *voice)
     out.print(vt)
     st = Table(title="Rubric dimensions (mean score 1-4)")
     for col in ("dimension", f"rev {b.revision}", f"rev {a.revision}", "change"):

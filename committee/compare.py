@@ -45,6 +45,7 @@ class RevisionRecord:
     scores: dict[str, float] = field(default_factory=dict)     # dimension -> mean score 1..4
     red: list[str] = field(default_factory=list)               # red flag ids cited
     green: list[str] = field(default_factory=list)             # green signal ids cited
+    voices: dict[str, str] = field(default_factory=dict)       # persona -> "engine / model" that voiced it
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -118,6 +119,7 @@ def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) ->
         sealed={r.persona: r.vote.value for r in result.reviews},
         scores={d: round(sum(s) / len(s), 2) for d, s in dims.items()},
         red=red, green=green,
+        voices={p: e.label() for p, e in result.persona_engines.items()},
     )
 
 

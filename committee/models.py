@@ -362,6 +362,10 @@ class EngineRef(BaseModel):
     name: str
     model: str | None = None
 
+    def label(self) -> str:
+        """`engine / model` (or just the engine), as reports print who voiced a persona."""
+        return f"{self.name} / {self.model}" if self.model else self.name
+
 
 class Timing(BaseModel):
     """Seconds: `wall_s` for the whole run, `engine_s` summed over engine calls."""

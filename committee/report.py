@@ -51,8 +51,12 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     votes.add_column("sealed (blind)")
     votes.add_column("final")
     votes.add_column("confidence", justify="right")
+    voices = result.persona_engines
+    if voices:
+        votes.add_column("voiced by")
     for r in result.reviews:
-        votes.add_row(name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}")
+        row = [name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}"]
+        votes.add_row(*row, *([voices[r.persona].label()] if r.persona in voices else [""] * bool(voices)))
     console.print(votes)
     for r in result.reviews:
         console.print(Text.assemble((name(r.persona), "bold"), ": ", flat(r.summary)))
@@ -134,9 +138,13 @@ STEP_NAMES = {
 }
 
 
-def render_steps(steps: list, console: Console, names: dict[str, str] | None = None) -> None:
-    """The replay of a run, one stored checkpoint after another (numbered from 1)."""
+def render_steps(steps: list, console: Console, names: dict[str, str] | None = None,
+                 voices: dict[str, str] | None = None) -> None:
+    """The replay of a run, one stored checkpoint after another (numbered from 1);
+    `voices` (persona id -> "engine / model") heads it when given."""
     names = names or {}
+    if voices:
+        console.print(Text("voiced by: " + "; ".join(f"{names.get(p, p)} {v}" for p, v in voices.items()), style="dim"))
     for i, s in enumerate(steps, start=1):
         label = ", ".join(STEP_NAMES.get(n, n) for n in s.node.split(","))
         console.print(Text.assemble((f"step {i:>2} ", "dim"), (label, "bold cyan"), (f"  round {s.round}" if s.round and s.new_turns else "", "dim")))

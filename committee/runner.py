@@ -267,6 +267,18 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     return result
 
 
+def panel_voices(store: Store, run_id: str) -> dict[str, str]:
+    """Persona id -> "engine / model" that voiced it, from the stored run context (empty
+    for a run stored without one). Raises BadInput for an unknown run."""
+    run_id = store.resolve_run_id(run_id)
+    row = store.get_run(run_id)
+    try:
+        ctx = context_from_json(store.get_context(run_id))
+    except BadInput:
+        return {}
+    return {p.id: EngineRef(name=p.engine or row.engine, model=p.model or row.model).label() for p in ctx.panel.values()}
+
+
 @dataclass(frozen=True)
 class Step:
     """One stored checkpoint of a run, oldest first. `node` names what produced it

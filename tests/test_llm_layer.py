@@ -290,3 +290,28 @@ def test_cli_resume_takes_engine_options(monkeypatch, capsys, db_path):
                          "--max-retries", "1", "--concurrency", "2", "--output-mode", "tool", "--json")
     assert code == 0, err
     assert {s.mode for s in fake.seen if s.kind == "turn" and s.status == 200} == {"tool"}
+
+
+def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, capsys, db_path, tmp_path):
+    fake = FakeLLMServer()
+    with_transport(monkeypatch, "openai", fake)
+    packet = tmp_path / "p.md"
+    packet.write_text((EXAMPLES / "strong-safety-pm.md").read_text(encoding="utf-8"), encoding="utf-8")
+    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
+                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=qwen3")
+    assert code == 0, err
+    code, out, err = run(monkeypatch, capsys, "replay", "latest", "--db", str(db_path))
+    assert code == 0, err
+    assert "openai / qwen3" in " ".join(out.split())
+    code, out, err = run(monkeypatch, capsys, "export", "latest", "--format", "md", "--db", str(db_path))
+    assert code == 0, err
+    assert "`openai / qwen3`" in out and "`offline / rubric-v3`" in out
+    packet.write_text(packet.read_text(encoding="utf-8") + "\nOne more line for a new revision.\n", encoding="utf-8")
+    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
+                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=llama3.1")
+    assert code == 0, err
+    key = json.loads(run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))[1].splitlines()[0])["packet_key"]
+    code, out, err = run(monkeypatch, capsys, "compare", key, "--db", str(db_path))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "voiced by" in flat and "qwen3" in flat and "llama3.1" in flat

@@ -191,7 +191,8 @@ def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path
     fresh = learned.fit(everything, learned.load_corpus())
     texts = ["Premium accounts get the unfiltered model.", "We would never canary a capability that writes exploits.",
              "I delayed the launch by two weeks to rerun the red-team suite."]
-    assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-9)
+    # a refit on another CPU differs by ~1e-6 (BLAS rounding); a stale fit by far more
+    assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-4)
 
 
 def test_reading_a_packet_never_imports_scikit_learn():

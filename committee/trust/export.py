@@ -151,14 +151,15 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     L.append("")
     L.append("## Votes (sealed → final)")
     L.append("")
-    L.append("| persona | sealed (blind) | final | changed | confidence | summary |")
-    L.append("|---|---|---|---|---|---|")
+    L.append("| persona | voiced by | sealed (blind) | final | changed | confidence | summary |")
+    L.append("|---|---|---|---|---|---|---|")
     rows = {c["persona"]: c for c in conf["personas"]}
     for rv in r.reviews:
         c = rows.get(rv.persona, {})
         changed = ("yes, " + (c.get("direction") or "") + " the sealed majority") if c.get("changed") else "no"
         summary = _md(rv.summary)
-        L.append(f"| {_md(name(rv.persona))} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
+        voice = r.persona_engines[rv.persona].label() if rv.persona in r.persona_engines else r.engine.label()
+        L.append(f"| {_md(name(rv.persona))} | {_code(voice)} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
                  f"{rv.confidence:.2f} | {summary} |")
     L.append("")
     if r.integrity:
@@ -276,13 +277,14 @@ def to_html(ctx: dict[str, Any]) -> str:
                  f"{_e(conf['sealed_decision'].replace('_', ' '))}</strong> (<code>{_e(conf['sealed_rule'])}</code>): "
                  f"{_e(same)}.")
     H.append("</div>")
-    H.append("<h2>Votes (sealed → final)</h2><table><tr><th>persona</th><th>sealed (blind)</th><th>final</th>"
+    H.append("<h2>Votes (sealed → final)</h2><table><tr><th>persona</th><th>voiced by</th><th>sealed (blind)</th><th>final</th>"
              "<th>changed</th><th>confidence</th><th>summary</th></tr>")
     rows = {c["persona"]: c for c in conf["personas"]}
     for rv in r.reviews:
         c = rows.get(rv.persona, {})
         changed = f"yes, {c.get('direction') or ''} the sealed majority" if c.get("changed") else "no"
-        H.append(f"<tr><td>{_e(name(rv.persona))}</td><td>{_vote_html(rv.vote)}</td>"
+        voice = r.persona_engines[rv.persona].label() if rv.persona in r.persona_engines else r.engine.label()
+        H.append(f"<tr><td>{_e(name(rv.persona))}</td><td>{_e(voice)}</td><td>{_vote_html(rv.vote)}</td>"
                  f"<td>{_vote_html(r.votes.get(rv.persona))}</td><td>{_e(changed)}</td>"
                  f"<td>{rv.confidence:.2f}</td><td>{_e(rv.summary)}</td></tr>")
     H.append("</table>")

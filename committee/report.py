@@ -51,7 +51,7 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     votes.add_column("sealed (blind)")
     votes.add_column("final")
     votes.add_column("confidence", justify="right")
-    voices = result.persona_engines
+    voices = result.persona_engines if len({e.label() for e in result.persona_engines.values()}) > 1 else {}
     if voices:
         votes.add_column("voiced by")
     for r in result.reviews:

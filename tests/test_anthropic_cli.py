@@ -26,7 +26,6 @@ FAST = {"retry-after-ms": "1"}
 @pytest.fixture
 def fake(monkeypatch):
     """The anthropic engine as registered, with the fake Messages API as its transport."""
-    from committee import engines
 
     api = FakeLLMServer()
     with_transport(monkeypatch, "anthropic", api)

@@ -94,7 +94,6 @@ def test_400_is_not_retried(ctx):
 
 def test_graph_runs_reviews_and_turns_concurrently(monkeypatch, store):
     fake = FakeLLMServer(latency=0.25)
-    from committee import engines
 
     with_transport(monkeypatch, "anthropic", fake)
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=2,
@@ -120,7 +119,6 @@ def _max_overlap(seen) -> int:
 
 def test_concurrency_limit_caps_simultaneous_requests(monkeypatch, store):
     fake = FakeLLMServer(latency=0.15)
-    from committee import engines
 
     with_transport(monkeypatch, "anthropic", fake)
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=1,
@@ -135,7 +133,6 @@ def test_failure_beside_finishing_siblings_keeps_their_results_for_resume(monkey
     """A persona call failing for good while its siblings are finishing: LangGraph shuts
     the step's pool down as the siblings return, which used to drop some of their
     checkpoint writes (about 1 run in 4), so `resume` repeated successful calls."""
-    from committee import engines
     from committee.runner import resume_run
 
     for i in range(10):

@@ -18,7 +18,6 @@ SPLIT = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hi
 @pytest.fixture(autouse=True)
 def _register(monkeypatch):
     """`make_engine("scripted")` returns the engine the test put in `current`."""
-    from committee import engines
 
     register(monkeypatch, "scripted", lambda: current["engine"])
 

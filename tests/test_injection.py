@@ -193,7 +193,6 @@ def _scripted_fallback(monkeypatch):
     """Without the offline engine, a scripted engine that lowers votes on integrity
     concerns stands in (the contract under test is the same)."""
     if ENGINE == "scripted":
-        from committee import engines
         from tests.fakes import ScriptedEngine, register
 
         class Lowering(ScriptedEngine):

@@ -65,7 +65,6 @@ def test_key_is_never_written_by_a_real_process(tmp_path):
 
 def test_anthropic_engine_run_keeps_the_key_out_of_db_logs_and_json(monkeypatch, capsys, tmp_path, caplog):
     pytest.importorskip("httpx2")
-    from committee import engines
     from committee.engines.llm.fake import FakeLLMServer
 
     api = FakeLLMServer()

@@ -315,3 +315,31 @@ def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, cap
     assert code == 0, err
     flat = " ".join(out.split())
     assert "voiced by" in flat and "qwen3" in flat and "llama3.1" in flat
+
+
+def test_openai_reply_cut_off_at_length_gets_one_repair(monkeypatch, store):
+    fake = FakeLLMServer()
+    fake.on(kind="review", persona="safety-lead", stop_reason="max_tokens", text='{"vo', times=1)
+    result = _run(monkeypatch, store, "openai", fake, rounds=1)
+    repair = [s for s in fake.seen if s.repair]
+    assert len(repair) == 1 and "cut off by max_tokens" in repair[0].body["messages"][-1]["content"]
+    assert len(result.reviews) == 4
+
+
+@pytest.mark.parametrize("engine, durability", [("anthropic", "sync"), ("offline", "async")])
+def test_paid_engines_checkpoint_with_sync_durability(monkeypatch, store, engine, durability):
+    from langgraph.pregel import Pregel
+
+    seen = []
+    real = Pregel.stream
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs.get("durability"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pregel, "stream", spy)
+    if engine == "offline":
+        start_run(store, prepare(_packet(), rounds=1))
+    else:
+        _run(monkeypatch, store, engine, FakeLLMServer(), rounds=1)
+    assert seen and set(seen) == {durability}

@@ -10,7 +10,7 @@ import pytest
 from committee.catalog import load_catalog
 from committee.engines.base import Context
 from committee.engines.offline.review import analyse, build_review
-from committee.packets import parse_packet, read_packet
+from committee.packets import parse_packet
 from conftest import EXAMPLES, ROOT
 
 SHARED = ROOT.parent / "shared" / "eval" / "packets"

@@ -168,7 +168,6 @@ class NameBiasedEngine(Engine):
 @pytest.fixture
 def register(monkeypatch):
     """`register(engine)` makes `make_engine(engine.name)` return that instance."""
-    from committee import engines
 
     def _reg(engine: Engine) -> str:
         register_engine(monkeypatch, engine.name, lambda: engine, deterministic=engine.deterministic)

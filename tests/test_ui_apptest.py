@@ -327,7 +327,6 @@ def test_form_settings_survive_a_page_switch(db):
 def test_an_interrupted_run_can_be_resumed(db, monkeypatch):
     """A run that failed mid-way (engine error) is offered for resume under the same
     run id; finished persona calls are not repeated."""
-    from committee import engines
     from tests.fakes import ScriptedEngine, register
 
     eng = ScriptedEngine({"research-lead": "hire", "safety-lead": "no_hire", "vp-product": "hire",
@@ -359,3 +358,18 @@ def test_other_pages_in_the_folder_are_in_the_navigation(db):
         at.switch_page(f"pages/{name}").run()
         ok(at)
         assert at.title, name
+
+
+def test_engine_picker_lists_the_engines_configured_here(db, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    at = app().run()
+    ok(at)
+    assert list(at.radio(key="engine").options) == ["offline (no key, deterministic)"]
+    assert any("OPENAI_BASE_URL" in c.value for c in at.caption)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    at = app().run()
+    ok(at)
+    assert "OpenAI-compatible server (openai)" in at.radio(key="engine").options
+    assert at.selectbox(key="voice_engine_safety-lead").options[0] == "(run's engine)"

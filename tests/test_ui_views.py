@@ -155,7 +155,7 @@ def scripted(monkeypatch):
 
 def test_replay_frames_follow_the_run(store, scripted):
     from committee.runner import prepare, replay_steps, start_run
-    from tests.fakes import ScriptedEngine, register
+    from tests.fakes import ScriptedEngine
 
     votes = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "no_hire"}
     scripted["engine"] = ScriptedEngine(votes)

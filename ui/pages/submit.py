@@ -1,7 +1,6 @@
 """Submit: paste, upload or pick a packet; choose scenario, engine, rounds and
 protocol; run the committee with live progress per persona; show the result."""
 
-import os
 from pathlib import Path
 
 import pandas as pd

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from committee.errors import BadInput, CommitteeError
+from committee.errors import BadInput, CommitteeError, redact
 
 app = typer.Typer(
     help=(
@@ -670,7 +670,7 @@ def main() -> None:
     try:
         rv = app(standalone_mode=False)
     except CommitteeError as exc:
-        err.print(f"[bold red]error:[/] {escape(' '.join(str(exc).split()))}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error:[/] {escape(' '.join(redact(str(exc)).split()))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except click_exc.NoArgsIsHelpError:
         sys.exit(0)  # the help was printed: `committee` alone teaches the commands

@@ -19,9 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 class Strict(BaseModel):
     """Base for user-editable data files: unknown keys are an error, so a typo in a
-    persona or scenario file fails loudly instead of being silently ignored."""
+    persona or scenario file fails loudly instead of being silently ignored, and no
+    number may be infinite or NaN."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Vote(str, Enum):
@@ -155,9 +156,9 @@ class Scenario(Strict):
     title: str
     role: str
     description: str
-    dimensions: list[Dimension]
+    dimensions: list[Dimension] = Field(min_length=1)
     case_prompts: list[CasePrompt] = Field(default_factory=list)
-    signals: list[str]
+    signals: list[str] = Field(min_length=1)
     rules: DecisionRules = Field(default_factory=DecisionRules)
 
     @model_validator(mode="after")
@@ -189,6 +190,12 @@ class Style(Strict):
     support: list[str] = Field(min_length=1)
 
 
+# Ranges of persona numbers (the built-in files use 0.5-3.0): weights are relative, so a
+# wider range adds nothing but the risk of overflowing the vote arithmetic.
+MAX_WEIGHT = 100.0
+MAX_SIGNAL_WEIGHT = 10.0
+
+
 class Persona(Strict):
     """One committee member (fictional). `weights` are rubric-dimension weights (any
     positive numbers; normalised when used); `signal_weights` multiply the effect of
@@ -210,8 +217,16 @@ class Persona(Strict):
     @field_validator("weights")
     @classmethod
     def _positive(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
-            raise ValueError("weights must be non-negative with a positive sum")
+        if not v or any(not 0 <= w <= MAX_WEIGHT for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError(f"weights must be between 0 and {MAX_WEIGHT:g} with a positive sum")
+        return v
+
+    @field_validator("signal_weights")
+    @classmethod
+    def _multipliers(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = sorted(s for s, w in v.items() if not 0 <= w <= MAX_SIGNAL_WEIGHT)
+        if bad:
+            raise ValueError(f"signal_weights must be between 0 and {MAX_SIGNAL_WEIGHT:g} ({', '.join(bad)})")
         return v
 
 

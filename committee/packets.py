@@ -71,6 +71,9 @@ _INVISIBLE_EXTRA = {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, *range(0xE01
 _TAG_FIRST, _TAG_LAST = 0xE0000, 0xE007F
 _BLACK_FLAG = 0x1F3F4  # emoji flags of subdivisions are U+1F3F4 + tag characters: kept
 MAX_OFFSETS = 2000
+# Most `##` sections in one packet. A real packet has under 20; each section costs the
+# offline engine about 5 ms of fixed work, so 11,000 tiny sections took a minute.
+MAX_SECTIONS = 300
 
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
@@ -188,6 +191,14 @@ def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
     return meta, rest[m.end():]
 
 
+def _bounded(sections: list[Section], where: str) -> list[Section]:
+    """`sections`, or BadInput when there are more than MAX_SECTIONS."""
+    if len(sections) > MAX_SECTIONS:
+        raise BadInput(f"{where}: {len(sections)} sections is more than a packet can have ({MAX_SECTIONS}); "
+                       f"merge the `##` headings into fewer sections")
+    return sections
+
+
 def split_sections(body: str) -> list[Section]:
     """Split on `##` headings. Text before the first heading becomes a section titled
     'Preamble'; a body with no heading is one section titled 'Packet'. `start` offsets
@@ -295,7 +306,7 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
         extra["intake"] = intake
     return Packet(
         key=key, candidate=candidate, scenario=scenario, text=body,
-        sections=split_sections(body), meta=extra, source=fix_surrogates(source) if source else source,
+        sections=_bounded(split_sections(body), where), meta=extra, source=fix_surrogates(source) if source else source,
     )
 
 

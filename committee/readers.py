@@ -36,6 +36,8 @@ import logging
 import math
 import re
 import unicodedata
+import codecs
+import logging
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -53,6 +55,7 @@ MAX_PDF_PAGES = 200
 #: DOCX (zip) sanity limits, checked before python-docx opens the archive
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 MAX_ZIP_RATIO = 200
+log = logging.getLogger("committee.readers")
 
 
 @dataclass
@@ -138,6 +141,14 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
         if _control_ratio(text) > 0.01:
             raise BadInput(f"{where}: looks like a binary file, not a text packet")
         return text, "utf-8"
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        text, stray = mixed
+        if _control_ratio(text) > 0.01:
+            raise BadInput(f"{where}: looks like a binary file, not a text packet")
+        log.warning("%s: %d stray byte(s) are not UTF-8; read them as Windows-1252 (save the packet as UTF-8 "
+                    "to silence this)", where, stray)
+        return text, "utf-8"
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
@@ -145,6 +156,30 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
     if text is not None and _control_ratio(text) <= 0.01 and _ascii_ratio(text) >= 0.7:
         return text, "cp1252"
     raise BadInput(f"{where}: not UTF-8 text and not in an encoding that can be recognised safely; save the packet as UTF-8")
+
+
+def _cp1252_bytes(exc: UnicodeDecodeError) -> tuple[str, int]:
+    """Codec error handler: the undecodable bytes read as Windows-1252 (U+FFFD where even
+    that fails)."""
+    chunk = exc.object[exc.start:exc.end]
+    return chunk.decode("cp1252", errors="replace"), exc.end
+
+
+codecs.register_error("committee-cp1252", _cp1252_bytes)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """(text, number of stray byte runs) when `data` is UTF-8 apart from a few stray bytes
+    (a Windows-1252 apostrophe pasted into a UTF-8 file): it holds valid multi-byte UTF-8
+    sequences, and the bytes that fail are at most 8 or 5% of its non-ASCII characters.
+    None otherwise (then the whole file may be Windows-1252)."""
+    strict = data.decode("utf-8", errors="ignore")
+    stray = data.decode("utf-8", errors="replace").count("\ufffd") - strict.count("\ufffd")
+    text = data.decode("utf-8", errors="committee-cp1252")
+    multibyte = sum(1 for ch in strict if ord(ch) > 127)
+    if multibyte == 0 or stray > max(8, multibyte // 20):
+        return None
+    return text, stray
 
 
 def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:

@@ -238,8 +238,10 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     (plus `engine_options`, e.g. a new timeout). `run_id` may be a unique prefix or
     `latest`. A `failed` run and a run left `running` by a process that is gone are
     continued; a run whose owning process is still alive is refused (BadInput), so a
-    run never executes twice at once. A finished run returns its stored result without
-    running anything. Raises BadInput for an unknown run id."""
+    run never executes twice at once. A run that stopped before its first checkpoint
+    starts again from its stored context, under the same id. A finished run returns its
+    stored result without running anything. Raises BadInput for an unknown run id or a
+    run stored without a context."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status == "done":
@@ -254,13 +256,15 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
         options.pop("model", None)  # stored per persona since the panel was resolved
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
     graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
-    if not graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values:
-        raise BadInput(f"run {run_id} has no checkpoint to resume from (it stopped before its first step)")
+    started = bool(graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values)
+    # a run killed before its first checkpoint has nothing to continue: its context is
+    # stored, so it starts again from the beginning under the same id
+    graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds))
     store.mark_running(run_id)
     if progress:
         progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
     t0 = time.perf_counter()
-    values = _execute(store, engine, run_id, None, ctx, row.protocol, row.rounds, progress)
+    values = _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
     result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0,
                       failed=store.failed_usage(run_id))
     store.finish_run(result)

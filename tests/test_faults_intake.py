@@ -1,0 +1,142 @@
+"""Faults and bad input that used to give a wrong answer or lose work (issue: nothing
+lost, nothing hidden). Each test fails without its fix."""
+
+from __future__ import annotations
+
+import json
+
+import httpx2
+import pytest
+import yaml
+
+from committee.catalog import default_catalog
+from committee.engines.llm.fake import FakeLLMServer
+from committee.errors import BadInput, EngineFailed, redact
+from committee.models import Persona, Scenario
+from committee.packets import MAX_SECTIONS, parse_packet, read_packet
+from committee.readers import decode_text
+from committee.runner import context_json, prepare, resume_run, run_context, start_run
+from tests.conftest import EXAMPLES
+from tests.fakes import with_transport
+
+
+# ------------------------------------------------------------------ a run killed before its first checkpoint
+
+
+def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store):
+    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
+    packet = store.save_packet(prep.packet)
+    # what start_run stores before the graph's first step; the process then dies
+    store.create_run("dead-early", packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
+                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
+                     context=context_json(run_context(prep, packet)))
+    store.fail_run("dead-early", "killed")
+    result = resume_run(store, "dead-early")
+    assert result.run_id == "dead-early" and len(result.reviews) == 4 and result.decision.outcome
+    assert store.get_run("dead-early").status == "done"
+
+
+# ------------------------------------------------------------------ mixed encodings
+
+
+def test_one_stray_cp1252_byte_in_utf8_text_is_read_as_such_with_a_warning(caplog):
+    data = "Société Générale".encode() + b"\x92s plan was to ship slowly."
+    text, enc = decode_text(data, "p.md")
+    assert text == "Société Générale’s plan was to ship slowly." and enc == "utf-8"
+    assert "not UTF-8" in caplog.text and "Ã" not in text
+
+
+def test_a_whole_cp1252_file_is_still_read_as_cp1252():
+    text, enc = decode_text("Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u2019quoted\u2019".encode("cp1252"), "p.md")
+    assert enc == "cp1252" and text == "Café naïve résumé ’quoted’"
+
+
+# ------------------------------------------------------------------ numbers in data files
+
+
+def _persona(**changes) -> dict:
+    data = default_catalog().persona("safety-lead").model_dump(mode="json")
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("weights", [{"values": float("inf")}, {"values": float("nan")}, {"values": 1e308},
+                                     {"values": -1.0}])
+def test_persona_weights_must_be_finite_and_in_range(weights):
+    with pytest.raises(ValueError, match="weights|finite"):
+        Persona.model_validate(_persona(weights=weights))
+
+
+@pytest.mark.parametrize("value", [float("nan"), -0.5, 1e9])
+def test_signal_weights_must_be_finite_and_in_range(value):
+    with pytest.raises(ValueError, match="signal_weights|finite"):
+        Persona.model_validate(_persona(signal_weights={"threat-model-first": value}))
+
+
+def test_a_yaml_inf_weight_in_a_persona_file_is_bad_input(tmp_path, monkeypatch):
+    from committee.catalog import load_catalog
+
+    data = _persona(id="reckless", weights={"values": ".inf"})
+    text = yaml.safe_dump(data).replace("'.inf'", ".inf")
+    (tmp_path / "reckless.yaml").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("COMMITTEE_PERSONAS", str(tmp_path))
+    load_catalog.cache_clear() if hasattr(load_catalog, "cache_clear") else None
+    with pytest.raises(BadInput, match="reckless"):
+        load_catalog()
+
+
+@pytest.mark.parametrize("field", ["dimensions", "signals"])
+def test_a_scenario_needs_a_dimension_and_a_signal(field):
+    data = default_catalog().scenario("safety-pm").model_dump(mode="json")
+    data[field] = []
+    data["rules"]["must_pass"] = [] if field == "dimensions" else data["rules"]["must_pass"]
+    with pytest.raises(ValueError, match=field):
+        Scenario.model_validate(data)
+
+
+# ------------------------------------------------------------------ many sections
+
+
+def test_too_many_sections_is_a_clear_error_not_a_minute_of_work():
+    text = "".join(f"## Section {i}\nA line of text number {i}.\n" for i in range(MAX_SECTIONS + 1))
+    with pytest.raises(BadInput, match=f"{MAX_SECTIONS + 1} sections"):
+        parse_packet(text, name="many")
+    assert len(parse_packet(text.split(f"## Section {MAX_SECTIONS}\n")[0], name="ok").sections) == MAX_SECTIONS
+
+
+# ------------------------------------------------------------------ credentials in a base URL
+
+
+def test_url_credentials_and_auth_headers_are_redacted():
+    assert redact("cannot reach http://alice:s3cr3t-pass@gateway:8080/v1") == "cannot reach http://[redacted]@gateway:8080/v1"
+    assert "tok-123" not in redact("{'Authorization': 'Bearer tok-123'}")
+    assert redact("see https://example.com/a@b") == "see https://example.com/a@b"
+
+
+def test_credentials_in_the_base_url_never_reach_the_database_or_stderr(monkeypatch, capsys, db_path):
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-faults-0001")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://alice:hunter2-gw-pass@gateway.internal:8080")
+    fake = FakeLLMServer()
+    fake.on(error=httpx2.ConnectError("connection refused"), times=None)
+    with_transport(monkeypatch, "anthropic", fake)
+    code, out, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine",
+                             "anthropic", "--max-retries", "0", "--db", str(db_path))
+    assert code == 3 and "cannot reach" in err
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert b"hunter2" not in stored and "hunter2" not in err + out
+    assert b"[redacted]@gateway.internal" in stored
+
+
+def test_engine_failed_message_is_redacted_in_checkpoint_writes(monkeypatch, store):
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-faults-0002")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://bob:open-sesame-77@gw.internal")
+    fake = FakeLLMServer()
+    fake.on(kind="review", persona="safety-lead", error=httpx2.ConnectError("refused"), times=None)
+    with_transport(monkeypatch, "anthropic", fake)
+    with pytest.raises(EngineFailed) as info:
+        start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic",
+                                 engine_options={"max_retries": 0}), run_id="creds")
+    assert "open-sesame" not in str(info.value)
+    assert "open-sesame" not in json.dumps(store.get_run("creds").error)

@@ -253,17 +253,3 @@ def initial_state(run_id: str, panel: list[str], protocol: str, rounds: int) -> 
     run context (`Context`, passed as `context=` to the graph), not in the state, so
     no checkpoint copies them."""
     return CommitteeState(run_id=run_id, panel=list(panel), protocol=protocol, max_rounds=rounds)
-
-
-def _studio_graph():
-    """The graph compiled without a checkpointer, for `langgraph.json` (LangGraph
-    Server supplies its own persistence)."""
-    from committee.engines import make_engine
-
-    return build_graph(make_engine("offline")).compile()
-
-
-def __getattr__(name: str):  # lazy, so importing this module stays cheap
-    if name == "graph":
-        return _studio_graph()
-    raise AttributeError(name)

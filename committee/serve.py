@@ -1,0 +1,126 @@
+"""The committee as a graph LangGraph Server serves (`langgraph.json`, graph id
+`committee`): a run made through the server is an ordinary product run.
+
+`graph` is a module-level compiled graph with one node, `convene_committee`, that
+takes the server's run input, validates it exactly as `committee review` does
+(`runner.prepare`), and runs the committee through `runner.start_run` against the
+product's store (`COMMITTEE_DB`, else the per-user default). So the run has the
+product's run id, its checkpoints, revision and result rows, and `runs`, `history`,
+`compare`, `export`, `replay`, `resume` and the web app see it like a CLI run.
+
+- **Input** (`ServeInput`): `packet` (the packet as Markdown, front matter allowed),
+  optional `scenario`, `engine`, `rounds`, `protocol`, `personas`.
+- **Progress**: per-persona events on the `custom` stream mode, the runner's progress
+  events (`{"event": "review", "persona": ..., "vote": ...}`, `turn`, `decision`).
+- **Output** (`ServeOutput` keys in the final state): `run_id`, `status` (`done` or
+  `failed`), `votes` and `decision` shaped as in the CLI's JSON contract, `result` (the
+  whole contract object), or `error` (one line) when the run failed. An engine failure
+  is data in the state, and the stored run stays resumable with `committee resume`.
+- Bad input (an unknown scenario or engine, an unreadable packet) fails the server run
+  with the same one-line message as the CLI, before anything is stored.
+
+The committee's own graph (`committee.graph`) runs inside the node in a thread of its
+own, with the product's checkpointer; the server's persistence holds only this outer
+thread's input and output.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import Any, TypedDict
+
+from langgraph.config import get_stream_writer
+from langgraph.graph import END, START, StateGraph
+
+from committee.errors import BadInput, CommitteeError
+
+
+class ServeInput(TypedDict, total=False):
+    """The server run input (design.md, "Scale path")."""
+
+    packet: str
+    scenario: str
+    engine: str
+    rounds: int
+    protocol: str
+    personas: list[str]
+
+
+class ServeState(ServeInput, total=False):
+    """Input plus what the run produced."""
+
+    run_id: str
+    status: str
+    votes: dict[str, str]
+    decision: dict[str, Any]
+    result: dict[str, Any]
+    error: str
+
+
+def _prepared(state: ServeState):
+    from committee.packets import default_key, parse_packet
+    from committee.runner import prepare
+
+    text = state.get("packet")
+    if not isinstance(text, str) or not text.strip():
+        raise BadInput('the run input needs "packet": the packet as Markdown text')
+    key = default_key(text)[0]
+    packet = parse_packet(text, name=key, source="LangGraph Server input")
+    return prepare(packet, scenario=state.get("scenario"), engine=state.get("engine") or "offline",
+                   rounds=int(state.get("rounds") or 2), protocol=state.get("protocol") or "simultaneous",
+                   personas=state.get("personas") or None)
+
+
+def convene_committee(state: ServeState) -> dict:
+    """Validate the input, run the committee into the product's store, return its
+    outcome. Raises ValueError (the server's run error) for bad input."""
+    from committee.runner import new_run_id, start_run
+    from committee.store import Store
+
+    try:
+        prep = _prepared(state)
+    except BadInput as exc:
+        raise ValueError(str(exc)) from None
+    writer = get_stream_writer()
+    run_id = new_run_id()
+    outcome: dict[str, Any] = {}
+    events: queue.Queue = queue.Queue()  # the writer works only in this node's thread
+
+    def progress(event: str, data: dict) -> None:
+        events.put({"event": event, **data})
+
+    def work() -> None:  # a fresh thread: the inner graph must not inherit this node's config
+        try:
+            prep.engine.warm(lambda text: events.put({"event": "notice", "text": text}))
+            with Store() as store:
+                outcome["result"] = start_run(store, prep, progress=progress, run_id=run_id)
+        except CommitteeError as exc:
+            outcome["error"] = " ".join(str(exc).split())
+        except Exception as exc:  # noqa: BLE001 - reported as data, the run stays stored
+            outcome["error"] = f"{exc.__class__.__name__}: {exc}"
+        finally:
+            events.put(None)
+
+    thread = threading.Thread(target=work, name=f"committee-{run_id}", daemon=True)
+    thread.start()
+    while (item := events.get()) is not None:
+        writer(item)
+    thread.join()
+    if "result" not in outcome:
+        return {"run_id": run_id, "status": "failed", "error": outcome.get("error", "the run stopped")}
+    result = outcome["result"].model_dump(mode="json")
+    return {"run_id": run_id, "status": "done", "votes": result["votes"], "decision": result["decision"],
+            "result": result}
+
+
+def build_served_graph() -> StateGraph:
+    """The uncompiled one-node graph LangGraph Server serves."""
+    g = StateGraph(ServeState, input_schema=ServeInput)
+    g.add_node("convene_committee", convene_committee)
+    g.add_edge(START, "convene_committee")
+    g.add_edge("convene_committee", END)
+    return g
+
+
+graph = build_served_graph().compile()

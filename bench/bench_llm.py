@@ -27,50 +27,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from committee.engines.llm.fake import FakeLLMServer  # noqa: E402
-
-
-def serve(api: FakeLLMServer) -> ThreadingHTTPServer:
-    """Start the fake on an ephemeral loopback port, in a daemon thread."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, like the real API
-
-        def setup(self):
-            super().setup()
-            # headers and body leave in one segment: without this, Nagle's algorithm and the
-            # client's delayed ACK add ~40 ms to every response of this toy server
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def do_POST(self):  # noqa: N802
-            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-            status, headers, body = api.respond(self.path, dict(self.headers), raw)
-            self.send_response(status)
-            for k, v in headers.items():
-                self.send_header(k, v)
-            self.send_header("content-length", str(len(body)))
-            self._headers_buffer.append(b"\r\n")  # end_headers() without its separate flush
-            self.wfile.write(b"".join(self._headers_buffer) + body)
-            self._headers_buffer = []
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+from committee.engines.llm.fake import FakeLLMServer, serve  # noqa: E402
 
 
 def prompt_of(api: str, body: dict) -> str:

@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -140,12 +142,13 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     # next step starts (LangGraph's default `async` may lose the last one on a crash)
     durability = "async" if engine.deterministic else "sync"
     try:
-        for chunk in graph.stream(graph_input, config, context=ctx, stream_mode="updates", durability=durability):
-            _emit(progress, chunk)
-    except KeyboardInterrupt:
+        _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates", durability=durability)
+    except _Stopped as stop:
         _keep_failed_usage(store, engine, run_id)
-        store.fail_run(run_id, "interrupted (Ctrl+C)")
-        raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
+        store.fail_run(run_id, "interrupted (Ctrl+C)" if isinstance(stop.cause, KeyboardInterrupt) else "interrupted")
+        if isinstance(stop.cause, KeyboardInterrupt):
+            raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
+        raise stop.cause from None  # e.g. Streamlit's rerun: the run is marked interrupted, resumable
     except CommitteeError as exc:
         _keep_failed_usage(store, engine, run_id)
         message = redact(str(exc))
@@ -164,6 +167,70 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
     return snapshot.values
+
+
+GRACE_S = 3.0  # after an interrupt: how long finished calls get to reach the checkpoint
+
+
+class _Stopped(Exception):
+    """The caller's thread was interrupted (Ctrl+C, or a BaseException such as
+    Streamlit's rerun) before the run ended; `cause` is what interrupted it."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(repr(cause))
+        self.cause = cause
+
+
+def _stream(graph, engine: Engine, progress: Progress | None, *args, **kwargs) -> None:
+    """`graph.stream(*args, **kwargs)` in a worker thread, progress reported from the
+    caller's thread (front ends draw only there). On an interrupt in the caller's
+    thread, the engine cancels its calls in flight and the worker gets `GRACE_S`
+    seconds to finish the step, so every call that had returned is checkpointed and
+    `resume` repeats none; further interrupts in that window are ignored. Raises what
+    the graph raised, or `_Stopped` when interrupted before the run ended."""
+    chunks: queue.Queue = queue.Queue()
+    outcome: dict[str, BaseException] = {}
+
+    def work() -> None:
+        try:
+            for chunk in graph.stream(*args, **kwargs):
+                chunks.put(chunk)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+        finally:
+            chunks.put(None)
+
+    worker = threading.Thread(target=work, name="committee-run", daemon=True)
+    worker.start()
+    stopped: BaseException | None = None
+    deadline = None
+    while True:
+        try:
+            chunk = chunks.get(timeout=0.1 if deadline is None else max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            continue
+        except BaseException as exc:  # Ctrl+C, or a front end stopping its script
+            if stopped is None:
+                stopped, deadline = exc, time.monotonic() + GRACE_S
+                engine.cancel()
+            continue
+        if chunk is None:
+            break
+        if stopped is None:
+            try:
+                _emit(progress, chunk)
+            except BaseException as exc:  # a front end stopping its script mid-draw
+                stopped, deadline = exc, time.monotonic() + GRACE_S
+                engine.cancel()
+    if stopped is not None and (worker.is_alive() or "error" in outcome):
+        raise _Stopped(stopped)
+    error = outcome.get("error")
+    if error is not None and not isinstance(error, Exception):
+        raise _Stopped(error)  # a KeyboardInterrupt delivered inside the run
+    if error is not None:
+        raise error
 
 
 def _keep_failed_usage(store: Store, engine: Engine, run_id: str) -> None:

@@ -71,6 +71,10 @@ class Engine(ABC):
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         """One debrief turn for `req.speaker`. A changed vote must carry a `reason`."""
 
+    def cancel(self) -> None:
+        """Stop calls in flight and refuse new ones (they raise Interrupted) after an
+        interrupt. Default: nothing (calls are short)."""
+
     def warm(self, notify) -> None:
         """Get ready for the first call (e.g. load or fit a model), calling `notify(text)`
         first when that takes long, so a front end never sits silent. Default: nothing."""

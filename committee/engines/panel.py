@@ -42,6 +42,10 @@ class PanelEngine(Engine):
     def model_for(self, persona: Persona) -> str | None:
         return self.by_persona[persona.id].model_for(persona)
 
+    def cancel(self) -> None:
+        for e in self.engines:
+            e.cancel()
+
     def warm(self, notify) -> None:
         for e in self.engines:
             e.warm(notify)

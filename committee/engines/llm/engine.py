@@ -32,7 +32,7 @@ from typing import Any, Callable, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from committee.engines.base import Context, Engine, TurnRequest
-from committee.errors import BadInput, EngineFailed
+from committee.errors import BadInput, EngineFailed, Interrupted
 from committee.models import DebriefTurn, Persona, Review, Usage
 
 from .pricing import cost_usd, price_table
@@ -117,6 +117,7 @@ class LLMEngine(Engine):
         self._lock = threading.Lock()
         self._unpriced: set[str] = set()
         self._failed = Usage()
+        self._cancelled = threading.Event()
 
     # ------------------------------------------------------------- adapter hooks
     def _build_client(self, timeout: float, max_retries: int, http_client: Any) -> Any:
@@ -143,6 +144,11 @@ class LLMEngine(Engine):
     def model_for(self, persona: Persona) -> str:
         """The model that voices `persona`: its own `model:`, else the engine's."""
         return persona.model or self.model
+
+    def cancel(self) -> None:
+        """After an interrupt: calls in flight raise Interrupted at once (their HTTP
+        requests are abandoned, their replies never used) and new calls are refused."""
+        self._cancelled.set()
 
     def failed_usage(self) -> Usage:
         """Usage of calls that ended in EngineFailed since the last call of this method
@@ -186,7 +192,7 @@ class LLMEngine(Engine):
             while True:
                 mode = self.mode
                 try:
-                    return self._send(model, prompt, turns, mode, what)
+                    return self._cancellable(model, prompt, turns, mode, what)
                 except ModeRejected as exc:
                     following = MODES[MODES.index(mode) + 1:] if self.auto_mode else ()
                     if not following:
@@ -197,6 +203,29 @@ class LLMEngine(Engine):
                             self.mode = following[0]
                             log.warning("%s: the server rejected output mode %s; using %s from now on",
                                         self.name, mode, self.mode)
+
+    def _cancellable(self, model: str, prompt: Prompt, turns: list[tuple[str, str]], mode: str, what: str) -> Sent:
+        """`_send` in a thread of its own, so that `cancel()` ends the wait at once."""
+        if self._cancelled.is_set():
+            raise Interrupted(f"{what}: cancelled by an interrupt")
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def go() -> None:
+            try:
+                box["sent"] = self._send(model, prompt, turns, mode, what)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=go, name=f"llm-{what}", daemon=True).start()
+        while not done.wait(0.05):
+            if self._cancelled.is_set():
+                raise Interrupted(f"{what}: cancelled by an interrupt")
+        if "error" in box:
+            raise box["error"]
+        return box["sent"]
 
     def rejects_mode(self, mode: str, status: int, message: str) -> bool:
         """Whether an HTTP error means the server does not support `mode` (a 400, or a

@@ -29,9 +29,11 @@ from __future__ import annotations
 import json
 import random
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 SPLIT_VOTES = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "hire"}
@@ -396,3 +398,36 @@ def _error(api: str, status: int, message: str) -> tuple[int, dict[str, str], by
                 529: "overloaded_error"}.get(status, "api_error")
         body = {"type": "error", "error": {"type": kind, "message": message}}
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
+
+
+def serve(api: FakeLLMServer) -> ThreadingHTTPServer:
+    """Start `api` behind a stdlib HTTP server on an ephemeral loopback port, in a
+    daemon thread (`server.server_address[1]` is the port; `server.shutdown()` stops it)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, like the real API
+
+        def setup(self):
+            super().setup()
+            # headers and body leave in one segment: without this, Nagle's algorithm and the
+            # client's delayed ACK add ~40 ms to every response of this toy server
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_POST(self):  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+            status, headers, body = api.respond(self.path, dict(self.headers), raw)
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("content-length", str(len(body)))
+            self._headers_buffer.append(b"\r\n")  # end_headers() without its separate flush
+            self.wfile.write(b"".join(self._headers_buffer) + body)
+            self._headers_buffer = []
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server

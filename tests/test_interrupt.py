@@ -1,0 +1,57 @@
+"""Ctrl-C during a paid run, in a real process against a loopback stand-in server: the
+calls that returned are kept, the rest are cancelled promptly, one line is printed and
+no traceback, and `resume` repeats no finished call."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from committee.engines.llm.fake import FakeLLMServer, serve
+from tests.conftest import EXAMPLES
+
+PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+
+
+@pytest.mark.parametrize("signals", [1, 2])
+def test_ctrl_c_keeps_every_returned_call_and_resume_repeats_none(tmp_path, signals):
+    fake = FakeLLMServer(latency=0.05)
+    fake.on(kind="review", persona="safety-lead", latency=30, times=1)  # still in flight at the signal
+    server = serve(fake)
+    db = tmp_path / "int.db"
+    env = {**os.environ, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
+           "ANTHROPIC_API_KEY": "sk-ant-test-interrupt-0001", "COMMITTEE_DB": str(db)}
+    cmd = [sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine",
+           "anthropic", "--max-retries", "0"]
+    try:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while fake.count(kind="review", ok=True) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert fake.count(kind="review", ok=True) == 3, "the three fast reviews never returned"
+        time.sleep(0.3)  # their results reach the graph
+        t0 = time.monotonic()
+        for _ in range(signals):
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.2)
+        out, err = proc.communicate(timeout=20)
+        elapsed = time.monotonic() - t0
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err and "cannot schedule new futures" not in err
+        errors = [line for line in err.splitlines() if "error" in line.lower() or "interrupt" in line.lower()]
+        assert len(errors) == 1 and errors[0].startswith("error: interrupted") and "committee resume" in errors[0], err
+        assert err.rstrip().endswith(errors[0].rstrip()), "nothing may follow the one line"
+        assert elapsed < 5, f"exit took {elapsed:.1f} s after the signal"
+        resumed = subprocess.run([sys.executable, "-m", "committee", "resume", "latest"], env=env,
+                                 capture_output=True, text=True, timeout=60)
+        assert resumed.returncode == 0, resumed.stderr
+        done = {p: fake.count(kind="review", persona=p, ok=True) for p in PANEL}
+        assert done == {"research-lead": 1, "safety-lead": 1, "vp-product": 1, "hiring-manager": 1}, \
+            "resume repeated a review that had returned before the interrupt"
+    finally:
+        server.shutdown()

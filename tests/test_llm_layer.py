@@ -343,3 +343,17 @@ def test_paid_engines_checkpoint_with_sync_durability(monkeypatch, store, engine
     else:
         _run(monkeypatch, store, engine, FakeLLMServer(), rounds=1)
     assert seen and set(seen) == {durability}
+
+
+def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store):
+    fake = FakeLLMServer(changes={"vp-product": "no_hire"})
+    _run(monkeypatch, store, "anthropic", fake, rounds=2, protocol="round-robin")
+    turn = [s for s in fake.seen if s.kind == "turn"][-1]
+    reviews_block = turn.body["system"][1]["text"]
+    task = turn.body["messages"][0]["content"]
+    tag = reviews_block.split("<<<QUOTE ", 1)[1].split(">>>", 1)[0]
+    for text in (reviews_block, task):
+        for line in text.splitlines():
+            if line.lstrip().startswith("- [") and "(no evidence cited)" not in line:
+                assert f"<<<QUOTE {tag}>>>" in line and line.rstrip().endswith(f"<<<END QUOTE {tag}>>>"), line
+    assert "untrusted data" in reviews_block

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from committee.engines.llm.fake import FakeLLMServer, serve  # noqa: E402
+from committee.engines.llm.fake import FakeLLMServer, common_prefix, serve  # noqa: E402
 
 
 def prompt_of(api: str, body: dict) -> str:
@@ -45,18 +45,6 @@ def prompt_of(api: str, body: dict) -> str:
     blocks = [b["text"] for b in system] if isinstance(system, list) else [str(system)]
     msgs = [m["content"] if isinstance(m["content"], str) else json.dumps(m["content"]) for m in body["messages"]]
     return tools + "".join(blocks) + "".join(msgs)
-
-
-def common_prefix(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    lo, hi = 0, n
-    while lo < hi:  # binary search on equal prefixes (fast for long prompts)
-        mid = (lo + hi + 1) // 2
-        if a[:mid] == b[:mid]:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-5.4-mini"}

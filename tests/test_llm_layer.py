@@ -351,9 +351,9 @@ def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store
     turn = [s for s in fake.seen if s.kind == "turn"][-1]
     reviews_block = turn.body["system"][1]["text"]
     task = turn.body["messages"][0]["content"]
-    tag = reviews_block.split("<<<QUOTE ", 1)[1].split(">>>", 1)[0]
+    tag = reviews_block.split("<q:", 1)[1].split(">", 1)[0]
     for text in (reviews_block, task):
         for line in text.splitlines():
             if line.lstrip().startswith("- [") and "(no evidence cited)" not in line:
-                assert f"<<<QUOTE {tag}>>>" in line and line.rstrip().endswith(f"<<<END QUOTE {tag}>>>"), line
-    assert "untrusted data" in reviews_block
+                assert f"<q:{tag}>" in line and line.rstrip().endswith(f"</q:{tag}>"), line
+    assert "untrusted data" in turn.body["system"][0]["text"] and f"<q:{tag}>" in turn.body["system"][0]["text"]

@@ -250,7 +250,7 @@ class FakeLLMServer:
         prompt = _prompt_bytes(body)
         with self._lock:
             earlier = [p for end, p in self._done if end <= start]
-        shared = max((_common_prefix(prompt, p) for p in earlier), default=0)
+        shared = max((common_prefix(prompt, p) for p in earlier), default=0)
         cached = (shared // 512) * 512 if shared >= 1024 else 0
         return {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(text) // 4,
                 "total_tokens": (len(prompt) + len(text)) // 4, "prompt_tokens_details": {"cached_tokens": cached // 4}}
@@ -306,7 +306,7 @@ def _prompt_bytes(body: dict) -> str:
     return json.dumps([body.get("tools"), body.get("response_format"), body.get("messages")], sort_keys=False)
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """Length of the common prefix of `a` and `b` (binary search on slices: fast in C)."""
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:

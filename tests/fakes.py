@@ -69,9 +69,10 @@ class ScriptedEngine(Engine):
         return turn, Usage(calls=1, input_tokens=10, output_tokens=5)
 
 
-def register(monkeypatch, name: str, factory, *, deterministic: bool = True) -> None:
+def register(monkeypatch, name: str, factory) -> None:
     """Register `factory()` as engine `name` for one test (its options are accepted and
-    ignored), the way an engine module registers itself in `committee.engines.ENGINES`."""
+    ignored), the way an engine module registers itself in `committee.engines.ENGINES`.
+    What the engine is (deterministic or not, ...) is read from the instance."""
     from pydantic import BaseModel, ConfigDict
 
     from committee import engines
@@ -79,7 +80,7 @@ def register(monkeypatch, name: str, factory, *, deterministic: bool = True) -> 
     class AnyOptions(BaseModel):
         model_config = ConfigDict(extra="allow")
 
-    spec = engines.EngineSpec(name=name, label=name, summary="a test engine", deterministic=deterministic,
+    spec = engines.EngineSpec(name=name, label=name, summary="a test engine",
                               target=lambda _opts: factory(), options=AnyOptions, needs="nothing", ready=lambda: None)
     monkeypatch.setitem(engines.ENGINES, name, spec)
 

@@ -357,3 +357,8 @@ def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store
             if line.lstrip().startswith("- [") and "(no evidence cited)" not in line:
                 assert f"<q:{tag}>" in line and line.rstrip().endswith(f"</q:{tag}>"), line
     assert "untrusted data" in turn.body["system"][0]["text"] and f"<q:{tag}>" in turn.body["system"][0]["text"]
+
+
+def test_a_persona_model_for_an_engine_that_takes_none_is_bad_input():
+    with pytest.raises(BadInput, match="--persona-model: vp-product .*takes no model"):
+        prepare(_packet(), persona_models=["vp-product=llama3.1"])

@@ -170,7 +170,7 @@ def register(monkeypatch):
     """`register(engine)` makes `make_engine(engine.name)` return that instance."""
 
     def _reg(engine: Engine) -> str:
-        register_engine(monkeypatch, engine.name, lambda: engine, deterministic=engine.deterministic)
+        register_engine(monkeypatch, engine.name, lambda: engine)
         return engine.name
 
     return _reg

@@ -2,8 +2,7 @@
 the product (CLI, UI, runner, studies) learns what an engine is. Nothing outside the
 engines checks an engine's name.
 
-Each `EngineSpec` declares: a label and summary (pickers, `--help`), whether runs are
-deterministic, the options model (`extra="forbid"`), what it needs to run (a key, a
+Each `EngineSpec` declares: a label and summary (pickers, `--help`), the options model (`extra="forbid"`), what it needs to run (a key, a
 server, an optional package) and a `ready()` check of exactly that. Adding an engine
 is its own module plus one entry in `ENGINES`.
 """
@@ -41,11 +40,14 @@ class EngineSpec:
     name: str
     label: str
     summary: str
-    deterministic: bool
     target: str | Callable[[BaseModel], Engine]
     options: type[BaseModel]
     needs: str
     ready: Callable[[], str | None]
+
+    def takes(self, option: str) -> bool:
+        """Whether the engine takes `option` (e.g. "model": an LLM engine)."""
+        return option in self.option_names()
 
     def option_names(self) -> set[str]:
         """Option names this engine accepts (e.g. {"model", "timeout", ...})."""
@@ -89,17 +91,17 @@ def _openai_ready() -> str | None:
 
 ENGINES: dict[str, EngineSpec] = {
     "offline": EngineSpec(
-        name="offline", label="offline (no key, deterministic)", deterministic=True,
+        name="offline", label="offline (no key, deterministic)",
         summary="the rubric reader built in: no key, no network, same packet -> same run",
         target="committee.engines.offline:OfflineEngine", options=NoOptions, needs="nothing",
         ready=lambda: None),
     "anthropic": EngineSpec(
-        name="anthropic", label="Claude (anthropic)", deterministic=False,
+        name="anthropic", label="Claude (anthropic)",
         summary="Claude through the Anthropic API or any Anthropic-compatible server",
         target="committee.engines.anthropic:AnthropicEngine", options=_llm_options(),
         needs="ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server)", ready=_anthropic_ready),
     "openai": EngineSpec(
-        name="openai", label="OpenAI-compatible server (openai)", deterministic=False,
+        name="openai", label="OpenAI-compatible server (openai)",
         summary="any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp, LM Studio, gateways",
         target="committee.engines.openai:OpenAIEngine", options=_llm_options(),
         needs="OPENAI_API_KEY, or OPENAI_BASE_URL for a local server; the openai extra", ready=_openai_ready),

@@ -81,7 +81,7 @@ def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
     the run's engine options: `model` goes to the run's engine `default`, the rest to
     every engine that takes them. One engine for everyone is returned as itself, else a
     PanelEngine. Raises BadInput for an unknown engine, an option no engine on the panel
-    takes, or a missing key."""
+    takes, a `--persona-model` for a persona whose engine takes no model, or a missing key."""
     engines, models = engines or {}, models or {}
     chosen: dict[str, str] = {}
     for p in panel:
@@ -91,8 +91,12 @@ def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
     shared = {k: v for k, v in options.items() if v is not None and k != "model"}
     taken = set().union(*(engine_spec(n).option_names() for n in used))
     unused = sorted(k for k in shared if k not in taken)
-    if options.get("model") and (default not in used or "model" not in engine_spec(default).option_names()):
+    if options.get("model") and (default not in used or not engine_spec(default).takes("model")):
         unused.append("model")
+    unmodelled = sorted(p for p in models if not engine_spec(chosen[p]).takes("model"))
+    if unmodelled:
+        raise BadInput(f"--persona-model: {', '.join(unmodelled)} is voiced by an engine that takes no model "
+                       f"({', '.join(chosen[p] for p in unmodelled)}); give it an LLM engine with --persona-engine")
     if unused:
         who = ", ".join(used)
         raise BadInput(f"option {', '.join('--' + u.replace('_', '-') for u in unused)} is not taken by the "

@@ -72,7 +72,7 @@ with right:
     for e, why in readiness.items():
         if why is not None:
             st.caption(f"{ENGINES[e].label}: {why} where the app starts.")
-    if not ENGINES.get(SS.get("engine", "offline"), ENGINES["offline"]).deterministic:
+    if ENGINES.get(SS.get("engine", "offline"), ENGINES["offline"]).takes("model"):
         st.text_input("Model (optional)", key="model", persist_state="session", placeholder="engine default")
     if len(usable) > 1:
         with st.expander("Mixed panel: who voices whom", icon=":material/groups:"):
@@ -139,7 +139,7 @@ def build_request():
     """Validate the form into a prepared run (raises BadInput; nothing is written)."""
     packet = read_input()
     scenario = None if SS.scenario.startswith("(") else SS.scenario
-    model = (SS.get("model") or "").strip() if not ENGINES[SS.engine].deterministic else ""
+    model = (SS.get("model") or "").strip() if ENGINES[SS.engine].takes("model") else ""
     engines = [f"{p}={SS[f'voice_engine_{p}']}" for p in DEFAULT_PERSONAS
                if not str(SS.get(f"voice_engine_{p}") or "(").startswith("(")]
     models = [f"{p}={SS[f'voice_model_{p}'].strip()}" for p in DEFAULT_PERSONAS

@@ -362,3 +362,53 @@ def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store
 def test_a_persona_model_for_an_engine_that_takes_none_is_bad_input():
     with pytest.raises(BadInput, match="--persona-model: vp-product .*takes no model"):
         prepare(_packet(), persona_models=["vp-product=llama3.1"])
+
+
+@pytest.mark.parametrize("options", [{"timeout": float("inf")}, {"timeout": 1e20}])
+def test_a_timeout_beyond_an_hour_is_bad_input(options):
+    with pytest.raises(BadInput, match="timeout"):
+        prepare(_packet(), engine="anthropic", engine_options=options)
+
+
+def test_a_reply_the_engine_cannot_read_is_engine_failed_naming_the_persona_with_its_tokens(monkeypatch, store):
+    from committee.engines.llm import schemas
+
+    def broken(*_a, **_k):
+        raise TypeError("a bug in reading the reply")
+
+    monkeypatch.setattr("committee.engines.llm.engine.parse_reply", broken)
+    assert schemas.parse_reply is not broken
+    fake = FakeLLMServer()
+    with pytest.raises(EngineFailed, match="review by .*TypeError: a bug in reading the reply"):
+        _run(monkeypatch, store, "anthropic", fake, run_id="bug")
+    assert store.failed_usage("bug").calls >= 1
+
+
+def test_anthropic_reply_without_usage_counts_zero_tokens(monkeypatch, store):
+    import httpx2
+
+    fake = FakeLLMServer()
+    real = fake.handler
+
+    def no_usage(request):
+        response = real(request)
+        body = json.loads(response.content)
+        body.pop("usage", None)
+        return httpx2.Response(response.status_code, headers={"content-type": "application/json"}, json=body)
+
+    monkeypatch.setattr(fake, "handler", no_usage)
+    result = _run(monkeypatch, store, "anthropic", fake, rounds=1)
+    assert len(result.reviews) == 4 and result.usage.input_tokens == 0
+
+
+def test_openai_tool_arguments_as_an_object_and_content_as_parts_are_read():
+    from types import SimpleNamespace as NS
+
+    from committee.engines.openai.engine import _sent
+
+    call = NS(function=NS(arguments={"move": "hold"}))
+    completion = NS(usage=None, choices=[NS(message=NS(content=None, tool_calls=[call], refusal=None), finish_reason="tool_calls")])
+    assert json.loads(_sent(completion, "tool").text) == {"move": "hold"}
+    parts = NS(usage=None, choices=[NS(message=NS(content=[{"type": "text", "text": "{\"a\": 1}"}], tool_calls=None,
+                                                  refusal=None), finish_reason="stop")])
+    assert _sent(parts, "text").text == '{"a": 1}'

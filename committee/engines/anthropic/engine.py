@@ -83,10 +83,9 @@ class AnthropicEngine(LLMEngine):
             call = next((b for b in message.content if getattr(b, "type", None) == "tool_use"), None)
             if call is not None:
                 text = json.dumps(call.input)
-        u = message.usage
-        tokens = {"input_tokens": u.input_tokens, "output_tokens": u.output_tokens,
-                  "cache_creation_input_tokens": u.cache_creation_input_tokens or 0,
-                  "cache_read_input_tokens": u.cache_read_input_tokens or 0}
+        u = message.usage  # some compatible servers send none: counted as 0 tokens
+        fields = ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        tokens = {f: (getattr(u, f, 0) or 0) if u is not None else 0 for f in fields}
         return Sent(text=text, stop=STOPS.get(message.stop_reason or "", "end"), tokens=tokens)
 
 

@@ -32,7 +32,7 @@ from typing import Any, Callable, ClassVar, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from committee.engines.base import Context, Engine, TurnRequest
-from committee.errors import BadInput, EngineFailed, Interrupted
+from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
 from committee.models import DebriefTurn, Persona, Review, Usage
 
 from .pricing import cost_usd, price_table
@@ -64,7 +64,7 @@ class LLMOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
 
     model: str | None = None
-    timeout: float | None = Field(None, gt=0, description="Seconds per request.")
+    timeout: float | None = Field(None, gt=0, le=3600, description="Seconds per request (at most an hour).")
     max_retries: int | None = Field(None, ge=0, le=20, description="SDK retries for 429/5xx/timeouts.")
     concurrency: int | None = Field(None, ge=1, le=64, description="Most simultaneous requests.")
     max_tokens: int | None = Field(None, ge=256, le=64_000, description="Most output tokens per reply.")
@@ -151,7 +151,7 @@ class LLMEngine(Engine):
         self._cancelled.set()
 
     def failed_usage(self) -> Usage:
-        """Usage of calls that ended in EngineFailed since the last call of this method
+        """Usage of calls that failed for good since the last call of this method
         (their tokens were paid for); resets the tally."""
         with self._lock:
             spent, self._failed = self._failed, Usage()
@@ -179,10 +179,12 @@ class LLMEngine(Engine):
                     turns = [*turns, ("assistant", sent.text.strip() or "(no text)"), ("user", _repair(exc, prompt.kind))]
                     continue
                 return value, usage.model_copy(update={"dropped_quotes": usage.dropped_quotes + dropped})
-        except EngineFailed:
+        except Exception as exc:  # whatever ends the call, the replies it got were paid for
             with self._lock:
                 self._failed = self._failed + usage
-            raise
+            if isinstance(exc, CommitteeError):
+                raise
+            raise EngineFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc
         raise AssertionError("unreachable")
 
     def _request(self, model: str, prompt: Prompt, turns: list[tuple[str, str]], what: str) -> Sent:

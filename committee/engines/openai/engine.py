@@ -17,6 +17,7 @@ the official `openai` SDK, as a thin adapter on the provider-neutral `LLMEngine`
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,18 @@ def _detail(exc: Any) -> str:
     return str(message or exc.message)
 
 
+def _as_text(value: Any) -> str:
+    """A reply field as text: some servers send tool arguments as an object, or content
+    as a list of parts."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(getattr(p, "text", p)) for p in value)
+    return json.dumps(value)
+
+
 def _sent(completion: Any, mode: str) -> Sent:
     """The normalised reply of a chat completion (an empty reply when there is no choice)."""
     u = completion.usage
@@ -117,9 +130,9 @@ def _sent(completion: Any, mode: str) -> Sent:
         return Sent(text="", stop="end", tokens=tokens)
     choice = completion.choices[0]
     message = choice.message
-    text = message.content or ""
+    text = _as_text(message.content)
     if mode == "tool" and message.tool_calls:
-        text = message.tool_calls[0].function.arguments or ""
+        text = _as_text(message.tool_calls[0].function.arguments)
     if getattr(message, "refusal", None) or choice.finish_reason == "content_filter":
         stop = "refusal"
     elif choice.finish_reason == "length":

@@ -108,8 +108,8 @@ class ProgressBoard:
 
     def __exit__(self, *exc) -> None:
         self.live.__exit__(*exc)
-        if exc and exc[0] is not None and not self.live.console.is_terminal:
-            self.live.console.line()  # the error line that follows starts on a line of its own
+        if not self.live.console.is_terminal:
+            self.live.console.line()  # what follows (an error, the report) starts on a line of its own
 
     def _table(self) -> Table:
         t = Table(title=self.title or "committee", show_header=True)

@@ -80,7 +80,6 @@ def test_a_yaml_inf_weight_in_a_persona_file_is_bad_input(tmp_path, monkeypatch)
     text = yaml.safe_dump(data).replace("'.inf'", ".inf")
     (tmp_path / "reckless.yaml").write_text(text, encoding="utf-8")
     monkeypatch.setenv("COMMITTEE_PERSONAS", str(tmp_path))
-    load_catalog.cache_clear() if hasattr(load_catalog, "cache_clear") else None
     with pytest.raises(BadInput, match="reckless"):
         load_catalog()
 
@@ -111,6 +110,9 @@ def test_url_credentials_and_auth_headers_are_redacted():
     assert redact("cannot reach http://alice:s3cr3t-pass@gateway:8080/v1") == "cannot reach http://[redacted]@gateway:8080/v1"
     assert "tok-123" not in redact("{'Authorization': 'Bearer tok-123'}")
     assert redact("see https://example.com/a@b") == "see https://example.com/a@b"
+    assert redact("cannot reach http://127.0.0.1:9/v1?key=topsecretvalue1&x=1") == \
+        "cannot reach http://127.0.0.1:9/v1?key=[redacted]&x=1"
+    assert redact("https://gw/v1?api_key=tok1&token=tok2") == "https://gw/v1?api_key=[redacted]&token=[redacted]"
 
 
 def test_credentials_in_the_base_url_never_reach_the_database_or_stderr(monkeypatch, capsys, db_path):
@@ -140,3 +142,10 @@ def test_engine_failed_message_is_redacted_in_checkpoint_writes(monkeypatch, sto
                                  engine_options={"max_retries": 0}), run_id="creds")
     assert "open-sesame" not in str(info.value)
     assert "open-sesame" not in json.dumps(store.get_run("creds").error)
+
+
+def test_the_progress_board_ends_its_line_when_stderr_is_not_a_terminal(monkeypatch, capsys, db_path):
+    from tests.conftest import run_cli
+
+    code, _, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--db", str(db_path))
+    assert code == 0 and err.endswith("\n"), repr(err[-40:])

@@ -8,11 +8,13 @@ product's store (`COMMITTEE_DB`, else the per-user default). So the run has the
 product's run id, its checkpoints, revision and result rows, and `runs`, `history`,
 `compare`, `export`, `replay`, `resume` and the web app see it like a CLI run.
 
-- **Input** (`ServeInput`): `packet` (the packet as Markdown, front matter allowed),
-  optional `scenario`, `engine`, `rounds`, `protocol`, `personas`.
+- **Input** (`ServeRequest`; LangGraph drops keys it does not declare, silently):
+  `packet` (the packet as Markdown, front matter allowed), optional `scenario`,
+  `engine`, `model`, `rounds`, `protocol`, `personas`, and `persona_engines` /
+  `persona_models` (`PERSONA=VALUE` items, a mixed panel).
 - **Progress**: per-persona events on the `custom` stream mode, the runner's progress
   events (`{"event": "review", "persona": ..., "vote": ...}`, `turn`, `decision`).
-- **Output** (`ServeOutput` keys in the final state): `run_id`, `status` (`done` or
+- **Output** (keys of the final state): `run_id`, `status` (`done` or
   `failed`), `votes` and `decision` shaped as in the CLI's JSON contract, `result` (the
   whole contract object), or `error` (one line) when the run failed. An engine failure
   is data in the state, and the stored run stays resumable with `committee resume`.
@@ -33,22 +35,40 @@ from typing import Any, TypedDict
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 
-from committee.errors import BadInput, CommitteeError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from committee.errors import BadInput, CommitteeError, pydantic_summary
 
 
-class ServeInput(TypedDict, total=False):
-    """The server run input (design.md, "Scale path")."""
+class ServeRequest(BaseModel):
+    """The input, checked: the same names and meanings as `committee review`'s options
+    (ranges are checked by `runner.prepare`, with the CLI's messages)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    packet: str
+    scenario: str | None = None
+    engine: str = "offline"
+    model: str | None = None
+    rounds: int = 2
+    protocol: str = "simultaneous"
+    personas: list[str] | None = None
+    persona_engines: list[str] | None = None
+    persona_models: list[str] | None = None
+
+
+class ServeState(TypedDict, total=False):
+    """The graph's state: the request's keys plus what the run produced."""
 
     packet: str
     scenario: str
     engine: str
+    model: str
     rounds: int
     protocol: str
     personas: list[str]
-
-
-class ServeState(ServeInput, total=False):
-    """Input plus what the run produced."""
+    persona_engines: list[str]
+    persona_models: list[str]
 
     run_id: str
     status: str
@@ -62,14 +82,19 @@ def _prepared(state: ServeState):
     from committee.packets import default_key, parse_packet
     from committee.runner import prepare
 
-    text = state.get("packet")
-    if not isinstance(text, str) or not text.strip():
+    # LangGraph keeps only the keys its schema declares, so an unknown key never gets here
+    given = {k: v for k, v in dict(state).items() if k in ServeRequest.model_fields and v is not None}
+    try:
+        req = ServeRequest.model_validate(given)
+    except ValidationError as exc:
+        raise BadInput(f"run input: {pydantic_summary(exc)}") from None
+    if not req.packet.strip():
         raise BadInput('the run input needs "packet": the packet as Markdown text')
-    key = default_key(text)[0]
-    packet = parse_packet(text, name=key, source="LangGraph Server input")
-    return prepare(packet, scenario=state.get("scenario"), engine=state.get("engine") or "offline",
-                   rounds=int(state.get("rounds") or 2), protocol=state.get("protocol") or "simultaneous",
-                   personas=state.get("personas") or None)
+    key = default_key(req.packet)[0]
+    packet = parse_packet(req.packet, name=key, source="LangGraph Server input")
+    return prepare(packet, scenario=req.scenario, engine=req.engine, rounds=req.rounds, protocol=req.protocol,
+                   personas=req.personas, engine_options={"model": req.model} if req.model else None,
+                   persona_engines=req.persona_engines, persona_models=req.persona_models)
 
 
 def convene_committee(state: ServeState) -> dict:
@@ -85,18 +110,22 @@ def convene_committee(state: ServeState) -> dict:
     writer = get_stream_writer()
     run_id = new_run_id()
     outcome: dict[str, Any] = {}
+    where = "COMMITTEE_DB"
     events: queue.Queue = queue.Queue()  # the writer works only in this node's thread
 
     def progress(event: str, data: dict) -> None:
         events.put({"event": event, **data})
 
     def work() -> None:  # a fresh thread: the inner graph must not inherit this node's config
+        nonlocal where
         try:
             prep.engine.warm(lambda text: events.put({"event": "notice", "text": text}))
             with Store() as store:
+                where = store.path
                 outcome["result"] = start_run(store, prep, progress=progress, run_id=run_id)
         except CommitteeError as exc:
-            outcome["error"] = " ".join(str(exc).split())
+            outcome["error"] = " ".join(str(exc).split()).replace(
+                f"committee resume {run_id}", f"committee resume {run_id} --db {where}")
         except Exception as exc:  # noqa: BLE001 - reported as data, the run stays stored
             outcome["error"] = f"{exc.__class__.__name__}: {exc}"
         finally:
@@ -116,7 +145,7 @@ def convene_committee(state: ServeState) -> dict:
 
 def build_served_graph() -> StateGraph:
     """The uncompiled one-node graph LangGraph Server serves."""
-    g = StateGraph(ServeState, input_schema=ServeInput)
+    g = StateGraph(ServeState, input_schema=ServeRequest)
     g.add_node("convene_committee", convene_committee)
     g.add_edge(START, "convene_committee")
     g.add_edge("convene_committee", END)

@@ -122,3 +122,14 @@ def test_concurrent_server_runs_all_finish_and_are_stored(server):
     assert [f.get("status") for f in finals] == ["done"] * 8
     with Store(db) as store:
         assert all(store.get_run(f["run_id"]).status == "done" for f in finals)
+
+
+@pytest.mark.parametrize("payload, words", [({"rounds": 0}, "--rounds must be between 1 and 10"),
+                                            ({"rounds": "abc"}, "valid integer"),
+                                            ({"model": "qwen3"}, "--model is not taken")])
+def test_server_input_is_checked_like_the_cli(payload, words, monkeypatch, tmp_path):
+    monkeypatch.setenv("COMMITTEE_DB", str(tmp_path / "s.db"))
+    from committee.serve import graph
+
+    with pytest.raises(ValueError, match=words):
+        graph.invoke({"packet": (EXAMPLES / "weak-growth-pm.md").read_text(encoding="utf-8"), **payload})

@@ -14,7 +14,7 @@ import hashlib
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationInfo, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -191,9 +191,15 @@ class Style(Strict):
 
 
 # Ranges of persona numbers (the built-in files use 0.5-3.0): weights are relative, so a
-# wider range adds nothing but the risk of overflowing the vote arithmetic.
+# wider range adds nothing but the risk of overflowing the vote arithmetic. A persona
+# read back from a stored run (validation context {"stored": True}) keeps the numbers
+# it ran with, so runs made before these ranges still resume and replay.
 MAX_WEIGHT = 100.0
 MAX_SIGNAL_WEIGHT = 10.0
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored"))
 
 
 class Persona(Strict):
@@ -216,15 +222,17 @@ class Persona(Strict):
 
     @field_validator("weights")
     @classmethod
-    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
-        if not v or any(not 0 <= w <= MAX_WEIGHT for w in v.values()) or sum(v.values()) <= 0:
+    def _positive(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        top = float("inf") if _stored(info) else MAX_WEIGHT
+        if not v or any(not 0 <= w <= top for w in v.values()) or sum(v.values()) <= 0:
             raise ValueError(f"weights must be between 0 and {MAX_WEIGHT:g} with a positive sum")
         return v
 
     @field_validator("signal_weights")
     @classmethod
-    def _multipliers(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = sorted(s for s, w in v.items() if not 0 <= w <= MAX_SIGNAL_WEIGHT)
+    def _multipliers(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        top = float("inf") if _stored(info) else MAX_SIGNAL_WEIGHT
+        bad = sorted(s for s, w in v.items() if not 0 <= w <= top)
         if bad:
             raise ValueError(f"signal_weights must be between 0 and {MAX_SIGNAL_WEIGHT:g} ({', '.join(bad)})")
         return v

@@ -30,14 +30,13 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
 from __future__ import annotations
 
 import difflib
+import codecs
 import io
 import json
 import logging
 import math
 import re
 import unicodedata
-import codecs
-import logging
 import warnings
 import zipfile
 from dataclasses import dataclass, field

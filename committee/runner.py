@@ -103,10 +103,15 @@ def context_json(ctx: Context) -> str:
 
 
 def context_from_json(text: str) -> Context:
-    d = json.loads(text)
-    return Context(packet=Packet.model_validate(d["packet"]), scenario=Scenario.model_validate(d["scenario"]),
-                   signals={s["id"]: Signal.model_validate(s) for s in d["signals"]},
-                   panel={p["id"]: Persona.model_validate(p) for p in d["panel"]})
+    """The run context stored with a run. Personas keep the numbers they ran with, even
+    outside today's ranges. Raises BadInput when the stored context is unreadable."""
+    try:
+        d = json.loads(text)
+        return Context(packet=Packet.model_validate(d["packet"]), scenario=Scenario.model_validate(d["scenario"]),
+                       signals={s["id"]: Signal.model_validate(s) for s in d["signals"]},
+                       panel={p["id"]: Persona.model_validate(p, context={"stored": True}) for p in d["panel"]})
+    except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise BadInput(f"the stored run context cannot be read by this version ({exc.__class__.__name__})") from None
 
 
 def _retry_policy(engine: Engine) -> RetryPolicy | None:

@@ -149,3 +149,17 @@ def test_the_progress_board_ends_its_line_when_stderr_is_not_a_terminal(monkeypa
 
     code, _, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--db", str(db_path))
     assert code == 0 and err.endswith("\n"), repr(err[-40:])
+
+
+def test_a_run_stored_with_a_persona_outside_todays_ranges_still_resumes(store):
+    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
+    packet = store.save_packet(prep.packet)
+    ctx = json.loads(context_json(run_context(prep, packet)))
+    ctx["panel"][0]["weights"] = {k: 250.0 for k in ctx["panel"][0]["weights"]}  # allowed before the ranges
+    store.create_run("old-range", packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
+                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
+                     context=json.dumps(ctx))
+    store.fail_run("old-range", "killed")
+    assert resume_run(store, "old-range").decision.outcome
+    with pytest.raises(ValueError, match="weights"):
+        Persona.model_validate(ctx["panel"][0])  # a persona file with it is still refused

@@ -93,7 +93,9 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
 
 class ProgressBoard:
     """Live per-persona progress on stderr: who is reviewing, who spoke in which round.
-    Use as a context manager and pass `update` as the runner's progress callback."""
+    Use as a context manager and pass `update` as the runner's progress callback. It
+    draws from the run's first event on, so an error found before the run starts
+    (a bad option, a missing key) stays the only line on stderr."""
 
     def __init__(self, console: Console, names: dict[str, str] | None = None):
         self.console = console
@@ -103,10 +105,11 @@ class ProgressBoard:
         self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
 
     def __enter__(self) -> "ProgressBoard":
-        self.live.__enter__()
         return self
 
     def __exit__(self, *exc) -> None:
+        if not self.live.is_started:
+            return
         self.live.__exit__(*exc)
         if not self.live.console.is_terminal:
             self.live.console.line()  # what follows (an error, the report) starts on a line of its own
@@ -130,6 +133,8 @@ class ProgressBoard:
             self.rows[data["speaker"]] = [f"round {data['round']}: {data['move']}{to};", data["vote"]]
         elif event == "decision":
             self.title += f" · {data['outcome'].replace('_', ' ')}"
+        if not self.live.is_started:
+            self.live.start()
         self.live.update(self._table())
 
 

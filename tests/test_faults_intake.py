@@ -163,3 +163,17 @@ def test_a_run_stored_with_a_persona_outside_todays_ranges_still_resumes(store):
     assert resume_run(store, "old-range").decision.outcome
     with pytest.raises(ValueError, match="weights"):
         Persona.model_validate(ctx["panel"][0])  # a persona file with it is still refused
+
+
+def test_a_bad_resume_option_is_one_line_with_no_progress_table(monkeypatch, capsys, db_path):
+    from tests.conftest import run_cli
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-faults-0003")
+    fake = FakeLLMServer()
+    fake.on(kind="turn", status=500, times=None)
+    with_transport(monkeypatch, "anthropic", fake)
+    code, _, _ = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine", "anthropic",
+                         "--max-retries", "0", "--db", str(db_path))
+    assert code == 3
+    code, out, err = run_cli(monkeypatch, capsys, "resume", "latest", "--timeout", "0", "--db", str(db_path))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "timeout" in err, err

@@ -147,22 +147,23 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     # next step starts (LangGraph's default `async` may lose the last one on a crash)
     durability = "async" if engine.deterministic else "sync"
     try:
-        _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates", durability=durability)
+        try:
+            _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates", durability=durability)
+        except BaseException:
+            _keep_failed_usage(store, engine, run_id)
+            raise
     except _Stopped as stop:
-        _keep_failed_usage(store, engine, run_id)
         store.fail_run(run_id, "interrupted (Ctrl+C)" if isinstance(stop.cause, KeyboardInterrupt) else "interrupted")
         if isinstance(stop.cause, KeyboardInterrupt):
             raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
         raise stop.cause from None  # e.g. Streamlit's rerun: the run is marked interrupted, resumable
     except CommitteeError as exc:
-        _keep_failed_usage(store, engine, run_id)
         message = redact(str(exc))
         store.fail_run(run_id, message)
         if isinstance(exc, EngineFailed):
             raise EngineFailed(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
         raise type(exc)(message) from None
     except Exception as exc:  # an engine bug or an unexpected SDK error: keep the run resumable
-        _keep_failed_usage(store, engine, run_id)
         message = redact(f"{exc.__class__.__name__}: {exc}")
         store.fail_run(run_id, message)
         raise EngineFailed(f"engine error: {message} (run {run_id} is stored; continue it with "

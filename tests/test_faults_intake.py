@@ -1,5 +1,6 @@
 """Faults and bad input that used to give a wrong answer or lose work (issue: nothing
-lost, nothing hidden). Each test fails without its fix."""
+lost, nothing hidden). Each fix has a test that fails without it; a few tests beside
+them pin what must not change (a whole Windows-1252 file, URLs without secrets)."""
 
 from __future__ import annotations
 

@@ -349,7 +349,7 @@ def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store
     fake = FakeLLMServer(changes={"vp-product": "no_hire"})
     _run(monkeypatch, store, "anthropic", fake, rounds=2, protocol="round-robin")
     turn = [s for s in fake.seen if s.kind == "turn"][-1]
-    reviews_block = turn.body["system"][1]["text"]
+    reviews_block = turn.body["system"][2]["text"]
     task = turn.body["messages"][0]["content"]
     tag = reviews_block.split("<q:", 1)[1].split(">", 1)[0]
     for text in (reviews_block, task):

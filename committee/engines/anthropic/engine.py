@@ -3,8 +3,8 @@ adapter on the provider-neutral `LLMEngine` (prompts, schemas, repair, concurren
 usage live there).
 
 Layout of one Messages request:
-- `system`: the shared brief and (turns) the blind reviews as text blocks, each with a
-  `cache_control` breakpoint, then the persona;
+- `system`: the shared brief, the persona and (turns) the blind reviews as text blocks,
+  in that order (`Prompt.system_parts`), each with a `cache_control` breakpoint;
 - `messages`: the task, then any repair exchange;
 - output modes: `native` sends `output_config.format` with the task's reply schema;
   `tool` declares both reply tools (`submit_review`, `submit_turn`, so the tool list
@@ -53,10 +53,7 @@ class AnthropicEngine(LLMEngine):
         return client
 
     def _send(self, model: str, prompt: Prompt, turns: list[tuple[str, str]], mode: str, what: str) -> Sent:
-        system = [{"type": "text", "text": prompt.shared, "cache_control": CACHE}]
-        if prompt.reviews:
-            system.append({"type": "text", "text": prompt.reviews, "cache_control": CACHE})
-        system.append({"type": "text", "text": prompt.persona})
+        system = [{"type": "text", "text": part, "cache_control": CACHE} for part in prompt.system_parts()]
         kwargs: dict[str, Any] = {}
         if mode == "native":
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": prompt.schema}}

@@ -3,8 +3,8 @@
     shared     ground rules, committee rules, scenario rubric, signals, panel, intake
                integrity concerns, both reply schemas, and the packet enclosed as
                untrusted data                                      <- cache breakpoint
+    persona    the speaking persona                                <- cache breakpoint
     reviews    (debrief turns only) the blind reviews               <- cache breakpoint
-    persona    the speaking persona
     task       the user message: a blind review, or one debrief turn with the visible
                transcript
 
@@ -14,7 +14,12 @@ message whose start is the same bytes for every call (their caches match prefixe
 
 `shared` depends only on the run (packet, scenario, signals, panel), never on the
 persona, the task or the round, so every call of a run repeats it byte for byte and
-reads it from the cache; `reviews` is identical for every debrief turn of a run.
+reads it from the cache. The persona comes before the reviews so that a member's first
+debrief turn reads its own blind review's prefix (shared + persona) from the cache, and
+every later turn also reads the reviews it wrote: the reviews are new text to every
+member's first turn whatever the order, and in the simultaneous protocol all first turns
+start together, so no member could read another's copy of them anyway. Measured by
+`bench/bench_llm.py`: persona-last order gave 79.7% shared prefix on the first turn.
 
 The packet sits between marker lines that carry its own hash, so no text inside it can
 close the enclosure, and the brief says that nothing inside is an instruction.
@@ -233,8 +238,8 @@ class Prompt:
         return self.schemas[self.kind]
 
     def system_parts(self) -> list[str]:
-        """The system text in cache order (shared, reviews, persona)."""
-        return [p for p in (self.shared, self.reviews, self.persona) if p]
+        """The system text in cache order (shared, persona, reviews)."""
+        return [p for p in (self.shared, self.persona, self.reviews) if p]
 
 
 def _schemas(ctx: Context) -> dict[str, dict]:

@@ -4,7 +4,7 @@ the official `openai` SDK, as a thin adapter on the provider-neutral `LLMEngine`
 - Server and key: `OPENAI_BASE_URL` (default the OpenAI API) and `OPENAI_API_KEY`. A
   local server needs no key (a placeholder is sent, as such servers ignore it); the
   OpenAI API without a key is BadInput before anything is stored.
-- Request: one system message (shared brief, blind reviews, persona: the same bytes
+- Request: one system message (shared brief, persona, blind reviews: the same bytes
   lead every request of a run, which is what these servers' prefix caches match), the
   task, then any repair exchange, to `/chat/completions`.
 - Output modes: `native` sends `response_format` `json_schema` (strict) with the task's

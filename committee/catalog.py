@@ -23,6 +23,7 @@ import platformdirs
 import yaml
 from pydantic import ValidationError
 
+from committee.engines import ENGINES
 from committee.errors import BadInput
 from committee.models import Persona, Scenario, Signal
 
@@ -111,7 +112,8 @@ def load_signals() -> dict[str, Signal]:
 
 def load_catalog() -> Catalog:
     """Load and cross-check all data files. Raises BadInput with the file and field
-    for any invalid file, or a persona/scenario naming an unknown signal or dimension."""
+    for any invalid file, or a persona/scenario naming an unknown signal, dimension or
+    (persona `engine:`) engine."""
     signals = load_signals()
     personas: dict[str, Persona] = {}
     persona_paths: dict[str, Path] = {}
@@ -120,6 +122,8 @@ def load_catalog() -> Catalog:
         for sid in [*p.signal_weights, *p.hard_lines]:
             if sid not in signals:
                 raise BadInput(f"{path}: unknown signal id {sid!r}")
+        if p.engine is not None and p.engine not in ENGINES:
+            raise BadInput(f"{path}: engine: unknown engine {p.engine!r} (known: {', '.join(ENGINES)})")
         personas[p.id] = p
         persona_paths[p.id] = path
     scenarios: dict[str, Scenario] = {}

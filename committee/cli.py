@@ -74,15 +74,17 @@ ModelOpt = typer.Option(None, "--model", "-m", help="Model id for the run's LLM 
 TimeoutOpt = typer.Option(None, "--timeout", help="LLM engines: seconds per API request (default 120).")
 RetriesOpt = typer.Option(None, "--max-retries", help="LLM engines: SDK retries for 429/5xx/529/timeouts (default 4).")
 ConcurrencyOpt = typer.Option(None, "--concurrency", help="LLM engines: most simultaneous API requests per engine (default 4).")
+MaxTokensOpt = typer.Option(None, "--max-tokens", help="LLM engines: most output tokens per reply, 256-64000 (default 16000; a cut-off reply gets one repair request).")
 OutputModeOpt = typer.Option(None, "--output-mode", help="LLM engines: how replies are constrained: native (JSON schema), tool (forced tool call), text (JSON in text, validated), or auto (default: native, moving on when the server rejects it).")
 PersonaEngineOpt = typer.Option(None, "--persona-engine", help="PERSONA=ENGINE, repeatable: voice this persona with another engine (a mixed panel).", show_default=False)
 PersonaModelOpt = typer.Option(None, "--persona-model", help="PERSONA=MODEL, repeatable: the model that voices this persona.", show_default=False)
 
 
-def _engine_options(model=None, timeout=None, max_retries=None, concurrency=None, output_mode=None) -> dict:
+def _engine_options(model=None, timeout=None, max_retries=None, concurrency=None, output_mode=None,
+                    max_tokens=None) -> dict:
     """The given engine options (stored with the run for `resume`: never a secret)."""
     given = {"model": model, "timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
-             "output_mode": output_mode}
+             "output_mode": output_mode, "max_tokens": max_tokens}
     return {k: v for k, v in given.items() if v is not None}
 
 
@@ -101,6 +103,7 @@ def review(
     max_retries: Optional[int] = RetriesOpt,
     concurrency: Optional[int] = ConcurrencyOpt,
     output_mode: Optional[str] = OutputModeOpt,
+    max_tokens: Optional[int] = MaxTokensOpt,
     max_bytes: Optional[str] = typer.Option(None, "--max-bytes", help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.", show_default=False),
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
@@ -115,7 +118,7 @@ def review(
     from committee.report import ProgressBoard, render_result
     from committee.runner import prepare, start_run
 
-    options = _engine_options(model, timeout, max_retries, concurrency, output_mode)
+    options = _engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
     # Validate every packet and option before anything is written.
     prepared = [prepare(read_packet(p, max_bytes=max_bytes), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
                         personas=persona, engine_options=options, persona_engines=persona_engine,
@@ -139,6 +142,7 @@ def resume(
     max_retries: Optional[int] = RetriesOpt,
     concurrency: Optional[int] = ConcurrencyOpt,
     output_mode: Optional[str] = OutputModeOpt,
+    max_tokens: Optional[int] = MaxTokensOpt,
     db: Optional[Path] = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -152,13 +156,13 @@ def resume(
     from committee.runner import resume_run
 
     names = _names()
-    options = _engine_options(None, timeout, max_retries, concurrency, output_mode)
+    options = _engine_options(None, timeout, max_retries, concurrency, output_mode, max_tokens)
     with _store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)  # an unknown id fails before the progress board draws
         row = store.get_run(run_id)
         if row.status == "done" and store.get_result(run_id) is not None:
+            result = resume_run(store, run_id, engine_options=options)  # checks the options first
             err.print(f"run {run_id} had already finished; showing its stored result")
-            result = resume_run(store, run_id)
         else:
             with ProgressBoard(err, names) as board:
                 result = resume_run(store, run_id, progress=board.update, engine_options=options)

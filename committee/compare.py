@@ -119,7 +119,8 @@ def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) ->
         sealed={r.persona: r.vote.value for r in result.reviews},
         scores={d: round(sum(s) / len(s), 2) for d, s in dims.items()},
         red=red, green=green,
-        voices={p: e.label() for p, e in result.persona_engines.items()},
+        # runs stored before `persona_engines` existed were voiced by the run's engine
+        voices={p: result.persona_engines.get(p, result.engine).label() for p in result.personas},
     )
 
 

@@ -362,14 +362,14 @@ class FeedbackItem(BaseModel):
 class Usage(BaseModel):
     """Token usage and cost of LLM calls (all zero for the offline engine)."""
 
-    calls: int = 0
+    calls: int = Field(0, description="Requests sent and answered (a repair request counts as one).")
     input_tokens: int = 0
     output_tokens: int = 0
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     cost_usd: float = 0.0
     dropped_quotes: int = Field(0, description="Evidence items an engine dropped: quote not verbatim in the packet, or unknown signal.")
-    failed_calls: int = Field(0, description="Calls that failed for good; their tokens and cost are included above.")
+    failed_calls: int = Field(0, description="Engine calls (a review or a turn) that failed for good; their tokens and cost are included above.")
 
     def __add__(self, other: "Usage") -> "Usage":
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})

@@ -23,14 +23,14 @@ from langgraph.types import RetryPolicy
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Context, Engine
-from committee.engines.panel import build_panel, parse_assignments
+from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph import build_graph, initial_state, recursion_limit
 from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
     RunResult, Scenario, Signal, Timing, Usage, Vote,
 )
-from committee.store import Store, owner_alive
+from committee.store import RunRow, Store, owner_alive
 
 PROTOCOLS = ("simultaneous", "round-robin")
 MAX_ROUNDS = 10
@@ -242,8 +242,8 @@ def _stream(graph, engine: Engine, progress: Progress | None, *args, **kwargs) -
 def _keep_failed_usage(store: Store, engine: Engine, run_id: str) -> None:
     """Record the tokens of calls that failed for good (they were paid for)."""
     spent = engine.failed_usage()
-    if spent.calls:
-        store.add_failed_usage(run_id, spent.model_copy(update={"failed_calls": spent.calls}))
+    if spent.calls or spent.failed_calls:
+        store.add_failed_usage(run_id, spent)
 
 
 def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float,
@@ -313,20 +313,22 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     continued; a run whose owning process is still alive is refused (BadInput), so a
     run never executes twice at once. A run that stopped before its first checkpoint
     starts again from its stored context, under the same id. A finished run returns its
-    stored result without running anything. Raises BadInput for an unknown run id or a
-    run stored without a context."""
+    stored result without running anything (after checking `engine_options`). Raises
+    BadInput for an unknown run id, a run stored without a context, or an option the
+    run's engines do not take or a value out of range."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status == "done":
         stored = store.get_result(run_id)
         if stored is not None:
+            if engine_options:  # nothing runs, but a bad option is still bad input
+                ctx = context_from_json(store.get_context(run_id))
+                check_options(row.engine, _resume_options(row, ctx, engine_options), list(ctx.panel.values()))
             return stored
     if row.status == "running" and owner_alive(row.owner):
         raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
     ctx = context_from_json(store.get_context(run_id))
-    options = {**row.options, **{k: v for k, v in (engine_options or {}).items() if v is not None}}
-    if all(p.engine for p in ctx.panel.values()):
-        options.pop("model", None)  # stored per persona since the panel was resolved
+    options = _resume_options(row, ctx, engine_options)
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
     graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
     started = bool(graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values)
@@ -342,6 +344,14 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
                       failed=store.failed_usage(run_id))
     store.finish_run(result)
     return result
+
+
+def _resume_options(row: RunRow, ctx: Context, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored run options with those given to `resume` laid over them."""
+    options = {**row.options, **{k: v for k, v in (given or {}).items() if v is not None}}
+    if all(p.engine for p in ctx.panel.values()):
+        options.pop("model", None)  # stored per persona since the panel was resolved
+    return options
 
 
 def panel_voices(store: Store, run_id: str) -> dict[str, str]:

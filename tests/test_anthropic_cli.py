@@ -55,13 +55,28 @@ def test_review_json_with_usage_cost_and_per_persona_breakdown(monkeypatch, caps
 
 def test_model_and_client_options_reach_the_request_and_the_run_row(monkeypatch, capsys, db_path, fake):
     code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--model", "claude-haiku-5-5",
-                         "--timeout", "30", "--max-retries", "1", "--concurrency", "2", "--json", "--db", str(db_path))
+                         "--timeout", "30", "--max-retries", "1", "--concurrency", "2", "--max-tokens", "3000",
+                         "--json", "--db", str(db_path))
     assert code == 0, err
     assert {s.body["model"] for s in fake.seen} == {"claude-haiku-5-5"}
+    assert {s.body["max_tokens"] for s in fake.seen} == {3000}
     assert json.loads(out)["engine"]["model"] == "claude-haiku-5-5"
     code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
     row = json.loads(out.splitlines()[0])
-    assert row["options"] == {"model": "claude-haiku-5-5", "timeout": 30.0, "max_retries": 1, "concurrency": 2}
+    assert row["options"] == {"model": "claude-haiku-5-5", "timeout": 30.0, "max_retries": 1, "concurrency": 2,
+                              "max_tokens": 3000}
+
+
+def test_resume_of_a_finished_run_still_checks_its_options(monkeypatch, capsys, db_path, fake):
+    code, out, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--json", "--db", str(db_path))
+    assert code == 0, err
+    run_id = json.loads(out)["run_id"]
+    calls = fake.count()
+    code, out, err = run(monkeypatch, capsys, "resume", run_id, "--max-tokens", "10", "--db", str(db_path))
+    assert code == 2 and out == "" and "max_tokens" in err and len(err.strip().splitlines()) == 1
+    code, out, err = run(monkeypatch, capsys, "resume", run_id, "--max-tokens", "4000", "--json", "--db", str(db_path))
+    assert code == 0 and json.loads(out)["run_id"] == run_id and "already finished" in err
+    assert fake.count() == calls, "a finished run makes no call"
 
 
 def test_persona_call_failing_for_good_exits_3_and_resume_repeats_no_call(monkeypatch, capsys, db_path, fake):

@@ -198,3 +198,20 @@ def test_ui_command_line(monkeypatch, db_path):
 def test_ui_rejects_a_bad_port(monkeypatch, capsys):
     code, _, err = run(monkeypatch, capsys, "ui", "--port", "70000")
     assert code == 2 and "--port" in err
+
+
+def test_runs_stored_before_persona_engines_are_voiced_by_the_run_engine(db_path):
+    """A result stored without `persona_engines` (older runs) still names who voiced each
+    persona in history and compare: the run's engine, never '?'."""
+    from committee.compare import _record
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+    from committee.store import Store
+
+    packet = read_packet(EXAMPLES / "weak-growth-pm.md")
+    with Store(db_path) as store:
+        result = start_run(store, prepare(packet))
+    old = result.model_copy(update={"persona_engines": {}})
+    record = _record(packet, [], old)
+    assert record.voices == {p: result.engine.label() for p in result.personas}
+    assert record.voices == _record(packet, [], result).voices, "an offline run reads the same either way"

@@ -204,9 +204,10 @@ def test_tokens_of_a_call_that_failed_for_good_are_recorded(monkeypatch, store, 
     with pytest.raises(EngineFailed, match="after one repair request"):
         _run(monkeypatch, store, engine, fake, run_id="spent")
     spent = store.failed_usage("spent")
-    assert spent.calls == 2 and spent.failed_calls == 2 and spent.input_tokens > 0
+    assert spent.calls == 2, "both requests (the reply and its repair) were paid for"
+    assert spent.failed_calls == 1 and spent.input_tokens > 0, "one engine call failed"
     result = resume_run(store, "spent")
-    assert result.usage.failed_calls == 2
+    assert result.usage.failed_calls == 1
     assert result.usage.calls == fake.count(ok=True), "every paid call is in the run's usage"
 
 
@@ -409,3 +410,38 @@ def test_openai_tool_arguments_as_an_object_and_content_as_parts_are_read():
     parts = NS(usage=None, choices=[NS(message=NS(content=[{"type": "text", "text": "{\"a\": 1}"}], tool_calls=None,
                                                   refusal=None), finish_reason="stop")])
     assert _sent(parts, "text").text == '{"a": 1}'
+
+
+def test_openai_reply_with_no_choices_is_repaired_once_then_names_the_reason(monkeypatch, store):
+    import httpx2
+
+    fake = FakeLLMServer()
+    real = fake.handler
+    emptied = []
+
+    def no_choices(request):
+        response = real(request)
+        body = json.loads(response.content)
+        if "[persona: safety-lead]" in json.loads(request.content)["messages"][0]["content"]:
+            body["choices"] = []
+            emptied.append(1)
+        return httpx2.Response(response.status_code, headers={"content-type": "application/json"}, json=body)
+
+    monkeypatch.setattr(fake, "handler", no_choices)
+    with pytest.raises(EngineFailed, match="review by safety-lead: .*empty reply \\(no choices\\)") as info:
+        _run(monkeypatch, store, "openai", fake, run_id="empty")
+    assert len(emptied) == 2, "one repair request, then a clear error"
+    assert "no JSON object" not in str(info.value)
+    assert store.failed_usage("empty").failed_calls == 1
+
+
+def test_openai_ready_agrees_with_what_building_the_engine_says(monkeypatch):
+    from committee.engines import ENGINES, make_engine
+
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://api.openai.com/v1/")
+    assert ENGINES["openai"].ready() is not None
+    with pytest.raises(BadInput, match="OPENAI_API_KEY"):
+        make_engine("openai")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    assert ENGINES["openai"].ready() is None

@@ -84,9 +84,13 @@ def _anthropic_ready() -> str | None:
 def _openai_ready() -> str | None:
     if importlib.util.find_spec("openai") is None:
         return "install the extra: pip install 'committee[openai]'"
-    if os.environ.get("OPENAI_API_KEY", "").strip() or os.environ.get("OPENAI_BASE_URL", "").strip():
-        return None
-    return "set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (e.g. http://localhost:11434/v1)"
+    from committee.engines.openai.engine import server_from_env
+
+    try:
+        server_from_env()
+    except BadInput:
+        return "set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (e.g. http://localhost:11434/v1)"
+    return None
 
 
 ENGINES: dict[str, EngineSpec] = {

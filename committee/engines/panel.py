@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from committee.engines import Engine, engine_spec
 from committee.engines.base import Context, TurnRequest
-from committee.errors import BadInput
+from committee.errors import BadInput, pydantic_summary
 from committee.models import DebriefTurn, Decision, FeedbackItem, Persona, Review, Usage
 
 
@@ -75,13 +77,11 @@ def parse_assignments(items: list[str] | None, flag: str, panel_ids: list[str]) 
     return out
 
 
-def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
-                engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> tuple[Engine, list[Persona]]:
-    """(engine for the run, personas with `engine` and `model` resolved). `options` are
-    the run's engine options: `model` goes to the run's engine `default`, the rest to
-    every engine that takes them. One engine for everyone is returned as itself, else a
-    PanelEngine. Raises BadInput for an unknown engine, an option no engine on the panel
-    takes, a `--persona-model` for a persona whose engine takes no model, or a missing key."""
+def check_options(default: str, options: dict[str, Any], panel: list[Persona], *,
+                  engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> dict[str, str]:
+    """Check a panel's engines and options without building any engine (no key or
+    server needed): persona id -> engine name. Raises BadInput as `build_panel` does,
+    and for an option value out of range."""
     engines, models = engines or {}, models or {}
     chosen: dict[str, str] = {}
     for p in panel:
@@ -101,6 +101,27 @@ def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
         who = ", ".join(used)
         raise BadInput(f"option {', '.join('--' + u.replace('_', '-') for u in unused)} is not taken by the "
                        f"engine(s) voicing this panel ({who})")
+    for name in used:
+        spec = engine_spec(name)
+        given = {k: v for k, v in options.items() if v is not None and k in spec.option_names()}
+        try:
+            spec.options(**given)
+        except ValidationError as exc:
+            raise BadInput(f"{name} engine options: {pydantic_summary(exc)}") from None
+    return chosen
+
+
+def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
+                engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> tuple[Engine, list[Persona]]:
+    """(engine for the run, personas with `engine` and `model` resolved). `options` are
+    the run's engine options: `model` goes to the run's engine `default`, the rest to
+    every engine that takes them. One engine for everyone is returned as itself, else a
+    PanelEngine. Raises BadInput for an unknown engine, an option no engine on the panel
+    takes, a `--persona-model` for a persona whose engine takes no model, or a missing key."""
+    chosen = check_options(default, options, panel, engines=engines, models=models)
+    models = models or {}
+    used = list(dict.fromkeys(chosen.values()))
+    shared = {k: v for k, v in options.items() if v is not None and k != "model"}
     built: dict[str, Engine] = {}
     for name in used:
         spec = engine_spec(name)

@@ -52,6 +52,7 @@ STOPS_THAT_FAIL = {
     "context": "the prompt and reply exceeded the model's context window",
 }
 CUT_OFF = "the reply was cut off by max_tokens"
+EMPTY = "the server sent an empty reply (no choices)"
 
 T = TypeVar("T")
 
@@ -75,7 +76,8 @@ class LLMOptions(BaseModel):
 @dataclass(frozen=True)
 class Sent:
     """What an adapter got back: the reply `text` (a tool call's arguments as JSON text),
-    `stop` normalised to `end`, `max_tokens`, `refusal` or `context`, and `tokens`
+    `stop` normalised to `end`, `max_tokens`, `refusal`, `context` or `empty` (the
+    server sent no reply at all; repaired once like a cut-off), and `tokens`
     (input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens)."""
 
     text: str
@@ -152,7 +154,8 @@ class LLMEngine(Engine):
 
     def failed_usage(self) -> Usage:
         """Usage of calls that failed for good since the last call of this method
-        (their tokens were paid for); resets the tally."""
+        (their tokens were paid for): `calls` counts their requests (a repair request
+        included), `failed_calls` the engine calls; resets the tally."""
         with self._lock:
             spent, self._failed = self._failed, Usage()
         return spent
@@ -171,6 +174,8 @@ class LLMEngine(Engine):
                 try:
                     if sent.stop == "max_tokens":
                         raise InvalidReply(f"{CUT_OFF} ({self.max_tokens}); keep every field short")
+                    if sent.stop == "empty":
+                        raise InvalidReply(EMPTY)
                     value, dropped = convert(parse_reply(sent.text, prompt.kind))
                 except InvalidReply as exc:
                     if attempt == 2:
@@ -181,7 +186,7 @@ class LLMEngine(Engine):
                 return value, usage.model_copy(update={"dropped_quotes": usage.dropped_quotes + dropped})
         except Exception as exc:  # whatever ends the call, the replies it got were paid for
             with self._lock:
-                self._failed = self._failed + usage
+                self._failed = self._failed + usage.model_copy(update={"failed_calls": 1})
             if isinstance(exc, CommitteeError):
                 raise
             raise EngineFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc

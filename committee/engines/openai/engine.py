@@ -120,14 +120,14 @@ def _as_text(value: Any) -> str:
 
 
 def _sent(completion: Any, mode: str) -> Sent:
-    """The normalised reply of a chat completion (an empty reply when there is no choice)."""
+    """The normalised reply of a chat completion (stop `empty` when there is no choice)."""
     u = completion.usage
     cached = (getattr(u.prompt_tokens_details, "cached_tokens", 0) or 0) if u and u.prompt_tokens_details else 0
     tokens = {"input_tokens": max(0, (u.prompt_tokens or 0) - cached) if u else 0,
               "output_tokens": (u.completion_tokens or 0) if u else 0,
               "cache_read_input_tokens": cached}
     if not completion.choices:
-        return Sent(text="", stop="end", tokens=tokens)
+        return Sent(text="", stop="empty", tokens=tokens)
     choice = completion.choices[0]
     message = choice.message
     text = _as_text(message.content)

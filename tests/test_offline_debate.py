@@ -286,3 +286,31 @@ def test_evidence_a_lens_missed_counts_once_it_is_shown(cat):
     shown = reading(ctx, persona, a, frozenset({(h.signal, h.start)}))
     assert shown.hits == [h]
     assert score(ctx, persona, shown).values[outside.dimension] > score(ctx, persona, reading(ctx, persona, a)).values[outside.dimension]
+
+
+def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
+    """The concession above, once the member's own review holds a firm red reading on
+    what it weighs: green evidence elsewhere does not buy the red flag back, so it holds
+    and says why; the same red shown only as a concern to check does not pin it."""
+    ctx = ctx_for(cat, BORDERLINE, "api-pm")
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    ev = next(e for e in revs["hiring-manager"].evidence if e.signal == "failure-mode-vocabulary")
+    lead = cat.personas["research-lead"]
+    red_id = next(s for s in lead.signal_weights if s in ctx.signals and ctx.signals[s].polarity == "red")
+    base = revs["research-lead"].evidence[0]
+    red = base.model_copy(update={"signal": red_id, "polarity": "red", "dimension": ctx.signals[red_id].dimension,
+                                  "concern": None})
+    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.strong_hire}
+    challenge = [_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])]
+
+    def answer(extra):
+        mine = revs["research-lead"].model_copy(update={"evidence": [*revs["research-lead"].evidence, extra]})
+        return eng.speak(ctx, TurnRequest("research-lead", 2, 3, "simultaneous", {**revs, "research-lead": mine},
+                                          challenge, votes))[0]
+
+    pinned = answer(red)
+    assert pinned.move == "hold" and pinned.vote == Vote.no_hire
+    assert "red flag" in (pinned.reason or "")
+    unsure = answer(red.model_copy(update={"concern": "read as this, confidence 0.5"}))
+    assert unsure.move == "concede" and unsure.vote == Vote.hire

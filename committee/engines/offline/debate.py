@@ -60,14 +60,29 @@ def hard_line_hits(ctx: Context, persona: Persona, review: Review | None) -> lis
     return [e for e in review.evidence if (e.signal, e.start) in clear]
 
 
+def standing_reds(persona: Persona, review: Review | None) -> list[Evidence]:
+    """The review's firm red evidence (no `concern`) that the persona weighs (`weighs`):
+    what put a no-hire vote where it is, and which no green evidence elsewhere buys back."""
+    if review is None:
+        return []
+    return [e for e in review.evidence if e.polarity == "red" and not e.concern and weighs(persona, e)]
+
+
 def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote, scores: dict[str, int]) -> Vote:
     """The highest vote this persona may reach in the debrief: a crossed hard line
     allows no upward move at all (not even out of a veto), an integrity concern
     nothing above no_hire, and neither does the persona's own failed must-pass dimension
-    (in `scores`, its reading updated by the debrief's evidence)."""
+    (in `scores`, its reading updated by the debrief's evidence). A member on the
+    no-hire side whose own review holds firm red evidence it weighs (`standing_reds`)
+    stays on that side: an alignment-first committee does not trade a red flag the
+    packet commits against strengths elsewhere. Measured on the four earlier sealed
+    sets (`bench/packet_sets.py`): of the four debrief moves from no-hire to hire over
+    such evidence, three went against the label."""
     if hard_line_hits(ctx, persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
     if ctx.integrity or fails_must_pass(ctx, scores):
+        return Vote.no_hire
+    if not current.is_hire and standing_reds(persona, review):
         return Vote.no_hire
     return Vote.strong_hire
 
@@ -236,6 +251,10 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                       "and no argument about other dimensions buys that back")
         elif ctx.integrity:
             reason = "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
+        elif standing_reds(persona, review) and not fails_must_pass(ctx, review.scores if review else {}):
+            red = standing_reds(persona, review)[0]
+            reason = (f"the packet still reads as {label(ctx, red.signal)} to me, and strengths elsewhere do not "
+                      "buy back a red flag on what I weigh")
         else:
             failed = [d for d in ctx.scenario.rules.must_pass if review is not None
                       and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score]

@@ -5,6 +5,7 @@ run is stored and `committee resume RUN_ID` continues it)."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -29,7 +30,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console()
+def _reader_left() -> None:
+    """The reader stopped reading (`committee runs | head`): nothing went wrong here, so
+    exit 0, with stdout on devnull so the interpreter's final flush cannot fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.__stdout__.fileno())
+    sys.exit(0)
+
+
+class _Out(Console):
+    """Standard output; a closed pipe ends the command with exit 0 (rich's default is 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _reader_left()
+
+
+out = _Out()
 err = Console(stderr=True)
 
 DbOpt = typer.Option(None, "--db", help="SQLite database file. Default: $COMMITTEE_DB, else the per-user data directory.",
@@ -184,11 +200,17 @@ def replay(
     with _store(db, create=False) as store:
         steps = replay_steps(store, run_id)
         voices = panel_voices(store, run_id)
+        row = store.get_run(store.resolve_run_id(run_id))
     if as_json:
         for s in steps:
             _emit_json(s.as_json())
     else:
-        render_steps(steps, out, _names(), voices)
+        stopped = None
+        if row.status != "done":
+            why = f": {' '.join(row.error.split())}" if row.error else ""
+            stopped = (f"the run {'is still running or was killed' if row.status == 'running' else 'stopped'}"
+                       f"{why}; continue it with `committee resume {row.run_id}`")
+        render_steps(steps, out, _names(), voices, stopped)
 
 
 @app.command()
@@ -687,4 +709,6 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted: a started run is stored and can be continued with `committee resume RUN_ID`")
         sys.exit(130)
+    except BrokenPipeError:
+        _reader_left()
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -146,11 +146,15 @@ STEP_NAMES = {
 
 
 def render_steps(steps: list, console: Console, names: dict[str, str] | None = None,
-                 voices: dict[str, str] | None = None) -> None:
+                 voices: dict[str, str] | None = None, stopped: str | None = None) -> None:
     """The replay of a run, one stored checkpoint after another (numbered from 1);
-    `voices` (persona id -> "engine / model") heads it when given."""
+    `voices` (persona id -> "engine / model") heads it when given (one line naming the
+    engine when everyone shares it); `stopped` (why the run did not finish, with how to
+    continue it) ends it when the run has no result."""
     names = names or {}
-    if voices:
+    if voices and len(set(voices.values())) == 1:
+        console.print(Text(f"voiced by {next(iter(voices.values()))} (every persona)", style="dim"))
+    elif voices:
         console.print(Text("voiced by: " + "; ".join(f"{names.get(p, p)} {v}" for p, v in voices.items()), style="dim"))
     for i, s in enumerate(steps, start=1):
         label = ", ".join(STEP_NAMES.get(n, n) for n in s.node.split(","))
@@ -163,3 +167,5 @@ def render_steps(steps: list, console: Console, names: dict[str, str] | None = N
             console.print(Text(f"    {flat(t['text'])}"))
         if s.decision and s.node.startswith("decide"):
             console.print(Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold"))
+    if stopped:
+        console.print(Text(stopped, style="bold yellow"))

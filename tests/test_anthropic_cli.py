@@ -171,3 +171,17 @@ def test_a_server_echoing_the_key_never_gets_it_stored_or_printed(monkeypatch, c
     assert KEY.encode() not in _db_bytes(db_path)
     code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
     assert KEY not in out and "[redacted]" in out
+
+
+def test_replay_of_a_run_that_stopped_says_so_and_how_to_continue(monkeypatch, capsys, db_path, fake):
+    fake.on(kind="turn", persona="vp-product", status=529, headers=FAST, times=None)
+    code, _, err = run(monkeypatch, capsys, "review", PACKET, "--engine", "anthropic", "--max-retries", "0",
+                       "--db", str(db_path))
+    assert code == 3, err
+    run_id = re.search(r"committee resume (\w+)", err)[1]
+    code, out, err = run(monkeypatch, capsys, "replay", run_id, "--db", str(db_path))
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert f"voiced by anthropic / {DEFAULT_MODEL} (every persona)" in flat, "one engine for all: one line"
+    assert flat.count(DEFAULT_MODEL) == 1
+    assert "the run stopped" in flat and "HTTP 529" in flat and f"committee resume {run_id}" in flat

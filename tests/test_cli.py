@@ -196,3 +196,20 @@ def test_offline_debate_gives_the_real_reason_for_holding(monkeypatch, capsys, d
     obj = json.loads(out)
     assert not obj["integrity"]
     assert not any("instruct its reviewers" in (t["reason"] or "") + t["text"] for t in obj["debrief"])
+
+
+def test_a_reader_that_stops_reading_is_not_an_error(db_path):
+    """`committee runs | head`: the closed pipe ends the command quietly with exit 0."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COMMITTEE_DB": str(db_path)}
+    subprocess.run([sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md")],
+                   env=env, check=True, capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "committee", "replay", "latest"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before the first line is written
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert b"Traceback" not in err and b"Broken pipe" not in err

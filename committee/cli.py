@@ -4,6 +4,7 @@ run is stored and `committee resume RUN_ID` continues it)."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import sys
@@ -682,6 +683,28 @@ def _usage_error_line(exc) -> str:
     ctx = getattr(exc, "ctx", None)
     where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
     return f"{msg}{where}"
+
+
+def _unwrap(doc: str) -> str:
+    """A docstring as help text: lines of a paragraph joined (this typer keeps single
+    line breaks, which then break sentences mid-line at any terminal width), except
+    lines that start a list item or an indented example, which stay on their own."""
+    paragraphs = []
+    for para in inspect.cleandoc(doc).split("\n\n"):
+        lines = para.splitlines()
+        joined = lines[:1]
+        for line in lines[1:]:
+            if line.startswith((" ", "-", "*")) or joined[-1].rstrip().endswith(":"):
+                joined.append(line)
+            else:
+                joined[-1] = f"{joined[-1].rstrip()} {line.strip()}"
+        paragraphs.append("\n".join(joined))
+    return "\n\n".join(paragraphs)
+
+
+for _command in app.registered_commands:
+    if _command.callback is not None and _command.callback.__doc__:
+        _command.callback.__doc__ = _unwrap(_command.callback.__doc__)
 
 
 def main() -> None:

@@ -213,3 +213,12 @@ def test_a_reader_that_stops_reading_is_not_an_error(db_path):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert b"Traceback" not in err and b"Broken pipe" not in err
+
+
+def test_help_paragraphs_are_not_broken_where_the_docstring_wraps(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "200")
+    code, out, _ = run(monkeypatch, capsys, "export", "--help")
+    assert code == 0
+    assert "integrity concerns, blind reviews, the debrief transcript and feedback" in out
+    code, out, _ = run(monkeypatch, capsys, "resume", "--help")
+    assert "Persona calls that had already finished are not repeated. The run keeps its panel" in out

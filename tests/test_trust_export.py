@@ -176,3 +176,16 @@ def test_export_errors(store, run_id):
         export_run(store, run_id, "pdf")
     with pytest.raises(BadInput, match="no run"):
         export_run(store, "nope", "md")
+
+
+def test_markdown_text_stays_readable_while_staying_inert():
+    from markdown_it import MarkdownIt
+
+    from committee.trust.export import _md
+
+    line = _md("Vote points +8 > 0 at R&D, <b>x</b> &amp; &#60;i&#62;")
+    assert "+8 > 0" in line and "R&D" in line and "&gt;" not in line
+    assert "<b>" not in line and "&lt;b>" in line and "&amp;amp;" in line and "&amp;\\#60;" in line
+    page = MarkdownIt("commonmark").render(line)
+    assert "<b>" not in page and "<i>" not in page and "+8 &gt; 0" in page  # rendered as the text it is
+    assert MarkdownIt("commonmark").render(_md("> quoted")).startswith("<p>"), "no blockquote can start"

@@ -86,7 +86,16 @@ _MD_LINKISH = re.compile(r"(?:[a-z][a-z0-9+.-]{1,20}:/{1,3}|www\.)[^\s`<>|]+|[\w
 # Markdown's inline syntax: emphasis, code, links and images, tables, strikethrough, footnotes, escapes
 _MD_INLINE = re.compile(r"([\\`*_\[\]()!#|~{}^])")
 # what would start a block at the beginning of a line: list items, ordered lists, setext underlines
-_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d{1,9})([.)]))")
+_MD_LINE_START = re.compile(r"^(?:([-+=>])|(\d{1,9})([.)]))")
+# what could start raw HTML or a character reference; a lone '>' or '&' is plain text
+_MD_HTML = re.compile(r"<|&(?=#?[A-Za-z0-9]+;)")
+
+
+def _no_html(text: str) -> str:
+    """`<` and entity-like `&` escaped: no tag, comment or character reference can form,
+    while '>' (a blockquote only at a line start, see `_MD_LINE_START`) and 'R&D' stay
+    readable in the raw file."""
+    return _MD_HTML.sub(lambda m: "&lt;" if m.group(0) == "<" else "&amp;", text)
 
 
 def _md(s: Any) -> str:
@@ -103,10 +112,10 @@ def _md(s: Any) -> str:
             token = token[:-1]  # trailing punctuation is the sentence's, not the address's
         if not token:
             continue
-        out.append(_MD_INLINE.sub(r"\\\1", html.escape(text[pos:m.start()], quote=False)))
+        out.append(_MD_INLINE.sub(r"\\\1", _no_html(text[pos:m.start()])))
         out.append(f"`{token}`")  # the token has no backtick, '<', '>' or '|': the span cannot break
         pos = m.start() + len(token)
-    out.append(_MD_INLINE.sub(r"\\\1", html.escape(text[pos:], quote=False)))
+    out.append(_MD_INLINE.sub(r"\\\1", _no_html(text[pos:])))
     line = "".join(out)
     return _MD_LINE_START.sub(lambda m: f"\\{m.group(1)}" if m.group(1) else f"{m.group(2)}\\{m.group(3)}", line)
 

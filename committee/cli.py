@@ -49,12 +49,12 @@ class _Out(Console):
 out = _Out()
 err = Console(stderr=True)
 
-DbOpt = typer.Option(None, "--db", help="SQLite database file. Default: $COMMITTEE_DB, else the per-user data directory.",
+DbOpt = typer.Option(None, "--db", help="Database: a SQLite file, or a postgresql:// URL a team shares. Default: $COMMITTEE_DB, else a file in the per-user data directory.",
                      envvar="COMMITTEE_DB", show_envvar=False)
 JsonOpt = typer.Option(False, "--json", help="Print JSON Lines (one compact object per line) instead of a report.")
 
 
-def _store(db: Optional[Path], *, create: bool = True):
+def _store(db: Optional[str], *, create: bool = True):
     """The database; `create=False` for commands that only read (they never create
     a file, and say so when there is none)."""
     from committee.store import Store
@@ -122,7 +122,7 @@ def review(
     output_mode: Optional[str] = OutputModeOpt,
     max_tokens: Optional[int] = MaxTokensOpt,
     max_bytes: Optional[str] = typer.Option(None, "--max-bytes", help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.", show_default=False),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
@@ -160,7 +160,7 @@ def resume(
     concurrency: Optional[int] = ConcurrencyOpt,
     output_mode: Optional[str] = OutputModeOpt,
     max_tokens: Optional[int] = MaxTokensOpt,
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Continue a run that stopped (engine failure, killed process) from its last checkpoint.
@@ -189,7 +189,7 @@ def resume(
 @app.command()
 def replay(
     run_id: str = typer.Argument(..., help="The run to replay: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
@@ -218,15 +218,15 @@ def replay(
 def runs(
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
     packet: Optional[str] = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """List stored runs, newest first."""
     import datetime as dt
 
-    from committee.store import default_db_path
+    from committee.store import db_exists
 
-    if not (db or default_db_path()).exists():
+    if not db_exists(db):
         rows = []
     else:
         with _store(db, create=False) as store:
@@ -332,7 +332,7 @@ def _signal_text(sid: str) -> str:
 def history(
     key: str = typer.Argument(..., help="The packet key (front matter `packet:`, else the file name)."),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Only runs of this scenario."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Revisions of one packet with the votes of each one's latest finished run.
@@ -383,7 +383,7 @@ def compare(
     rev_to: Optional[int] = typer.Option(None, "--to", help="Newer revision (default: the latest; -1 is the latest)."),
     scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."),
     diff: bool = typer.Option(True, "--diff/--no-diff", help="Show the text diff of the packet."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Compare two revisions of a packet: votes, rubric scores, signals, text diff.
@@ -458,7 +458,7 @@ def ui_script() -> Path:
 def ui(
     port: int = typer.Option(8501, "--port", help="Port to serve the app on."),
     address: str = typer.Option("127.0.0.1", "--address", help="Interface to listen on (0.0.0.0 to serve other machines)."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
 ):
     """Start the web app (Streamlit) on the same database as the CLI.
 
@@ -471,18 +471,21 @@ def ui(
     import signal
     import subprocess
 
+    from committee.db import display, is_url
     from committee.store import default_db_path
 
     if not 1 <= port <= 65535:
         raise BadInput(f"--port must be between 1 and 65535, got {port}")
     script = ui_script()
     env = dict(os.environ)
-    env["COMMITTEE_DB"] = str((db or default_db_path()).expanduser().resolve())
+    target = db or default_db_path()
+    env["COMMITTEE_DB"] = target if is_url(target) else str(Path(target).expanduser().resolve())
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
            "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
            "--client.toolbarMode", "minimal"]
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
-    err.print(f"committee UI on http://{host}:{port}  (database {env['COMMITTEE_DB']}; Ctrl+C to stop)", highlight=False)
+    err.print(f"committee UI on http://{host}:{port}  (database {display(env['COMMITTEE_DB'])}; Ctrl+C to stop)",
+              highlight=False)
     proc = subprocess.Popen(cmd, env=env)
     previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stop Streamlit with us
     try:
@@ -520,7 +523,7 @@ def stability(
     seed: int = typer.Option(0, "--seed", help="Seed of the shuffles: the same seed gives the same orders."),
     engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
     rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+    db: Optional[str] = DbOpt, as_json: bool = _TJson,
 ):
     """Re-run the committee K times in shuffled orders: vote distributions, agreement.
 
@@ -553,7 +556,7 @@ def probe(
     substitutions: Optional[Path] = typer.Option(None, "--substitutions", help="Your own substitution lists (YAML, same shape as committee/trust/substitutions.yaml)."),
     engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
     rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+    db: Optional[str] = DbOpt, as_json: bool = _TJson,
 ):
     """Swap name, school, employer or pronouns and report every vote or score that moved.
 
@@ -589,7 +592,7 @@ def stats(
     limit: int = typer.Option(1000, "--limit", "-n", help="Use at most this many of the newest runs."),
     engine: Optional[str] = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
     packet: Optional[str] = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+    db: Optional[str] = DbOpt, as_json: bool = _TJson,
 ):
     """Conformity over stored runs: flip rates, decisions the debate changed.
 
@@ -614,7 +617,7 @@ def calibrate(
     folder: Path = typer.Argument(..., help="A folder of packets with a MANIFEST.yaml of labels.", show_default=False),
     engine: str = _TEngine, model: Optional[str] = _TModel,
     rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[Path] = DbOpt, as_json: bool = _TJson,
+    db: Optional[str] = DbOpt, as_json: bool = _TJson,
 ):
     """Calibrate against a labelled folder: agreement, confusion matrix, per-signal F1.
 
@@ -645,7 +648,7 @@ def export(
     run_id: str = typer.Argument(..., help="The run to export: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`).", show_default=False),
     fmt: str = typer.Option("html", "--format", "-f", help="md, html (one self-contained file) or json."),
     out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
-    db: Optional[Path] = DbOpt,
+    db: Optional[str] = DbOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json, printed as one compact line."),
 ):
     """Export a run as a self-contained debrief report (md, html or json).

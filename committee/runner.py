@@ -12,12 +12,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from langgraph.types import RetryPolicy
 
@@ -30,7 +32,9 @@ from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
     RunResult, Scenario, Signal, Timing, Usage, Vote,
 )
-from committee.store import RunRow, Store, owner_alive
+from committee.store import LEASE_S, RunRow, Store, owner_alive
+
+log = logging.getLogger("committee.runner")
 
 PROTOCOLS = ("simultaneous", "round-robin")
 MAX_ROUNDS = 10
@@ -148,7 +152,9 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     durability = "async" if engine.deterministic else "sync"
     try:
         try:
-            _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates", durability=durability)
+            with _lease(store, run_id):
+                _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates",
+                        durability=durability)
         except BaseException:
             _keep_failed_usage(store, engine, run_id)
             raise
@@ -173,6 +179,28 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
     return snapshot.values
+
+
+@contextmanager
+def _lease(store: Store, run_id: str) -> Iterator[None]:
+    """Renew this process's lease on the run every `LEASE_S / 3` seconds while the body
+    runs (a daemon thread), so another machine can tell a live run from a dead one."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(LEASE_S / 3):
+            try:
+                store.heartbeat(run_id)
+            except Exception as exc:  # noqa: BLE001 - a missed beat only shortens the lease
+                log.warning("run %s: lease not renewed (%s)", run_id, exc.__class__.__name__)
+
+    thread = threading.Thread(target=beat, name=f"lease-{run_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 GRACE_S = 3.0  # after an interrupt: how long finished calls get to reach the checkpoint
@@ -325,7 +353,7 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
                 ctx = context_from_json(store.get_context(run_id))
                 check_options(row.engine, _resume_options(row, ctx, engine_options), list(ctx.panel.values()))
             return stored
-    if row.status == "running" and owner_alive(row.owner):
+    if row.status == "running" and owner_alive(row.owner, row.lease_until):
         raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
     ctx = context_from_json(store.get_context(run_id))
     options = _resume_options(row, ctx, engine_options)

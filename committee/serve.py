@@ -121,7 +121,7 @@ def convene_committee(state: ServeState) -> dict:
         try:
             prep.engine.warm(lambda text: events.put({"event": "notice", "text": text}))
             with Store() as store:
-                where = store.path
+                where = store.label
                 outcome["result"] = start_run(store, prep, progress=progress, run_id=run_id)
         except CommitteeError as exc:
             outcome["error"] = " ".join(str(exc).split()).replace(

@@ -1,10 +1,18 @@
-"""SQLite storage: packets, revisions and runs, plus LangGraph's checkpoints, in one file.
+"""Storage: packets, revisions and runs, plus LangGraph's checkpoints, in one database.
 
-Path: `--db`, else `COMMITTEE_DB`, else `<user data dir>/committee/committee.db`
-(platformdirs). The file is opened in WAL mode with a busy timeout so several
-processes can review at once; every write is a short transaction. Schema changes are
-numbered migrations tracked in `PRAGMA user_version`. LangGraph's `SqliteSaver` keeps
-its own tables (`checkpoints`, `writes`) in the same file; thread id = run id.
+Where: `--db`, else `COMMITTEE_DB`, else `<user data dir>/committee/committee.db`
+(platformdirs). A path is an embedded SQLite file (WAL mode, a busy timeout, so several
+processes can review at once); a `postgresql://` URL is a PostgreSQL database a team
+shares (`committee.db` holds what differs between the two). Every write is a short
+transaction. Schema changes are numbered migrations (`MIGRATIONS`), run for both
+backends. LangGraph's checkpointer keeps its own tables in the same database; thread
+id = run id.
+
+Run ownership: a running run records its owner (`host:pid`) and a lease
+(`lease_until`, seconds since the epoch) that the owning process renews every
+`LEASE_S / 3` seconds while it works (`Store.heartbeat`). Another process may continue
+the run once the owner is gone: on the same host, when that pid is dead; from any host,
+when the lease has run out (`owner_alive`).
 """
 
 from __future__ import annotations
@@ -13,20 +21,17 @@ import json
 import os
 import socket
 import sqlite3
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-import platformdirs
-from langgraph.checkpoint.sqlite import SqliteSaver
-
+from committee.db import Database, default_target, display, is_url
 from committee.errors import BadInput
 from committee.models import Packet, RunResult, Usage
 
-BUSY_TIMEOUT_MS = 30_000
+LEASE_S = 30.0  # a running run's lease; its owner renews it every LEASE_S / 3 seconds
 
 MIGRATIONS: list[str] = [
     # 1: packets, revisions, runs
@@ -34,7 +39,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE packets (
         key TEXT PRIMARY KEY,
         candidate TEXT,
-        created_at REAL NOT NULL
+        created_at DOUBLE PRECISION NOT NULL
     );
     CREATE TABLE revisions (
         key TEXT NOT NULL REFERENCES packets(key),
@@ -42,7 +47,7 @@ MIGRATIONS: list[str] = [
         sha256 TEXT NOT NULL,
         text TEXT NOT NULL,
         packet_json TEXT NOT NULL,
-        created_at REAL NOT NULL,
+        created_at DOUBLE PRECISION NOT NULL,
         PRIMARY KEY (key, revision),
         UNIQUE (key, sha256)
     );
@@ -62,8 +67,8 @@ MIGRATIONS: list[str] = [
         votes TEXT,
         result TEXT,
         error TEXT,
-        created_at REAL NOT NULL,
-        finished_at REAL,
+        created_at DOUBLE PRECISION NOT NULL,
+        finished_at DOUBLE PRECISION,
         FOREIGN KEY (packet_key, revision) REFERENCES revisions(key, revision)
     );
     CREATE INDEX runs_created ON runs(created_at DESC);
@@ -80,7 +85,7 @@ MIGRATIONS: list[str] = [
         params TEXT NOT NULL DEFAULT '{}',
         summary TEXT NOT NULL,
         run_ids TEXT NOT NULL DEFAULT '[]',
-        created_at REAL NOT NULL
+        created_at DOUBLE PRECISION NOT NULL
     );
     CREATE INDEX studies_kind ON studies(kind, created_at DESC);
     """,
@@ -99,6 +104,11 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN failed_usage TEXT
     """,
+    # 6: the owner's lease on a running run (seconds since the epoch), renewed by its
+    # heartbeat: a run is safe to continue from another machine once the lease is out
+    """
+    ALTER TABLE runs ADD COLUMN lease_until DOUBLE PRECISION
+    """,
 ]
 
 
@@ -113,12 +123,15 @@ def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def owner_alive(owner: str | None) -> bool:
-    """True when `owner` (host:pid) is another live process on this host."""
+def owner_alive(owner: str | None, lease_until: float | None = None) -> bool:
+    """True when `owner` (host:pid) is another process that still holds the run: on
+    this host, a live pid; on another host, a lease that has not run out."""
     if not owner or owner == this_process():
         return False
     host, _, pid = owner.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != socket.gethostname():
+        return lease_until is not None and lease_until > time.time()
+    if not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -129,12 +142,17 @@ def owner_alive(owner: str | None) -> bool:
     return True
 
 
-def default_db_path() -> Path:
-    """`COMMITTEE_DB` if set, else the per-user data directory."""
-    env = os.environ.get("COMMITTEE_DB")
-    if env:
-        return Path(env)
-    return Path(platformdirs.user_data_dir("committee")) / "committee.db"
+def default_db_path() -> str:
+    """`COMMITTEE_DB` if set (a file path or a postgresql:// URL), else the per-user
+    data directory's `committee.db`."""
+    return default_target()
+
+
+def db_exists(target: str | Path | None) -> bool:
+    """Whether there is a database at `target` (default: `default_db_path()`) to read:
+    a SQLite file that exists, or any PostgreSQL URL (the server is asked on open)."""
+    target = str(target or default_db_path())
+    return is_url(target) or Path(target).expanduser().exists()
 
 
 @dataclass(frozen=True)
@@ -158,9 +176,10 @@ class RunRow:
     created_at: float
     finished_at: float | None
     owner: str | None = None
+    lease_until: float | None = None
 
     @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "RunRow":
+    def from_row(cls, row) -> "RunRow":
         d = dict(row)
         d.pop("result", None)
         d.pop("context", None)
@@ -171,44 +190,40 @@ class RunRow:
         return cls(**d)
 
 
-def connect(path: Path, autocommit: bool = True) -> sqlite3.Connection:
-    """A connection usable from LangGraph's worker threads (check_same_thread=False),
-    in WAL mode with a busy timeout. `autocommit=False` leaves transactions to the
-    caller's commit() (what LangGraph's saver expects)."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-                           isolation_level=None if autocommit else "")
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    return conn
-
-
 class Store:
-    """The project database. Use as a context manager or call `close()`.
+    """The project database. Use as a context manager or call `close()`. `path` is a
+    SQLite file path or a postgresql:// URL (default `default_db_path()`).
 
-    Raises BadInput when the path cannot be opened as a database (a directory, a
-    non-SQLite file, a missing parent folder that cannot be created), or, with
-    `create=False` (read-only commands), when no file exists there yet.
+    Raises BadInput when it cannot be opened as a database (a directory, a non-SQLite
+    file, a missing parent folder that cannot be created, an unreachable server), or,
+    with `create=False` (read-only commands), when no SQLite file exists there yet.
     """
 
     def __init__(self, path: str | Path | None = None, *, create: bool = True):
-        self.path = Path(path) if path else default_db_path()
-        self._lock = threading.Lock()
-        self._saver: SqliteSaver | None = None
-        if self.path.is_dir():
-            raise BadInput(f"{self.path}: is a directory, not a database file")
-        if not create and not self.path.exists():
-            raise BadInput(f"{self.path}: no database here yet (nothing has been reviewed with it; see `committee review --help`)")
+        target = str(path) if path else default_db_path()
+        self.label = display(target)
+        if is_url(target):
+            self.path = target
+            self.db = Database(target)
+        else:
+            self.path = Path(target).expanduser()
+            if self.path.is_dir():
+                raise BadInput(f"{self.path}: is a directory, not a database file")
+            if not create and not self.path.exists():
+                raise BadInput(f"{self.path}: no database here yet (nothing has been reviewed with it; see `committee review --help`)")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = Database(self.path)
+            except sqlite3.DatabaseError as exc:
+                raise BadInput(f"{self.path}: not a committee database ({exc})") from exc
+            except OSError as exc:
+                raise BadInput(f"{self.path}: cannot open database ({exc.strerror})") from exc
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = connect(self.path)
-            self._migrate()
+            self.db.migrate(MIGRATIONS)
         except sqlite3.DatabaseError as exc:
-            raise BadInput(f"{self.path}: not a committee database ({exc})") from exc
-        except OSError as exc:
-            raise BadInput(f"{self.path}: cannot open database ({exc.strerror})") from exc
+            self.db.close()
+            raise BadInput(f"{self.label}: not a committee database ({exc})") from exc
+        self.conn = self.db  # `execute` with ? placeholders on either backend
 
     # ------------------------------------------------------------------ plumbing
     def __enter__(self) -> "Store":
@@ -218,43 +233,17 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        if self._saver is not None:
-            self._saver.conn.close()
-        self.conn.close()
+        self.db.close()
 
     @contextmanager
-    def tx(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction (BEGIN IMMEDIATE: takes the write lock up front so
-        concurrent writers queue on the busy timeout instead of failing mid-way)."""
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
+    def tx(self) -> Iterator[Database]:
+        """A short write transaction, serialised against every other writer."""
+        with self.db.tx() as c:
+            yield c
 
-    def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        for i, sql in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                if self.conn.execute("PRAGMA user_version").fetchone()[0] < i:  # another process may have won
-                    for stmt in filter(str.strip, sql.split(";")):
-                        self.conn.execute(stmt)
-                    self.conn.execute(f"PRAGMA user_version={i}")
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-
-    def checkpointer(self) -> SqliteSaver:
-        """LangGraph's SQLite checkpointer on this file (its own connection)."""
-        if self._saver is None:
-            self._saver = SqliteSaver(connect(self.path, autocommit=False))
-        return self._saver
+    def checkpointer(self):
+        """LangGraph's checkpointer on this database (its own connection)."""
+        return self.db.checkpointer()
 
     # ---------------------------------------------------------- packets/revisions
     def save_packet(self, packet: Packet) -> Packet:
@@ -266,7 +255,8 @@ class Store:
             row = c.execute("SELECT revision FROM revisions WHERE key=? AND sha256=?", (packet.key, sha)).fetchone()
             if row:
                 return packet.model_copy(update={"revision": row[0]})
-            c.execute("INSERT OR IGNORE INTO packets(key, candidate, created_at) VALUES (?,?,?)", (packet.key, packet.candidate, now))
+            c.execute("INSERT INTO packets(key, candidate, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                      (packet.key, packet.candidate, now))
             rev = c.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE key=?", (packet.key,)).fetchone()[0]
             stored = packet.model_copy(update={"revision": rev})
             c.execute(
@@ -300,9 +290,10 @@ class Store:
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
-                " options, status, created_at, owner, context) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?)",
+                " options, status, created_at, owner, context, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?)",
                 (run_id, packet.key, packet.revision, scenario, engine, model, protocol, rounds,
-                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process(), context),
+                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process(), context,
+                 time.time() + LEASE_S),
             )
 
     def finish_run(self, result: RunResult) -> None:
@@ -330,8 +321,16 @@ class Store:
         return Usage.model_validate_json(row[0]) if row and row[0] else Usage()
 
     def mark_running(self, run_id: str) -> None:
+        """Take the run over: `running`, owned by this process, with a fresh lease."""
         with self.tx() as c:
-            c.execute("UPDATE runs SET status='running', error=NULL, owner=? WHERE run_id=?", (this_process(), run_id))
+            c.execute("UPDATE runs SET status='running', error=NULL, owner=?, lease_until=? WHERE run_id=?",
+                      (this_process(), time.time() + LEASE_S, run_id))
+
+    def heartbeat(self, run_id: str) -> None:
+        """Renew this process's lease on a running run (`LEASE_S` from now)."""
+        with self.tx() as c:
+            c.execute("UPDATE runs SET lease_until=? WHERE run_id=? AND owner=? AND status='running'",
+                      (time.time() + LEASE_S, run_id, this_process()))
 
     def resolve_run_id(self, ref: str) -> str:
         """A full run id from `ref`: an exact id, `latest` (the newest run of a packet
@@ -395,8 +394,10 @@ class Store:
         the runs it made are ordinary runs, listed in `run_ids`."""
         with self.tx() as c:
             c.execute(
-                "INSERT OR REPLACE INTO studies(study_id, kind, packet_key, engine, params, summary, run_ids, created_at)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO studies(study_id, kind, packet_key, engine, params, summary, run_ids, created_at)"
+                " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(study_id) DO UPDATE SET kind=excluded.kind,"
+                " packet_key=excluded.packet_key, engine=excluded.engine, params=excluded.params,"
+                " summary=excluded.summary, run_ids=excluded.run_ids, created_at=excluded.created_at",
                 (study_id, kind, packet_key, engine, json.dumps(params or {}), json.dumps(summary, default=str),
                  json.dumps(run_ids or []), time.time()),
             )
@@ -417,7 +418,7 @@ class Store:
         return [_study(r) for r in rows]
 
 
-def _study(row: sqlite3.Row) -> dict[str, Any]:
+def _study(row) -> dict[str, Any]:
     d = dict(row)
     for k in ("params", "summary", "run_ids"):
         d[k] = json.loads(d[k])

@@ -4,14 +4,17 @@
 #
 # - chromium: Debian's browser, driven by Playwright in tests/test_browser.py
 #   (Playwright cannot download its own browsers here). Fonts make screenshots legible.
+# - postgresql: Debian's server; tests/pg_service.py starts a throwaway cluster from its
+#   binaries for the PostgreSQL tests (the machine's own cluster is never used).
 set -euo pipefail
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core fonts-liberation)
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "test-deps: apt-get not found; install ${need[*]} yourself (the browser test needs /usr/bin/chromium)" >&2
+  echo "test-deps: apt-get not found; install ${need[*]} yourself (the browser test needs /usr/bin/chromium, the PostgreSQL tests initdb)" >&2
   exit 0
 fi
 SUDO=()

@@ -43,6 +43,32 @@ def db_path(tmp_path) -> Path:
     return tmp_path / "committee.db"
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL for the session (`tests/pg_service.py`); skipped, with the
+    reason in one line, only where the server cannot start."""
+    import shutil
+    import tempfile
+
+    from tests.pg_service import start_postgres
+
+    base = Path(tempfile.mkdtemp(prefix="committee-pg-"))
+    try:
+        server = start_postgres(base)
+    except RuntimeError as exc:
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server) -> str:
+    """The URL of a fresh, empty database on the session's PostgreSQL."""
+    return pg_server.new_database()
+
+
 @pytest.fixture
 def store(db_path):
     from committee.store import Store

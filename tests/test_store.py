@@ -1,4 +1,5 @@
-"""Storage: revisions by content, runs, database path resolution, bad paths."""
+"""Storage: revisions by content, runs, database path resolution, bad paths. The
+`store` tests run on both backends: a SQLite file and a real PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from committee.packets import parse_packet
 from committee.store import Store, default_db_path
 
 BODY = "---\npacket: ana-pm\n---\n## Resume\nText one.\n"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, db_path):
+    """The same suite on each backend."""
+    target = request.getfixturevalue("pg_url") if request.param == "postgres" else db_path
+    with Store(target) as s:
+        yield s
 
 
 def test_same_key_same_content_reuses_revision_new_content_is_next(store):
@@ -48,7 +57,9 @@ def test_wal_mode_and_schema_version(db_path):
 
 def test_db_path_env_override(monkeypatch, tmp_path):
     monkeypatch.setenv("COMMITTEE_DB", str(tmp_path / "x.db"))
-    assert default_db_path() == tmp_path / "x.db"
+    assert default_db_path() == str(tmp_path / "x.db")
+    monkeypatch.setenv("COMMITTEE_DB", "postgresql://team:s3cret@db.example:5432/committee")
+    assert default_db_path().startswith("postgresql://")
 
 
 def test_not_a_database_is_bad_input(tmp_path):
@@ -92,6 +103,40 @@ def test_a_running_run_records_its_owner_process(store):
     assert owner_alive(this_process()) is False  # ourselves: not "another" process
     assert owner_alive(f"{this_process().rsplit(':', 1)[0]}:{os.getppid()}") is True
     assert owner_alive("elsewhere:1") is False and owner_alive(None) is False
+
+
+def test_another_host_owns_a_run_while_its_lease_lasts(store):
+    """From another machine a pid cannot be checked: the lease in the database decides."""
+    import time
+
+    from committee.store import LEASE_S, owner_alive
+
+    p = store.save_packet(parse_packet(BODY))
+    store.create_run("lease1", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
+                     rounds=2, panel=["a", "b"])
+    row = store.get_run("lease1")
+    assert row.lease_until == pytest.approx(time.time() + LEASE_S, abs=5)
+    assert owner_alive("other-host:123", row.lease_until) is True
+    assert owner_alive("other-host:123", time.time() - 1) is False, "an expired lease frees the run"
+    assert owner_alive("other-host:123", None) is False
+    with store.tx() as c:
+        c.execute("UPDATE runs SET lease_until=? WHERE run_id=?", (time.time() - 100, "lease1"))
+    store.heartbeat("lease1")  # this process owns it: the beat renews the lease
+    assert store.get_run("lease1").lease_until > time.time() + LEASE_S - 5
+
+
+def test_studies_upsert_and_unique_revisions_under_concurrent_writers(store):
+    """Writers on one database: every save gets its own revision number, and a study
+    saved twice under one id is replaced, not duplicated."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [BODY + f"Line {i}.\n" for i in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        revs = list(pool.map(lambda t: store.save_packet(parse_packet(t)).revision, texts))
+    assert sorted(revs) == list(range(1, 13))
+    store.save_study("s1", "probe", engine="offline", summary={"a": 1})
+    store.save_study("s1", "probe", engine="offline", summary={"a": 2})
+    assert [s["summary"] for s in store.list_studies()] == [{"a": 2}]
 
 
 def test_latest_prefers_a_submitted_packet_over_study_variants(store):

@@ -19,6 +19,7 @@ import streamlit as st
 from committee.catalog import default_catalog
 from committee.errors import CommitteeError
 from committee.models import RunResult
+from committee.db import display
 from committee.store import Store, default_db_path
 from committee.views import (
     VOTE_COLOR, VOTE_LABEL, VOTES, code_span, escape_markdown, jitter, score_rows, stage_order, tally,
@@ -42,14 +43,15 @@ def sidebar() -> None:
     """Shown on every page: where the data lives."""
     with st.sidebar:
         st.caption("Database")
-        st.code(db_path(), language=None, wrap_lines=True)
-        st.caption("Set `COMMITTEE_DB` or start with `committee ui --db PATH` to use another file.")
+        st.code(display(db_path()), language=None, wrap_lines=True)
+        st.caption("Set `COMMITTEE_DB` or start with `committee ui --db PATH` to use another file "
+                   "(or a postgresql:// URL a team shares).")
         st.caption(DISCLAIMER)
 
 
 @contextmanager
 def open_store() -> Iterator[Store]:
-    """A Store for one script run (opened and closed each rerun: cheap, and no SQLite
+    """A Store for one script run (opened and closed each rerun: cheap, and no database
     connection is shared between browser sessions)."""
     with Store(db_path()) as store:
         yield store

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -413,7 +414,8 @@ def compare(
         err.print(Text(f"note: {n}", style="yellow"))
     arrow = {"up": ("▲", "green"), "down": ("▼", "red"), "same": ("=", "dim"), "n/a": ("?", "dim")}
     vt = Table(title="Votes")
-    voiced = b.voices != a.voices and (b.voices or a.voices)  # shown when a persona changed model
+    # shown for a mixed panel, or when a persona changed engine or model between revisions
+    voiced = (b.voices or a.voices) and (b.voices != a.voices or len(set({**b.voices, **a.voices}.values())) > 1)
     for col in ("persona", f"rev {b.revision}", f"rev {a.revision}", "change", *(["voiced by"] if voiced else [])):
         vt.add_column(col)
     for v in c.votes:
@@ -710,6 +712,18 @@ for _command in app.registered_commands:
         _command.callback.__doc__ = _unwrap(_command.callback.__doc__)
 
 
+class _QuietAfterFailure(logging.Filter):
+    """Drop `concurrent.futures`' "exception calling callback" tracebacks that LangGraph's
+    executor leaves when several parallel calls fail at once: the run's failure is
+    already reported in one line (its error, or a late write after the executor shut
+    down); any other callback error still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        late = isinstance(exc, RuntimeError) and "after shutdown" in str(exc)
+        return not (record.getMessage().startswith("exception calling callback") and (late or isinstance(exc, CommitteeError)))
+
+
 def main() -> None:
     """Console entry point. Exit codes: 0 done; 2 usage errors (click) and BadInput; 3
     EngineFailed; 130 interrupted. Every error is one line on stderr, no traceback."""
@@ -719,6 +733,7 @@ def main() -> None:
         from click import exceptions as click_exc
     from rich.markup import escape
 
+    logging.getLogger("concurrent.futures").addFilter(_QuietAfterFailure())
     try:
         rv = app(standalone_mode=False)
     except CommitteeError as exc:

@@ -125,7 +125,7 @@ class Database:
     def migrate(self, migrations: list[str]) -> None:
         """Apply the numbered `migrations` this database lacks (statements separated by
         `;`), each in one write transaction, safe when several processes start at once."""
-        if self.kind == "postgres":
+        if self.kind == "postgres" and self.execute("SELECT to_regclass('committee_schema')").fetchone()[0] is None:
             with self.tx():
                 self.execute("CREATE TABLE IF NOT EXISTS committee_schema (version INTEGER NOT NULL)")
                 if self.execute("SELECT version FROM committee_schema").fetchone() is None:
@@ -159,18 +159,38 @@ class Database:
 
             conn = _psycopg().connect(self.target, autocommit=True, prepare_threshold=0, row_factory=dict_row)
             saver = PostgresSaver(conn)
-            with self._lock:  # a session advisory lock: one process at a time sets the tables up
-                self.execute("SELECT pg_advisory_lock(?)", (LOCK_KEY + 1,))
-                try:
-                    saver.setup()
-                finally:
-                    self.execute("SELECT pg_advisory_unlock(?)", (LOCK_KEY + 1,))
+            self._setup_checkpoints(saver)
             self._saver = saver
         else:
             from langgraph.checkpoint.sqlite import SqliteSaver
 
             self._saver = SqliteSaver(connect_sqlite(Path(self.target), autocommit=False))
         return self._saver
+
+    def _setup_checkpoints(self, saver) -> None:
+        """Create or migrate the checkpointer's tables once per database. One process at
+        a time does it, under a session advisory lock taken by polling
+        (`pg_try_advisory_lock`): its migrations build indexes CONCURRENTLY, which wait
+        for every open transaction, so no process may sit in a blocking lock wait then."""
+        import time
+
+        latest = len(saver.MIGRATIONS) - 1
+        while not self._checkpoints_at(latest):
+            if self.execute("SELECT pg_try_advisory_lock(?)", (LOCK_KEY + 1,)).fetchone()[0]:
+                try:
+                    if not self._checkpoints_at(latest):
+                        saver.setup()
+                finally:
+                    self.execute("SELECT pg_advisory_unlock(?)", (LOCK_KEY + 1,))
+                return
+            time.sleep(0.1)
+
+    def _checkpoints_at(self, version: int) -> bool:
+        row = self.execute("SELECT to_regclass('checkpoint_migrations')").fetchone()
+        if row[0] is None:
+            return False
+        latest = self.execute("SELECT max(v) FROM checkpoint_migrations").fetchone()[0]
+        return latest is not None and latest >= version
 
     def close(self) -> None:
         if self._saver is not None:

@@ -316,6 +316,13 @@ def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, cap
     assert code == 0, err
     flat = " ".join(out.split())
     assert "voiced by" in flat and "qwen3" in flat and "llama3.1" in flat
+    packet.write_text(packet.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
+    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
+                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=llama3.1")
+    assert code == 0, err
+    code, out, err = run(monkeypatch, capsys, "compare", key, "--db", str(db_path))
+    flat = " ".join(out.split())
+    assert "voiced by" in flat and flat.count("llama3.1") >= 2, "a mixed panel is shown even when unchanged"
 
 
 def test_openai_reply_cut_off_at_length_gets_one_repair(monkeypatch, store):
@@ -445,3 +452,48 @@ def test_openai_ready_agrees_with_what_building_the_engine_says(monkeypatch):
         make_engine("openai")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
     assert ENGINES["openai"].ready() is None
+
+
+@pytest.mark.parametrize("engine,api", [("openai", "Chat Completions"), ("anthropic", "Messages API")])
+def test_a_200_that_is_not_an_api_reply_names_the_likely_cause(monkeypatch, store, engine, api):
+    import httpx2
+
+    fake = FakeLLMServer()
+    monkeypatch.setattr(fake, "handler", lambda request: httpx2.Response(
+        200, headers={"content-type": "text/html"}, content=b"<html>a login page</html>"))
+    with pytest.raises(EngineFailed, match=f"not a {api} reply .is {engine.upper()}_BASE_URL right") as info:
+        _run(monkeypatch, store, engine, fake)
+    assert "AttributeError" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_an_interrupted_call_is_not_counted_as_failed(monkeypatch, ctx_and_engine=None):
+    from committee.errors import Interrupted
+    from committee.runner import run_context
+
+    fake = FakeLLMServer(latency=0.5)
+    with_transport(monkeypatch, "openai", fake)
+    prep = prepare(_packet(), engine="openai", engine_options={"max_retries": 0})
+    ctx = run_context(prep, prep.packet)
+    engine = prep.engine
+    import threading
+
+    threading.Timer(0.1, engine.cancel).start()
+    with pytest.raises(Interrupted):
+        engine.review(ctx, prep.panel[0])
+    spent = engine.failed_usage()
+    assert spent.failed_calls == 0, "resume makes the call again: it did not fail for good"
+
+
+def test_late_executor_callbacks_after_a_failure_stay_off_stderr():
+    import logging
+
+    from committee.cli import _QuietAfterFailure
+
+    def record(exc):
+        return logging.LogRecord("concurrent.futures", logging.ERROR, __file__, 1, "exception calling callback for %r",
+                                 ("<Future>",), (type(exc), exc, None))
+
+    quiet = _QuietAfterFailure()
+    assert not quiet.filter(record(RuntimeError("cannot schedule new futures after shutdown")))
+    assert not quiet.filter(record(EngineFailed("review by x: HTTP 500")))
+    assert quiet.filter(record(ValueError("a real bug in a callback"))), "other errors still show"

@@ -126,3 +126,28 @@ def _context(prep, packet) -> str:
     from committee.runner import context_json, run_context
 
     return context_json(run_context(prep, packet))
+
+
+def test_first_use_by_many_connections_at_once_sets_the_database_up_without_deadlock(pg_url):
+    """The checkpointer's migrations build indexes CONCURRENTLY, which wait for every open
+    transaction: connections arriving together must not wait inside one meanwhile."""
+    import threading
+
+    from committee.store import Store
+
+    done, errors = [], []
+
+    def first_use() -> None:
+        try:
+            with Store(pg_url) as store:
+                store.checkpointer()
+                done.append(1)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_use, daemon=True) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert not errors and len(done) == 8, f"{len(done)} of 8 finished; errors: {errors}"

@@ -75,9 +75,13 @@ class AnthropicEngine(LLMEngine):
             raise EngineFailed(f"{what}: the request timed out after {self.timeout} s and retries") from exc
         except anthropic.APIConnectionError as exc:
             raise EngineFailed(f"{what}: cannot reach {self.client.base_url} ({exc.__cause__ or exc})") from exc
-        text = "".join(b.text for b in message.content if getattr(b, "type", None) == "text")
+        content = getattr(message, "content", None)
+        if not isinstance(content, list):  # a 200 that is not a Messages reply (an HTML page, a proxy)
+            raise EngineFailed(f"{what}: the server at {self.client.base_url} answered with something that is not a "
+                               "Messages API reply (is ANTHROPIC_BASE_URL right?)")
+        text = "".join(b.text for b in content if getattr(b, "type", None) == "text")
         if mode == "tool":
-            call = next((b for b in message.content if getattr(b, "type", None) == "tool_use"), None)
+            call = next((b for b in content if getattr(b, "type", None) == "tool_use"), None)
             if call is not None:
                 text = json.dumps(call.input)
         u = message.usage  # some compatible servers send none: counted as 0 tokens

@@ -185,8 +185,9 @@ class LLMEngine(Engine):
                     continue
                 return value, usage.model_copy(update={"dropped_quotes": usage.dropped_quotes + dropped})
         except Exception as exc:  # whatever ends the call, the replies it got were paid for
+            failed = 0 if isinstance(exc, Interrupted) else 1  # an interrupted call is not a failure: resume makes it
             with self._lock:
-                self._failed = self._failed + usage.model_copy(update={"failed_calls": 1})
+                self._failed = self._failed + usage.model_copy(update={"failed_calls": failed})
             if isinstance(exc, CommitteeError):
                 raise
             raise EngineFailed(f"{what}: {exc.__class__.__name__}: {exc}") from exc

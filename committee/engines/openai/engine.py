@@ -97,6 +97,9 @@ class OpenAIEngine(LLMEngine):
             raise EngineFailed(f"{what}: the request timed out after {self.timeout} s and retries") from exc
         except sdk.APIConnectionError as exc:
             raise EngineFailed(f"{what}: cannot reach {self.client.base_url} ({exc.__cause__ or exc})") from exc
+        if not hasattr(completion, "choices"):  # a 200 that is not a completion (an HTML page, a proxy)
+            raise EngineFailed(f"{what}: the server at {self.client.base_url} answered with something that is not a "
+                               "Chat Completions reply (is OPENAI_BASE_URL right?)")
         return _sent(completion, mode)
 
 
@@ -130,6 +133,8 @@ def _sent(completion: Any, mode: str) -> Sent:
         return Sent(text="", stop="empty", tokens=tokens)
     choice = completion.choices[0]
     message = choice.message
+    if message is None:
+        return Sent(text="", stop="empty", tokens=tokens)
     text = _as_text(message.content)
     if mode == "tool" and message.tool_calls:
         text = _as_text(message.tool_calls[0].function.arguments)

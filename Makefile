@@ -28,6 +28,7 @@ ui: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
 	$(BIN)/python bench/bench_llm.py
+	$(BIN)/python bench/bench_store.py
 
 # the LLM engines (both adapters) against local stand-in servers at 0.3 s per call
 bench-llm: $(STAMP)

@@ -154,7 +154,7 @@ def test_ctrl_c_marks_the_run_interrupted_and_resume_is_refused_while_its_owner_
         resume_run(store, "run-int")  # a prefix works too
     current["engine"] = ScriptedEngine(SPLIT, concede=False)
     with store.tx() as c:
-        c.execute("UPDATE runs SET owner='gone-host:1' WHERE run_id='run-int-1'")
+        c.execute("UPDATE runs SET owner='gone-host:1', lease_until=0 WHERE run_id='run-int-1'")
     result = resume_run(store, "run-int")
     assert result.run_id == "run-int-1" and store.get_run("run-int-1").status == "done"
 

@@ -10,7 +10,8 @@ _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+@")
 # an HTTP header carrying a secret, as some SDK errors print request headers
 _SECRET_HEADER = re.compile(r"(?i)\b(authorization|x-api-key|api-key|proxy-authorization)(['\"]?\s*[:=]\s*['\"]?)[^'\",}\s]+(\s+[^'\",}\s]+)?")
 # a secret in a URL's query string: ?key=..., &api_key=..., &token=...
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|sig|signature)=)[^&\s'\")]+")
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|sig|signature|code|"
+                           r"auth|credentials?|session|jwt)=)[^&\s'\")]+")
 
 
 def redact(text: str) -> str:
@@ -18,10 +19,15 @@ def redact(text: str) -> str:
     environment variable (names with API_KEY, TOKEN, SECRET or PASSWORD, values of 8+
     characters; a server may echo the key back in an error message), credentials
     embedded in any URL (`http://user:pass@gateway` -> `http://[redacted]@gateway`) or in
-    its query string (`?key=...`), and the value of authorization and API-key headers."""
+    its query string (`?key=...`, `?code=...`), the query string of any `*_BASE_URL`
+    server address, and the value of authorization and API-key headers."""
     for name, value in os.environ.items():
         if value and len(value) >= 8 and _SECRET_ENV.search(name):
             text = text.replace(value, "[redacted]")
+        elif name.endswith("_BASE_URL") and "?" in value:  # a server address's query may carry a secret
+            query = value.split("?", 1)[1]
+            if len(query) >= 4:
+                text = text.replace(query, "[redacted]")
     text = _URL_CREDENTIALS.sub(r"\1[redacted]@", text)
     text = _SECRET_QUERY.sub(r"\1[redacted]", text)
     return _SECRET_HEADER.sub(r"\1\2[redacted]", text)

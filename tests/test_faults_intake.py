@@ -114,6 +114,13 @@ def test_url_credentials_and_auth_headers_are_redacted():
     assert redact("cannot reach http://127.0.0.1:9/v1?key=topsecretvalue1&x=1") == \
         "cannot reach http://127.0.0.1:9/v1?key=[redacted]&x=1"
     assert redact("https://gw/v1?api_key=tok1&token=tok2") == "https://gw/v1?api_key=[redacted]&token=[redacted]"
+    assert redact("https://gw/v1?code=abcdef123456") == "https://gw/v1?code=[redacted]"
+
+
+def test_a_base_url_query_string_is_redacted_whatever_its_names(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1?tenant=acme&grant=zz9-abcdef")
+    assert redact("cannot reach http://127.0.0.1:1/v1?tenant=acme&grant=zz9-abcdef/") == \
+        "cannot reach http://127.0.0.1:1/v1?[redacted]/"
 
 
 def test_credentials_in_the_base_url_never_reach_the_database_or_stderr(monkeypatch, capsys, db_path):

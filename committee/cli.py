@@ -84,7 +84,7 @@ def _engines_help() -> str:
     return "Engine: " + "; ".join(f"{n} ({spec.summary}; needs {spec.needs})" for n, spec in ENGINES.items()) + "."
 
 
-# Engine options, shared by `review`, `resume` and the studies. Each engine takes the
+# Engine options, shared by `review` and `resume` (the studies take `--engine` and `--model` only). Each engine takes the
 # ones its options model declares (see `committee.engines`); a mixed panel passes each
 # engine the ones it takes, and an option no engine on the panel takes is an error.
 EngineOpt = typer.Option("offline", "--engine", "-e", help=_engines_help())

@@ -1,6 +1,7 @@
 """The committee on a real LangGraph Server (`langgraph dev`, in-memory runtime) on a
 loopback port, driven by the official `langgraph_sdk` client: server runs are product
-runs in the product's store. Skipped, with the reason, only when the server cannot
+runs in the product's store, a SQLite file or a team's PostgreSQL database (both
+backends, one server each). Skipped, with the reason, only when a service cannot
 start here."""
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def server(request, tmp_path_factory):
     if not LANGGRAPH.exists():
         pytest.skip("langgraph dev is not installed (pip install 'langgraph-cli[inmem]')")
     tmp = tmp_path_factory.mktemp("langgraph")
@@ -37,7 +38,7 @@ def server(tmp_path_factory):
     config["dependencies"] = [str(ROOT)]
     config["graphs"] = {g: str(ROOT / p.removeprefix("./")) for g, p in config["graphs"].items()}
     (tmp / "langgraph.json").write_text(json.dumps(config))
-    db = tmp / "team.db"
+    db = request.getfixturevalue("pg_server").new_database() if request.param == "postgres" else str(tmp / "team.db")
     port = _port()
     env = {**os.environ, "COMMITTEE_DB": str(db), "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
     log = open(tmp / "server.log", "w")
@@ -116,10 +117,10 @@ def test_concurrent_server_runs_all_finish_and_are_stored(server):
 
     url, db = server
     texts = [(EXAMPLES / name).read_text(encoding="utf-8") for name in sorted(os.listdir(EXAMPLES)) if name.endswith(".md")]
-    payloads = [{"packet": texts[i % len(texts)], "rounds": 1} for i in range(8)]
-    with ThreadPoolExecutor(8) as pool:
+    payloads = [{"packet": texts[i % len(texts)], "rounds": 1} for i in range(20)]
+    with ThreadPoolExecutor(20) as pool:
         finals = [f for _, f in pool.map(lambda p: _stream(url, p), payloads)]
-    assert [f.get("status") for f in finals] == ["done"] * 8
+    assert [f.get("status") for f in finals] == ["done"] * len(payloads)
     with Store(db) as store:
         assert all(store.get_run(f["run_id"]).status == "done" for f in finals)
 

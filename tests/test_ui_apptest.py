@@ -373,3 +373,39 @@ def test_engine_picker_lists_the_engines_configured_here(db, monkeypatch):
     ok(at)
     assert "OpenAI-compatible server (openai)" in at.radio(key="engine").options
     assert at.selectbox(key="voice_engine_safety-lead").options[0] == "(run's engine)"
+
+
+def test_the_app_on_postgresql_while_other_processes_write_reviews(pg_url, monkeypatch):
+    """A team's web app on the shared PostgreSQL database: submit, replay and compare
+    work while another process keeps writing reviews into the same database."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("COMMITTEE_DB", pg_url)
+    seed(pg_url, "weak-growth-pm.md")
+    writer = subprocess.Popen([sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md"),
+                               str(EXAMPLES / "borderline-api-pm.md"), "--rounds", "3"],
+                              cwd=ROOT, env={**os.environ, "COMMITTEE_DB": pg_url},
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        at = app().run()
+        ok(at)
+        assert pg_url.split("?")[0].rsplit("/", 1)[1] in " ".join(c.value for c in at.sidebar.code)
+        at.selectbox(key="example").set_value("weak-growth-pm-rev2.md")
+        at.button(key="submit").click().run()
+        ok(at)
+        assert len(decision_texts(at)) == 1
+        at.button(key="to_replay").click().run()
+        ok(at)
+        at.button(key="replay_last").click().run()
+        ok(at)
+        assert decision_texts(at)
+        at.switch_page("pages/compare.py").run()
+        ok(at)
+    finally:
+        _, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err
+    with Store(pg_url) as store:
+        rows = store.list_runs()
+    assert len(rows) >= 4 and {r.status for r in rows} == {"done"}

@@ -3,10 +3,16 @@ raise at once (an accidental real API request fails loudly instead of hanging)."
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Hermetic: a developer's own personas and scenarios (~/.config/committee/...) never
+# reach a test, nor the CLI subprocesses the tests start (they inherit this).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="committee-test-config-")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"

@@ -243,3 +243,29 @@ def test_quotes_stay_verbatim_when_lower_casing_changes_length():
     for h in detect_signals(text, SIGS):
         assert text[h.start:h.start + len(h.quote)] == h.quote
         assert h.quote.split()[0].isalpha() or h.quote[0] in "\u0130"
+
+
+@pytest.mark.parametrize("answer", [
+    "Does the 1% fall on the severe categories? If it does, the launch plan is reopened, even if it costs us the quarter.",
+])
+def test_a_cost_accepted_for_safety_never_reads_as_a_firm_red_flag(answer, monkeypatch):
+    """A concession that pays a price (a date, a deal) for a safety property answers the
+    "safety is negotiable" and "growth first" readings in its own sentence. Under this
+    heading the classifier alone reads such a sentence as firm `safety-negotiable`."""
+    from committee.engines.offline import detect
+
+    text = f"## Revenue up 20%, jailbreak detection down 1%\n{answer}\n"
+    firm = {h.signal for h in analyse(ctx_for(text)).hits if h.polarity == "red" and h.sure}
+    assert not firm & {"safety-negotiable", "growth-north-star"}, firm
+    monkeypatch.setattr(detect, "COST_ACCEPTED_ANSWERS", frozenset())
+    unruled = {h.signal for h in analyse(ctx_for(text + " ")).hits if h.polarity == "red" and h.sure}
+    assert "safety-negotiable" in unruled, "the construction no longer needs the rule: drop or rewrite this test"
+
+
+def test_paying_safety_for_growth_is_not_a_concession():
+    from committee.engines.offline import lexicon
+
+    for sentence in ("i would ship it even if it costs 1% of jailbreak detection.",
+                     "ship now, even if a few jailbreaks get through.", "even if we lose some detection, we ship."):
+        assert not lexicon.CONCESSIVE_COST_RE.search(sentence), sentence
+    assert lexicon.CONCESSIVE_COST_RE.search("i keep the filter even if it costs us the renewal.")

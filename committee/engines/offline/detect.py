@@ -338,6 +338,11 @@ def _content_words(norm: str) -> int:
     return sum(1 for w in re.findall(r"[a-z0-9']+", norm) if w not in STOP)
 
 
+# red flags that a sentence accepting a cost for safety contradicts on its own
+# (`lexicon.CONCESSIVE_COST_RE`: "..., even if it costs us the launch date")
+COST_ACCEPTED_ANSWERS = frozenset({"safety-negotiable", "growth-north-star"})
+
+
 def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals: list[Signal], heads,
           turned_down: dict[int, list[int]]) -> list[Hit]:
     """Packet-level judgement of each red reading: is it sure enough to decide a verdict
@@ -385,7 +390,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
                                   if g.sentence != h.sentence]
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
         same = reds_at.get(h.signal, set()) - {h.sentence} - turned
-        if others or greens:
+        if h.signal in COST_ACCEPTED_ANSWERS and i is not None and lexicon.CONCESSIVE_COST_RE.search(norms[i]):
+            out.append(replace(h, p=p, sure=False, concern="contradicted", counter=sentences[i].text))
+        elif others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))
         elif i is not None and any(lexicon.ADMISSION_RE.search(norms[x]) for x in range(i, min(i + 3, len(sentences)))

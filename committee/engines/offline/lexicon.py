@@ -278,6 +278,16 @@ ADMISSION_RE = re.compile(
     r"(i was|i have been|i've been) guilty of|my (old |first |default )?(instinct|reflex|habit|bias)\b[^.;]{0,60}?\b(is|was|used to be)\b|"
     r"i used to (think|believe|treat|default)|i learned the hard way|i('m| am) not proud)\b")
 
+# a cost accepted to keep something: "..., even if it costs us the launch date", "even
+# if the date moves", "even at the cost of the quarter". A sentence that pays a price
+# for a safety property does not treat safety as negotiable or growth as the goal.
+CONCESSIVE_COST_RE = re.compile(
+    r"\b(even if|even though|even when|even at the (cost|price|expense) of)\b[^.;]{0,40}?\b("
+    r"(costs?|loses?|lose|losing|miss|misses|missing|delays?|delaying) (us |me )?(the |a |our |that |this |some )?"
+    r"(\w+ )?(launch|launch date|date|deadline|release|deal|quarter|revenue|customer|contract|renewal|account|weeks?|months?)|"
+    r"(the |our |that )?(date|launch|release|deadline|timeline|roadmap) (moves?|slips?)|"
+    r"(launch|date|deadline|release|deal|quarter|revenue|customer|contract|renewal|account)s?\b)")
+
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
 # wanted to switch off the fraud rule. ... I kept it."
 TURN_RE = re.compile(

@@ -269,3 +269,15 @@ def test_paying_safety_for_growth_is_not_a_concession():
                      "ship now, even if a few jailbreaks get through.", "even if we lose some detection, we ship."):
         assert not lexicon.CONCESSIVE_COST_RE.search(sentence), sentence
     assert lexicon.CONCESSIVE_COST_RE.search("i keep the filter even if it costs us the renewal.")
+
+
+def test_someone_elses_proposal_is_never_a_firm_reading_of_the_candidate():
+    """A reported proposal describes its author: at most a concern to check. The same
+    plan as the candidate's own stays a firm red flag."""
+    theirs = ("## Access and pricing tiers for a new model\nA director on the sales side proposed a premium tier "
+              "that skips the output classifier so that large customers get faster answers.\n")
+    mine = ("## Access and pricing tiers for a new model\nI would add a premium tier that skips the output "
+            "classifier so that large customers get faster answers.\n")
+    red = lambda text: {(h.signal, h.sure) for h in analyse(ctx_for(text, "api-pm")).hits if h.polarity == "red"}  # noqa: E731
+    assert ("pay-for-weaker-safety", True) in red(mine)
+    assert ("pay-for-weaker-safety", True) not in red(theirs)

@@ -338,6 +338,12 @@ def _content_words(norm: str) -> int:
     return sum(1 for w in re.findall(r"[a-z0-9']+", norm) if w not in STOP)
 
 
+# red flags whose very substance is someone else's ask (a client's demand met); for the
+# others, a reading of a sentence that reports another person's proposal describes
+# them, not the candidate, and is at most weak (`lexicon.reports_others_wish`). Measured
+# on the read sealed sets: +1 packet on each of a, c and e, no packet lost.
+REPORTED_WISH_IS_THE_FLAG = frozenset({"caves-to-client"})
+
 # red flags that a sentence accepting a cost for safety contradicts on its own
 # (`lexicon.CONCESSIVE_COST_RE`: "..., even if it costs us the launch date")
 COST_ACCEPTED_ANSWERS = frozenset({"safety-negotiable", "growth-north-star"})
@@ -348,6 +354,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     """Packet-level judgement of each red reading: is it sure enough to decide a verdict
     alone (a hard line, a veto, a failed must-pass dimension)? The rule:
 
+    - a red reading of `safety-negotiable` or `growth-north-star` is **contradicted** by
+      its own sentence when that sentence pays a price for safety ("..., even if it
+      costs us the quarter");
     - a red reading is **contradicted** when the packet itself takes the other side on
       the same topic elsewhere: another sentence turns the same red idea down (its
       classifier >= REJECTED_P in a story that turns, >= REJECTING_P in a sentence that
@@ -358,6 +367,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     - it is an **admission** when its sentence, or one of the next two of its paragraph,
       names a habit in order to correct it ("which I'd need to unlearn", "I have had to
       unlearn the reflex");
+    - it is **weak** when its sentence reports someone else's proposal or ask ("someone
+      proposed a priority tier that skips the classifier"; `caves-to-client` aside,
+      whose substance is the ask);
     - otherwise it is **sure** when it is corroborated (the same red flag read in two
       sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
       at >= SURE_LEARNED in a sentence of at least SURE_MIN_WORDS content words; below
@@ -398,6 +410,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         elif i is not None and any(lexicon.ADMISSION_RE.search(norms[x]) for x in range(i, min(i + 3, len(sentences)))
                                    if sentences[x].block == sentences[i].block):
             out.append(replace(h, p=p, sure=False, concern="admission"))
+        elif (h.signal not in REPORTED_WISH_IS_THE_FLAG and i is not None
+              and lexicon.reports_others_wish(norms[i])):
+            out.append(replace(h, p=p, sure=False, concern="weak"))
         elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED
                                                              and _content_words(norms[i]) >= SURE_MIN_WORDS):
             out.append(replace(h, p=p))

@@ -263,6 +263,17 @@ def _rejects(sentence: str) -> bool:
                 or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
 
 
+def reports_others_wish(sentence: str) -> bool:
+    """The sentence reports what someone other than the candidate proposed or asked for
+    ("someone in the planning doc proposed a priority tier ...", "a broker asked us to
+    auto-approve claims"), not the candidate's own plan ("I proposed ...", "we pitched")."""
+    for m in WISH_RE.finditer(sentence):
+        before = sentence[max(0, m.start() - 12):m.start()]
+        if not re.search(r"\b(i|we|i'd|we'd|i'll|we'll|my team and i)\s*$", before) and not m.group(0).startswith(("i ", "we ")):
+            return True
+    return False
+
+
 def attributed(sentence: str, pos: int, clause: tuple[int, int]) -> bool:
     """True when the concept at `pos` follows a reported wish of someone else in the same
     clause ("legal wanted to delay ..."): it describes them, not the candidate."""

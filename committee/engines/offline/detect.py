@@ -386,8 +386,9 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     for g in hits:
         if g.polarity == "green":
             greens_at.setdefault((g.signal, g.section), []).append(g)
-        elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]):
-            reds_at.setdefault(g.signal, set()).add(g.sentence)
+        elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]) and not (
+                g.signal not in REPORTED_WISH_IS_THE_FLAG and lexicon.reports_others_wish(norms[row[g.sentence]])):
+            reds_at.setdefault(g.signal, set()).add(g.sentence)  # what corroborates: the candidate's own readings
     out = []
     for h in hits:
         i = row.get(h.sentence)

@@ -15,6 +15,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from committee.errors import BadInput, CommitteeError, redact
 
@@ -212,6 +213,8 @@ def replay(
             why = f": {' '.join(row.error.split())}" if row.error else ""
             stopped = (f"the run {'is still running or was killed' if row.status == 'running' else 'stopped'}"
                        f"{why}; continue it with `committee resume {row.run_id}`")
+        out.print(Text.assemble((f"run {row.run_id}", "bold"), f" · {row.packet_key} rev {row.revision} · {row.scenario} · "
+                                f"{row.protocol}, up to {row.rounds} round{'s' if row.rounds != 1 else ''} · {row.status}"))
         render_steps(steps, out, _names(), voices, stopped)
 
 
@@ -399,7 +402,6 @@ def compare(
 
     from committee.compare import compare as compare_revisions
     from committee.report import vote_text
-    from rich.text import Text
 
     with _store(db, create=False) as store:
         c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)

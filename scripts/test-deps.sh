@@ -30,7 +30,7 @@ fi
 echo "test-deps: installing ${need[*]} (apt-get)…" >&2
 export DEBIAN_FRONTEND=noninteractive
 log=$(mktemp)
-if ! { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
+if ! { "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -qq && "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1; then
   cat "$log" >&2
   rm -f "$log"
   echo "test-deps: apt-get install ${need[*]} failed" >&2

@@ -182,6 +182,7 @@ def test_replay_of_a_run_that_stopped_says_so_and_how_to_continue(monkeypatch, c
     code, out, err = run(monkeypatch, capsys, "replay", run_id, "--db", str(db_path))
     assert code == 0, err
     flat = " ".join(out.split())
+    assert flat.startswith(f"run {run_id} · nadia-safety-pm rev 1 · safety-pm"), "the header names run and packet"
     assert f"voiced by anthropic / {DEFAULT_MODEL} (every persona)" in flat, "one engine for all: one line"
     assert flat.count(DEFAULT_MODEL) == 1
     assert "the run stopped" in flat and "HTTP 529" in flat and f"committee resume {run_id}" in flat

@@ -189,3 +189,23 @@ def test_markdown_text_stays_readable_while_staying_inert():
     page = MarkdownIt("commonmark").render(line)
     assert "<b>" not in page and "<i>" not in page and "+8 &gt; 0" in page  # rendered as the text it is
     assert MarkdownIt("commonmark").render(_md("> quoted")).startswith("<p>"), "no blockquote can start"
+
+
+def test_a_hold_turn_gives_its_reason_without_claiming_a_vote_change(store):
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+    from tests.conftest import EXAMPLES
+
+    result = start_run(store, prepare(read_packet(EXAMPLES / "borderline-api-pm.md"), rounds=2))
+    holds = [t for t in result.debrief if t.reason and t.vote == t.previous_vote]
+    if not holds:  # make one: the export must never call an unchanged vote a change
+        first = result.debrief[0]
+        fake = first.model_copy(update={"move": "hold", "reason": "Held for a stated reason.",
+                                        "previous_vote": first.vote})
+        result = result.model_copy(update={"debrief": [fake, *result.debrief[1:]]})
+        store.finish_run(result)
+    page, md = export_run(store, result.run_id, "html"), export_run(store, result.run_id, "md")
+    for text in (page, md):
+        assert "Why: " in text
+        reasons = [t.reason for t in result.debrief if t.reason and t.vote == t.previous_vote]
+        assert all(f"Vote changed: {r}" not in text for r in reasons)

@@ -98,6 +98,12 @@ def _no_html(text: str) -> str:
     return _MD_HTML.sub(lambda m: "&lt;" if m.group(0) == "<" else "&amp;", text)
 
 
+def _reason_label(turn) -> str:
+    """"Vote changed" for a turn that moved its vote, "Why" for one that held."""
+    moved = turn.previous_vote is not None and turn.vote != turn.previous_vote
+    return "Vote changed" if moved else "Why"
+
+
 def _md(s: Any) -> str:
     """Packet- or engine-derived text for Markdown, inert: one line (no heading, list,
     quote or code block can start), raw HTML escaped, every inline construct (links,
@@ -202,7 +208,7 @@ def to_markdown(ctx: dict[str, Any]) -> str:
             L.append(f"> “{_md(e.quote)}”")
         if t.reason:
             L.append("")
-            L.append(f"_Vote changed: {_md(t.reason)}_")
+            L.append(f"_{_reason_label(t)}: {_md(t.reason)}_")
     L.append("")
     L.append("## Feedback for the next revision")
     L.append("")
@@ -315,7 +321,7 @@ def to_html(ctx: dict[str, Any]) -> str:
                  f"({_e(t.move)}{to}) · vote: {_vote_html(t.vote)}</div><p>{_e(t.text)}</p>")
         H += [_quote_html(e) for e in t.evidence]
         if t.reason:
-            H.append(f"<p><em>Vote changed: {_e(t.reason)}</em></p>")
+            H.append(f"<p><em>{_reason_label(t)}: {_e(t.reason)}</em></p>")
         H.append("</div>")
     H.append("<h2>Feedback for the next revision</h2>")
     if not r.feedback:

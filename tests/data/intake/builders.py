@@ -84,7 +84,7 @@ def pdf_bytes(pages: list[list[tuple[str, str]]]) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
     ]
     for i, lines in enumerate(pages):
-        page_id, content_id = 5 + 2 * i, 6 + 2 * i
+        content_id = 6 + 2 * i  # the page object is 5 + 2 * i
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
                        f"/F2 4 0 R >> >> /Contents {content_id} 0 R >>".encode())
         objects.append(_stream(_content(lines)))

@@ -14,6 +14,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -53,6 +54,8 @@ err = Console(stderr=True)
 
 DbOpt = typer.Option(None, "--db", help="Database: a SQLite file, or a postgresql:// URL a team shares. Default: $COMMITTEE_DB, else a file in the per-user data directory.",
                      envvar="COMMITTEE_DB", show_envvar=False)
+WIDE = 120  # terminal columns from which tables show every column
+NARROW_MIN = {"when": 11, "engine": 7, "status": 6, "decision": 8}  # columns a narrow table never cuts
 JsonOpt = typer.Option(False, "--json", help="Print JSON Lines (one compact object per line) instead of a report.")
 
 
@@ -242,14 +245,25 @@ def runs(
     if not rows:
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
-    t = Table(title="Runs (newest first)")
+    # narrow terminals (under WIDE columns) get the columns a reader scans for, on one
+    # line each; `--json` has every field
+    wide = out.width >= WIDE
+    t = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD if not wide else box.HEAVY_HEAD)
     t.add_column("run id", no_wrap=True, min_width=12)
-    for col in ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision"):
-        t.add_column(col, overflow="fold")
+    cols = ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision") if wide else \
+        ("when", "packet · rev", "engine", "status", "decision")
+    for col in cols:
+        if wide:
+            t.add_column(col, overflow="fold")
+        else:  # short columns keep their width; the packet key gives way (ellipsis)
+            t.add_column(col, no_wrap=True, overflow="ellipsis", min_width=NARROW_MIN.get(col))
     for r in rows:
-        when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M")
-        t.add_row(r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status,
-                  (r.outcome or "-").replace("_", " "))
+        when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")
+        decision = (r.outcome or "-").replace("_", " ")
+        if wide:
+            t.add_row(r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status, decision)
+        else:
+            t.add_row(r.run_id, when, f"{r.packet_key} · {r.revision}", r.engine, r.status, decision)
     out.print(t)
 
 

@@ -222,3 +222,19 @@ def test_help_paragraphs_are_not_broken_where_the_docstring_wraps(monkeypatch, c
     assert "integrity concerns, blind reviews, the debrief transcript and feedback" in out
     code, out, _ = run(monkeypatch, capsys, "resume", "--help")
     assert "Persona calls that had already finished are not repeated. The run keeps its panel" in out
+
+
+def test_runs_stay_one_line_per_run_at_80_columns(db_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COMMITTEE_DB": str(db_path), "COLUMNS": "80"}
+    subprocess.run([sys.executable, "-m", "committee", "review", str(EXAMPLES / "weak-growth-pm.md")], env=env,
+                   check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-m", "committee", "runs"], env=env, check=True, capture_output=True,
+                         text=True).stdout
+    lines = out.rstrip("\n").splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    rows = [line for line in lines if "dylan-growth-pm" in line]
+    assert len(rows) == 1 and "offline" in rows[0] and ("no hire" in rows[0] or " hire" in rows[0])

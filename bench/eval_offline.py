@@ -46,7 +46,7 @@ HELD_OUT = [DATA / "offline_signals.jsonl", DATA / "offline_signals_hard.jsonl",
 # sets read only for their totals: their items are never printed, so nobody tunes on them
 SEALED = {"offline_signals_hard.jsonl", "offline_signals_sealed_a.jsonl", "offline_signals_sealed_b.jsonl"}
 # packet sets written by helpers who never saw the engine (bench/sealed/): only totals are printed
-SEALED_SETS = {"set-a", "set-b", "set-c", "set-d", "set-e"}
+SEALED_SETS = {"set-a", "set-b", "set-c", "set-d", "set-e", "set-f"}
 # the cues and framing were tuned on these (numbers are regression pins, not generalisation)
 TUNED = [ROOT / "scenarios" / "corpus" / "author-tune-set.jsonl", ROOT / "scenarios" / "corpus" / "author-sentences.jsonl"]
 

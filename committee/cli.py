@@ -55,7 +55,7 @@ err = Console(stderr=True)
 DbOpt = typer.Option(None, "--db", help="Database: a SQLite file, or a postgresql:// URL a team shares. Default: $COMMITTEE_DB, else a file in the per-user data directory.",
                      envvar="COMMITTEE_DB", show_envvar=False)
 WIDE = 120  # terminal columns from which tables show every column
-NARROW_MIN = {"when": 11, "engine": 7, "status": 6, "decision": 8}  # columns a narrow table never cuts
+NARROW_MIN = {"when": 11, "engine": 7, "status": 7, "decision": 8}  # columns a narrow table never cuts
 JsonOpt = typer.Option(False, "--json", help="Print JSON Lines (one compact object per line) instead of a report.")
 
 
@@ -256,7 +256,8 @@ def runs(
         if wide:
             t.add_column(col, overflow="fold")
         else:  # short columns keep their width; the packet key gives way (ellipsis)
-            t.add_column(col, no_wrap=True, overflow="ellipsis", min_width=NARROW_MIN.get(col))
+            t.add_column(col, no_wrap=True, overflow="ellipsis", min_width=NARROW_MIN.get(col),
+                         max_width=None if col in NARROW_MIN else 26)
     for r in rows:
         when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")
         decision = (r.outcome or "-").replace("_", " ")

@@ -47,7 +47,7 @@ def default_target() -> str:
 
 def display(target: str) -> str:
     """`target` fit to print: a URL with its password replaced by `***`."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", target) if is_url(target) else target
+    return re.sub(r"(://[^:/@]+:)[^/?#]*@", r"\1***@", target) if is_url(target) else target
 
 
 class Row(tuple):

@@ -6,7 +6,7 @@ import re
 
 _SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
 # credentials inside a URL: scheme://user:password@host or scheme://token@host
-_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/@]+@")
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
 # an HTTP header carrying a secret, as some SDK errors print request headers
 _SECRET_HEADER = re.compile(r"(?i)\b(authorization|x-api-key|api-key|proxy-authorization)(['\"]?\s*[:=]\s*['\"]?)[^'\",}\s]+(\s+[^'\",}\s]+)?")
 # a secret in a URL's query string: ?key=..., &api_key=..., &token=...

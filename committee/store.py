@@ -114,7 +114,7 @@ MIGRATIONS: list[str] = [
 
 # Study variants (stability shuffles, probe swaps) are stored under `KEY--<kind>`
 # (`trust.common.derived_key`), never as revisions of the candidate's own packet.
-STUDY_KINDS = ("stability", "probe")
+STUDY_KINDS = ("stability", "probe", "calibrate")
 STUDY_KEY_SUFFIXES = tuple(f"--{k}" for k in STUDY_KINDS)
 
 
@@ -223,6 +223,12 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise BadInput(f"{self.label}: not a committee database ({exc})") from exc
+        except Exception as exc:  # a PostgreSQL role that may not create the tables, a server gone
+            self.db.close()
+            if self.db.kind != "postgres":
+                raise
+            raise BadInput(f"{self.label}: cannot set up the committee tables ({' '.join(str(exc).split())}); the "
+                           "role must own the database or may CREATE in its schema public") from None
         self.conn = self.db  # `execute` with ? placeholders on either backend
 
     # ------------------------------------------------------------------ plumbing
@@ -275,7 +281,10 @@ class Store:
         """All revisions of `key`, oldest first. Raises BadInput for an unknown key."""
         rows = self.conn.execute("SELECT packet_json FROM revisions WHERE key=? ORDER BY revision", (key,)).fetchall()
         if not rows:
-            raise BadInput(f"no packet with key {key!r}")
+            own = [k for k in self.packet_keys() if not k.endswith(STUDY_KEY_SUFFIXES)]
+            known = f"stored: {', '.join(own[:8])}{', ...' if len(own) > 8 else ''}" if own else "nothing is stored yet"
+            raise BadInput(f"no packet with key {key!r} ({known}; the key is the front matter's `packet:`, "
+                           "else the file name; see `committee runs`)")
         return [Packet.model_validate_json(r[0]) for r in rows]
 
     def packet_keys(self) -> list[str]:

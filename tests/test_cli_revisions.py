@@ -78,7 +78,7 @@ def test_compare_text_and_explicit_revisions(monkeypatch, capsys, two_revisions)
 
 @pytest.mark.parametrize("args, message", [
     (["history", "no-such-packet"], "no packet with key"),
-    (["compare", "no-such-packet"], "no packet with key"),
+    (["compare", "no-such-packet"], "no packet with key 'no-such-packet' (stored: dylan-growth-pm;"),
     (["compare", KEY, "--from", "7"], "no revision 7"),
     (["compare", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
     (["history", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),

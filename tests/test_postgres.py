@@ -151,3 +151,20 @@ def test_first_use_by_many_connections_at_once_sets_the_database_up_without_dead
     for t in threads:
         t.join(timeout=90)
     assert not errors and len(done) == 8, f"{len(done)} of 8 finished; errors: {errors}"
+
+
+def test_a_role_that_may_not_create_the_tables_is_one_line_of_bad_input(pg_server, monkeypatch, capsys):
+    """PostgreSQL 15 grants no CREATE on schema public to other roles: a team user on a
+    database the admin owns gets one line saying what the role needs, not a traceback."""
+    import psycopg
+
+    url = pg_server.new_database()
+    db = url.split("?")[0].rsplit("/", 1)[1]
+    with psycopg.connect(pg_server.url(), autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN CREATE ROLE team LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute(f'GRANT ALL ON DATABASE "{db}" TO team')
+    team_url = url.replace("postgresql://postgres@", "postgresql://team:pw-never-shown@")
+    code, out, err = run(monkeypatch, capsys, "runs", "--db", team_url)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert "cannot set up the committee tables" in err and "schema public" in err
+    assert "pw-never-shown" not in err

@@ -90,3 +90,17 @@ def test_bad_packet_in_folder_writes_nothing(store, folder, register):  # noqa: 
     with pytest.raises(BadInput, match="no-such-scenario"):
         run_calibration(store, folder, spec=RunSpec(engine=register(KeywordEngine())))
     assert store.list_runs() == []
+
+
+def test_calibration_runs_stay_out_of_the_users_own_history(store):
+    """A labelled example the user also reviewed as their own packet (same key) gets no
+    new revision from calibration, and `latest` stays the user's own run."""
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+    from tests.conftest import EXAMPLES
+
+    mine = start_run(store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md")))
+    run_calibration(store, EXAMPLES)
+    assert [p.revision for p in store.revisions("dylan-growth-pm")] == [1]
+    assert all(k.endswith("--calibrate") for k in store.packet_keys() if k not in ("dylan-growth-pm",))
+    assert store.resolve_run_id("latest") == mine.run_id

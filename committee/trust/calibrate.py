@@ -32,7 +32,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from committee.errors import BadInput
 from committee.models import RunResult
 from committee.packets import read_packet
-from committee.trust.common import RunSpec, StudyProgress, new_study_id, run_once, side, summarize, validate_spec
+from committee.trust.common import (
+    RunSpec, StudyProgress, derived_key, new_study_id, run_once, side, summarize, validate_spec,
+)
 
 MANIFEST = "MANIFEST.yaml"
 INTEGRITY_PREFIX = "prompt-injection"  # integrity signal ids (committee.integrity)
@@ -149,7 +151,10 @@ def run_calibration(store, folder: str | Path, *, spec: RunSpec | None = None, p
     d = Path(folder)
     packets = {}
     for name in labels:
-        packets[name] = read_packet(d / name)
+        packet = read_packet(d / name)
+        # stored apart from the user's own packets: a labelled file copied from an example
+        # keeps its key, and must not become a revision of the user's packet
+        packets[name] = packet.model_copy(update={"key": derived_key(packet.key, "calibrate")})
         validate_spec(packets[name], spec, catalog)
     panel = spec.panel
     rows: list[dict[str, Any]] = []

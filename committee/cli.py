@@ -248,7 +248,8 @@ def runs(
     # narrow terminals (under WIDE columns) get the columns a reader scans for, on one
     # line each; `--json` has every field
     wide = out.width >= WIDE
-    t = Table(title="Runs (newest first)", box=box.SIMPLE_HEAD if not wide else box.HEAVY_HEAD)
+    t = Table(title="Runs (newest first)", box=box.HEAVY_HEAD) if wide else \
+        Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
     t.add_column("run id", no_wrap=True, min_width=12)
     cols = ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision") if wide else \
         ("when", "packet · rev", "engine", "status", "decision")

@@ -236,5 +236,6 @@ def test_runs_stay_one_line_per_run_at_80_columns(db_path):
                          text=True).stdout
     lines = out.rstrip("\n").splitlines()
     assert all(len(line) <= 80 for line in lines)
+    assert any(line.split()[-2:] == ["status", "decision"] for line in lines if line.strip()), "a header was cut"
     rows = [line for line in lines if "dylan-growth-pm" in line]
     assert len(rows) == 1 and "offline" in rows[0] and ("no hire" in rows[0] or " hire" in rows[0])

@@ -182,6 +182,18 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
 
 
 @contextmanager
+def _marks_interrupt(store: Store, run_id: str) -> Iterator[None]:
+    """A Ctrl+C that lands outside the graph's own handling (drawing the first progress,
+    storing the result) still leaves the run marked interrupted and resumable, with the
+    one-line message; a run already stored as done stays done."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        store.fail_run(run_id, "interrupted (Ctrl+C)")
+        raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
+
+
+@contextmanager
 def _lease(store: Store, run_id: str) -> Iterator[None]:
     """Renew this process's lease on the run every `LEASE_S / 3` seconds while the body
     runs (a daemon thread), so another machine can tell a live run from a dead one."""
@@ -320,16 +332,17 @@ def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None,
     store.create_run(run_id, packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
                      protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
                      context=context_json(run_context(prep, packet)))
-    if progress:
-        progress("start", {"run_id": run_id, "personas": [p.id for p in prep.panel], "packet": packet.key,
-                           "revision": packet.revision})
-    ctx = run_context(prep, packet)
-    state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
-    t0 = time.perf_counter()
-    values = _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
-    result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0,
-                      failed=store.failed_usage(run_id))
-    store.finish_run(result)
+    with _marks_interrupt(store, run_id):
+        if progress:
+            progress("start", {"run_id": run_id, "personas": [p.id for p in prep.panel], "packet": packet.key,
+                               "revision": packet.revision})
+        ctx = run_context(prep, packet)
+        state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
+        t0 = time.perf_counter()
+        values = _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
+        result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0,
+                          failed=store.failed_usage(run_id))
+        store.finish_run(result)
     return result
 
 
@@ -364,13 +377,14 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     # stored, so it starts again from the beginning under the same id
     graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds))
     store.mark_running(run_id)
-    if progress:
-        progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
-    t0 = time.perf_counter()
-    values = _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
-    result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0,
-                      failed=store.failed_usage(run_id))
-    store.finish_run(result)
+    with _marks_interrupt(store, run_id):
+        if progress:
+            progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
+        t0 = time.perf_counter()
+        values = _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
+        result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0,
+                          failed=store.failed_usage(run_id))
+        store.finish_run(result)
     return result
 
 

@@ -315,7 +315,9 @@ class Store:
 
     def fail_run(self, run_id: str, error: str) -> None:
         with self.tx() as c:
-            c.execute("UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=?", (error[:2000], time.time(), run_id))
+            # only a run still running: a run already stored as done is never marked failed
+            c.execute("UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=? AND status='running'",
+                      (error[:2000], time.time(), run_id))
 
     def add_failed_usage(self, run_id: str, usage: Usage) -> None:
         """Add the usage of calls that failed for good to the run's tally."""

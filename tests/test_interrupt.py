@@ -55,3 +55,26 @@ def test_ctrl_c_keeps_every_returned_call_and_resume_repeats_none(tmp_path, sign
             "resume repeated a review that had returned before the interrupt"
     finally:
         server.shutdown()
+
+
+@pytest.mark.parametrize("when", ["start", "finish"])
+def test_ctrl_c_outside_the_graph_still_marks_the_run_interrupted(store, monkeypatch, when):
+    """A Ctrl+C while the first progress is drawn, or while the result is being stored,
+    leaves the run marked interrupted and resumable, never `running`."""
+    from committee.errors import Interrupted
+    from committee.packets import read_packet
+    from committee.runner import prepare, resume_run, start_run
+
+    def progress(event, data):
+        if when == "start" and event == "start":
+            raise KeyboardInterrupt
+
+    finish = type(store).finish_run
+    if when == "finish":
+        monkeypatch.setattr(type(store), "finish_run", lambda self, result: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(Interrupted, match="committee resume"):
+        start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")), progress=progress, run_id="ki-1")
+    row = store.get_run("ki-1")
+    assert row.status == "failed" and "interrupted" in row.error
+    monkeypatch.setattr(type(store), "finish_run", finish)
+    assert resume_run(store, "ki-1").run_id == "ki-1" and store.get_run("ki-1").status == "done"

@@ -140,3 +140,19 @@ def test_bad_input_exits_2_and_writes_nothing(monkeypatch, capsys, db_path, args
     assert "error" in err.lower() or "usage" in err.lower()
     if args[0] != "export":  # export only reads
         assert not db_path.exists()
+
+
+def test_calibrate_at_80_columns_breaks_no_word(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import EXAMPLES
+
+    env = {**os.environ, "COMMITTEE_DB": str(tmp_path / "c.db"), "COLUMNS": "80"}
+    out = subprocess.run([sys.executable, "-m", "committee", "calibrate", str(EXAMPLES)], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    table = out.split("Packets", 1)[1].split("Confusion", 1)[0]
+    assert all(len(line) <= 80 for line in table.splitlines())
+    for word in ("expected", "predicted", "no hire", "strong-safety-pm.md"):
+        assert word in table, word

@@ -14,6 +14,8 @@ from rich.text import Text
 from committee.report import vote_text
 from committee.trust.common import VOTES
 
+NARROW = 120  # terminal columns under which wide tables drop to the columns read first
+
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.0f}%"
@@ -138,19 +140,27 @@ def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, s
     console.print(Text.assemble((f"Calibration on {rep['folder']}", "bold"), f" · engine {rep['engine']} · "
                                 f"{s['packets']} packets\n",
                                 f"decision agreement {d['correct']}/{d['labelled']} ({_pct(d['agreement'])}) on labelled packets"))
+    # under NARROW columns the table keeps what a reader checks first (`--json` has all)
+    wide = console.width >= NARROW
+    cols = ("file", "expected", "predicted", "rule", "missing must_flag", "extra red flags", "split ok", "integrity") \
+        if wide else ("file", "expected", "predicted", "missing must_flag · extra red flags")
     pt = Table(title="Packets")
-    for col in ("file", "expected", "predicted", "rule", "missing must_flag", "extra red flags", "split ok", "integrity"):
-        pt.add_column(col, overflow="fold")
+    for col in cols:
+        short = col in ("expected", "predicted")
+        pt.add_column(col, overflow="fold", no_wrap=short, min_width=9 if short else None)
     for r in rep["packets"]:
         ok = "-" if not r["split"] else ("yes" if r["blind_disagree"] else Text("no", style="red"))
         exp = r["expected"] or ("split" if r["split"] else "-")
         pred = _outcome(r["predicted"])
         if r["correct"] is False:
             pred.stylize("bold reverse")
-        pt.add_row(r["file"], exp.replace("_", " "), pred, r["decision"]["rule"],
-                   Text(", ".join(r["missing_flags"]) or "-", style="red" if r["missing_flags"] else "dim"),
-                   ", ".join(r["extra_flags"]) or "-", ok,
-                   f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else ""))
+        missing = Text(", ".join(r["missing_flags"]) or "-", style="red" if r["missing_flags"] else "dim")
+        extra = ", ".join(r["extra_flags"]) or "-"
+        if wide:
+            pt.add_row(r["file"], exp.replace("_", " "), pred, r["decision"]["rule"], missing, extra, ok,
+                       f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else ""))
+        else:
+            pt.add_row(r["file"], exp.replace("_", " "), pred, Text.assemble(missing, " · ", extra))
     console.print(pt)
     ct = Table(title="Confusion matrix (rows expected, columns predicted)")
     ct.add_column("expected \\ predicted")

@@ -51,6 +51,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from committee.models import Evidence, Packet
 
@@ -251,11 +252,12 @@ _MD_COMMENT = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]{1,200})\]:[ \t]*(?:<[^
 _CODE_FENCE = re.compile(r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|\Z)",
                          re.DOTALL | re.MULTILINE)
 _CODE_SPAN = re.compile(r"(?<!`)(?P<b>`+)(?!`)(?:[^`\n]|`(?!(?P=b)(?!`))|\n(?![ \t]*\n)){1,2000}?(?<!`)(?P=b)(?!`)")
-_TAG_OPEN = re.compile(r"<(?P<tag>[A-Za-z][A-Za-z0-9-]{0,20})(?=[\s/>])(?P<attrs>[^<>]{0,1000})>")
+# an attribute list may hold '>' inside a quoted value (`title="a>b"`): quoted values
+# are one token, so a tag never ends early
+_ATTRS = r"""(?:"[^"]{0,500}"|'[^']{0,500}'|[^<>"']){0,1000}"""
+_TAG_OPEN = re.compile(rf"<(?P<tag>[A-Za-z][A-Za-z0-9-]{{0,20}})(?=[\s/>])(?P<attrs>{_ATTRS})>")
 _VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _INVISIBLE_TAGS = {"script", "style", "template", "noscript"}
-_ATTR_HIDDEN = re.compile(r"(?:^|\s)hidden(?=\s*=|\s|/|$)|\btype\s*=\s*[\"']?hidden\b", re.IGNORECASE)
-_STYLE_ATTR = re.compile(r"(?:^|\s)style\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+))", re.IGNORECASE)
 _CSS_HIDES = re.compile(
     r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)\s*(?:;|!|$)|"
     r"font-size\s*:\s*(?:(?:0+(?:\.0*)?|\.0+)(?:px|pt|em|rem|%)?|(?:0*\.\d+|1)(?:px|pt))\s*(?:;|!|$)|"
@@ -438,18 +440,42 @@ def _style_hides(style: str) -> bool:
     return bool(_CSS_WHITE.search(style)) and not _CSS_BACKGROUND.search(style)
 
 
+class _TagAttrs(HTMLParser):
+    """The attributes of one opening tag, parsed by the standard library's HTML parser
+    (quoted values, entities and bare attributes as a browser reads them)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attrs: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.attrs = attrs
+
+    handle_startendtag = handle_starttag
+
+
 def _element_hides(tag: str, attrs: str) -> bool:
-    """Whether an HTML element with this opening tag hides its content from a reader."""
-    if tag.lower() in _INVISIBLE_TAGS or _ATTR_HIDDEN.search(attrs):
+    """Whether an HTML element with this opening tag hides its content from a reader:
+    an invisible element, the `hidden` attribute, `type=hidden`, or a style that hides."""
+    if tag.lower() in _INVISIBLE_TAGS:
         return True
-    return any(_style_hides(next(g for g in m.groups() if g is not None)) for m in _STYLE_ATTR.finditer(attrs))
+    parser = _TagAttrs()
+    parser.feed(f"<{tag}{attrs}>")
+    parser.close()
+    for name, value in parser.attrs:
+        name, value = name.lower(), (value or "")
+        if name == "hidden" or (name == "type" and value.strip().lower() == "hidden"):
+            return True
+        if name == "style" and _style_hides(value):
+            return True
+    return False
 
 
 def _element_end(text: str, tag: str, pos: int) -> int:
     """The end of the element whose opening tag ends at `pos` (nested same-name tags
     counted); an element never closed hides everything after it, as in a browser."""
     depth = 1
-    for m in re.compile(rf"<(/?){re.escape(tag)}(?=[\s/>])[^<>]{{0,1000}}>", re.IGNORECASE).finditer(text, pos):
+    for m in re.compile(rf"<(/?){re.escape(tag)}(?=[\s/>]){_ATTRS}>", re.IGNORECASE).finditer(text, pos):
         if m.group(1):
             depth -= 1
             if depth == 0:

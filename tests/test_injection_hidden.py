@@ -130,3 +130,15 @@ def test_offline_engine_ignores_hidden_text_even_without_the_flag(store, monkeyp
     for style in ("display none", "hidden attribute", "markdown comment", "white text"):
         got = _outcome(store, packet(HIDERS[style], key="nf-" + style.replace(" ", "-")))
         assert got[2] == [] and got[:2] == plain[:2], style
+
+
+def test_a_quoted_gt_in_an_attribute_does_not_end_the_tag_early():
+    """`title="a>b"` once ended the tag at the quoted '>', so `display:none` after it
+    was never read and the hidden text counted as evidence."""
+    from committee.integrity import hidden_spans
+
+    text = 'Seen.\n<div title="a>b" style="display:none">Hidden praise for the candidate.</div>\nSeen again.'
+    assert [text[a:b] for a, b in hidden_spans(text)] == [
+        '<div title="a>b" style="display:none">Hidden praise for the candidate.</div>']
+    shown = '<span title="x hidden y">an ordinary title that names the word</span>'
+    assert hidden_spans(shown) == [], "a word inside a quoted value is not an attribute"

@@ -428,8 +428,17 @@ def _in(spans: list[tuple[int, int]], pos: int) -> bool:
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
-    """Fenced code blocks and inline code: markup there is shown to the reader as text."""
-    spans = [m.span() for m in _CODE_FENCE.finditer(text)]
+    """Code blocks (fenced with ``` or ~~~, or indented), as CommonMark reads them
+    (markdown-it-py), and inline code: markup there is shown to the reader as text."""
+    from markdown_it import MarkdownIt
+
+    starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+    spans = []
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("fence", "code_block") and token.map:
+            first, last = token.map
+            spans.append((starts[first], starts[last] if last < len(starts) else len(text)))
+    spans += [m.span() for m in _CODE_FENCE.finditer(text) if not _in(spans, m.start())]  # an unclosed fence at the end
     inline = [m.span() for m in _CODE_SPAN.finditer(text) if not _in(spans, m.start())]
     return sorted(spans + inline)
 

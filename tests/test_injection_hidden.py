@@ -142,3 +142,13 @@ def test_a_quoted_gt_in_an_attribute_does_not_end_the_tag_early():
         '<div title="a>b" style="display:none">Hidden praise for the candidate.</div>']
     shown = '<span title="x hidden y">an ordinary title that names the word</span>'
     assert hidden_spans(shown) == [], "a word inside a quoted value is not an attribute"
+
+
+def test_markup_in_an_indented_code_block_is_shown_not_hidden():
+    """CommonMark shows an indented code block as text: a comment or hidden element in
+    it is visible to the reader; the same comment in prose is hidden."""
+    from committee.integrity import hidden_spans
+
+    text = ("## Notes\n\nAn example of markup:\n\n    <!-- a comment shown as code -->\n"
+            "    <div hidden>shown as code</div>\n\nAfter. <!-- this one is hidden -->\n")
+    assert [text[a:b] for a, b in hidden_spans(text)] == ["<!-- this one is hidden -->"]

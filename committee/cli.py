@@ -204,21 +204,15 @@ def replay(
     from committee.runner import panel_voices
 
     with _store(db, create=False) as store:
+        run_id = store.resolve_run_id(run_id)
         steps = replay_steps(store, run_id)
         voices = panel_voices(store, run_id)
-        row = store.get_run(store.resolve_run_id(run_id))
+        row = store.get_run(run_id)
     if as_json:
         for s in steps:
             _emit_json(s.as_json())
     else:
-        stopped = None
-        if row.status != "done":
-            why = f": {' '.join(row.error.split())}" if row.error else ""
-            stopped = (f"the run {'is still running or was killed' if row.status == 'running' else 'stopped'}"
-                       f"{why}; continue it with `committee resume {row.run_id}`")
-        out.print(Text.assemble((f"run {row.run_id}", "bold"), f" · {row.packet_key} rev {row.revision} · {row.scenario} · "
-                                f"{row.protocol}, up to {row.rounds} round{'s' if row.rounds != 1 else ''} · {row.status}"))
-        render_steps(steps, out, _names(), voices, stopped)
+        render_steps(steps, out, _names(), voices, row)
 
 
 @app.command()

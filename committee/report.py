@@ -146,12 +146,16 @@ STEP_NAMES = {
 
 
 def render_steps(steps: list, console: Console, names: dict[str, str] | None = None,
-                 voices: dict[str, str] | None = None, stopped: str | None = None) -> None:
-    """The replay of a run, one stored checkpoint after another (numbered from 1);
-    `voices` (persona id -> "engine / model") heads it when given (one line naming the
-    engine when everyone shares it); `stopped` (why the run did not finish, with how to
-    continue it) ends it when the run has no result."""
+                 voices: dict[str, str] | None = None, row=None) -> None:
+    """The replay of a run, one stored checkpoint after another (numbered from 1).
+    `row` (the run's `store.RunRow`) heads it with the run and packet and, for a run
+    that did not finish, ends it with why and how to continue it; `voices` (persona id
+    -> "engine / model") follows the header (one line when everyone shares an engine)."""
     names = names or {}
+    if row is not None:
+        rounds = f"up to {row.rounds} round{'s' if row.rounds != 1 else ''}"
+        console.print(Text.assemble((f"run {row.run_id}", "bold"), f" · {row.packet_key} rev {row.revision} · "
+                                    f"{row.scenario} · {row.protocol}, {rounds} · {row.status}"))
     if voices and len(set(voices.values())) == 1:
         console.print(Text(f"voiced by {next(iter(voices.values()))} (every persona)", style="dim"))
     elif voices:
@@ -167,5 +171,7 @@ def render_steps(steps: list, console: Console, names: dict[str, str] | None = N
             console.print(Text(f"    {flat(t['text'])}"))
         if s.decision and s.node.startswith("decide"):
             console.print(Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold"))
-    if stopped:
-        console.print(Text(stopped, style="bold yellow"))
+    if row is not None and row.status != "done":
+        why = f": {' '.join(row.error.split())}" if row.error else ""
+        state = "is still running or was killed" if row.status == "running" else "stopped"
+        console.print(Text(f"the run {state}{why}; continue it with `committee resume {row.run_id}`", style="bold yellow"))

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from committee.db import Database, default_target, display, is_url
+from committee.db import Database, display, is_url
+from committee.db import default_target as default_db_path  # the database when none is given
 from committee.errors import BadInput
 from committee.models import Packet, RunResult, Usage
 
@@ -140,12 +141,6 @@ def owner_alive(owner: str | None, lease_until: float | None = None) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def default_db_path() -> str:
-    """`COMMITTEE_DB` if set (a file path or a postgresql:// URL), else the per-user
-    data directory's `committee.db`."""
-    return default_target()
 
 
 def db_exists(target: str | Path | None) -> bool:

@@ -466,7 +466,9 @@ def test_a_200_that_is_not_an_api_reply_names_the_likely_cause(monkeypatch, stor
     assert "AttributeError" not in str(info.value) and "\n" not in str(info.value)
 
 
-def test_an_interrupted_call_is_not_counted_as_failed(monkeypatch, ctx_and_engine=None):
+def test_an_interrupted_call_is_not_counted_as_failed(monkeypatch):
+    import threading
+
     from committee.errors import Interrupted
     from committee.runner import run_context
 
@@ -475,8 +477,6 @@ def test_an_interrupted_call_is_not_counted_as_failed(monkeypatch, ctx_and_engin
     prep = prepare(_packet(), engine="openai", engine_options={"max_retries": 0})
     ctx = run_context(prep, prep.packet)
     engine = prep.engine
-    import threading
-
     threading.Timer(0.1, engine.cancel).start()
     with pytest.raises(Interrupted):
         engine.review(ctx, prep.panel[0])

@@ -53,18 +53,23 @@ class EngineSpec:
         """Option names this engine accepts (e.g. {"model", "timeout", ...})."""
         return set(self.options.model_fields)
 
-    def build(self, **options: Any) -> Engine:
-        """The engine with validated options (None values are dropped). Raises BadInput
-        for an option it does not take or a value out of range, and whatever the engine
-        raises for a missing key (BadInput)."""
+    def validated(self, **options: Any) -> BaseModel:
+        """The options model for `options` (None values dropped), without building the
+        engine (no key or server needed). Raises BadInput for an option it does not take
+        or a value out of range."""
         given = {k: v for k, v in options.items() if v is not None}
         unknown = sorted(set(given) - self.option_names())
         if unknown and self.options.model_config.get("extra") != "allow":
             raise BadInput(f"the {self.name} engine takes no option {', '.join('--' + u.replace('_', '-') for u in unknown)}")
         try:
-            opts = self.options(**given)
+            return self.options(**given)
         except ValidationError as exc:
             raise BadInput(f"{self.name} engine options: {pydantic_summary(exc)}") from None
+
+    def build(self, **options: Any) -> Engine:
+        """The engine with validated options (`validated`). Raises BadInput as that does,
+        and whatever the engine raises for a missing key (BadInput)."""
+        opts = self.validated(**options)
         if callable(self.target):
             return self.target(opts)
         module, cls = self.target.split(":")

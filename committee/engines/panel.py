@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
-
 from committee.engines import Engine, engine_spec
 from committee.engines.base import Context, TurnRequest
-from committee.errors import BadInput, pydantic_summary
+from committee.errors import BadInput
 from committee.models import DebriefTurn, Decision, FeedbackItem, Persona, Review, Usage
 
 
@@ -103,11 +101,7 @@ def check_options(default: str, options: dict[str, Any], panel: list[Persona], *
                        f"engine(s) voicing this panel ({who})")
     for name in used:
         spec = engine_spec(name)
-        given = {k: v for k, v in options.items() if v is not None and k in spec.option_names()}
-        try:
-            spec.options(**given)
-        except ValidationError as exc:
-            raise BadInput(f"{name} engine options: {pydantic_summary(exc)}") from None
+        spec.validated(**{k: v for k, v in options.items() if k in spec.option_names()})
     return chosen
 
 

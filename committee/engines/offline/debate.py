@@ -251,9 +251,8 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
                       "and no argument about other dimensions buys that back")
         elif ctx.integrity:
             reason = "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
-        elif standing_reds(persona, review) and not fails_must_pass(ctx, review.scores if review else {}):
-            red = standing_reds(persona, review)[0]
-            reason = (f"the packet still reads as {label(ctx, red.signal)} to me, and strengths elsewhere do not "
+        elif (reds := standing_reds(persona, review)) and not fails_must_pass(ctx, review.scores if review else {}):
+            reason = (f"the packet still reads as {label(ctx, reds[0].signal)} to me, and strengths elsewhere do not "
                       "buy back a red flag on what I weigh")
         else:
             failed = [d for d in ctx.scenario.rules.must_pass if review is not None

@@ -381,13 +381,14 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     col = {s.id: j for j, s in enumerate(signals)}
     by_id = {s.id: s for s in signals}
     row = {s.index: i for i, s in enumerate(sentences)}
+    others_wish = lru_cache(maxsize=None)(lambda i: lexicon.reports_others_wish(norms[i]))  # once per sentence
     greens_at: dict[tuple[str, str], list[Hit]] = {}  # (green id, section) -> its hits
     reds_at: dict[str, set[int]] = {}                 # red id -> sentences read as it, admissions aside
     for g in hits:
         if g.polarity == "green":
             greens_at.setdefault((g.signal, g.section), []).append(g)
         elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]) and not (
-                g.signal not in REPORTED_WISH_IS_THE_FLAG and lexicon.reports_others_wish(norms[row[g.sentence]])):
+                g.signal not in REPORTED_WISH_IS_THE_FLAG and others_wish(row[g.sentence])):
             reds_at.setdefault(g.signal, set()).add(g.sentence)  # what corroborates: the candidate's own readings
     out = []
     for h in hits:
@@ -411,8 +412,7 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         elif i is not None and any(lexicon.ADMISSION_RE.search(norms[x]) for x in range(i, min(i + 3, len(sentences)))
                                    if sentences[x].block == sentences[i].block):
             out.append(replace(h, p=p, sure=False, concern="admission"))
-        elif (h.signal not in REPORTED_WISH_IS_THE_FLAG and i is not None
-              and lexicon.reports_others_wish(norms[i])):
+        elif h.signal not in REPORTED_WISH_IS_THE_FLAG and i is not None and others_wish(i):
             out.append(replace(h, p=p, sure=False, concern="weak"))
         elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED
                                                              and _content_words(norms[i]) >= SURE_MIN_WORDS):

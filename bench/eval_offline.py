@@ -62,8 +62,8 @@ def find_injections(packet: Packet):
 def context(cat, packet: Packet, scenario_id: str | None = None, integrity=None) -> Context:
     sc = cat.scenario(scenario_id or packet.scenario or "safety-pm")
     panel = {p: cat.personas[p] for p in DEFAULT_PERSONAS}
-    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, panel,
-                   find_injections(packet) if integrity is None else integrity)
+    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel=panel,
+                   integrity=find_injections(packet) if integrity is None else integrity)
 
 
 # ----------------------------------------------------------------- committee runs
@@ -106,7 +106,7 @@ def simulate(engine, ctx: Context, rounds: int, protocol: str = "simultaneous", 
     for rnd in range(1, rounds + 1):
         if protocol == "simultaneous":
             visible = list(turns)
-            reqs = [TurnRequest(p, rnd, rounds, protocol, reviews, visible, dict(votes)) for p in ctx.panel]
+            reqs = [TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=reviews, transcript=visible, votes=dict(votes)) for p in ctx.panel]
             with ThreadPoolExecutor(max_workers=len(ctx.panel)) as pool:
                 out = list(pool.map(lambda r: timed(engine.speak, ctx, r), reqs))
             for t, s in out:
@@ -115,7 +115,7 @@ def simulate(engine, ctx: Context, rounds: int, protocol: str = "simultaneous", 
                 votes[t.speaker] = t.vote
         else:
             for p in ctx.panel:
-                t, s = timed(engine.speak, ctx, TurnRequest(p, rnd, rounds, protocol, reviews, list(turns), dict(votes)))
+                t, s = timed(engine.speak, ctx, TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=reviews, transcript=list(turns), votes=dict(votes)))
                 turns.append(t)
                 spent += s
                 votes[p] = t.vote

@@ -8,6 +8,7 @@ import inspect
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Optional
@@ -736,9 +737,19 @@ class _QuietAfterFailure(logging.Filter):
         return not (record.getMessage().startswith("exception calling callback") and (late or isinstance(exc, CommitteeError)))
 
 
+def _first_interrupt_only(signum, frame) -> None:
+    """SIGINT handler: the first Ctrl+C raises KeyboardInterrupt as Python's own does;
+    while it is being handled (the run stored, the line printed, the process exiting)
+    further ones are ignored, so a second Ctrl+C never ends the process mid-cleanup."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Console entry point. Exit codes: 0 done; 2 usage errors (click) and BadInput; 3
     EngineFailed; 130 interrupted. Every error is one line on stderr, no traceback."""
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _first_interrupt_only)
     try:
         from typer._click import exceptions as click_exc  # typer vendors click
     except ImportError:  # pragma: no cover - older typer

@@ -11,31 +11,49 @@ with (thread id = run id), which is what `replay` reads and `resume` continues.
 
 State holds only what changes during a run, as JSON-able dicts (reviews, turns, votes,
 round, decision). What stays fixed (the packet, scenario, signals and personas) is the
-run context (`engines.base.Context`), given to the graph as LangGraph's runtime
-`context=`: it is stored once with the run (so `resume` does not depend on data files
-edited since) and never copied into a checkpoint. Nodes are `verb_object(state,
-runtime)` closures over the engine.
+run context (`engines.base.Context`, a pydantic model), given to the graph as
+LangGraph's runtime `context=`: it is stored once with the run (so `resume` does not
+depend on data files edited since) and never copied into a checkpoint.
+
+Nodes are module-level `verb_object(state, config, runtime)` functions. The engine
+comes from the run's configuration, `config["configurable"]["engine"]`: an `Engine`
+(what the runner passes) or an engine name such as `"offline"`, built through the
+engine registry with the personas' own engines, as `committee review --engine` does.
+
+An engine call that fails is data, not an exception: the node writes a `failures`
+entry (`{call, persona, round, kind, error}`), its siblings in the same parallel step
+finish and keep their writes, and the graph ends at the next routing point.
+`clear_failures` sets a failed run up to continue (`resume`): only the calls that
+failed, or never ran, run again. No run waits on another, and none shares state with
+another beyond the engine object its caller chose.
 """
 
 from __future__ import annotations
 
 import operator
-from dataclasses import replace
 import threading
 import time
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Callable, TypedDict
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy, Send
+from langgraph.types import Send
 
+from committee import errors
 from committee.decision import CAP_NOTE, cap_for_integrity, consensus, decide
 from committee.engines.base import Context, Engine, TurnRequest
-from committee.errors import CommitteeError, EngineFailed, redact
+from committee.errors import BadInput, CommitteeError, EngineFailed, redact
 from committee.integrity import find_injections
 from committee.models import (
     DebriefTurn, Decision, Evidence, Review, Usage, Vote,
 )
+
+
+def _failures(current: list[dict] | None, update: list[dict] | None) -> list[dict]:
+    """Reducer of `failures`: entries add up within a step; an update of None clears
+    them (what `clear_failures` writes before a run continues)."""
+    return [] if update is None else [*(current or []), *update]
 
 
 class CommitteeState(TypedDict, total=False):
@@ -55,11 +73,12 @@ class CommitteeState(TypedDict, total=False):
     done: bool
     decision: dict
     feedback: list[dict]
+    failures: Annotated[list[dict], _failures]  # engine calls that failed; the run stops at the next route
 
 
 def _with_integrity(ctx: Context, state: dict) -> Context:
     """The run's context plus the integrity concerns found at intake (from the state)."""
-    return replace(ctx, integrity=[Evidence.model_validate(e) for e in state.get("integrity") or []])
+    return ctx.model_copy(update={"integrity": [Evidence.model_validate(e) for e in state.get("integrity") or []]})
 
 
 def _shared(state: dict) -> dict:
@@ -75,52 +94,50 @@ def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dic
     return {**usage.model_dump(), "engine_s": time.perf_counter() - t0, "call": call, "persona": persona}
 
 
-def _scrubbed(exc: Exception) -> Exception:
-    """The error LangGraph will store in its checkpoint `writes`: secrets redacted, and
-    anything that is not a CommitteeError turned into EngineFailed (exit 3)."""
-    message = redact(str(exc) if isinstance(exc, CommitteeError) else f"{exc.__class__.__name__}: {exc}")
-    return type(exc)(message) if isinstance(exc, CommitteeError) else EngineFailed(message)
+_BUILT: dict[tuple, Engine] = {}
+_BUILT_LOCK = threading.Lock()
 
 
-class FailLast:
-    """Holds an engine failure until the calls running beside it in the same superstep
-    have returned, plus `grace_s`. LangGraph ends a step at its first failed task and
-    shuts the step's thread pool down once the others return; a sibling that returns
-    in that window can lose its checkpoint write, and `resume` would repeat a call that
-    had succeeded (reproduced about 1 run in 4 with parallel failing calls). Failing
-    last keeps every finished sibling's write. `limit_s` bounds the wait for siblings
-    (an engine may set `call_limit_s`; default 15 minutes)."""
+def engine_of(config: RunnableConfig, ctx: Context) -> Engine:
+    """The run's engine: `config["configurable"]["engine"]`, an `Engine`, or an engine
+    name (built once per name and panel through `engines.panel.build_panel`, so each
+    persona's own `engine:`/`model:` is honoured, as on the CLI). Raises BadInput when
+    it is missing or names no engine."""
+    chosen = (config.get("configurable") or {}).get("engine")
+    if isinstance(chosen, Engine):
+        return chosen
+    if not isinstance(chosen, str) or not chosen:
+        raise BadInput('the committee graph needs an engine: config {"configurable": {"engine": "offline"}}')
+    key = (chosen, tuple((p.id, p.engine, p.model) for p in ctx.panel.values()))
+    with _BUILT_LOCK:
+        if key not in _BUILT:
+            from committee.engines.panel import build_panel
 
-    def __init__(self, limit_s: float = 900.0, grace_s: float = 0.2):
-        self.limit_s, self.grace_s = limit_s, grace_s
-        self._cv = threading.Condition()
-        self._running = 0
-        self._last_done = 0.0
+            _BUILT[key] = build_panel(chosen, {}, list(ctx.panel.values()))[0]
+        return _BUILT[key]
 
-    def call(self, fn, *args):
-        with self._cv:
-            self._running += 1
-        try:
-            result = fn(*args)
-        except Exception as exc:
-            self._finish()
-            with self._cv:
-                self._cv.wait_for(lambda: self._running == 0, timeout=self.limit_s)
-                wait = self._last_done + self.grace_s - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            raise _scrubbed(exc) from None
-        except BaseException:
-            self._finish()
-            raise
-        self._finish()
-        return result
 
-    def _finish(self) -> None:
-        with self._cv:
-            self._running -= 1
-            self._last_done = time.monotonic()
-            self._cv.notify_all()
+def _attempt(call: str, persona: str | None, rnd: int | None, fn: Callable, *args) -> tuple[Any, dict | None]:
+    """`(fn(*args), None)`, or `(None, failure)` when the call raised an Exception: the
+    failure entry names the call, persona and round, the error's kind (a CommitteeError
+    class name, else `unexpected`) and its one-line message with secrets redacted.
+    BaseExceptions (Ctrl+C delivered in this thread) pass through."""
+    try:
+        return fn(*args), None
+    except Exception as exc:  # noqa: BLE001 - stored as data, raised by the runner
+        known = isinstance(exc, CommitteeError)
+        message = redact(str(exc) if known else f"{exc.__class__.__name__}: {exc}")
+        return None, {"call": call, "persona": persona, "round": rnd,
+                      "kind": exc.__class__.__name__ if known else "unexpected", "error": " ".join(message.split())}
+
+
+def failure_error(failure: dict) -> CommitteeError:
+    """The exception a stored failure entry stands for: its CommitteeError class (an
+    unexpected error becomes EngineFailed "engine error: ..."), with the message."""
+    if failure["kind"] == "unexpected":
+        return EngineFailed(f"engine error: {failure['error']}")
+    cls = getattr(errors, failure["kind"], None)
+    return (cls if isinstance(cls, type) and issubclass(cls, CommitteeError) else EngineFailed)(failure["error"])
 
 
 def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[str]:
@@ -129,112 +146,162 @@ def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[s
     return [panel[spoken_this_round]]
 
 
-def build_graph(engine: Engine, retry: RetryPolicy | None = None) -> StateGraph:
-    """An uncompiled committee graph over `engine`; compile it with a checkpointer.
-    `retry` (optional) is applied to the engine-calling nodes; pass an explicit
-    `retry_on` (LangGraph's default also retries 4xx client errors)."""
-    guard = FailLast(limit_s=engine.call_limit_s)
+def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
+    """Find integrity concerns (hidden text, injections) in the packet; round 0."""
+    return {"integrity": [e.model_dump() for e in find_injections(runtime.context.packet)], "round": 0}
 
-    def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
-        packet = runtime.context.packet
-        return {"integrity": [e.model_dump() for e in find_injections(packet)], "round": 0}
 
-    def assign_reviews(state: CommitteeState) -> list[Send]:
-        shared = _shared(state)
-        return [Send("review_packet", {"state": shared, "persona_id": pid}) for pid in state["panel"]]
+def assign_reviews(state: CommitteeState) -> list[Send] | str:
+    """One blind review per persona that has none yet (all of them, except when a run
+    continues after a failure)."""
+    done = {r["persona"] for r in state.get("reviews") or []}
+    shared = _shared(state)
+    sends = [Send("review_packet", {"state": shared, "persona_id": p}) for p in state["panel"] if p not in done]
+    return sends or "seal_votes"
 
-    def review_packet(task: dict, runtime: Runtime[Context]) -> dict:
-        ctx = _with_integrity(runtime.context, task["state"])
-        t0 = time.perf_counter()
-        review, usage = guard.call(engine.review, ctx, ctx.panel[task["persona_id"]])
-        review = review.model_copy(update={"persona": task["persona_id"]})
-        capped = cap_for_integrity(review.vote, bool(ctx.integrity))
-        if capped != review.vote:
-            review = review.model_copy(update={"vote": capped, "summary": f"{review.summary} {CAP_NOTE}"})
-        return {"reviews": [review.model_dump(mode="json")],
-                "usage": [_usage_entry(usage, t0, "review", task["persona_id"])]}
 
-    def seal_votes(state: CommitteeState) -> dict:
-        order = list(state["panel"])
-        votes = {r["persona"]: r["vote"] for r in state["reviews"]}
-        return {
-            "votes": {p: votes[p] for p in order},
-            "round": 1,
-            "next_speakers": _speakers(state["protocol"], order, 0),
-            "done": False,
-        }
+def review_packet(task: dict, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+    """One persona's blind review, capped at No Hire when intake found a concern."""
+    ctx = _with_integrity(runtime.context, task["state"])
+    pid = task["persona_id"]
+    t0 = time.perf_counter()
+    out, failure = _attempt("review", pid, None, lambda: engine_of(config, ctx).review(ctx, ctx.panel[pid]))
+    if failure:
+        return {"failures": [failure]}
+    review, usage = out
+    review = review.model_copy(update={"persona": pid})
+    capped = cap_for_integrity(review.vote, bool(ctx.integrity))
+    if capped != review.vote:
+        review = review.model_copy(update={"vote": capped, "summary": f"{review.summary} {CAP_NOTE}"})
+    return {"reviews": [review.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "review", pid)]}
 
-    def assign_turns(state: CommitteeState) -> list[Send] | str:
-        if state.get("done"):
-            return "decide_outcome"
-        shared = _shared(state)
-        return [Send("speak_turn", {"state": shared, "persona_id": p, "round": state["round"]}) for p in state["next_speakers"]]
 
-    def speak_turn(task: dict, runtime: Runtime[Context]) -> dict:
-        st = task["state"]
-        ctx = _with_integrity(runtime.context, st)
-        rnd = task["round"]
-        turns = [DebriefTurn.model_validate(t) for t in st.get("debrief") or []]
-        visible = [t for t in turns if t.round < rnd] if st["protocol"] == "simultaneous" else turns
-        req = TurnRequest(
-            speaker=task["persona_id"], round=rnd, max_rounds=st["max_rounds"], protocol=st["protocol"],
-            reviews={r["persona"]: Review.model_validate(r) for r in st["reviews"]},
-            transcript=visible, votes={p: Vote(v) for p, v in st["votes"].items()},
-        )
-        t0 = time.perf_counter()
-        turn, usage = guard.call(engine.speak, ctx, req)
-        if turn.speaker != req.speaker or turn.round != rnd:
-            turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
-        capped = cap_for_integrity(turn.vote, bool(ctx.integrity))
-        if capped != turn.vote:
-            turn = turn.model_copy(update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None})
-        return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
+def seal_votes(state: CommitteeState) -> dict:
+    """The sealed votes in panel order, and round 1's speakers (nothing after a failure)."""
+    if state.get("failures"):
+        return {}
+    order = list(state["panel"])
+    votes = {r["persona"]: r["vote"] for r in state["reviews"]}
+    return {
+        "votes": {p: votes[p] for p in order},
+        "round": 1,
+        "next_speakers": _speakers(state["protocol"], order, 0),
+        "done": False,
+    }
 
-    def tally_turns(state: CommitteeState) -> dict:
-        order = list(state["panel"])
-        rnd = state["round"]
-        this_round = [t for t in state["debrief"] if t["round"] == rnd]
-        votes = dict(state["votes"])
-        for t in this_round:
-            votes[t["speaker"]] = t["vote"]
-        update: dict[str, Any] = {"votes": votes}
-        if len(this_round) < len(order):  # round-robin, round still open
-            update["next_speakers"] = _speakers(state["protocol"], order, len(this_round))
-            return update
-        if consensus({p: Vote(v) for p, v in votes.items()}) or rnd >= state["max_rounds"]:
-            update.update(done=True, next_speakers=[])
-        else:
-            update.update(round=rnd + 1, next_speakers=_speakers(state["protocol"], order, 0))
+
+def assign_turns(state: CommitteeState) -> list[Send] | str:
+    """Route after sealing or a tally: the end after a failure, the decision when the
+    debate is over, else one turn per next speaker who has not spoken this round."""
+    if state.get("failures"):
+        return END
+    if state.get("done"):
+        return "decide_outcome"
+    rnd = state["round"]
+    spoken = {t["speaker"] for t in state.get("debrief") or [] if t["round"] == rnd}
+    shared = _shared(state)
+    sends = [Send("speak_turn", {"state": shared, "persona_id": p, "round": rnd})
+             for p in state["next_speakers"] if p not in spoken]
+    return sends or "tally_turns"
+
+
+def speak_turn(task: dict, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+    """One debrief turn, seeing the turns its protocol shows it; capped like a review."""
+    st = task["state"]
+    ctx = _with_integrity(runtime.context, st)
+    rnd = task["round"]
+    turns = [DebriefTurn.model_validate(t) for t in st.get("debrief") or []]
+    visible = [t for t in turns if t.round < rnd] if st["protocol"] == "simultaneous" else turns
+    req = TurnRequest(
+        speaker=task["persona_id"], round=rnd, max_rounds=st["max_rounds"], protocol=st["protocol"],
+        reviews={r["persona"]: Review.model_validate(r) for r in st["reviews"]},
+        transcript=visible, votes={p: Vote(v) for p, v in st["votes"].items()},
+    )
+    t0 = time.perf_counter()
+    out, failure = _attempt("turn", req.speaker, rnd, lambda: engine_of(config, ctx).speak(ctx, req))
+    if failure:
+        return {"failures": [failure]}
+    turn, usage = out
+    if turn.speaker != req.speaker or turn.round != rnd:
+        turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
+    capped = cap_for_integrity(turn.vote, bool(ctx.integrity))
+    if capped != turn.vote:
+        turn = turn.model_copy(update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None})
+    return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
+
+
+def tally_turns(state: CommitteeState) -> dict:
+    """Votes after this step's turns; the next speakers, the next round, or the end of
+    the debate (consensus after a round, or the round limit). Nothing after a failure."""
+    if state.get("failures"):
+        return {}
+    order = list(state["panel"])
+    rnd = state["round"]
+    this_round = [t for t in state["debrief"] if t["round"] == rnd]
+    votes = dict(state["votes"])
+    for t in this_round:
+        votes[t["speaker"]] = t["vote"]
+    update: dict[str, Any] = {"votes": votes}
+    if len(this_round) < len(order):  # round-robin, round still open
+        update["next_speakers"] = _speakers(state["protocol"], order, len(this_round))
         return update
+    if consensus({p: Vote(v) for p, v in votes.items()}) or rnd >= state["max_rounds"]:
+        update.update(done=True, next_speakers=[])
+    else:
+        update.update(round=rnd + 1, next_speakers=_speakers(state["protocol"], order, 0))
+    return update
 
-    def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
-        scenario = runtime.context.scenario
-        reviews = [Review.model_validate(r) for r in state["reviews"]]
-        votes = {p: Vote(v) for p, v in state["votes"].items()}
-        return {"decision": decide(votes, reviews, scenario.rules).model_dump()}
 
-    def write_feedback(state: CommitteeState, runtime: Runtime[Context]) -> dict:
-        ctx = _with_integrity(runtime.context, state)
-        reviews = [Review.model_validate(r) for r in state["reviews"]]
-        turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
-        t0 = time.perf_counter()
-        items, usage = guard.call(engine.feedback, ctx, reviews, turns, Decision.model_validate(state["decision"]))
-        return {"feedback": [i.model_dump() for i in items], "usage": [_usage_entry(usage, t0, "feedback", None)]}
+def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
+    """The committee's decision from the final votes and the scenario's rules."""
+    reviews = [Review.model_validate(r) for r in state["reviews"]]
+    votes = {p: Vote(v) for p, v in state["votes"].items()}
+    return {"decision": decide(votes, reviews, runtime.context.scenario.rules).model_dump()}
 
+
+def write_feedback(state: CommitteeState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+    """Coaching from the engine, per weak rubric dimension."""
+    ctx = _with_integrity(runtime.context, state)
+    reviews = [Review.model_validate(r) for r in state["reviews"]]
+    turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
+    t0 = time.perf_counter()
+    out, failure = _attempt("feedback", None, None, lambda: engine_of(config, ctx).feedback(
+        ctx, reviews, turns, Decision.model_validate(state["decision"])))
+    if failure:
+        return {"failures": [failure]}
+    items, usage = out
+    return {"feedback": [i.model_dump() for i in items], "usage": [_usage_entry(usage, t0, "feedback", None)]}
+
+
+# where a run that failed in a call of this kind continues from (`clear_failures`)
+_CONTINUE_AFTER = {"review": "intake_packet", "turn": "tally_turns", "feedback": "decide_outcome"}
+
+
+def clear_failures(graph, config: RunnableConfig) -> bool:
+    """If the run's last checkpoint holds failures, clear them as if the node before
+    the failed calls had just run (a new checkpoint), so that continuing the run (input
+    None) runs only the calls that failed or never ran. Returns whether it did.
+    `graph` is the compiled committee graph with the run's checkpointer."""
+    failures = graph.get_state(config).values.get("failures") or []
+    if not failures:
+        return False
+    graph.update_state(config, {"failures": None}, as_node=_CONTINUE_AFTER[failures[0]["call"]])
+    return True
+
+
+def build_graph() -> StateGraph:
+    """The uncompiled committee graph; compile it with a checkpointer and run it with
+    `context=Context(...)` and `config={"configurable": {"thread_id": run_id,
+    "engine": engine}}`."""
     g = StateGraph(CommitteeState, context_schema=Context)
-    g.add_node("intake_packet", intake_packet)
-    g.add_node("review_packet", review_packet, retry_policy=retry)
-    g.add_node("seal_votes", seal_votes)
-    g.add_node("speak_turn", speak_turn, retry_policy=retry)
-    g.add_node("tally_turns", tally_turns)
-    g.add_node("decide_outcome", decide_outcome)
-    g.add_node("write_feedback", write_feedback, retry_policy=retry)
+    for node in (intake_packet, review_packet, seal_votes, speak_turn, tally_turns, decide_outcome, write_feedback):
+        g.add_node(node.__name__, node)
     g.add_edge(START, "intake_packet")
-    g.add_conditional_edges("intake_packet", assign_reviews, ["review_packet"])
+    g.add_conditional_edges("intake_packet", assign_reviews, ["review_packet", "seal_votes"])
     g.add_edge("review_packet", "seal_votes")
-    g.add_conditional_edges("seal_votes", assign_turns, ["speak_turn", "decide_outcome"])
+    g.add_conditional_edges("seal_votes", assign_turns, ["speak_turn", "tally_turns", "decide_outcome", END])
     g.add_edge("speak_turn", "tally_turns")
-    g.add_conditional_edges("tally_turns", assign_turns, ["speak_turn", "decide_outcome"])
+    g.add_conditional_edges("tally_turns", assign_turns, ["speak_turn", "tally_turns", "decide_outcome", END])
     g.add_edge("decide_outcome", "write_feedback")
     g.add_edge("write_feedback", END)
     return g

@@ -142,6 +142,7 @@ STEP_NAMES = {
     "input": "run started", "__start__": "packet stored", "intake_packet": "intake and integrity check",
     "review_packet": "blind reviews", "seal_votes": "votes sealed", "speak_turn": "debrief turns",
     "tally_turns": "tally", "decide_outcome": "decision", "write_feedback": "feedback",
+    "resume": "resumed (the failed calls run again)",
 }
 
 

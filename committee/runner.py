@@ -21,13 +21,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from langgraph.types import RetryPolicy
-
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Context, Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
-from committee.graph import build_graph, initial_state, recursion_limit
+from committee.graph import build_graph, clear_failures, failure_error, initial_state, recursion_limit
 from committee.models import (
     DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
     RunResult, Scenario, Signal, Timing, Usage, Vote,
@@ -118,13 +116,11 @@ def context_from_json(text: str) -> Context:
         raise BadInput(f"the stored run context cannot be read by this version ({exc.__class__.__name__})") from None
 
 
-def _retry_policy(engine: Engine) -> RetryPolicy | None:
-    return RetryPolicy(max_attempts=2, retry_on=engine.retry_on) if engine.retry_on else None
-
-
-def _config(run_id: str, prepared_protocol: str, rounds: int, panel_size: int) -> dict:
-    return {"configurable": {"thread_id": run_id},
-            "recursion_limit": recursion_limit(prepared_protocol, rounds, panel_size)}
+def _config(run_id: str, prepared_protocol: str, rounds: int, panel_size: int, engine: Engine | None = None) -> dict:
+    configurable: dict[str, Any] = {"thread_id": run_id}
+    if engine is not None:
+        configurable["engine"] = engine
+    return {"configurable": configurable, "recursion_limit": recursion_limit(prepared_protocol, rounds, panel_size)}
 
 
 def _emit(progress: Progress | None, chunk: dict) -> None:
@@ -145,16 +141,22 @@ def _emit(progress: Progress | None, chunk: dict) -> None:
 
 def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None, ctx: Context, protocol: str,
              rounds: int, progress: Progress | None) -> dict:
-    graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
-    config = _config(run_id, protocol, rounds, len(ctx.panel))
+    graph = build_graph().compile(checkpointer=store.checkpointer())
+    config = _config(run_id, protocol, rounds, len(ctx.panel), engine)
     # a paid call cannot be made again for free: every checkpoint is written before the
     # next step starts (LangGraph's default `async` may lose the last one on a crash)
     durability = "async" if engine.deterministic else "sync"
     try:
         try:
             with _lease(store, run_id):
-                _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates",
-                        durability=durability)
+                stopped = _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates",
+                                  durability=durability)
+            snapshot = graph.get_state(config)
+            failures = snapshot.values.get("failures") or []
+            if stopped is not None and (failures or snapshot.next):
+                raise _Stopped(stopped)
+            if failures:  # the calls beside the failed ones finished and are checkpointed
+                raise failure_error(failures[0])
         except BaseException:
             _keep_failed_usage(store, engine, run_id)
             raise
@@ -169,12 +171,11 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
         if isinstance(exc, EngineFailed):
             raise EngineFailed(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
         raise type(exc)(message) from None
-    except Exception as exc:  # an engine bug or an unexpected SDK error: keep the run resumable
+    except Exception as exc:  # a bug outside the engine calls: keep the run resumable
         message = redact(f"{exc.__class__.__name__}: {exc}")
         store.fail_run(run_id, message)
         raise EngineFailed(f"engine error: {message} (run {run_id} is stored; continue it with "
                            f"`committee resume {run_id}`)") from None
-    snapshot = graph.get_state(config)
     if snapshot.next:
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
@@ -227,13 +228,15 @@ class _Stopped(Exception):
         self.cause = cause
 
 
-def _stream(graph, engine: Engine, progress: Progress | None, *args, **kwargs) -> None:
+def _stream(graph, engine: Engine, progress: Progress | None, *args, **kwargs) -> BaseException | None:
     """`graph.stream(*args, **kwargs)` in a worker thread, progress reported from the
     caller's thread (front ends draw only there). On an interrupt in the caller's
-    thread, the engine cancels its calls in flight and the worker gets `GRACE_S`
-    seconds to finish the step, so every call that had returned is checkpointed and
-    `resume` repeats none; further interrupts in that window are ignored. Raises what
-    the graph raised, or `_Stopped` when interrupted before the run ended."""
+    thread, the engine cancels its calls in flight (they end as failures in the state)
+    and the worker gets `GRACE_S` seconds to finish the step, so every call that had
+    returned is checkpointed and `resume` repeats none; further interrupts in that
+    window are ignored. Returns the interrupt, if one came while the graph still ended
+    in time (the caller reads the final state); raises what the graph raised, or
+    `_Stopped` when the graph did not end in time."""
     chunks: queue.Queue = queue.Queue()
     outcome: dict[str, BaseException] = {}
 
@@ -277,6 +280,7 @@ def _stream(graph, engine: Engine, progress: Progress | None, *args, **kwargs) -
         raise _Stopped(error)  # a KeyboardInterrupt delivered inside the run
     if error is not None:
         raise error
+    return stopped
 
 
 def _keep_failed_usage(store: Store, engine: Engine, run_id: str) -> None:
@@ -371,8 +375,11 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     ctx = context_from_json(store.get_context(run_id))
     options = _resume_options(row, ctx, engine_options)
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
-    graph = build_graph(engine, _retry_policy(engine)).compile(checkpointer=store.checkpointer())
-    started = bool(graph.get_state(_config(run_id, row.protocol, row.rounds, len(row.panel))).values)
+    graph = build_graph().compile(checkpointer=store.checkpointer())
+    config = _config(run_id, row.protocol, row.rounds, len(row.panel))
+    started = bool(graph.get_state(config).values)
+    if started:
+        clear_failures(graph, config)  # only the calls that failed, or never ran, run again
     # a run killed before its first checkpoint has nothing to continue: its context is
     # stored, so it starts again from the beginning under the same id
     graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds))
@@ -428,26 +435,13 @@ class Step:
         return self.__dict__.copy()
 
 
-class _NoEngine(Engine):
-    """Stands in for an engine when a graph is compiled only to read its history: any
-    call raises, which guarantees that replay never runs an engine."""
-
-    name = "replay"
-
-    def review(self, ctx, persona):
-        raise RuntimeError("replay must not call an engine")
-
-    def speak(self, ctx, req):
-        raise RuntimeError("replay must not call an engine")
-
-
 def replay_steps(store: Store, run_id: str) -> list[Step]:
     """The run's checkpoints, oldest first, read from the database (no engine call,
     no graph execution). The node that produced a checkpoint is what the previous
     checkpoint had as `next`. Raises BadInput for an unknown run or no checkpoint."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
-    graph = build_graph(_NoEngine()).compile(checkpointer=store.checkpointer())
+    graph = build_graph().compile(checkpointer=store.checkpointer())  # no engine: nothing can run
     history = list(graph.get_state_history({"configurable": {"thread_id": run_id}}))
     if not history:
         raise BadInput(f"run {row.run_id} has no stored checkpoints")
@@ -459,7 +453,7 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         values = snap.values or {}
         reviews = values.get("reviews") or []
         turns = values.get("debrief") or []
-        node = ",".join(sorted(set(previous_next))) or "input"
+        node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
         steps.append(Step(
             step=snap.metadata.get("step", len(steps) - 1), checkpoint_id=snap.config["configurable"]["checkpoint_id"],
             node=node, round=values.get("round", 0) or 0, votes=dict(values.get("votes") or {}),

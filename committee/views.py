@@ -298,6 +298,7 @@ NODE_TITLES = {
     "speak_turn": "Debrief",
     "tally_turns": "Votes tallied",
     "decide_outcome": "Decision",
+    "resume": "Resumed: the failed calls run again",
     "write_feedback": "Feedback written",
 }
 

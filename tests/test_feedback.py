@@ -26,7 +26,7 @@ def cat():
 def ctx_for(cat, text, scenario=None):
     packet = parse_packet(text, name="t")
     sc = cat.scenario(scenario or packet.scenario or "safety-pm")
-    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, [])
+    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
 
 
 def feedback(ctx):
@@ -112,7 +112,7 @@ def test_a_signal_read_firmly_is_never_also_a_point_to_check():
             "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n")
     packet = parse_packet(text, name="both")
     sc = cat.scenario("safety-pm")
-    ctx = Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in DEFAULT_PERSONAS}, [])
+    ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in DEFAULT_PERSONAS}, integrity=[])
     reviews = [build_review(ctx, p, analyse(ctx)) for p in ctx.panel.values()]
     items = build_feedback(ctx, reviews)
     assert any("safety-negotiable" in i.remove_signals for i in items)

@@ -174,3 +174,120 @@ def test_checkpoints_do_not_copy_the_packet(store, db_path):
     assert blobs and not any(marker.encode() in bytes(b) for b in blobs if b)
     (context,) = conn.execute("SELECT context FROM runs").fetchone()
     assert marker in context  # stored once, with the run
+
+
+def test_run_context_and_turn_request_round_trip_through_json():
+    """LangGraph Server sends the run context as JSON and LangGraph builds it with
+    `Context(**dict)`: the packet must come back a model, equal to what was sent."""
+    import json
+
+    from committee.engines import Context, TurnRequest
+    from committee.models import Packet
+    from committee.runner import run_context
+
+    prep = _prep(ScriptedEngine(SPLIT))
+    ctx = run_context(prep, prep.packet)
+    back = Context(**json.loads(ctx.model_dump_json()))
+    assert isinstance(back.packet, Packet) and back == ctx
+    assert Context.model_validate_json(ctx.model_dump_json(), context={"stored": True}) == ctx
+    review = ScriptedEngine(SPLIT).review(ctx, ctx.panel["safety-lead"])[0]
+    req = TurnRequest(speaker="safety-lead", round=1, max_rounds=2, protocol="simultaneous",
+                      reviews={"safety-lead": review}, transcript=[], votes={"safety-lead": Vote.no_hire})
+    assert TurnRequest.model_validate_json(req.model_dump_json()) == req
+
+
+def test_nodes_are_module_level_verb_object_functions():
+    import re
+
+    from committee import graph as graph_module
+
+    nodes = [n for n in graph_module.build_graph().nodes]
+    assert len(nodes) == 7
+    for name in nodes:
+        assert re.fullmatch(r"[a-z]+_[a-z]+", name), name
+        assert getattr(graph_module, name).__module__ == "committee.graph"
+
+
+def test_graph_runs_from_a_json_context_and_an_engine_name_in_its_configuration():
+    """What a server does: context as plain JSON, engine chosen by name in config."""
+    import json
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from committee.graph import build_graph, initial_state
+    from committee.runner import run_context
+
+    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
+    ctx = json.loads(run_context(prep, prep.packet).model_dump_json())
+    g = build_graph().compile(checkpointer=InMemorySaver())
+    out = g.invoke(dict(initial_state("j1", PANEL, "simultaneous", 2)),
+                   {"configurable": {"thread_id": "j1", "engine": "offline"}}, context=ctx)
+    assert not out["failures"] and set(out["votes"]) == set(PANEL) and out["decision"]["outcome"] == "hire"
+    missing = g.invoke(dict(initial_state("j2", PANEL, "simultaneous", 2)), {"configurable": {"thread_id": "j2"}},
+                       context=ctx)
+    assert "decision" not in missing and {f["kind"] for f in missing["failures"]} == {"BadInput"}
+    assert "needs an engine" in missing["failures"][0]["error"]
+
+
+def test_an_engine_failure_is_data_in_state_and_siblings_keep_their_reviews(store):
+    from committee.graph import build_graph
+
+    eng = ScriptedEngine(SPLIT, concede=False, fail_on={("review", "vp-product")})
+    with pytest.raises(EngineFailed, match="scripted failure in review for vp-product"):
+        start_run(store, _prep(eng), run_id="run-data-1")
+    state = build_graph().compile(checkpointer=store.checkpointer()).get_state(
+        {"configurable": {"thread_id": "run-data-1"}})
+    assert state.next == ()  # the graph ended; nothing is left pending as an exception
+    assert state.values["failures"] == [{"call": "review", "persona": "vp-product", "round": None,
+                                         "kind": "EngineFailed", "error": "scripted failure in review for vp-product"}]
+    assert sorted(r["persona"] for r in state.values["reviews"]) == sorted(set(PANEL) - {"vp-product"})
+
+
+def test_a_failed_turn_is_the_only_call_repeated_on_resume_and_replay_shows_the_resume(store):
+    eng = ScriptedEngine(SPLIT, concede=False, fail_on={("turn", "vp-product")})
+    with pytest.raises(EngineFailed, match="resume"):
+        start_run(store, _prep(eng, rounds=2), run_id="run-turn-1")
+    first = [(c[0], c[1]) for c in eng.calls]
+    assert ("turn", "vp-product") not in first and first.count(("turn", "safety-lead")) == 1
+    eng.calls.clear()
+    result = resume_run(store, "run-turn-1")
+    again = [(c[0], c[1]) for c in eng.calls]
+    assert again[0] == ("turn", "vp-product")  # round 1: only the failed speaker
+    assert sorted(again[1:]) == sorted(("turn", p) for p in PANEL)  # then round 2, whole
+    assert [t.round for t in result.debrief] == [1] * 4 + [2] * 4
+    nodes = [s.node for s in replay_steps(store, "run-turn-1")]
+    assert "resume" in nodes and nodes[-1] == "write_feedback"
+
+
+def test_a_failing_run_never_waits_on_another_runs_calls(store, db_path):
+    """Two runs at once in one process: one blocks inside an engine call until the
+    other has failed and returned. If a failure waited for calls of other runs (a
+    shared guard), the failing run would hang here."""
+    import threading
+
+    from committee.store import Store
+
+    release = threading.Event()
+
+    class Blocking(ScriptedEngine):
+        def review(self, ctx, persona):
+            assert release.wait(30), "the failing run never returned"
+            return super().review(ctx, persona)
+
+    slow, failing = Blocking(SPLIT, concede=False), ScriptedEngine(SPLIT, fail_on={("review", "safety-lead")})
+    slow_prep, failing_prep = _prep(slow), _prep(failing)
+    done: dict = {}
+
+    def run_slow():
+        with Store(db_path) as other:
+            done["slow"] = start_run(other, slow_prep, run_id="run-slow")
+
+    t = threading.Thread(target=run_slow)
+    t.start()
+    try:
+        with pytest.raises(EngineFailed):
+            start_run(store, failing_prep, run_id="run-failing")
+    finally:
+        release.set()
+        t.join(60)
+    assert done["slow"].decision.outcome in ("hire", "no_hire")

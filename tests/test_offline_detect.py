@@ -34,7 +34,7 @@ def found(cat, text: str) -> dict[str, set[str]]:
 def ctx_for(cat, text: str, scenario: str = "safety-pm", integrity=None) -> Context:
     packet = parse_packet(text, name="t")
     sc = cat.scenario(scenario)
-    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, {p: cat.personas[p] for p in PANEL}, integrity or [])
+    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=integrity or [])
 
 
 @pytest.mark.parametrize("text,signal", [

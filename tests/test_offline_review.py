@@ -47,7 +47,7 @@ def ctx_for(cat, text, scenario="safety-pm", integrity=None, panel=None):
     packet = parse_packet(text, name="t")
     sc = cat.scenario(scenario)
     personas = panel or {p: cat.personas[p] for p in PANEL}
-    return Context(packet, sc, {s: cat.signals[s] for s in sc.signals}, personas, integrity or [])
+    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel=personas, integrity=integrity or [])
 
 
 def reviews(ctx):

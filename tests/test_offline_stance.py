@@ -23,8 +23,8 @@ def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     from committee.catalog import DEFAULT_PERSONAS
     from committee.integrity import find_injections
 
-    return Context(packet, sc, {s: CAT.signals[s] for s in sc.signals}, {p: CAT.personas[p] for p in DEFAULT_PERSONAS},
-                   find_injections(packet))
+    return Context(packet=packet, scenario=sc, signals={s: CAT.signals[s] for s in sc.signals}, panel={p: CAT.personas[p] for p in DEFAULT_PERSONAS},
+                   integrity=find_injections(packet))
 
 
 def hard_wrap(text: str, width: int = 76) -> str:

@@ -10,31 +10,41 @@ in a thread pool. Packet text is data: an engine never follows instructions in i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from committee.models import (
     DebriefTurn, Decision, Evidence, FeedbackItem, Packet, Persona, Review, Scenario, Signal, Usage, Vote,
 )
 
 
-@dataclass(frozen=True)
-class Context:
-    """What every engine call sees: the packet, the scenario, the scenario's signals
-    (id -> Signal), the panel (persona id -> Persona, in speaking order) and the
-    integrity concerns found at intake (evidence with an `injection` signal id)."""
+class Context(BaseModel):
+    """What every engine call sees (the graph's runtime context): the packet, the
+    scenario, the scenario's signals (id -> Signal), the panel (persona id -> Persona,
+    in speaking order) and the integrity concerns found at intake (evidence with an
+    `injection` signal id).
+
+    A frozen pydantic model that round-trips through JSON (`model_dump_json` /
+    `model_validate_json`; pass `context={"stored": True}` to keep persona numbers
+    outside today's ranges), so LangGraph Server's JSON context, which LangGraph turns
+    into `Context(**dict)`, becomes real models. Raises pydantic's ValidationError."""
+
+    model_config = ConfigDict(frozen=True)
 
     packet: Packet
     scenario: Scenario
     signals: dict[str, Signal]
     panel: dict[str, Persona]
-    integrity: list[Evidence] = field(default_factory=list)
+    integrity: list[Evidence] = Field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class TurnRequest:
+class TurnRequest(BaseModel):
     """A request for one debrief turn: `speaker` speaks in `round` (1-based), having
     seen `transcript` (the turns visible to it under the protocol), with everyone's
-    blind `reviews` (persona id -> Review) and current `votes`."""
+    blind `reviews` (persona id -> Review) and current `votes`. A frozen pydantic
+    model that round-trips through JSON."""
+
+    model_config = ConfigDict(frozen=True)
 
     speaker: str
     round: int
@@ -49,18 +59,14 @@ class Engine(ABC):
     """Back end interface. `name` is the engine id (`offline`, `anthropic`, `openai`);
     `model` the model id or None. What an engine is, read by the graph, the runner, the
     CLI, the UI and the studies (never an engine-name check):
-    - `deterministic`: the same packet always gets the same run (studies sample once);
-    - `call_limit_s`: the longest one call can take, retries included (seconds), which
-      bounds how long a failed call waits for its siblings (`graph.FailLast`);
-    - `retry_on`: exception types the graph retries once per node (none: the SDKs retry).
+    - `deterministic`: the same packet always gets the same run (studies sample once).
     Errors that should stop the run raise `committee.errors.EngineFailed` (exit code
-    3, the run stays resumable)."""
+    3, the run stays resumable); the graph stores any failure as data in the run's
+    state (retries are the SDKs' job)."""
 
     name: str = "engine"
     model: str | None = None
     deterministic: bool = True
-    call_limit_s: float = 900.0
-    retry_on: tuple[type[Exception], ...] = ()
 
     @abstractmethod
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:

@@ -22,7 +22,7 @@ from committee.models import DebriefTurn, Decision, FeedbackItem, Persona, Revie
 class PanelEngine(Engine):
     """Routes each persona's review and turns to its engine (`by_persona`: persona id
     -> Engine); feedback comes from the first engine. Deterministic only when every
-    engine is; `call_limit_s` is the longest of theirs."""
+    engine is."""
 
     name = "mixed"
 
@@ -30,7 +30,6 @@ class PanelEngine(Engine):
         self.by_persona = by_persona
         self.engines = list({id(e): e for e in by_persona.values()}.values())
         self.deterministic = all(e.deterministic for e in self.engines)
-        self.call_limit_s = max(e.call_limit_s for e in self.engines)
         self.model = None
 
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:

@@ -114,7 +114,6 @@ class LLMEngine(Engine):
         self.timeout = DEFAULT_TIMEOUT_S if opts.timeout is None else opts.timeout
         self.max_retries = DEFAULT_MAX_RETRIES if opts.max_retries is None else opts.max_retries
         self.client = self._build_client(self.timeout, self.max_retries, opts.http_client)
-        self.call_limit_s = self.timeout * (self.max_retries + 1) * 2 + 5  # repair request included
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._lock = threading.Lock()
         self._unpriced: set[str] = set()

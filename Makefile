@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup ui bench bench-llm bench-cv fit clean
+.PHONY: demo test setup ui bench bench-llm bench-faults bench-cv fit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
 	$(BIN)/python bench/bench_llm.py
 	$(BIN)/python bench/bench_store.py
+	$(BIN)/python bench/bench_faults.py
+
+# 20 Ctrl-Cs and 20 kill -9s at random points of runs, each followed by `resume`
+bench-faults: $(STAMP)
+	$(BIN)/python bench/bench_faults.py
 
 # the LLM engines (both adapters) against local stand-in servers at 0.3 s per call
 bench-llm: $(STAMP)

@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from committee.engines.llm.fake import FakeLLMServer, common_prefix, serve  # noqa: E402
+from committee.engines.llm.fake import FakeLLMServer, common_prefix, serve
 
 
 def prompt_of(api: str, body: dict) -> str:
@@ -56,8 +56,13 @@ def run_once(adapter: str, packet: Path, rounds: int, db: Path):
     from committee.store import Store
 
     with Store(db) as store:
-        prep = prepare(read_packet(packet), engine=adapter, rounds=rounds, protocol="simultaneous",
-                       engine_options={"concurrency": 4, "model": MODELS[adapter]})
+        prep = prepare(
+            read_packet(packet),
+            engine=adapter,
+            rounds=rounds,
+            protocol="simultaneous",
+            engine_options={"concurrency": 4, "model": MODELS[adapter]},
+        )
         t0 = time.perf_counter()
         result = start_run(store, prep)
         return result, time.perf_counter() - t0
@@ -77,7 +82,7 @@ def bench(adapter: str, args, server) -> bool:
             first = first if i else result
             calls = sorted(api.seen, key=lambda s: s.start)
     cold, timed = walls[0], sorted(walls[1:])
-    median = timed[len(timed) // 2] if len(timed) % 2 else sum(timed[len(timed) // 2 - 1:len(timed) // 2 + 1]) / 2
+    median = timed[len(timed) // 2] if len(timed) % 2 else sum(timed[len(timed) // 2 - 1 : len(timed) // 2 + 1]) / 2
 
     prompts = [prompt_of(s.api, s.body) for s in calls]
     shares, rows = [], []
@@ -88,22 +93,28 @@ def bench(adapter: str, args, server) -> bool:
         if i:
             shares.append(share)
 
-    print(f"\n=== {adapter}: stand-in {('Messages' if adapter == 'anthropic' else 'Chat Completions')} API on "
-          f"127.0.0.1, {args.latency:.2f} s per call; simultaneous protocol, {len(result.personas)} personas, "
-          f"{args.rounds} rounds; {len(calls)} calls per run")
+    print(
+        f"\n=== {adapter}: stand-in {('Messages' if adapter == 'anthropic' else 'Chat Completions')} API on "
+        f"127.0.0.1, {args.latency:.2f} s per call; simultaneous protocol, {len(result.personas)} personas, "
+        f"{args.rounds} rounds; {len(calls)} calls per run"
+    )
     print(f"{'#':>3} {'call':<6} {'rnd':>3} {'persona':<15} {'prompt B':>9} {'shared prefix':>14} mode")
     for n, kind, rnd, persona, size, share, mode in rows:
         print(f"{n:>3} {kind:<6} {rnd:>3} {persona:<15} {size:>9} {share:>13.1%} {mode}")
     for label, r in (("cold run", first), ("last run", result)):
         u = r.usage
-        print(f"tokens, {label} (simulated cache, ~4 B/token): input {u.input_tokens}, cache write "
-              f"{u.cache_creation_input_tokens}, cache read {u.cache_read_input_tokens}, output {u.output_tokens}; "
-              f"cost ${u.cost_usd:.4f} per run at {r.engine.model} prices")
+        print(
+            f"tokens, {label} (simulated cache, ~4 B/token): input {u.input_tokens}, cache write "
+            f"{u.cache_creation_input_tokens}, cache read {u.cache_read_input_tokens}, output {u.output_tokens}; "
+            f"cost ${u.cost_usd:.4f} per run at {r.engine.model} prices"
+        )
     per = ", ".join(f"{p} ${u.cost_usd:.4f}" for p, u in result.usage_by_persona.items())
     print(f"cost per persona (last run): {per}")
     print(f"critical path: {stages} stages x {args.latency:.2f} s = {critical:.2f} s")
-    print(f"wall, median of {len(timed)} runs: {median:.3f} s = {median / critical:.2f} x critical path "
-          f"(best {timed[0]:.3f}, worst {timed[-1]:.3f}); cold first run {cold:.3f} s = {cold / critical:.2f} x")
+    print(
+        f"wall, median of {len(timed)} runs: {median:.3f} s = {median / critical:.2f} x critical path "
+        f"(best {timed[0]:.3f}, worst {timed[-1]:.3f}); cold first run {cold:.3f} s = {cold / critical:.2f} x"
+    )
     min_share = min(shares) if shares else 1.0
     mean_share = sum(shares) / len(shares) if shares else 1.0
     print(f"shared prefix, calls 2..{len(calls)}: min {min_share:.1%}, mean {mean_share:.1%}")
@@ -120,8 +131,12 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--runs", type=int, default=5, help="timed runs after the cold one (default 5)")
     ap.add_argument("--packet", type=Path, default=ROOT / "examples" / "strong-safety-pm.md")
-    ap.add_argument("--adapter", choices=["anthropic", "openai"], action="append",
-                    help="only this adapter (repeatable; default both)")
+    ap.add_argument(
+        "--adapter",
+        choices=["anthropic", "openai"],
+        action="append",
+        help="only this adapter (repeatable; default both)",
+    )
     args = ap.parse_args()
 
     api = FakeLLMServer(latency=args.latency)  # 2-2 split votes: every round runs

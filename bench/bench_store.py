@@ -58,17 +58,31 @@ def measure(name: str, target: str, procs: int, per: int) -> dict:
     with Store(target):
         pass  # migrations once, before the clock
     t0 = time.perf_counter()
-    ps = [subprocess.Popen([sys.executable, __file__, "--worker", target, str(per)], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True) for _ in range(procs)]
+    ps = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", target, str(per)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(procs)
+    ]
     outs = [p.communicate(timeout=900) for p in ps]
     wall = time.perf_counter() - t0
     failed = [e.strip().splitlines()[-1:] for p, (_, e) in zip(ps, outs) if p.returncode]
     lat = [x for out, _ in outs if out.strip() for x in json.loads(out.strip().splitlines()[-1])]
     with Store(target) as store:
         rows = store.list_runs(limit=10_000)
-    return {"backend": name, "started": procs * per, "stored": sum(r.status == "done" for r in rows),
-            "failed_procs": failed, "wall_s": wall, "runs_per_min": 60 * len(lat) / wall if wall else 0,
-            "p50_s": _pct(lat, 0.5) if lat else None, "p95_s": _pct(lat, 0.95) if lat else None}
+    return {
+        "backend": name,
+        "started": procs * per,
+        "stored": sum(r.status == "done" for r in rows),
+        "failed_procs": failed,
+        "wall_s": wall,
+        "runs_per_min": 60 * len(lat) / wall if wall else 0,
+        "p50_s": _pct(lat, 0.5) if lat else None,
+        "p95_s": _pct(lat, 0.95) if lat else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,13 +110,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"postgresql: not measured ({exc})")
     finally:
         shutil.rmtree(base, ignore_errors=True)
-    print(f"== storage: {args.procs} processes x {args.per_proc} concurrent offline reviews on one database "
-          f"({os.cpu_count()} cores)")
+    print(
+        f"== storage: {args.procs} processes x {args.per_proc} concurrent offline reviews on one database "
+        f"({os.cpu_count()} cores)"
+    )
     print(f"  {'backend':11} {'stored':>9} {'wall s':>7} {'runs/min':>9} {'p50 s':>6} {'p95 s':>6}")
     ok = True
     for r in results:
-        print(f"  {r['backend']:11} {r['stored']:>4} of {r['started']:<3} {r['wall_s']:7.1f} {r['runs_per_min']:9.1f} "
-              f"{r['p50_s'] or 0:6.2f} {r['p95_s'] or 0:6.2f}" + (f"  failed: {r['failed_procs']}" if r["failed_procs"] else ""))
+        print(
+            f"  {r['backend']:11} {r['stored']:>4} of {r['started']:<3} {r['wall_s']:7.1f} {r['runs_per_min']:9.1f} "
+            f"{r['p50_s'] or 0:6.2f} {r['p95_s'] or 0:6.2f}"
+            + (f"  failed: {r['failed_procs']}" if r["failed_procs"] else "")
+        )
         ok &= r["stored"] == r["started"] and not r["failed_procs"]
     print(f"target: every run stored, no process failed: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1

@@ -15,6 +15,7 @@ no red label, for the concept cues alone and for the whole detector. The thresho
 `detect.py` were chosen from these numbers (the notes in its constants say which).
 Takes about 5 s per writer on a 2-core machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,23 +28,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import numpy as np  # noqa: E402
+import numpy as np
+from eval_offline import _line as line
+from eval_offline import prf
 
-from committee.catalog import load_catalog  # noqa: E402
-from committee.engines.offline import detect, learned  # noqa: E402
-from eval_offline import _line as line, prf  # noqa: E402
+from committee.catalog import load_catalog
+from committee.engines.offline import detect, learned
 
 
 def score(pred: np.ndarray, gold: np.ndarray, red: np.ndarray) -> dict:
     """Pooled P/R/F1 per polarity and red flags on items with no red label, in the shape
     `eval_offline.bench_signals` reports (so its `_line` prints both)."""
+
     def counts(p, g):
         return prf(int((p & g).sum()), int((p & ~g).sum()), int((~p & g).sum()))
 
     clean = ~gold[:, red].any(1)
-    return {"red": counts(pred[:, red], gold[:, red]), "green": counts(pred[:, ~red], gold[:, ~red]),
-            "red_flags_on_items_without_red": int(pred[clean][:, red].any(1).sum()),
-            "items_without_red": int(clean.sum()), "items": len(gold)}
+    return {
+        "red": counts(pred[:, red], gold[:, red]),
+        "green": counts(pred[:, ~red], gold[:, ~red]),
+        "red_flags_on_items_without_red": int(pred[clean][:, red].any(1).sum()),
+        "items_without_red": int(clean.sum()),
+        "items": len(gold),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         learned.get_model = real
     gold, cues, engine = np.array(gold), np.array(cues), np.array(engine)
-    report = {"writers": len(writers), "concept_cues_alone": score(cues, gold, red), "detector": score(engine, gold, red),
-              "folds": folds}
+    report = {
+        "writers": len(writers),
+        "concept_cues_alone": score(cues, gold, red),
+        "detector": score(engine, gold, red),
+        "folds": folds,
+    }
     if a.json:
         print(json.dumps(report, indent=2))
         return 0

@@ -26,29 +26,38 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import yaml  # noqa: E402
+import yaml
 
-from committee.catalog import DEFAULT_PERSONAS, load_catalog  # noqa: E402
-from committee.decision import consensus, decide  # noqa: E402
-from committee.engines.base import Context, TurnRequest  # noqa: E402
-from committee.engines.offline import OfflineEngine  # noqa: E402
-from committee.engines.offline import detect as detect_mod  # noqa: E402
-from committee.engines.offline import learned  # noqa: E402
-from committee.engines.offline.similarity import build_index  # noqa: E402
-from committee.models import Packet, Vote  # noqa: E402
-from committee.packets import parse_packet, read_packet  # noqa: E402
+from committee.catalog import DEFAULT_PERSONAS, load_catalog
+from committee.decision import consensus, decide
+from committee.engines.base import Context, TurnRequest
+from committee.engines.offline import (
+    OfflineEngine,
+    learned,
+)
+from committee.engines.offline import detect as detect_mod
+from committee.engines.offline.similarity import build_index
+from committee.models import Packet, Vote
+from committee.packets import parse_packet, read_packet
 
 TARGETS = {"decision_agreement": 0.90, "red_f1": 0.85, "green_f1": 0.75, "red_on_clean": 0, "engine_s_2000w": 1.0}
 DATA = ROOT / "tests" / "data"
 # never tuned on: the first held-out set, and the off-vocabulary set (read only for its numbers)
-HELD_OUT = [DATA / "offline_signals.jsonl", DATA / "offline_signals_hard.jsonl",
-            DATA / "offline_signals_sealed_a.jsonl", DATA / "offline_signals_sealed_b.jsonl"]
+HELD_OUT = [
+    DATA / "offline_signals.jsonl",
+    DATA / "offline_signals_hard.jsonl",
+    DATA / "offline_signals_sealed_a.jsonl",
+    DATA / "offline_signals_sealed_b.jsonl",
+]
 # sets read only for their totals: their items are never printed, so nobody tunes on them
 SEALED = {"offline_signals_hard.jsonl", "offline_signals_sealed_a.jsonl", "offline_signals_sealed_b.jsonl"}
 # packet sets written by helpers who never saw the engine (bench/sealed/): only totals are printed
 SEALED_SETS = {"set-a", "set-b", "set-c", "set-d", "set-e", "set-f"}
 # the cues and framing were tuned on these (numbers are regression pins, not generalisation)
-TUNED = [ROOT / "scenarios" / "corpus" / "author-tune-set.jsonl", ROOT / "scenarios" / "corpus" / "author-sentences.jsonl"]
+TUNED = [
+    ROOT / "scenarios" / "corpus" / "author-tune-set.jsonl",
+    ROOT / "scenarios" / "corpus" / "author-sentences.jsonl",
+]
 
 
 def find_injections(packet: Packet):
@@ -62,8 +71,13 @@ def find_injections(packet: Packet):
 def context(cat, packet: Packet, scenario_id: str | None = None, integrity=None) -> Context:
     sc = cat.scenario(scenario_id or packet.scenario or "safety-pm")
     panel = {p: cat.personas[p] for p in DEFAULT_PERSONAS}
-    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel=panel,
-                   integrity=find_injections(packet) if integrity is None else integrity)
+    return Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel=panel,
+        integrity=find_injections(packet) if integrity is None else integrity,
+    )
 
 
 # ----------------------------------------------------------------- committee runs
@@ -85,8 +99,14 @@ class _Serial:
         return [fn(i) for i in items]
 
 
-def simulate(engine, ctx: Context, rounds: int, protocol: str = "simultaneous", stop_on_consensus: bool = True,
-             parallel: bool = True):
+def simulate(
+    engine,
+    ctx: Context,
+    rounds: int,
+    protocol: str = "simultaneous",
+    stop_on_consensus: bool = True,
+    parallel: bool = True,
+):
     """Reviews, then debrief rounds, as the graph runs them (in threads when `parallel`).
     Returns (reviews, turns, votes, engine seconds summed over calls)."""
     ThreadPoolExecutor = _ThreadPool if parallel else _Serial  # noqa: N806
@@ -106,7 +126,18 @@ def simulate(engine, ctx: Context, rounds: int, protocol: str = "simultaneous", 
     for rnd in range(1, rounds + 1):
         if protocol == "simultaneous":
             visible = list(turns)
-            reqs = [TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=reviews, transcript=visible, votes=dict(votes)) for p in ctx.panel]
+            reqs = [
+                TurnRequest(
+                    speaker=p,
+                    round=rnd,
+                    max_rounds=rounds,
+                    protocol=protocol,
+                    reviews=reviews,
+                    transcript=visible,
+                    votes=dict(votes),
+                )
+                for p in ctx.panel
+            ]
             with ThreadPoolExecutor(max_workers=len(ctx.panel)) as pool:
                 out = list(pool.map(lambda r: timed(engine.speak, ctx, r), reqs))
             for t, s in out:
@@ -115,7 +146,19 @@ def simulate(engine, ctx: Context, rounds: int, protocol: str = "simultaneous", 
                 votes[t.speaker] = t.vote
         else:
             for p in ctx.panel:
-                t, s = timed(engine.speak, ctx, TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=reviews, transcript=list(turns), votes=dict(votes)))
+                t, s = timed(
+                    engine.speak,
+                    ctx,
+                    TurnRequest(
+                        speaker=p,
+                        round=rnd,
+                        max_rounds=rounds,
+                        protocol=protocol,
+                        reviews=reviews,
+                        transcript=list(turns),
+                        votes=dict(votes),
+                    ),
+                )
                 turns.append(t)
                 spent += s
                 votes[p] = t.vote
@@ -156,9 +199,18 @@ def bench_packets(cat, shared: Path, rounds: int) -> dict:
         flags_total += len(must)
         flags_cited += sum(1 for f in must if f in cited)
         blind = {r.persona: r.vote for r in reviews}
-        row = {"packet": name, "expected": spec.get("decision"), "decision": decision.outcome, "rule": decision.rule,
-               "blind": {p: v.value for p, v in blind.items()}, "final": {p: Vote(v).value for p, v in votes.items()},
-               "must_flag": must, "missing_flags": [f for f in must if f not in cited], "turns": len(turns), "via": via}
+        row = {
+            "packet": name,
+            "expected": spec.get("decision"),
+            "decision": decision.outcome,
+            "rule": decision.rule,
+            "blind": {p: v.value for p, v in blind.items()},
+            "final": {p: Vote(v).value for p, v in votes.items()},
+            "must_flag": must,
+            "missing_flags": [f for f in must if f not in cited],
+            "turns": len(turns),
+            "via": via,
+        }
         if spec.get("decision") is not None:
             judged += 1
             agree += decision.outcome == spec["decision"]
@@ -171,10 +223,16 @@ def bench_packets(cat, shared: Path, rounds: int) -> dict:
             eng = OfflineEngine()
             row["injection_found"] = len(ctx.integrity)
             row["injection_never_raises"] = all(
-                eng.review(ctx, p)[0].vote.points <= eng.review(clean, p)[0].vote.points for p in ctx.panel.values())
+                eng.review(ctx, p)[0].vote.points <= eng.review(clean, p)[0].vote.points for p in ctx.panel.values()
+            )
         rows.append(row)
-    return {"packets": rows, "decision_agreement": agree / judged if judged else None, "judged": judged,
-            "must_flag_cited": flags_cited, "must_flag_total": flags_total}
+    return {
+        "packets": rows,
+        "decision_agreement": agree / judged if judged else None,
+        "judged": judged,
+        "must_flag_cited": flags_cited,
+        "must_flag_total": flags_total,
+    }
 
 
 # ------------------------------------------------------------------ signal sets
@@ -183,7 +241,14 @@ def bench_packets(cat, shared: Path, rounds: int) -> dict:
 def prf(tp: int, fp: int, fn: int) -> dict:
     p = tp / (tp + fp) if tp + fp else 1.0
     r = tp / (tp + fn) if tp + fn else 1.0
-    return {"p": round(p, 3), "r": round(r, 3), "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0, "tp": tp, "fp": fp, "fn": fn}
+    return {
+        "p": round(p, 3),
+        "r": round(r, 3),
+        "f1": round(2 * p * r / (p + r), 3) if p + r else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
 
 
 def bench_signals(cat, path: Path, mode: str = "engine", threshold: float | None = None) -> dict:
@@ -203,10 +268,16 @@ def bench_signals(cat, path: Path, mode: str = "engine", threshold: float | None
             # the committee's reading of the sentence (every persona's lens together), as
             # before lenses existed; one persona's review shows only what its lens notices
             ctx = context(cat, packet, "safety-pm", integrity=[])
-            found = {(e.signal, e.polarity) for p in ctx.panel.values() for e in eng.review(ctx, p)[0].evidence
-                     if e.signal in cat.signals}
+            found = {
+                (e.signal, e.polarity)
+                for p in ctx.panel.values()
+                for e in eng.review(ctx, p)[0].evidence
+                if e.signal in cat.signals
+            }
         else:
-            hits = detect_mod.detect_signals(it["text"], sigs, mode=mode, sim_only_threshold=threshold or detect_mod.T_HIGH)
+            hits = detect_mod.detect_signals(
+                it["text"], sigs, mode=mode, sim_only_threshold=threshold or detect_mod.T_HIGH
+            )
             found = {(h.signal, h.polarity) for h in hits}
         for pol in ("red", "green"):
             pred = {s for s, p in found if p == pol}
@@ -219,9 +290,14 @@ def bench_signals(cat, path: Path, mode: str = "engine", threshold: float | None
                 misses.append({"id": it["id"], "polarity": pol, "predicted": sorted(pred), "gold": sorted(gold)})
         if not it["red"] and any(p == "red" for _, p in found):
             red_on_clean += 1
-    return {"items": len(items), "red": prf(*counts["red"]), "green": prf(*counts["green"]),
-            "red_flags_on_items_without_red": red_on_clean,
-            "items_without_red": sum(1 for it in items if not it["red"]), "misses": misses}
+    return {
+        "items": len(items),
+        "red": prf(*counts["red"]),
+        "green": prf(*counts["green"]),
+        "red_flags_on_items_without_red": red_on_clean,
+        "items_without_red": sum(1 for it in items if not it["red"]),
+        "misses": misses,
+    }
 
 
 # ----------------------------------------------------------------------- timing
@@ -287,12 +363,21 @@ def bench_timing(cat, shared: Path, rounds: int) -> dict:
         scaling[words] = round(min(runs), 4)  # min of 5: the machine is shared, noise only adds
         wall[words] = round(min(walls), 4)
     per_word = {w: s / w for w, s in scaling.items()}
-    return {"index_fit_s": round(setup, 4), "learned_fit_s": round(fit_s, 2), "learned_load_s": round(load_s, 4),
-            "learned_cache_mb": round(size_mb, 1), "corpus_sentences": len(learned.load_corpus()), "packet_engine_s_mean": round(statistics.mean(per_packet), 4),
-            "packet_engine_s_max": round(max(per_packet), 4), "rounds": rounds,
-            "engine_s_by_words": scaling, "engine_s_2000w": scaling[2000], "wall_s_threaded_by_words": wall,
-            "growth_4000_over_2000": round(scaling[4000] / scaling[2000], 2),
-            "per_word_ms": {w: round(v * 1000, 4) for w, v in per_word.items()}}
+    return {
+        "index_fit_s": round(setup, 4),
+        "learned_fit_s": round(fit_s, 2),
+        "learned_load_s": round(load_s, 4),
+        "learned_cache_mb": round(size_mb, 1),
+        "corpus_sentences": len(learned.load_corpus()),
+        "packet_engine_s_mean": round(statistics.mean(per_packet), 4),
+        "packet_engine_s_max": round(max(per_packet), 4),
+        "rounds": rounds,
+        "engine_s_by_words": scaling,
+        "engine_s_2000w": scaling[2000],
+        "wall_s_threaded_by_words": wall,
+        "growth_4000_over_2000": round(scaling[4000] / scaling[2000], 2),
+        "per_word_ms": {w: round(v * 1000, 4) for w, v in per_word.items()},
+    }
 
 
 # ------------------------------------------------------------------------- main
@@ -313,17 +398,28 @@ def main(argv: list[str] | None = None) -> int:
     from packet_sets import SEALED_DIR, measure_set
     from packet_sets import missed as set_missed
 
-    report = {"packets": bench_packets(cat, shared, args.rounds),
-              "packet_sets": [measure_set(cat, d, args.rounds) for d in
-                              [shared / "packets", ROOT / "examples", *sorted(p.parent for p in SEALED_DIR.glob("*/MANIFEST.yaml"))]],
-              "dev": bench_signals(cat, shared / "signals-dev.jsonl"),
-              "held_out": {p.name: bench_signals(cat, p) for p in HELD_OUT if p.exists()},
-              "tuned_on": {p.name: bench_signals(cat, p) for p in TUNED if p.exists()},
-              "ablation_dev": {
-                  "cues_only": bench_signals(cat, shared / "signals-dev.jsonl", "cues"),
-                  **{f"similarity_only@{t}": bench_signals(cat, shared / "signals-dev.jsonl", "similarity", t)
-                     for t in (0.25, 0.35, 0.45)}},
-              "timing": bench_timing(cat, shared, args.rounds)}
+    report = {
+        "packets": bench_packets(cat, shared, args.rounds),
+        "packet_sets": [
+            measure_set(cat, d, args.rounds)
+            for d in [
+                shared / "packets",
+                ROOT / "examples",
+                *sorted(p.parent for p in SEALED_DIR.glob("*/MANIFEST.yaml")),
+            ]
+        ],
+        "dev": bench_signals(cat, shared / "signals-dev.jsonl"),
+        "held_out": {p.name: bench_signals(cat, p) for p in HELD_OUT if p.exists()},
+        "tuned_on": {p.name: bench_signals(cat, p) for p in TUNED if p.exists()},
+        "ablation_dev": {
+            "cues_only": bench_signals(cat, shared / "signals-dev.jsonl", "cues"),
+            **{
+                f"similarity_only@{t}": bench_signals(cat, shared / "signals-dev.jsonl", "similarity", t)
+                for t in (0.25, 0.35, 0.45)
+            },
+        },
+        "timing": bench_timing(cat, shared, args.rounds),
+    }
     misses = []
     if (report["packets"]["decision_agreement"] or 0) < TARGETS["decision_agreement"]:
         misses.append("decision agreement")
@@ -347,9 +443,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _line(name: str, r: dict) -> str:
-    return (f"  {name:40} red P/R/F1 {r['red']['p']:.2f}/{r['red']['r']:.2f}/{r['red']['f1']:.2f}   "
-            f"green P/R/F1 {r['green']['p']:.2f}/{r['green']['r']:.2f}/{r['green']['f1']:.2f}   "
-            f"red on clean {r['red_flags_on_items_without_red']}/{r['items_without_red']}  (n={r['items']})")
+    return (
+        f"  {name:40} red P/R/F1 {r['red']['p']:.2f}/{r['red']['r']:.2f}/{r['red']['f1']:.2f}   "
+        f"green P/R/F1 {r['green']['p']:.2f}/{r['green']['r']:.2f}/{r['green']['f1']:.2f}   "
+        f"red on clean {r['red_flags_on_items_without_red']}/{r['items_without_red']}  (n={r['items']})"
+    )
 
 
 def print_report(rep: dict) -> None:
@@ -361,12 +459,16 @@ def print_report(rep: dict) -> None:
         if "split_ok" in row:
             extra += f"  blind reviews disagree: {row['split_ok']} {row['blind']}"
         if "injection_never_raises" in row:
-            extra += f"  injection found: {row['injection_found']}, never raises a vote: {row['injection_never_raises']}"
+            extra += (
+                f"  injection found: {row['injection_found']}, never raises a vote: {row['injection_never_raises']}"
+            )
         if row["missing_flags"]:
             extra += f"  MISSING {row['missing_flags']}"
         print(f"  {row['packet']:28} expected {exp:8} got {row['decision']:8} ({row['rule']}){extra}")
-    print(f"  decision agreement {pk['decision_agreement']:.0%} of {pk['judged']}; must_flag cited "
-          f"{pk['must_flag_cited']}/{pk['must_flag_total']} (via {pk['packets'][0]['via']})")
+    print(
+        f"  decision agreement {pk['decision_agreement']:.0%} of {pk['judged']}; must_flag cited "
+        f"{pk['must_flag_cited']}/{pk['must_flag_total']} (via {pk['packets'][0]['via']})"
+    )
     from packet_sets import line as set_line
 
     print("== committee on labelled packet sets (final = after the debrief, sealed = blind votes)")
@@ -384,17 +486,30 @@ def print_report(rep: dict) -> None:
         if name in SEALED:  # held out: counted, not read item by item
             continue
         if r["misses"]:
-            print(f"  misses in {name}: " + "; ".join(f"{m['id']} {m['polarity']} got {m['predicted']} want {m['gold']}" for m in r["misses"]))
+            print(
+                f"  misses in {name}: "
+                + "; ".join(f"{m['id']} {m['polarity']} got {m['predicted']} want {m['gold']}" for m in r["misses"])
+            )
     t = rep["timing"]
     print(f"== engine time (4 personas x {t['rounds']} rounds, cold detection cache, calls summed, min of 5)")
-    print(f"  learned layer: fit {t['learned_fit_s']:.1f} s on {t['corpus_sentences']} corpus sentences (first run per "
-          f"install), then loaded from the disk cache in {t['learned_load_s'] * 1000:.0f} ms ({t['learned_cache_mb']} MB)")
-    print(f"  index fit {t['index_fit_s'] * 1000:.1f} ms once per process; dev packet mean {t['packet_engine_s_mean'] * 1000:.1f} ms, "
-          f"max {t['packet_engine_s_max'] * 1000:.1f} ms")
-    print("  by length: " + ", ".join(f"{w} words {s * 1000:.1f} ms" for w, s in t["engine_s_by_words"].items())
-          + f"; 4000/2000 = {t['growth_4000_over_2000']}x (linear = 2.0x)")
+    print(
+        f"  learned layer: fit {t['learned_fit_s']:.1f} s on {t['corpus_sentences']} corpus sentences (first run per "
+        f"install), then loaded from the disk cache in {t['learned_load_s'] * 1000:.0f} ms ({t['learned_cache_mb']} MB)"
+    )
+    print(
+        f"  index fit {t['index_fit_s'] * 1000:.1f} ms once per process; dev packet mean {t['packet_engine_s_mean'] * 1000:.1f} ms, "
+        f"max {t['packet_engine_s_max'] * 1000:.1f} ms"
+    )
+    print(
+        "  by length: "
+        + ", ".join(f"{w} words {s * 1000:.1f} ms" for w, s in t["engine_s_by_words"].items())
+        + f"; 4000/2000 = {t['growth_4000_over_2000']}x (linear = 2.0x)"
+    )
     print("  per word (ms): " + ", ".join(f"{w}: {v}" for w, v in t["per_word_ms"].items()))
-    print("  wall time with parallel reviews/turns: " + ", ".join(f"{w} words {s * 1000:.1f} ms" for w, s in t["wall_s_threaded_by_words"].items()))
+    print(
+        "  wall time with parallel reviews/turns: "
+        + ", ".join(f"{w} words {s * 1000:.1f} ms" for w, s in t["wall_s_threaded_by_words"].items())
+    )
     print("== targets missed: " + (", ".join(rep["targets_missed"]) or "none"))
 
 

@@ -31,20 +31,32 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import yaml  # noqa: E402
+import yaml
+from eval_offline import context, run_committee
 
-from committee.catalog import load_catalog  # noqa: E402
-from committee.decision import decide  # noqa: E402
-from committee.engines.offline.review import analyse, crosses_hard_line  # noqa: E402
-from committee.packets import read_packet  # noqa: E402
-from eval_offline import context, run_committee  # noqa: E402
+from committee.catalog import load_catalog
+from committee.decision import decide
+from committee.engines.offline.review import analyse, crosses_hard_line
+from committee.packets import read_packet
 
 SEALED_DIR = ROOT / "bench" / "sealed"
 # what each sealed set has been used for (its MANIFEST's first line says the same): the
 # figure that counts is the one on a set nobody tuned on
-ROLES = {"set-a": "tuned on (items read)", "set-b": "tuned on (items read)", "set-c": "tuned on after one sealed look",
-         "set-d": "tuned on after its final look", "set-e": "final look (0.70), then read", "set-f": "never looked at: the final figure"}
-TARGETS = {"agreement": 0.90, "hire_recall": 0.90, "no_hire_recall": 0.90, "red_precision": 0.85, "misread_categorical": 0}
+ROLES = {
+    "set-a": "tuned on (items read)",
+    "set-b": "tuned on (items read)",
+    "set-c": "tuned on after one sealed look",
+    "set-d": "tuned on after its final look",
+    "set-e": "final look (0.70), then read",
+    "set-f": "never looked at: the final figure",
+}
+TARGETS = {
+    "agreement": 0.90,
+    "hire_recall": 0.90,
+    "no_hire_recall": 0.90,
+    "red_precision": 0.85,
+    "misread_categorical": 0,
+}
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -82,8 +94,12 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
             nos += 1
             nos_ok += decision.outcome == "no_hire"
         readings = {e.signal for r in reviews for e in r.evidence if e.polarity == "red" and e.signal in ctx.signals}
-        reds = {e.signal for r in reviews for e in r.evidence
-                if e.polarity == "red" and e.signal in ctx.signals and not e.concern}
+        reds = {
+            e.signal
+            for r in reviews
+            for e in r.evidence
+            if e.polarity == "red" and e.signal in ctx.signals and not e.concern
+        }
         cited += len(reds)
         cited_ok += len(reds & must)
         read_all += len(readings)
@@ -91,8 +107,9 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
         labelled += len(must)
         labelled_found += len(must & readings)
         hits = analyse(ctx).hits
-        misread_lines += sum(1 for p in ctx.panel.values() for h in hits
-                             if crosses_hard_line(p, h) and h.signal not in must)
+        misread_lines += sum(
+            1 for p in ctx.panel.values() for h in hits if crosses_hard_line(p, h) and h.signal not in must
+        )
         changed = sum(1 for p, v in sealed_votes.items() if final[p] != v)
         votes_total += len(sealed_votes)
         votes_changed += changed
@@ -102,21 +119,38 @@ def measure_set(cat, folder: Path, rounds: int = 2) -> dict:
             split_changed += changed
             split_final += decision.outcome == want
             split_sealed += sealed.outcome == want
-    return {"set": folder.name, "packets": n, "hire": hires, "no_hire": nos,
-            "agreement": _ratio(agree_final, n), "agreement_sealed": _ratio(agree_sealed, n),
-            "hire_recall": _ratio(hires_ok, hires), "no_hire_recall": _ratio(nos_ok, nos),
-            "red_precision": _ratio(cited_ok, cited), "red_recall": _ratio(labelled_found, labelled),
-            "red_cited": cited, "red_precision_with_concerns": _ratio(read_ok, read_all), "red_read": read_all, "misread_hard_lines": misread_lines, "hire_rejected_by_rule": misread_rules,
-            "misread_categorical": misread_lines + misread_rules,
-            "vote_change_rate": _ratio(votes_changed, votes_total),
-            "split_packets": split_n, "split_vote_change_rate": _ratio(split_changed, split_votes),
-            "split_agreement": _ratio(split_final, split_n), "split_agreement_sealed": _ratio(split_sealed, split_n)}
+    return {
+        "set": folder.name,
+        "packets": n,
+        "hire": hires,
+        "no_hire": nos,
+        "agreement": _ratio(agree_final, n),
+        "agreement_sealed": _ratio(agree_sealed, n),
+        "hire_recall": _ratio(hires_ok, hires),
+        "no_hire_recall": _ratio(nos_ok, nos),
+        "red_precision": _ratio(cited_ok, cited),
+        "red_recall": _ratio(labelled_found, labelled),
+        "red_cited": cited,
+        "red_precision_with_concerns": _ratio(read_ok, read_all),
+        "red_read": read_all,
+        "misread_hard_lines": misread_lines,
+        "hire_rejected_by_rule": misread_rules,
+        "misread_categorical": misread_lines + misread_rules,
+        "vote_change_rate": _ratio(votes_changed, votes_total),
+        "split_packets": split_n,
+        "split_vote_change_rate": _ratio(split_changed, split_votes),
+        "split_agreement": _ratio(split_final, split_n),
+        "split_agreement_sealed": _ratio(split_sealed, split_n),
+    }
 
 
 def missed(r: dict) -> list[str]:
     """The targets (TARGETS) this set's totals miss."""
-    out = [k for k in ("agreement", "hire_recall", "no_hire_recall", "red_precision")
-           if r[k] is not None and r[k] < TARGETS[k]]
+    out = [
+        k
+        for k in ("agreement", "hire_recall", "no_hire_recall", "red_precision")
+        if r[k] is not None and r[k] < TARGETS[k]
+    ]
     if r["misread_categorical"] > TARGETS["misread_categorical"]:
         out.append("misread_categorical")
     if (r["agreement"] or 0) < (r["agreement_sealed"] or 0):
@@ -127,15 +161,18 @@ def missed(r: dict) -> list[str]:
 def line(r: dict) -> str:
     def f(x):
         return "  - " if x is None else f"{x:.2f}"
+
     role = f" [{ROLES[r['set']]}]" if r["set"] in ROLES else ""
-    return (f"  {r['set'] + role}\n  {'':14} n={r['packets']:2} ({r['hire']} hire)  agreement final {f(r['agreement'])} sealed "
-            f"{f(r['agreement_sealed'])}  hire recall {f(r['hire_recall'])}  no-hire recall {f(r['no_hire_recall'])}  "
-            f"red P/R {f(r['red_precision'])}/{f(r['red_recall'])} of {r['red_cited']} firm (with concerns P "
-            f"{f(r['red_precision_with_concerns'])} of {r['red_read']})\n  {'':14} misread hard lines "
-            f"{r['misread_hard_lines']}, hire rejected by veto/failed dimension {r['hire_rejected_by_rule']}\n"
-            f"  {'':14} debrief: votes changed {f(r['vote_change_rate'])}; on {r['split_packets']} packets whose "
-            f"sealed reviews disagree: votes changed {f(r['split_vote_change_rate'])}, agreement final "
-            f"{f(r['split_agreement'])} vs sealed {f(r['split_agreement_sealed'])}")
+    return (
+        f"  {r['set'] + role}\n  {'':14} n={r['packets']:2} ({r['hire']} hire)  agreement final {f(r['agreement'])} sealed "
+        f"{f(r['agreement_sealed'])}  hire recall {f(r['hire_recall'])}  no-hire recall {f(r['no_hire_recall'])}  "
+        f"red P/R {f(r['red_precision'])}/{f(r['red_recall'])} of {r['red_cited']} firm (with concerns P "
+        f"{f(r['red_precision_with_concerns'])} of {r['red_read']})\n  {'':14} misread hard lines "
+        f"{r['misread_hard_lines']}, hire rejected by veto/failed dimension {r['hire_rejected_by_rule']}\n"
+        f"  {'':14} debrief: votes changed {f(r['vote_change_rate'])}; on {r['split_packets']} packets whose "
+        f"sealed reviews disagree: votes changed {f(r['split_vote_change_rate'])}, agreement final "
+        f"{f(r['split_agreement'])} vs sealed {f(r['split_agreement_sealed'])}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -135,14 +135,17 @@ def load_catalog() -> Catalog:
         dims = {d.id for d in s.dimensions}
         for sid in s.signals:
             if signals[sid].dimension not in dims:
-                raise BadInput(f"{path}: signal {sid!r} bears on dimension {signals[sid].dimension!r}, which this rubric lacks")
+                raise BadInput(
+                    f"{path}: signal {sid!r} bears on dimension {signals[sid].dimension!r}, which this rubric lacks"
+                )
         scenarios[s.id] = s
     known_dims = {d.id for s in scenarios.values() for d in s.dimensions}
     for pid, p in personas.items():
         for dim in p.weights:  # a typo here would silently weigh a dimension 0
             if known_dims and dim not in known_dims:
-                raise BadInput(f"{persona_paths[pid]}: weights: unknown dimension {dim!r} "
-                               f"(known: {', '.join(sorted(known_dims))})")
+                raise BadInput(
+                    f"{persona_paths[pid]}: weights: unknown dimension {dim!r} (known: {', '.join(sorted(known_dims))})"
+                )
     return Catalog(personas=personas, scenarios=scenarios, signals=signals)
 
 

@@ -11,11 +11,10 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -35,6 +34,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
 def _reader_left() -> None:
     """The reader stopped reading (`committee runs | head`): nothing went wrong here, so
     exit 0, with stdout on devnull so the interpreter's final flush cannot fail again."""
@@ -53,14 +53,19 @@ class _Out(Console):
 out = _Out()
 err = Console(stderr=True)
 
-DbOpt = typer.Option(None, "--db", help="Database: a SQLite file, or a postgresql:// URL a team shares. Default: $COMMITTEE_DB, else a file in the per-user data directory.",
-                     envvar="COMMITTEE_DB", show_envvar=False)
+DbOpt = typer.Option(
+    None,
+    "--db",
+    help="Database: a SQLite file, or a postgresql:// URL a team shares. Default: $COMMITTEE_DB, else a file in the per-user data directory.",
+    envvar="COMMITTEE_DB",
+    show_envvar=False,
+)
 WIDE = 120  # terminal columns from which tables show every column
 NARROW_MIN = {"when": 11, "engine": 7, "status": 7, "decision": 8}  # columns a narrow table never cuts
 JsonOpt = typer.Option(False, "--json", help="Print JSON Lines (one compact object per line) instead of a report.")
 
 
-def _store(db: Optional[str], *, create: bool = True):
+def _store(db: str | None, *, create: bool = True):
     """The database; `create=False` for commands that only read (they never create
     a file, and say so when there is none)."""
     from committee.store import Store
@@ -78,7 +83,11 @@ def _names() -> dict[str, str]:
 
 
 def _emit_json(obj) -> None:
-    text = obj.model_dump_json() if hasattr(obj, "model_dump_json") else json.dumps(obj, separators=(",", ":"), default=str)
+    text = (
+        obj.model_dump_json()
+        if hasattr(obj, "model_dump_json")
+        else json.dumps(obj, separators=(",", ":"), default=str)
+    )
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
@@ -93,42 +102,89 @@ def _engines_help() -> str:
 # ones its options model declares (see `committee.engines`); a mixed panel passes each
 # engine the ones it takes, and an option no engine on the panel takes is an error.
 EngineOpt = typer.Option("offline", "--engine", "-e", help=_engines_help())
-ModelOpt = typer.Option(None, "--model", "-m", help="Model id for the run's LLM engine (a persona's own `model:` still wins for that persona).")
+ModelOpt = typer.Option(
+    None,
+    "--model",
+    "-m",
+    help="Model id for the run's LLM engine (a persona's own `model:` still wins for that persona).",
+)
 TimeoutOpt = typer.Option(None, "--timeout", help="LLM engines: seconds per API request (default 120).")
 RetriesOpt = typer.Option(None, "--max-retries", help="LLM engines: SDK retries for 429/5xx/529/timeouts (default 4).")
-ConcurrencyOpt = typer.Option(None, "--concurrency", help="LLM engines: most simultaneous API requests per engine (default 4).")
-MaxTokensOpt = typer.Option(None, "--max-tokens", help="LLM engines: most output tokens per reply, 256-64000 (default 16000; a cut-off reply gets one repair request).")
-OutputModeOpt = typer.Option(None, "--output-mode", help="LLM engines: how replies are constrained: native (JSON schema), tool (forced tool call), text (JSON in text, validated), or auto (default: native, moving on when the server rejects it).")
-PersonaEngineOpt = typer.Option(None, "--persona-engine", help="PERSONA=ENGINE, repeatable: voice this persona with another engine (a mixed panel).", show_default=False)
-PersonaModelOpt = typer.Option(None, "--persona-model", help="PERSONA=MODEL, repeatable: the model that voices this persona.", show_default=False)
+ConcurrencyOpt = typer.Option(
+    None, "--concurrency", help="LLM engines: most simultaneous API requests per engine (default 4)."
+)
+MaxTokensOpt = typer.Option(
+    None,
+    "--max-tokens",
+    help="LLM engines: most output tokens per reply, 256-64000 (default 16000; a cut-off reply gets one repair request).",
+)
+OutputModeOpt = typer.Option(
+    None,
+    "--output-mode",
+    help="LLM engines: how replies are constrained: native (JSON schema), tool (forced tool call), text (JSON in text, validated), or auto (default: native, moving on when the server rejects it).",
+)
+PersonaEngineOpt = typer.Option(
+    None,
+    "--persona-engine",
+    help="PERSONA=ENGINE, repeatable: voice this persona with another engine (a mixed panel).",
+    show_default=False,
+)
+PersonaModelOpt = typer.Option(
+    None, "--persona-model", help="PERSONA=MODEL, repeatable: the model that voices this persona.", show_default=False
+)
 
 
-def _engine_options(model=None, timeout=None, max_retries=None, concurrency=None, output_mode=None,
-                    max_tokens=None) -> dict:
+def _engine_options(
+    model=None, timeout=None, max_retries=None, concurrency=None, output_mode=None, max_tokens=None
+) -> dict:
     """The given engine options (stored with the run for `resume`: never a secret)."""
-    given = {"model": model, "timeout": timeout, "max_retries": max_retries, "concurrency": concurrency,
-             "output_mode": output_mode, "max_tokens": max_tokens}
+    given = {
+        "model": model,
+        "timeout": timeout,
+        "max_retries": max_retries,
+        "concurrency": concurrency,
+        "output_mode": output_mode,
+        "max_tokens": max_tokens,
+    }
     return {k: v for k, v in given.items() if v is not None}
 
 
 @app.command()
 def review(
-    packets: list[Path] = typer.Argument(..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False),
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else safety-pm."),
+    packets: list[Path] = typer.Argument(
+        ..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False
+    ),
+    scenario: str | None = typer.Option(
+        None,
+        "--scenario",
+        "-s",
+        help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else safety-pm.",
+    ),
     engine: str = EngineOpt,
-    model: Optional[str] = ModelOpt,
-    rounds: int = typer.Option(2, "--rounds", "-r", help="Most debrief rounds; the debrief stops earlier when all votes are on one side."),
-    protocol: str = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."),
-    persona: Optional[list[str]] = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."),
-    persona_engine: Optional[list[str]] = PersonaEngineOpt,
-    persona_model: Optional[list[str]] = PersonaModelOpt,
-    timeout: Optional[float] = TimeoutOpt,
-    max_retries: Optional[int] = RetriesOpt,
-    concurrency: Optional[int] = ConcurrencyOpt,
-    output_mode: Optional[str] = OutputModeOpt,
-    max_tokens: Optional[int] = MaxTokensOpt,
-    max_bytes: Optional[str] = typer.Option(None, "--max-bytes", help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.", show_default=False),
-    db: Optional[str] = DbOpt,
+    model: str | None = ModelOpt,
+    rounds: int = typer.Option(
+        2, "--rounds", "-r", help="Most debrief rounds; the debrief stops earlier when all votes are on one side."
+    ),
+    protocol: str = typer.Option(
+        "simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."
+    ),
+    persona: list[str] | None = typer.Option(
+        None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."
+    ),
+    persona_engine: list[str] | None = PersonaEngineOpt,
+    persona_model: list[str] | None = PersonaModelOpt,
+    timeout: float | None = TimeoutOpt,
+    max_retries: int | None = RetriesOpt,
+    concurrency: int | None = ConcurrencyOpt,
+    output_mode: str | None = OutputModeOpt,
+    max_tokens: int | None = MaxTokensOpt,
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
+        show_default=False,
+    ),
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
@@ -143,9 +199,20 @@ def review(
 
     options = _engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
     # Validate every packet and option before anything is written.
-    prepared = [prepare(read_packet(p, max_bytes=max_bytes), scenario=scenario, engine=engine, rounds=rounds, protocol=protocol,
-                        personas=persona, engine_options=options, persona_engines=persona_engine,
-                        persona_models=persona_model) for p in packets]
+    prepared = [
+        prepare(
+            read_packet(p, max_bytes=max_bytes),
+            scenario=scenario,
+            engine=engine,
+            rounds=rounds,
+            protocol=protocol,
+            personas=persona,
+            engine_options=options,
+            persona_engines=persona_engine,
+            persona_models=persona_model,
+        )
+        for p in packets
+    ]
     prepared[0].engine.warm(err.print)
     names = _names()
     with _store(db) as store:
@@ -160,13 +227,15 @@ def review(
 
 @app.command()
 def resume(
-    run_id: str = typer.Argument(..., help="The run to continue: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
-    timeout: Optional[float] = TimeoutOpt,
-    max_retries: Optional[int] = RetriesOpt,
-    concurrency: Optional[int] = ConcurrencyOpt,
-    output_mode: Optional[str] = OutputModeOpt,
-    max_tokens: Optional[int] = MaxTokensOpt,
-    db: Optional[str] = DbOpt,
+    run_id: str = typer.Argument(
+        ..., help="The run to continue: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."
+    ),
+    timeout: float | None = TimeoutOpt,
+    max_retries: int | None = RetriesOpt,
+    concurrency: int | None = ConcurrencyOpt,
+    output_mode: str | None = OutputModeOpt,
+    max_tokens: int | None = MaxTokensOpt,
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Continue a run that stopped (engine failure, killed process) from its last checkpoint.
@@ -194,15 +263,15 @@ def resume(
 
 @app.command()
 def replay(
-    run_id: str = typer.Argument(..., help="The run to replay: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."),
-    db: Optional[str] = DbOpt,
+    run_id: str = typer.Argument(
+        ..., help="The run to replay: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."
+    ),
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
     from committee.report import render_steps
-    from committee.runner import replay_steps
-
-    from committee.runner import panel_voices
+    from committee.runner import panel_voices, replay_steps
 
     with _store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)
@@ -219,8 +288,8 @@ def replay(
 @app.command()
 def runs(
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
-    packet: Optional[str] = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    db: Optional[str] = DbOpt,
+    packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """List stored runs, newest first."""
@@ -243,22 +312,37 @@ def runs(
     # narrow terminals (under WIDE columns) get the columns a reader scans for, on one
     # line each; `--json` has every field
     wide = out.width >= WIDE
-    t = Table(title="Runs (newest first)", box=box.HEAVY_HEAD) if wide else \
-        Table(title="Runs (newest first)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    t = (
+        Table(title="Runs (newest first)", box=box.HEAVY_HEAD)
+        if wide
+        else Table(
+            title="Runs (newest first)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True
+        )
+    )
     t.add_column("run id", no_wrap=True, min_width=12)
-    cols = ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision") if wide else \
-        ("when", "packet · rev", "engine", "status", "decision")
+    cols = (
+        ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision")
+        if wide
+        else ("when", "packet · rev", "engine", "status", "decision")
+    )
     for col in cols:
         if wide:
             t.add_column(col, overflow="fold")
         else:  # short columns keep their width; the packet key gives way (ellipsis)
-            t.add_column(col, no_wrap=True, overflow="ellipsis", min_width=NARROW_MIN.get(col),
-                         max_width=None if col in NARROW_MIN else 26)
+            t.add_column(
+                col,
+                no_wrap=True,
+                overflow="ellipsis",
+                min_width=NARROW_MIN.get(col),
+                max_width=None if col in NARROW_MIN else 26,
+            )
     for r in rows:
         when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")
         decision = (r.outcome or "-").replace("_", " ")
         if wide:
-            t.add_row(r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status, decision)
+            t.add_row(
+                r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status, decision
+            )
         else:
             t.add_row(r.run_id, when, f"{r.packet_key} · {r.revision}", r.engine, r.status, decision)
     out.print(t)
@@ -286,7 +370,9 @@ def personas(as_json: bool = JsonOpt):
 
 @app.command()
 def scenarios(
-    scenario_id: Optional[str] = typer.Argument(None, help="Show one scenario in full: its case prompts, rubric and rules."),
+    scenario_id: str | None = typer.Argument(
+        None, help="Show one scenario in full: its case prompts, rubric and rules."
+    ),
     as_json: bool = JsonOpt,
 ):
     """List the installed scenarios, or show one: the case prompts to answer, what a
@@ -322,12 +408,16 @@ def scenarios(
     out.print("\n[bold underline]Rubric[/] (each dimension scored 1-4)")
     for d in s.dimensions:
         must = " [red](must pass)[/]" if d.id in s.rules.must_pass else ""
-        out.print(f"• [bold]{escape(d.name)}[/]{must}: {escape(d.description)} A strong answer shows {escape(d.strong_answer)}.")
+        out.print(
+            f"• [bold]{escape(d.name)}[/]{must}: {escape(d.description)} A strong answer shows {escape(d.strong_answer)}."
+        )
     r = s.rules
     vetoes = "; ".join(f"{p}: {', '.join(v.label for v in vs)}" for p, vs in r.vetoes.items()) or "none"
-    out.print(f"\n[bold underline]Committee rules[/]\n• failing a must-pass dimension ({r.fail_quorum}+ reviews at "
-              f"{r.fail_score}/4) rejects alone\n• vetoes: {escape(vetoes)}\n• otherwise hire when the vote points "
-              f"(Strong Hire 2, Hire 1, No Hire -1, Strong No Hire -2) sum above {r.hire_threshold}; a tie is No Hire")
+    out.print(
+        f"\n[bold underline]Committee rules[/]\n• failing a must-pass dimension ({r.fail_quorum}+ reviews at "
+        f"{r.fail_score}/4) rejects alone\n• vetoes: {escape(vetoes)}\n• otherwise hire when the vote points "
+        f"(Strong Hire 2, Hire 1, No Hire -1, Strong No Hire -2) sum above {r.hire_threshold}; a tie is No Hire"
+    )
 
 
 # ---------------------------------------------------------------- revisions and UI
@@ -346,8 +436,8 @@ def _signal_text(sid: str) -> str:
 @app.command()
 def history(
     key: str = typer.Argument(..., help="The packet key (front matter `packet:`, else the file name)."),
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Only runs of this scenario."),
-    db: Optional[str] = DbOpt,
+    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Only runs of this scenario."),
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Revisions of one packet with the votes of each one's latest finished run.
@@ -368,8 +458,14 @@ def history(
     for col in ("rev", "sha256", "finished runs", "latest run", "scenario", "decision"):
         t.add_column(col)
     for r in records:
-        t.add_row(str(r.revision), r.sha256[:10], str(r.runs), r.run_id or "-", r.scenario or "-",
-                  (r.outcome or "not run").replace("_", " "))
+        t.add_row(
+            str(r.revision),
+            r.sha256[:10],
+            str(r.runs),
+            r.run_id or "-",
+            r.scenario or "-",
+            (r.outcome or "not run").replace("_", " "),
+        )
     out.print(t)
     run = [r for r in records if r.run_id]
     if run:
@@ -394,11 +490,15 @@ def history(
 @app.command()
 def compare(
     key: str = typer.Argument(..., help="The packet key (see `committee history KEY`)."),
-    rev_from: Optional[int] = typer.Option(None, "--from", help="Older revision (default: the one before --to; negative counts from the latest)."),
-    rev_to: Optional[int] = typer.Option(None, "--to", help="Newer revision (default: the latest; -1 is the latest)."),
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."),
+    rev_from: int | None = typer.Option(
+        None, "--from", help="Older revision (default: the one before --to; negative counts from the latest)."
+    ),
+    rev_to: int | None = typer.Option(None, "--to", help="Newer revision (default: the latest; -1 is the latest)."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."
+    ),
     diff: bool = typer.Option(True, "--diff/--no-diff", help="Show the text diff of the packet."),
-    db: Optional[str] = DbOpt,
+    db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Compare two revisions of a packet: votes, rubric scores, signals, text diff.
@@ -421,8 +521,12 @@ def compare(
         return
     names = _names()
     b, a = c.before, c.after
-    out.print(Text.assemble((f"{key}: revision {b.revision} → {a.revision}", "bold"),
-                            f"   decision {(b.outcome or 'not run').replace('_', ' ')} → {(a.outcome or 'not run').replace('_', ' ')}"))
+    out.print(
+        Text.assemble(
+            (f"{key}: revision {b.revision} → {a.revision}", "bold"),
+            f"   decision {(b.outcome or 'not run').replace('_', ' ')} → {(a.outcome or 'not run').replace('_', ' ')}",
+        )
+    )
     for n in c.notes:
         err.print(Text(f"note: {n}", style="yellow"))
     arrow = {"up": ("▲", "green"), "down": ("▼", "red"), "same": ("=", "dim"), "n/a": ("?", "dim")}
@@ -434,8 +538,13 @@ def compare(
     for v in c.votes:
         sym, style = arrow[v.direction]
         voice = [f"{b.voices.get(v.persona, '?')} → {a.voices.get(v.persona, '?')}"] if voiced else []
-        vt.add_row(names.get(v.persona, v.persona), vote_text(v.before), vote_text(v.after),
-                   Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style), *voice)
+        vt.add_row(
+            names.get(v.persona, v.persona),
+            vote_text(v.before),
+            vote_text(v.after),
+            Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style),
+            *voice,
+        )
     out.print(vt)
     st = Table(title="Rubric dimensions (mean score 1-4)")
     for col in ("dimension", f"rev {b.revision}", f"rev {a.revision}", "change"):
@@ -443,11 +552,19 @@ def compare(
     for s in c.scores:
         ch = s.change
         style = "green" if ch and ch > 0 else "red" if ch and ch < 0 else "dim"
-        st.add_row(s.dimension.replace("_", " "), "-" if s.before is None else f"{s.before:.2f}",
-                   "-" if s.after is None else f"{s.after:.2f}", Text("-" if ch is None else f"{ch:+.2f}", style=style))
+        st.add_row(
+            s.dimension.replace("_", " "),
+            "-" if s.before is None else f"{s.before:.2f}",
+            "-" if s.after is None else f"{s.after:.2f}",
+            Text("-" if ch is None else f"{ch:+.2f}", style=style),
+        )
     out.print(st)
-    for title, items, style in (("Red flags removed", c.red_removed, "green"), ("Red flags introduced", c.red_introduced, "red"),
-                                ("Green signals added", c.green_added, "green"), ("Green signals lost", c.green_lost, "red")):
+    for title, items, style in (
+        ("Red flags removed", c.red_removed, "green"),
+        ("Red flags introduced", c.red_introduced, "red"),
+        ("Green signals added", c.green_added, "green"),
+        ("Green signals lost", c.green_lost, "red"),
+    ):
         if items:
             out.print(Text(title, style=f"bold {style}"))
             for s in items:
@@ -472,8 +589,10 @@ def ui_script() -> Path:
 @app.command()
 def ui(
     port: int = typer.Option(8501, "--port", help="Port to serve the app on."),
-    address: str = typer.Option("127.0.0.1", "--address", help="Interface to listen on (0.0.0.0 to serve other machines)."),
-    db: Optional[str] = DbOpt,
+    address: str = typer.Option(
+        "127.0.0.1", "--address", help="Interface to listen on (0.0.0.0 to serve other machines)."
+    ),
+    db: str | None = DbOpt,
 ):
     """Start the web app (Streamlit) on the same database as the CLI.
 
@@ -495,12 +614,28 @@ def ui(
     env = dict(os.environ)
     target = db or default_db_path()
     env["COMMITTEE_DB"] = target if is_url(target) else str(Path(target).expanduser().resolve())
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-           "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
-           "--client.toolbarMode", "minimal"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(script),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
     host = "localhost" if address in ("127.0.0.1", "0.0.0.0", "::") else address
-    err.print(f"committee UI on http://{host}:{port}  (database {display(env['COMMITTEE_DB'])}; Ctrl+C to stop)",
-              highlight=False)
+    err.print(
+        f"committee UI on http://{host}:{port}  (database {display(env['COMMITTEE_DB'])}; Ctrl+C to stop)",
+        highlight=False,
+    )
     proc = subprocess.Popen(cmd, env=env)
     previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())  # stop Streamlit with us
     try:
@@ -516,19 +651,28 @@ def ui(
 
 _TEngine = EngineOpt
 _TModel = ModelOpt
-_TScenario = typer.Option(None, "--scenario", "-s", help="Scenario id. Default: the packet's front matter, else safety-pm.")
+_TScenario = typer.Option(
+    None, "--scenario", "-s", help="Scenario id. Default: the packet's front matter, else safety-pm."
+)
 _TRounds = typer.Option(2, "--rounds", "-r", help="Most debrief rounds per run.")
 _TProtocol = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous or round-robin.")
 _TPersona = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas).")
 _TJson = typer.Option(False, "--json", help="Print the whole result as one JSON object.")
 
 
-def _trust_spec(engine: str, model: Optional[str], scenario: Optional[str], rounds: int, protocol: str,
-                persona: Optional[list[str]]):
+def _trust_spec(
+    engine: str, model: str | None, scenario: str | None, rounds: int, protocol: str, persona: list[str] | None
+):
     from committee.trust.common import RunSpec
 
-    return RunSpec(scenario=scenario, engine=engine, rounds=rounds, protocol=protocol, personas=persona or None,
-                   engine_options={"model": model} if model else {})
+    return RunSpec(
+        scenario=scenario,
+        engine=engine,
+        rounds=rounds,
+        protocol=protocol,
+        personas=persona or None,
+        engine_options={"model": model} if model else {},
+    )
 
 
 @app.command()
@@ -536,9 +680,14 @@ def stability(
     packet: Path = typer.Argument(..., help="The packet file to re-run.", show_default=False),
     runs: int = typer.Option(5, "--runs", "-k", help="How many runs (each with shuffled speaking and section order)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the shuffles: the same seed gives the same orders."),
-    engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
-    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[str] = DbOpt, as_json: bool = _TJson,
+    engine: str = _TEngine,
+    model: str | None = _TModel,
+    scenario: str | None = _TScenario,
+    rounds: int = _TRounds,
+    protocol: str = _TProtocol,
+    persona: list[str] | None = _TPersona,
+    db: str | None = DbOpt,
+    as_json: bool = _TJson,
 ):
     """Re-run the committee K times in shuffled orders: vote distributions, agreement.
 
@@ -566,12 +715,25 @@ def stability(
 @app.command()
 def probe(
     packet: Path = typer.Argument(..., help="The packet file to probe.", show_default=False),
-    swap: str = typer.Option("name,school,employer,pronouns", "--swap", help="Attributes to swap, comma-separated: name, school, employer, pronouns."),
+    swap: str = typer.Option(
+        "name,school,employer,pronouns",
+        "--swap",
+        help="Attributes to swap, comma-separated: name, school, employer, pronouns.",
+    ),
     per_swap: int = typer.Option(6, "--per-swap", help="Most variants per attribute (and per school/employer found)."),
-    substitutions: Optional[Path] = typer.Option(None, "--substitutions", help="Your own substitution lists (YAML, same shape as committee/trust/substitutions.yaml)."),
-    engine: str = _TEngine, model: Optional[str] = _TModel, scenario: Optional[str] = _TScenario,
-    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[str] = DbOpt, as_json: bool = _TJson,
+    substitutions: Path | None = typer.Option(
+        None,
+        "--substitutions",
+        help="Your own substitution lists (YAML, same shape as committee/trust/substitutions.yaml).",
+    ),
+    engine: str = _TEngine,
+    model: str | None = _TModel,
+    scenario: str | None = _TScenario,
+    rounds: int = _TRounds,
+    protocol: str = _TProtocol,
+    persona: list[str] | None = _TPersona,
+    db: str | None = DbOpt,
+    as_json: bool = _TJson,
 ):
     """Swap name, school, employer or pronouns and report every vote or score that moved.
 
@@ -605,9 +767,10 @@ def probe(
 @app.command()
 def stats(
     limit: int = typer.Option(1000, "--limit", "-n", help="Use at most this many of the newest runs."),
-    engine: Optional[str] = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
-    packet: Optional[str] = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    db: Optional[str] = DbOpt, as_json: bool = _TJson,
+    engine: str | None = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
+    packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    db: str | None = DbOpt,
+    as_json: bool = _TJson,
 ):
     """Conformity over stored runs: flip rates, decisions the debate changed.
 
@@ -630,9 +793,13 @@ def stats(
 @app.command()
 def calibrate(
     folder: Path = typer.Argument(..., help="A folder of packets with a MANIFEST.yaml of labels.", show_default=False),
-    engine: str = _TEngine, model: Optional[str] = _TModel,
-    rounds: int = _TRounds, protocol: str = _TProtocol, persona: Optional[list[str]] = _TPersona,
-    db: Optional[str] = DbOpt, as_json: bool = _TJson,
+    engine: str = _TEngine,
+    model: str | None = _TModel,
+    rounds: int = _TRounds,
+    protocol: str = _TProtocol,
+    persona: list[str] | None = _TPersona,
+    db: str | None = DbOpt,
+    as_json: bool = _TJson,
 ):
     """Calibrate against a labelled folder: agreement, confusion matrix, per-signal F1.
 
@@ -660,10 +827,14 @@ def calibrate(
 
 @app.command()
 def export(
-    run_id: str = typer.Argument(..., help="The run to export: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`).", show_default=False),
+    run_id: str = typer.Argument(
+        ...,
+        help="The run to export: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`).",
+        show_default=False,
+    ),
     fmt: str = typer.Option("html", "--format", "-f", help="md, html (one self-contained file) or json."),
-    out_file: Optional[Path] = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
-    db: Optional[str] = DbOpt,
+    out_file: Path | None = typer.Option(None, "--out", "-o", help="Write to this file instead of stdout."),
+    db: str | None = DbOpt,
     as_json: bool = typer.Option(False, "--json", help="Same as --format json, printed as one compact line."),
 ):
     """Export a run as a self-contained debrief report (md, html or json).
@@ -734,7 +905,9 @@ class _QuietAfterFailure(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
         late = isinstance(exc, RuntimeError) and "after shutdown" in str(exc)
-        return not (record.getMessage().startswith("exception calling callback") and (late or isinstance(exc, CommitteeError)))
+        return not (
+            record.getMessage().startswith("exception calling callback") and (late or isinstance(exc, CommitteeError))
+        )
 
 
 def _first_interrupt_only(signum, frame) -> None:

@@ -34,18 +34,18 @@ class RevisionRecord:
     revision: int
     sha256: str
     candidate: str | None
-    runs: int                                  # finished runs of this revision
+    runs: int  # finished runs of this revision
     run_id: str | None = None
     scenario: str | None = None
     engine: str | None = None
     outcome: str | None = None
     rule: str | None = None
-    votes: dict[str, str] = field(default_factory=dict)        # persona -> final vote
-    sealed: dict[str, str] = field(default_factory=dict)       # persona -> blind vote
-    scores: dict[str, float] = field(default_factory=dict)     # dimension -> mean score 1..4
-    red: list[str] = field(default_factory=list)               # red flag ids cited
-    green: list[str] = field(default_factory=list)             # green signal ids cited
-    voices: dict[str, str] = field(default_factory=dict)       # persona -> "engine / model" that voiced it
+    votes: dict[str, str] = field(default_factory=dict)  # persona -> final vote
+    sealed: dict[str, str] = field(default_factory=dict)  # persona -> blind vote
+    scores: dict[str, float] = field(default_factory=dict)  # dimension -> mean score 1..4
+    red: list[str] = field(default_factory=list)  # red flag ids cited
+    green: list[str] = field(default_factory=list)  # green signal ids cited
+    voices: dict[str, str] = field(default_factory=dict)  # persona -> "engine / model" that voiced it
 
     def as_json(self) -> dict:
         return asdict(self)
@@ -56,7 +56,7 @@ class VoteChange:
     persona: str
     before: str | None
     after: str | None
-    change: int | None          # points after - points before; None when one side is missing
+    change: int | None  # points after - points before; None when one side is missing
 
     @property
     def direction(self) -> str:
@@ -87,7 +87,7 @@ class Comparison:
     green_added: list[str]
     green_lost: list[str]
     notes: list[str]
-    diff: str                   # unified diff of the packet text
+    diff: str  # unified diff of the packet text
 
     def as_json(self) -> dict:
         d = asdict(self)
@@ -101,8 +101,9 @@ def points(vote: str | None) -> int | None:
 
 
 def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) -> RevisionRecord:
-    base = dict(key=packet.key, revision=packet.revision, sha256=packet.sha256, candidate=packet.candidate,
-                runs=len(finished))
+    base = dict(
+        key=packet.key, revision=packet.revision, sha256=packet.sha256, candidate=packet.candidate, runs=len(finished)
+    )
     if result is None:
         return RevisionRecord(**base)
     dims: dict[str, list[int]] = {}
@@ -113,12 +114,17 @@ def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) ->
     red = list(dict.fromkeys(e.signal for e in cited if e.polarity == "red"))
     green = list(dict.fromkeys(e.signal for e in cited if e.polarity == "green"))
     return RevisionRecord(
-        **base, run_id=result.run_id, scenario=result.scenario, engine=result.engine.name,
-        outcome=result.decision.outcome, rule=result.decision.rule,
+        **base,
+        run_id=result.run_id,
+        scenario=result.scenario,
+        engine=result.engine.name,
+        outcome=result.decision.outcome,
+        rule=result.decision.rule,
         votes={p: v.value for p, v in result.votes.items()},
         sealed={r.persona: r.vote.value for r in result.reviews},
         scores={d: round(sum(s) / len(s), 2) for d, s in dims.items()},
-        red=red, green=green,
+        red=red,
+        green=green,
         # runs stored before `persona_engines` existed were voiced by the run's engine
         voices={p: result.persona_engines.get(p, result.engine).label() for p in result.personas},
     )
@@ -172,11 +178,13 @@ def _resolve(records: list[RevisionRecord], rev: int | None, default: int, what:
     raise BadInput(f"no revision {rev} of packet {records[0].key!r} (revisions: {known})")
 
 
-def text_diff(before: str, after: str, *, before_name: str = "before", after_name: str = "after",
-              width: int = 0) -> str:
+def text_diff(
+    before: str, after: str, *, before_name: str = "before", after_name: str = "after", width: int = 0
+) -> str:
     """A unified diff of two packet texts. Packets hold one paragraph per line, so
     with `width` > 0 each paragraph is first split into sentences (one per line)
     which keeps a change to one sentence from showing as a whole new paragraph."""
+
     def lines(text: str) -> list[str]:
         if width <= 0:
             return text.splitlines()
@@ -225,8 +233,9 @@ def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
             for pa, pb in zip(a_par[i1:i2], b_par[j1:j2]):
                 wa, wb = words(pa), words(pb)
                 sm = difflib.SequenceMatcher(None, wa, wb, autojunk=False)
-                similar = difflib.SequenceMatcher(None, [w for w in wa if not w.isspace()],
-                                                  [w for w in wb if not w.isspace()], autojunk=False).ratio()
+                similar = difflib.SequenceMatcher(
+                    None, [w for w in wa if not w.isspace()], [w for w in wb if not w.isspace()], autojunk=False
+                ).ratio()
                 if similar < 0.5:  # mostly rewritten: show as removed then added
                     add("removed", pa)
                     add("added", pb)
@@ -243,8 +252,9 @@ def word_diff(before: str, after: str) -> list[tuple[Op, str]]:
     return chunks
 
 
-def compare(store: Store, key: str, *, before: int | None = None, after: int | None = None,
-            scenario: str | None = None) -> Comparison:
+def compare(
+    store: Store, key: str, *, before: int | None = None, after: int | None = None, scenario: str | None = None
+) -> Comparison:
     """Compare two revisions of `key` (default: the latest and the one before it;
     negative numbers count from the latest, -1 being the latest). Runs are those of
     `scenario` when given, else of the scenario the `after` revision was last run
@@ -253,8 +263,10 @@ def compare(store: Store, key: str, *, before: int | None = None, after: int | N
     scenario, or a packet with a single revision when no revisions are given."""
     records = history(store, key)
     if len(records) < 2 and before is None and after is None:
-        raise BadInput(f"packet {key!r} has only one revision: submit a changed packet with the same "
-                       f"`packet: {key}` line, then compare")
+        raise BadInput(
+            f"packet {key!r} has only one revision: submit a changed packet with the same "
+            f"`packet: {key}` line, then compare"
+        )
     rec_after = _resolve(records, after, records[-1].revision, "to")
     default_before = max((r.revision for r in records if r.revision < rec_after.revision), default=records[0].revision)
     rec_before = _resolve(records, before, default_before, "from")
@@ -265,8 +277,9 @@ def compare(store: Store, key: str, *, before: int | None = None, after: int | N
         picked = []
         for rec in (rec_before, rec_after):
             if same[rec.revision].run_id is None and rec.run_id is not None:
-                notes.append(f"revision {rec.revision} was never run with scenario {sc}; "
-                             f"using its run with {rec.scenario}")
+                notes.append(
+                    f"revision {rec.revision} was never run with scenario {sc}; using its run with {rec.scenario}"
+                )
                 picked.append(rec)
             else:
                 picked.append(same[rec.revision])
@@ -285,17 +298,26 @@ def compare(store: Store, key: str, *, before: int | None = None, after: int | N
         b, a = rec_before.scores.get(d), rec_after.scores.get(d)
         scores.append(ScoreChange(d, b, a, None if a is None or b is None else round(a - b, 2)))
     packets = {p.revision: p for p in store.revisions(key)}
-    diff = text_diff(packets[rec_before.revision].text, packets[rec_after.revision].text,
-                     before_name=f"{key} revision {rec_before.revision}",
-                     after_name=f"{key} revision {rec_after.revision}", width=160)
+    diff = text_diff(
+        packets[rec_before.revision].text,
+        packets[rec_after.revision].text,
+        before_name=f"{key} revision {rec_before.revision}",
+        after_name=f"{key} revision {rec_after.revision}",
+        width=160,
+    )
     both_run = rec_before.run_id is not None and rec_after.run_id is not None
     return Comparison(
-        key=key, before=rec_before, after=rec_after, votes=votes, scores=scores,
+        key=key,
+        before=rec_before,
+        after=rec_after,
+        votes=votes,
+        scores=scores,
         red_removed=[s for s in rec_before.red if s not in rec_after.red] if both_run else [],
         red_introduced=[s for s in rec_after.red if s not in rec_before.red] if both_run else [],
         green_added=[s for s in rec_after.green if s not in rec_before.green] if both_run else [],
         green_lost=[s for s in rec_before.green if s not in rec_after.green] if both_run else [],
-        notes=notes, diff=diff,
+        notes=notes,
+        diff=diff,
     )
 
 

@@ -20,9 +20,10 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import platformdirs
 
@@ -90,8 +91,7 @@ class Database:
         if self.kind == "postgres":
             psycopg = _psycopg()
             try:
-                self.conn = psycopg.connect(self.target, autocommit=True, row_factory=_pg_rows,
-                                            connect_timeout=10)
+                self.conn = psycopg.connect(self.target, autocommit=True, row_factory=_pg_rows, connect_timeout=10)
             except psycopg.Error as exc:
                 raise BadInput(f"{self.label}: cannot connect to PostgreSQL ({' '.join(str(exc).split())})") from None
         else:
@@ -104,7 +104,7 @@ class Database:
         return self.conn.execute(sql, tuple(params))
 
     @contextmanager
-    def tx(self) -> Iterator["Database"]:
+    def tx(self) -> Iterator[Database]:
         """A short write transaction, serialised against every other writer (SQLite:
         BEGIN IMMEDIATE; PostgreSQL: the `LOCK_KEY` advisory lock)."""
         with self._lock:
@@ -202,8 +202,9 @@ def connect_sqlite(path: Path, autocommit: bool = True) -> sqlite3.Connection:
     """A SQLite connection usable from LangGraph's worker threads
     (check_same_thread=False), in WAL mode with a busy timeout. `autocommit=False`
     leaves transactions to the caller's commit() (what LangGraph's saver expects)."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-                           isolation_level=None if autocommit else "")
+    conn = sqlite3.connect(
+        str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False, isolation_level=None if autocommit else ""
+    )
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode=WAL")
@@ -216,10 +217,13 @@ def _psycopg():
     try:
         import psycopg
     except ImportError:
-        raise BadInput("a postgresql:// database needs the PostgreSQL extra: pip install 'committee[postgres]'") from None
+        raise BadInput(
+            "a postgresql:// database needs the PostgreSQL extra: pip install 'committee[postgres]'"
+        ) from None
     try:
         import langgraph.checkpoint.postgres  # noqa: F401
     except ImportError:
-        raise BadInput("a postgresql:// database needs langgraph-checkpoint-postgres: "
-                       "pip install 'committee[postgres]'") from None
+        raise BadInput(
+            "a postgresql:// database needs langgraph-checkpoint-postgres: pip install 'committee[postgres]'"
+        ) from None
     return psycopg

@@ -24,23 +24,33 @@ def decide(votes: Mapping[str, Vote], reviews: Sequence[Review], rules: Decision
         failing = [r.persona for r in reviews if r.scores.get(dim, 4) <= rules.fail_score]
         if len(failing) >= rules.fail_quorum:
             return Decision(
-                outcome="no_hire", rule=f"failed-dimension:{dim}",
+                outcome="no_hire",
+                rule=f"failed-dimension:{dim}",
                 explanation=f"{len(failing)} reviews failed the must-pass dimension {dim!r} ({', '.join(failing)}).",
             )
     for persona, veto_votes in rules.vetoes.items():
         vote = votes.get(persona)
         if vote is not None and vote in veto_votes:
             return Decision(
-                outcome="no_hire", rule=f"veto:{persona}",
+                outcome="no_hire",
+                rule=f"veto:{persona}",
                 explanation=f"{persona} voted {vote.label}, which decides alone under this scenario's rules.",
             )
     total = sum(Vote(v).points for v in votes.values())
     tally = ", ".join(f"{p}={Vote(v).label}" for p, v in votes.items())
     if total > rules.hire_threshold:
-        return Decision(outcome="hire", rule="majority", explanation=f"Vote points {total:+d} > {rules.hire_threshold} ({tally}).")
+        return Decision(
+            outcome="hire", rule="majority", explanation=f"Vote points {total:+d} > {rules.hire_threshold} ({tally})."
+        )
     if total == rules.hire_threshold:
-        return Decision(outcome="no_hire", rule="tie", explanation=f"Vote points {total:+d} tie at the threshold; ties go to No Hire ({tally}).")
-    return Decision(outcome="no_hire", rule="majority", explanation=f"Vote points {total:+d} < {rules.hire_threshold} ({tally}).")
+        return Decision(
+            outcome="no_hire",
+            rule="tie",
+            explanation=f"Vote points {total:+d} tie at the threshold; ties go to No Hire ({tally}).",
+        )
+    return Decision(
+        outcome="no_hire", rule="majority", explanation=f"Vote points {total:+d} < {rules.hire_threshold} ({tally})."
+    )
 
 
 def consensus(votes: Mapping[str, Vote]) -> bool:

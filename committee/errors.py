@@ -7,11 +7,18 @@ import re
 _SECRET_ENV = re.compile(r"(API_KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
 # credentials inside a URL: scheme://user:password@host or scheme://token@host
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
-# an HTTP header carrying a secret, as some SDK errors print request headers
-_SECRET_HEADER = re.compile(r"(?i)\b(authorization|x-api-key|api-key|proxy-authorization)(['\"]?\s*[:=]\s*['\"]?)[^'\",}\s]+(\s+[^'\",}\s]+)?")
+# an HTTP header carrying a secret, as some SDK errors print request headers: auth and
+# cookie headers, and any hyphenated header name ending in -key, -token, -secret,
+# -session, -signature or -password (x-api-key, x-custom-token, x-goog-api-key, ...)
+_SECRET_HEADER = re.compile(
+    r"(?i)(?<![\w-])((?:proxy-)?authorization|(?:set-)?cookie|api-?key|"
+    r"[a-z0-9]+(?:-[a-z0-9]+)*-(?:key|token|secret|session|signature|password))(['\"]?\s*[:=]\s*['\"]?)[^'\",}\s]+(\s+[^'\",}\s]+)?"
+)
 # a secret in a URL's query string: ?key=..., &api_key=..., &token=...
-_SECRET_QUERY = re.compile(r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|sig|signature|code|"
-                           r"auth|credentials?|session|jwt)=)[^&\s'\")]+")
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&](?:api[_-]?key|key|token|access[_-]?token|secret|password|sig|signature|code|"
+    r"auth|credentials?|session|jwt)=)[^&\s'\")]+"
+)
 
 
 def redact(text: str) -> str:
@@ -20,7 +27,8 @@ def redact(text: str) -> str:
     characters; a server may echo the key back in an error message), credentials
     embedded in any URL (`http://user:pass@gateway` -> `http://[redacted]@gateway`) or in
     its query string (`?key=...`, `?code=...`), the query string of any `*_BASE_URL`
-    server address, and the value of authorization and API-key headers."""
+    server address, and the value of auth, cookie and any `*-key`/`*-token`/`*-secret`/
+    `*-session`/`*-signature`/`*-password` header."""
     for name, value in os.environ.items():
         if value and len(value) >= 8 and _SECRET_ENV.search(name):
             text = text.replace(value, "[redacted]")

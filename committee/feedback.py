@@ -25,7 +25,7 @@ from committee.engines.base import Context
 from committee.engines.offline.review import short_quote
 from committee.models import Evidence, FeedbackItem, Review
 
-WEAK_BELOW = 3.0        # mean dimension score (1..4) under which a dimension gets coaching
+WEAK_BELOW = 3.0  # mean dimension score (1..4) under which a dimension gets coaching
 PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a section title
 PROMPT_TEXT_MATCH = 0.10  # TF-IDF cosine of a prompt (title + text) and a section
 
@@ -141,9 +141,11 @@ def _check_lines(concerns: list[Evidence], ctx: Context) -> list[str]:
     for quote, group in by_quote.items():
         read = " and as ".join(f"\u201c{signal_title(e.signal, ctx)}\u201d{_confidence(e)}" for e in group)
         why = "; ".join(dict.fromkeys(e.concern for e in group))
-        lines.append(f"Check \u201c{short_quote(quote, 110)}\u201d: it was read as {read}, but not firmly ({why}). If you meant "
-                     f"the opposite, say it plainly in the same sentence: the position you hold, and what you would not "
-                     f"do. If you did mean it, it counts against the packet, at a reduced weight.")
+        lines.append(
+            f"Check \u201c{short_quote(quote, 110)}\u201d: it was read as {read}, but not firmly ({why}). If you meant "
+            f"the opposite, say it plainly in the same sentence: the position you hold, and what you would not "
+            f"do. If you did mean it, it counts against the packet, at a reduced weight."
+        )
     return lines
 
 
@@ -161,20 +163,31 @@ def _weak_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set
     missing = _missing_greens(dim.id, found, ctx)
     if missing:
         parts.append("To add: " + " ".join(_sentence(s.advice) for s in missing[:2] if s.advice))
-    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=(reds or concerns)[0].quote if reds or concerns else None,
-                        advice=" ".join(p for p in parts if p), remove_flags=[signal_title(f, ctx) for f in flags],
-                        remove_signals=flags, check_signals=list(dict.fromkeys(e.signal for e in concerns)), kind="weak")
+    return FeedbackItem(
+        dimension=dim.id,
+        score=round(mean, 2),
+        quote=(reds or concerns)[0].quote if reds or concerns else None,
+        advice=" ".join(p for p in parts if p),
+        remove_flags=[signal_title(f, ctx) for f in flags],
+        remove_signals=flags,
+        check_signals=list(dict.fromkeys(e.signal for e in concerns)),
+        kind="weak",
+    )
 
 
 def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: set[str]) -> FeedbackItem:
     reds = _reds_on(dim.id, reviews, ctx)
     flags = list(dict.fromkeys(e.signal for e in reds))
     concerns = [e for e in _reds_on(dim.id, reviews, ctx, concerns=True) if e.signal not in flags]
-    have = list(dict.fromkeys(e.signal for r in reviews for e in r.evidence
-                              if e.dimension == dim.id and e.polarity == "green"))
+    have = list(
+        dict.fromkeys(e.signal for r in reviews for e in r.evidence if e.dimension == dim.id and e.polarity == "green")
+    )
     missing = _missing_greens(dim.id, found, ctx)
-    parts = [f"To reach 4 on {dim.name.lower()} (now {mean:.1f} on average):" if mean < 4 else
-             f"To keep {dim.name.lower()} at 4 with more margin:"]
+    parts = [
+        f"To reach 4 on {dim.name.lower()} (now {mean:.1f} on average):"
+        if mean < 4
+        else f"To keep {dim.name.lower()} at 4 with more margin:"
+    ]
     parts += _flag_lines(reds, ctx)
     parts += _check_lines(concerns, ctx)
     if missing and missing[0].advice:
@@ -183,12 +196,19 @@ def _reach_item(ctx: Context, dim, mean: float, reviews: list[Review], found: se
     else:
         parts.append(f"show {dim.strong_answer.rstrip('.')}.")
     if have and not flags:
-        parts.append(f"A 4 needs more than one distinct strength here; the packet already shows "
-                     f"{signal_title(have[0], ctx)}.")
-    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=reds[0].quote if reds else None,
-                        advice=" ".join(parts), remove_flags=[signal_title(f, ctx) for f in flags],
-                        remove_signals=flags, check_signals=list(dict.fromkeys(e.signal for e in concerns)),
-                        kind="reach-4")
+        parts.append(
+            f"A 4 needs more than one distinct strength here; the packet already shows {signal_title(have[0], ctx)}."
+        )
+    return FeedbackItem(
+        dimension=dim.id,
+        score=round(mean, 2),
+        quote=reds[0].quote if reds else None,
+        advice=" ".join(parts),
+        remove_flags=[signal_title(f, ctx) for f in flags],
+        remove_signals=flags,
+        check_signals=list(dict.fromkeys(e.signal for e in concerns)),
+        kind="reach-4",
+    )
 
 
 def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> FeedbackItem | None:
@@ -197,9 +217,14 @@ def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> Feedba
     concerns = [e for e in _reds_on(dim.id, reviews, ctx, concerns=True) if e.signal not in firm]
     if not concerns:
         return None
-    return FeedbackItem(dimension=dim.id, score=round(mean, 2), quote=concerns[0].quote,
-                        advice=" ".join(_check_lines(concerns, ctx)),
-                        check_signals=list(dict.fromkeys(e.signal for e in concerns)), kind="check")
+    return FeedbackItem(
+        dimension=dim.id,
+        score=round(mean, 2),
+        quote=concerns[0].quote,
+        advice=" ".join(_check_lines(concerns, ctx)),
+        check_signals=list(dict.fromkeys(e.signal for e in concerns)),
+        kind="check",
+    )
 
 
 def unanswered_prompts(ctx: Context) -> list:
@@ -217,11 +242,16 @@ def unanswered_prompts(ctx: Context) -> list:
 
     docs = [f"{p.title}. {p.prompt}" for p in prompts] + [f"{s.title}. {s.text}" for s in sections]
     vec = tfidf.fit(docs, words)
-    sims = vec.dense(docs[:len(prompts)]) @ vec.dense(docs[len(prompts):]).T
+    sims = vec.dense(docs[: len(prompts)]) @ vec.dense(docs[len(prompts) :]).T
     out = []
     for i, p in enumerate(prompts):
-        title = max(max(fuzz.token_set_ratio(p.title.lower(), s.title.lower()),
-                        fuzz.partial_ratio(p.title.lower(), s.title.lower())) for s in sections)
+        title = max(
+            max(
+                fuzz.token_set_ratio(p.title.lower(), s.title.lower()),
+                fuzz.partial_ratio(p.title.lower(), s.title.lower()),
+            )
+            for s in sections
+        )
         if title < PROMPT_TITLE_MATCH and sims[i].max() < PROMPT_TEXT_MATCH:
             out.append(p)
     return out
@@ -233,11 +263,18 @@ def _prompts_item(ctx: Context) -> FeedbackItem | None:
         return None
     total = len(ctx.scenario.case_prompts)
     names = "; ".join(f"“{p.title}”" for p in missing)
-    advice = (f"The committee for this role may also pose case prompts the packet does not appear to answer: "
-              f"{names}. A short, structured answer to each (the boundary first, then the plan and its costs) "
-              f"would give the reviewers evidence to score.")
-    return FeedbackItem(dimension="case_prompts", score=round(1 + 3 * (total - len(missing)) / total, 2),
-                        advice=advice, kind="case-prompts", case_prompts=[p.id for p in missing])
+    advice = (
+        f"The committee for this role may also pose case prompts the packet does not appear to answer: "
+        f"{names}. A short, structured answer to each (the boundary first, then the plan and its costs) "
+        f"would give the reviewers evidence to score."
+    )
+    return FeedbackItem(
+        dimension="case_prompts",
+        score=round(1 + 3 * (total - len(missing)) / total, 2),
+        advice=advice,
+        kind="case-prompts",
+        case_prompts=[p.id for p in missing],
+    )
 
 
 def build_feedback(ctx: Context, reviews: list[Review]) -> list[FeedbackItem]:
@@ -256,14 +293,24 @@ def build_feedback(ctx: Context, reviews: list[Review]) -> list[FeedbackItem]:
     if not items and means:
         # the weakest dimension (one where a signal is still missing first); when every
         # mean is 4, the one resting on the fewest distinct strengths
-        breadth = {dim.id: len({e.signal for r in reviews for e in r.evidence
-                                if e.dimension == dim.id and e.polarity == "green"}) for *_, dim in means}
-        mean, _, _, dim = min(means, key=lambda m: (m[0], not _missing_greens(m[3].id, found, ctx),
-                                                    breadth[m[3].id], m[1], m[2]))
+        breadth = {
+            dim.id: len(
+                {e.signal for r in reviews for e in r.evidence if e.dimension == dim.id and e.polarity == "green"}
+            )
+            for *_, dim in means
+        }
+        mean, _, _, dim = min(
+            means, key=lambda m: (m[0], not _missing_greens(m[3].id, found, ctx), breadth[m[3].id], m[1], m[2])
+        )
         items.append(_reach_item(ctx, dim, mean, reviews, found))
     covered = {i.dimension for i in items}
-    items += [c for mean, _, _, dim in means if dim.id not in covered
-              for c in [_check_item(ctx, dim, mean, reviews)] if c is not None]
+    items += [
+        c
+        for mean, _, _, dim in means
+        if dim.id not in covered
+        for c in [_check_item(ctx, dim, mean, reviews)]
+        if c is not None
+    ]
     prompts = _prompts_item(ctx)
     if prompts is not None:
         items.append(prompts)

@@ -33,7 +33,8 @@ from __future__ import annotations
 import operator
 import threading
 import time
-from typing import Annotated, Any, Callable, TypedDict
+from collections.abc import Callable
+from typing import Annotated, Any, TypedDict
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
@@ -46,7 +47,12 @@ from committee.engines.base import Context, Engine, TurnRequest
 from committee.errors import BadInput, CommitteeError, EngineFailed, redact
 from committee.integrity import find_injections
 from committee.models import (
-    DebriefTurn, Decision, Evidence, Review, Usage, Vote,
+    DebriefTurn,
+    Decision,
+    Evidence,
+    Review,
+    Usage,
+    Vote,
 )
 
 
@@ -60,15 +66,15 @@ class CommitteeState(TypedDict, total=False):
     """Graph state. Lists with `operator.add` are reducer channels (fan-in)."""
 
     run_id: str
-    panel: list[str]                   # persona ids, in speaking order
+    panel: list[str]  # persona ids, in speaking order
     protocol: str
     max_rounds: int
     integrity: list[dict]
     reviews: Annotated[list[dict], operator.add]
     debrief: Annotated[list[dict], operator.add]
     usage: Annotated[list[dict], operator.add]
-    votes: dict[str, str]              # current vote per persona
-    round: int                         # round in progress (1-based); 0 before the debrief
+    votes: dict[str, str]  # current vote per persona
+    round: int  # round in progress (1-based); 0 before the debrief
     next_speakers: list[str]
     done: bool
     decision: dict
@@ -127,8 +133,13 @@ def _attempt(call: str, persona: str | None, rnd: int | None, fn: Callable, *arg
     except Exception as exc:  # noqa: BLE001 - stored as data, raised by the runner
         known = isinstance(exc, CommitteeError)
         message = redact(str(exc) if known else f"{exc.__class__.__name__}: {exc}")
-        return None, {"call": call, "persona": persona, "round": rnd,
-                      "kind": exc.__class__.__name__ if known else "unexpected", "error": " ".join(message.split())}
+        return None, {
+            "call": call,
+            "persona": persona,
+            "round": rnd,
+            "kind": exc.__class__.__name__ if known else "unexpected",
+            "error": " ".join(message.split()),
+        }
 
 
 def failure_error(failure: dict) -> CommitteeError:
@@ -200,8 +211,11 @@ def assign_turns(state: CommitteeState) -> list[Send] | str:
     rnd = state["round"]
     spoken = {t["speaker"] for t in state.get("debrief") or [] if t["round"] == rnd}
     shared = _shared(state)
-    sends = [Send("speak_turn", {"state": shared, "persona_id": p, "round": rnd})
-             for p in state["next_speakers"] if p not in spoken]
+    sends = [
+        Send("speak_turn", {"state": shared, "persona_id": p, "round": rnd})
+        for p in state["next_speakers"]
+        if p not in spoken
+    ]
     return sends or "tally_turns"
 
 
@@ -213,9 +227,13 @@ def speak_turn(task: dict, config: RunnableConfig, runtime: Runtime[Context]) ->
     turns = [DebriefTurn.model_validate(t) for t in st.get("debrief") or []]
     visible = [t for t in turns if t.round < rnd] if st["protocol"] == "simultaneous" else turns
     req = TurnRequest(
-        speaker=task["persona_id"], round=rnd, max_rounds=st["max_rounds"], protocol=st["protocol"],
+        speaker=task["persona_id"],
+        round=rnd,
+        max_rounds=st["max_rounds"],
+        protocol=st["protocol"],
         reviews={r["persona"]: Review.model_validate(r) for r in st["reviews"]},
-        transcript=visible, votes={p: Vote(v) for p, v in st["votes"].items()},
+        transcript=visible,
+        votes={p: Vote(v) for p, v in st["votes"].items()},
     )
     t0 = time.perf_counter()
     out, failure = _attempt("turn", req.speaker, rnd, lambda: engine_of(config, ctx).speak(ctx, req))
@@ -226,7 +244,9 @@ def speak_turn(task: dict, config: RunnableConfig, runtime: Runtime[Context]) ->
         turn = turn.model_copy(update={"speaker": req.speaker, "round": rnd})
     capped = cap_for_integrity(turn.vote, bool(ctx.integrity))
     if capped != turn.vote:
-        turn = turn.model_copy(update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None})
+        turn = turn.model_copy(
+            update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None}
+        )
     return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
 
 
@@ -265,8 +285,12 @@ def write_feedback(state: CommitteeState, config: RunnableConfig, runtime: Runti
     reviews = [Review.model_validate(r) for r in state["reviews"]]
     turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
     t0 = time.perf_counter()
-    out, failure = _attempt("feedback", None, None, lambda: engine_of(config, ctx).feedback(
-        ctx, reviews, turns, Decision.model_validate(state["decision"])))
+    out, failure = _attempt(
+        "feedback",
+        None,
+        None,
+        lambda: engine_of(config, ctx).feedback(ctx, reviews, turns, Decision.model_validate(state["decision"])),
+    )
     if failure:
         return {"failures": [failure]}
     items, usage = out

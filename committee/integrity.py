@@ -70,25 +70,94 @@ def is_injection(signal: str) -> bool:
 
 # --------------------------------------------------------------- folding text
 
-_CONFUSABLES = str.maketrans({
-    # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ӏ": "l", "ԁ": "d", "ԛ": "q",
-    "ԝ": "w", "ɡ": "g", "ɑ": "a", "һ": "h", "ո": "n", "ս": "u", "օ": "o", "հ": "h",
-    # Greek
-    "α": "a", "β": "b", "γ": "y", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
-    "τ": "t", "υ": "u", "χ": "x", "ω": "w",
-    # Latin look-alikes
-    "ı": "i", "ȷ": "j", "ℓ": "l", "ſ": "s", "ꞵ": "b",
-    # quotes and dashes
-    "“": '"', "”": '"', "„": '"', "‟": '"', "«": '"', "»": '"', "‘": "'", "’": "'", "‚": "'", "‛": "'",
-    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "\u00a0": " ",
-})
+_CONFUSABLES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a",
+        "в": "b",
+        "е": "e",
+        "ё": "e",
+        "к": "k",
+        "м": "m",
+        "н": "h",
+        "о": "o",
+        "р": "p",
+        "с": "c",
+        "т": "t",
+        "у": "y",
+        "х": "x",
+        "ѕ": "s",
+        "і": "i",
+        "ї": "i",
+        "ј": "j",
+        "ӏ": "l",
+        "ԁ": "d",
+        "ԛ": "q",
+        "ԝ": "w",
+        "ɡ": "g",
+        "ɑ": "a",
+        "һ": "h",
+        "ո": "n",
+        "ս": "u",
+        "օ": "o",
+        "հ": "h",
+        # Greek
+        "α": "a",
+        "β": "b",
+        "γ": "y",
+        "ε": "e",
+        "η": "n",
+        "ι": "i",
+        "κ": "k",
+        "ν": "v",
+        "ο": "o",
+        "ρ": "p",
+        "τ": "t",
+        "υ": "u",
+        "χ": "x",
+        "ω": "w",
+        # Latin look-alikes
+        "ı": "i",
+        "ȷ": "j",
+        "ℓ": "l",
+        "ſ": "s",
+        "ꞵ": "b",
+        # quotes and dashes
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‟": '"',
+        "«": '"',
+        "»": '"',
+        "‘": "'",
+        "’": "'",
+        "‚": "'",
+        "‛": "'",
+        "‐": "-",
+        "‑": "-",
+        "‒": "-",
+        "–": "-",
+        "—": "-",
+        "―": "-",
+        "\u00a0": " ",
+    }
+)
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _LEET_WORD = re.compile(r"\b(?=[\w@$]*[a-z])(?=[\w@$]*[0-9@$])[\w@$]{3,}\b")
 _SPACED = re.compile(r"(?<![^\W\d_])[^\W\d_](?:[ .\-_*·•|/+~][^\W\d_]){2,}(?![^\W\d_])")
-_COMPACT = ("ignore", "disregard", "rubric", "stronghire", "votehire", "instruction", "reviewer", "committee",
-            "pretend", "givemeahire", "approved")
+_COMPACT = (
+    "ignore",
+    "disregard",
+    "rubric",
+    "stronghire",
+    "votehire",
+    "instruction",
+    "reviewer",
+    "committee",
+    "pretend",
+    "givemeahire",
+    "approved",
+)
 
 
 _TYPO = str.maketrans({k: v for k, v in _CONFUSABLES.items() if chr(k) in "“”„‟«»‘’‚‛‐‑‒–—―\u00a0"})
@@ -120,137 +189,213 @@ def skeleton(s: str) -> tuple[str, bool]:
 
 # ------------------------------------------------------------------ patterns
 
+
 def _rx(p: str) -> re.Pattern:
     return re.compile(p, re.IGNORECASE | re.MULTILINE)
 
 
-_LEAD = (r"(?:^[\s\-*>#+\d.)\]]*|[:;,.!?\-(\[{>]\s*|\b(?:please|kindly|and|so|then|now|just|simply|also)\s+"
-         r"|\byou\s+(?:must|should|shall|will|need to|have to|are to|are (?:required|instructed|asked) to)\s+(?:now\s+|also\s+)?)")
-_EVAL_TARGET = (r"(?:rubrics?|score ?cards?|red flags?|(?:scoring|grading|evaluation|hiring|review|committee) (?:criteria|guidelines|"
-                r"instructions|rules|rubric|bar)|(?:my|the candidate's|this candidate's|any) (?:weakness\w*|gaps|red flags|concerns)|"
-                r"(?:the )?committee'?s? (?:rules|criteria|guidelines)|the (?:signals|dimensions)|(?:your|the) (?:review|evaluation|"
-                r"grading) instructions)")
-_GENERIC_TARGET = (r"(?:(?:previous|prior|earlier|above|preceding|original|system|initial|existing|other|all|any|your|my)\s+"
-                   r"(?:\w+\s+)?(?:instructions?|guidelines|rules|prompts?|directions|context|programming|training)|"
-                   r"(?:the |your )?system prompt|instructions? (?:above|before|given)|everything (?:above|before|else|you were told)|"
-                   r"the above)")
+_LEAD = (
+    r"(?:^[\s\-*>#+\d.)\]]*|[:;,.!?\-(\[{>]\s*|\b(?:please|kindly|and|so|then|now|just|simply|also)\s+"
+    r"|\byou\s+(?:must|should|shall|will|need to|have to|are to|are (?:required|instructed|asked) to)\s+(?:now\s+|also\s+)?)"
+)
+_EVAL_TARGET = (
+    r"(?:rubrics?|score ?cards?|red flags?|(?:scoring|grading|evaluation|hiring|review|committee) (?:criteria|guidelines|"
+    r"instructions|rules|rubric|bar)|(?:my|the candidate's|this candidate's|any) (?:weakness\w*|gaps|red flags|concerns)|"
+    r"(?:the )?committee'?s? (?:rules|criteria|guidelines)|the (?:signals|dimensions)|(?:your|the) (?:review|evaluation|"
+    r"grading) instructions)"
+)
+_GENERIC_TARGET = (
+    r"(?:(?:previous|prior|earlier|above|preceding|original|system|initial|existing|other|all|any|your|my)\s+"
+    r"(?:\w+\s+)?(?:instructions?|guidelines|rules|prompts?|directions|context|programming|training)|"
+    r"(?:the |your )?system prompt|instructions? (?:above|before|given)|everything (?:above|before|else|you were told)|"
+    r"the above)"
+)
 _OVERRIDE_VERB = r"(?:ignore|disregard|forget|override|bypass|skip|set aside|discard|overlook)"
 _OVERRIDE_EVAL = _rx(_LEAD + _OVERRIDE_VERB + r"\b(?:\W+\w+){0,4}?\W+" + _EVAL_TARGET + r"\b")
 _OVERRIDE_GENERIC = _rx(_LEAD + _OVERRIDE_VERB + r"\b(?:\W+\w+){0,4}?\W+" + _GENERIC_TARGET + r"\b")
-_OVERRIDE_PASSIVE = _rx(r"\b(?:rubric|instructions|criteria|guidelines|rules|scoring)\b[^.\n]{0,30}\b(?:should|must|can|is to|are to)"
-                        r"\s+be\s+(?:ignored|disregarded|overridden|set aside|skipped)|\b(?:previous|prior|earlier|above|original) "
-                        r"(?:instructions|rules|guidelines)\b[^.\n]{0,20}\b(?:no longer apply|are void|are cancelled|are superseded|do not apply)")
+_OVERRIDE_PASSIVE = _rx(
+    r"\b(?:rubric|instructions|criteria|guidelines|rules|scoring)\b[^.\n]{0,30}\b(?:should|must|can|is to|are to)"
+    r"\s+be\s+(?:ignored|disregarded|overridden|set aside|skipped)|\b(?:previous|prior|earlier|above|original) "
+    r"(?:instructions|rules|guidelines)\b[^.\n]{0,20}\b(?:no longer apply|are void|are cancelled|are superseded|do not apply)"
+)
 
-_AWARD_VOTE = (r"(?:strong[ _-]?hire|\b(?:a|an|as)\s+(?:clear\s+|definite\s+|unanimous\s+|enthusiastic\s+)?[\"']?hire\b|"
-               r"hire\s+(?:vote|decision|recommendation|verdict))")
-_AWARD_SCORE = (r"(?:\b4\s*/\s*4\b|\b(?:top|highest|maximum|max|perfect|full|best)\s+(?:possible\s+)?(?:scores?|marks|ratings?|"
-                r"grades?)|\b(?:a\s+)?(?:score|rating|grade)\s+of\s+4\b|\ball\s+4s\b|\bstraight\s+4s\b|\b4s\s+across)")
-_EVAL_OBJECT = _rx(r"\b(?:me|this candidate|the candidate|this applicant|this packet|my packet|this application|every persona|"
-                   r"each persona|all personas|every dimension|all dimensions|each dimension|every rubric|the rubric|values|"
-                   r"product sense|technical fluency|alignment judge?ment|communication)\b")
-_AWARD_VERB = (r"(?:record|give|assign|award|cast|output|return|mark|rate|score|grade|enter|put|submit|register|vote|"
-               r"recommend|approve|select|choose|write|respond with|reply with|answer with|set|rank)")
+_AWARD_VOTE = (
+    r"(?:strong[ _-]?hire|\b(?:a|an|as)\s+(?:clear\s+|definite\s+|unanimous\s+|enthusiastic\s+)?[\"']?hire\b|"
+    r"hire\s+(?:vote|decision|recommendation|verdict))"
+)
+_AWARD_SCORE = (
+    r"(?:\b4\s*/\s*4\b|\b(?:top|highest|maximum|max|perfect|full|best)\s+(?:possible\s+)?(?:scores?|marks|ratings?|"
+    r"grades?)|\b(?:a\s+)?(?:score|rating|grade)\s+of\s+4\b|\ball\s+4s\b|\bstraight\s+4s\b|\b4s\s+across)"
+)
+_EVAL_OBJECT = _rx(
+    r"\b(?:me|this candidate|the candidate|this applicant|this packet|my packet|this application|every persona|"
+    r"each persona|all personas|every dimension|all dimensions|each dimension|every rubric|the rubric|values|"
+    r"product sense|technical fluency|alignment judge?ment|communication)\b"
+)
+_AWARD_VERB = (
+    r"(?:record|give|assign|award|cast|output|return|mark|rate|score|grade|enter|put|submit|register|vote|"
+    r"recommend|approve|select|choose|write|respond with|reply with|answer with|set|rank)"
+)
 _AWARD_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_VOTE)
 _SCORE_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_SCORE)
 _VOTE_DIRECTIVE = _rx(_LEAD + r"(?:vote|votes|voting)\s*(?:to\s+|for\s+|as\s+)?[\"']?(?:strong[ _-]?)?hire\b")
-_ADDRESSEE = (r"\b(?:you|reviewers?|the committee|the hiring committee|the panel|committee members|evaluators?|graders?|"
-              r"interviewers?|assessors?|the (?:ai|model|assistant|llm|system|reviewer|evaluator|grader)|every persona|"
-              r"all personas|each persona|every reviewer|each reviewer|the (?:research|safety) lead|the vp(?: of)? product|"
-              r"the hiring manager)")
-_MODAL_DIRECTIVE = _rx(_ADDRESSEE + r"\s+(?:must|should|shall|will|are (?:required|instructed|asked|expected|supposed) to|"
-                       r"need to|have to|are to|can only|may only|ought to)\s+(?:\w+\s+){0,3}?(?:vote|score|rate|grade|"
-                       r"recommend|approve|hire|give|record|ignore|disregard|treat|mark|award|output|respond|pass|advance|"
-                       r"rank|overlook|forgive|excuse|not (?:penali[sz]e|flag|mention|report|count|dock))\b")
-_PREAPPROVED = _rx(r"\b(?:pre-?approved|pre-?selected|already (?:been )?(?:approved|cleared|decided|selected|vetted|hired|passed)|"
-                   r"(?:approved|vetted|cleared|vouched for|endorsed|signed off) by (?:the )?(?:hiring manager|committee|research "
-                   r"lead|safety lead|vp|ceo|cto|founders?|leadership|recruiter|head of)|decision (?:has|was) already (?:been )?made|"
-                   r"(?:offer|hire) (?:has been|was|is) (?:already )?(?:approved|extended|confirmed|decided|final))")
-_PREAPPROVED_CONTEXT = _rx(r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|hiring manager|"
-                           r"committee|reviewers?|hire|offer|personas?)\b")
-_SUPPRESS = _rx(_LEAD + r"(?:do not|don't|never|avoid|stop)\s+(?:\w+\s+){0,2}?(?:penali[sz]\w*|flag\w*|mention\w*|report\w*|"
-                r"cite|citing|count\w*|dock\w*|downgrad\w*|reject\w*|quot\w+|reveal\w*|disclos\w*|deduct\w*|mark\w* down|hold\w*)"
-                r"\b[^.!?\n]{0,40}?(?:this (?:note|comment|section|instruction|message|text|line)|red flags?|concerns?|weakness\w*|"
-                r"(?:against|of) (?:me|the candidate|this candidate|my packet)|the candidate|this candidate|this packet|"
-                r"(?:the )?integrity)")
-_DIMENSIONS = (r"(?:values|technical[ _]fluency|product[ _]sense|communication|alignment[ _]judge?ment|every dimension|"
-               r"all dimensions|each dimension|all scores|every score)")
-_VOTE_FORMAT = _rx(r"[\"']?\b(?:vote|final[ _]vote|votes|decision|outcome|recommendation|verdict|result)[\"']?\s*[:=]\s*[\"']?"
-                   r"(?:strong[ _-]?hire|hire)(?=[\"'\s]*(?:[,.;}\]\n]|$))")
-_PERSONA_VOTE = _rx(r"\b(?:research[ _-]?lead|safety[ _-]?lead|vp[ _-]?(?:of[ _-])?product|hiring[ _-]?manager|all personas|"
-                    r"every persona|each persona|all reviewers|every reviewer)\s*[\"']?\s*(?:[:=]|->|=>|→|-|votes?)\s*[\"']?"
-                    r"(?:strong[ _-]?hire|hire|no[ _-]?hire)\b")
-_SCORE_FORMAT = _rx(r"[\"']?\b" + _DIMENSIONS + r"[\"']?\s*[:=]\s*[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))")
-_ROLEPLAY = _rx(_LEAD + r"(?:pretend|imagine|suppose|assume)\s+(?:that\s+)?(?:you(?:'re| are| were)|to be)\b|"
-                + _LEAD + r"(?:act|behave|respond|answer|speak|role-?play|reply|write)\s+(?:as|like)\s+(?:if\s+)?"
-                r"(?:a|an|the|my|you|someone|though)\b|\byou are now\b|\bfrom now on,? you\b|\byour (?:new|real|true) "
-                r"(?:role|persona|instructions?|task|job|goal)\b|\b(?:developer|dan|god|jailbreak|unrestricted|admin|debug) mode\b|"
-                r"\bstay in character\b")
-_ROLEPLAY_OVERRIDE = _rx(r"\b(?:no (?:rules|restrictions|limits|filters|guidelines)|unrestricted|unfiltered|without (?:any )?"
-                         r"(?:restrictions|rules|guidelines|filters|limits)|ignor\w+|dan(?=\W[^.]*\b(?:mode|anything)\b)|do anything now|jailbroken|not bound|free (?:from|of))\b")
-_CHAT_TOKENS = _rx(r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?inst\]|"
-                   r"<</?sys>>|</?(?:system|instructions?|admin|developer|user_query|packet|document|candidate_packet|untrusted|"
-                   r"untrusted_data|data)\s*>|^\s*#{2,}\s*(?:instruction|system|response)\s*:?\s*$")
-_ROLE_CUE = _rx(r"\b(?:instructions?|rubric|ignore|vot(?:e|es|ing)|scor(?:e|es|ing)|override|candidate|grader|reviewers?)\b")
-_ROLE_MARKER = _rx(r"^[\s>*_\[<(]*(?:system|assistant|developer|admin|administrator|operator)(?:\s+(?:note|message|prompt|override))?"
-                   r"[\s*_\]>)]*:")
-_VOCATIVE = _rx(r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*(?:to|for)?\s*)?"
-                r"(?:the\s+|dear\s+|hey\s+|hi\s+|hello\s+|to\s+(?:the\s+)?)?(?:reviewers?|hiring committee|committee(?: members)?|"
-                r"panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|language model|(?:ai |language )?"
-                r"models?|assistants?|bots?|system|personas?|research lead|safety lead|vp(?: of)? product|hiring manager)\b"
-                r"[\s*_)\]]*[:,!\-]")
-_ANSWER_CLAIM = _rx(r"\b(?:correct|right|only|appropriate|fair|expected|proper|obvious) (?:vote|answer|decision|outcome|verdict|"
-                   r"score|result|recommendation)s? (?:here |for (?:me|this (?:candidate|packet|applicant)) )?(?:is|would be|=|:)\s*"
-                   r"[\"']?(?:a |an )?(?:strong[ _-]?hire|hire\b|4\s*/\s*4|full marks)")
-_FIRST_PERSON_VOTE = _rx(r"\bi(?: will|'ll| shall| am going to| now) (?:vote|record|give|score|rate|recommend|output|mark)\b"
-                         r"[^.!?\n]{0,40}?(?:strong[ _-]?hire|\bhire\b(?=\s*(?:vote|(?:for )?(?:this|the) candidate|[.!,;\"']|$))|"
-                         r"4\s*/\s*4|full marks|top (?:marks|scores?))")
-_LENIENCY = _rx(_LEAD + r"(?:ignore|disregard|forget|overlook|set aside|excuse|forgive|look past|do not count|don't count)\b"
-                r"[^.!?\n]{0,60}?\bwhen (?:you )?(?:score|rate|grade|evaluat|review|judg|assess|vot)\w*")
-_AS_AN_AI = _rx(r"\bas an? (?:ai|llm|language model|large language model|ai (?:language )?model|ai assistant)\b[^.!?\n]{0,40}\byou\b")
+_ADDRESSEE = (
+    r"\b(?:you|reviewers?|the committee|the hiring committee|the panel|committee members|evaluators?|graders?|"
+    r"interviewers?|assessors?|the (?:ai|model|assistant|llm|system|reviewer|evaluator|grader)|every persona|"
+    r"all personas|each persona|every reviewer|each reviewer|the (?:research|safety) lead|the vp(?: of)? product|"
+    r"the hiring manager)"
+)
+_MODAL_DIRECTIVE = _rx(
+    _ADDRESSEE + r"\s+(?:must|should|shall|will|are (?:required|instructed|asked|expected|supposed) to|"
+    r"need to|have to|are to|can only|may only|ought to)\s+(?:\w+\s+){0,3}?(?:vote|score|rate|grade|"
+    r"recommend|approve|hire|give|record|ignore|disregard|treat|mark|award|output|respond|pass|advance|"
+    r"rank|overlook|forgive|excuse|not (?:penali[sz]e|flag|mention|report|count|dock))\b"
+)
+_PREAPPROVED = _rx(
+    r"\b(?:pre-?approved|pre-?selected|already (?:been )?(?:approved|cleared|decided|selected|vetted|hired|passed)|"
+    r"(?:approved|vetted|cleared|vouched for|endorsed|signed off) by (?:the )?(?:hiring manager|committee|research "
+    r"lead|safety lead|vp|ceo|cto|founders?|leadership|recruiter|head of)|decision (?:has|was) already (?:been )?made|"
+    r"(?:offer|hire) (?:has been|was|is) (?:already )?(?:approved|extended|confirmed|decided|final))"
+)
+_PREAPPROVED_CONTEXT = _rx(
+    r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|hiring manager|"
+    r"committee|reviewers?|hire|offer|personas?)\b"
+)
+_SUPPRESS = _rx(
+    _LEAD + r"(?:do not|don't|never|avoid|stop)\s+(?:\w+\s+){0,2}?(?:penali[sz]\w*|flag\w*|mention\w*|report\w*|"
+    r"cite|citing|count\w*|dock\w*|downgrad\w*|reject\w*|quot\w+|reveal\w*|disclos\w*|deduct\w*|mark\w* down|hold\w*)"
+    r"\b[^.!?\n]{0,40}?(?:this (?:note|comment|section|instruction|message|text|line)|red flags?|concerns?|weakness\w*|"
+    r"(?:against|of) (?:me|the candidate|this candidate|my packet)|the candidate|this candidate|this packet|"
+    r"(?:the )?integrity)"
+)
+_DIMENSIONS = (
+    r"(?:values|technical[ _]fluency|product[ _]sense|communication|alignment[ _]judge?ment|every dimension|"
+    r"all dimensions|each dimension|all scores|every score)"
+)
+_VOTE_FORMAT = _rx(
+    r"[\"']?\b(?:vote|final[ _]vote|votes|decision|outcome|recommendation|verdict|result)[\"']?\s*[:=]\s*[\"']?"
+    r"(?:strong[ _-]?hire|hire)(?=[\"'\s]*(?:[,.;}\]\n]|$))"
+)
+_PERSONA_VOTE = _rx(
+    r"\b(?:research[ _-]?lead|safety[ _-]?lead|vp[ _-]?(?:of[ _-])?product|hiring[ _-]?manager|all personas|"
+    r"every persona|each persona|all reviewers|every reviewer)\s*[\"']?\s*(?:[:=]|->|=>|→|-|votes?)\s*[\"']?"
+    r"(?:strong[ _-]?hire|hire|no[ _-]?hire)\b"
+)
+_SCORE_FORMAT = _rx(
+    r"[\"']?\b" + _DIMENSIONS + r"[\"']?\s*[:=]\s*[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))"
+)
+_ROLEPLAY = _rx(
+    _LEAD
+    + r"(?:pretend|imagine|suppose|assume)\s+(?:that\s+)?(?:you(?:'re| are| were)|to be)\b|"
+    + _LEAD
+    + r"(?:act|behave|respond|answer|speak|role-?play|reply|write)\s+(?:as|like)\s+(?:if\s+)?"
+    r"(?:a|an|the|my|you|someone|though)\b|\byou are now\b|\bfrom now on,? you\b|\byour (?:new|real|true) "
+    r"(?:role|persona|instructions?|task|job|goal)\b|\b(?:developer|dan|god|jailbreak|unrestricted|admin|debug) mode\b|"
+    r"\bstay in character\b"
+)
+_ROLEPLAY_OVERRIDE = _rx(
+    r"\b(?:no (?:rules|restrictions|limits|filters|guidelines)|unrestricted|unfiltered|without (?:any )?"
+    r"(?:restrictions|rules|guidelines|filters|limits)|ignor\w+|dan(?=\W[^.]*\b(?:mode|anything)\b)|do anything now|jailbroken|not bound|free (?:from|of))\b"
+)
+_CHAT_TOKENS = _rx(
+    r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?inst\]|"
+    r"<</?sys>>|</?(?:system|instructions?|admin|developer|user_query|packet|document|candidate_packet|untrusted|"
+    r"untrusted_data|data)\s*>|^\s*#{2,}\s*(?:instruction|system|response)\s*:?\s*$"
+)
+_ROLE_CUE = _rx(
+    r"\b(?:instructions?|rubric|ignore|vot(?:e|es|ing)|scor(?:e|es|ing)|override|candidate|grader|reviewers?)\b"
+)
+_ROLE_MARKER = _rx(
+    r"^[\s>*_\[<(]*(?:system|assistant|developer|admin|administrator|operator)(?:\s+(?:note|message|prompt|override))?"
+    r"[\s*_\]>)]*:"
+)
+_VOCATIVE = _rx(
+    r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*(?:to|for)?\s*)?"
+    r"(?:the\s+|dear\s+|hey\s+|hi\s+|hello\s+|to\s+(?:the\s+)?)?(?:reviewers?|hiring committee|committee(?: members)?|"
+    r"panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|language model|(?:ai |language )?"
+    r"models?|assistants?|bots?|system|personas?|research lead|safety lead|vp(?: of)? product|hiring manager)\b"
+    r"[\s*_)\]]*[:,!\-]"
+)
+_ANSWER_CLAIM = _rx(
+    r"\b(?:correct|right|only|appropriate|fair|expected|proper|obvious) (?:vote|answer|decision|outcome|verdict|"
+    r"score|result|recommendation)s? (?:here |for (?:me|this (?:candidate|packet|applicant)) )?(?:is|would be|=|:)\s*"
+    r"[\"']?(?:a |an )?(?:strong[ _-]?hire|hire\b|4\s*/\s*4|full marks)"
+)
+_FIRST_PERSON_VOTE = _rx(
+    r"\bi(?: will|'ll| shall| am going to| now) (?:vote|record|give|score|rate|recommend|output|mark)\b"
+    r"[^.!?\n]{0,40}?(?:strong[ _-]?hire|\bhire\b(?=\s*(?:vote|(?:for )?(?:this|the) candidate|[.!,;\"']|$))|"
+    r"4\s*/\s*4|full marks|top (?:marks|scores?))"
+)
+_LENIENCY = _rx(
+    _LEAD + r"(?:ignore|disregard|forget|overlook|set aside|excuse|forgive|look past|do not count|don't count)\b"
+    r"[^.!?\n]{0,60}?\bwhen (?:you )?(?:score|rate|grade|evaluat|review|judg|assess|vot)\w*"
+)
+_AS_AN_AI = _rx(
+    r"\bas an? (?:ai|llm|language model|large language model|ai (?:language )?model|ai assistant)\b[^.!?\n]{0,40}\byou\b"
+)
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/=])")
-_ROT13 = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
-                       "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM")
+_ROT13 = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ", "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZABCDEFGHIJKLM"
+)
 _ENGLISH = re.compile(r"\b(?:the|and|to|of|a|is|in|we|i|it|for|on|that|with|my|our|this)\b", re.IGNORECASE)
-_VOCATIVE_ANY = _rx(r"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:reviewers?|committee|panel|"
-                    r"evaluators?|graders?|ai|llm|models?|assistants?|personas?|hiring manager)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
-                    r"language model|assistant|automated|bot|model|reviewer|grader|evaluator|large language model)\b|"
-                    r"\b(?:ai|llm|model|assistant|bot|system|agent|reviewer|grader|evaluator)s? (?:reading|reviewing|evaluating|"
-                    r"grading|scoring|processing|parsing|summari[sz]ing) (?:this|these|my)\b|\bto (?:whoever|anyone|any (?:ai|model|"
-                    r"system|llm)) (?:is )?(?:reading|reviewing|evaluating|grading)\b|\bdear (?:reviewers?|committee|ai|models?|"
-                    r"assistants?|evaluators?|graders?|hiring committee)\b")
-_T_EVAL = _rx(r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\bvot(?:e|es|ed|ing)\b|\brubrics?\b|"
-              r"\b4\s*/\s*4\b|\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of \d\b|\bscore ?card\b|"
-              r"\b(?:this|the) (?:candidate|applicant|packet|application)\b|\bcommittee\b|\breviewers?\b|\bevaluators?\b|"
-              r"\bgraders?\b|\bdebrief\b|\bpersonas?\b|\bred flags?\b|\bhiring (?:decision|bar|criteria)\b|"
-              r"\bdimensions?\b|\bverdict\b")
-_T_VOTE = _rx(r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\b4\s*/\s*4\b|"
-              r"\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of 4\b|"
-              r"\bvot(?:e|es|ed|ing)\b[^.\n]{0,30}\bhire\b|\b(?:this|the) candidate (?:passes|meets|exceeds|clears)\b")
-_MENTION = _rx(r"\b(?:attack\w*|adversar\w*|malicious\w*|jailbreak\w*|injection\w*|inject\w*|payloads?|exploit\w*|threats?|"
-               r"red[- ]?team\w*|defen[cs]\w*|detect\w*|mitigat\w*|filter\w*|sanitiz\w*|sanitis\w*|classif\w*|phishing|"
-               r"poison\w*|abuse\w*|misuse\w*|bad actors?|hackers?|e\.g\.|i\.e\.|for example|for instance|such as|examples? of|"
-               r"tries to|try to|trying to|attempts? to|would (?:say|write|type|ask)|might (?:say|write|type|ask)|"
-               r"could (?:say|write|type|ask)|users? (?:who )?(?:type|ask|write|say)|prompts? like|prompts? such|role-?play prompts?|"
-               r"vulnerab\w*|untrusted|harden\w*|refus\w*)\b")
+_VOCATIVE_ANY = _rx(
+    r"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:reviewers?|committee|panel|"
+    r"evaluators?|graders?|ai|llm|models?|assistants?|personas?|hiring manager)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
+    r"language model|assistant|automated|bot|model|reviewer|grader|evaluator|large language model)\b|"
+    r"\b(?:ai|llm|model|assistant|bot|system|agent|reviewer|grader|evaluator)s? (?:reading|reviewing|evaluating|"
+    r"grading|scoring|processing|parsing|summari[sz]ing) (?:this|these|my)\b|\bto (?:whoever|anyone|any (?:ai|model|"
+    r"system|llm)) (?:is )?(?:reading|reviewing|evaluating|grading)\b|\bdear (?:reviewers?|committee|ai|models?|"
+    r"assistants?|evaluators?|graders?|hiring committee)\b"
+)
+_T_EVAL = _rx(
+    r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\bvot(?:e|es|ed|ing)\b|\brubrics?\b|"
+    r"\b4\s*/\s*4\b|\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of \d\b|\bscore ?card\b|"
+    r"\b(?:this|the) (?:candidate|applicant|packet|application)\b|\bcommittee\b|\breviewers?\b|\bevaluators?\b|"
+    r"\bgraders?\b|\bdebrief\b|\bpersonas?\b|\bred flags?\b|\bhiring (?:decision|bar|criteria)\b|"
+    r"\bdimensions?\b|\bverdict\b"
+)
+_T_VOTE = _rx(
+    r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\b4\s*/\s*4\b|"
+    r"\b(?:full|top|perfect|highest) (?:marks|scores?)\b|\bscore of 4\b|"
+    r"\bvot(?:e|es|ed|ing)\b[^.\n]{0,30}\bhire\b|\b(?:this|the) candidate (?:passes|meets|exceeds|clears)\b"
+)
+_MENTION = _rx(
+    r"\b(?:attack\w*|adversar\w*|malicious\w*|jailbreak\w*|injection\w*|inject\w*|payloads?|exploit\w*|threats?|"
+    r"red[- ]?team\w*|defen[cs]\w*|detect\w*|mitigat\w*|filter\w*|sanitiz\w*|sanitis\w*|classif\w*|phishing|"
+    r"poison\w*|abuse\w*|misuse\w*|bad actors?|hackers?|e\.g\.|i\.e\.|for example|for instance|such as|examples? of|"
+    r"tries to|try to|trying to|attempts? to|would (?:say|write|type|ask)|might (?:say|write|type|ask)|"
+    r"could (?:say|write|type|ask)|users? (?:who )?(?:type|ask|write|say)|prompts? like|prompts? such|role-?play prompts?|"
+    r"vulnerab\w*|untrusted|harden\w*|refus\w*)\b"
+)
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^'\n]{2,200}'(?!\w)|`[^`\n]{1,300}`")
 
-_HEAD_LINE = re.compile(r"^(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*|(?:\*\*|__)(?P<b>[^\n*_]{2,80})(?:\*\*|__):?[ \t]*)$", re.MULTILINE)
-_STRONG_HEAD = _rx(r"^\W*(?:(?:hiring\s+)?committee|reviewers?'?s?|interviewers?'?s?|evaluators?'?s?|graders?'?s?|panel)\s+"
-                   r"(?:notes?|feedback|decision|summary|votes?|consensus|instructions?|scorecard|guidance|memo|comments?|verdict|"
-                   r"recommendation|only)\b|^\W*(?:notes?|instructions?|guidance|memo|message)\s+(?:to|for)\s+(?:the\s+)?"
-                   r"(?:reviewers?|committee|panel|evaluators?|graders?|interviewers?|ai|model|assistant|llm)\b|"
-                   r"^\W*(?:hiring|final|committee)\s+(?:decision|verdict|votes?|recommendation|outcome)\b|^\W*score\s*card\b|"
-                   r"^\W*(?:system|assistant|developer)\s+(?:prompt|message|instructions?|note)\b|^\W*(?:updated|revised|new|official)\s+"
-                   r"(?:rubric|scoring|instructions)\b")
-_WEAK_HEAD = _rx(r"\b(?:rubrics?|scoring|scores|evaluation|assessment|grading|verdict|votes?|voting|recommendation|decision|"
-                 r"debrief|consensus|outcome|feedback)\b")
+_HEAD_LINE = re.compile(
+    r"^(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*|(?:\*\*|__)(?P<b>[^\n*_]{2,80})(?:\*\*|__):?[ \t]*)$", re.MULTILINE
+)
+_STRONG_HEAD = _rx(
+    r"^\W*(?:(?:hiring\s+)?committee|reviewers?'?s?|interviewers?'?s?|evaluators?'?s?|graders?'?s?|panel)\s+"
+    r"(?:notes?|feedback|decision|summary|votes?|consensus|instructions?|scorecard|guidance|memo|comments?|verdict|"
+    r"recommendation|only)\b|^\W*(?:notes?|instructions?|guidance|memo|message)\s+(?:to|for)\s+(?:the\s+)?"
+    r"(?:reviewers?|committee|panel|evaluators?|graders?|interviewers?|ai|model|assistant|llm)\b|"
+    r"^\W*(?:hiring|final|committee)\s+(?:decision|verdict|votes?|recommendation|outcome)\b|^\W*score\s*card\b|"
+    r"^\W*(?:system|assistant|developer)\s+(?:prompt|message|instructions?|note)\b|^\W*(?:updated|revised|new|official)\s+"
+    r"(?:rubric|scoring|instructions)\b"
+)
+_WEAK_HEAD = _rx(
+    r"\b(?:rubrics?|scoring|scores|evaluation|assessment|grading|verdict|votes?|voting|recommendation|decision|"
+    r"debrief|consensus|outcome|feedback)\b"
+)
 
 _HTML_COMMENT = re.compile(r"<!--(.*?)(?:-->|\Z)", re.DOTALL)
 # a Markdown link reference definition is never rendered: `[//]: # (comment)`, `[x]: <> "comment"`, `[label]: url 'title'`
-_MD_COMMENT = re.compile(r"^[ \t]{0,3}\[(?P<label>[^\]\n]{1,200})\]:[ \t]*(?:<[^<>\n]*>|[^\s<>]+)"
-                         r"(?:[ \t]+(?:\((?P<p>[^\n]*)\)|\"(?P<q>[^\n]*)\"|'(?P<s>[^\n]*)'))?[ \t]*$", re.MULTILINE)
-_CODE_FENCE = re.compile(r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|\Z)",
-                         re.DOTALL | re.MULTILINE)
+_MD_COMMENT = re.compile(
+    r"^[ \t]{0,3}\[(?P<label>[^\]\n]{1,200})\]:[ \t]*(?:<[^<>\n]*>|[^\s<>]+)"
+    r"(?:[ \t]+(?:\((?P<p>[^\n]*)\)|\"(?P<q>[^\n]*)\"|'(?P<s>[^\n]*)'))?[ \t]*$",
+    re.MULTILINE,
+)
+_CODE_FENCE = re.compile(
+    r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|\Z)", re.DOTALL | re.MULTILINE
+)
 _CODE_SPAN = re.compile(r"(?<!`)(?P<b>`+)(?!`)(?:[^`\n]|`(?!(?P=b)(?!`))|\n(?![ \t]*\n)){1,2000}?(?<!`)(?P=b)(?!`)")
 # an attribute list may hold '>' inside a quoted value (`title="a>b"`): quoted values
 # are one token, so a tag never ends early
@@ -262,11 +407,19 @@ _CSS_HIDES = re.compile(
     r"(?<![\w-])(?:display\s*:\s*none|visibility\s*:\s*(?:hidden|collapse)|opacity\s*:\s*(?:0+(?:\.0*)?|\.0+)\s*(?:;|!|$)|"
     r"font-size\s*:\s*(?:(?:0+(?:\.0*)?|\.0+)(?:px|pt|em|rem|%)?|(?:0*\.\d+|1)(?:px|pt))\s*(?:;|!|$)|"
     r"(?:text-indent|left|top|margin-left|margin-top)\s*:\s*-\d{3,}|clip-path\s*:\s*inset\(\s*50%|"
-    r"(?:max-)?(?:height|width)\s*:\s*0(?:px)?\s*(?:;|!|$)(?=.*\boverflow\s*:\s*hidden))", re.IGNORECASE | re.DOTALL)
-_CSS_WHITE = re.compile(r"(?<![\w-])color\s*:\s*(?:white|#fff(?:f{3})?\b|rgba?\(\s*255\s*,\s*255\s*,\s*255\b|"
-                        r"transparent|rgba\([^)]*,\s*0(?:\.0+)?\s*\))", re.IGNORECASE)
-_CSS_BACKGROUND = re.compile(r"(?<![\w-])background(?:-color|-image)?\s*:\s*(?!\s*(?:white|#fff(?:f{3})?\b|transparent|none|"
-                             r"rgba?\(\s*255\s*,\s*255\s*,\s*255\b|inherit|initial|unset)\s*(?:;|!|$))[^;]", re.IGNORECASE)
+    r"(?:max-)?(?:height|width)\s*:\s*0(?:px)?\s*(?:;|!|$)(?=.*\boverflow\s*:\s*hidden))",
+    re.IGNORECASE | re.DOTALL,
+)
+_CSS_WHITE = re.compile(
+    r"(?<![\w-])color\s*:\s*(?:white|#fff(?:f{3})?\b|rgba?\(\s*255\s*,\s*255\s*,\s*255\b|"
+    r"transparent|rgba\([^)]*,\s*0(?:\.0+)?\s*\))",
+    re.IGNORECASE,
+)
+_CSS_BACKGROUND = re.compile(
+    r"(?<![\w-])background(?:-color|-image)?\s*:\s*(?!\s*(?:white|#fff(?:f{3})?\b|transparent|none|"
+    r"rgba?\(\s*255\s*,\s*255\s*,\s*255\b|inherit|initial|unset)\s*(?:;|!|$))[^;]",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 #: hidden content of this many words is an integrity concern whatever it says
 MIN_HIDDEN_WORDS = 5
@@ -302,10 +455,14 @@ def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
         ev.append("orders the reviewers to ignore the rubric")
     if _OVERRIDE_GENERIC.search(q) or _OVERRIDE_PASSIVE.search(q):
         (ev if _T_EVAL.search(q) else gen).append("orders the reader to ignore its instructions")
-    if _AWARD_DIRECTIVE.search(q) or _VOTE_DIRECTIVE.search(q) or (_SCORE_DIRECTIVE.search(q) and _EVAL_OBJECT.search(q)):
+    if (
+        _AWARD_DIRECTIVE.search(q)
+        or _VOTE_DIRECTIVE.search(q)
+        or (_SCORE_DIRECTIVE.search(q) and _EVAL_OBJECT.search(q))
+    ):
         ev.append("tells the reviewers what vote or score to give")
     m = _MODAL_DIRECTIVE.search(q)
-    if m and _T_EVAL.search(q[:m.start()] + " " + q[m.end():]):
+    if m and _T_EVAL.search(q[: m.start()] + " " + q[m.end() :]):
         ev.append("tells the reviewers how they must judge")
     if _PREAPPROVED.search(q) and _PREAPPROVED_CONTEXT.search(q):
         ev.append("claims the candidate is already approved")
@@ -391,7 +548,7 @@ def _units(text: str) -> list[tuple[int, int]]:
             if text[start:end].strip():
                 spans.append((start, end))
             start = line.start() + m.end()
-        if text[start:line.end()].strip():
+        if text[start : line.end()].strip():
             spans.append((start, line.end()))
     return spans
 
@@ -519,8 +676,16 @@ def _hidden_parts(text: str) -> list[_Hidden]:
     for m in _MD_COMMENT.finditer(text):
         if not _in(skip, m.start()):
             label = m.group("label")
-            content = " ".join(g for g in (("" if label.strip("/_ ").lower() in ("", "comment", "hidden", "note") else label),
-                                           m.group("p"), m.group("q"), m.group("s")) if g)
+            content = " ".join(
+                g
+                for g in (
+                    ("" if label.strip("/_ ").lower() in ("", "comment", "hidden", "note") else label),
+                    m.group("p"),
+                    m.group("q"),
+                    m.group("s"),
+                )
+                if g
+            )
             parts.append(_Hidden("markdown", m.start(), m.end(), content))
     pos = 0
     elements = 0
@@ -532,7 +697,7 @@ def _hidden_parts(text: str) -> list[_Hidden]:
             end = m.end()
         else:
             end = _element_end(text, tag, m.end())
-        inner = _HTML_COMMENT.sub(" ", text[m.end():end])
+        inner = _HTML_COMMENT.sub(" ", text[m.end() : end])
         parts.append(_Hidden("element", m.start(), end, re.sub(r"<[^<>]*>", " ", inner)))
         pos = end
         elements += 1
@@ -613,7 +778,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
     for i, h in enumerate(heads):
         title = (h.group("h") or h.group("b") or "").strip()
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        body = text[h.end():end]
+        body = text[h.end() : end]
         ub = plain(body)
         pb = _unquote(ub)
         if _STRONG_HEAD.search(title) or (_WEAK_HEAD.search(title) and (_T_VOTE.search(pb) or _directives(pb, ub)[0])):
@@ -628,21 +793,32 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
             continue
         unit = text[a:b]
         line_start = text.rfind("\n", 0, a) + 1
-        context = text[max(line_start, a - 80):a]
+        context = text[max(line_start, a - 80) : a]
         why = classify(unit, context)
         if why:
             hidden_chars = any(a < o < b for o in removed_at)
-            add(OBFUSCATED if hidden_chars else SIGNAL_ID, a, b,
-                why + (" (with invisible characters inside)" if hidden_chars else ""))
+            add(
+                OBFUSCATED if hidden_chars else SIGNAL_ID,
+                a,
+                b,
+                why + (" (with invisible characters inside)" if hidden_chars else ""),
+            )
             continue
-        if _ROLE_MARKER.search(text[line_start:a]) and (_T_VOTE.search(plain(unit)) or _FIRST_PERSON_VOTE.search(plain(unit))):
+        if _ROLE_MARKER.search(text[line_start:a]) and (
+            _T_VOTE.search(plain(unit)) or _FIRST_PERSON_VOTE.search(plain(unit))
+        ):
             add(SIGNAL_ID, line_start, b, "speaks as the system or assistant")
             continue
         folded, compact = skeleton(unit)
         if folded != plain(unit) or compact:
             why = classify(folded, context)
             if why or compact:
-                add(OBFUSCATED, a, b, (why or "spelled out letter by letter") + " (disguised with look-alike or spaced letters)")
+                add(
+                    OBFUSCATED,
+                    a,
+                    b,
+                    (why or "spelled out letter by letter") + " (disguised with look-alike or spaced letters)",
+                )
                 continue
         why = _decoded_payloads(unit)
         if why:
@@ -671,5 +847,7 @@ def find_injections(packet: Packet) -> list[Evidence]:
     """Evidence (verbatim spans of `packet.text`, with `start`) for each place that
     addresses the reviewers instead of the case. Never raises on odd text."""
     text = packet.text
-    return [Evidence(quote=text[f.start:f.end], signal=f.signal, polarity="red", dimension="values", start=f.start)
-            for f in explain(packet)]
+    return [
+        Evidence(quote=text[f.start : f.end], signal=f.signal, polarity="red", dimension="values", start=f.start)
+        for f in explain(packet)
+    ]

@@ -14,7 +14,7 @@ import hashlib
 from enum import Enum
 from typing import Literal
 
-from pydantic import ValidationInfo, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -48,7 +48,7 @@ class Vote(str, Enum):
         return self.value.replace("_", " ").title()
 
     @classmethod
-    def from_points(cls, points: float) -> "Vote":
+    def from_points(cls, points: float) -> Vote:
         """Nearest vote for a signed score in [-2, 2]; 0 rounds to no_hire (ties go
         against hiring, as in the committee rules)."""
         if points >= 1.5:
@@ -139,13 +139,17 @@ class DecisionRules(Strict):
     - `vetoes`: persona id -> votes of that persona that decide no_hire alone.
     - otherwise hire iff the sum of vote points is > `hire_threshold`; a tie (sum equal
       to the threshold) goes to no_hire.
+
+    Ranges: `fail_score` is a rubric score (1-4); `fail_quorum` counts members (1-50)
+    and `hire_threshold` vote points (-100..100: at most 2 points a member, 50
+    members), so a rule can never be out of reach of every panel by a typo.
     """
 
     must_pass: list[str] = Field(default_factory=list)
     fail_score: int = Field(1, ge=1, le=4)
-    fail_quorum: int = Field(2, ge=1)
+    fail_quorum: int = Field(2, ge=1, le=50)
     vetoes: dict[str, list[Vote]] = Field(default_factory=dict)
-    hire_threshold: int = 0
+    hire_threshold: int = Field(0, ge=-100, le=100)
 
 
 class Scenario(Strict):
@@ -162,7 +166,7 @@ class Scenario(Strict):
     rules: DecisionRules = Field(default_factory=DecisionRules)
 
     @model_validator(mode="after")
-    def _check(self) -> "Scenario":
+    def _check(self) -> Scenario:
         ids = [d.id for d in self.dimensions]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate dimension ids")
@@ -184,7 +188,10 @@ class Style(Strict):
     tone: str
     openers: list[str] = Field(min_length=1)
     challenge: list[str] = Field(min_length=1)
-    champion: list[str] = Field(default_factory=list, description="Challenges of a lower vote (arguing for the packet); falls back to `challenge`.")
+    champion: list[str] = Field(
+        default_factory=list,
+        description="Challenges of a lower vote (arguing for the packet); falls back to `challenge`.",
+    )
     hold: list[str] = Field(min_length=1)
     concede: list[str] = Field(min_length=1)
     support: list[str] = Field(min_length=1)
@@ -283,11 +290,19 @@ class Evidence(BaseModel):
     polarity: Polarity
     dimension: str | None = None
     start: int | None = None
-    confidence: float | None = Field(None, ge=0, le=1, description="The engine's probability for this reading (offline: "
-                                     "the signal's classifier on the sentence; None: not stated). Whether a red reading "
-                                     "is firm is told by `concern` (None for a firm one), not by this number.")
-    concern: str | None = Field(None, description="Why a reading is uncertain, shown to the candidate as a point to check "
-                                "(e.g. the packet says the opposite elsewhere); None for a firm reading.")
+    confidence: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="The engine's probability for this reading (offline: "
+        "the signal's classifier on the sentence; None: not stated). Whether a red reading "
+        "is firm is told by `concern` (None for a firm one), not by this number.",
+    )
+    concern: str | None = Field(
+        None,
+        description="Why a reading is uncertain, shown to the candidate as a point to check "
+        "(e.g. the packet says the opposite elsewhere); None for a firm reading.",
+    )
 
 
 class Review(BaseModel):
@@ -368,10 +383,15 @@ class Usage(BaseModel):
     cache_creation_input_tokens: int = 0
     cache_read_input_tokens: int = 0
     cost_usd: float = 0.0
-    dropped_quotes: int = Field(0, description="Evidence items an engine dropped: quote not verbatim in the packet, or unknown signal.")
-    failed_calls: int = Field(0, description="Engine calls (a review or a turn) that failed for good; their tokens and cost are included above.")
+    dropped_quotes: int = Field(
+        0, description="Evidence items an engine dropped: quote not verbatim in the packet, or unknown signal."
+    )
+    failed_calls: int = Field(
+        0,
+        description="Engine calls (a review or a turn) that failed for good; their tokens and cost are included above.",
+    )
 
-    def __add__(self, other: "Usage") -> "Usage":
+    def __add__(self, other: Usage) -> Usage:
         return Usage(**{k: getattr(self, k) + getattr(other, k) for k in Usage.model_fields})
 
 
@@ -413,6 +433,10 @@ class RunResult(BaseModel):
     feedback: list[FeedbackItem] = Field(default_factory=list)
     integrity: list[Evidence] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
-    usage_by_persona: dict[str, Usage] = Field(default_factory=dict, description="Usage per persona (review and turns).")
-    persona_engines: dict[str, EngineRef] = Field(default_factory=dict, description="The engine and model that voiced each persona.")
+    usage_by_persona: dict[str, Usage] = Field(
+        default_factory=dict, description="Usage per persona (review and turns)."
+    )
+    persona_engines: dict[str, EngineRef] = Field(
+        default_factory=dict, description="The engine and model that voiced each persona."
+    )
     timing: Timing = Field(default_factory=Timing)

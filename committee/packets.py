@@ -30,15 +30,23 @@ import re
 import stat
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from committee.errors import BadInput
 from committee.models import Packet, Section
 from committee.readers import (
-    BINARY_FACTOR, Extracted, read_docx, read_json, read_markdown, read_pdf, read_text, sniff,
+    BINARY_FACTOR,
+    Extracted,
+    read_docx,
+    read_json,
+    read_markdown,
+    read_pdf,
+    read_text,
+    sniff,
 )
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -65,8 +73,22 @@ CONTAINERS = {".pdf", ".docx"}
 
 # ------------------------------------------------------------------ normalising
 
-_KEEP_CF = {0x600, 0x601, 0x602, 0x603, 0x604, 0x605, 0x6DD, 0x70F, 0x890, 0x891, 0x8E2, 0x110BD, 0x110CD,
-            *range(0x13430, 0x13439)}
+_KEEP_CF = {
+    0x600,
+    0x601,
+    0x602,
+    0x603,
+    0x604,
+    0x605,
+    0x6DD,
+    0x70F,
+    0x890,
+    0x891,
+    0x8E2,
+    0x110BD,
+    0x110CD,
+    *range(0x13430, 0x13439),
+}
 _INVISIBLE_EXTRA = {0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, *range(0xE0100, 0xE01F0)}
 _TAG_FIRST, _TAG_LAST = 0xE0000, 0xE007F
 _BLACK_FLAG = 0x1F3F4  # emoji flags of subdivisions are U+1F3F4 + tag characters: kept
@@ -188,14 +210,16 @@ def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
         raise BadInput(f"{where}: malformed YAML front matter ({exc.__class__.__name__})") from exc
     if not isinstance(meta, dict):
         raise BadInput(f"{where}: front matter must be a mapping of key: value lines")
-    return meta, rest[m.end():]
+    return meta, rest[m.end() :]
 
 
 def _bounded(sections: list[Section], where: str) -> list[Section]:
     """`sections`, or BadInput when there are more than MAX_SECTIONS."""
     if len(sections) > MAX_SECTIONS:
-        raise BadInput(f"{where}: {len(sections)} sections is more than a packet can have ({MAX_SECTIONS}); "
-                       f"merge the `##` headings into fewer sections")
+        raise BadInput(
+            f"{where}: {len(sections)} sections is more than a packet can have ({MAX_SECTIONS}); "
+            f"merge the `##` headings into fewer sections"
+        )
     return sections
 
 
@@ -212,7 +236,7 @@ def split_sections(body: str) -> list[Section]:
         sections.append(Section(title="Preamble" if heads else "Packet", text=pre.strip(), start=lead))
     for i, h in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(body)
-        chunk = body[h.end():end]
+        chunk = body[h.end() : end]
         lead = len(chunk) - len(chunk.lstrip())
         if chunk.strip():
             sections.append(Section(title=h.group(1).strip(), text=chunk.strip(), start=h.end() + lead))
@@ -263,9 +287,17 @@ def _clean_hidden(fragments: list[str]) -> list[str]:
     return out
 
 
-def build_packet(raw: str, *, name: str = "packet", source: str | None = None, fmt: str = "markdown",
-                 encoding: str | None = None, hidden: list[str] | None = None,
-                 fields: dict[str, Any] | None = None, key: str | None = None) -> Packet:
+def build_packet(
+    raw: str,
+    *,
+    name: str = "packet",
+    source: str | None = None,
+    fmt: str = "markdown",
+    encoding: str | None = None,
+    hidden: list[str] | None = None,
+    fields: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> Packet:
     """A `Packet` from decoded text: normalise, then (unless `fields` come from a
     structured format) split the front matter, then sections. `key`, when given,
     is the lineage key whatever the front matter says. Raises BadInput."""
@@ -305,8 +337,13 @@ def build_packet(raw: str, *, name: str = "packet", source: str | None = None, f
     if len(intake) > 1 or fmt != "markdown":  # plain UTF-8 Markdown that needed no change: nothing to record
         extra["intake"] = intake
     return Packet(
-        key=key, candidate=candidate, scenario=scenario, text=body,
-        sections=_bounded(split_sections(body), where), meta=extra, source=fix_surrogates(source) if source else source,
+        key=key,
+        candidate=candidate,
+        scenario=scenario,
+        text=body,
+        sections=_bounded(split_sections(body), where),
+        meta=extra,
+        source=fix_surrogates(source) if source else source,
     )
 
 
@@ -342,21 +379,33 @@ def _shift(report: dict[str, Any], offset: int) -> dict[str, Any]:
     return out
 
 
-def parse_packet(text: str | Extracted, *, name: str = "packet", source: str | None = None,
-                 key: str | None = None) -> Packet:
+def parse_packet(
+    text: str | Extracted, *, name: str = "packet", source: str | None = None, key: str | None = None
+) -> Packet:
     """Parse packet text (front matter optional), or what a reader extracted from a
     file. `name` gives the default key; `key` overrides the front matter's. Raises
     BadInput on an empty packet, bad front matter or an invalid key."""
     if isinstance(text, Extracted):
-        return build_packet(text.text, name=name, source=source, fmt=text.format, encoding=text.encoding,
-                            hidden=text.hidden, fields=text.fields, key=key)
+        return build_packet(
+            text.text,
+            name=name,
+            source=source,
+            fmt=text.format,
+            encoding=text.encoding,
+            hidden=text.hidden,
+            fields=text.fields,
+            key=key,
+        )
     return build_packet(text, name=name, source=source, key=key)
 
 
 # section titles every packet has: no use as a key that tells candidates apart
-_GENERIC_TITLE_RE = re.compile(r"^\W*(?:resume|résumé|cv|curriculum vitae|background|experience|about me|summary|"
-                               r"introduction|intro|overview|packet|preamble|product sense|technical design|technical|"
-                               r"values?|case|communication|alignment|answers?|questions?|notes?|contents)\b", re.IGNORECASE)
+_GENERIC_TITLE_RE = re.compile(
+    r"^\W*(?:resume|résumé|cv|curriculum vitae|background|experience|about me|summary|"
+    r"introduction|intro|overview|packet|preamble|product sense|technical design|technical|"
+    r"values?|case|communication|alignment|answers?|questions?|notes?|contents)\b",
+    re.IGNORECASE,
+)
 
 
 def default_key(text: str) -> tuple[str, str]:
@@ -433,13 +482,16 @@ def _checked_reader(suffix: str, size: int, limit: int, where: object) -> Reader
         raise BadInput(f"{where}: unsupported packet format {suffix!r} (supported: {known})")
     file_limit = _file_limit(suffix, limit)
     if size > file_limit:
-        raise BadInput(f"{where}: {size} bytes is over the {file_limit}-byte packet limit "
-                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+        raise BadInput(
+            f"{where}: {size} bytes is over the {file_limit}-byte packet limit "
+            f"(raise it with --max-bytes or ${MAX_BYTES_ENV})"
+        )
     return reader
 
 
-def packet_from_bytes(data: bytes, filename: str, *, max_bytes: int | str | None = None,
-                      source: str | None = None) -> Packet:
+def packet_from_bytes(
+    data: bytes, filename: str, *, max_bytes: int | str | None = None, source: str | None = None
+) -> Packet:
     """A packet from a file's bytes and name (an upload): the reader is chosen by the
     name's suffix (sniffed when it has none) and the same limits as `read_packet` apply."""
     limit = max_packet_bytes(max_bytes)
@@ -458,8 +510,10 @@ def _from_bytes(data: bytes, reader: Reader, suffix: str, limit: int, *, name: s
     got = reader(data, where)
     extracted = got if isinstance(got, Extracted) else Extracted(text=got, format=suffix.lstrip(".") or "text")
     if len(extracted.text.encode("utf-8", "surrogatepass")) > limit:
-        raise BadInput(f"{where}: the extracted text is over the {limit}-byte packet limit "
-                       f"(raise it with --max-bytes or ${MAX_BYTES_ENV})")
+        raise BadInput(
+            f"{where}: the extracted text is over the {limit}-byte packet limit "
+            f"(raise it with --max-bytes or ${MAX_BYTES_ENV})"
+        )
     return parse_packet(extracted, name=name, source=source)
 
 

@@ -29,8 +29,8 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
 
 from __future__ import annotations
 
-import difflib
 import codecs
+import difflib
 import io
 import json
 import logging
@@ -113,8 +113,10 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
             try:
                 text = data.decode(enc)
             except UnicodeDecodeError as exc:
-                raise BadInput(f"{where}: starts with a {enc.upper().replace('-SIG', '')} byte-order mark but is not valid "
-                               f"{enc.upper().replace('-SIG', '')} (byte {exc.start})") from exc
+                raise BadInput(
+                    f"{where}: starts with a {enc.upper().replace('-SIG', '')} byte-order mark but is not valid "
+                    f"{enc.upper().replace('-SIG', '')} (byte {exc.start})"
+                ) from exc
             if text.startswith("\ufeff"):
                 text = text[1:]
             if _control_ratio(text) > 0.01:
@@ -145,8 +147,11 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
         text, stray = mixed
         if _control_ratio(text) > 0.01:
             raise BadInput(f"{where}: looks like a binary file, not a text packet")
-        log.warning("%s: %d stray byte(s) are not UTF-8; read them as Windows-1252 (save the packet as UTF-8 "
-                    "to silence this)", where, stray)
+        log.warning(
+            "%s: %d stray byte(s) are not UTF-8; read them as Windows-1252 (save the packet as UTF-8 to silence this)",
+            where,
+            stray,
+        )
         return text, "utf-8"
     try:
         text = data.decode("cp1252")
@@ -154,13 +159,15 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
         text = None
     if text is not None and _control_ratio(text) <= 0.01 and _ascii_ratio(text) >= 0.7:
         return text, "cp1252"
-    raise BadInput(f"{where}: not UTF-8 text and not in an encoding that can be recognised safely; save the packet as UTF-8")
+    raise BadInput(
+        f"{where}: not UTF-8 text and not in an encoding that can be recognised safely; save the packet as UTF-8"
+    )
 
 
 def _cp1252_bytes(exc: UnicodeDecodeError) -> tuple[str, int]:
     """Codec error handler: the undecodable bytes read as Windows-1252 (U+FFFD where even
     that fails)."""
-    chunk = exc.object[exc.start:exc.end]
+    chunk = exc.object[exc.start : exc.end]
     return chunk.decode("cp1252", errors="replace"), exc.end
 
 
@@ -246,7 +253,7 @@ def _bullet_item(text: str) -> str:
     if not m:
         return text
     mark = m.group(0).strip()
-    rest = text[m.end():]
+    rest = text[m.end() :]
     return f"{mark} {rest}" if re.match(r"\(?\w{1,3}[.)]$", mark) else f"- {rest}"
 
 
@@ -262,8 +269,17 @@ def render_blocks(blocks: list[tuple[str, str]]) -> str:
     title-like line, no heading style or bigger font) is a heading when a paragraph or
     a bullet follows it, else a paragraph (a table row, a closing line)."""
     blocks = [b for b in blocks if b[1].strip()]
-    blocks = [("h" if kind == "t" and i + 1 < len(blocks) and blocks[i + 1][0] in ("p", "li") else
-               "p" if kind == "t" else kind, text) for i, (kind, text) in enumerate(blocks)]
+    blocks = [
+        (
+            "h"
+            if kind == "t" and i + 1 < len(blocks) and blocks[i + 1][0] in ("p", "li")
+            else "p"
+            if kind == "t"
+            else kind,
+            text,
+        )
+        for i, (kind, text) in enumerate(blocks)
+    ]
     out: list[str] = []
     prev = None
     for kind, text in blocks:
@@ -349,8 +365,11 @@ def _pdf_blocks(lines: list[_Line]) -> list[tuple[str, str]]:
         if ln.size:
             sizes[ln.size] = sizes.get(ln.size, 0) + len(ln.text)
     body_size = max(sizes, key=lambda k: sizes[k]) if sizes else 0.0
-    gaps = sorted(a.y - b.y for a, b in zip(body, body[1:])
-                  if a.page == b.page and a.y is not None and b.y is not None and a.y - b.y > 0.5)
+    gaps = sorted(
+        a.y - b.y
+        for a, b in zip(body, body[1:])
+        if a.page == b.page and a.y is not None and b.y is not None and a.y - b.y > 0.5
+    )
     line_gap = gaps[len(gaps) // 4] if gaps else None
     normal = sorted(len(" ".join(ln.text.split())) for ln in body if not _bigger(ln.size, body_size))
     # the wrap width, in characters: a line much shorter than this ended on purpose
@@ -374,8 +393,13 @@ def _pdf_blocks(lines: list[_Line]) -> list[tuple[str, str]]:
                 return False
         if len(ptext) < 0.7 * full:
             return False
-        if (kind == "p" and ln.x is not None and first.x is not None and ln.x > first.x + 0.5 * (body_size or 10)
-                and _SENTENCE_END_RE.search(ptext)):
+        if (
+            kind == "p"
+            and ln.x is not None
+            and first.x is not None
+            and ln.x > first.x + 0.5 * (body_size or 10)
+            and _SENTENCE_END_RE.search(ptext)
+        ):
             return False  # a first-line indent starts a new paragraph
         return True
 
@@ -388,8 +412,9 @@ def _pdf_blocks(lines: list[_Line]) -> list[tuple[str, str]]:
             blocks[-1][2] += 1
         else:
             bullet = bool(_BULLET_RE.match(text))
-            blocks.append(["li" if bullet else "p", _bullet_item(text) if bullet else text, 1,
-                           _bigger(ln.size, body_size), ln])
+            blocks.append(
+                ["li" if bullet else "p", _bullet_item(text) if bullet else text, 1, _bigger(ln.size, body_size), ln]
+            )
         prev = ln
     out: list[tuple[str, str]] = []
     for kind, text, n, big, _first in blocks:
@@ -443,7 +468,9 @@ class _PdfState:
         self.backgrounds: list[tuple[float, float, float, float]] = []
 
     def _bbox(self, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
-        pts = [_mat_mul([1, 0, 0, 1, px, py], self.cm)[4:] for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))]
+        pts = [
+            _mat_mul([1, 0, 0, 1, px, py], self.cm)[4:] for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))
+        ]
         xs, ys = [p[0] for p in pts], [p[1] for p in pts]
         return min(xs), min(ys), max(xs), max(ys)
 
@@ -644,8 +671,10 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
             raise BadInput(f"{where}: not a readable PDF ({_short(exc)})") from exc
     text = render_blocks(_pdf_blocks(lines)) if any(t.strip() for t in texts) else ""
     if not text.strip():
-        raise BadInput(f"{where}: the PDF has no text layer (a scanned image?); export it with text, "
-                       "run OCR on it, or paste the text into a .md file")
+        raise BadInput(
+            f"{where}: the PDF has no text layer (a scanned image?); export it with text, "
+            "run OCR on it, or paste the text into a .md file"
+        )
     return Extracted(text=text, format="pdf", hidden=[h for h in hidden if h.strip()])
 
 

@@ -34,16 +34,26 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     name = lambda p: names.get(p, p)  # noqa: E731
     outcome = "HIRE" if result.decision.outcome == "hire" else "NO HIRE"
     style = "green" if result.decision.outcome == "hire" else "red"
-    console.print(Panel(
-        Text.assemble((f"Decision: {outcome}", f"bold {style}"), f"  (rule: {result.decision.rule})\n",
-                      result.decision.explanation),
-        title=f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}",
-        subtitle=f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
-                 f"{result.protocol} · {result.timing.wall_s:.2f}s",
-    ))
+    console.print(
+        Panel(
+            Text.assemble(
+                (f"Decision: {outcome}", f"bold {style}"),
+                f"  (rule: {result.decision.rule})\n",
+                result.decision.explanation,
+            ),
+            title=f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}",
+            subtitle=f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
+            f"{result.protocol} · {result.timing.wall_s:.2f}s",
+        )
+    )
     if result.integrity:
-        console.print(Text(f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers "
-                           "instead of the case; they were treated as data and count against the packet.", style="bold yellow"))
+        console.print(
+            Text(
+                f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers "
+                "instead of the case; they were treated as data and count against the packet.",
+                style="bold yellow",
+            )
+        )
         for e in result.integrity:
             console.print(Text(f"  “{e.quote[:160]}”", style="yellow"))
     votes = Table(title="Votes", show_lines=False)
@@ -70,19 +80,32 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     console.print(dims)
     console.print(Text("Debrief", style="bold underline"))
     for t in result.debrief:
-        head = Text.assemble((f"[round {t.round}] ", "dim"), (name(t.speaker), "bold"), f" {t.move}",
-                             (f" → {name(t.to)}" if t.to else ""), "  ", vote_text(t.vote))
+        head = Text.assemble(
+            (f"[round {t.round}] ", "dim"),
+            (name(t.speaker), "bold"),
+            f" {t.move}",
+            (f" → {name(t.to)}" if t.to else ""),
+            "  ",
+            vote_text(t.vote),
+        )
         console.print(head)
         console.print(Text("  " + flat(t.text)))
         if t.reason and t.previous_vote is not None and t.vote != t.previous_vote:
-            console.print(Text(f"  vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic"))
+            console.print(
+                Text(f"  vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic")
+            )
     if result.feedback:
         console.print(Text("\nFeedback for the next revision", style="bold underline"))
         for f in result.feedback:
-            console.print(Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
+            console.print(
+                Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim"))
+            )
             if f.quote:
-                what = "read uncertainly" if f.kind == "check" or (f.check_signals and not f.remove_signals) \
+                what = (
+                    "read uncertainly"
+                    if f.kind == "check" or (f.check_signals and not f.remove_signals)
                     else "what pulled it down"
+                )
                 console.print(Text(f"  {what}: “{flat(f.quote)}”", style="yellow"))
             console.print(Text(f"  {f.advice}"))
             if f.remove_flags:
@@ -104,7 +127,7 @@ class ProgressBoard:
         self.title = ""
         self.live = Live(self._table(), console=console, refresh_per_second=8, transient=False)
 
-    def __enter__(self) -> "ProgressBoard":
+    def __enter__(self) -> ProgressBoard:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -139,15 +162,22 @@ class ProgressBoard:
 
 
 STEP_NAMES = {
-    "input": "run started", "__start__": "packet stored", "intake_packet": "intake and integrity check",
-    "review_packet": "blind reviews", "seal_votes": "votes sealed", "speak_turn": "debrief turns",
-    "tally_turns": "tally", "decide_outcome": "decision", "write_feedback": "feedback",
+    "input": "run started",
+    "__start__": "packet stored",
+    "intake_packet": "intake and integrity check",
+    "review_packet": "blind reviews",
+    "seal_votes": "votes sealed",
+    "speak_turn": "debrief turns",
+    "tally_turns": "tally",
+    "decide_outcome": "decision",
+    "write_feedback": "feedback",
     "resume": "resumed (the failed calls run again)",
 }
 
 
-def render_steps(steps: list, console: Console, names: dict[str, str] | None = None,
-                 voices: dict[str, str] | None = None, row=None) -> None:
+def render_steps(
+    steps: list, console: Console, names: dict[str, str] | None = None, voices: dict[str, str] | None = None, row=None
+) -> None:
     """The replay of a run, one stored checkpoint after another (numbered from 1).
     `row` (the run's `store.RunRow`) heads it with the run and packet and, for a run
     that did not finish, ends it with why and how to continue it; `voices` (persona id
@@ -155,24 +185,50 @@ def render_steps(steps: list, console: Console, names: dict[str, str] | None = N
     names = names or {}
     if row is not None:
         rounds = f"up to {row.rounds} round{'s' if row.rounds != 1 else ''}"
-        console.print(Text.assemble((f"run {row.run_id}", "bold"), f" · {row.packet_key} rev {row.revision} · "
-                                    f"{row.scenario} · {row.protocol}, {rounds} · {row.status}"))
+        console.print(
+            Text.assemble(
+                (f"run {row.run_id}", "bold"),
+                f" · {row.packet_key} rev {row.revision} · {row.scenario} · {row.protocol}, {rounds} · {row.status}",
+            )
+        )
     if voices and len(set(voices.values())) == 1:
         console.print(Text(f"voiced by {next(iter(voices.values()))} (every persona)", style="dim"))
     elif voices:
         console.print(Text("voiced by: " + "; ".join(f"{names.get(p, p)} {v}" for p, v in voices.items()), style="dim"))
     for i, s in enumerate(steps, start=1):
         label = ", ".join(STEP_NAMES.get(n, n) for n in s.node.split(","))
-        console.print(Text.assemble((f"step {i:>2} ", "dim"), (label, "bold cyan"), (f"  round {s.round}" if s.round and s.new_turns else "", "dim")))
+        console.print(
+            Text.assemble(
+                (f"step {i:>2} ", "dim"),
+                (label, "bold cyan"),
+                (f"  round {s.round}" if s.round and s.new_turns else "", "dim"),
+            )
+        )
         for r in s.new_reviews:
-            console.print(Text.assemble("  ", (names.get(r["persona"], r["persona"]), "bold"), " sealed ", vote_text(r["vote"]), f": {flat(r['summary'])}"))
+            console.print(
+                Text.assemble(
+                    "  ",
+                    (names.get(r["persona"], r["persona"]), "bold"),
+                    " sealed ",
+                    vote_text(r["vote"]),
+                    f": {flat(r['summary'])}",
+                )
+            )
         for t in s.new_turns:
             to = f" → {names.get(t['to'], t['to'])}" if t.get("to") else ""
-            console.print(Text.assemble("  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])))
+            console.print(
+                Text.assemble(
+                    "  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])
+                )
+            )
             console.print(Text(f"    {flat(t['text'])}"))
         if s.decision and s.node.startswith("decide"):
-            console.print(Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold"))
+            console.print(
+                Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold")
+            )
     if row is not None and row.status != "done":
         why = f": {' '.join(row.error.split())}" if row.error else ""
         state = "is still running or was killed" if row.status == "running" else "stopped"
-        console.print(Text(f"the run {state}{why}; continue it with `committee resume {row.run_id}`", style="bold yellow"))
+        console.print(
+            Text(f"the run {state}{why}; continue it with `committee resume {row.run_id}`", style="bold yellow")
+        )

@@ -17,9 +17,10 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Context, Engine
@@ -27,8 +28,21 @@ from committee.engines.panel import build_panel, check_options, parse_assignment
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph import build_graph, clear_failures, failure_error, initial_state, recursion_limit
 from committee.models import (
-    DebriefTurn, Decision, EngineRef, Evidence, FeedbackItem, Packet, PacketRef, Persona, Review,
-    RunResult, Scenario, Signal, Timing, Usage, Vote,
+    DebriefTurn,
+    Decision,
+    EngineRef,
+    Evidence,
+    FeedbackItem,
+    Packet,
+    PacketRef,
+    Persona,
+    Review,
+    RunResult,
+    Scenario,
+    Signal,
+    Timing,
+    Usage,
+    Vote,
 )
 from committee.store import LEASE_S, RunRow, Store, owner_alive
 
@@ -57,10 +71,19 @@ class Prepared:
     catalog: Catalog | None = None
 
 
-def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offline", rounds: int = 2,
-            protocol: str = "simultaneous", personas: list[str] | None = None,
-            engine_options: dict[str, Any] | None = None, catalog: Catalog | None = None,
-            persona_engines: list[str] | None = None, persona_models: list[str] | None = None) -> Prepared:
+def prepare(
+    packet: Packet,
+    *,
+    scenario: str | None = None,
+    engine: str = "offline",
+    rounds: int = 2,
+    protocol: str = "simultaneous",
+    personas: list[str] | None = None,
+    engine_options: dict[str, Any] | None = None,
+    catalog: Catalog | None = None,
+    persona_engines: list[str] | None = None,
+    persona_models: list[str] | None = None,
+) -> Prepared:
     """Validate a run request. The scenario is `scenario`, else the packet's front
     matter `scenario:`, else `safety-pm`. `persona_engines` / `persona_models` are
     `PERSONA=ENGINE` / `PERSONA=MODEL` items (a mixed panel, see `engines.panel`).
@@ -79,29 +102,49 @@ def prepare(packet: Packet, *, scenario: str | None = None, engine: str = "offli
     if len(ids) < 2:
         raise BadInput("a committee needs at least two personas (give --persona once per member)")
     opts = {k: v for k, v in (engine_options or {}).items() if v is not None}
-    eng, panel = build_panel(engine, opts, panel,
-                             engines=parse_assignments(persona_engines, "--persona-engine", ids),
-                             models=parse_assignments(persona_models, "--persona-model", ids))
+    eng, panel = build_panel(
+        engine,
+        opts,
+        panel,
+        engines=parse_assignments(persona_engines, "--persona-engine", ids),
+        models=parse_assignments(persona_models, "--persona-model", ids),
+    )
     opts.pop("http_client", None)  # a test transport is never stored with a run
-    return Prepared(packet=packet, scenario=sc, panel=panel, engine=eng, engine_name=eng.name,
-                    protocol=protocol, rounds=rounds, options=opts, catalog=cat)
+    return Prepared(
+        packet=packet,
+        scenario=sc,
+        panel=panel,
+        engine=eng,
+        engine_name=eng.name,
+        protocol=protocol,
+        rounds=rounds,
+        options=opts,
+        catalog=cat,
+    )
 
 
-def run_context(prep: "Prepared", packet: Packet) -> Context:
+def run_context(prep: Prepared, packet: Packet) -> Context:
     """The fixed part of a run (graph runtime context): packet, scenario, the
     scenario's signals and the panel in speaking order."""
     signals = (prep.catalog or default_catalog()).signals
-    return Context(packet=packet, scenario=prep.scenario, signals={s: signals[s] for s in prep.scenario.signals},
-                   panel={p.id: p for p in prep.panel})
+    return Context(
+        packet=packet,
+        scenario=prep.scenario,
+        signals={s: signals[s] for s in prep.scenario.signals},
+        panel={p.id: p for p in prep.panel},
+    )
 
 
 def context_json(ctx: Context) -> str:
     """The run context as stored once with the run (for `resume`)."""
-    return json.dumps({
-        "packet": ctx.packet.model_dump(mode="json"), "scenario": ctx.scenario.model_dump(mode="json"),
-        "signals": [s.model_dump(mode="json") for s in ctx.signals.values()],
-        "panel": [p.model_dump(mode="json") for p in ctx.panel.values()],
-    })
+    return json.dumps(
+        {
+            "packet": ctx.packet.model_dump(mode="json"),
+            "scenario": ctx.scenario.model_dump(mode="json"),
+            "signals": [s.model_dump(mode="json") for s in ctx.signals.values()],
+            "panel": [p.model_dump(mode="json") for p in ctx.panel.values()],
+        }
+    )
 
 
 def context_from_json(text: str) -> Context:
@@ -109,9 +152,12 @@ def context_from_json(text: str) -> Context:
     outside today's ranges. Raises BadInput when the stored context is unreadable."""
     try:
         d = json.loads(text)
-        return Context(packet=Packet.model_validate(d["packet"]), scenario=Scenario.model_validate(d["scenario"]),
-                       signals={s["id"]: Signal.model_validate(s) for s in d["signals"]},
-                       panel={p["id"]: Persona.model_validate(p, context={"stored": True}) for p in d["panel"]})
+        return Context(
+            packet=Packet.model_validate(d["packet"]),
+            scenario=Scenario.model_validate(d["scenario"]),
+            signals={s["id"]: Signal.model_validate(s) for s in d["signals"]},
+            panel={p["id"]: Persona.model_validate(p, context={"stored": True}) for p in d["panel"]},
+        )
     except (ValueError, KeyError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         raise BadInput(f"the stored run context cannot be read by this version ({exc.__class__.__name__})") from None
 
@@ -139,8 +185,18 @@ def _emit(progress: Progress | None, chunk: dict) -> None:
             progress("decision", update["decision"])
 
 
-def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None, ctx: Context, protocol: str,
-             rounds: int, progress: Progress | None) -> dict:
+def _execute(
+    store: Store,
+    engine: Engine,
+    run_id: str,
+    graph_input: dict | None,
+    ctx: Context,
+    protocol: str,
+    rounds: int,
+    progress: Progress | None,
+) -> tuple[dict, BaseException | None]:
+    """The final state of a run that reached its decision, and the interrupt that came
+    too late to stop it (None). Marks the run failed/interrupted and raises otherwise."""
     graph = build_graph().compile(checkpointer=store.checkpointer())
     config = _config(run_id, protocol, rounds, len(ctx.panel), engine)
     # a paid call cannot be made again for free: every checkpoint is written before the
@@ -149,8 +205,16 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     try:
         try:
             with _lease(store, run_id):
-                stopped = _stream(graph, engine, progress, graph_input, config, context=ctx, stream_mode="updates",
-                                  durability=durability)
+                stopped = _stream(
+                    graph,
+                    engine,
+                    progress,
+                    graph_input,
+                    config,
+                    context=ctx,
+                    stream_mode="updates",
+                    durability=durability,
+                )
             snapshot = graph.get_state(config)
             failures = snapshot.values.get("failures") or []
             if stopped is not None and (failures or snapshot.next):
@@ -163,35 +227,75 @@ def _execute(store: Store, engine: Engine, run_id: str, graph_input: dict | None
     except _Stopped as stop:
         store.fail_run(run_id, "interrupted (Ctrl+C)" if isinstance(stop.cause, KeyboardInterrupt) else "interrupted")
         if isinstance(stop.cause, KeyboardInterrupt):
-            raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
+            raise Interrupted(
+                f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`"
+            ) from None
         raise stop.cause from None  # e.g. Streamlit's rerun: the run is marked interrupted, resumable
     except CommitteeError as exc:
         message = redact(str(exc))
         store.fail_run(run_id, message)
         if isinstance(exc, EngineFailed):
-            raise EngineFailed(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
+            raise EngineFailed(
+                f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)"
+            ) from None
         raise type(exc)(message) from None
     except Exception as exc:  # a bug outside the engine calls: keep the run resumable
         message = redact(f"{exc.__class__.__name__}: {exc}")
         store.fail_run(run_id, message)
-        raise EngineFailed(f"engine error: {message} (run {run_id} is stored; continue it with "
-                           f"`committee resume {run_id}`)") from None
+        raise EngineFailed(
+            f"engine error: {message} (run {run_id} is stored; continue it with `committee resume {run_id}`)"
+        ) from None
     if snapshot.next:
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
-    return snapshot.values
+    return snapshot.values, stopped
+
+
+def _run_to_result(
+    store: Store,
+    engine: Engine,
+    run_id: str,
+    graph_input: dict | None,
+    ctx: Context,
+    protocol: str,
+    rounds: int,
+    progress: Progress | None,
+) -> RunResult:
+    """Run (or continue) the graph, then assemble and store the result. A run that
+    finished although a front end stopped its script meanwhile (Streamlit's rerun) is
+    stored as done, and the stop is raised again so the front end goes on with it; a
+    Ctrl+C that came too late to stop the run leaves just the finished run."""
+    t0 = time.perf_counter()
+    values, stopped = _execute(store, engine, run_id, graph_input, ctx, protocol, rounds, progress)
+    result = assemble(
+        run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0, failed=store.failed_usage(run_id)
+    )
+    store.finish_run(result)
+    if stopped is not None and not isinstance(stopped, KeyboardInterrupt):
+        raise stopped
+    return result
 
 
 @contextmanager
 def _marks_interrupt(store: Store, run_id: str) -> Iterator[None]:
-    """A Ctrl+C that lands outside the graph's own handling (drawing the first progress,
-    storing the result) still leaves the run marked interrupted and resumable, with the
-    one-line message; a run already stored as done stays done."""
+    """Whatever ends a run outside the graph's own handling (a Ctrl+C or a front end
+    stopping its script, e.g. Streamlit's rerun, while the first progress is drawn or
+    the result stored; an error storing it) leaves the run marked failed or interrupted
+    and resumable, never `running`; a run already stored as done stays done. A Ctrl+C
+    becomes Interrupted with the one-line message; anything else is re-raised."""
     try:
         yield
     except KeyboardInterrupt:
         store.fail_run(run_id, "interrupted (Ctrl+C)")
-        raise Interrupted(f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`") from None
+        raise Interrupted(
+            f"interrupted: run {run_id} is stored; continue it with `committee resume {run_id}`"
+        ) from None
+    except Exception as exc:
+        store.fail_run(run_id, redact(f"{exc.__class__.__name__}: {exc}"))
+        raise
+    except BaseException:
+        store.fail_run(run_id, "interrupted")
+        raise
 
 
 @contextmanager
@@ -290,16 +394,19 @@ def _keep_failed_usage(store: Store, engine: Engine, run_id: str) -> None:
         store.add_failed_usage(run_id, spent)
 
 
-def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float,
-             failed: Usage | None = None) -> RunResult:
+def assemble(
+    run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s: float, failed: Usage | None = None
+) -> RunResult:
     """The `review --json` contract object from a finished run's final state and context.
     `failed` (stored with the run) is the usage of calls that failed for good: it is
     part of `usage`, not of any persona's."""
     packet = ctx.packet
     order = list(values["panel"])
     reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
-    entries = [(u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
-               for u in values.get("usage", [])]
+    entries = [
+        (u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
+        for u in values.get("usage", [])
+    ]
     usage = sum((u for _, u in entries), failed or Usage())
     by_persona = {p: sum((u for q, u in entries if q == p), Usage()) for p in order}
     return RunResult(
@@ -307,8 +414,10 @@ def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s:
         packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
         scenario=ctx.scenario.id,
         engine=EngineRef(name=engine.name, model=engine.model),
-        persona_engines={p.id: EngineRef(name=p.engine or engine.name, model=p.model or engine.model_for(p))
-                         for p in ctx.panel.values()},
+        persona_engines={
+            p.id: EngineRef(name=p.engine or engine.name, model=p.model or engine.model_for(p))
+            for p in ctx.panel.values()
+        },
         protocol=values["protocol"],
         personas=order,
         reviews=reviews,
@@ -319,7 +428,9 @@ def assemble(run_id: str, values: dict, ctx: Context, *, engine: Engine, wall_s:
         integrity=[Evidence.model_validate(e) for e in values.get("integrity", [])],
         usage=usage,
         usage_by_persona=by_persona if usage.calls else {},
-        timing=Timing(wall_s=round(wall_s, 4), engine_s=round(sum(u.get("engine_s", 0.0) for u in values.get("usage", [])), 4)),
+        timing=Timing(
+            wall_s=round(wall_s, 4), engine_s=round(sum(u.get("engine_s", 0.0) for u in values.get("usage", [])), 4)
+        ),
     )
 
 
@@ -328,30 +439,44 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def start_run(store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None) -> RunResult:
+def start_run(
+    store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None
+) -> RunResult:
     """Store the packet revision and the run, run the graph, store and return the
     result. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
     run_id = run_id or new_run_id()
     packet = store.save_packet(prep.packet)
-    store.create_run(run_id, packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
-                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
-                     context=context_json(run_context(prep, packet)))
+    store.create_run(
+        run_id,
+        packet,
+        scenario=prep.scenario.id,
+        engine=prep.engine_name,
+        model=prep.engine.model,
+        protocol=prep.protocol,
+        rounds=prep.rounds,
+        panel=[p.id for p in prep.panel],
+        options=prep.options,
+        context=context_json(run_context(prep, packet)),
+    )
     with _marks_interrupt(store, run_id):
         if progress:
-            progress("start", {"run_id": run_id, "personas": [p.id for p in prep.panel], "packet": packet.key,
-                               "revision": packet.revision})
+            progress(
+                "start",
+                {
+                    "run_id": run_id,
+                    "personas": [p.id for p in prep.panel],
+                    "packet": packet.key,
+                    "revision": packet.revision,
+                },
+            )
         ctx = run_context(prep, packet)
         state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
-        t0 = time.perf_counter()
-        values = _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
-        result = assemble(run_id, values, ctx, engine=prep.engine, wall_s=time.perf_counter() - t0,
-                          failed=store.failed_usage(run_id))
-        store.finish_run(result)
-    return result
+        return _run_to_result(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
 
 
-def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
-               engine_options: dict[str, Any] | None = None) -> RunResult:
+def resume_run(
+    store: Store, run_id: str, *, progress: Progress | None = None, engine_options: dict[str, Any] | None = None
+) -> RunResult:
     """Continue a stored run from its last checkpoint with the same engine and options
     (plus `engine_options`, e.g. a new timeout). `run_id` may be a unique prefix or
     `latest`. A `failed` run and a run left `running` by a process that is gone are
@@ -386,13 +511,10 @@ def resume_run(store: Store, run_id: str, *, progress: Progress | None = None,
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:
-            progress("start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision})
-        t0 = time.perf_counter()
-        values = _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
-        result = assemble(run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0,
-                          failed=store.failed_usage(run_id))
-        store.finish_run(result)
-    return result
+            progress(
+                "start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision}
+            )
+        return _run_to_result(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
 
 
 def _resume_options(row: RunRow, ctx: Context, given: dict[str, Any] | None) -> dict[str, Any]:
@@ -412,7 +534,9 @@ def panel_voices(store: Store, run_id: str) -> dict[str, str]:
         ctx = context_from_json(store.get_context(run_id))
     except BadInput:
         return {}
-    return {p.id: EngineRef(name=p.engine or row.engine, model=p.model or row.model).label() for p in ctx.panel.values()}
+    return {
+        p.id: EngineRef(name=p.engine or row.engine, model=p.model or row.model).label() for p in ctx.panel.values()
+    }
 
 
 @dataclass(frozen=True)
@@ -454,12 +578,19 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         reviews = values.get("reviews") or []
         turns = values.get("debrief") or []
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
-        steps.append(Step(
-            step=snap.metadata.get("step", len(steps) - 1), checkpoint_id=snap.config["configurable"]["checkpoint_id"],
-            node=node, round=values.get("round", 0) or 0, votes=dict(values.get("votes") or {}),
-            new_reviews=reviews[seen_reviews:], new_turns=turns[seen_turns:],
-            decision=values.get("decision"), next=sorted(set(snap.next)),
-        ))
+        steps.append(
+            Step(
+                step=snap.metadata.get("step", len(steps) - 1),
+                checkpoint_id=snap.config["configurable"]["checkpoint_id"],
+                node=node,
+                round=values.get("round", 0) or 0,
+                votes=dict(values.get("votes") or {}),
+                new_reviews=reviews[seen_reviews:],
+                new_turns=turns[seen_turns:],
+                decision=values.get("decision"),
+                next=sorted(set(snap.next)),
+            )
+        )
         seen_reviews, seen_turns = len(reviews), len(turns)
         previous_next = snap.next
     return steps

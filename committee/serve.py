@@ -34,7 +34,6 @@ from typing import Any, TypedDict
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
-
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from committee.errors import BadInput, CommitteeError, pydantic_summary
@@ -92,9 +91,17 @@ def _prepared(state: ServeState):
         raise BadInput('the run input needs "packet": the packet as Markdown text')
     key = default_key(req.packet)[0]
     packet = parse_packet(req.packet, name=key, source="LangGraph Server input")
-    return prepare(packet, scenario=req.scenario, engine=req.engine, rounds=req.rounds, protocol=req.protocol,
-                   personas=req.personas, engine_options={"model": req.model} if req.model else None,
-                   persona_engines=req.persona_engines, persona_models=req.persona_models)
+    return prepare(
+        packet,
+        scenario=req.scenario,
+        engine=req.engine,
+        rounds=req.rounds,
+        protocol=req.protocol,
+        personas=req.personas,
+        engine_options={"model": req.model} if req.model else None,
+        persona_engines=req.persona_engines,
+        persona_models=req.persona_models,
+    )
 
 
 def convene_committee(state: ServeState) -> dict:
@@ -125,7 +132,8 @@ def convene_committee(state: ServeState) -> dict:
                 outcome["result"] = start_run(store, prep, progress=progress, run_id=run_id)
         except CommitteeError as exc:
             outcome["error"] = " ".join(str(exc).split()).replace(
-                f"committee resume {run_id}", f"committee resume {run_id} --db {where}")
+                f"committee resume {run_id}", f"committee resume {run_id} --db {where}"
+            )
         except Exception as exc:  # noqa: BLE001 - reported as data, the run stays stored
             outcome["error"] = f"{exc.__class__.__name__}: {exc}"
         finally:
@@ -139,8 +147,13 @@ def convene_committee(state: ServeState) -> dict:
     if "result" not in outcome:
         return {"run_id": run_id, "status": "failed", "error": outcome.get("error", "the run stopped")}
     result = outcome["result"].model_dump(mode="json")
-    return {"run_id": run_id, "status": "done", "votes": result["votes"], "decision": result["decision"],
-            "result": result}
+    return {
+        "run_id": run_id,
+        "status": "done",
+        "votes": result["votes"],
+        "decision": result["decision"],
+        "result": result,
+    }
 
 
 def build_served_graph() -> StateGraph:

@@ -22,10 +22,11 @@ import os
 import socket
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from committee.db import Database, display, is_url
 from committee.db import default_target as default_db_path  # the database when none is given
@@ -174,7 +175,7 @@ class RunRow:
     lease_until: float | None = None
 
     @classmethod
-    def from_row(cls, row) -> "RunRow":
+    def from_row(cls, row) -> RunRow:
         d = dict(row)
         d.pop("result", None)
         d.pop("context", None)
@@ -205,7 +206,9 @@ class Store:
             if self.path.is_dir():
                 raise BadInput(f"{self.path}: is a directory, not a database file")
             if not create and not self.path.exists():
-                raise BadInput(f"{self.path}: no database here yet (nothing has been reviewed with it; see `committee review --help`)")
+                raise BadInput(
+                    f"{self.path}: no database here yet (nothing has been reviewed with it; see `committee review --help`)"
+                )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.db = Database(self.path)
@@ -222,12 +225,14 @@ class Store:
             self.db.close()
             if self.db.kind != "postgres":
                 raise
-            raise BadInput(f"{self.label}: cannot set up the committee tables ({' '.join(str(exc).split())}); the "
-                           "role must own the database or may CREATE in its schema public") from None
+            raise BadInput(
+                f"{self.label}: cannot set up the committee tables ({' '.join(str(exc).split())}); the "
+                "role must own the database or may CREATE in its schema public"
+            ) from None
         self.conn = self.db  # `execute` with ? placeholders on either backend
 
     # ------------------------------------------------------------------ plumbing
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -256,9 +261,13 @@ class Store:
             row = c.execute("SELECT revision FROM revisions WHERE key=? AND sha256=?", (packet.key, sha)).fetchone()
             if row:
                 return packet.model_copy(update={"revision": row[0]})
-            c.execute("INSERT INTO packets(key, candidate, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-                      (packet.key, packet.candidate, now))
-            rev = c.execute("SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE key=?", (packet.key,)).fetchone()[0]
+            c.execute(
+                "INSERT INTO packets(key, candidate, created_at) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                (packet.key, packet.candidate, now),
+            )
+            rev = c.execute(
+                "SELECT COALESCE(MAX(revision), 0) + 1 FROM revisions WHERE key=?", (packet.key,)
+            ).fetchone()[0]
             stored = packet.model_copy(update={"revision": rev})
             c.execute(
                 "INSERT INTO revisions(key, revision, sha256, text, packet_json, created_at) VALUES (?,?,?,?,?,?)",
@@ -267,7 +276,9 @@ class Store:
             return stored
 
     def get_revision(self, key: str, revision: int) -> Packet:
-        row = self.conn.execute("SELECT packet_json FROM revisions WHERE key=? AND revision=?", (key, revision)).fetchone()
+        row = self.conn.execute(
+            "SELECT packet_json FROM revisions WHERE key=? AND revision=?", (key, revision)
+        ).fetchone()
         if not row:
             raise BadInput(f"no revision {revision} of packet {key!r}")
         return Packet.model_validate_json(row[0])
@@ -278,26 +289,52 @@ class Store:
         if not rows:
             own = [k for k in self.packet_keys() if not k.endswith(STUDY_KEY_SUFFIXES)]
             known = f"stored: {', '.join(own[:8])}{', ...' if len(own) > 8 else ''}" if own else "nothing is stored yet"
-            raise BadInput(f"no packet with key {key!r} ({known}; the key is the front matter's `packet:`, "
-                           "else the file name; see `committee runs`)")
+            raise BadInput(
+                f"no packet with key {key!r} ({known}; the key is the front matter's `packet:`, "
+                "else the file name; see `committee runs`)"
+            )
         return [Packet.model_validate_json(r[0]) for r in rows]
 
     def packet_keys(self) -> list[str]:
         return [r[0] for r in self.conn.execute("SELECT key FROM packets ORDER BY key")]
 
     # ---------------------------------------------------------------------- runs
-    def create_run(self, run_id: str, packet: Packet, *, scenario: str, engine: str, model: str | None,
-                   protocol: str, rounds: int, panel: list[str], options: dict[str, Any] | None = None,
-                   context: str | None = None) -> None:
+    def create_run(
+        self,
+        run_id: str,
+        packet: Packet,
+        *,
+        scenario: str,
+        engine: str,
+        model: str | None,
+        protocol: str,
+        rounds: int,
+        panel: list[str],
+        options: dict[str, Any] | None = None,
+        context: str | None = None,
+    ) -> None:
         """Insert a run as `running`, owned by this process. `context` is the run
         context JSON (`runner.context_json`) that `resume` needs."""
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
                 " options, status, created_at, owner, context, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?)",
-                (run_id, packet.key, packet.revision, scenario, engine, model, protocol, rounds,
-                 json.dumps(panel), json.dumps(options or {}), time.time(), this_process(), context,
-                 time.time() + LEASE_S),
+                (
+                    run_id,
+                    packet.key,
+                    packet.revision,
+                    scenario,
+                    engine,
+                    model,
+                    protocol,
+                    rounds,
+                    json.dumps(panel),
+                    json.dumps(options or {}),
+                    time.time(),
+                    this_process(),
+                    context,
+                    time.time() + LEASE_S,
+                ),
             )
 
     def finish_run(self, result: RunResult) -> None:
@@ -311,8 +348,10 @@ class Store:
     def fail_run(self, run_id: str, error: str) -> None:
         with self.tx() as c:
             # only a run still running: a run already stored as done is never marked failed
-            c.execute("UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=? AND status='running'",
-                      (error[:2000], time.time(), run_id))
+            c.execute(
+                "UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=? AND status='running'",
+                (error[:2000], time.time(), run_id),
+            )
 
     def add_failed_usage(self, run_id: str, usage: Usage) -> None:
         """Add the usage of calls that failed for good to the run's tally."""
@@ -329,14 +368,18 @@ class Store:
     def mark_running(self, run_id: str) -> None:
         """Take the run over: `running`, owned by this process, with a fresh lease."""
         with self.tx() as c:
-            c.execute("UPDATE runs SET status='running', error=NULL, owner=?, lease_until=? WHERE run_id=?",
-                      (this_process(), time.time() + LEASE_S, run_id))
+            c.execute(
+                "UPDATE runs SET status='running', error=NULL, owner=?, lease_until=? WHERE run_id=?",
+                (this_process(), time.time() + LEASE_S, run_id),
+            )
 
     def heartbeat(self, run_id: str) -> None:
         """Renew this process's lease on a running run (`LEASE_S` from now)."""
         with self.tx() as c:
-            c.execute("UPDATE runs SET lease_until=? WHERE run_id=? AND owner=? AND status='running'",
-                      (time.time() + LEASE_S, run_id, this_process()))
+            c.execute(
+                "UPDATE runs SET lease_until=? WHERE run_id=? AND owner=? AND status='running'",
+                (time.time() + LEASE_S, run_id, this_process()),
+            )
 
     def resolve_run_id(self, ref: str) -> str:
         """A full run id from `ref`: an exact id, `latest` (the newest run of a packet
@@ -346,9 +389,13 @@ class Store:
         ref = ref.strip()
         if ref == "latest":  # the newest run of a user's own packet, not a study's variant
             own = " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES)
-            row = self.conn.execute(f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1",
-                                    [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES]).fetchone() \
+            row = (
+                self.conn.execute(
+                    f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1",
+                    [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES],
+                ).fetchone()
                 or self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
+            )
             if not row:
                 raise BadInput("no runs stored yet (see `committee review --help`)")
             return row[0]
@@ -356,7 +403,10 @@ class Store:
             return ref
         if len(ref) >= 4:
             like = ref.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            rows = [r[0] for r in self.conn.execute("SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\' LIMIT 5", (like,))]
+            rows = [
+                r[0]
+                for r in self.conn.execute("SELECT run_id FROM runs WHERE run_id LIKE ? ESCAPE '\\' LIMIT 5", (like,))
+            ]
             if len(rows) == 1:
                 return rows[0]
             if rows:
@@ -387,15 +437,25 @@ class Store:
     def list_runs(self, limit: int = 50, packet_key: str | None = None) -> list[RunRow]:
         """Newest first; one indexed query, no checkpoint is loaded."""
         if packet_key:
-            rows = self.conn.execute("SELECT * FROM runs WHERE packet_key=? ORDER BY created_at DESC LIMIT ?", (packet_key, limit))
+            rows = self.conn.execute(
+                "SELECT * FROM runs WHERE packet_key=? ORDER BY created_at DESC LIMIT ?", (packet_key, limit)
+            )
         else:
             rows = self.conn.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,))
         return [RunRow.from_row(r) for r in rows]
 
     # ------------------------------------------------------------------- studies
-    def save_study(self, study_id: str, kind: str, *, engine: str, summary: dict[str, Any],
-                   packet_key: str | None = None, params: dict[str, Any] | None = None,
-                   run_ids: list[str] | None = None) -> None:
+    def save_study(
+        self,
+        study_id: str,
+        kind: str,
+        *,
+        engine: str,
+        summary: dict[str, Any],
+        packet_key: str | None = None,
+        params: dict[str, Any] | None = None,
+        run_ids: list[str] | None = None,
+    ) -> None:
         """Store a trust study (`kind`: stability | probe | calibration) as one JSON row;
         the runs it made are ordinary runs, listed in `run_ids`."""
         with self.tx() as c:
@@ -404,8 +464,16 @@ class Store:
                 " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(study_id) DO UPDATE SET kind=excluded.kind,"
                 " packet_key=excluded.packet_key, engine=excluded.engine, params=excluded.params,"
                 " summary=excluded.summary, run_ids=excluded.run_ids, created_at=excluded.created_at",
-                (study_id, kind, packet_key, engine, json.dumps(params or {}), json.dumps(summary, default=str),
-                 json.dumps(run_ids or []), time.time()),
+                (
+                    study_id,
+                    kind,
+                    packet_key,
+                    engine,
+                    json.dumps(params or {}),
+                    json.dumps(summary, default=str),
+                    json.dumps(run_ids or []),
+                    time.time(),
+                ),
             )
 
     def get_study(self, study_id: str) -> dict[str, Any]:
@@ -418,7 +486,9 @@ class Store:
     def list_studies(self, kind: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
         """Stored studies, newest first, optionally of one `kind`."""
         if kind:
-            rows = self.conn.execute("SELECT * FROM studies WHERE kind=? ORDER BY created_at DESC LIMIT ?", (kind, limit))
+            rows = self.conn.execute(
+                "SELECT * FROM studies WHERE kind=? ORDER BY created_at DESC LIMIT ?", (kind, limit)
+            )
         else:
             rows = self.conn.execute("SELECT * FROM studies ORDER BY created_at DESC LIMIT ?", (limit,))
         return [_study(r) for r in rows]

@@ -13,8 +13,9 @@ Highlights are added only around already-escaped text, with Streamlit's own
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from committee.models import Evidence, RunResult, Vote
 
@@ -67,6 +68,7 @@ def code_span(text: str) -> str:
 
 # ------------------------------------------------------------------ evidence
 
+
 @dataclass(frozen=True)
 class Span:
     start: int
@@ -91,7 +93,7 @@ def evidence_spans(text: str, cited: Iterable[tuple[str | None, Evidence | Mappi
         q = ev.quote
         if not q:
             continue
-        start = ev.start if ev.start is not None and text[ev.start:ev.start + len(q)] == q else text.find(q)
+        start = ev.start if ev.start is not None and text[ev.start : ev.start + len(q)] == q else text.find(q)
         if start < 0:
             continue
         raw.append((start, start + len(q), ev.polarity, ev.signal, who))
@@ -116,8 +118,8 @@ def segments(text: str, spans: Sequence[Span]) -> list[tuple[str, Span | None]]:
     pos = 0
     for sp in spans:
         if sp.start > pos:
-            out.append((text[pos:sp.start], None))
-        out.append((text[sp.start:sp.end], sp))
+            out.append((text[pos : sp.start], None))
+        out.append((text[sp.start : sp.end], sp))
         pos = sp.end
     if pos < len(text):
         out.append((text[pos:], None))
@@ -134,7 +136,7 @@ def mark(text: str, color: str, *, bold: bool = False, strike: bool = False) -> 
         if not core:
             out.append(escape_markdown(line))
             continue
-        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()):]
+        lead, trail = line[: len(line) - len(line.lstrip())], line[len(line.rstrip()) :]
         inner = escape_markdown(core)
         if strike:
             inner = f"~~{inner}~~"
@@ -153,7 +155,9 @@ def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
         if op == "same":
             parts.append(escape_markdown(text))
         else:
-            parts.append(mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed"))
+            parts.append(
+                mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed")
+            )
     md = "".join(parts).replace("  \n  \n", "\n\n")
     return re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
 
@@ -178,17 +182,23 @@ def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = 
     from committee.models import Section
 
     text = packet.text
-    secs = [s for s in packet.sections if text[s.start:s.start + len(s.text)] == s.text] or \
-        [Section(title="Packet", text=text, start=0)]
+    secs = [s for s in packet.sections if text[s.start : s.start + len(s.text)] == s.text] or [
+        Section(title="Packet", text=text, start=0)
+    ]
     blocks = []
     for sec in secs:
         s0, s1 = sec.start, sec.start + len(sec.text)
-        local = [Span(max(sp.start, s0) - s0, min(sp.end, s1) - s0, sp.polarity, sp.signals, sp.who)
-                 for sp in spans if sp.start < s1 and sp.end > s0]
+        local = [
+            Span(max(sp.start, s0) - s0, min(sp.end, s1) - s0, sp.polarity, sp.signals, sp.who)
+            for sp in spans
+            if sp.start < s1 and sp.end > s0
+        ]
         blocks.append((sec, local))
     if only_cited and any(local for _, local in blocks):
         blocks = [(sec, local) for sec, local in blocks if local]
-    return "\n\n".join(f"**{escape_markdown(sec.title)}**\n\n{highlighted_markdown(sec.text, local)}" for sec, local in blocks)
+    return "\n\n".join(
+        f"**{escape_markdown(sec.title)}**\n\n{highlighted_markdown(sec.text, local)}" for sec, local in blocks
+    )
 
 
 def jitter(rows: list[dict], *, by: str, value: str, out: str = "y", step: float = 0.08) -> list[dict]:
@@ -209,8 +219,9 @@ def stage_name(round_: int) -> str:
     return f"round {round_}"
 
 
-def timeline_from_turns(panel: Sequence[str], sealed: Mapping[str, str], turns: Sequence[Mapping[str, Any]],
-                        final: Mapping[str, str] | None) -> list[dict]:
+def timeline_from_turns(
+    panel: Sequence[str], sealed: Mapping[str, str], turns: Sequence[Mapping[str, Any]], final: Mapping[str, str] | None
+) -> list[dict]:
     """Rows {stage, order, persona, vote, vote_label, points}: each persona's sealed
     (blind) vote, its vote after each debrief round (carried forward when it did not
     speak in a round) and the final vote (when `final` is given)."""
@@ -220,8 +231,16 @@ def timeline_from_turns(panel: Sequence[str], sealed: Mapping[str, str], turns: 
         for p in panel:
             if p in votes:
                 v = str(votes[p])
-                rows.append({"stage": stage, "order": order, "persona": p, "vote": v,
-                             "vote_label": VOTE_LABEL[v], "points": Vote(v).points})
+                rows.append(
+                    {
+                        "stage": stage,
+                        "order": order,
+                        "persona": p,
+                        "vote": v,
+                        "vote_label": VOTE_LABEL[v],
+                        "points": Vote(v).points,
+                    }
+                )
 
     if not sealed:
         return rows
@@ -240,8 +259,10 @@ def timeline_from_turns(panel: Sequence[str], sealed: Mapping[str, str], turns: 
 
 def timeline_from_result(result: RunResult) -> list[dict]:
     return timeline_from_turns(
-        result.personas, {r.persona: r.vote.value for r in result.reviews},
-        [t.model_dump(mode="json") for t in result.debrief], {p: v.value for p, v in result.votes.items()},
+        result.personas,
+        {r.persona: r.vote.value for r in result.reviews},
+        [t.model_dump(mode="json") for t in result.debrief],
+        {p: v.value for p, v in result.votes.items()},
     )
 
 
@@ -263,14 +284,21 @@ def stage_order(timeline: Sequence[Mapping[str, Any]]) -> list[str]:
 
 # ------------------------------------------------------------------ result tables
 
+
 def vote_rows(result: RunResult, names: Mapping[str, str] | None = None) -> list[dict]:
     names = names or {}
     out = []
     for r in result.reviews:
         final = result.votes.get(r.persona)
-        out.append({"persona": names.get(r.persona, r.persona), "sealed (blind)": vote_label(r.vote),
-                    "final": vote_label(final), "moved": "yes" if final and final != r.vote else "",
-                    "confidence": round(r.confidence, 2)})
+        out.append(
+            {
+                "persona": names.get(r.persona, r.persona),
+                "sealed (blind)": vote_label(r.vote),
+                "final": vote_label(final),
+                "moved": "yes" if final and final != r.vote else "",
+                "confidence": round(r.confidence, 2),
+            }
+        )
     return out
 
 
@@ -279,10 +307,18 @@ def score_rows(result: RunResult, names: Mapping[str, str] | None = None) -> lis
     names = names or {}
     dims = list(dict.fromkeys(d for r in result.reviews for d in r.scores))
     col = lambda d: d.replace("_", " ")  # noqa: E731
-    rows = [{"persona": names.get(r.persona, r.persona), **{col(d): r.scores.get(d) for d in dims}} for r in result.reviews]
+    rows = [
+        {"persona": names.get(r.persona, r.persona), **{col(d): r.scores.get(d) for d in dims}} for r in result.reviews
+    ]
     if result.reviews:
-        means = {col(d): round(sum(r.scores[d] for r in result.reviews if d in r.scores) /
-                               max(1, sum(1 for r in result.reviews if d in r.scores)), 2) for d in dims}
+        means = {
+            col(d): round(
+                sum(r.scores[d] for r in result.reviews if d in r.scores)
+                / max(1, sum(1 for r in result.reviews if d in r.scores)),
+                2,
+            )
+            for d in dims
+        }
         rows.append({"persona": "mean", **means})
     return rows
 
@@ -329,8 +365,8 @@ class Frame:
     title: str
     detail: str
     personas: dict[str, PersonaFrame]
-    cited: list[tuple[str, dict]]          # (persona, evidence) cited in this step
-    timeline: list[dict]                   # vote timeline up to this step
+    cited: list[tuple[str, dict]]  # (persona, evidence) cited in this step
+    timeline: list[dict]  # vote timeline up to this step
     decision: dict | None
 
 
@@ -394,15 +430,24 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
             title = f"Decision: {s.decision['outcome'].replace('_', ' ')}"
             detail = s.decision.get("explanation", "")
         final = s.votes if s.decision else None
-        frames.append(Frame(
-            index=i, step=s.step, node=node, title=title, detail=detail,
-            personas={p: PersonaFrame(**vars(pf)) for p, pf in state.items()},
-            cited=cited, timeline=timeline_from_turns(list(state), sealed, turns, final), decision=s.decision,
-        ))
+        frames.append(
+            Frame(
+                index=i,
+                step=s.step,
+                node=node,
+                title=title,
+                detail=detail,
+                personas={p: PersonaFrame(**vars(pf)) for p, pf in state.items()},
+                cited=cited,
+                timeline=timeline_from_turns(list(state), sealed, turns, final),
+                decision=s.decision,
+            )
+        )
     return frames
 
 
 # ------------------------------------------------------------------ packet input
+
 
 def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
     """A Packet from an uploaded file's name and bytes, read exactly as `committee

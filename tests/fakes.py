@@ -45,9 +45,12 @@ class ScriptedEngine(Engine):
         vote = self.votes[persona.id]
         score = 3 if vote.is_hire else 2
         review = Review(
-            persona=persona.id, vote=vote, scores={d.id: score for d in ctx.scenario.dimensions},
+            persona=persona.id,
+            vote=vote,
+            scores={d.id: score for d in ctx.scenario.dimensions},
             evidence=[Evidence(quote=first, signal="threat-model-first", polarity="green", start=start)],
-            summary=f"{persona.name} votes {vote.label}.", confidence=0.7,
+            summary=f"{persona.name} votes {vote.label}.",
+            confidence=0.7,
         )
         self._record("review", persona.id, t0)
         return review, Usage(calls=1, input_tokens=10, output_tokens=5)
@@ -61,8 +64,15 @@ class ScriptedEngine(Engine):
         majority_hire = hire_side * 2 > len(req.votes)
         if self.concede and mine.is_hire != majority_hire:
             new = Vote.hire if majority_hire else Vote.no_hire
-            turn = DebriefTurn(round=req.round, speaker=req.speaker, move="concede", text="I move.", vote=new,
-                               previous_vote=mine, reason="the majority's evidence")
+            turn = DebriefTurn(
+                round=req.round,
+                speaker=req.speaker,
+                move="concede",
+                text="I move.",
+                vote=new,
+                previous_vote=mine,
+                reason="the majority's evidence",
+            )
         else:
             turn = DebriefTurn(round=req.round, speaker=req.speaker, move="hold", text="I hold.", vote=mine)
         self._record("turn", req.speaker, t0)
@@ -80,8 +90,15 @@ def register(monkeypatch, name: str, factory) -> None:
     class AnyOptions(BaseModel):
         model_config = ConfigDict(extra="allow")
 
-    spec = engines.EngineSpec(name=name, label=name, summary="a test engine",
-                              target=lambda _opts: factory(), options=AnyOptions, needs="nothing", ready=lambda: None)
+    spec = engines.EngineSpec(
+        name=name,
+        label=name,
+        summary="a test engine",
+        target=lambda _opts: factory(),
+        options=AnyOptions,
+        needs="nothing",
+        ready=lambda: None,
+    )
     monkeypatch.setitem(engines.ENGINES, name, spec)
 
 

@@ -20,7 +20,9 @@ from pathlib import Path
 
 def _bindir() -> Path | None:
     for pattern in ("/usr/lib/postgresql/*/bin",):
-        found = sorted(glob.glob(pattern), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0)
+        found = sorted(
+            glob.glob(pattern), key=lambda p: int(Path(p).parent.name) if Path(p).parent.name.isdigit() else 0
+        )
         for d in reversed(found):
             if (Path(d) / "initdb").exists():
                 return Path(d)
@@ -63,12 +65,15 @@ class PostgresServer:
             pw = pwd.getpwnam(self.user)
             for p in (self.base, self.socket_dir):
                 os.chown(p, pw.pw_uid, pw.pw_gid)
-        done = self._run(str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres",
-                         "-E", "UTF8", "--no-sync")
+        done = self._run(
+            str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"
+        )
         if done.returncode:
             raise RuntimeError(f"initdb failed: {done.stderr.strip().splitlines()[-1:]}")
-        opts = (f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off -c synchronous_commit=off "
-                "-c full_page_writes=off -c max_connections=200")
+        opts = (
+            f"-c listen_addresses='' -k {self.socket_dir} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=200"
+        )
         done = self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts, "-w", "start")
         if done.returncode:
             tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []

@@ -7,16 +7,15 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from tests.fakes import with_transport
-
 from committee.catalog import default_catalog
 from committee.engines.anthropic import AnthropicEngine
-from committee.engines.llm.fake import FakeLLMServer
 from committee.engines.base import Context
+from committee.engines.llm.fake import FakeLLMServer
 from committee.errors import EngineFailed
 from committee.packets import read_packet
 from committee.runner import prepare, start_run
 from tests.conftest import EXAMPLES
+from tests.fakes import with_transport
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 FAST = {"retry-after-ms": "1"}  # the SDK honours it: retries without the 0.5 s backoff
@@ -32,8 +31,12 @@ def ctx() -> Context:
     cat = default_catalog()
     packet = read_packet(EXAMPLES / "borderline-api-pm.md")
     scenario = cat.scenario("safety-pm")
-    return Context(packet=packet, scenario=scenario, signals={s: cat.signals[s] for s in scenario.signals},
-                   panel={p: cat.persona(p) for p in PANEL})
+    return Context(
+        packet=packet,
+        scenario=scenario,
+        signals={s: cat.signals[s] for s in scenario.signals},
+        panel={p: cat.persona(p) for p in PANEL},
+    )
 
 
 def _engine(fake, **options):
@@ -96,8 +99,9 @@ def test_graph_runs_reviews_and_turns_concurrently(monkeypatch, store):
     fake = FakeLLMServer(latency=0.25)
 
     with_transport(monkeypatch, "anthropic", fake)
-    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=2,
-                   engine_options={"concurrency": 4})
+    prep = prepare(
+        read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=2, engine_options={"concurrency": 4}
+    )
     result = start_run(store, prep)
     assert len(result.debrief) == 8 and fake.count() == 12
     for kind, rnd in (("review", 0), ("turn", 1), ("turn", 2)):
@@ -121,8 +125,9 @@ def test_concurrency_limit_caps_simultaneous_requests(monkeypatch, store):
     fake = FakeLLMServer(latency=0.15)
 
     with_transport(monkeypatch, "anthropic", fake)
-    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=1,
-                   engine_options={"concurrency": 2})
+    prep = prepare(
+        read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", rounds=1, engine_options={"concurrency": 2}
+    )
     start_run(store, prep)
     reviews = [s for s in fake.seen if s.kind == "review"]
     assert _max_overlap(reviews) == 2, "the limit must allow 2 at once and no more"
@@ -139,8 +144,9 @@ def test_failure_beside_finishing_siblings_keeps_their_results_for_resume(monkey
         fake = FakeLLMServer()
         fake.on(kind="review", persona="safety-lead", status=529, headers=FAST, times=2)
         with_transport(monkeypatch, "anthropic", fake)
-        prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic",
-                       engine_options={"max_retries": 1})
+        prep = prepare(
+            read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", engine_options={"max_retries": 1}
+        )
         with pytest.raises(EngineFailed, match="529"):
             start_run(store, prep, run_id=f"race-{i}")
         assert fake.count(kind="review", ok=True) == 3

@@ -22,16 +22,27 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
-        pytest.fail("CI is set but /usr/bin/chromium is missing: scripts/test-deps.sh should have installed it",
-                    pytrace=False)
-    pytest.skip("/usr/bin/chromium is missing (install it with `apt-get install chromium`, or run "
-                "`bash scripts/test-deps.sh`); the browser test runs whenever it is present", allow_module_level=True)
+        pytest.fail(
+            "CI is set but /usr/bin/chromium is missing: scripts/test-deps.sh should have installed it", pytrace=False
+        )
+    pytest.skip(
+        "/usr/bin/chromium is missing (install it with `apt-get install chromium`, or run "
+        "`bash scripts/test-deps.sh`); the browser test runs whenever it is present",
+        allow_module_level=True,
+    )
 
 
 def free_port() -> int:
@@ -47,8 +58,14 @@ def server(tmp_path):
     db = tmp_path / "ui.db"
     log = open(tmp_path / "ui.log", "w")
     env = {k: v for k, v in os.environ.items() if k not in ("COMMITTEE_DB", "ANTHROPIC_API_KEY")}
-    proc = subprocess.Popen([sys.executable, "-m", "committee", "ui", "--port", str(port), "--db", str(db)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "committee", "ui", "--port", str(port), "--db", str(db)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -94,7 +111,8 @@ def wait_idle(pg) -> None:
     """Streamlit has finished the script run: no skeletons, no running indicator."""
     pg.wait_for_function(
         "!document.querySelector('[data-testid=stSkeleton]') && "
-        "!document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]')")
+        "!document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]')"
+    )
     time.sleep(0.5)
 
 
@@ -110,8 +128,12 @@ def test_submit_example_in_a_real_browser(server, page):
     page.locator("[data-testid=stMetric]").nth(3).wait_for()
     wait_idle(page)
     assert page.locator("[data-testid=stMetric]").count() == 4
-    assert page.locator("[data-testid=stAlertContentSuccess], [data-testid=stAlertContentError]").filter(
-        has_text="Decision:").count() == 1
+    assert (
+        page.locator("[data-testid=stAlertContentSuccess], [data-testid=stAlertContentError]")
+        .filter(has_text="Decision:")
+        .count()
+        == 1
+    )
     page.screenshot(path=str(ARTIFACTS / "ui-submit.png"), full_page=True)
 
     page.get_by_role("button", name="Replay this debrief step by step").click()
@@ -133,11 +155,13 @@ def test_submit_example_in_a_real_browser(server, page):
 def test_hostile_packet_stays_inert_in_a_real_browser(server, page):
     url, _ = server
     ARTIFACTS.mkdir(exist_ok=True)
-    hostile = ("---\npacket: hostile\n---\n## Resume\n<script>window.__pwned = 1</script>"
-               "<img src=x onerror=\"window.__pwned = 2\"> ![t](https://evil.example/pixel.png) "
-               "[link](javascript:window.__pwned=3) :red[fake] :smile: $x^2$ mail me@evil.example or www.evil.example\n\n"
-               "## Product sense: launch\n"
-               "Roll it out to 1% of users first and learn from the harmful outputs.\n")
+    hostile = (
+        "---\npacket: hostile\n---\n## Resume\n<script>window.__pwned = 1</script>"
+        '<img src=x onerror="window.__pwned = 2"> ![t](https://evil.example/pixel.png) '
+        "[link](javascript:window.__pwned=3) :red[fake] :smile: $x^2$ mail me@evil.example or www.evil.example\n\n"
+        "## Product sense: launch\n"
+        "Roll it out to 1% of users first and learn from the harmful outputs.\n"
+    )
     page.goto(url)
     page.get_by_role("button", name="Convene the committee").wait_for()
     wait_idle(page)

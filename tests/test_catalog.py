@@ -45,7 +45,9 @@ def test_unknown_key_and_unknown_signal_are_errors(tmp_path, monkeypatch):
 
 def test_a_persona_file_naming_an_unknown_engine_names_the_file(tmp_path, monkeypatch):
     _drop(tmp_path, monkeypatch, engine="gemini")
-    with pytest.raises(BadInput, match="typo.yaml: engine: unknown engine 'gemini' \\(known: offline, anthropic, openai\\)"):
+    with pytest.raises(
+        BadInput, match="typo.yaml: engine: unknown engine 'gemini' \\(known: offline, anthropic, openai\\)"
+    ):
         load_catalog()
     _drop(tmp_path, monkeypatch, engine="openai", model="llama3.1")
     assert load_catalog().personas["typo-persona"].engine == "openai"

@@ -15,12 +15,21 @@ VOTES = {"strong_hire", "hire", "no_hire", "strong_no_hire"}
 PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
 
-
-
 def check_contract(obj: dict) -> None:
     """The `review --json` contract of design.md."""
-    for key in ("run_id", "packet", "scenario", "engine", "protocol", "reviews", "debrief", "votes", "decision",
-                "usage", "timing"):
+    for key in (
+        "run_id",
+        "packet",
+        "scenario",
+        "engine",
+        "protocol",
+        "reviews",
+        "debrief",
+        "votes",
+        "decision",
+        "usage",
+        "timing",
+    ):
         assert key in obj, key
     assert set(obj["packet"]) >= {"key", "revision", "sha256"}
     assert set(obj["engine"]) >= {"name", "model"}
@@ -42,7 +51,9 @@ def check_contract(obj: dict) -> None:
 
 
 def test_review_json_contract_and_replay(monkeypatch, capsys, db_path):
-    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path)
+    )
     assert code == 0, err
     lines = out.strip().splitlines()
     assert len(lines) == 1
@@ -61,8 +72,20 @@ def test_review_json_contract_and_replay(monkeypatch, capsys, db_path):
 
 def test_several_packets_give_json_lines_and_revisions(monkeypatch, capsys, db_path):
     a, b = EXAMPLES / "weak-growth-pm.md", EXAMPLES / "weak-growth-pm-rev2.md"
-    code, out, err = run(monkeypatch, capsys, "review", str(a), str(b), "--json", "--db", str(db_path),
-                         "--protocol", "round-robin", "--rounds", "1")
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(a),
+        str(b),
+        "--json",
+        "--db",
+        str(db_path),
+        "--protocol",
+        "round-robin",
+        "--rounds",
+        "1",
+    )
     assert code == 0, err
     objs = [json.loads(line) for line in out.strip().splitlines()]
     assert len(objs) == 2
@@ -80,18 +103,24 @@ def test_readable_report(monkeypatch, capsys, db_path):
     assert "Decision:" in out and "Debrief" in out and "round 1" in out
 
 
-@pytest.mark.parametrize("args,needle", [
-    (["review", "no-such-file.md"], "no such file"),
-    (["review", "{examples}/strong-safety-pm.md", "--scenario", "astronaut"], "unknown scenario"),
-    (["review", "{examples}/strong-safety-pm.md", "--persona", "ghost", "--persona", "safety-lead"], "unknown persona"),
-    (["review", "{examples}/strong-safety-pm.md", "--engine", "gpt"], "unknown engine"),
-    (["review", "{examples}/strong-safety-pm.md", "--protocol", "shouting"], "unknown protocol"),
-    (["review", "{examples}/strong-safety-pm.md", "--rounds", "0"], "rounds"),
-    (["review", "{empty}"], "empty"),
-    (["review", "{badfm}"], "front matter"),
-    (["replay", "nope"], "no run"),
-    (["resume", "nope"], "no run"),
-])
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["review", "no-such-file.md"], "no such file"),
+        (["review", "{examples}/strong-safety-pm.md", "--scenario", "astronaut"], "unknown scenario"),
+        (
+            ["review", "{examples}/strong-safety-pm.md", "--persona", "ghost", "--persona", "safety-lead"],
+            "unknown persona",
+        ),
+        (["review", "{examples}/strong-safety-pm.md", "--engine", "gpt"], "unknown engine"),
+        (["review", "{examples}/strong-safety-pm.md", "--protocol", "shouting"], "unknown protocol"),
+        (["review", "{examples}/strong-safety-pm.md", "--rounds", "0"], "rounds"),
+        (["review", "{empty}"], "empty"),
+        (["review", "{badfm}"], "front matter"),
+        (["replay", "nope"], "no run"),
+        (["resume", "nope"], "no run"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(monkeypatch, capsys, tmp_path, args, needle):
     db = tmp_path / "c.db"
     empty = tmp_path / "empty.md"
@@ -112,8 +141,10 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(monkeypatch, capsys,
     assert (not db.exists()) if before is None else db.read_bytes() == before
 
 
-@pytest.mark.parametrize("args", [["replay", "abcd"], ["resume", "latest"], ["history", "k"], ["compare", "k"],
-                                  ["export", "abcd"], ["stats"]])
+@pytest.mark.parametrize(
+    "args",
+    [["replay", "abcd"], ["resume", "latest"], ["history", "k"], ["compare", "k"], ["export", "abcd"], ["stats"]],
+)
 def test_read_only_commands_never_create_a_database(monkeypatch, capsys, tmp_path, args):
     db = tmp_path / "sub" / "none.db"
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(db))
@@ -134,7 +165,9 @@ def test_usage_errors_are_one_line(monkeypatch, capsys):
 
 def test_console_script_exit_codes():
     """The installed entry point (a real process) maps errors to exit 2 without a traceback."""
-    proc = subprocess.run([sys.executable, "-m", "committee", "review", "missing.md"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "committee", "review", "missing.md"], capture_output=True, text=True, cwd=ROOT
+    )
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
     proc = subprocess.run([sys.executable, "-m", "committee", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0 and "review" in proc.stdout
@@ -185,14 +218,24 @@ def test_scenarios_shows_one_scenario_in_full(monkeypatch, capsys):
 
 def test_probe_refuses_a_name_that_only_the_front_matter_holds(monkeypatch, capsys, db_path):
     """No engine reads the front matter: swapping a name found only there varies nothing."""
-    code, out, err = run(monkeypatch, capsys, "probe", str(EXAMPLES / "strong-safety-pm.md"), "--swap", "name",
-                         "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch, capsys, "probe", str(EXAMPLES / "strong-safety-pm.md"), "--swap", "name", "--db", str(db_path)
+    )
     assert code == 2 and "appears only in the front matter" in err and not db_path.exists()
 
 
 def test_offline_debate_gives_the_real_reason_for_holding(monkeypatch, capsys, db_path):
-    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "borderline-api-pm.md"), "--json",
-                         "--db", str(db_path), "--rounds", "3")
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(EXAMPLES / "borderline-api-pm.md"),
+        "--json",
+        "--db",
+        str(db_path),
+        "--rounds",
+        "3",
+    )
     obj = json.loads(out)
     assert not obj["integrity"]
     assert not any("instruct its reviewers" in (t["reason"] or "") + t["text"] for t in obj["debrief"])
@@ -205,10 +248,15 @@ def test_a_reader_that_stops_reading_is_not_an_error(db_path):
     import sys
 
     env = {**os.environ, "COMMITTEE_DB": str(db_path)}
-    subprocess.run([sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md")],
-                   env=env, check=True, capture_output=True)
-    proc = subprocess.Popen([sys.executable, "-m", "committee", "replay", "latest"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    subprocess.run(
+        [sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "committee", "replay", "latest"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     proc.stdout.close()  # the reader is gone before the first line is written
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -230,10 +278,15 @@ def test_runs_stay_one_line_per_run_at_80_columns(db_path):
     import sys
 
     env = {**os.environ, "COMMITTEE_DB": str(db_path), "COLUMNS": "80"}
-    subprocess.run([sys.executable, "-m", "committee", "review", str(EXAMPLES / "weak-growth-pm.md")], env=env,
-                   check=True, capture_output=True)
-    out = subprocess.run([sys.executable, "-m", "committee", "runs"], env=env, check=True, capture_output=True,
-                         text=True).stdout
+    subprocess.run(
+        [sys.executable, "-m", "committee", "review", str(EXAMPLES / "weak-growth-pm.md")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "committee", "runs"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     lines = out.rstrip("\n").splitlines()
     assert all(len(line) <= 80 for line in lines)
     assert any(line.split()[-2:] == ["status", "decision"] for line in lines if line.strip()), "a header was cut"

@@ -19,8 +19,6 @@ PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 VOTES = {"strong_hire", "hire", "no_hire", "strong_no_hire"}
 
 
-
-
 @pytest.fixture
 def two_revisions(monkeypatch, capsys, db_path):
     for name in ("weak-growth-pm.md", "weak-growth-pm-rev2.md"):
@@ -72,24 +70,31 @@ def test_compare_text_and_explicit_revisions(monkeypatch, capsys, two_revisions)
     code, out, err = run(monkeypatch, capsys, "compare", KEY, "--from", "2", "--to", "1", "--db", str(two_revisions))
     assert code == 0, err
     assert "revision 2 → 1" in out and "Votes" in out and "Packet diff" in out
-    code, out, _ = run(monkeypatch, capsys, "compare", KEY, "--from", "-2", "--to", "-1", "--json", "--db", str(two_revisions))
+    code, out, _ = run(
+        monkeypatch, capsys, "compare", KEY, "--from", "-2", "--to", "-1", "--json", "--db", str(two_revisions)
+    )
     assert code == 0 and (json.loads(out)["before"]["revision"], json.loads(out)["after"]["revision"]) == (1, 2)
 
 
-@pytest.mark.parametrize("args, message", [
-    (["history", "no-such-packet"], "no packet with key"),
-    (["compare", "no-such-packet"], "no packet with key 'no-such-packet' (stored: dylan-growth-pm;"),
-    (["compare", KEY, "--from", "7"], "no revision 7"),
-    (["compare", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
-    (["history", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["history", "no-such-packet"], "no packet with key"),
+        (["compare", "no-such-packet"], "no packet with key 'no-such-packet' (stored: dylan-growth-pm;"),
+        (["compare", KEY, "--from", "7"], "no revision 7"),
+        (["compare", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
+        (["history", KEY, "--scenario", "astronaut-pm"], "unknown scenario 'astronaut-pm'"),
+    ],
+)
 def test_bad_keys_and_revisions_exit_2(monkeypatch, capsys, two_revisions, args, message):
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(two_revisions))
     assert code == 2 and message in err and out == ""
 
 
 def test_compare_needs_two_revisions(monkeypatch, capsys, db_path):
-    code, _, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path))
+    code, _, err = run(
+        monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", "--db", str(db_path)
+    )
     assert code == 0, err
     code, out, err = run(monkeypatch, capsys, "compare", "nadia-safety-pm", "--db", str(db_path))
     assert code == 2 and "only one revision" in err
@@ -150,7 +155,9 @@ def test_compare_scenario_neither_revision_ran(db_path):
         for name in ("weak-growth-pm.md", "weak-growth-pm-rev2.md"):
             start_run(store, prepare(read_packet(EXAMPLES / name), scenario="safety-pm"))
         c = compare(store, KEY, scenario="api-pm")
-        assert c.notes == [f"revision {n} was never run with scenario api-pm; using its run with safety-pm" for n in (1, 2)]
+        assert c.notes == [
+            f"revision {n} was never run with scenario api-pm; using its run with safety-pm" for n in (1, 2)
+        ]
 
 
 def test_word_diff_rebuilds_both_texts():
@@ -190,7 +197,11 @@ def test_ui_command_line(monkeypatch, db_path):
     cmd = seen["cmd"]
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(cli.ui_script())
     assert cmd[4].endswith("ui/app.py")
-    for flag, value in (("--server.headless", "true"), ("--server.port", "8765"), ("--browser.gatherUsageStats", "false")):
+    for flag, value in (
+        ("--server.headless", "true"),
+        ("--server.port", "8765"),
+        ("--browser.gatherUsageStats", "false"),
+    ):
         assert cmd[cmd.index(flag) + 1] == value
     assert seen["env"]["COMMITTEE_DB"] == str(db_path.resolve())
 

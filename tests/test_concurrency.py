@@ -47,14 +47,32 @@ def _rows(db: Path, sql: str, *args) -> list[tuple]:
 
 def test_six_concurrent_reviews_on_one_database_are_all_stored(tmp_path):
     db = tmp_path / "shared.db"  # does not exist yet: the processes also race to create and migrate it
-    packets = [EXAMPLES / "strong-safety-pm.md", EXAMPLES / "strong-safety-pm.md", EXAMPLES / "weak-growth-pm.md",
-               EXAMPLES / "weak-growth-pm-rev2.md", EXAMPLES / "borderline-api-pm.md", EXAMPLES / "borderline-api-pm.md"]
+    packets = [
+        EXAMPLES / "strong-safety-pm.md",
+        EXAMPLES / "strong-safety-pm.md",
+        EXAMPLES / "weak-growth-pm.md",
+        EXAMPLES / "weak-growth-pm-rev2.md",
+        EXAMPLES / "borderline-api-pm.md",
+        EXAMPLES / "borderline-api-pm.md",
+    ]
     barrier = tmp_path / "barrier"
     barrier.mkdir()
-    env = _env(COMMITTEE_TEST_DELAY="0.05", COMMITTEE_TEST_CALL_LOG=str(tmp_path / "calls.log"),
-               COMMITTEE_TEST_BARRIER=f"{barrier}:{len(packets)}")  # all six are mid-run at the same moment
-    procs = [subprocess.Popen([sys.executable, str(SLOW_CLI), "review", str(p), "--json", "--db", str(db)], cwd=ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in packets]
+    env = _env(
+        COMMITTEE_TEST_DELAY="0.05",
+        COMMITTEE_TEST_CALL_LOG=str(tmp_path / "calls.log"),
+        COMMITTEE_TEST_BARRIER=f"{barrier}:{len(packets)}",
+    )  # all six are mid-run at the same moment
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(SLOW_CLI), "review", str(p), "--json", "--db", str(db)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in packets
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)
@@ -68,13 +86,18 @@ def test_six_concurrent_reviews_on_one_database_are_all_stored(tmp_path):
     assert len(runs) == 6 and {r[1] for r in runs} == {"done"}
     assert {r[0] for r in runs} == {r["run_id"] for r in results}
     # the same packet reviewed twice at once is one revision, not two
-    assert sorted(set((r[2], r[3]) for r in runs)) == [("dylan-growth-pm", 1), ("dylan-growth-pm", 2),
-                                                       ("marcus-api-pm", 1), ("nadia-safety-pm", 1)]
+    assert sorted(set((r[2], r[3]) for r in runs)) == [
+        ("dylan-growth-pm", 1),
+        ("dylan-growth-pm", 2),
+        ("marcus-api-pm", 1),
+        ("nadia-safety-pm", 1),
+    ]
     for r in runs:
         assert _rows(db, "SELECT COUNT(*) FROM checkpoints WHERE thread_id=?", r[0])[0][0] > 5
     _integrity_ok(db)
-    listed = subprocess.run([*CLI, "runs", "--json", "--db", str(db)], cwd=ROOT, env=_env(), capture_output=True,
-                            text=True, timeout=120)
+    listed = subprocess.run(
+        [*CLI, "runs", "--json", "--db", str(db)], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=120
+    )
     assert listed.returncode == 0 and len(listed.stdout.strip().splitlines()) == 6
 
 
@@ -95,14 +118,29 @@ def test_killed_process_leaves_a_consistent_database_and_a_resumable_run(tmp_pat
     db = tmp_path / "c.db"
     log = tmp_path / "calls.log"
     # two reviews finish at once, two hang: the process is killed while they hang
-    env = _env(COMMITTEE_TEST_DELAYS=json.dumps({"vp-product": 120, "hiring-manager": 120}), COMMITTEE_TEST_CALL_LOG=str(log))
-    proc = subprocess.Popen([sys.executable, str(SLOW_CLI), "review", str(EXAMPLES / "borderline-api-pm.md"), "--json",
-                             "--db", str(db)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env = _env(
+        COMMITTEE_TEST_DELAYS=json.dumps({"vp-product": 120, "hiring-manager": 120}), COMMITTEE_TEST_CALL_LOG=str(log)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(SLOW_CLI), "review", str(EXAMPLES / "borderline-api-pm.md"), "--json", "--db", str(db)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         _wait_for(lambda: db.exists() and _rows(db, "SELECT run_id FROM runs"), 120, "the run row")
         run_id = _rows(db, "SELECT run_id FROM runs")[0][0]
-        _wait_for(lambda: _rows(db, "SELECT COUNT(DISTINCT task_id) FROM writes WHERE thread_id=? AND channel='reviews'",
-                                run_id)[0][0] >= 2, 120, "two finished reviews")
+        _wait_for(
+            lambda: (
+                _rows(db, "SELECT COUNT(DISTINCT task_id) FROM writes WHERE thread_id=? AND channel='reviews'", run_id)[
+                    0
+                ][0]
+                >= 2
+            ),
+            120,
+            "two finished reviews",
+        )
         time.sleep(0.3)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
@@ -110,42 +148,69 @@ def test_killed_process_leaves_a_consistent_database_and_a_resumable_run(tmp_pat
     assert proc.returncode == -signal.SIGKILL
 
     _integrity_ok(db)
-    assert _rows(db, "SELECT status FROM runs WHERE run_id=?", run_id) == [("running",)]  # it never got to say otherwise
+    assert _rows(db, "SELECT status FROM runs WHERE run_id=?", run_id) == [
+        ("running",)
+    ]  # it never got to say otherwise
     before = [line.split()[1:] for line in log.read_text().splitlines()]
     assert sorted(p for kind, p in before if kind == "review") == ["research-lead", "safety-lead"]
 
     # `committee resume` continues the run; the two finished reviews are not repeated
-    resumed = subprocess.run([sys.executable, str(SLOW_CLI), "resume", run_id, "--json", "--db", str(db)], cwd=ROOT,
-                             env=_env(COMMITTEE_TEST_CALL_LOG=str(log)), capture_output=True, text=True, timeout=300)
+    resumed = subprocess.run(
+        [sys.executable, str(SLOW_CLI), "resume", run_id, "--json", "--db", str(db)],
+        cwd=ROOT,
+        env=_env(COMMITTEE_TEST_CALL_LOG=str(log)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     result = json.loads(resumed.stdout.strip().splitlines()[-1])
     assert result["run_id"] == run_id and [r["persona"] for r in result["reviews"]] == PANEL
-    after = [line.split()[1:] for line in log.read_text().splitlines()][len(before):]
+    after = [line.split()[1:] for line in log.read_text().splitlines()][len(before) :]
     assert sorted(p for kind, p in after if kind == "review") == ["hiring-manager", "vp-product"]
     assert _rows(db, "SELECT status FROM runs WHERE run_id=?", run_id) == [("done",)]
     _integrity_ok(db)
 
     # and it replays like any other run
-    replay = subprocess.run([*CLI, "replay", run_id, "--json", "--db", str(db)], cwd=ROOT, env=_env(),
-                            capture_output=True, text=True, timeout=120)
+    replay = subprocess.run(
+        [*CLI, "replay", run_id, "--json", "--db", str(db)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert replay.returncode == 0 and replay.stdout.strip()
 
 
 def test_plain_committee_resume_accepts_a_run_left_running(tmp_path):
     """A run row left `running` by a dead process is resumed by the real CLI as is."""
     db = tmp_path / "c.db"
-    proc = subprocess.Popen([sys.executable, str(SLOW_CLI), "review", str(EXAMPLES / "strong-safety-pm.md"),
-                             "--db", str(db)], cwd=ROOT, env=_env(COMMITTEE_TEST_DELAYS=json.dumps({"safety-lead": 120})),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, str(SLOW_CLI), "review", str(EXAMPLES / "strong-safety-pm.md"), "--db", str(db)],
+        cwd=ROOT,
+        env=_env(COMMITTEE_TEST_DELAYS=json.dumps({"safety-lead": 120})),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        _wait_for(lambda: db.exists() and _rows(db, "SELECT COUNT(*) FROM writes WHERE channel='reviews'")[0][0] >= 3,
-                  120, "three finished reviews")
+        _wait_for(
+            lambda: db.exists() and _rows(db, "SELECT COUNT(*) FROM writes WHERE channel='reviews'")[0][0] >= 3,
+            120,
+            "three finished reviews",
+        )
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
     run_id = _rows(db, "SELECT run_id FROM runs")[0][0]
-    out = subprocess.run([*CLI, "resume", run_id, "--json", "--db", str(db)], cwd=ROOT, env=_env(),
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [*CLI, "resume", run_id, "--json", "--db", str(db)],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout)["decision"]["outcome"] in ("hire", "no_hire")
     assert _rows(db, "SELECT status FROM runs") == [("done",)]

@@ -7,13 +7,20 @@ import pytest
 from committee.decision import consensus, decide
 from committee.models import DecisionRules, Review, Vote
 
-RULES = DecisionRules(must_pass=["values", "alignment_judgement"], fail_score=1, fail_quorum=2,
-                      vetoes={"research-lead": [Vote.strong_no_hire]}, hire_threshold=0)
+RULES = DecisionRules(
+    must_pass=["values", "alignment_judgement"],
+    fail_score=1,
+    fail_quorum=2,
+    vetoes={"research-lead": [Vote.strong_no_hire]},
+    hire_threshold=0,
+)
 
 
 def _reviews(values_scores: list[int]) -> list[Review]:
-    return [Review(persona=f"p{i}", vote=Vote.hire, scores={"values": s, "alignment_judgement": 3}, summary="-")
-            for i, s in enumerate(values_scores)]
+    return [
+        Review(persona=f"p{i}", vote=Vote.hire, scores={"values": s, "alignment_judgement": 3}, summary="-")
+        for i, s in enumerate(values_scores)
+    ]
 
 
 def _votes(*vs: str) -> dict[str, Vote]:
@@ -61,9 +68,14 @@ def test_no_votes_is_an_error():
         decide({}, [], RULES)
 
 
-@pytest.mark.parametrize("votes,expected", [
-    (("hire", "strong_hire"), True), (("no_hire", "strong_no_hire"), True), (("hire", "no_hire"), False),
-])
+@pytest.mark.parametrize(
+    "votes,expected",
+    [
+        (("hire", "strong_hire"), True),
+        (("no_hire", "strong_no_hire"), True),
+        (("hire", "no_hire"), False),
+    ],
+)
 def test_consensus_is_same_side(votes, expected):
     assert consensus({str(i): Vote(v) for i, v in enumerate(votes)}) is expected
 

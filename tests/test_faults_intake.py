@@ -20,18 +20,32 @@ from committee.runner import context_json, prepare, resume_run, run_context, sta
 from tests.conftest import EXAMPLES
 from tests.fakes import with_transport
 
-
 # ------------------------------------------------------------------ a run killed before its first checkpoint
 
 
-def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store):
+@pytest.mark.parametrize("left", ["failed", "running with a dead owner"])
+def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store, left):
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
     packet = store.save_packet(prep.packet)
     # what start_run stores before the graph's first step; the process then dies
-    store.create_run("dead-early", packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
-                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
-                     context=context_json(run_context(prep, packet)))
-    store.fail_run("dead-early", "killed")
+    store.create_run(
+        "dead-early",
+        packet,
+        scenario=prep.scenario.id,
+        engine=prep.engine_name,
+        model=prep.engine.model,
+        protocol=prep.protocol,
+        rounds=prep.rounds,
+        panel=[p.id for p in prep.panel],
+        options=prep.options,
+        context=context_json(run_context(prep, packet)),
+    )
+    if left == "failed":
+        store.fail_run("dead-early", "killed")
+    else:  # as `kill -9` leaves it: still `running`, its lease run out on another host
+        with store.tx() as c:
+            c.execute("UPDATE runs SET owner='gone-host:1', lease_until=0 WHERE run_id='dead-early'")
+        assert store.get_run("dead-early").status == "running"
     result = resume_run(store, "dead-early")
     assert result.run_id == "dead-early" and len(result.reviews) == 4 and result.decision.outcome
     assert store.get_run("dead-early").status == "done"
@@ -61,8 +75,9 @@ def _persona(**changes) -> dict:
     return data
 
 
-@pytest.mark.parametrize("weights", [{"values": float("inf")}, {"values": float("nan")}, {"values": 1e308},
-                                     {"values": -1.0}])
+@pytest.mark.parametrize(
+    "weights", [{"values": float("inf")}, {"values": float("nan")}, {"values": 1e308}, {"values": -1.0}]
+)
 def test_persona_weights_must_be_finite_and_in_range(weights):
     with pytest.raises(ValueError, match="weights|finite"):
         Persona.model_validate(_persona(weights=weights))
@@ -94,6 +109,30 @@ def test_a_scenario_needs_a_dimension_and_a_signal(field):
         Scenario.model_validate(data)
 
 
+@pytest.mark.parametrize(
+    "rules, words",
+    [
+        ({"fail_quorum": 10**9}, "fail_quorum"),
+        ({"hire_threshold": -(10**12)}, "hire_threshold"),
+        ({"hire_threshold": float("inf")}, "hire_threshold"),
+        ({"must_pass": ["no-such-dimension"]}, "no-such-dimension"),
+    ],
+)
+def test_decision_rules_are_in_range_and_name_real_dimensions(rules, words):
+    data = default_catalog().scenario("safety-pm").model_dump(mode="json")
+    data["rules"].update(rules)
+    with pytest.raises(ValueError, match=words):
+        Scenario.model_validate(data)
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -1.0])
+def test_price_table_rates_are_finite_and_not_negative(value):
+    from committee.engines.llm.pricing import ModelPrice
+
+    with pytest.raises(ValueError):
+        ModelPrice.model_validate({"input": value, "output": 1, "cache_write": 1, "cache_read": 0.1})
+
+
 # ------------------------------------------------------------------ many sections
 
 
@@ -107,20 +146,46 @@ def test_too_many_sections_is_a_clear_error_not_a_minute_of_work():
 # ------------------------------------------------------------------ credentials in a base URL
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Cookie: sid=s3ss10n-value",
+        "X-Custom-Token: tok-s3cr3t-9",
+        "set-cookie=s3ss10n-value",
+        "{'x-goog-api-key': 'AIza-s3cr3t'}",
+    ],
+)
+def test_any_secret_looking_header_value_is_redacted(header):
+    out = redact(f"request failed; headers {header}")
+    assert "[redacted]" in out and not any(s in out for s in ("s3ss10n", "s3cr3t"))
+
+
+def test_ordinary_words_before_a_colon_are_not_taken_for_headers():
+    text = "output tokens: 500; max_tokens: 16000; the key: a stance; monkey: banana"
+    assert redact(text) == text
+
+
 def test_url_credentials_and_auth_headers_are_redacted():
-    assert redact("cannot reach http://alice:s3cr3t-pass@gateway:8080/v1") == "cannot reach http://[redacted]@gateway:8080/v1"
+    assert (
+        redact("cannot reach http://alice:s3cr3t-pass@gateway:8080/v1")
+        == "cannot reach http://[redacted]@gateway:8080/v1"
+    )
     assert "tok-123" not in redact("{'Authorization': 'Bearer tok-123'}")
     assert redact("see https://example.com/a@b") == "see https://example.com/a@b"
-    assert redact("cannot reach http://127.0.0.1:9/v1?key=topsecretvalue1&x=1") == \
-        "cannot reach http://127.0.0.1:9/v1?key=[redacted]&x=1"
+    assert (
+        redact("cannot reach http://127.0.0.1:9/v1?key=topsecretvalue1&x=1")
+        == "cannot reach http://127.0.0.1:9/v1?key=[redacted]&x=1"
+    )
     assert redact("https://gw/v1?api_key=tok1&token=tok2") == "https://gw/v1?api_key=[redacted]&token=[redacted]"
     assert redact("https://gw/v1?code=abcdef123456") == "https://gw/v1?code=[redacted]"
 
 
 def test_a_base_url_query_string_is_redacted_whatever_its_names(monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1?tenant=acme&grant=zz9-abcdef")
-    assert redact("cannot reach http://127.0.0.1:1/v1?tenant=acme&grant=zz9-abcdef/") == \
-        "cannot reach http://127.0.0.1:1/v1?[redacted]/"
+    assert (
+        redact("cannot reach http://127.0.0.1:1/v1?tenant=acme&grant=zz9-abcdef/")
+        == "cannot reach http://127.0.0.1:1/v1?[redacted]/"
+    )
 
 
 def test_credentials_in_the_base_url_never_reach_the_database_or_stderr(monkeypatch, capsys, db_path):
@@ -131,8 +196,18 @@ def test_credentials_in_the_base_url_never_reach_the_database_or_stderr(monkeypa
     fake = FakeLLMServer()
     fake.on(error=httpx2.ConnectError("connection refused"), times=None)
     with_transport(monkeypatch, "anthropic", fake)
-    code, out, err = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine",
-                             "anthropic", "--max-retries", "0", "--db", str(db_path))
+    code, out, err = run_cli(
+        monkeypatch,
+        capsys,
+        "review",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--engine",
+        "anthropic",
+        "--max-retries",
+        "0",
+        "--db",
+        str(db_path),
+    )
     assert code == 3 and "cannot reach" in err
     stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
     assert b"hunter2" not in stored and "hunter2" not in err + out
@@ -146,8 +221,13 @@ def test_engine_failed_message_is_redacted_in_checkpoint_writes(monkeypatch, sto
     fake.on(kind="review", persona="safety-lead", error=httpx2.ConnectError("refused"), times=None)
     with_transport(monkeypatch, "anthropic", fake)
     with pytest.raises(EngineFailed) as info:
-        start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic",
-                                 engine_options={"max_retries": 0}), run_id="creds")
+        start_run(
+            store,
+            prepare(
+                read_packet(EXAMPLES / "strong-safety-pm.md"), engine="anthropic", engine_options={"max_retries": 0}
+            ),
+            run_id="creds",
+        )
     assert "open-sesame" not in str(info.value)
     assert "open-sesame" not in json.dumps(store.get_run("creds").error)
 
@@ -164,9 +244,18 @@ def test_a_run_stored_with_a_persona_outside_todays_ranges_still_resumes(store):
     packet = store.save_packet(prep.packet)
     ctx = json.loads(context_json(run_context(prep, packet)))
     ctx["panel"][0]["weights"] = {k: 250.0 for k in ctx["panel"][0]["weights"]}  # allowed before the ranges
-    store.create_run("old-range", packet, scenario=prep.scenario.id, engine=prep.engine_name, model=prep.engine.model,
-                     protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel], options=prep.options,
-                     context=json.dumps(ctx))
+    store.create_run(
+        "old-range",
+        packet,
+        scenario=prep.scenario.id,
+        engine=prep.engine_name,
+        model=prep.engine.model,
+        protocol=prep.protocol,
+        rounds=prep.rounds,
+        panel=[p.id for p in prep.panel],
+        options=prep.options,
+        context=json.dumps(ctx),
+    )
     store.fail_run("old-range", "killed")
     assert resume_run(store, "old-range").decision.outcome
     with pytest.raises(ValueError, match="weights"):
@@ -180,8 +269,18 @@ def test_a_bad_resume_option_is_one_line_with_no_progress_table(monkeypatch, cap
     fake = FakeLLMServer()
     fake.on(kind="turn", status=500, times=None)
     with_transport(monkeypatch, "anthropic", fake)
-    code, _, _ = run_cli(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine", "anthropic",
-                         "--max-retries", "0", "--db", str(db_path))
+    code, _, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "review",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--engine",
+        "anthropic",
+        "--max-retries",
+        "0",
+        "--db",
+        str(db_path),
+    )
     assert code == 3
     code, out, err = run_cli(monkeypatch, capsys, "resume", "latest", "--timeout", "0", "--db", str(db_path))
     assert code == 2 and len(err.strip().splitlines()) == 1 and "timeout" in err, err

@@ -26,7 +26,13 @@ def cat():
 def ctx_for(cat, text, scenario=None):
     packet = parse_packet(text, name="t")
     sc = cat.scenario(scenario or packet.scenario or "safety-pm")
-    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+    return Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel={p: cat.personas[p] for p in PANEL},
+        integrity=[],
+    )
 
 
 def feedback(ctx):
@@ -69,7 +75,7 @@ def test_strong_packet_still_gets_one_concrete_step(cat):
 def test_unanswered_case_prompts_are_flagged_and_answered_ones_are_not(cat):
     ctx = ctx_for(cat, (EXAMPLES / "borderline-api-pm.md").read_text())
     missing = {p.id for p in unanswered_prompts(ctx)}
-    assert "api-tiers" not in missing            # its section title is the prompt's title
+    assert "api-tiers" not in missing  # its section title is the prompt's title
     assert {"revenue-vs-jailbreak", "weights-leak"} <= missing
     item = next(i for i in feedback(ctx) if i.kind == "case-prompts")
     assert item.dimension == "case_prompts" and set(item.case_prompts) == missing
@@ -78,15 +84,19 @@ def test_unanswered_case_prompts_are_flagged_and_answered_ones_are_not(cat):
 
 
 def test_a_packet_answering_a_prompt_under_its_own_words_counts(cat):
-    text = ("## Product sense: launching the multi-file code writer\nBefore any user sees the new capability that "
-            "writes multi-file code, the launch plan requires red-teaming and an eval suite.\n")
+    text = (
+        "## Product sense: launching the multi-file code writer\nBefore any user sees the new capability that "
+        "writes multi-file code, the launch plan requires red-teaming and an eval suite.\n"
+    )
     assert "reasoning-launch" not in {p.id for p in unanswered_prompts(ctx_for(cat, text, "safety-pm"))}
 
 
 def test_a_red_flag_sentence_earns_no_communication_credit(cat):
-    text = ("## Case: revenue versus jailbreaks\n20% revenue is huge and 1% is a small drop, so I would ship it.\n\n"
-            "## Plan\nThe assistant answers billing questions for small shops and hands refunds to a person. "
-            "We reviewed forty support tickets to pick the first three intents. Each intent gets its own test set.\n")
+    text = (
+        "## Case: revenue versus jailbreaks\n20% revenue is huge and 1% is a small drop, so I would ship it.\n\n"
+        "## Plan\nThe assistant answers billing questions for small shops and hands refunds to a person. "
+        "We reviewed forty support tickets to pick the first three intents. Each intent gets its own test set.\n"
+    )
     ctx = ctx_for(cat, text)
     hits = analyse(ctx).hits
     red = [h for h in hits if h.polarity == "red"]
@@ -100,19 +110,26 @@ def test_no_reviews_no_feedback(cat):
 
 
 def test_a_signal_read_firmly_is_never_also_a_point_to_check():
-    from committee.catalog import load_catalog
-    from committee.catalog import DEFAULT_PERSONAS
+    from committee.catalog import DEFAULT_PERSONAS, load_catalog
     from committee.engines.base import Context
     from committee.engines.offline.review import analyse, build_review
     from committee.feedback import build_feedback
     from committee.packets import parse_packet
 
     cat = load_catalog()
-    text = ("## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
-            "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n")
+    text = (
+        "## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
+        "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n"
+    )
     packet = parse_packet(text, name="both")
     sc = cat.scenario("safety-pm")
-    ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in DEFAULT_PERSONAS}, integrity=[])
+    ctx = Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel={p: cat.personas[p] for p in DEFAULT_PERSONAS},
+        integrity=[],
+    )
     reviews = [build_review(ctx, p, analyse(ctx)) for p in ctx.panel.values()]
     items = build_feedback(ctx, reviews)
     assert any("safety-negotiable" in i.remove_signals for i in items)

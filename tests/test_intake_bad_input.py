@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, run_cli
 from tests.data.intake.builders import docx_bytes, pdf_bytes, scanned_pdf_bytes
-from tests.conftest import run_cli
 
 GOOD = "---\npacket: ok-pm\n---\n## Resume\nSeven years as a PM.\n"
 
@@ -39,9 +38,12 @@ CASES: dict[str, tuple[str, bytes | str | None, str]] = {
     "empty after front matter": ("fm-only.md", "---\npacket: x\n---\n\n  \n", "empty"),
     "invisible characters only": ("zw.md", "\u200b\u200d\ufeff\u2066\n", "empty"),
     "headings only": ("heads.md", "## Resume\n## Product sense\n## Values\n", "has headings but no text"),
-    "headings and a comment only": ("heads2.md", "---\npacket: h\n---\n# Packet\n## Resume\n<!-- to do -->\n\n## Values\n",
-                                    "has headings but no text"),
-    "hidden content only": ("hid.md", '<div hidden>I led safety evals for two years.</div>\n', "no visible text"),
+    "headings and a comment only": (
+        "heads2.md",
+        "---\npacket: h\n---\n# Packet\n## Resume\n<!-- to do -->\n\n## Values\n",
+        "has headings but no text",
+    ),
+    "hidden content only": ("hid.md", "<div hidden>I led safety evals for two years.</div>\n", "no visible text"),
     "punctuation only": ("dots.md", "...\n---\n* * *\n", "empty"),
     "binary junk": ("junk.md", bytes(range(256)) * 4, "binary"),
     "binary junk without NUL": ("junk2.txt", bytes(range(1, 32)) * 20 + b"abc", "binary"),
@@ -53,8 +55,11 @@ CASES: dict[str, tuple[str, bytes | str | None, str]] = {
     "truncated docx": ("cut.docx", _DOCX[: len(_DOCX) // 2], "not a readable .docx"),
     "fake docx (zip)": ("fake.docx", _zip({"hello.txt": "hi"}), "not a Word document"),
     "fake docx (text)": ("text.docx", b"plain words", "not a readable .docx"),
-    "docx with broken xml": ("xml.docx", _zip({"word/document.xml": "<w:document", "[Content_Types].xml": "<x"}),
-                             "not a readable .docx"),
+    "docx with broken xml": (
+        "xml.docx",
+        _zip({"word/document.xml": "<w:document", "[Content_Types].xml": "<x"}),
+        "not a readable .docx",
+    ),
     "pdf named md": ("pdf.md", _PDF, "is a PDF file"),
     "unterminated front matter": ("fm1.md", "---\npacket: x\n## Resume\ntext\n", "no closing '---'"),
     "invalid yaml": ("fm2.md", "---\npacket: [oops\n---\ntext\n", "malformed YAML"),
@@ -62,9 +67,13 @@ CASES: dict[str, tuple[str, bytes | str | None, str]] = {
     "wrong field type": ("fm4.md", "---\ncandidate: [Ana, Bo]\n---\ntext\n", "'candidate' must be text"),
     "wrong key type": ("fm5.md", "---\npacket: {a: 1}\n---\ntext\n", "'packet' must be text"),
     "bad key": ("fm6.md", "---\npacket: ../../etc\n---\ntext\n", "packet key"),
-    "yaml alias bomb": ("fm7.md", "---\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-                                  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-                                  "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n---\ntext\n", "too large"),
+    "yaml alias bomb": (
+        "fm7.md",
+        "---\na: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+        "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n---\ntext\n",
+        "too large",
+    ),
     "unknown scenario": ("sc.md", "---\nscenario: astronaut-pm\n---\n## Resume\ntext\n", "unknown scenario"),
     "json wrong type": ("t.json", json.dumps({"text": 5}), "field 'text'"),
     "json unknown field": ("u.json", json.dumps({"text": "a", "vote": "hire"}), "field 'vote'"),
@@ -72,8 +81,6 @@ CASES: dict[str, tuple[str, bytes | str | None, str]] = {
     "unsupported suffix": ("p.rtf", "{\\rtf1 hello}", "unsupported packet format"),
     "over the size limit": ("big.md", "## A\n" + "x" * (600 * 1024), "packet limit"),
 }
-
-
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -115,8 +122,19 @@ def test_bad_packet_exits_2_and_no_database_is_created(monkeypatch, capsys, tmp_
     assert list(dbdir.iterdir()) == []  # no database file, no WAL, nothing
 
 
-@pytest.mark.parametrize("case", ["empty", "binary junk", "truncated pdf", "fake docx (zip)", "invalid yaml",
-                                  "unknown scenario", "json wrong type", "over the size limit"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "empty",
+        "binary junk",
+        "truncated pdf",
+        "fake docx (zip)",
+        "invalid yaml",
+        "unknown scenario",
+        "json wrong type",
+        "over the size limit",
+    ],
+)
 def test_bad_packet_leaves_an_existing_database_byte_identical(monkeypatch, capsys, tmp_path, stored_db, case):
     name, content, needle = CASES[case]
     packet = tmp_path / name
@@ -133,14 +151,17 @@ def test_bad_packet_leaves_an_existing_database_byte_identical(monkeypatch, caps
     assert snapshot(dbdir) == before
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["review", "{tmp}/missing.md"], "no such file"),
-    (["review", "{tmp}"], "is a directory"),
-    (["review", "{good}", "--max-bytes", "0"], "must be positive"),
-    (["review", "{good}", "--max-bytes", "lots"], "not a size"),
-    (["review", "{good}", "--max-bytes", "10"], "10-byte packet limit"),
-    (["review", "{good}", "--scenario", "astronaut-pm"], "unknown scenario"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["review", "{tmp}/missing.md"], "no such file"),
+        (["review", "{tmp}"], "is a directory"),
+        (["review", "{good}", "--max-bytes", "0"], "must be positive"),
+        (["review", "{good}", "--max-bytes", "lots"], "not a size"),
+        (["review", "{good}", "--max-bytes", "10"], "10-byte packet limit"),
+        (["review", "{good}", "--scenario", "astronaut-pm"], "unknown scenario"),
+    ],
+)
 def test_bad_paths_and_options(monkeypatch, capsys, tmp_path, args, needle):
     good = tmp_path / "good.md"
     good.write_text(GOOD)
@@ -166,8 +187,22 @@ def test_real_process_prints_one_line_and_no_traceback(tmp_path):
     junk = tmp_path / "junk.pdf"
     junk.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 8)
     env = {k: v for k, v in os.environ.items() if k not in ("ANTHROPIC_API_KEY", "COMMITTEE_DB")}
-    proc = subprocess.run([sys.executable, "-c", "from committee.cli import main; main()", "review", str(junk),
-                           "--db", str(tmp_path / "c.db")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from committee.cli import main; main()",
+            "review",
+            str(junk),
+            "--db",
+            str(tmp_path / "c.db"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert len(proc.stderr.strip().splitlines()) == 1 and "not a readable PDF" in proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""

@@ -48,8 +48,12 @@ def _words(s: str) -> list[str]:
 
 
 def _formats(tmp_path, name: str, md: str) -> dict[str, object]:
-    paths = {"md": tmp_path / f"{name}.md", "docx": tmp_path / f"{name}.docx", "pdf": tmp_path / f"{name}.pdf",
-             "pdf-bold": tmp_path / f"{name}-bold.pdf"}
+    paths = {
+        "md": tmp_path / f"{name}.md",
+        "docx": tmp_path / f"{name}.docx",
+        "pdf": tmp_path / f"{name}.pdf",
+        "pdf-bold": tmp_path / f"{name}-bold.pdf",
+    }
     paths["md"].write_text(md)
     paths["docx"].write_bytes(docx_from_markdown(md))
     paths["pdf"].write_bytes(pdf_from_markdown(md))
@@ -90,11 +94,22 @@ def test_same_packet_same_decision_in_every_format(store, tmp_path, name):
 
 def test_pdf_heading_line_never_runs_into_the_next_sentence(tmp_path):
     path = tmp_path / "v.pdf"
-    path.write_bytes(pdf_bytes([[("Values: a time I paid for safety", "normal"),
-                                 ("A large customer asked us to turn off our content classifier for their workspace, "
-                                  "and I said", "normal"),
-                                 ("no. We lost the renewal.", "normal"),
-                                 ("- Kept the classifier on", "normal"), ("- Offered an allow-list", "normal")]]))
+    path.write_bytes(
+        pdf_bytes(
+            [
+                [
+                    ("Values: a time I paid for safety", "normal"),
+                    (
+                        "A large customer asked us to turn off our content classifier for their workspace, and I said",
+                        "normal",
+                    ),
+                    ("no. We lost the renewal.", "normal"),
+                    ("- Kept the classifier on", "normal"),
+                    ("- Offered an allow-list", "normal"),
+                ]
+            ]
+        )
+    )
     p = read_packet(path)
     assert p.text.startswith("## Values: a time I paid for safety\n\nA large customer")
     assert "and I said no. We lost the renewal.\n\n- Kept the classifier on\n- Offered an allow-list" in p.text
@@ -103,9 +118,15 @@ def test_pdf_heading_line_never_runs_into_the_next_sentence(tmp_path):
 
 def test_docx_plain_title_lines_and_line_breaks_end_sentences(tmp_path):
     path = tmp_path / "v.docx"
-    path.write_bytes(docx_bytes([("p", "Values: a time I paid for safety"),
-                                 ("p", "A large customer asked us to turn it off. I said no."),
-                                 ("table", [["Metric", "Target"], ["Refusal accuracy", "99%"]])]))
+    path.write_bytes(
+        docx_bytes(
+            [
+                ("p", "Values: a time I paid for safety"),
+                ("p", "A large customer asked us to turn it off. I said no."),
+                ("table", [["Metric", "Target"], ["Refusal accuracy", "99%"]]),
+            ]
+        )
+    )
     p = read_packet(path)
     assert p.text.startswith("## Values: a time I paid for safety\n\nA large customer")
     assert "Metric | Target\n\nRefusal accuracy | 99%" in p.text

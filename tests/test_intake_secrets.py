@@ -10,10 +10,9 @@ import sys
 
 import pytest
 
-from tests.fakes import with_transport
-
 from committee.cli import main
 from tests.conftest import EXAMPLES, ROOT
+from tests.fakes import with_transport
 
 MARKER = "sk-ant-api03-MARKER-7f3c9e1d-never-store-me"
 CLI = [sys.executable, "-c", "from committee.cli import main; main()"]
@@ -33,6 +32,7 @@ def _inprocess(monkeypatch, capsys, db):
         captured = capsys.readouterr()
         assert MARKER not in captured.err
         return captured.out
+
     return cli
 
 
@@ -43,8 +43,15 @@ def test_key_in_the_environment_is_never_written_by_the_cli(monkeypatch, capsys,
     cli = _inprocess(monkeypatch, capsys, db)
     out = cli("review", str(EXAMPLES / "borderline-api-pm.md"), "--json")
     run_id = out.split('"run_id":"')[1].split('"')[0]
-    texts = [out, cli("review", str(EXAMPLES / "weak-growth-pm.md")), cli("runs", "--json"), cli("runs"),
-             cli("replay", run_id, "--json"), cli("resume", run_id, "--json"), cli("history", "marcus-api-pm")]
+    texts = [
+        out,
+        cli("review", str(EXAMPLES / "weak-growth-pm.md")),
+        cli("runs", "--json"),
+        cli("runs"),
+        cli("replay", run_id, "--json"),
+        cli("resume", run_id, "--json"),
+        cli("history", "marcus-api-pm"),
+    ]
     texts += [cli("export", run_id, "--format", fmt) for fmt in ("json", "md", "html")]
     assert all(MARKER not in t for t in texts)
     assert MARKER.encode() not in _db_bytes(db) and b"MARKER" not in _db_bytes(db)
@@ -53,11 +60,15 @@ def test_key_in_the_environment_is_never_written_by_the_cli(monkeypatch, capsys,
 
 def test_key_is_never_written_by_a_real_process(tmp_path):
     db = tmp_path / "c.db"
-    env = {**{k: v for k, v in os.environ.items() if k != "COMMITTEE_DB"}, "ANTHROPIC_API_KEY": MARKER,
-           "ANTHROPIC_BASE_URL": "http://127.0.0.1:9"}
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "COMMITTEE_DB"},
+        "ANTHROPIC_API_KEY": MARKER,
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+    }
     for args in (["review", str(EXAMPLES / "strong-safety-pm.md"), "--json"], ["runs", "--json"]):
-        proc = subprocess.run([*CLI, *args, "--db", str(db)], cwd=ROOT, env=env, capture_output=True, text=True,
-                              timeout=300)
+        proc = subprocess.run(
+            [*CLI, *args, "--db", str(db)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert proc.stdout.strip() and MARKER not in proc.stdout and MARKER not in proc.stderr
     assert MARKER.encode() not in _db_bytes(db)
@@ -76,8 +87,13 @@ def test_anthropic_engine_run_keeps_the_key_out_of_db_logs_and_json(monkeypatch,
 
     out = cli("review", str(EXAMPLES / "strong-safety-pm.md"), "--engine", "anthropic", "--json")
     run_id = out.split('"run_id":"')[1].split('"')[0]
-    texts = [out, cli("runs", "--json"), cli("replay", run_id, "--json"), cli("export", run_id, "--format", "json"),
-             cli("export", run_id, "--format", "html")]
+    texts = [
+        out,
+        cli("runs", "--json"),
+        cli("replay", run_id, "--json"),
+        cli("export", run_id, "--format", "json"),
+        cli("export", run_id, "--format", "html"),
+    ]
     assert api.count() > 0  # the key did go where it belongs: the request to the API
     for text in texts:
         assert MARKER not in text

@@ -24,10 +24,23 @@ def test_ctrl_c_keeps_every_returned_call_and_resume_repeats_none(tmp_path, sign
     fake.on(kind="review", persona="safety-lead", latency=30, times=1)  # still in flight at the signal
     server = serve(fake)
     db = tmp_path / "int.db"
-    env = {**os.environ, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
-           "ANTHROPIC_API_KEY": "sk-ant-test-interrupt-0001", "COMMITTEE_DB": str(db)}
-    cmd = [sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine",
-           "anthropic", "--max-retries", "0"]
+    env = {
+        **os.environ,
+        "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
+        "ANTHROPIC_API_KEY": "sk-ant-test-interrupt-0001",
+        "COMMITTEE_DB": str(db),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "committee",
+        "review",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--engine",
+        "anthropic",
+        "--max-retries",
+        "0",
+    ]
     try:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
@@ -47,12 +60,14 @@ def test_ctrl_c_keeps_every_returned_call_and_resume_repeats_none(tmp_path, sign
         assert len(errors) == 1 and errors[0].startswith("error: interrupted") and "committee resume" in errors[0], err
         assert err.rstrip().endswith(errors[0].rstrip()), "nothing may follow the one line"
         assert elapsed < 5, f"exit took {elapsed:.1f} s after the signal"
-        resumed = subprocess.run([sys.executable, "-m", "committee", "resume", "latest"], env=env,
-                                 capture_output=True, text=True, timeout=60)
+        resumed = subprocess.run(
+            [sys.executable, "-m", "committee", "resume", "latest"], env=env, capture_output=True, text=True, timeout=60
+        )
         assert resumed.returncode == 0, resumed.stderr
         done = {p: fake.count(kind="review", persona=p, ok=True) for p in PANEL}
-        assert done == {"research-lead": 1, "safety-lead": 1, "vp-product": 1, "hiring-manager": 1}, \
+        assert done == {"research-lead": 1, "safety-lead": 1, "vp-product": 1, "hiring-manager": 1}, (
             "resume repeated a review that had returned before the interrupt"
+        )
     finally:
         server.shutdown()
 
@@ -78,3 +93,29 @@ def test_ctrl_c_outside_the_graph_still_marks_the_run_interrupted(store, monkeyp
     assert row.status == "failed" and "interrupted" in row.error
     monkeypatch.setattr(type(store), "finish_run", finish)
     assert resume_run(store, "ki-1").run_id == "ki-1" and store.get_run("ki-1").status == "done"
+
+
+@pytest.mark.parametrize("where", ["start", "review"])
+def test_a_streamlit_rerun_during_a_run_leaves_it_resumable_not_running(store, where):
+    """Clicking a control in the web app mid-run raises Streamlit's RerunException (a
+    BaseException) in the script thread, wherever the run is: it must end `failed`
+    ("interrupted") and resumable, so `committee resume` does not refuse it as running."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+
+    from committee.packets import read_packet
+    from committee.runner import prepare, resume_run, start_run
+
+    def progress(event, data):
+        if event == where:
+            raise RerunException(None)
+
+    with pytest.raises(RerunException):
+        start_run(
+            store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")), progress=progress, run_id=f"rr-{where}"
+        )
+    row = store.get_run(f"rr-{where}")
+    if where == "start":
+        assert row.status == "failed" and row.error == "interrupted"
+    else:  # the offline run may finish in the grace window: stored done, the rerun still raised
+        assert row.status == "done" or (row.status == "failed" and row.error == "interrupted")
+    assert resume_run(store, f"rr-{where}").run_id == f"rr-{where}" and store.get_run(f"rr-{where}").status == "done"

@@ -168,11 +168,18 @@ def test_a_stringified_list_is_decoded(monkeypatch, store, engine):
 
     fake = FakeLLMServer()
     scenario = default_catalog().scenario("safety-pm")
-    quote = next(line.strip() for line in _packet().text.splitlines() if 60 < len(line.strip()) < 250
-                 and not line.startswith(("#", "-")))
-    reply = {"evidence": json.dumps([{"quote": quote, "signal": scenario.signals[0]}]),
-             "scores": json.dumps({d.id: 3 for d in scenario.dimensions}),
-             "summary": "s", "vote": "hire", "confidence": 0.6}
+    quote = next(
+        line.strip()
+        for line in _packet().text.splitlines()
+        if 60 < len(line.strip()) < 250 and not line.startswith(("#", "-"))
+    )
+    reply = {
+        "evidence": json.dumps([{"quote": quote, "signal": scenario.signals[0]}]),
+        "scores": json.dumps({d.id: 3 for d in scenario.dimensions}),
+        "summary": "s",
+        "vote": "hire",
+        "confidence": 0.6,
+    }
     fake.on(kind="review", persona="safety-lead", text=json.dumps(reply), times=1)
     result = _run(monkeypatch, store, engine, fake, options={"output_mode": "text"}, rounds=1)
     review = next(r for r in result.reviews if r.persona == "safety-lead")
@@ -218,21 +225,31 @@ def test_mixed_panel_voices_each_persona_with_its_engine_and_resume_rebuilds_it(
     fake = FakeLLMServer()
     with_transport(monkeypatch, "openai", fake)
     with_transport(monkeypatch, "anthropic", fake)
-    prep = prepare(_packet(), engine="anthropic", engine_options={"max_retries": 0, "model": "claude-haiku-5-5"},
-                   persona_engines=["vp-product=openai", "hiring-manager=offline"],
-                   persona_models=["vp-product=llama3.1"])
+    prep = prepare(
+        _packet(),
+        engine="anthropic",
+        engine_options={"max_retries": 0, "model": "claude-haiku-5-5"},
+        persona_engines=["vp-product=openai", "hiring-manager=offline"],
+        persona_models=["vp-product=llama3.1"],
+    )
     fake.on(kind="turn", persona="vp-product", status=500, times=None)
     with pytest.raises(EngineFailed):
         start_run(store, prep, run_id="mixed")
     by_api = {(s.api, s.persona, s.body["model"]) for s in fake.seen if s.kind == "review"}
-    assert by_api == {("anthropic", "research-lead", "claude-haiku-5-5"), ("anthropic", "safety-lead", "claude-haiku-5-5"),
-                      ("openai", "vp-product", "llama3.1")}
+    assert by_api == {
+        ("anthropic", "research-lead", "claude-haiku-5-5"),
+        ("anthropic", "safety-lead", "claude-haiku-5-5"),
+        ("openai", "vp-product", "llama3.1"),
+    }
     fake.rules.clear()
     result = resume_run(store, "mixed")
     assert result.engine.name == "mixed"
     assert {p: (e.name, e.model) for p, e in result.persona_engines.items()} == {
-        "research-lead": ("anthropic", "claude-haiku-5-5"), "safety-lead": ("anthropic", "claude-haiku-5-5"),
-        "vp-product": ("openai", "llama3.1"), "hiring-manager": ("offline", "rubric-v3")}
+        "research-lead": ("anthropic", "claude-haiku-5-5"),
+        "safety-lead": ("anthropic", "claude-haiku-5-5"),
+        "vp-product": ("openai", "llama3.1"),
+        "hiring-manager": ("offline", "rubric-v3"),
+    }
     assert fake.count(kind="review") == 3, "resume repeated a review"
     assert {(s.api, s.body["model"]) for s in fake.seen if s.persona == "vp-product"} == {("openai", "llama3.1")}
 
@@ -251,11 +268,14 @@ def test_persona_file_engine_is_used_and_a_flag_overrides_it(monkeypatch, store)
     assert {p.id: p.engine for p in prep.panel}["safety-lead"] == "offline" and prep.engine.name == "offline"
 
 
-@pytest.mark.parametrize("items, flag, words", [
-    (["vp-product"], "persona_engines", "PERSONA=VALUE"),
-    (["nobody=openai"], "persona_engines", "not on the panel"),
-    (["vp-product=gemini"], "persona_engines", "unknown engine"),
-])
+@pytest.mark.parametrize(
+    "items, flag, words",
+    [
+        (["vp-product"], "persona_engines", "PERSONA=VALUE"),
+        (["nobody=openai"], "persona_engines", "not on the panel"),
+        (["vp-product=gemini"], "persona_engines", "unknown engine"),
+    ],
+)
 def test_bad_persona_assignments_are_bad_input(items, flag, words):
     with pytest.raises(BadInput, match=words):
         prepare(_packet(), **{flag: items})
@@ -269,9 +289,21 @@ def test_an_option_no_engine_on_the_panel_takes_is_bad_input():
 def test_cli_mixed_panel_json_reports_each_personas_engine_and_model(monkeypatch, capsys, db_path):
     fake = FakeLLMServer()
     with_transport(monkeypatch, "openai", fake)
-    code, out, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json",
-                         "--db", str(db_path), "--persona-engine", "safety-lead=openai",
-                         "--persona-model", "safety-lead=llama3.1", "--max-retries", "0")
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--json",
+        "--db",
+        str(db_path),
+        "--persona-engine",
+        "safety-lead=openai",
+        "--persona-model",
+        "safety-lead=llama3.1",
+        "--max-retries",
+        "0",
+    )
     assert code == 0, err
     data = json.loads(out)
     assert data["persona_engines"]["safety-lead"] == {"name": "openai", "model": "llama3.1"}
@@ -283,12 +315,37 @@ def test_cli_resume_takes_engine_options(monkeypatch, capsys, db_path):
     fake = FakeLLMServer()
     with_transport(monkeypatch, "openai", fake)
     fake.on(kind="turn", status=500, times=None)
-    code, _, err = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--engine", "openai",
-                       "--db", str(db_path), "--max-retries", "0")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--engine",
+        "openai",
+        "--db",
+        str(db_path),
+        "--max-retries",
+        "0",
+    )
     assert code == 3, err
     fake.rules.clear()
-    code, out, err = run(monkeypatch, capsys, "resume", "latest", "--db", str(db_path), "--timeout", "30",
-                         "--max-retries", "1", "--concurrency", "2", "--output-mode", "tool", "--json")
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "resume",
+        "latest",
+        "--db",
+        str(db_path),
+        "--timeout",
+        "30",
+        "--max-retries",
+        "1",
+        "--concurrency",
+        "2",
+        "--output-mode",
+        "tool",
+        "--json",
+    )
     assert code == 0, err
     assert {s.mode for s in fake.seen if s.kind == "turn" and s.status == 200} == {"tool"}
 
@@ -298,8 +355,18 @@ def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, cap
     with_transport(monkeypatch, "openai", fake)
     packet = tmp_path / "p.md"
     packet.write_text((EXAMPLES / "strong-safety-pm.md").read_text(encoding="utf-8"), encoding="utf-8")
-    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
-                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=qwen3")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(packet),
+        "--db",
+        str(db_path),
+        "--persona-engine",
+        "safety-lead=openai",
+        "--persona-model",
+        "safety-lead=qwen3",
+    )
     assert code == 0, err
     code, out, err = run(monkeypatch, capsys, "replay", "latest", "--db", str(db_path))
     assert code == 0, err
@@ -308,8 +375,18 @@ def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, cap
     assert code == 0, err
     assert "`openai / qwen3`" in out and "`offline / rubric-v3`" in out
     packet.write_text(packet.read_text(encoding="utf-8") + "\nOne more line for a new revision.\n", encoding="utf-8")
-    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
-                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=llama3.1")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(packet),
+        "--db",
+        str(db_path),
+        "--persona-engine",
+        "safety-lead=openai",
+        "--persona-model",
+        "safety-lead=llama3.1",
+    )
     assert code == 0, err
     key = json.loads(run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))[1].splitlines()[0])["packet_key"]
     code, out, err = run(monkeypatch, capsys, "compare", key, "--db", str(db_path))
@@ -317,8 +394,18 @@ def test_replay_export_and_compare_show_which_model_voiced_whom(monkeypatch, cap
     flat = " ".join(out.split())
     assert "voiced by" in flat and "qwen3" in flat and "llama3.1" in flat
     packet.write_text(packet.read_text(encoding="utf-8") + "\nAnd another.\n", encoding="utf-8")
-    code, _, err = run(monkeypatch, capsys, "review", str(packet), "--db", str(db_path),
-                       "--persona-engine", "safety-lead=openai", "--persona-model", "safety-lead=llama3.1")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "review",
+        str(packet),
+        "--db",
+        str(db_path),
+        "--persona-engine",
+        "safety-lead=openai",
+        "--persona-model",
+        "safety-lead=llama3.1",
+    )
     assert code == 0, err
     code, out, err = run(monkeypatch, capsys, "compare", key, "--db", str(db_path))
     flat = " ".join(out.split())
@@ -412,10 +499,19 @@ def test_openai_tool_arguments_as_an_object_and_content_as_parts_are_read():
     from committee.engines.openai.engine import _sent
 
     call = NS(function=NS(arguments={"move": "hold"}))
-    completion = NS(usage=None, choices=[NS(message=NS(content=None, tool_calls=[call], refusal=None), finish_reason="tool_calls")])
+    completion = NS(
+        usage=None, choices=[NS(message=NS(content=None, tool_calls=[call], refusal=None), finish_reason="tool_calls")]
+    )
     assert json.loads(_sent(completion, "tool").text) == {"move": "hold"}
-    parts = NS(usage=None, choices=[NS(message=NS(content=[{"type": "text", "text": "{\"a\": 1}"}], tool_calls=None,
-                                                  refusal=None), finish_reason="stop")])
+    parts = NS(
+        usage=None,
+        choices=[
+            NS(
+                message=NS(content=[{"type": "text", "text": '{"a": 1}'}], tool_calls=None, refusal=None),
+                finish_reason="stop",
+            )
+        ],
+    )
     assert _sent(parts, "text").text == '{"a": 1}'
 
 
@@ -459,8 +555,13 @@ def test_a_200_that_is_not_an_api_reply_names_the_likely_cause(monkeypatch, stor
     import httpx2
 
     fake = FakeLLMServer()
-    monkeypatch.setattr(fake, "handler", lambda request: httpx2.Response(
-        200, headers={"content-type": "text/html"}, content=b"<html>a login page</html>"))
+    monkeypatch.setattr(
+        fake,
+        "handler",
+        lambda request: httpx2.Response(
+            200, headers={"content-type": "text/html"}, content=b"<html>a login page</html>"
+        ),
+    )
     with pytest.raises(EngineFailed, match=f"not a {api} reply .is {engine.upper()}_BASE_URL right") as info:
         _run(monkeypatch, store, engine, fake)
     assert "AttributeError" not in str(info.value) and "\n" not in str(info.value)
@@ -490,8 +591,15 @@ def test_late_executor_callbacks_after_a_failure_stay_off_stderr():
     from committee.cli import _QuietAfterFailure
 
     def record(exc):
-        return logging.LogRecord("concurrent.futures", logging.ERROR, __file__, 1, "exception calling callback for %r",
-                                 ("<Future>",), (type(exc), exc, None))
+        return logging.LogRecord(
+            "concurrent.futures",
+            logging.ERROR,
+            __file__,
+            1,
+            "exception calling callback for %r",
+            ("<Future>",),
+            (type(exc), exc, None),
+        )
 
     quiet = _QuietAfterFailure()
     assert not quiet.filter(record(RuntimeError("cannot schedule new futures after shutdown")))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
 from committee.catalog import load_catalog
 from committee.decision import consensus
@@ -13,8 +14,6 @@ from committee.engines.offline import OfflineEngine
 from committee.engines.offline.debate import hard_line_hits
 from committee.models import DebriefTurn, Vote
 from committee.packets import parse_packet, read_packet
-
-from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,13 @@ def cat():
 def ctx_for(cat, text, scenario="safety-pm"):
     packet = parse_packet(text, name="t")
     sc = cat.scenario(scenario)
-    return Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+    return Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel={p: cat.personas[p] for p in PANEL},
+        integrity=[],
+    )
 
 
 def run(ctx, rounds=3, protocol="simultaneous"):
@@ -36,13 +41,38 @@ def run(ctx, rounds=3, protocol="simultaneous"):
     for rnd in range(1, rounds + 1):
         if protocol == "simultaneous":
             visible = list(turns)
-            new = [eng.speak(ctx, TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=revs, transcript=visible, votes=dict(votes)))[0] for p in ctx.panel]
+            new = [
+                eng.speak(
+                    ctx,
+                    TurnRequest(
+                        speaker=p,
+                        round=rnd,
+                        max_rounds=rounds,
+                        protocol=protocol,
+                        reviews=revs,
+                        transcript=visible,
+                        votes=dict(votes),
+                    ),
+                )[0]
+                for p in ctx.panel
+            ]
             turns += new
             for t in new:
                 votes[t.speaker] = t.vote
         else:
             for p in ctx.panel:
-                t = eng.speak(ctx, TurnRequest(speaker=p, round=rnd, max_rounds=rounds, protocol=protocol, reviews=revs, transcript=list(turns), votes=dict(votes)))[0]
+                t = eng.speak(
+                    ctx,
+                    TurnRequest(
+                        speaker=p,
+                        round=rnd,
+                        max_rounds=rounds,
+                        protocol=protocol,
+                        reviews=revs,
+                        transcript=list(turns),
+                        votes=dict(votes),
+                    ),
+                )[0]
                 turns.append(t)
                 votes[p] = t.vote
     return revs, turns, votes
@@ -52,9 +82,24 @@ def test_challenge_targets_the_largest_disagreement(cat):
     ctx = ctx_for(cat, BAD)
     eng = OfflineEngine()
     revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
-    votes = {"research-lead": Vote.strong_no_hire, "safety-lead": Vote.hire, "vp-product": Vote.strong_hire,
-             "hiring-manager": Vote.no_hire}
-    turn = eng.speak(ctx, TurnRequest(speaker="research-lead", round=1, max_rounds=2, protocol="simultaneous", reviews=revs, transcript=[], votes=votes))[0]
+    votes = {
+        "research-lead": Vote.strong_no_hire,
+        "safety-lead": Vote.hire,
+        "vp-product": Vote.strong_hire,
+        "hiring-manager": Vote.no_hire,
+    }
+    turn = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="research-lead",
+            round=1,
+            max_rounds=2,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[],
+            votes=votes,
+        ),
+    )[0]
     assert turn.move == "challenge" and turn.to == "vp-product"
     assert turn.evidence and all(e.polarity == "red" for e in turn.evidence)
     assert all(e in revs["research-lead"].evidence for e in turn.evidence)  # from its own review
@@ -73,9 +118,24 @@ def test_concession_moves_one_step_with_a_reason(cat):
     revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
     # the research lead weighs failure-mode-vocabulary (in its signal_weights)
     ev = next(e for e in revs["hiring-manager"].evidence if e.signal == "failure-mode-vocabulary")
-    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.strong_hire}
-    t = eng.speak(ctx, TurnRequest(speaker="research-lead", round=2, max_rounds=3, protocol="simultaneous", reviews=revs,
-                                   transcript=[_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])], votes=votes))[0]
+    votes = {
+        "research-lead": Vote.no_hire,
+        "safety-lead": Vote.no_hire,
+        "vp-product": Vote.hire,
+        "hiring-manager": Vote.strong_hire,
+    }
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="research-lead",
+            round=2,
+            max_rounds=3,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])],
+            votes=votes,
+        ),
+    )[0]
     assert t.move == "concede" and t.to == "hiring-manager"
     assert t.previous_vote == Vote.no_hire and t.vote == Vote.hire  # one step, not to strong_hire
     assert t.reason and "named failure modes" in t.reason and "failure-mode-vocabulary" not in t.reason
@@ -87,9 +147,24 @@ def test_hold_when_the_evidence_is_not_weighed(cat):
     revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
     # north-star evidence is product sense, which the safety lead weighs below its mean
     ev = next(e for e in revs["vp-product"].evidence if e.signal == "north-star-defined")
-    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.hire}
-    t = eng.speak(ctx, TurnRequest(speaker="safety-lead", round=2, max_rounds=3, protocol="simultaneous", reviews=revs,
-                                   transcript=[_challenge("vp-product", "safety-lead", Vote.hire, [ev])], votes=votes))[0]
+    votes = {
+        "research-lead": Vote.no_hire,
+        "safety-lead": Vote.no_hire,
+        "vp-product": Vote.hire,
+        "hiring-manager": Vote.hire,
+    }
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="safety-lead",
+            round=2,
+            max_rounds=3,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[_challenge("vp-product", "safety-lead", Vote.hire, [ev])],
+            votes=votes,
+        ),
+    )[0]
     assert t.move == "hold" and t.vote == Vote.no_hire and t.reason
 
 
@@ -98,11 +173,23 @@ def test_hard_line_is_never_conceded(cat):
     eng = OfflineEngine()
     revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
     assert not revs["research-lead"].vote.is_hire
-    greens = [e for e in revs["research-lead"].evidence if e.polarity == "green" and e.dimension == "alignment_judgement"]
+    greens = [
+        e for e in revs["research-lead"].evidence if e.polarity == "green" and e.dimension == "alignment_judgement"
+    ]
     assert greens  # evidence the research lead weighs...
     votes = {p: Vote.strong_hire for p in PANEL} | {"research-lead": revs["research-lead"].vote}
-    t = eng.speak(ctx, TurnRequest(speaker="research-lead", round=2, max_rounds=3, protocol="simultaneous", reviews=revs,
-                                   transcript=[_challenge("safety-lead", "research-lead", Vote.strong_hire, greens[:1])], votes=votes))[0]
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="research-lead",
+            round=2,
+            max_rounds=3,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[_challenge("safety-lead", "research-lead", Vote.strong_hire, greens[:1])],
+            votes=votes,
+        ),
+    )[0]
     assert t.move == "hold" and not t.vote.is_hire  # ...but it never crosses its own hard line
     assert "hard line" in (t.reason or "")
 
@@ -122,7 +209,7 @@ def test_debate_turns_are_unique_and_votes_move_only_with_reasons(cat, protocol)
             assert abs(ORDER.index(t.vote) - ORDER.index(last[t.speaker])) == 1
         last[t.speaker] = t.vote
         for e in t.evidence:
-            assert ctx.packet.text[e.start:e.start + len(e.quote)] == e.quote
+            assert ctx.packet.text[e.start : e.start + len(e.quote)] == e.quote
 
 
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
@@ -154,8 +241,18 @@ def test_a_firm_vote_holds_even_on_evidence_it_weighs(cat):
     red = next(e for e in revs["research-lead"].evidence if e.signal == "pay-for-weaker-safety")
     # values sits above the safety lead's mean weight, so it weighs this evidence ...
     votes = {p: r.vote for p, r in revs.items()}
-    t = eng.speak(ctx, TurnRequest(speaker="safety-lead", round=2, max_rounds=3, protocol="simultaneous", reviews=revs,
-                                   transcript=[_challenge("research-lead", "safety-lead", votes["research-lead"], [red])], votes=votes))[0]
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="safety-lead",
+            round=2,
+            max_rounds=3,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[_challenge("research-lead", "safety-lead", votes["research-lead"], [red])],
+            votes=votes,
+        ),
+    )[0]
     # ... but weighing it double does not carry its own score below hire: it holds, saying so
     assert t.move == "hold" and t.vote == votes["safety-lead"]
     assert "weighed double" in (t.reason or "")
@@ -168,7 +265,13 @@ def test_marginal_vote_moves_on_the_split_dev_packet():
     cat = load_catalog()
     packet = read_packet(path)
     sc = cat.scenario(packet.scenario)
-    ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+    ctx = Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel={p: cat.personas[p] for p in PANEL},
+        integrity=[],
+    )
     revs, turns, votes = run(ctx, rounds=2)
     moved = [t for t in turns if t.move == "concede"]
     assert moved and all(t.reason and abs(ORDER.index(t.vote) - ORDER.index(t.previous_vote)) == 1 for t in moved)
@@ -184,9 +287,24 @@ def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
     # the hiring manager has no hard line in this packet
     assert hard_line_hits(ctx, cat.personas["research-lead"], revs["research-lead"])
     assert not hard_line_hits(ctx, cat.personas["hiring-manager"], revs["hiring-manager"])
-    votes = {"research-lead": Vote.strong_no_hire, "vp-product": Vote.hire, "safety-lead": Vote.strong_hire,
-             "hiring-manager": Vote.no_hire}
-    t = eng.speak(ctx, TurnRequest(speaker="safety-lead", round=1, max_rounds=2, protocol="simultaneous", reviews=revs, transcript=[], votes=votes))[0]
+    votes = {
+        "research-lead": Vote.strong_no_hire,
+        "vp-product": Vote.hire,
+        "safety-lead": Vote.strong_hire,
+        "hiring-manager": Vote.no_hire,
+    }
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="safety-lead",
+            round=1,
+            max_rounds=2,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[],
+            votes=votes,
+        ),
+    )[0]
     # the widest disagreement is with the research lead, but it cannot be argued up:
     # the movable colleague comes first
     assert t.move == "challenge" and t.to == "hiring-manager"
@@ -197,7 +315,13 @@ def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
 
     packet = read_packet(EXAMPLES / "borderline-api-pm.md")
     sc = cat.scenario(packet.scenario)
-    ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+    ctx = Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: cat.signals[s] for s in sc.signals},
+        panel={p: cat.personas[p] for p in PANEL},
+        integrity=[],
+    )
     revs, turns, votes = run(ctx, rounds=2)
     conceded = [t for t in turns if t.move == "concede"]
     assert all(t.reason and t.evidence for t in conceded)
@@ -228,7 +352,13 @@ def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
     for path in _all_packets():
         packet = read_packet(path)
         sc = cat.scenario(packet.scenario or "safety-pm")
-        ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+        ctx = Context(
+            packet=packet,
+            scenario=sc,
+            signals={s: cat.signals[s] for s in sc.signals},
+            panel={p: cat.personas[p] for p in PANEL},
+            integrity=[],
+        )
         _, turns, _ = run(ctx, rounds=3, protocol=protocol)
         for i, t in enumerate(turns):
             # what the speaker had heard: earlier rounds (simultaneous), every earlier turn (round-robin)
@@ -252,12 +382,26 @@ def test_a_member_updates_on_evidence_its_own_reading_missed(cat):
     for path in _all_packets() + [Path(__file__).parent / "data" / "split_lens.md"]:
         packet = read_packet(path)
         sc = cat.scenario(packet.scenario or "safety-pm")
-        ctx = Context(packet=packet, scenario=sc, signals={s: cat.signals[s] for s in sc.signals}, panel={p: cat.personas[p] for p in PANEL}, integrity=[])
+        ctx = Context(
+            packet=packet,
+            scenario=sc,
+            signals={s: cat.signals[s] for s in sc.signals},
+            panel={p: cat.personas[p] for p in PANEL},
+            integrity=[],
+        )
         eng = OfflineEngine()
         revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
         own = {p: {(e.signal, e.start) for e in r.evidence} for p, r in revs.items()}
         differ += len({frozenset(v) for v in own.values()}) > 1
-        req = TurnRequest(speaker="x", round=1, max_rounds=2, protocol="simultaneous", reviews=revs, transcript=[], votes={p: r.vote for p, r in revs.items()})
+        req = TurnRequest(
+            speaker="x",
+            round=1,
+            max_rounds=2,
+            protocol="simultaneous",
+            reviews=revs,
+            transcript=[],
+            votes={p: r.vote for p, r in revs.items()},
+        )
         for p, persona in ctx.panel.items():
             missed = shared(req, p) - own[p]
             if not missed:
@@ -283,7 +427,10 @@ def test_evidence_a_lens_missed_counts_once_it_is_shown(cat):
     assert reading(ctx, persona, a).hits == []
     shown = reading(ctx, persona, a, frozenset({(h.signal, h.start)}))
     assert shown.hits == [h]
-    assert score(ctx, persona, shown).values[outside.dimension] > score(ctx, persona, reading(ctx, persona, a)).values[outside.dimension]
+    assert (
+        score(ctx, persona, shown).values[outside.dimension]
+        > score(ctx, persona, reading(ctx, persona, a)).values[outside.dimension]
+    )
 
 
 def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
@@ -297,15 +444,31 @@ def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
     lead = cat.personas["research-lead"]
     red_id = next(s for s in lead.signal_weights if s in ctx.signals and ctx.signals[s].polarity == "red")
     base = revs["research-lead"].evidence[0]
-    red = base.model_copy(update={"signal": red_id, "polarity": "red", "dimension": ctx.signals[red_id].dimension,
-                                  "concern": None})
-    votes = {"research-lead": Vote.no_hire, "safety-lead": Vote.no_hire, "vp-product": Vote.hire, "hiring-manager": Vote.strong_hire}
+    red = base.model_copy(
+        update={"signal": red_id, "polarity": "red", "dimension": ctx.signals[red_id].dimension, "concern": None}
+    )
+    votes = {
+        "research-lead": Vote.no_hire,
+        "safety-lead": Vote.no_hire,
+        "vp-product": Vote.hire,
+        "hiring-manager": Vote.strong_hire,
+    }
     challenge = [_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])]
 
     def answer(extra):
         mine = revs["research-lead"].model_copy(update={"evidence": [*revs["research-lead"].evidence, extra]})
-        return eng.speak(ctx, TurnRequest(speaker="research-lead", round=2, max_rounds=3, protocol="simultaneous", reviews={**revs, "research-lead": mine},
-                                          transcript=challenge, votes=votes))[0]
+        return eng.speak(
+            ctx,
+            TurnRequest(
+                speaker="research-lead",
+                round=2,
+                max_rounds=3,
+                protocol="simultaneous",
+                reviews={**revs, "research-lead": mine},
+                transcript=challenge,
+                votes=votes,
+            ),
+        )[0]
 
     pinned = answer(red)
     assert pinned.move == "hold" and pinned.vote == Vote.no_hire

@@ -46,10 +46,18 @@ def test_bad_corpus_line_is_named(tmp_path):
 
 
 def test_fit_is_deterministic_and_learns_from_the_corpus(sigs):
-    corpus = [{"text": f"Members of the {w} club get the raw model with the moderation layer switched off.",
-               "red": ["pay-for-weaker-safety"], "green": []} for w in ("gold", "platinum", "diamond", "founders")]
-    corpus += [{"text": f"Members of the {w} club get priority support and a higher monthly quota.", "red": [], "green": []}
-               for w in ("gold", "platinum", "diamond", "founders")]
+    corpus = [
+        {
+            "text": f"Members of the {w} club get the raw model with the moderation layer switched off.",
+            "red": ["pay-for-weaker-safety"],
+            "green": [],
+        }
+        for w in ("gold", "platinum", "diamond", "founders")
+    ]
+    corpus += [
+        {"text": f"Members of the {w} club get priority support and a higher monthly quota.", "red": [], "green": []}
+        for w in ("gold", "platinum", "diamond", "founders")
+    ]
     a, b = learned.fit(sigs, corpus), learned.fit(sigs, corpus)
     probe = ["Members of the emerald club get the raw model with moderation switched off."]
     j = a.signal_ids.index("pay-for-weaker-safety")
@@ -89,8 +97,10 @@ def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
     base = learned._key(sigs, learned.corpus_files())
     extra = tmp_path / "scen" / "corpus"
     extra.mkdir(parents=True)
-    (extra / "mine.jsonl").write_text(json.dumps({"text": "Our loyalty tier skips the abuse screen.",
-                                                  "red": ["pay-for-weaker-safety"], "green": []}) + "\n")
+    (extra / "mine.jsonl").write_text(
+        json.dumps({"text": "Our loyalty tier skips the abuse screen.", "red": ["pay-for-weaker-safety"], "green": []})
+        + "\n"
+    )
     monkeypatch.setenv("COMMITTEE_SCENARIOS", str(tmp_path / "scen"))
     files = learned.corpus_files()
     assert files[-1] == extra / "mine.jsonl"
@@ -100,14 +110,26 @@ def test_a_user_corpus_folder_changes_the_model(sigs, tmp_path, monkeypatch):
 # Sentences written for these tests (not in the corpus) whose wording no concept cue
 # lists: only the learned layer reads them, and it must read stance as well as topic.
 NEW_VOCABULARY = [
-    ("Honestly the age checks slow signup, so the family plan skips them for households paying annually.",
-     "red", "pay-for-weaker-safety"),
-    ("Everything customers dictate to the voice assistant quietly becomes training material for next year's model.",
-     "red", "data-without-consent"),
-    ("Anyone with an email address can call the protein-design endpoint; we'll watch the forums for abuse.",
-     "red", "open-access-no-controls"),
-    ("I told the enterprise buyer we would not switch off the abuse screen for them, and we lost the renewal.",
-     "green", "accepts-safety-cost"),
+    (
+        "Honestly the age checks slow signup, so the family plan skips them for households paying annually.",
+        "red",
+        "pay-for-weaker-safety",
+    ),
+    (
+        "Everything customers dictate to the voice assistant quietly becomes training material for next year's model.",
+        "red",
+        "data-without-consent",
+    ),
+    (
+        "Anyone with an email address can call the protein-design endpoint; we'll watch the forums for abuse.",
+        "red",
+        "open-access-no-controls",
+    ),
+    (
+        "I told the enterprise buyer we would not switch off the abuse screen for them, and we lost the renewal.",
+        "green",
+        "accepts-safety-cost",
+    ),
 ]
 
 
@@ -127,16 +149,21 @@ def test_one_salient_word_is_not_a_stance(sigs):
     learned hit: the probability must survive deleting any one word or the label."""
     from committee.engines.offline.detect import detect_signals
 
-    for text in ("Guardrails: over-enforcement and parity across demographic groups.",
-                 "North star: drafts sent without substantive edits."):
+    for text in (
+        "Guardrails: over-enforcement and parity across demographic groups.",
+        "North star: drafts sent without substantive edits.",
+    ):
         assert [h.signal for h in detect_signals(text, sigs) if h.via == "learned"] == [], text
 
 
 def test_rejecting_framing_vetoes_a_learned_red_flag(sigs):
     from committee.engines.offline.detect import detect_signals
 
-    assert [h for h in detect_signals("It would be a mistake to A/B test the unrestricted mode on real patients.", sigs)
-            if h.polarity == "red"] == []
+    assert [
+        h
+        for h in detect_signals("It would be a mistake to A/B test the unrestricted mode on real patients.", sigs)
+        if h.polarity == "red"
+    ] == []
 
 
 def test_cli_names_a_malformed_user_corpus_and_writes_nothing(tmp_path, monkeypatch, capsys):
@@ -189,8 +216,11 @@ def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path
     assert shipped is not None
     everything, _ = learned._library_and_key([])
     fresh = learned.fit(everything, learned.load_corpus())
-    texts = ["Premium accounts get the unfiltered model.", "We would never canary a capability that writes exploits.",
-             "I delayed the launch by two weeks to rerun the red-team suite."]
+    texts = [
+        "Premium accounts get the unfiltered model.",
+        "We would never canary a capability that writes exploits.",
+        "I delayed the launch by two weeks to rerun the red-team suite.",
+    ]
     # a refit on another CPU differs by ~1e-6 (BLAS rounding); a stale fit by far more
     assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-4)
 
@@ -199,10 +229,12 @@ def test_reading_a_packet_never_imports_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys; from committee.engines.offline import learned; from committee.catalog import load_catalog; "
-            "from committee.engines.offline.detect import detect_signals; c = load_catalog(); "
-            "sig = [c.signals[s] for s in c.scenario('safety-pm').signals]; "
-            "detect_signals('We let premium accounts skip the filters.', sig); "
-            "print('sklearn' in sys.modules, 'scipy' in sys.modules)")
+    code = (
+        "import sys; from committee.engines.offline import learned; from committee.catalog import load_catalog; "
+        "from committee.engines.offline.detect import detect_signals; c = load_catalog(); "
+        "sig = [c.signals[s] for s in c.scenario('safety-pm').signals]; "
+        "detect_signals('We let premium accounts skip the filters.', sig); "
+        "print('sklearn' in sys.modules, 'scipy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]

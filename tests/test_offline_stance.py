@@ -6,12 +6,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import EXAMPLES, ROOT
 
 from committee.catalog import load_catalog
 from committee.engines.base import Context
 from committee.engines.offline.review import analyse, build_review
 from committee.packets import parse_packet
-from conftest import EXAMPLES, ROOT
 
 SHARED = ROOT.parent / "shared" / "eval" / "packets"
 CAT = load_catalog()
@@ -23,8 +23,13 @@ def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     from committee.catalog import DEFAULT_PERSONAS
     from committee.integrity import find_injections
 
-    return Context(packet=packet, scenario=sc, signals={s: CAT.signals[s] for s in sc.signals}, panel={p: CAT.personas[p] for p in DEFAULT_PERSONAS},
-                   integrity=find_injections(packet))
+    return Context(
+        packet=packet,
+        scenario=sc,
+        signals={s: CAT.signals[s] for s in sc.signals},
+        panel={p: CAT.personas[p] for p in DEFAULT_PERSONAS},
+        integrity=find_injections(packet),
+    )
 
 
 def hard_wrap(text: str, width: int = 76) -> str:
@@ -74,14 +79,18 @@ TURNED_DOWN = {
     "quoted idea rejected": 'The growth team pitched "ship the MVP and iterate"; I said no.',
     "attributed idea rejected": "A colleague suggested we A/B test the exploit-writing mode on 5% of users, and I refused.",
     "story that turns": "Sales wanted to switch off the fraud rule for our biggest client. I kept the rule, and we lost the renewal.",
-    "story that turns, third person": ("The digital team had proposed making the chat agree with users more to lift satisfaction. "
-                                       "Priya pushed back and the idea was dropped."),
+    "story that turns, third person": (
+        "The digital team had proposed making the chat agree with users more to lift satisfaction. "
+        "Priya pushed back and the idea was dropped."
+    ),
     "third-person narration": "She turned down the premium fast lane that would have skipped moderation.",
     "contrastive not": "Jailbreak detection is a safety boundary, not a number to trade against revenue.",
     "not worth": "The 20% revenue lift is not worth a 1% drop in detection.",
     "indirect question": "I would ask the safety team which categories of jailbreak the detector stops catching.",
-    "next sentence turns it down": ("At my last job I made an app stickier with streaks and nudges. "
-                                    "Those reflexes are the wrong ones for a triage assistant."),
+    "next sentence turns it down": (
+        "At my last job I made an app stickier with streaks and nudges. "
+        "Those reflexes are the wrong ones for a triage assistant."
+    ),
     "list under a rejecting header": "What I won't do:\n- Canary it to a slice of traffic and watch abuse reports.\n- Ship now, patch later.",
     "someone else's transcript line": "Client: we need the filters switched off for our analysts by Friday.\nMe: we can't do that.",
     "their CTO's transcript line": "Their CTO: let us skip the content filter.\nMe: no.",
@@ -97,45 +106,84 @@ def test_an_idea_turned_down_is_not_read_as_held(name):
 
 # ... and the real slips, stated plainly or in the third person, are still read
 HELD = {
-    "a canary of a harmful capability": ("We could let a small share of users try the exploit-writing mode and watch the reports.",
-                                         "test-irreversible-harm"),
+    "a canary of a harmful capability": (
+        "We could let a small share of users try the exploit-writing mode and watch the reports.",
+        "test-irreversible-harm",
+    ),
     "patch in v2": ("Let's ship it now and patch the safety gaps in v2.", "safety-negotiable"),
     "pay to skip filters": ("Enterprise customers can pay to skip the content filter.", "pay-for-weaker-safety"),
-    "third-person plan": ("She would let enterprise customers pay to skip the content filter.", "pay-for-weaker-safety"),
+    "third-person plan": (
+        "She would let enterprise customers pay to skip the content filter.",
+        "pay-for-weaker-safety",
+    ),
     # a code review's reproductions: a rejection word elsewhere in the sentence must not hide the flag
-    "demoting safety": ("Safety comes second to growth, so enterprise customers can pay to skip the content filter.",
-                        "pay-for-weaker-safety"),
-    "a safeguard not worth the delay": ("A red-team pass before launch is not worth the delay; we ship now and patch the "
-                                        "safety gaps in v2.", "safety-negotiable"),
-    "risk framing then a plan": ("The real risk is that we move too slowly, so we ship now and patch the safety gaps in v2.",
-                                 "safety-negotiable"),
-    "everyone says, then a plan": ("Everyone says speed wins, so we ship now and patch the safety gaps in v2.",
-                                   "safety-negotiable"),
-    "turning a filter down": ("We turned down the content filter for enterprise customers so their jobs run faster.",
-                              "pay-for-weaker-safety"),
-    "pushing back on a safeguard": ("I pushed back on the red-team delay and we shipped, planning to patch the safety "
-                                    "gaps in v2.", "safety-negotiable"),
-    "a wish carried out": ("Sales asked us to let enterprise customers pay to skip the content filter. We didn't hesitate.",
-                           "pay-for-weaker-safety"),
-    "a flag, then 'never a problem'": ("Enterprise customers can pay to skip the content filter. It was never a problem "
-                                       "for us.", "pay-for-weaker-safety"),
-    "a flag, then 'the risk worth taking'": ("Let's ship it now and patch the safety gaps in v2. That is the risk worth "
-                                             "taking.", "safety-negotiable"),
-    "learn what breaks": ("We'll learn what breaks by letting a small share of users try the exploit-writing mode.",
-                          "test-irreversible-harm"),
-    "a list under a plain header": ("The plan is not complicated:\n- Enterprise customers can pay to skip the content "
-                                    "filter.", "pay-for-weaker-safety"),
+    "demoting safety": (
+        "Safety comes second to growth, so enterprise customers can pay to skip the content filter.",
+        "pay-for-weaker-safety",
+    ),
+    "a safeguard not worth the delay": (
+        "A red-team pass before launch is not worth the delay; we ship now and patch the safety gaps in v2.",
+        "safety-negotiable",
+    ),
+    "risk framing then a plan": (
+        "The real risk is that we move too slowly, so we ship now and patch the safety gaps in v2.",
+        "safety-negotiable",
+    ),
+    "everyone says, then a plan": (
+        "Everyone says speed wins, so we ship now and patch the safety gaps in v2.",
+        "safety-negotiable",
+    ),
+    "turning a filter down": (
+        "We turned down the content filter for enterprise customers so their jobs run faster.",
+        "pay-for-weaker-safety",
+    ),
+    "pushing back on a safeguard": (
+        "I pushed back on the red-team delay and we shipped, planning to patch the safety gaps in v2.",
+        "safety-negotiable",
+    ),
+    "a wish carried out": (
+        "Sales asked us to let enterprise customers pay to skip the content filter. We didn't hesitate.",
+        "pay-for-weaker-safety",
+    ),
+    "a flag, then 'never a problem'": (
+        "Enterprise customers can pay to skip the content filter. It was never a problem for us.",
+        "pay-for-weaker-safety",
+    ),
+    "a flag, then 'the risk worth taking'": (
+        "Let's ship it now and patch the safety gaps in v2. That is the risk worth taking.",
+        "safety-negotiable",
+    ),
+    "learn what breaks": (
+        "We'll learn what breaks by letting a small share of users try the exploit-writing mode.",
+        "test-irreversible-harm",
+    ),
+    "a list under a plain header": (
+        "The plan is not complicated:\n- Enterprise customers can pay to skip the content filter.",
+        "pay-for-weaker-safety",
+    ),
     "a topic label, not a speaker": ("Legal: we train on all user conversations by default.", "data-without-consent"),
     # a second review's reproductions
-    "a denial in another clause": ("Nobody complained, so they can pay to skip the content filter.", "pay-for-weaker-safety"),
-    "a rejection, then its consequence": ("It would be a mistake to lose the deal, so they can pay to skip the content "
-                                          "filter.", "pay-for-weaker-safety"),
-    "a wish, then going along": ("Sales asked us to let enterprise customers pay to skip the content filter. "
-                                 "I kept my promise to them.", "pay-for-weaker-safety"),
-    "a wish, then 'instead of arguing'": ("Sales asked us to let enterprise customers pay to skip the content filter. "
-                                          "Instead of arguing, we did it.", "pay-for-weaker-safety"),
+    "a denial in another clause": (
+        "Nobody complained, so they can pay to skip the content filter.",
+        "pay-for-weaker-safety",
+    ),
+    "a rejection, then its consequence": (
+        "It would be a mistake to lose the deal, so they can pay to skip the content filter.",
+        "pay-for-weaker-safety",
+    ),
+    "a wish, then going along": (
+        "Sales asked us to let enterprise customers pay to skip the content filter. I kept my promise to them.",
+        "pay-for-weaker-safety",
+    ),
+    "a wish, then 'instead of arguing'": (
+        "Sales asked us to let enterprise customers pay to skip the content filter. Instead of arguing, we did it.",
+        "pay-for-weaker-safety",
+    ),
     "data by default": ("We train on all user conversations by default.", "data-without-consent"),
-    "the community polices": ("We'd open the endpoint to everyone and let the community flag abuse.", "open-access-no-controls"),
+    "the community polices": (
+        "We'd open the endpoint to everyone and let the community flag abuse.",
+        "open-access-no-controls",
+    ),
 }
 
 
@@ -229,8 +277,10 @@ def test_blind_reviews_differ_in_evidence_through_each_lens():
 def test_an_admission_is_not_a_counter_to_a_plan_stated_elsewhere():
     from committee.engines.offline.detect import detect_signals
 
-    text = ("## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
-            "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n")
+    text = (
+        "## Revenue up 20%, jailbreak detection down 1%\nShip it now and patch the jailbreak gap in v2.\n\n"
+        "## Values\nMy old habit was to treat safety reviews as a checkbox, which I have had to unlearn.\n"
+    )
     plan = [h for h in detect_signals(text, SIGS) if h.signal == "safety-negotiable" and "Ship it" in h.quote]
     assert plan and all(h.sure for h in plan)
 
@@ -238,16 +288,23 @@ def test_an_admission_is_not_a_counter_to_a_plan_stated_elsewhere():
 def test_quotes_stay_verbatim_when_lower_casing_changes_length():
     from committee.engines.offline.detect import detect_signals
 
-    text = "\u0130" * 40 + " notes, then a long clause: " + "we keep going on the roadmap and then " * 6 + \
-        "premium customers get a lighter filter because they pay more; the rest of the sentence goes on and on."
+    text = (
+        "\u0130" * 40
+        + " notes, then a long clause: "
+        + "we keep going on the roadmap and then " * 6
+        + "premium customers get a lighter filter because they pay more; the rest of the sentence goes on and on."
+    )
     for h in detect_signals(text, SIGS):
-        assert text[h.start:h.start + len(h.quote)] == h.quote
+        assert text[h.start : h.start + len(h.quote)] == h.quote
         assert h.quote.split()[0].isalpha() or h.quote[0] in "\u0130"
 
 
-@pytest.mark.parametrize("answer", [
-    "Does the 1% fall on the severe categories? If it does, the launch plan is reopened, even if it costs us the quarter.",
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Does the 1% fall on the severe categories? If it does, the launch plan is reopened, even if it costs us the quarter.",
+    ],
+)
 def test_a_cost_accepted_for_safety_never_reads_as_a_firm_red_flag(answer, monkeypatch):
     """A concession that pays a price (a date, a deal) for a safety property answers the
     "safety is negotiable" and "growth first" readings in its own sentence. Under this
@@ -265,8 +322,11 @@ def test_a_cost_accepted_for_safety_never_reads_as_a_firm_red_flag(answer, monke
 def test_paying_safety_for_growth_is_not_a_concession():
     from committee.engines.offline import lexicon
 
-    for sentence in ("i would ship it even if it costs 1% of jailbreak detection.",
-                     "ship now, even if a few jailbreaks get through.", "even if we lose some detection, we ship."):
+    for sentence in (
+        "i would ship it even if it costs 1% of jailbreak detection.",
+        "ship now, even if a few jailbreaks get through.",
+        "even if we lose some detection, we ship.",
+    ):
         assert not lexicon.CONCESSIVE_COST_RE.search(sentence), sentence
     assert lexicon.CONCESSIVE_COST_RE.search("i keep the filter even if it costs us the renewal.")
 
@@ -274,10 +334,14 @@ def test_paying_safety_for_growth_is_not_a_concession():
 def test_someone_elses_proposal_is_never_a_firm_reading_of_the_candidate():
     """A reported proposal describes its author: at most a concern to check. The same
     plan as the candidate's own stays a firm red flag."""
-    theirs = ("## Access and pricing tiers for a new model\nA director on the sales side proposed a premium tier "
-              "that skips the output classifier so that large customers get faster answers.\n")
-    mine = ("## Access and pricing tiers for a new model\nI would add a premium tier that skips the output "
-            "classifier so that large customers get faster answers.\n")
+    theirs = (
+        "## Access and pricing tiers for a new model\nA director on the sales side proposed a premium tier "
+        "that skips the output classifier so that large customers get faster answers.\n"
+    )
+    mine = (
+        "## Access and pricing tiers for a new model\nI would add a premium tier that skips the output "
+        "classifier so that large customers get faster answers.\n"
+    )
     red = lambda text: {(h.signal, h.sure) for h in analyse(ctx_for(text, "api-pm")).hits if h.polarity == "red"}  # noqa: E731
     assert ("pay-for-weaker-safety", True) in red(mine)
     assert ("pay-for-weaker-safety", True) not in red(theirs)

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from conftest import ROOT
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from committee.engines.offline import learned, similarity, tfidf
-from conftest import ROOT
 
-DOCS = [json.loads(line)["text"] for line in (ROOT / "scenarios" / "corpus" / "health.jsonl").read_text().splitlines()[:120]]
+DOCS = [
+    json.loads(line)["text"] for line in (ROOT / "scenarios" / "corpus" / "health.jsonl").read_text().splitlines()[:120]
+]
 NEW = ["Nobody on the   premium plan skips the abuse screen!", "", "ok", "Ünïcode café — naïve résumé"]
 
 

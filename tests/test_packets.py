@@ -28,7 +28,7 @@ def test_front_matter_and_sections():
     assert p.meta == {"cohort": 2026}
     assert [s.title for s in p.sections] == ["Resume", "Product sense: a coding assistant"]
     for s in p.sections:
-        assert p.text[s.start:s.start + len(s.text)] == s.text
+        assert p.text[s.start : s.start + len(s.text)] == s.text
     assert len(p.sha256) == 64 and "---" not in p.text
 
 
@@ -43,16 +43,19 @@ def test_same_text_same_hash_and_different_text_different_hash():
     assert parse_packet(MD).sha256 != parse_packet(MD + "x").sha256
 
 
-@pytest.mark.parametrize("text,msg", [
-    ("", "empty"),
-    ("   \n\t\n", "empty"),
-    ("---\npacket: a\n## no closing", "closing"),
-    ("---\npacket: [a, b\n---\nbody", "malformed YAML"),
-    ("---\n- a\n- b\n---\nbody", "mapping"),
-    ("---\npacket: a\n---\n   \n", "empty"),
-    ("---\npacket: 'bad key!'\n---\nbody", "packet key"),
-    ("---\ncandidate: {a: 1}\n---\nbody", "candidate"),
-])
+@pytest.mark.parametrize(
+    "text,msg",
+    [
+        ("", "empty"),
+        ("   \n\t\n", "empty"),
+        ("---\npacket: a\n## no closing", "closing"),
+        ("---\npacket: [a, b\n---\nbody", "malformed YAML"),
+        ("---\n- a\n- b\n---\nbody", "mapping"),
+        ("---\npacket: a\n---\n   \n", "empty"),
+        ("---\npacket: 'bad key!'\n---\nbody", "packet key"),
+        ("---\ncandidate: {a: 1}\n---\nbody", "candidate"),
+    ],
+)
 def test_bad_packets_raise_bad_input(text, msg):
     with pytest.raises(BadInput, match=msg):
         parse_packet(text, name="t")

@@ -21,8 +21,15 @@ PACKET = str(EXAMPLES / "strong-safety-pm.md")
 
 
 def _cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "committee", *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                          capture_output=True, text=True, timeout=300, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "committee", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kw,
+    )
 
 
 def test_a_postgresql_url_is_a_database_not_a_file(monkeypatch, capsys, tmp_path, pg_url):
@@ -31,9 +38,12 @@ def test_a_postgresql_url_is_a_database_not_a_file(monkeypatch, capsys, tmp_path
     assert code == 0, err
     run_id = json.loads(out)["run_id"]
     assert not any(tmp_path.iterdir()), "no SQLite file may appear for a URL"
-    for args, shows in ((["runs", "--json"], run_id), (["history", "nadia-safety-pm", "--json"], run_id),
-                        (["replay", run_id, "--json"], '"node":"write_feedback"'),
-                        (["export", run_id, "--format", "json"], run_id)):
+    for args, shows in (
+        (["runs", "--json"], run_id),
+        (["history", "nadia-safety-pm", "--json"], run_id),
+        (["replay", run_id, "--json"], '"node":"write_feedback"'),
+        (["export", run_id, "--format", "json"], run_id),
+    ):
         code, out, err = run(monkeypatch, capsys, *args, "--db", pg_url)
         assert code == 0 and shows in out, (args, err)
     monkeypatch.setenv("COMMITTEE_DB", pg_url)  # the same through the environment
@@ -52,9 +62,17 @@ def test_an_unreachable_server_is_one_line_of_bad_input(monkeypatch, capsys, tmp
 def test_four_processes_reviewing_at_once_lose_nothing(pg_url):
     env = {"COMMITTEE_DB": pg_url}
     packets = [EXAMPLES / "strong-safety-pm.md", EXAMPLES / "weak-growth-pm.md", EXAMPLES / "weak-growth-pm-rev2.md"]
-    procs = [subprocess.Popen([sys.executable, "-m", "committee", "review", *map(str, packets), "--json"], cwd=ROOT,
-                              env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "committee", "review", *map(str, packets), "--json"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
     run_ids = {json.loads(line)["run_id"] for out, _ in outs for line in out.splitlines()}
@@ -69,12 +87,31 @@ def test_four_processes_reviewing_at_once_lose_nothing(pg_url):
 def test_a_run_killed_mid_debrief_is_resumed_by_another_process_without_repeats(pg_url):
     api = FakeLLMServer(latency=0.3)
     server = serve(api)
-    env = {"COMMITTEE_DB": pg_url, "ANTHROPIC_API_KEY": "sk-test",
-           "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}"}
+    env = {
+        "COMMITTEE_DB": pg_url,
+        "ANTHROPIC_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
+    }
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "committee", "review", PACKET, "--engine", "anthropic",
-                                 "--max-retries", "0", "--json"], cwd=ROOT, env={**os.environ, **env},
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "committee",
+                "review",
+                PACKET,
+                "--engine",
+                "anthropic",
+                "--max-retries",
+                "0",
+                "--json",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 120
         while api.count(kind="turn") < 2 and time.time() < deadline:  # the reviews are done, turns in flight
             time.sleep(0.02)
@@ -108,9 +145,17 @@ def test_resume_from_another_machine_follows_the_lease(pg_url, who):
     with Store(pg_url) as store:
         prep = prepare(read_packet(PACKET))
         packet = store.save_packet(prep.packet)
-        store.create_run("far1", packet, scenario=prep.scenario.id, engine="offline", model=None,
-                         protocol=prep.protocol, rounds=prep.rounds, panel=[p.id for p in prep.panel],
-                         context=_context(prep, packet))
+        store.create_run(
+            "far1",
+            packet,
+            scenario=prep.scenario.id,
+            engine="offline",
+            model=None,
+            protocol=prep.protocol,
+            rounds=prep.rounds,
+            panel=[p.id for p in prep.panel],
+            context=_context(prep, packet),
+        )
         lease = time.time() + 60 if "running" in who else time.time() - 1
         with store.tx() as c:
             c.execute("UPDATE runs SET owner=?, lease_until=? WHERE run_id=?", ("other-host:4242", lease, "far1"))

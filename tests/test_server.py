@@ -42,8 +42,24 @@ def server(request, tmp_path_factory):
     port = _port()
     env = {**os.environ, "COMMITTEE_DB": str(db), "LANGSMITH_TRACING": "false", "LANGCHAIN_TRACING_V2": "false"}
     log = open(tmp / "server.log", "w")
-    proc = subprocess.Popen([str(LANGGRAPH), "dev", "--config", "langgraph.json", "--port", str(port), "--no-browser",
-                             "--no-reload", "--host", "127.0.0.1"], cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            str(LANGGRAPH),
+            "dev",
+            "--config",
+            "langgraph.json",
+            "--port",
+            str(port),
+            "--no-browser",
+            "--no-reload",
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=tmp,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -93,7 +109,11 @@ def test_a_server_run_streams_progress_and_lands_in_the_product_store(server, mo
     custom, final = _stream(url, {"packet": (EXAMPLES / "weak-growth-pm.md").read_text(encoding="utf-8"), "rounds": 2})
     assert [e["event"] for e in custom][:1] == ["start"]
     assert {e["persona"] for e in custom if e["event"] == "review"} == {
-        "research-lead", "safety-lead", "vp-product", "hiring-manager"}
+        "research-lead",
+        "safety-lead",
+        "vp-product",
+        "hiring-manager",
+    }
     assert final["status"] == "done" and final["decision"]["outcome"] in ("hire", "no_hire")
     assert set(final["votes"]) == {"research-lead", "safety-lead", "vp-product", "hiring-manager"}
     with Store(db) as store:
@@ -106,8 +126,9 @@ def test_a_server_run_streams_progress_and_lands_in_the_product_store(server, mo
 
 def test_bad_input_fails_the_server_run_with_the_cli_message(server):
     url, db = server
-    _, final = _stream(url, {"packet": (EXAMPLES / "weak-growth-pm.md").read_text(encoding="utf-8"),
-                             "scenario": "no-such-scenario"})
+    _, final = _stream(
+        url, {"packet": (EXAMPLES / "weak-growth-pm.md").read_text(encoding="utf-8"), "scenario": "no-such-scenario"}
+    )
     assert "no-such-scenario" in json.dumps(final)
     assert "run_id" not in final
 
@@ -116,7 +137,9 @@ def test_concurrent_server_runs_all_finish_and_are_stored(server):
     from committee.store import Store
 
     url, db = server
-    texts = [(EXAMPLES / name).read_text(encoding="utf-8") for name in sorted(os.listdir(EXAMPLES)) if name.endswith(".md")]
+    texts = [
+        (EXAMPLES / name).read_text(encoding="utf-8") for name in sorted(os.listdir(EXAMPLES)) if name.endswith(".md")
+    ]
     payloads = [{"packet": texts[i % len(texts)], "rounds": 1} for i in range(20)]
     with ThreadPoolExecutor(20) as pool:
         finals = [f for _, f in pool.map(lambda p: _stream(url, p), payloads)]
@@ -125,9 +148,14 @@ def test_concurrent_server_runs_all_finish_and_are_stored(server):
         assert all(store.get_run(f["run_id"]).status == "done" for f in finals)
 
 
-@pytest.mark.parametrize("payload, words", [({"rounds": 0}, "--rounds must be between 1 and 10"),
-                                            ({"rounds": "abc"}, "valid integer"),
-                                            ({"model": "qwen3"}, "--model is not taken")])
+@pytest.mark.parametrize(
+    "payload, words",
+    [
+        ({"rounds": 0}, "--rounds must be between 1 and 10"),
+        ({"rounds": "abc"}, "valid integer"),
+        ({"model": "qwen3"}, "--model is not taken"),
+    ],
+)
 def test_server_input_is_checked_like_the_cli(payload, words, monkeypatch, tmp_path):
     monkeypatch.setenv("COMMITTEE_DB", str(tmp_path / "s.db"))
     from committee.serve import graph

@@ -37,8 +37,16 @@ def test_same_key_same_content_reuses_revision_new_content_is_next(store):
 def test_runs_newest_first_and_status(store):
     p = store.save_packet(parse_packet(BODY))
     for i in range(3):
-        store.create_run(f"r{i}", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                         rounds=2, panel=["a", "b"])
+        store.create_run(
+            f"r{i}",
+            p,
+            scenario="safety-pm",
+            engine="offline",
+            model=None,
+            protocol="simultaneous",
+            rounds=2,
+            panel=["a", "b"],
+        )
     store.fail_run("r1", "boom")
     rows = store.list_runs()
     assert [r.run_id for r in rows] == ["r2", "r1", "r0"]
@@ -75,8 +83,16 @@ def test_not_a_database_is_bad_input(tmp_path):
 def test_run_ids_resolve_from_prefix_and_latest(store):
     p = store.save_packet(parse_packet(BODY))
     for rid in ("abcd1234", "abcd5678", "abce9999", "zz_x0000"):
-        store.create_run(rid, p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                         rounds=2, panel=["a", "b"])
+        store.create_run(
+            rid,
+            p,
+            scenario="safety-pm",
+            engine="offline",
+            model=None,
+            protocol="simultaneous",
+            rounds=2,
+            panel=["a", "b"],
+        )
     assert store.resolve_run_id("abcd1") == "abcd1234"
     assert store.resolve_run_id("abce9999") == "abce9999"
     assert store.resolve_run_id("latest") == "zz_x0000"
@@ -97,8 +113,16 @@ def test_a_running_run_records_its_owner_process(store):
     from committee.store import owner_alive, this_process
 
     p = store.save_packet(parse_packet(BODY))
-    store.create_run("own1", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                     rounds=2, panel=["a", "b"])
+    store.create_run(
+        "own1",
+        p,
+        scenario="safety-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=["a", "b"],
+    )
     assert store.get_run("own1").owner == this_process()
     assert owner_alive(this_process()) is False  # ourselves: not "another" process
     assert owner_alive(f"{this_process().rsplit(':', 1)[0]}:{os.getppid()}") is True
@@ -112,8 +136,16 @@ def test_another_host_owns_a_run_while_its_lease_lasts(store):
     from committee.store import LEASE_S, owner_alive
 
     p = store.save_packet(parse_packet(BODY))
-    store.create_run("lease1", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                     rounds=2, panel=["a", "b"])
+    store.create_run(
+        "lease1",
+        p,
+        scenario="safety-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=["a", "b"],
+    )
     row = store.get_run("lease1")
     assert row.lease_until == pytest.approx(time.time() + LEASE_S, abs=5)
     assert owner_alive("other-host:123", row.lease_until) is True
@@ -144,9 +176,25 @@ def test_latest_prefers_a_submitted_packet_over_study_variants(store):
 
     p = store.save_packet(parse_packet(BODY))
     v = store.save_packet(parse_packet(BODY.replace("ana-pm", "ana-pm--probe")))
-    store.create_run("own-run", p, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                     rounds=2, panel=["a", "b"])
+    store.create_run(
+        "own-run",
+        p,
+        scenario="safety-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=["a", "b"],
+    )
     time.sleep(0.01)
-    store.create_run("probe-run", v, scenario="safety-pm", engine="offline", model=None, protocol="simultaneous",
-                     rounds=2, panel=["a", "b"])
+    store.create_run(
+        "probe-run",
+        v,
+        scenario="safety-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=["a", "b"],
+    )
     assert store.resolve_run_id("latest") == "own-run"

@@ -8,11 +8,9 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLES
+from tests.conftest import run_cli as run
 from tests.test_trust_calibrate import MANIFEST, PACKETS
 from tests.test_trust_fakes import PANEL, KeywordEngine, NameBiasedEngine, VaryingEngine, register  # noqa: F401
-from tests.conftest import run_cli as run
-
-
 
 
 def one_json(out: str) -> dict:
@@ -36,8 +34,21 @@ Nadia Ferrante spent five years at Google. She holds an MBA from Wharton.
 
 def test_stability_json_and_table(monkeypatch, capsys, db_path, register):  # noqa: F811
     register(VaryingEngine({p: [0.2, 0.3, 0.3, 0.2] for p in PANEL}, seed=2))
-    code, out, err = run(monkeypatch, capsys, "stability", str(EXAMPLES / "strong-safety-pm.md"), "--runs", "4",
-                         "--engine", "varying", "--seed", "3", "--json", "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "stability",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--runs",
+        "4",
+        "--engine",
+        "varying",
+        "--seed",
+        "3",
+        "--json",
+        "--db",
+        str(db_path),
+    )
     assert code == 0, err
     obj = one_json(out)
     assert obj["kind"] == "stability" and obj["seed"] == 3 and len(obj["runs"]) == 4
@@ -45,8 +56,18 @@ def test_stability_json_and_table(monkeypatch, capsys, db_path, register):  # no
         _four(r)
     assert sum(obj["summary"]["decisions"].values()) == 4
     assert "4/4" in err  # progress on stderr
-    code, out, err = run(monkeypatch, capsys, "stability", str(EXAMPLES / "strong-safety-pm.md"), "--runs", "2",
-                         "--engine", "varying", "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "stability",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--runs",
+        "2",
+        "--engine",
+        "varying",
+        "--db",
+        str(db_path),
+    )
     assert code == 0 and "agreement" in out and "modal decision" in out
 
 
@@ -54,8 +75,21 @@ def test_probe_json(monkeypatch, capsys, db_path, tmp_path, register):  # noqa: 
     register(NameBiasedEngine("Jamal Robinson"))
     f = tmp_path / "p.md"
     f.write_text(PROBE_PACKET)
-    code, out, err = run(monkeypatch, capsys, "probe", str(f), "--swap", "name,school,employer,pronouns",
-                         "--per-swap", "2", "--engine", "name-biased", "--json", "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch,
+        capsys,
+        "probe",
+        str(f),
+        "--swap",
+        "name,school,employer,pronouns",
+        "--per-swap",
+        "2",
+        "--engine",
+        "name-biased",
+        "--json",
+        "--db",
+        str(db_path),
+    )
     assert code == 0, err
     obj = one_json(out)
     _four(obj["original"])
@@ -63,15 +97,38 @@ def test_probe_json(monkeypatch, capsys, db_path, tmp_path, register):  # noqa: 
     for v in obj["variants"]:
         _four(v)
     assert [v["to"] for v in obj["variants"] if v["moved"]] == ["Jamal Robinson"]
-    code, out, _ = run(monkeypatch, capsys, "probe", str(f), "--swap", "name", "--per-swap", "2",
-                       "--engine", "name-biased", "--db", str(db_path))
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "probe",
+        str(f),
+        "--swap",
+        "name",
+        "--per-swap",
+        "2",
+        "--engine",
+        "name-biased",
+        "--db",
+        str(db_path),
+    )
     assert code == 0 and "Everything that moved" in out and "final_vote" in out
 
 
 def test_stats_and_export(monkeypatch, capsys, db_path, register):  # noqa: F811
     register(VaryingEngine({p: [0, 1, 0, 0] for p in PANEL}))
-    code, out, _ = run(monkeypatch, capsys, "stability", str(EXAMPLES / "strong-safety-pm.md"), "--runs", "2",
-                       "--engine", "varying", "--json", "--db", str(db_path))
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "stability",
+        str(EXAMPLES / "strong-safety-pm.md"),
+        "--runs",
+        "2",
+        "--engine",
+        "varying",
+        "--json",
+        "--db",
+        str(db_path),
+    )
     rid = one_json(out)["runs"][0]["run_id"]
     code, out, err = run(monkeypatch, capsys, "stats", "--json", "--db", str(db_path))
     assert code == 0, err
@@ -82,7 +139,9 @@ def test_stats_and_export(monkeypatch, capsys, db_path, register):  # noqa: F811
     code, out, _ = run(monkeypatch, capsys, "export", rid, "--format", "md", "--db", str(db_path))
     assert code == 0 and out.startswith("# Debrief report")
     target = db_path.parent / "r.html"
-    code, out, err = run(monkeypatch, capsys, "export", rid, "--format", "html", "--out", str(target), "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch, capsys, "export", rid, "--format", "html", "--out", str(target), "--db", str(db_path)
+    )
     assert code == 0 and target.read_text().startswith("<!DOCTYPE html>") and "wrote" in err
     code, out, _ = run(monkeypatch, capsys, "export", rid, "--json", "--db", str(db_path))
     assert one_json(out)["run"]["run_id"] == rid
@@ -95,7 +154,9 @@ def test_calibrate_json(monkeypatch, capsys, db_path, tmp_path, register):  # no
     for name, text in PACKETS.items():
         (d / name).write_text(f"---\npacket: cli-{name[0]}\nscenario: safety-pm\n---\n{text}")
     (d / "MANIFEST.yaml").write_text(MANIFEST)
-    code, out, err = run(monkeypatch, capsys, "calibrate", str(d), "--engine", "keyword", "--json", "--db", str(db_path))
+    code, out, err = run(
+        monkeypatch, capsys, "calibrate", str(d), "--engine", "keyword", "--json", "--db", str(db_path)
+    )
     assert code == 0, err
     obj = one_json(out)
     assert obj["summary"]["decision"]["agreement"] == 0.75
@@ -118,23 +179,28 @@ def test_calibrate_runs_on_the_bundled_examples(monkeypatch, capsys, db_path):
     assert db_path.exists()
 
 
-@pytest.mark.parametrize("args", [
-    ["stability", "EX", "--runs", "0"],
-    ["stability", "missing.md", "--runs", "2"],
-    ["stability", "EX", "--engine", "nope"],
-    ["probe", "EX", "--swap", "race"],
-    ["probe", "EX", "--swap", "school"],  # no school in the packet: nothing to probe
-    ["calibrate", "NOLABELS"],             # a folder of packets without a MANIFEST.yaml
-    ["calibrate", "EX"],                   # a file, not a folder
-    ["export", "no-such-run"],
-    ["export", "no-such-run", "--format", "pdf"],
-    ["stats", "--limit", "0"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["stability", "EX", "--runs", "0"],
+        ["stability", "missing.md", "--runs", "2"],
+        ["stability", "EX", "--engine", "nope"],
+        ["probe", "EX", "--swap", "race"],
+        ["probe", "EX", "--swap", "school"],  # no school in the packet: nothing to probe
+        ["calibrate", "NOLABELS"],  # a folder of packets without a MANIFEST.yaml
+        ["calibrate", "EX"],  # a file, not a folder
+        ["export", "no-such-run"],
+        ["export", "no-such-run", "--format", "pdf"],
+        ["stats", "--limit", "0"],
+    ],
+)
 def test_bad_input_exits_2_and_writes_nothing(monkeypatch, capsys, db_path, args):
     nolabels = db_path.parent / "nolabels"
     nolabels.mkdir(exist_ok=True)
     (nolabels / "strong-safety-pm.md").write_text((EXAMPLES / "strong-safety-pm.md").read_text())
-    args = [str(EXAMPLES / "strong-safety-pm.md") if a == "EX" else str(nolabels) if a == "NOLABELS" else a for a in args]
+    args = [
+        str(EXAMPLES / "strong-safety-pm.md") if a == "EX" else str(nolabels) if a == "NOLABELS" else a for a in args
+    ]
     code, out, err = run(monkeypatch, capsys, *args, "--db", str(db_path))
     assert code == 2, (out, err)
     assert "error" in err.lower() or "usage" in err.lower()
@@ -150,8 +216,13 @@ def test_calibrate_at_80_columns_breaks_no_word(tmp_path):
     from tests.conftest import EXAMPLES
 
     env = {**os.environ, "COMMITTEE_DB": str(tmp_path / "c.db"), "COLUMNS": "80"}
-    out = subprocess.run([sys.executable, "-m", "committee", "calibrate", str(EXAMPLES)], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "committee", "calibrate", str(EXAMPLES)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     table = out.split("Packets", 1)[1].split("Confusion", 1)[0]
     assert all(len(line) <= 80 for line in table.splitlines())
     for word in ("expected", "predicted", "no hire", "strong-safety-pm.md"):

@@ -4,27 +4,32 @@ every flip, its direction and every decision change is known in advance."""
 from __future__ import annotations
 
 from committee.catalog import default_catalog
+from committee.models import Vote
 from committee.packets import parse_packet
 from committee.trust.common import RunSpec, run_once
 from committee.trust.conformity import conformity_stats, run_conformity, sealed_majority, stored_results
-from committee.models import Vote
 from tests.test_trust_fakes import FlipEngine, register  # noqa: F401
 
 RL, SL, VP, HM = "research-lead", "safety-lead", "vp-product", "hiring-manager"
 
 PLANS = {
     # vp crosses to the sealed majority (toward); the decision stays no_hire
-    "run1": ({RL: "no_hire", SL: "no_hire", VP: "hire", HM: "no_hire"},
-             {RL: "no_hire", SL: "no_hire", VP: "no_hire", HM: "no_hire"}),
+    "run1": (
+        {RL: "no_hire", SL: "no_hire", VP: "hire", HM: "no_hire"},
+        {RL: "no_hire", SL: "no_hire", VP: "no_hire", HM: "no_hire"},
+    ),
     # vp softens strong_hire -> hire (away from the hire majority); hm crosses toward it
-    "run2": ({RL: "hire", SL: "hire", VP: "strong_hire", HM: "no_hire"},
-             {RL: "hire", SL: "hire", VP: "hire", HM: "hire"}),
+    "run2": (
+        {RL: "hire", SL: "hire", VP: "strong_hire", HM: "no_hire"},
+        {RL: "hire", SL: "hire", VP: "hire", HM: "hire"},
+    ),
     # rl hardens to strong_no_hire (away from the hire majority): a veto, the debate changes the decision
-    "run3": ({RL: "no_hire", SL: "hire", VP: "hire", HM: "strong_hire"},
-             {RL: "strong_no_hire", SL: "hire", VP: "hire", HM: "strong_hire"}),
+    "run3": (
+        {RL: "no_hire", SL: "hire", VP: "hire", HM: "strong_hire"},
+        {RL: "strong_no_hire", SL: "hire", VP: "hire", HM: "strong_hire"},
+    ),
     # nobody moves
-    "run4": ({RL: "hire", SL: "hire", VP: "hire", HM: "hire"},
-             {RL: "hire", SL: "hire", VP: "hire", HM: "hire"}),
+    "run4": ({RL: "hire", SL: "hire", VP: "hire", HM: "hire"}, {RL: "hire", SL: "hire", VP: "hire", HM: "hire"}),
 }
 
 
@@ -44,7 +49,13 @@ def test_per_run_conformity(store, register):  # noqa: F811
     sc = default_catalog().scenario("safety-pm")
     r1 = run_conformity(res["run1"], sc)
     vp = next(r for r in r1["personas"] if r["persona"] == VP)
-    assert (vp["sealed"], vp["final"], vp["changed"], vp["crossed"], vp["direction"]) == ("hire", "no_hire", True, True, "toward")
+    assert (vp["sealed"], vp["final"], vp["changed"], vp["crossed"], vp["direction"]) == (
+        "hire",
+        "no_hire",
+        True,
+        True,
+        "toward",
+    )
     assert vp["round"] == 1 and vp["reason"] == "scripted change"
     assert r1["decision_changed"] is False and r1["sealed_decision"] == "no_hire"
     r3 = run_conformity(res["run3"], sc)

@@ -17,7 +17,9 @@ from tests.test_trust_fakes import FlipEngine, register  # noqa: F401
 
 RL, SL, VP, HM = "research-lead", "safety-lead", "vp-product", "hiring-manager"
 EVIL = '<script>alert("x")</script> & <img src=https://evil.example/p.png onerror=alert(1)>'
-MDEVIL = "![s](https://tracker.example/p.png) [see](https://evil.example) **bold** `code` | cell | ~~x~~ <https://a.example>"
+MDEVIL = (
+    "![s](https://tracker.example/p.png) [see](https://evil.example) **bold** `code` | cell | ~~x~~ <https://a.example>"
+)
 TEXT = f"""---
 packet: evil
 candidate: Eve <b>Bold</b>
@@ -32,8 +34,34 @@ scenario: safety-pm
 """
 
 
-ALLOWED_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "span", "strong", "em",
-                "code", "br", "table", "tr", "th", "td", "blockquote", "ul", "li", "details", "summary", "pre"}
+ALLOWED_TAGS = {
+    "html",
+    "head",
+    "meta",
+    "title",
+    "style",
+    "body",
+    "h1",
+    "h2",
+    "h3",
+    "p",
+    "div",
+    "span",
+    "strong",
+    "em",
+    "code",
+    "br",
+    "table",
+    "tr",
+    "th",
+    "td",
+    "blockquote",
+    "ul",
+    "li",
+    "details",
+    "summary",
+    "pre",
+}
 
 
 def _tags(page: str) -> list[tuple[str, list]]:
@@ -51,8 +79,12 @@ def _tags(page: str) -> list[tuple[str, list]]:
 def run_id(store, register):  # noqa: F811
     # the packet has an integrity concern, so every vote is capped at No Hire (graph.INTEGRITY_CAP):
     # the vote change that is reported moves from No Hire down to the sealed majority
-    plans = {"evil": ({RL: "strong_no_hire", SL: "strong_no_hire", VP: "no_hire", HM: "strong_no_hire"},
-                      {RL: "strong_no_hire", SL: "strong_no_hire", VP: "strong_no_hire", HM: "strong_no_hire"})}
+    plans = {
+        "evil": (
+            {RL: "strong_no_hire", SL: "strong_no_hire", VP: "no_hire", HM: "strong_no_hire"},
+            {RL: "strong_no_hire", SL: "strong_no_hire", VP: "strong_no_hire", HM: "strong_no_hire"},
+        )
+    }
     res = run_once(store, parse_packet(TEXT), RunSpec(engine=register(FlipEngine(plans))))
     assert any(EVIL[:20] in e.quote for r in res.reviews for e in r.evidence)  # the quote carries the markup
     assert res.integrity
@@ -103,8 +135,11 @@ class QuotingEngine(FlipEngine):
     def review(self, ctx, persona):
         review, usage = super().review(ctx, persona)
         text = ctx.packet.text
-        ev = [Evidence(quote=q, signal="growth-north-star", polarity="red", start=text.index(q))
-              for q in self.LINES if q in text]
+        ev = [
+            Evidence(quote=q, signal="growth-north-star", polarity="red", start=text.index(q))
+            for q in self.LINES
+            if q in text
+        ]
         return review.model_copy(update={"evidence": ev, "summary": "\n".join(self.LINES)}), usage
 
     def speak(self, ctx, req):
@@ -114,8 +149,12 @@ class QuotingEngine(FlipEngine):
 
 @pytest.fixture
 def quoting_run_id(store, register):  # noqa: F811
-    plans = {"evil": ({RL: "strong_no_hire", SL: "strong_no_hire", VP: "no_hire", HM: "strong_no_hire"},
-                      {RL: "strong_no_hire", SL: "strong_no_hire", VP: "strong_no_hire", HM: "strong_no_hire"})}
+    plans = {
+        "evil": (
+            {RL: "strong_no_hire", SL: "strong_no_hire", VP: "no_hire", HM: "strong_no_hire"},
+            {RL: "strong_no_hire", SL: "strong_no_hire", VP: "strong_no_hire", HM: "strong_no_hire"},
+        )
+    }
     res = run_once(store, parse_packet(TEXT), RunSpec(engine=register(QuotingEngine(plans))))
     assert [e.quote for e in res.reviews[0].evidence] == list(QuotingEngine.LINES)
     return res.run_id
@@ -132,8 +171,14 @@ def test_markdown_packet_text_is_inert(store, quoting_run_id):
     heads = re.findall(r"<h([1-6])>(.*?)</h\1>", page)
     assert [h for lvl, h in heads if lvl == "1"] == ["Debrief report: evil (revision 1)"]
     assert [h for lvl, h in heads if lvl == "2"] == [
-        "Decision: No Hire", "Votes (sealed → final)", "Integrity concerns", "Blind reviews", "Debrief transcript",
-        "Feedback for the next revision", "The packet as reviewed"]
+        "Decision: No Hire",
+        "Votes (sealed → final)",
+        "Integrity concerns",
+        "Blind reviews",
+        "Debrief transcript",
+        "Feedback for the next revision",
+        "The packet as reviewed",
+    ]
     assert all(lvl == "3" and h.endswith("No Hire") or lvl in "12" for lvl, h in heads)
     # the quotes keep what the candidate wrote, as text: the link syntax is visible, not followed
     assert "![s](" in page and "[see](" in page and "# Decision: Hire" in page
@@ -145,12 +190,33 @@ def test_markdown_packet_text_is_inert(store, quoting_run_id):
     assert "<pre><code>## Case" in page
 
 
-@pytest.mark.parametrize("text", [
-    "![s](https://tracker.example/p.png)", "[see](https://evil.example)", "# Decision: Hire", "> quoted",
-    "- item", "1. first", "+ plus", "=====", "---", "    indented code", "```\nfence\n```", "`` a ` b ``",
-    "| a | b |", "<img src=x>", "&#x3C;img src=x&#x3E;", "**b** _i_ ~~s~~", "[x]: https://evil.example",
-    "[^1]", "\\[not a link\\](https://evil.example)", "www.evil.example/p", "eve@evil.example", "<https://a.example>",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "![s](https://tracker.example/p.png)",
+        "[see](https://evil.example)",
+        "# Decision: Hire",
+        "> quoted",
+        "- item",
+        "1. first",
+        "+ plus",
+        "=====",
+        "---",
+        "    indented code",
+        "```\nfence\n```",
+        "`` a ` b ``",
+        "| a | b |",
+        "<img src=x>",
+        "&#x3C;img src=x&#x3E;",
+        "**b** _i_ ~~s~~",
+        "[x]: https://evil.example",
+        "[^1]",
+        "\\[not a link\\](https://evil.example)",
+        "www.evil.example/p",
+        "eve@evil.example",
+        "<https://a.example>",
+    ],
+)
 def test_md_escape_is_inert_for_each_construct(text):
     from committee.trust.export import _md
 
@@ -200,8 +266,9 @@ def test_a_hold_turn_gives_its_reason_without_claiming_a_vote_change(store):
     holds = [t for t in result.debrief if t.reason and t.vote == t.previous_vote]
     if not holds:  # make one: the export must never call an unchanged vote a change
         first = result.debrief[0]
-        fake = first.model_copy(update={"move": "hold", "reason": "Held for a stated reason.",
-                                        "previous_vote": first.vote})
+        fake = first.model_copy(
+            update={"move": "hold", "reason": "Held for a stated reason.", "previous_vote": first.vote}
+        )
         result = result.model_copy(update={"debrief": [fake, *result.debrief[1:]]})
         store.finish_run(result)
     page, md = export_run(store, result.run_id, "html"), export_run(store, result.run_id, "md")

@@ -9,10 +9,9 @@ import threading
 
 import pytest
 
-from tests.fakes import register as register_engine
-
 from committee.engines.base import Context, Engine, TurnRequest
 from committee.models import DebriefTurn, Evidence, Review, Usage, Vote
+from tests.fakes import register as register_engine
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 VOTES = [v.value for v in Vote]
@@ -29,8 +28,14 @@ def _review(ctx: Context, persona: str, vote: Vote, evidence: list[Evidence] | N
     if evidence is None:
         q, s = _first_sentence(ctx.packet.text)
         evidence = [Evidence(quote=q, signal="threat-model-first", polarity="green", start=s)]
-    return Review(persona=persona, vote=vote, scores={d.id: score for d in ctx.scenario.dimensions},
-                  evidence=evidence, summary=f"{persona} votes {vote.label}.", confidence=0.6)
+    return Review(
+        persona=persona,
+        vote=vote,
+        scores={d.id: score for d in ctx.scenario.dimensions},
+        evidence=evidence,
+        summary=f"{persona} votes {vote.label}.",
+        confidence=0.6,
+    )
 
 
 def _hold(req: TurnRequest) -> DebriefTurn:
@@ -117,8 +122,15 @@ class FlipEngine(Engine):
         new = Vote(final[req.speaker])
         if new == mine:
             return _hold(req), Usage()
-        return DebriefTurn(round=req.round, speaker=req.speaker, move="concede", text="I move.", vote=new,
-                           previous_vote=mine, reason="scripted change"), Usage()
+        return DebriefTurn(
+            round=req.round,
+            speaker=req.speaker,
+            move="concede",
+            text="I move.",
+            vote=new,
+            previous_vote=mine,
+            reason="scripted change",
+        ), Usage()
 
 
 class KeywordEngine(Engine):
@@ -128,8 +140,10 @@ class KeywordEngine(Engine):
     votes hire (a persona that disagrees with the labels)."""
 
     name = "keyword"
-    RULES = [(re.compile(r"[^.\n]*\bgrowth\b[^.\n]*"), "growth-north-star"),
-             (re.compile(r"[^.\n]*\bpricing\b[^.\n]*"), "pay-for-weaker-safety")]
+    RULES = [
+        (re.compile(r"[^.\n]*\bgrowth\b[^.\n]*"), "growth-north-star"),
+        (re.compile(r"[^.\n]*\bpricing\b[^.\n]*"), "pay-for-weaker-safety"),
+    ]
 
     def review(self, ctx, persona):
         text = ctx.packet.text

@@ -28,9 +28,11 @@ DEV = ROOT.parent / "shared" / "eval" / "packets"  # the shared dev set beside t
 PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 # every attribute present: a reference with the name, pronouns, a school and an employer
-REFERENCE = ("\n\n## Reference\nReference for Nadia Ferrante from her manager at Google: she is careful, her "
-             "launches were never late, and she has an MBA from Harvard Business School. Ferrante pushes back "
-             "when she must.\n")
+REFERENCE = (
+    "\n\n## Reference\nReference for Nadia Ferrante from her manager at Google: she is careful, her "
+    "launches were never late, and she has an MBA from Harvard Business School. Ferrante pushes back "
+    "when she must.\n"
+)
 ORDER_SENSITIVE: set[str] = set()  # packets with a known order finding (none since finding 1 was fixed)
 
 
@@ -55,8 +57,9 @@ def test_offline_is_invariant_under_swaps(store, path):
 def test_offline_full_lists_move_nothing(store):
     """Every name, school and employer of the lists on the strong example: nothing moves
     (finding 2, 'Salesforce' read as the sales concept, was fixed)."""
-    rep = run_probe(store, _augmented(EXAMPLES / "strong-safety-pm.md"), ["name", "school", "employer", "pronouns"],
-                    per_swap=50)
+    rep = run_probe(
+        store, _augmented(EXAMPLES / "strong-safety-pm.md"), ["name", "school", "employer", "pronouns"], per_swap=50
+    )
     assert rep["summary"]["variants"] > 50
     moved = {(v["attribute"], v["from"], v["to"]): v["moved"] for v in rep["variants"] if v["moved"]}
     assert moved == {}
@@ -72,8 +75,15 @@ def test_offline_does_not_read_an_employer_name_as_a_concept(store):
 def _order_cases():
     for path in PACKETS:
         for proto in ("simultaneous", "round-robin"):
-            marks = [pytest.mark.xfail(strict=True, reason="finding 1: challenge target tie-break by panel (speaking) order")] \
-                if path.name in ORDER_SENSITIVE else []
+            marks = (
+                [
+                    pytest.mark.xfail(
+                        strict=True, reason="finding 1: challenge target tie-break by panel (speaking) order"
+                    )
+                ]
+                if path.name in ORDER_SENSITIVE
+                else []
+            )
             yield pytest.param(path, proto, marks=marks, id=f"{path.name}-{proto}")
 
 
@@ -97,6 +107,12 @@ def test_offline_is_invariant_under_section_order_alone(store, path):
     for perm in itertools.islice(itertools.permutations(range(len(p.sections))), 1, 7):
         if p.sections[0].title == "Preamble" and perm[0] != 0:
             continue
-        text = "\n\n".join((f"## {p.sections[i].title}\n\n" if p.sections[i].title not in ("Preamble", "Packet") else "")
-                           + p.sections[i].text for i in perm) + "\n"
+        text = (
+            "\n\n".join(
+                (f"## {p.sections[i].title}\n\n" if p.sections[i].title not in ("Preamble", "Packet") else "")
+                + p.sections[i].text
+                for i in perm
+            )
+            + "\n"
+        )
         assert compare_runs(base, run_once(store, with_text(p, text), RunSpec())) == [], perm

@@ -11,7 +11,13 @@ from committee.errors import BadInput
 from committee.packets import parse_packet, read_packet
 from committee.trust.common import RunSpec
 from committee.trust.probes import (
-    build_variants, detect_name, detect_pronouns, find_entities, load_substitutions, parse_swaps, run_probe,
+    build_variants,
+    detect_name,
+    detect_pronouns,
+    find_entities,
+    load_substitutions,
+    parse_swaps,
+    run_probe,
     swap_pronouns,
 )
 from tests.conftest import EXAMPLES
@@ -96,15 +102,28 @@ def test_pronoun_swaps_read_her_and_his_and_agree_verbs():
     assert detect_pronouns(p) == "she"
     he, n = swap_pronouns(p.text, "she", "he", SUBS.pronouns)
     assert n == 6
-    assert "At Lumenfold he led the red team. His manager says he is careful; the idea was his. He has shipped twice. I gave him the plan." in he
+    assert (
+        "At Lumenfold he led the red team. His manager says he is careful; the idea was his. He has shipped twice. I gave him the plan."
+        in he
+    )
     they, _ = swap_pronouns(p.text, "she", "they", SUBS.pronouns)
-    assert "Their manager says they are careful; the idea was theirs. They have shipped twice. I gave them the plan." in they
+    assert (
+        "Their manager says they are careful; the idea was theirs. They have shipped twice. I gave them the plan."
+        in they
+    )
     back, _ = swap_pronouns(they, "they", "she", SUBS.pronouns)
     assert back == p.text  # she -> they -> she round-trips, verbs included
     # only pronoun tokens and agreed verbs differ
     diff = [(a, b) for a, b in zip(_tokens(p.text), _tokens(they)) if a != b]
-    assert set(diff) <= {("she", "they"), ("Her", "Their"), ("hers", "theirs"), ("She", "They"), ("her", "them"),
-                         ("is", "are"), ("has", "have")}
+    assert set(diff) <= {
+        ("she", "they"),
+        ("Her", "Their"),
+        ("hers", "theirs"),
+        ("She", "They"),
+        ("her", "them"),
+        ("is", "are"),
+        ("has", "have"),
+    }
 
 
 def test_pronouns_from_front_matter_and_absent():
@@ -141,8 +160,9 @@ def test_probe_reports_what_moved_with_a_biased_engine(store, register):  # noqa
 
 def test_probe_of_an_attribute_blind_engine_is_invariant(store, register):  # noqa: F811
     eng = VaryingEngine({p: [0, 1, 0, 0] for p in PANEL})
-    rep = run_probe(store, _p(), ["name", "school", "employer", "pronouns"], spec=RunSpec(engine=register(eng)),
-                    per_swap=2)
+    rep = run_probe(
+        store, _p(), ["name", "school", "employer", "pronouns"], spec=RunSpec(engine=register(eng)), per_swap=2
+    )
     assert rep["summary"]["invariant"] is True and rep["summary"]["variants"] == 2 + 4 + 4 + 2
     for v in rep["variants"]:  # variants are stored runs of the derived key, original of the real key
         assert v["packet"]["key"] == "probe-me--probe"
@@ -158,6 +178,8 @@ def test_probe_with_nothing_to_swap_is_bad_input_and_writes_nothing(store):
 
 def test_bad_substitutions_file(tmp_path):
     f = tmp_path / "subs.yaml"
-    f.write_text("names: [Ann Lee]\npronouns: {}\nschools: {elite: [], non_elite: []}\nemployers: {large: [], tiny: []}\n")
+    f.write_text(
+        "names: [Ann Lee]\npronouns: {}\nschools: {elite: [], non_elite: []}\nemployers: {large: [], tiny: []}\n"
+    )
     with pytest.raises(BadInput, match="tiny"):
         load_substitutions(f)

@@ -53,7 +53,7 @@ def test_shuffle_keeps_front_matter_preamble_and_every_section_verbatim():
         assert sorted(order) == sorted(s.title for s in p.sections if s.title != "Preamble")
         assert [s.title for s in v.sections[1:]] == order
         for s in v.sections:  # offsets index the shuffled text
-            assert v.text[s.start:s.start + len(s.text)] == s.text
+            assert v.text[s.start : s.start + len(s.text)] == s.text
         assert {s.title: s.text for s in v.sections} == {s.title: s.text for s in p.sections}
     assert len(seen_orders) > 3
 
@@ -112,10 +112,11 @@ def test_speaking_order_is_shuffled_per_run_and_reproducible(tmp_path, register)
         with Store(tmp_path / f"s{attempt}.db") as st:
             rep = run_stability(st, read_packet(EXAMPLES / "strong-safety-pm.md"), runs=6, spec=spec, seed=42)
         spoken = [sp for _, sp in eng.turns]
-        runs = [spoken[i:i + 4] for i in range(0, len(spoken), 4)]
+        runs = [spoken[i : i + 4] for i in range(0, len(spoken), 4)]
         assert runs == [r["speaking_order"] for r in rep["runs"]]  # the engine heard them in that order
-        orders.append(([r["speaking_order"] for r in rep["runs"]], [r["section_order"] for r in rep["runs"]],
-                       eng.first_sections))
+        orders.append(
+            ([r["speaking_order"] for r in rep["runs"]], [r["section_order"] for r in rep["runs"]], eng.first_sections)
+        )
     assert orders[0] == orders[1]  # same seed, same orders
     assert len({tuple(o) for o in orders[0][0]}) > 1
     assert len({tuple(o) for o in orders[0][1]}) > 1
@@ -124,8 +125,9 @@ def test_speaking_order_is_shuffled_per_run_and_reproducible(tmp_path, register)
 
 def test_order_sensitive_engine_shows_up_as_low_agreement(store, register):  # noqa: F811
     eng = FirstSectionEngine(hire_when_first="Resume")
-    rep = run_stability(store, read_packet(EXAMPLES / "strong-safety-pm.md"), runs=12,
-                        spec=RunSpec(engine=register(eng)), seed=1)
+    rep = run_stability(
+        store, read_packet(EXAMPLES / "strong-safety-pm.md"), runs=12, spec=RunSpec(engine=register(eng)), seed=1
+    )
     s = rep["summary"]
     firsts = Counter(r["section_order"][0] for r in rep["runs"])
     assert s["decisions"]["hire"] == firsts["Resume"]
@@ -145,7 +147,7 @@ def test_study_and_runs_are_stored_under_a_derived_key(store, register):  # noqa
         assert res is not None and res.packet.key == f"{packet.key}--stability"
         text = store.get_revision(res.packet.key, res.packet.revision).text
         for r in res.reviews:  # evidence is verbatim in the shuffled text that was stored
-            assert all(text[e.start:e.start + len(e.quote)] == e.quote for e in r.evidence)
+            assert all(text[e.start : e.start + len(e.quote)] == e.quote for e in r.evidence)
     assert packet.key not in store.packet_keys()  # the candidate's lineage is untouched
 
 

@@ -29,12 +29,24 @@ def db(monkeypatch, db_path):
 
 def _filled(db, tmp_path, register):  # noqa: F811
     with Store(db) as store:
-        run_stability(store, read_packet(EXAMPLES / "strong-safety-pm.md"), runs=3,
-                      spec=RunSpec(engine=register(VaryingEngine({p: [0.3, 0.3, 0.2, 0.2] for p in PANEL}))), seed=1)
+        run_stability(
+            store,
+            read_packet(EXAMPLES / "strong-safety-pm.md"),
+            runs=3,
+            spec=RunSpec(engine=register(VaryingEngine({p: [0.3, 0.3, 0.2, 0.2] for p in PANEL}))),
+            seed=1,
+        )
         named = tmp_path / "named.md"  # the name in the text, where a swap can reach the engines
-        named.write_text((EXAMPLES / "strong-safety-pm.md").read_text() + "\n## Reference\nNadia Ferrante ran our red team.\n")
-        run_probe(store, read_packet(named), ["name", "employer"], per_swap=2,
-                  spec=RunSpec(engine=register(NameBiasedEngine("Emily Walsh"))))
+        named.write_text(
+            (EXAMPLES / "strong-safety-pm.md").read_text() + "\n## Reference\nNadia Ferrante ran our red team.\n"
+        )
+        run_probe(
+            store,
+            read_packet(named),
+            ["name", "employer"],
+            per_swap=2,
+            spec=RunSpec(engine=register(NameBiasedEngine("Emily Walsh"))),
+        )
         d = tmp_path / "lab"
         d.mkdir()
         for name, text in PACKETS.items():

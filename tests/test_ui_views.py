@@ -12,8 +12,18 @@ from hypothesis import strategies as st
 from committee.compare import word_diff
 from committee.packets import parse_packet, read_packet
 from committee.views import (
-    code_span, diff_markdown, escape_markdown, evidence_spans, highlighted_markdown, jitter, replay_frames,
-    sections_markdown, segments, tally, timeline_from_result, timeline_from_turns,
+    code_span,
+    diff_markdown,
+    escape_markdown,
+    evidence_spans,
+    highlighted_markdown,
+    jitter,
+    replay_frames,
+    sections_markdown,
+    segments,
+    tally,
+    timeline_from_result,
+    timeline_from_turns,
 )
 from tests.conftest import EXAMPLES
 
@@ -48,12 +58,20 @@ def test_escape_markdown_leaves_no_active_syntax(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2060\u00a0") | st.sampled_from("\n <>[]()!$:`*_#\\"), max_size=80))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2060\u00a0")
+        | st.sampled_from("\n <>[]()!$:`*_#\\"),
+        max_size=80,
+    )
+)
 def test_escape_markdown_round_trips(text):
     lines = [line.lstrip(" \t") for line in text.split("\n")]
     expected = "\n".join(lines)
     got = "\n".join(line.lstrip(" ") for line in unescape(escape_markdown(text)).split("\n"))
-    assert got.replace(" \n", "\n").rstrip() == expected.replace(" \n", "\n").rstrip() or got.strip() == expected.strip()
+    assert (
+        got.replace(" \n", "\n").rstrip() == expected.replace(" \n", "\n").rstrip() or got.strip() == expected.strip()
+    )
 
 
 def test_code_span_cannot_be_closed_early():
@@ -66,17 +84,27 @@ def test_evidence_spans_merge_and_skip():
     text = "We ship fast. We A/B test harmful code. We add a threat model."
     ev = [
         ("safety-lead", {"quote": "We A/B test harmful code.", "signal": "test-irreversible-harm", "polarity": "red"}),
-        ("research-lead", {"quote": "A/B test harmful", "signal": "test-irreversible-harm", "polarity": "red", "start": 3}),
+        (
+            "research-lead",
+            {"quote": "A/B test harmful", "signal": "test-irreversible-harm", "polarity": "red", "start": 3},
+        ),
         ("vp-product", {"quote": "We add a threat model.", "signal": "threat-model-first", "polarity": "green"}),
         ("vp-product", {"quote": "not in the text", "signal": "x", "polarity": "green"}),
     ]
     spans = evidence_spans(text, ev)
-    assert [(text[s.start:s.end], s.polarity) for s in spans] == [
-        ("We A/B test harmful code.", "red"), ("We add a threat model.", "green")]
+    assert [(text[s.start : s.end], s.polarity) for s in spans] == [
+        ("We A/B test harmful code.", "red"),
+        ("We add a threat model.", "green"),
+    ]
     assert spans[0].who == ("safety-lead", "research-lead")
     assert "".join(c for c, _ in segments(text, spans)) == text
-    mixed = evidence_spans(text, [(None, {"quote": "We ship fast. We A/B", "signal": "a", "polarity": "green"}),
-                                  (None, {"quote": "A/B test", "signal": "b", "polarity": "red"})])
+    mixed = evidence_spans(
+        text,
+        [
+            (None, {"quote": "We ship fast. We A/B", "signal": "a", "polarity": "green"}),
+            (None, {"quote": "A/B test", "signal": "b", "polarity": "red"}),
+        ],
+    )
     assert len(mixed) == 1 and mixed[0].polarity is None and mixed[0].signals == ("a", "b")
 
 
@@ -92,14 +120,17 @@ def test_highlighted_markdown_escapes_inside_and_outside_highlights():
 def test_sections_markdown_shows_cited_sections():
     packet = read_packet(EXAMPLES / "weak-growth-pm.md")
     quote = "Every token the model generates is checked against a live web index before it is shown"
-    spans = evidence_spans(packet.text, [(None, {"quote": quote, "signal": "ignores-inference-cost", "polarity": "red"})])
+    spans = evidence_spans(
+        packet.text, [(None, {"quote": quote, "signal": "ignores-inference-cost", "polarity": "red"})]
+    )
     only = sections_markdown(packet, spans, only_cited=True)
     assert only.startswith("**Technical design\\: Real\\-time fact\\-checking**")
     assert "Resume" not in only and ":red-background[" in only
     full = sections_markdown(packet, spans)
     assert "**Resume**" in full and "**Negotiation**" in full
     assert sections_markdown(packet, [], only_cited=True) == full.replace(
-        "**:red-background[" + escape_markdown(quote) + "]**", escape_markdown(quote))
+        "**:red-background[" + escape_markdown(quote) + "]**", escape_markdown(quote)
+    )
 
 
 def test_sections_markdown_without_headings():
@@ -108,8 +139,16 @@ def test_sections_markdown_without_headings():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "alpha gamma."]), max_size=8),
-       st.lists(st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "beta alpha."]), max_size=8))
+@given(
+    st.lists(
+        st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "alpha gamma."]),
+        max_size=8,
+    ),
+    st.lists(
+        st.sampled_from(["alpha beta.", "gamma delta epsilon.", "", "## Head", "zeta <eta>.", "beta alpha."]),
+        max_size=8,
+    ),
+)
 def test_word_diff_rebuilds_both_sides(a_lines, b_lines):
     a, b = "\n".join(a_lines), "\n".join(b_lines)
     chunks = word_diff(a, b)
@@ -133,9 +172,16 @@ def test_timeline_and_tally():
     ]
     rows = timeline_from_turns(["a", "b"], {"a": "strong_no_hire", "b": "hire"}, turns, {"a": "hire", "b": "hire"})
     by = {(r["stage"], r["persona"]): r["vote"] for r in rows}
-    assert by == {("sealed", "a"): "strong_no_hire", ("sealed", "b"): "hire", ("round 1", "a"): "no_hire",
-                  ("round 1", "b"): "hire", ("round 2", "a"): "hire", ("round 2", "b"): "hire",
-                  ("final", "a"): "hire", ("final", "b"): "hire"}
+    assert by == {
+        ("sealed", "a"): "strong_no_hire",
+        ("sealed", "b"): "hire",
+        ("round 1", "a"): "no_hire",
+        ("round 1", "b"): "hire",
+        ("round 2", "a"): "hire",
+        ("round 2", "b"): "hire",
+        ("final", "a"): "hire",
+        ("final", "b"): "hire",
+    }
     counts = {(r["stage"], r["vote"]): r["count"] for r in tally(rows)}
     assert counts[("sealed", "strong_no_hire")] == 1 and counts[("round 2", "hire")] == 2
     assert sum(r["count"] for r in tally(rows) if r["stage"] == "final") == 2
@@ -159,8 +205,9 @@ def test_replay_frames_follow_the_run(store, scripted):
 
     votes = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "no_hire"}
     scripted["engine"] = ScriptedEngine(votes)
-    result = start_run(store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md"), engine="scripted", rounds=3,
-                                      protocol="round-robin"))
+    result = start_run(
+        store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md"), engine="scripted", rounds=3, protocol="round-robin")
+    )
     steps = replay_steps(store, result.run_id)
     frames = replay_frames(steps, result.personas)
     assert len(frames) == len(steps)

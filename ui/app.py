@@ -37,7 +37,9 @@ def extra_pages() -> list:
     return out
 
 
-pages = [st.Page(str(PAGES / name), title=title, icon=icon, default=i == 0) for i, (name, title, icon) in enumerate(CORE)]
+pages = [
+    st.Page(str(PAGES / name), title=title, icon=icon, default=i == 0) for i, (name, title, icon) in enumerate(CORE)
+]
 page = st.navigation(pages + extra_pages())
 uikit.sidebar()
 page.run()

@@ -9,25 +9,37 @@ goes through `md()` (escaped Markdown) or a dataframe cell; never raw HTML.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from committee.catalog import default_catalog
+from committee.db import display
 from committee.errors import CommitteeError
 from committee.models import RunResult
-from committee.db import display
 from committee.store import Store, default_db_path
 from committee.views import (
-    VOTE_COLOR, VOTE_LABEL, VOTES, code_span, escape_markdown, jitter, score_rows, stage_order, tally,
-    timeline_from_result, vote_label, vote_rows,
+    VOTE_COLOR,
+    VOTE_LABEL,
+    VOTES,
+    code_span,
+    escape_markdown,
+    jitter,
+    score_rows,
+    stage_order,
+    tally,
+    timeline_from_result,
+    vote_label,
+    vote_rows,
 )
 
-DISCLAIMER = ("A practice simulator. The committee, its members and its rules are fictional; "
-              "no real company's process is represented.")
+DISCLAIMER = (
+    "A practice simulator. The committee, its members and its rules are fictional; "
+    "no real company's process is represented."
+)
 
 
 def md(text: str | None) -> str:
@@ -44,8 +56,10 @@ def sidebar() -> None:
     with st.sidebar:
         st.caption("Database")
         st.code(display(db_path()), language=None, wrap_lines=True)
-        st.caption("Set `COMMITTEE_DB` or start with `committee ui --db PATH` to use another file "
-                   "(or a postgresql:// URL a team shares).")
+        st.caption(
+            "Set `COMMITTEE_DB` or start with `committee ui --db PATH` to use another file "
+            "(or a postgresql:// URL a team shares)."
+        )
         st.caption(DISCLAIMER)
 
 
@@ -107,8 +121,12 @@ def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
         .mark_bar()
         .encode(
             x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("count:Q", title="personas", scale=alt.Scale(domain=[0, max(4, int(data.groupby("stage")["count"].sum().max()))]),
-                    axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                "count:Q",
+                title="personas",
+                scale=alt.Scale(domain=[0, max(4, int(data.groupby("stage")["count"].sum().max()))]),
+                axis=alt.Axis(tickMinStep=1),
+            ),
             color=alt.Color("vote_label:N", title="vote", scale=_vote_scale(), sort=[VOTE_LABEL[v] for v in VOTES]),
             order=alt.Order("rank:Q"),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote"), alt.Tooltip("count:Q")],
@@ -128,39 +146,58 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
         .mark_line(point=True)
         .encode(
             x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[-2.3, 2.3]),
-                    axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr())),
+            y=alt.Y(
+                "y:Q",
+                title=None,
+                scale=alt.Scale(domain=[-2.3, 2.3]),
+                axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr()),
+            ),
             color=alt.Color("name:N", title="persona"),
-            tooltip=[alt.Tooltip("name:N", title="persona"), alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote")],
+            tooltip=[
+                alt.Tooltip("name:N", title="persona"),
+                alt.Tooltip("stage:N"),
+                alt.Tooltip("vote_label:N", title="vote"),
+            ],
         )
         .properties(height=height)
     )
 
 
 def _points_label_expr() -> str:
-    return ("datum.value == 2 ? 'Strong Hire' : datum.value == 1 ? 'Hire' : "
-            "datum.value == -1 ? 'No Hire' : datum.value == -2 ? 'Strong No Hire' : ''")
+    return (
+        "datum.value == 2 ? 'Strong Hire' : datum.value == 1 ? 'Hire' : "
+        "datum.value == -1 ? 'No Hire' : datum.value == -2 ? 'Strong No Hire' : ''"
+    )
 
 
 def decision_banner(decision: dict | None) -> None:
     if not decision:
         return
-    text = f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · rule {code_span(decision['rule'])}  \n" \
-           f"{md(decision.get('explanation'))}"
-    (st.success if decision["outcome"] == "hire" else st.error)(text, icon=":material/check_circle:" if decision["outcome"] == "hire" else ":material/cancel:")
+    text = (
+        f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · rule {code_span(decision['rule'])}  \n"
+        f"{md(decision.get('explanation'))}"
+    )
+    (st.success if decision["outcome"] == "hire" else st.error)(
+        text, icon=":material/check_circle:" if decision["outcome"] == "hire" else ":material/cancel:"
+    )
 
 
 def render_result(result: RunResult, *, key: str = "result") -> None:
     """A finished run: decision, the four votes, tally chart, scores, debrief, feedback."""
     nm = names()
     decision_banner(result.decision.model_dump())
-    st.caption(f"run {code_span(result.run_id)} · packet {code_span(result.packet.key)} revision {result.packet.revision} · "
-               f"scenario {code_span(result.scenario)} · engine {code_span(result.engine.name)}"
-               f"{' / ' + md(result.engine.model) if result.engine.model else ''} · {result.protocol} · "
-               f"{result.timing.wall_s:.2f}s")
+    st.caption(
+        f"run {code_span(result.run_id)} · packet {code_span(result.packet.key)} revision {result.packet.revision} · "
+        f"scenario {code_span(result.scenario)} · engine {code_span(result.engine.name)}"
+        f"{' / ' + md(result.engine.model) if result.engine.model else ''} · {result.protocol} · "
+        f"{result.timing.wall_s:.2f}s"
+    )
     if result.integrity:
-        st.warning(f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers instead of the case. "
-                   "They were treated as data and count against the packet.", icon=":material/warning:")
+        st.warning(
+            f"Integrity concern: {len(result.integrity)} passage(s) address the reviewers instead of the case. "
+            "They were treated as data and count against the packet.",
+            icon=":material/warning:",
+        )
         for e in result.integrity:
             st.markdown(f"> {md(e.quote[:300])}")
     sealed = {r.persona: r.vote.value for r in result.reviews}
@@ -170,6 +207,7 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         delta = None
         if before and before != v.value:
             from committee.models import Vote
+
             delta = f"{v.points - Vote(before).points:+d} from sealed {vote_label(before)}"
         row.metric(nm.get(p, p), vote_label(v), delta=delta, border=True, help=titles().get(p), width="content")
     timeline = timeline_from_result(result)
@@ -187,8 +225,10 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
     st.dataframe(pd.DataFrame(score_rows(result, nm)), hide_index=True, width="stretch")
     with st.expander("What each persona wrote in the blind review", expanded=False):
         for r in result.reviews:
-            st.markdown(f"**{md(nm.get(r.persona, r.persona))}** · {badge(r.vote.value)} · confidence {r.confidence:.2f}  \n"
-                        f"{md(r.summary)}")
+            st.markdown(
+                f"**{md(nm.get(r.persona, r.persona))}** · {badge(r.vote.value)} · confidence {r.confidence:.2f}  \n"
+                f"{md(r.summary)}"
+            )
     st.subheader("Debrief")
     transcript(result.debrief, nm)
     st.subheader("Feedback for the next revision")
@@ -198,8 +238,11 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         with st.container(border=True):
             st.markdown(f"**{md(f.dimension.replace('_', ' ').capitalize())}** · mean {f.score:.1f} / 4")
             if f.quote:
-                what = "Read uncertainly" if f.kind == "check" or (f.check_signals and not f.remove_signals) \
+                what = (
+                    "Read uncertainly"
+                    if f.kind == "check" or (f.check_signals and not f.remove_signals)
                     else "What pulled it down"
+                )
                 st.markdown(f"{what}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:
@@ -213,9 +256,13 @@ def transcript(turns, nm: dict[str, str]) -> None:
     for t in turns:
         t = t if isinstance(t, dict) else t.model_dump(mode="json")
         to = f" → {md(nm.get(t['to'], t['to']))}" if t.get("to") else ""
-        head = f"**{md(nm.get(t['speaker'], t['speaker']))}** · round {t['round']} · {t['move']}{to} · {badge(t['vote'])}"
+        head = (
+            f"**{md(nm.get(t['speaker'], t['speaker']))}** · round {t['round']} · {t['move']}{to} · {badge(t['vote'])}"
+        )
         body = md(t["text"])
         if t.get("reason") and t.get("previous_vote") and t["previous_vote"] != t["vote"]:
-            body += (f"  \n*vote changed from {vote_label(t['previous_vote'])} to {vote_label(t['vote'])}: "
-                     f"{md(t['reason'])}*")
+            body += (
+                f"  \n*vote changed from {vote_label(t['previous_vote'])} to {vote_label(t['vote'])}: "
+                f"{md(t['reason'])}*"
+            )
         st.markdown(f"{head}  \n{body}")

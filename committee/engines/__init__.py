@@ -12,16 +12,16 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from committee.engines.base import Context, Engine, TurnRequest
 from committee.errors import BadInput, pydantic_summary
 
-__all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec",
-           "ready_engines"]
+__all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec", "ready_engines"]
 
 
 class NoOptions(BaseModel):
@@ -60,7 +60,9 @@ class EngineSpec:
         given = {k: v for k, v in options.items() if v is not None}
         unknown = sorted(set(given) - self.option_names())
         if unknown and self.options.model_config.get("extra") != "allow":
-            raise BadInput(f"the {self.name} engine takes no option {', '.join('--' + u.replace('_', '-') for u in unknown)}")
+            raise BadInput(
+                f"the {self.name} engine takes no option {', '.join('--' + u.replace('_', '-') for u in unknown)}"
+            )
         try:
             return self.options(**given)
         except ValidationError as exc:
@@ -83,7 +85,11 @@ def _llm_options() -> type[BaseModel]:
 
 
 def _anthropic_ready() -> str | None:
-    return None if os.environ.get("ANTHROPIC_API_KEY", "").strip() else "set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)"
+    return (
+        None
+        if os.environ.get("ANTHROPIC_API_KEY", "").strip()
+        else "set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for another server)"
+    )
 
 
 def _openai_ready() -> str | None:
@@ -100,20 +106,32 @@ def _openai_ready() -> str | None:
 
 ENGINES: dict[str, EngineSpec] = {
     "offline": EngineSpec(
-        name="offline", label="offline (no key, deterministic)",
+        name="offline",
+        label="offline (no key, deterministic)",
         summary="the rubric reader built in: no key, no network, same packet -> same run",
-        target="committee.engines.offline:OfflineEngine", options=NoOptions, needs="nothing",
-        ready=lambda: None),
+        target="committee.engines.offline:OfflineEngine",
+        options=NoOptions,
+        needs="nothing",
+        ready=lambda: None,
+    ),
     "anthropic": EngineSpec(
-        name="anthropic", label="Claude (anthropic)",
+        name="anthropic",
+        label="Claude (anthropic)",
         summary="Claude through the Anthropic API or any Anthropic-compatible server",
-        target="committee.engines.anthropic:AnthropicEngine", options=_llm_options(),
-        needs="ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server)", ready=_anthropic_ready),
+        target="committee.engines.anthropic:AnthropicEngine",
+        options=_llm_options(),
+        needs="ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server)",
+        ready=_anthropic_ready,
+    ),
     "openai": EngineSpec(
-        name="openai", label="OpenAI-compatible server (openai)",
+        name="openai",
+        label="OpenAI-compatible server (openai)",
         summary="any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp, LM Studio, gateways",
-        target="committee.engines.openai:OpenAIEngine", options=_llm_options(),
-        needs="OPENAI_API_KEY, or OPENAI_BASE_URL for a local server; the openai extra", ready=_openai_ready),
+        target="committee.engines.openai:OpenAIEngine",
+        options=_llm_options(),
+        needs="OPENAI_API_KEY, or OPENAI_BASE_URL for a local server; the openai extra",
+        ready=_openai_ready,
+    ),
 }
 
 

@@ -14,7 +14,17 @@ from abc import ABC, abstractmethod
 from pydantic import BaseModel, ConfigDict, Field
 
 from committee.models import (
-    DebriefTurn, Decision, Evidence, FeedbackItem, Packet, Persona, Review, Scenario, Signal, Usage, Vote,
+    DebriefTurn,
+    Decision,
+    Evidence,
+    FeedbackItem,
+    Packet,
+    Persona,
+    Review,
+    Scenario,
+    Signal,
+    Usage,
+    Vote,
 )
 
 
@@ -94,8 +104,9 @@ class Engine(ABC):
         result carries); resets the tally. Zero for engines that cost nothing."""
         return Usage()
 
-    def feedback(self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn],
-                 decision: Decision) -> tuple[list[FeedbackItem], Usage]:
+    def feedback(
+        self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn], decision: Decision
+    ) -> tuple[list[FeedbackItem], Usage]:
         """Coaching per weak rubric dimension (default: the deterministic builder in
         `committee.feedback`, shared by all engines)."""
         from committee.feedback import build_feedback

@@ -52,8 +52,9 @@ class PanelEngine(Engine):
     def failed_usage(self) -> Usage:
         return sum((e.failed_usage() for e in self.engines), Usage())
 
-    def feedback(self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn],
-                 decision: Decision) -> tuple[list[FeedbackItem], Usage]:
+    def feedback(
+        self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn], decision: Decision
+    ) -> tuple[list[FeedbackItem], Usage]:
         return self.engines[0].feedback(ctx, reviews, debrief, decision)
 
 
@@ -74,8 +75,14 @@ def parse_assignments(items: list[str] | None, flag: str, panel_ids: list[str]) 
     return out
 
 
-def check_options(default: str, options: dict[str, Any], panel: list[Persona], *,
-                  engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> dict[str, str]:
+def check_options(
+    default: str,
+    options: dict[str, Any],
+    panel: list[Persona],
+    *,
+    engines: dict[str, str] | None = None,
+    models: dict[str, str] | None = None,
+) -> dict[str, str]:
     """Check a panel's engines and options without building any engine (no key or
     server needed): persona id -> engine name. Raises BadInput as `build_panel` does,
     and for an option value out of range."""
@@ -92,20 +99,30 @@ def check_options(default: str, options: dict[str, Any], panel: list[Persona], *
         unused.append("model")
     unmodelled = sorted(p for p in models if not engine_spec(chosen[p]).takes("model"))
     if unmodelled:
-        raise BadInput(f"--persona-model: {', '.join(unmodelled)} is voiced by an engine that takes no model "
-                       f"({', '.join(chosen[p] for p in unmodelled)}); give it an LLM engine with --persona-engine")
+        raise BadInput(
+            f"--persona-model: {', '.join(unmodelled)} is voiced by an engine that takes no model "
+            f"({', '.join(chosen[p] for p in unmodelled)}); give it an LLM engine with --persona-engine"
+        )
     if unused:
         who = ", ".join(used)
-        raise BadInput(f"option {', '.join('--' + u.replace('_', '-') for u in unused)} is not taken by the "
-                       f"engine(s) voicing this panel ({who})")
+        raise BadInput(
+            f"option {', '.join('--' + u.replace('_', '-') for u in unused)} is not taken by the "
+            f"engine(s) voicing this panel ({who})"
+        )
     for name in used:
         spec = engine_spec(name)
         spec.validated(**{k: v for k, v in options.items() if k in spec.option_names()})
     return chosen
 
 
-def build_panel(default: str, options: dict[str, Any], panel: list[Persona], *,
-                engines: dict[str, str] | None = None, models: dict[str, str] | None = None) -> tuple[Engine, list[Persona]]:
+def build_panel(
+    default: str,
+    options: dict[str, Any],
+    panel: list[Persona],
+    *,
+    engines: dict[str, str] | None = None,
+    models: dict[str, str] | None = None,
+) -> tuple[Engine, list[Persona]]:
     """(engine for the run, personas with `engine` and `model` resolved). `options` are
     the run's engine options: `model` goes to the run's engine `default`, the rest to
     every engine that takes them. One engine for everyone is returned as itself, else a

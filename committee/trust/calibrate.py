@@ -33,16 +33,25 @@ from committee.errors import BadInput
 from committee.models import RunResult
 from committee.packets import read_packet
 from committee.trust.common import (
-    RunSpec, StudyProgress, derived_key, new_study_id, run_once, side, summarize, validate_spec,
+    RunSpec,
+    StudyProgress,
+    derived_key,
+    new_study_id,
+    run_once,
+    side,
+    summarize,
+    validate_spec,
 )
 
 MANIFEST = "MANIFEST.yaml"
 INTEGRITY_PREFIX = "prompt-injection"  # integrity signal ids (committee.integrity)
 OUTCOMES = ("hire", "no_hire")
-SIGNAL_BASIS = ("per-signal precision/recall/F1 are computed against the manifest's must_flag lists: positive = the "
-                "signal is in must_flag, predicted = any blind review cites it as red evidence (integrity signals are "
-                "scored by the injection check instead). must_flag lists "
-                "required flags, not every fair one, so precision is a lower bound.")
+SIGNAL_BASIS = (
+    "per-signal precision/recall/F1 are computed against the manifest's must_flag lists: positive = the "
+    "signal is in must_flag, predicted = any blind review cites it as red evidence (integrity signals are "
+    "scored by the injection check instead). must_flag lists "
+    "required flags, not every fair one, so precision is a lower bound."
+)
 
 
 class Label(BaseModel):
@@ -64,7 +73,9 @@ def load_manifest(folder: str | Path) -> dict[str, Label]:
         raise BadInput(f"{d}: not a folder (calibrate takes a folder with {MANIFEST})")
     path = d / MANIFEST
     if not path.is_file():
-        raise BadInput(f"{d}: no {MANIFEST} (file: {{decision: hire|no_hire|null, split: bool, must_flag: [...], injection: bool}})")
+        raise BadInput(
+            f"{d}: no {MANIFEST} (file: {{decision: hire|no_hire|null, split: bool, must_flag: [...], injection: bool}})"
+        )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -94,8 +105,12 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
 def red_signals(result: RunResult) -> set[str]:
     """Red signal ids cited with evidence in any blind review of the run, integrity
     concerns (`prompt-injection*`) excepted: those are scored by the injection check."""
-    return {e.signal for r in result.reviews for e in r.evidence
-            if e.polarity == "red" and not e.signal.startswith(INTEGRITY_PREFIX)}
+    return {
+        e.signal
+        for r in result.reviews
+        for e in r.evidence
+        if e.polarity == "red" and not e.signal.startswith(INTEGRITY_PREFIX)
+    }
 
 
 def score(rows: list[dict[str, Any]], panel: list[str]) -> dict[str, Any]:
@@ -119,31 +134,50 @@ def score(rows: list[dict[str, Any]], panel: list[str]) -> dict[str, Any]:
         final = [r for r in labelled if p in r["votes"]]
         agree = sum(side(r["votes"][p]) == r["expected"] for r in final)
         agree_sealed = sum(side(r["sealed"][p]) == r["expected"] for r in final if p in r["sealed"])
-        personas[p] = {"packets": len(final), "agree": agree, "agreement": round(agree / len(final), 4) if final else None,
-                       "agree_sealed": agree_sealed,
-                       "agreement_sealed": round(agree_sealed / len(final), 4) if final else None}
+        personas[p] = {
+            "packets": len(final),
+            "agree": agree,
+            "agreement": round(agree / len(final), 4) if final else None,
+            "agree_sealed": agree_sealed,
+            "agreement_sealed": round(agree_sealed / len(final), 4) if final else None,
+        }
     splits = [r for r in rows if r["split"]]
     injections = [r for r in rows if r["injection"]]
     clean = [r for r in rows if not r["injection"]]
     must_ok = [r for r in rows if r["must_flag"]]
     return {
         "packets": len(rows),
-        "decision": {"labelled": len(labelled), "correct": correct,
-                     "agreement": round(correct / len(labelled), 4) if labelled else None,
-                     "confusion": confusion, "confusion_axes": "confusion[expected][predicted]"},
+        "decision": {
+            "labelled": len(labelled),
+            "correct": correct,
+            "agreement": round(correct / len(labelled), 4) if labelled else None,
+            "confusion": confusion,
+            "confusion_axes": "confusion[expected][predicted]",
+        },
         "signals": signals,
         "signals_micro": _prf(*tot),
         "signals_basis": SIGNAL_BASIS,
         "must_flag_complete": {"packets": len(must_ok), "complete": sum(not r["missing_flags"] for r in must_ok)},
         "personas": personas,
         "split": {"packets": len(splits), "disagree": sum(r["blind_disagree"] for r in splits)},
-        "injection": {"packets": len(injections), "flagged": sum(r["integrity"] > 0 for r in injections),
-                      "false_alarms": sum(r["integrity"] > 0 for r in clean), "clean_packets": len(clean)},
+        "injection": {
+            "packets": len(injections),
+            "flagged": sum(r["integrity"] > 0 for r in injections),
+            "false_alarms": sum(r["integrity"] > 0 for r in clean),
+            "clean_packets": len(clean),
+        },
     }
 
 
-def run_calibration(store, folder: str | Path, *, spec: RunSpec | None = None, progress: StudyProgress | None = None,
-                    catalog=None, save: bool = True) -> dict[str, Any]:
+def run_calibration(
+    store,
+    folder: str | Path,
+    *,
+    spec: RunSpec | None = None,
+    progress: StudyProgress | None = None,
+    catalog=None,
+    save: bool = True,
+) -> dict[str, Any]:
     """Run the committee on every packet of a labelled folder and score it. All
     packets and the request are validated before anything is written (BadInput)."""
     spec = spec or RunSpec()
@@ -165,25 +199,43 @@ def run_calibration(store, folder: str | Path, *, spec: RunSpec | None = None, p
         s = summarize(res, panel)
         cited = red_signals(res)
         sealed_sides = {side(v) for v in s["sealed"].values()}
-        rows.append({
-            "file": name, "expected": label.decision, "predicted": res.decision.outcome,
-            "correct": None if label.decision is None else label.decision == res.decision.outcome,
-            "must_flag": sorted(label.must_flag), "red_cited": sorted(cited),
-            "missing_flags": sorted(set(label.must_flag) - cited), "extra_flags": sorted(cited - set(label.must_flag)),
-            "green_cited": sorted({e.signal for r in res.reviews for e in r.evidence if e.polarity == "green"}),
-            "split": label.split, "blind_disagree": len(sealed_sides) > 1,
-            "injection": label.injection, "integrity": len(res.integrity),
-            **s,
-        })
+        rows.append(
+            {
+                "file": name,
+                "expected": label.decision,
+                "predicted": res.decision.outcome,
+                "correct": None if label.decision is None else label.decision == res.decision.outcome,
+                "must_flag": sorted(label.must_flag),
+                "red_cited": sorted(cited),
+                "missing_flags": sorted(set(label.must_flag) - cited),
+                "extra_flags": sorted(cited - set(label.must_flag)),
+                "green_cited": sorted({e.signal for r in res.reviews for e in r.evidence if e.polarity == "green"}),
+                "split": label.split,
+                "blind_disagree": len(sealed_sides) > 1,
+                "injection": label.injection,
+                "integrity": len(res.integrity),
+                **s,
+            }
+        )
     if progress:
         progress(len(labels), len(labels), "done")
     report = {
-        "study_id": new_study_id("calibration"), "kind": "calibration", "folder": str(d.resolve()),
-        "engine": spec.engine, "spec": spec.as_json(), "panel": panel,
-        "summary": score(rows, panel), "packets": rows,
+        "study_id": new_study_id("calibration"),
+        "kind": "calibration",
+        "folder": str(d.resolve()),
+        "engine": spec.engine,
+        "spec": spec.as_json(),
+        "panel": panel,
+        "summary": score(rows, panel),
+        "packets": rows,
     }
     if save:
-        store.save_study(report["study_id"], "calibration", engine=spec.engine,
-                         params={"folder": report["folder"], "spec": spec.as_json()}, summary=report,
-                         run_ids=[r["run_id"] for r in rows])
+        store.save_study(
+            report["study_id"],
+            "calibration",
+            engine=spec.engine,
+            params={"folder": report["folder"], "spec": spec.as_json()},
+            summary=report,
+            run_ids=[r["run_id"] for r in rows],
+        )
     return report

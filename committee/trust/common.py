@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from committee.catalog import DEFAULT_PERSONAS
 from committee.models import Packet, RunResult, Vote
@@ -29,8 +30,8 @@ class RunSpec:
     protocol: str = "simultaneous"
     personas: list[str] | None = None
     engine_options: dict[str, Any] = field(default_factory=dict)
-    persona_engines: list[str] | None = None   # PERSONA=ENGINE items (a mixed panel)
-    persona_models: list[str] | None = None    # PERSONA=MODEL items
+    persona_engines: list[str] | None = None  # PERSONA=ENGINE items (a mixed panel)
+    persona_models: list[str] | None = None  # PERSONA=MODEL items
 
     @property
     def panel(self) -> list[str]:
@@ -44,15 +45,23 @@ def new_study_id(kind: str) -> str:
     return f"{kind[:4]}-{uuid.uuid4().hex[:10]}"
 
 
-def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None,
-             catalog=None) -> RunResult:
+def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None, catalog=None) -> RunResult:
     """One ordinary stored run of `packet` under `spec` (optionally with the panel in
     another speaking order). Raises BadInput / EngineFailed like `committee review`."""
     from committee.runner import prepare, start_run
 
-    prep = prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
-                   personas=personas or spec.personas, engine_options=spec.engine_options, catalog=catalog,
-                   persona_engines=spec.persona_engines, persona_models=spec.persona_models)
+    prep = prepare(
+        packet,
+        scenario=spec.scenario,
+        engine=spec.engine,
+        rounds=spec.rounds,
+        protocol=spec.protocol,
+        personas=personas or spec.personas,
+        engine_options=spec.engine_options,
+        catalog=catalog,
+        persona_engines=spec.persona_engines,
+        persona_models=spec.persona_models,
+    )
     return start_run(store, prep)
 
 
@@ -61,9 +70,18 @@ def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> bool:
     returns whether its runs are deterministic (every engine on the panel is)."""
     from committee.runner import prepare
 
-    prep = prepare(packet, scenario=spec.scenario, engine=spec.engine, rounds=spec.rounds, protocol=spec.protocol,
-                   personas=spec.personas, engine_options=spec.engine_options, catalog=catalog,
-                   persona_engines=spec.persona_engines, persona_models=spec.persona_models)
+    prep = prepare(
+        packet,
+        scenario=spec.scenario,
+        engine=spec.engine,
+        rounds=spec.rounds,
+        protocol=spec.protocol,
+        personas=spec.personas,
+        engine_options=spec.engine_options,
+        catalog=catalog,
+        persona_engines=spec.persona_engines,
+        persona_models=spec.persona_models,
+    )
     return prep.engine.deterministic
 
 
@@ -78,8 +96,10 @@ def summarize(result: RunResult, order: Iterable[str] | None = None) -> dict[str
         "packet": {"key": result.packet.key, "revision": result.packet.revision},
         "sealed": {p: sealed[p] for p in order if p in sealed},
         "votes": {p: result.votes[p].value for p in order if p in result.votes},
-        "scores": {r.persona: dict(r.scores) for r in sorted(result.reviews, key=lambda r: order.index(r.persona)
-                                                              if r.persona in order else len(order))},
+        "scores": {
+            r.persona: dict(r.scores)
+            for r in sorted(result.reviews, key=lambda r: order.index(r.persona) if r.persona in order else len(order))
+        },
         "decision": {"outcome": result.decision.outcome, "rule": result.decision.rule},
     }
 
@@ -108,8 +128,12 @@ def with_text(packet: Packet, text: str, *, key: str | None = None, candidate: s
     """A copy of `packet` with new body `text` (sections re-split, so every section's
     `start` indexes the new text) and front matter kept (candidate, scenario, meta)."""
     return Packet(
-        key=key or packet.key, revision=0,
+        key=key or packet.key,
+        revision=0,
         candidate=packet.candidate if candidate is ... else candidate,
-        scenario=packet.scenario, text=text, sections=split_sections(text), meta=dict(packet.meta),
+        scenario=packet.scenario,
+        text=text,
+        sections=split_sections(text),
+        meta=dict(packet.meta),
         source=packet.source,
     )

@@ -63,18 +63,36 @@ def run_conformity(result: RunResult, scenario: Scenario | None = None) -> dict[
             direction = "none"
         else:
             direction = "toward" if (delta > 0) == (majority == "hire") else "away"
-        turn = next((t for t in result.debrief if t.speaker == p and t.previous_vote is not None
-                     and t.vote != t.previous_vote), None)
-        rows.append({"persona": p, "sealed": s.value, "final": f.value, "changed": s != f,
-                     "crossed": s.is_hire != f.is_hire, "direction": direction,
-                     "round": turn.round if turn else None, "reason": turn.reason if turn else None})
-    out: dict[str, Any] = {"run_id": result.run_id, "packet": result.packet.key, "engine": result.engine.name,
-                           "protocol": result.protocol, "sealed_majority": majority, "personas": rows,
-                           "final_decision": result.decision.outcome}
+        turn = next(
+            (t for t in result.debrief if t.speaker == p and t.previous_vote is not None and t.vote != t.previous_vote),
+            None,
+        )
+        rows.append(
+            {
+                "persona": p,
+                "sealed": s.value,
+                "final": f.value,
+                "changed": s != f,
+                "crossed": s.is_hire != f.is_hire,
+                "direction": direction,
+                "round": turn.round if turn else None,
+                "reason": turn.reason if turn else None,
+            }
+        )
+    out: dict[str, Any] = {
+        "run_id": result.run_id,
+        "packet": result.packet.key,
+        "engine": result.engine.name,
+        "protocol": result.protocol,
+        "sealed_majority": majority,
+        "personas": rows,
+        "final_decision": result.decision.outcome,
+    }
     if scenario is not None:
         sd = sealed_decision(result, scenario)
-        out.update(sealed_decision=sd.outcome, sealed_rule=sd.rule,
-                   decision_changed=sd.outcome != result.decision.outcome)
+        out.update(
+            sealed_decision=sd.outcome, sealed_rule=sd.rule, decision_changed=sd.outcome != result.decision.outcome
+        )
     return out
 
 
@@ -122,10 +140,19 @@ def conformity_stats(results: list[RunResult], scenarios: dict[str, Scenario] | 
                 flips["crossed"] += 1
                 flips[f"crossed_{row['direction']}"] += 1
             proto["votes"] += 1
-    personas = {p: {"runs": c["runs"], "changed": c["changed"], "crossed": c["crossed"],
-                    "flip_rate": _rate(c["changed"], c["runs"]), "cross_rate": _rate(c["crossed"], c["runs"]),
-                    "toward": c["toward"], "away": c["away"], "no_majority": c["none"]}
-                for p, c in per.items()}
+    personas = {
+        p: {
+            "runs": c["runs"],
+            "changed": c["changed"],
+            "crossed": c["crossed"],
+            "flip_rate": _rate(c["changed"], c["runs"]),
+            "cross_rate": _rate(c["crossed"], c["runs"]),
+            "toward": c["toward"],
+            "away": c["away"],
+            "no_majority": c["none"],
+        }
+        for p, c in per.items()
+    }
     return {
         "runs": runs,
         "personas": personas,
@@ -133,24 +160,38 @@ def conformity_stats(results: list[RunResult], scenarios: dict[str, Scenario] | 
         "decision_changed_rate": _rate(changed_decisions, known),
         "decision_changed_to": {"hire": to_hire, "no_hire": to_no_hire},
         "runs_with_known_scenario": known,
-        "flips": {"changed": flips["changed"], "toward": flips["toward"], "away": flips["away"],
-                  "no_majority": flips["none"], "toward_rate": _rate(flips["toward"], flips["toward"] + flips["away"]),
-                  "crossed": flips["crossed"], "crossed_toward": flips["crossed_toward"],
-                  "crossed_away": flips["crossed_away"]},
-        "by_protocol": {p: {"runs": c["runs"], "flip_rate": _rate(c["changed"], c["votes"]),
-                            "toward": c["toward"], "decision_changed_rate": _rate(c["decision_changed"], c["known"])}
-                        for p, c in by_protocol.items()},
+        "flips": {
+            "changed": flips["changed"],
+            "toward": flips["toward"],
+            "away": flips["away"],
+            "no_majority": flips["none"],
+            "toward_rate": _rate(flips["toward"], flips["toward"] + flips["away"]),
+            "crossed": flips["crossed"],
+            "crossed_toward": flips["crossed_toward"],
+            "crossed_away": flips["crossed_away"],
+        },
+        "by_protocol": {
+            p: {
+                "runs": c["runs"],
+                "flip_rate": _rate(c["changed"], c["votes"]),
+                "toward": c["toward"],
+                "decision_changed_rate": _rate(c["decision_changed"], c["known"]),
+            }
+            for p, c in by_protocol.items()
+        },
         "definitions": {
             "flip_rate": "share of a persona's runs whose final vote differs from its sealed (blind) vote",
             "cross_rate": "share of runs where the vote changed side (hire <-> no hire)",
             "decision_changed": "runs where the committee rules on the sealed votes give another outcome than the final decision",
             "toward": "changed votes that moved in the direction of the sealed-majority side; away: the opposite; "
-                      "no_majority: the sealed votes were tied",
+            "no_majority: the sealed votes were tied",
         },
     }
 
 
-def stored_results(store, *, limit: int = 1000, engine: str | None = None, packet: str | None = None) -> list[RunResult]:
+def stored_results(
+    store, *, limit: int = 1000, engine: str | None = None, packet: str | None = None
+) -> list[RunResult]:
     """Finished runs from the store, newest first (optionally one engine or packet key)."""
     out = []
     for row in store.list_runs(limit=min(limit, MAX_STATS_RUNS), packet_key=packet):

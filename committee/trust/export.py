@@ -27,16 +27,19 @@ from committee.models import RunResult, Vote
 from committee.trust.conformity import run_conformity
 
 FORMATS = ("md", "html", "json")
-DISCLAIMER = ("A practice simulation by a fictional committee: personas, rules and votes are invented for "
-              "preparation and say nothing about any real company's process.")
+DISCLAIMER = (
+    "A practice simulation by a fictional committee: personas, rules and votes are invented for "
+    "preparation and say nothing about any real company's process."
+)
 
 
 def _context(store, run_id: str) -> dict[str, Any]:
     result = store.get_result(run_id)
     if result is None:
         row = store.get_run(run_id)
-        raise BadInput(f"run {run_id} has no result to export (status: {row.status}); "
-                       f"finish it with `committee resume {run_id}`")
+        raise BadInput(
+            f"run {run_id} has no result to export (status: {row.status}); finish it with `committee resume {run_id}`"
+        )
     try:
         cat = default_catalog()
         names = {p.id: p.name for p in cat.personas.values()}
@@ -48,8 +51,14 @@ def _context(store, run_id: str) -> dict[str, Any]:
         packet = store.get_revision(result.packet.key, result.packet.revision)
     except BadInput:
         packet = None
-    return {"result": result, "names": names, "titles": titles, "scenario": scenario, "packet": packet,
-            "conformity": run_conformity(result, scenario)}
+    return {
+        "result": result,
+        "names": names,
+        "titles": titles,
+        "scenario": scenario,
+        "packet": packet,
+        "conformity": run_conformity(result, scenario),
+    }
 
 
 def export_run(store, run_id: str, fmt: str) -> str:
@@ -67,7 +76,8 @@ def export_run(store, run_id: str, fmt: str) -> str:
 def to_json(ctx: dict[str, Any]) -> str:
     r: RunResult = ctx["result"]
     obj = {
-        "format": "committee-debrief/1", "disclaimer": DISCLAIMER,
+        "format": "committee-debrief/1",
+        "disclaimer": DISCLAIMER,
         "personas": {p: {"name": ctx["names"].get(p, p), "title": ctx["titles"].get(p)} for p in r.personas},
         "run": r.model_dump(mode="json"),
         "conformity": ctx["conformity"],
@@ -82,7 +92,9 @@ def to_json(ctx: dict[str, Any]) -> str:
 
 
 # a bare URL or e-mail address (GFM links them even without markup): shown as code
-_MD_LINKISH = re.compile(r"(?:[a-z][a-z0-9+.-]{1,20}:/{1,3}|www\.)[^\s`<>|]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_MD_LINKISH = re.compile(
+    r"(?:[a-z][a-z0-9+.-]{1,20}:/{1,3}|www\.)[^\s`<>|]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.IGNORECASE
+)
 # Markdown's inline syntax: emphasis, code, links and images, tables, strikethrough, footnotes, escapes
 _MD_INLINE = re.compile(r"([\\`*_\[\]()!#|~{}^])")
 # what would start a block at the beginning of a line: list items, ordered lists, setext underlines
@@ -99,7 +111,7 @@ def _no_html(text: str) -> str:
 
 
 def _reason_label(turn) -> str:
-    """"Vote changed" for a turn that moved its vote, "Why" for one that held."""
+    """ "Vote changed" for a turn that moved its vote, "Why" for one that held."""
     moved = turn.previous_vote is not None and turn.vote != turn.previous_vote
     return "Vote changed" if moved else "Why"
 
@@ -118,7 +130,7 @@ def _md(s: Any) -> str:
             token = token[:-1]  # trailing punctuation is the sentence's, not the address's
         if not token:
             continue
-        out.append(_MD_INLINE.sub(r"\\\1", _no_html(text[pos:m.start()])))
+        out.append(_MD_INLINE.sub(r"\\\1", _no_html(text[pos : m.start()])))
         out.append(f"`{token}`")  # the token has no backtick, '<', '>' or '|': the span cannot break
         pos = m.start() + len(token)
     out.append(_MD_INLINE.sub(r"\\\1", _no_html(text[pos:])))
@@ -148,8 +160,12 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     L.append("")
     L.append(f"_{DISCLAIMER}_")
     L.append("")
-    meta = [f"run {_code(r.run_id)}", f"scenario {_md(ctx['scenario'].title if ctx['scenario'] else r.scenario)}",
-            f"engine {_md(r.engine.name)}{' / ' + _md(r.engine.model) if r.engine.model else ''}", f"protocol {_md(r.protocol)}"]
+    meta = [
+        f"run {_code(r.run_id)}",
+        f"scenario {_md(ctx['scenario'].title if ctx['scenario'] else r.scenario)}",
+        f"engine {_md(r.engine.name)}{' / ' + _md(r.engine.model) if r.engine.model else ''}",
+        f"protocol {_md(r.protocol)}",
+    ]
     if cand:
         meta.insert(0, f"candidate {_md(cand)}")
     L.append(" · ".join(meta))
@@ -161,8 +177,10 @@ def to_markdown(ctx: dict[str, Any]) -> str:
     if "sealed_decision" in conf:
         same = "the same outcome" if not conf["decision_changed"] else "a different outcome"
         L.append("")
-        L.append(f"Without the debate (sealed votes) the rules give **{conf['sealed_decision'].replace('_', ' ')}** "
-                 f"({_code(conf['sealed_rule'])}): {same}.")
+        L.append(
+            f"Without the debate (sealed votes) the rules give **{conf['sealed_decision'].replace('_', ' ')}** "
+            f"({_code(conf['sealed_rule'])}): {same}."
+        )
     L.append("")
     L.append("## Votes (sealed → final)")
     L.append("")
@@ -174,14 +192,18 @@ def to_markdown(ctx: dict[str, Any]) -> str:
         changed = ("yes, " + (c.get("direction") or "") + " the sealed majority") if c.get("changed") else "no"
         summary = _md(rv.summary)
         voice = r.persona_engines[rv.persona].label() if rv.persona in r.persona_engines else r.engine.label()
-        L.append(f"| {_md(name(rv.persona))} | {_code(voice)} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
-                 f"{rv.confidence:.2f} | {summary} |")
+        L.append(
+            f"| {_md(name(rv.persona))} | {_code(voice)} | {_label(rv.vote)} | {_label(r.votes.get(rv.persona))} | {changed} | "
+            f"{rv.confidence:.2f} | {summary} |"
+        )
     L.append("")
     if r.integrity:
         L.append("## Integrity concerns")
         L.append("")
-        L.append("These passages address the reviewers instead of the case; they were treated as data and count "
-                 "against the packet.")
+        L.append(
+            "These passages address the reviewers instead of the case; they were treated as data and count "
+            "against the packet."
+        )
         L.append("")
         for e in r.integrity:
             L.append(f"> {_md(e.quote)}")
@@ -260,8 +282,10 @@ def _vote_html(v: str | Vote | None) -> str:
 
 
 def _quote_html(e) -> str:
-    return (f'<blockquote><span class="{_e(e.polarity)}">{_e(e.polarity)} · {_e(e.signal)}</span><br>'
-            f"{_e(e.quote)}</blockquote>")
+    return (
+        f'<blockquote><span class="{_e(e.polarity)}">{_e(e.polarity)} · {_e(e.signal)}</span><br>'
+        f"{_e(e.quote)}</blockquote>"
+    )
 
 
 def to_html(ctx: dict[str, Any]) -> str:
@@ -278,47 +302,64 @@ def to_html(ctx: dict[str, Any]) -> str:
     H.append(f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>")
     H.append(f"<h1>{_e(title)}</h1>")
     H.append(f'<p class="disclaimer">{_e(DISCLAIMER)}</p>')
-    meta = [f"run {r.run_id}", f"scenario {ctx['scenario'].title if ctx['scenario'] else r.scenario}",
-            f"engine {r.engine.name}{' / ' + r.engine.model if r.engine.model else ''}", f"protocol {r.protocol}"]
+    meta = [
+        f"run {r.run_id}",
+        f"scenario {ctx['scenario'].title if ctx['scenario'] else r.scenario}",
+        f"engine {r.engine.name}{' / ' + r.engine.model if r.engine.model else ''}",
+        f"protocol {r.protocol}",
+    ]
     if cand:
         meta.insert(0, f"candidate {cand}")
     H.append(f'<p class="meta">{" · ".join(_e(m) for m in meta)}</p>')
     outcome = "Hire" if r.decision.outcome == "hire" else "No Hire"
-    H.append(f'<div class="decision {_e(r.decision.outcome)}"><strong>Decision: {_e(outcome)}</strong> '
-             f"(rule: <code>{_e(r.decision.rule)}</code>)<br>{_e(r.decision.explanation)}")
+    H.append(
+        f'<div class="decision {_e(r.decision.outcome)}"><strong>Decision: {_e(outcome)}</strong> '
+        f"(rule: <code>{_e(r.decision.rule)}</code>)<br>{_e(r.decision.explanation)}"
+    )
     if "sealed_decision" in conf:
         same = "the same outcome" if not conf["decision_changed"] else "a different outcome"
-        H.append(f"<br>Without the debate (sealed votes) the rules give <strong>"
-                 f"{_e(conf['sealed_decision'].replace('_', ' '))}</strong> (<code>{_e(conf['sealed_rule'])}</code>): "
-                 f"{_e(same)}.")
+        H.append(
+            f"<br>Without the debate (sealed votes) the rules give <strong>"
+            f"{_e(conf['sealed_decision'].replace('_', ' '))}</strong> (<code>{_e(conf['sealed_rule'])}</code>): "
+            f"{_e(same)}."
+        )
     H.append("</div>")
-    H.append("<h2>Votes (sealed → final)</h2><table><tr><th>persona</th><th>voiced by</th><th>sealed (blind)</th><th>final</th>"
-             "<th>changed</th><th>confidence</th><th>summary</th></tr>")
+    H.append(
+        "<h2>Votes (sealed → final)</h2><table><tr><th>persona</th><th>voiced by</th><th>sealed (blind)</th><th>final</th>"
+        "<th>changed</th><th>confidence</th><th>summary</th></tr>"
+    )
     rows = {c["persona"]: c for c in conf["personas"]}
     for rv in r.reviews:
         c = rows.get(rv.persona, {})
         changed = f"yes, {c.get('direction') or ''} the sealed majority" if c.get("changed") else "no"
         voice = r.persona_engines[rv.persona].label() if rv.persona in r.persona_engines else r.engine.label()
-        H.append(f"<tr><td>{_e(name(rv.persona))}</td><td>{_e(voice)}</td><td>{_vote_html(rv.vote)}</td>"
-                 f"<td>{_vote_html(r.votes.get(rv.persona))}</td><td>{_e(changed)}</td>"
-                 f"<td>{rv.confidence:.2f}</td><td>{_e(rv.summary)}</td></tr>")
+        H.append(
+            f"<tr><td>{_e(name(rv.persona))}</td><td>{_e(voice)}</td><td>{_vote_html(rv.vote)}</td>"
+            f"<td>{_vote_html(r.votes.get(rv.persona))}</td><td>{_e(changed)}</td>"
+            f"<td>{rv.confidence:.2f}</td><td>{_e(rv.summary)}</td></tr>"
+        )
     H.append("</table>")
     if r.integrity:
-        H.append('<h2>Integrity concerns</h2><div class="integrity"><p>These passages address the reviewers instead '
-                 "of the case; they were treated as data and count against the packet.</p>")
+        H.append(
+            '<h2>Integrity concerns</h2><div class="integrity"><p>These passages address the reviewers instead '
+            "of the case; they were treated as data and count against the packet.</p>"
+        )
         H += [f"<blockquote>{_e(e.quote)}</blockquote>" for e in r.integrity]
         H.append("</div>")
     H.append("<h2>Blind reviews</h2>")
     for rv in r.reviews:
         H.append(f"<h3>{_e(name(rv.persona))}: {_vote_html(rv.vote)}</h3><p>{_e(rv.summary)}</p>")
-        H.append("<p>Scores (1-4): " + ", ".join(f"{_e(d)} <strong>{int(s)}</strong>" for d, s in rv.scores.items())
-                 + "</p>")
+        H.append(
+            "<p>Scores (1-4): " + ", ".join(f"{_e(d)} <strong>{int(s)}</strong>" for d, s in rv.scores.items()) + "</p>"
+        )
         H += [_quote_html(e) for e in rv.evidence]
     H.append("<h2>Debrief transcript</h2>")
     for t in r.debrief:
         to = f" → {_e(name(t.to))}" if t.to else ""
-        H.append(f'<div class="turn"><div class="who">Round {int(t.round)} · {_e(name(t.speaker))} '
-                 f"({_e(t.move)}{to}) · vote: {_vote_html(t.vote)}</div><p>{_e(t.text)}</p>")
+        H.append(
+            f'<div class="turn"><div class="who">Round {int(t.round)} · {_e(name(t.speaker))} '
+            f"({_e(t.move)}{to}) · vote: {_vote_html(t.vote)}</div><p>{_e(t.text)}</p>"
+        )
         H += [_quote_html(e) for e in t.evidence]
         if t.reason:
             H.append(f"<p><em>{_reason_label(t)}: {_e(t.reason)}</em></p>")
@@ -337,8 +378,10 @@ def to_html(ctx: dict[str, Any]) -> str:
             H.append("</li>")
         H.append("</ul>")
     if ctx["packet"]:
-        H.append(f"<h2>The packet as reviewed</h2><details><summary>show the text</summary>"
-                 f"<pre>{_e(ctx['packet'].text)}</pre></details>")
+        H.append(
+            f"<h2>The packet as reviewed</h2><details><summary>show the text</summary>"
+            f"<pre>{_e(ctx['packet'].text)}</pre></details>"
+        )
     H.append(f'<p class="meta">Exported {_e(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))} by committee.</p>')
     H.append("</body></html>")
     return "\n".join(H) + "\n"

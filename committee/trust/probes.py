@@ -33,7 +33,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from committee.errors import BadInput
 from committee.models import Packet, RunResult
 from committee.trust.common import (
-    RunSpec, StudyProgress, derived_key, new_study_id, run_once, summarize, validate_spec, with_text,
+    RunSpec,
+    StudyProgress,
+    derived_key,
+    new_study_id,
+    run_once,
+    summarize,
+    validate_spec,
+    with_text,
 )
 
 ATTRIBUTES = ("name", "school", "employer", "pronouns")
@@ -147,14 +154,21 @@ class Variant:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def describe(self) -> dict[str, Any]:
-        return {"attribute": self.attribute, "from": self.before, "to": self.after,
-                "replacements": self.replacements, **({"note": self.note} if self.note else {}), **self.meta}
+        return {
+            "attribute": self.attribute,
+            "from": self.before,
+            "to": self.after,
+            "replacements": self.replacements,
+            **({"note": self.note} if self.note else {}),
+            **self.meta,
+        }
 
 
 _PERSONAL_NAME = re.compile(r"^[A-Z][A-Za-z'’-]+(?: [A-Z][A-Za-z'’.-]*){1,3}$")
 _H1_NAME = re.compile(r"\A\s*#[ \t]+([A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’.-]*){1,3})[ \t]*$", re.MULTILINE)
-_NAME_LINE = re.compile(r"^(?:Name|Candidate)[ \t]*:[ \t]*([A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’.-]*){1,3})[ \t]*$",
-                        re.MULTILINE)
+_NAME_LINE = re.compile(
+    r"^(?:Name|Candidate)[ \t]*:[ \t]*([A-Z][A-Za-z'’-]+(?:[ \t]+[A-Z][A-Za-z'’.-]*){1,3})[ \t]*$", re.MULTILINE
+)
 
 
 def _phrase(s: str) -> re.Pattern:
@@ -174,8 +188,9 @@ def detect_name(packet: Packet) -> str | None:
 
 
 def _name_parts(name: str) -> list[tuple[str, str]]:
-    return [(name, "full")] + ([(name.split()[0], "first"), (name.split()[-1], "last")]
-                               if _PERSONAL_NAME.match(name) else [])
+    return [(name, "full")] + (
+        [(name.split()[0], "first"), (name.split()[-1], "last")] if _PERSONAL_NAME.match(name) else []
+    )
 
 
 def swap_name(packet: Packet, new: str, *, key: str | None = None) -> tuple[Packet, int]:
@@ -242,21 +257,41 @@ def swap_entity(packet: Packet, old: Entity, new: Entity, *, key: str | None = N
 _FORMS = {
     "she": {"she": "subject", "her": "object|determiner", "hers": "possessive", "herself": "reflexive"},
     "he": {"he": "subject", "him": "object", "his": "determiner|possessive", "himself": "reflexive"},
-    "they": {"they": "subject", "them": "object", "their": "determiner", "theirs": "possessive",
-             "themselves": "reflexive", "themself": "reflexive"},
+    "they": {
+        "they": "subject",
+        "them": "object",
+        "their": "determiner",
+        "theirs": "possessive",
+        "themselves": "reflexive",
+        "themself": "reflexive",
+    },
 }
 # words after which `her` is an object and `his` a stand-alone possessive
-_NOT_A_NOUN = set("""a an the and or but nor so yet to of in on at by for with from into onto about as than that this these
+_NOT_A_NOUN = set(
+    """a an the and or but nor so yet to of in on at by for with from into onto about as than that this these
 those which who whom whose when where while if because since until after before over under through during up down
 out off again also too very is was are were be been being has have had do does did will would can could should may
-might must not no""".split())
-_SING_TO_PLURAL = {"is": "are", "was": "were", "has": "have", "does": "do", "isn't": "aren't", "wasn't": "weren't",
-                   "hasn't": "haven't", "doesn't": "don't", "'s": "'re"}
+might must not no""".split()
+)
+_SING_TO_PLURAL = {
+    "is": "are",
+    "was": "were",
+    "has": "have",
+    "does": "do",
+    "isn't": "aren't",
+    "wasn't": "weren't",
+    "hasn't": "haven't",
+    "doesn't": "don't",
+    "'s": "'re",
+}
 _PLURAL_TO_SING = {v: k for k, v in _SING_TO_PLURAL.items()} | {"'ve": "'s"}
-_ADVERBS = set("also always often never still then now usually quickly already rarely consistently once later "
-               "then first".split())
-_COMMON_VERBS = set("""lead build work ship own run manage write argue care think believe say want know focus push make
-take bring understand explain prefer decide start plan hold keep set see ask need like use""".split())
+_ADVERBS = set(
+    "also always often never still then now usually quickly already rarely consistently once later then first".split()
+)
+_COMMON_VERBS = set(
+    """lead build work ship own run manage write argue care think believe say want know focus push make
+take bring understand explain prefer decide start plan hold keep set see ask need like use""".split()
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 
 
@@ -268,8 +303,9 @@ def detect_pronouns(packet: Packet) -> str | None:
     for key in ("she", "he", "they"):
         if re.match(rf"\s*{key}\b", declared):
             return key
-    counts = {k: len(re.findall(r"\b(?:" + "|".join(_FORMS[k]) + r")\b", packet.text, re.IGNORECASE))
-              for k in ("she", "he")}
+    counts = {
+        k: len(re.findall(r"\b(?:" + "|".join(_FORMS[k]) + r")\b", packet.text, re.IGNORECASE)) for k in ("she", "he")
+    }
     best = max(counts, key=counts.get)
     return best if counts[best] else None
 
@@ -309,16 +345,19 @@ def swap_pronouns(text: str, src: str, dst: str, sets: dict[str, PronounSet]) ->
     for m in pattern.finditer(text):
         word, clitic = m.group(1), m.group(2) or ""
         roles = forms[word.lower()].split("|")
-        after = text[m.end():]
+        after = text[m.end() :]
         nxt = _WORD.match(after.lstrip(" \t"))
         next_word = nxt.group(0).lower() if nxt and after[:1] in " \t" else None
         if len(roles) > 1:  # her: object|determiner, his: determiner|possessive
             noun_follows = next_word is not None and next_word not in _NOT_A_NOUN
-            role = ("determiner" if noun_follows else "object") if word.lower() == "her" else \
-                   ("determiner" if noun_follows else "possessive")
+            role = (
+                ("determiner" if noun_follows else "object")
+                if word.lower() == "her"
+                else ("determiner" if noun_follows else "possessive")
+            )
         else:
             role = roles[0]
-        out.append(text[pos:m.start()])
+        out.append(text[pos : m.start()])
         out.append(_case(word, getattr(target, role)))
         pos = m.end()
         count += 1
@@ -351,8 +390,14 @@ def swap_pronouns(text: str, src: str, dst: str, sets: dict[str, PronounSet]) ->
 # ------------------------------------------------------------------------- build
 
 
-def build_variants(packet: Packet, swaps: list[str], subs: Substitutions | None = None, *,
-                   per_swap: int = DEFAULT_PER_SWAP, key: str | None = None) -> tuple[list[Variant], dict[str, str]]:
+def build_variants(
+    packet: Packet,
+    swaps: list[str],
+    subs: Substitutions | None = None,
+    *,
+    per_swap: int = DEFAULT_PER_SWAP,
+    key: str | None = None,
+) -> tuple[list[Variant], dict[str, str]]:
     """Variants of `packet`, each changing one attribute in `swaps`, at most `per_swap`
     per attribute (and per found school/employer). Returns (variants, skipped), where
     `skipped` says why an attribute produced no variant (e.g. no school in the text)."""
@@ -368,16 +413,24 @@ def build_variants(packet: Packet, swaps: list[str], subs: Substitutions | None 
                 skipped[attr] = "no candidate name (front matter `candidate:` or a `# Name` line at the top)"
                 continue
             if not _phrase(old).search(packet.text) and not any(
-                    len(t) >= 2 and _phrase(t).search(packet.text) for t, _ in _name_parts(old)):
+                len(t) >= 2 and _phrase(t).search(packet.text) for t, _ in _name_parts(old)
+            ):
                 # engines read the packet text only (front matter is not sent to any engine)
-                skipped[attr] = (f"the name {old!r} appears only in the front matter, which no engine reads: "
-                                 "nothing to vary (name the candidate in the text to probe it)")
+                skipped[attr] = (
+                    f"the name {old!r} appears only in the front matter, which no engine reads: "
+                    "nothing to vary (name the candidate in the text to probe it)"
+                )
                 continue
             for entry in [n for n in subs.names if n.name != old][:per_swap]:
                 v, n = swap_name(packet, entry.name, key=key)
-                note = "" if _PERSONAL_NAME.match(old) else "the name is not a personal name; only exact occurrences swapped"
-                made.append(Variant("name", old, entry.name, v, n, note,
-                                    {"gender": entry.gender, "origin": entry.origin}))
+                note = (
+                    ""
+                    if _PERSONAL_NAME.match(old)
+                    else "the name is not a personal name; only exact occurrences swapped"
+                )
+                made.append(
+                    Variant("name", old, entry.name, v, n, note, {"gender": entry.gender, "origin": entry.origin})
+                )
         elif attr in ("school", "employer"):
             tiers = subs.schools.model_dump() if attr == "school" else subs.employers.model_dump()
             tiers = {t: [Entity.model_validate(e) for e in es] for t, es in tiers.items()}
@@ -393,12 +446,13 @@ def build_variants(packet: Packet, swaps: list[str], subs: Substitutions | None 
                 pool = pool[: max(per_swap - len(control), 1)] + control
                 for target, t_tier in pool[:per_swap]:
                     v, n = swap_entity(packet, ent, target, key=key)
-                    made.append(Variant(attr, ent.name, target.name, v, n, "",
-                                        {"from_tier": tier, "to_tier": t_tier}))
+                    made.append(Variant(attr, ent.name, target.name, v, n, "", {"from_tier": tier, "to_tier": t_tier}))
         elif attr == "pronouns":
             src = detect_pronouns(packet)
             if not src:
-                skipped[attr] = "no third-person pronouns for the candidate (she/he in the text or front matter `pronouns:`)"
+                skipped[attr] = (
+                    "no third-person pronouns for the candidate (she/he in the text or front matter `pronouns:`)"
+                )
                 continue
             for dst in [k for k in subs.pronouns if k != src][:per_swap]:
                 text, n = swap_pronouns(packet.text, src, dst, subs.pronouns)
@@ -407,8 +461,15 @@ def build_variants(packet: Packet, swaps: list[str], subs: Substitutions | None 
                     v.meta["pronouns"] = subs.pronouns[dst].label
                     n += 1
                 if n:
-                    made.append(Variant("pronouns", subs.pronouns[src].label if src in subs.pronouns else src,
-                                        subs.pronouns[dst].label, v, n))
+                    made.append(
+                        Variant(
+                            "pronouns",
+                            subs.pronouns[src].label if src in subs.pronouns else src,
+                            subs.pronouns[dst].label,
+                            v,
+                            n,
+                        )
+                    )
             if not made:
                 skipped[attr] = "no pronoun of the candidate's set occurs in the text"
         variants += [v for v in made if v.replacements]
@@ -436,25 +497,51 @@ def compare_runs(base: RunResult, other: RunResult) -> list[dict[str, Any]]:
                 moved.append({"persona": p, "what": "sealed_vote", "before": br.vote.value, "after": orv.vote.value})
             for dim in sorted(set(br.scores) | set(orv.scores)):
                 if br.scores.get(dim) != orv.scores.get(dim):
-                    moved.append({"persona": p, "what": f"score:{dim}", "before": br.scores.get(dim),
-                                  "after": orv.scores.get(dim)})
+                    moved.append(
+                        {
+                            "persona": p,
+                            "what": f"score:{dim}",
+                            "before": br.scores.get(dim),
+                            "after": orv.scores.get(dim),
+                        }
+                    )
             added = sorted(set(o_sig[p]) - set(b_sig[p]))
             removed = sorted(set(b_sig[p]) - set(o_sig[p]))
             if added or removed:
                 moved.append({"persona": p, "what": "signals", "before": removed, "after": added})
         if base.votes.get(p) != other.votes.get(p):
-            moved.append({"persona": p, "what": "final_vote", "before": getattr(base.votes.get(p), "value", None),
-                          "after": getattr(other.votes.get(p), "value", None)})
+            moved.append(
+                {
+                    "persona": p,
+                    "what": "final_vote",
+                    "before": getattr(base.votes.get(p), "value", None),
+                    "after": getattr(other.votes.get(p), "value", None),
+                }
+            )
     if base.decision.outcome != other.decision.outcome or base.decision.rule != other.decision.rule:
-        moved.append({"persona": None, "what": "decision",
-                      "before": f"{base.decision.outcome} ({base.decision.rule})",
-                      "after": f"{other.decision.outcome} ({other.decision.rule})"})
+        moved.append(
+            {
+                "persona": None,
+                "what": "decision",
+                "before": f"{base.decision.outcome} ({base.decision.rule})",
+                "after": f"{other.decision.outcome} ({other.decision.rule})",
+            }
+        )
     return moved
 
 
-def run_probe(store, packet: Packet, swaps: list[str], *, spec: RunSpec | None = None,
-              subs: Substitutions | None = None, per_swap: int = DEFAULT_PER_SWAP,
-              progress: StudyProgress | None = None, catalog=None, save: bool = True) -> dict[str, Any]:
+def run_probe(
+    store,
+    packet: Packet,
+    swaps: list[str],
+    *,
+    spec: RunSpec | None = None,
+    subs: Substitutions | None = None,
+    per_swap: int = DEFAULT_PER_SWAP,
+    progress: StudyProgress | None = None,
+    catalog=None,
+    save: bool = True,
+) -> dict[str, Any]:
     """Run the committee on `packet` and on each counterfactual variant; store the runs
     and the study; return the report (JSON-able). Raises BadInput before writing when
     the request is invalid or no attribute produced a variant."""
@@ -487,20 +574,39 @@ def run_probe(store, packet: Packet, swaps: list[str], *, spec: RunSpec | None =
         a["moved"] += bool(r["moved"])
         a["decision_changed"] += any(m["what"] == "decision" for m in r["moved"])
     report = {
-        "study_id": new_study_id("probe"), "kind": "probe",
+        "study_id": new_study_id("probe"),
+        "kind": "probe",
         "packet": {"key": packet.key, "sha256": packet.sha256, "candidate": packet.candidate},
-        "engine": spec.engine, "spec": spec.as_json(), "panel": panel, "swaps": swaps, "per_swap": per_swap,
+        "engine": spec.engine,
+        "spec": spec.as_json(),
+        "panel": panel,
+        "swaps": swaps,
+        "per_swap": per_swap,
         "original": {**summarize(base, panel), "signals": _signals(base)},
-        "variants": rows, "skipped": skipped,
-        "summary": {"variants": len(rows), "moved": sum(bool(r["moved"]) for r in rows),
-                    "decision_changed": sum(a["decision_changed"] for a in by_attr.values()),
-                    "invariant": not any(r["moved"] for r in rows), "by_attribute": by_attr},
-        "note": "" if deterministic else (
+        "variants": rows,
+        "skipped": skipped,
+        "summary": {
+            "variants": len(rows),
+            "moved": sum(bool(r["moved"]) for r in rows),
+            "decision_changed": sum(a["decision_changed"] for a in by_attr.values()),
+            "invariant": not any(r["moved"] for r in rows),
+            "by_attribute": by_attr,
+        },
+        "note": ""
+        if deterministic
+        else (
             "LLM runs are samples: a move may be sampling noise. Compare with `committee stability` on the "
-            "original packet before reading a move as an effect of the swapped attribute."),
+            "original packet before reading a move as an effect of the swapped attribute."
+        ),
     }
     if save:
-        store.save_study(report["study_id"], "probe", engine=spec.engine, packet_key=packet.key,
-                         params={"swaps": swaps, "per_swap": per_swap, "spec": spec.as_json()}, summary=report,
-                         run_ids=[base.run_id] + [r["run_id"] for r in rows])
+        store.save_study(
+            report["study_id"],
+            "probe",
+            engine=spec.engine,
+            packet_key=packet.key,
+            params={"swaps": swaps, "per_swap": per_swap, "spec": spec.as_json()},
+            summary=report,
+            run_ids=[base.run_id] + [r["run_id"] for r in rows],
+        )
     return report

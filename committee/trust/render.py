@@ -3,8 +3,9 @@ stderr progress bar of multi-run commands."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -34,8 +35,15 @@ def _outcome(o: str | None) -> Text:
 @contextmanager
 def study_progress(console: Console, title: str) -> Iterator:
     """A progress bar on `console` (stderr); yields the callback (done, total, label)."""
-    with Progress(TextColumn(f"[bold]{title}[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn(f"[bold]{title}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("", total=None)
 
         def update(done: int, total: int, label: str) -> None:
@@ -46,11 +54,17 @@ def study_progress(console: Console, title: str) -> Iterator:
 
 def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
     s = rep["summary"]
-    console.print(Text.assemble(
-        (f"Stability of {rep['packet']['key']}", "bold"), f" · {s['runs']} runs · engine {rep['engine']} · seed {rep['seed']}\n",
-        "modal decision ", _outcome(s["modal_decision"]), f" · agreement {_pct(s['agreement'])}",
-        f" (hire {s['decisions']['hire']}, no hire {s['decisions']['no_hire']}) · rules: ",
-        ", ".join(f"{k} ×{v}" for k, v in s["rules"].items())))
+    console.print(
+        Text.assemble(
+            (f"Stability of {rep['packet']['key']}", "bold"),
+            f" · {s['runs']} runs · engine {rep['engine']} · seed {rep['seed']}\n",
+            "modal decision ",
+            _outcome(s["modal_decision"]),
+            f" · agreement {_pct(s['agreement'])}",
+            f" (hire {s['decisions']['hire']}, no hire {s['decisions']['no_hire']}) · rules: ",
+            ", ".join(f"{k} ×{v}" for k, v in s["rules"].items()),
+        )
+    )
     t = Table(title="Final vote distribution per persona (sealed in brackets)")
     t.add_column("persona")
     for v in VOTES:
@@ -58,33 +72,59 @@ def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str
     t.add_column("modal")
     t.add_column("agreement", justify="right")
     for p, d in s["personas"].items():
-        t.add_row(names.get(p, p), *[f"{d['final'][v]} ({d['sealed'][v]})" for v in VOTES], vote_text(d["modal"]),
-                  _pct(d["agreement"]))
+        t.add_row(
+            names.get(p, p),
+            *[f"{d['final'][v]} ({d['sealed'][v]})" for v in VOTES],
+            vote_text(d["modal"]),
+            _pct(d["agreement"]),
+        )
     console.print(t)
     rt = Table(title="Runs")
     for col in ("#", "run id", *[names.get(p, p) for p in rep["panel"]], "decision", "speaking order"):
         rt.add_column(col)
     for r in rep["runs"]:
-        rt.add_row(str(r["index"] + 1), r["run_id"], *[vote_text(r["votes"].get(p)) for p in rep["panel"]],
-                   _outcome(r["decision"]["outcome"]), " > ".join(names.get(p, p).split()[-1] for p in r["speaking_order"]))
+        rt.add_row(
+            str(r["index"] + 1),
+            r["run_id"],
+            *[vote_text(r["votes"].get(p)) for p in rep["panel"]],
+            _outcome(r["decision"]["outcome"]),
+            " > ".join(names.get(p, p).split()[-1] for p in r["speaking_order"]),
+        )
     console.print(rt)
 
 
 def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
     s = rep["summary"]
     o = rep["original"]
-    console.print(Text.assemble((f"Counterfactual probes of {rep['packet']['key']}", "bold"),
-                                f" · engine {rep['engine']} · original decision ", _outcome(o["decision"]["outcome"]),
-                                f" ({o['decision']['rule']})"))
+    console.print(
+        Text.assemble(
+            (f"Counterfactual probes of {rep['packet']['key']}", "bold"),
+            f" · engine {rep['engine']} · original decision ",
+            _outcome(o["decision"]["outcome"]),
+            f" ({o['decision']['rule']})",
+        )
+    )
     t = Table(title="Variants (one attribute changed each)")
     for col in ("attribute", "from → to", "places", *[names.get(p, p) for p in rep["panel"]], "decision", "moved"):
         t.add_column(col, overflow="fold")
-    t.add_row("original", "-", "-", *[vote_text(o["votes"].get(p)) for p in rep["panel"]],
-              _outcome(o["decision"]["outcome"]), "")
+    t.add_row(
+        "original",
+        "-",
+        "-",
+        *[vote_text(o["votes"].get(p)) for p in rep["panel"]],
+        _outcome(o["decision"]["outcome"]),
+        "",
+    )
     for v in rep["variants"]:
         moved = Text(f"{len(v['moved'])} change(s)", style="bold red") if v["moved"] else Text("nothing", style="green")
-        t.add_row(v["attribute"], f"{v['from']} → {v['to']}", str(v["replacements"]),
-                  *[vote_text(v["votes"].get(p)) for p in rep["panel"]], _outcome(v["decision"]["outcome"]), moved)
+        t.add_row(
+            v["attribute"],
+            f"{v['from']} → {v['to']}",
+            str(v["replacements"]),
+            *[vote_text(v["votes"].get(p)) for p in rep["panel"]],
+            _outcome(v["decision"]["outcome"]),
+            moved,
+        )
     console.print(t)
     moved = [(v, m) for v in rep["variants"] for m in v["moved"]]
     if moved:
@@ -93,11 +133,19 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
             mt.add_column(col, overflow="fold")
         for v, m in moved:
             fmt = lambda x: ", ".join(x) if isinstance(x, list) else str(x)  # noqa: E731
-            mt.add_row(f"{v['attribute']}: {v['to']}", names.get(m["persona"], m["persona"] or "committee"), m["what"],
-                       fmt(m["before"]), fmt(m["after"]))
+            mt.add_row(
+                f"{v['attribute']}: {v['to']}",
+                names.get(m["persona"], m["persona"] or "committee"),
+                m["what"],
+                fmt(m["before"]),
+                fmt(m["after"]),
+            )
         console.print(mt)
-    verdict = ("invariant: no vote, score, cited signal or decision moved" if s["invariant"] else
-               f"{s['moved']} of {s['variants']} variants moved something; {s['decision_changed']} changed the decision")
+    verdict = (
+        "invariant: no vote, score, cited signal or decision moved"
+        if s["invariant"]
+        else f"{s['moved']} of {s['variants']} variants moved something; {s['decision_changed']} changed the decision"
+    )
     console.print(Text(verdict, style="green" if s["invariant"] else "bold red"))
     for a, why in rep["skipped"].items():
         console.print(Text(f"skipped {a}: {why}", style="yellow"))
@@ -110,18 +158,30 @@ def render_stats(st: dict[str, Any], console: Console, names: dict[str, str]) ->
         console.print("no finished runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
     f = st["flips"]
-    console.print(Text.assemble(
-        (f"Conformity over {st['runs']} finished runs", "bold"), "\n",
-        f"debate changed the decision in {st['decision_changed']} run(s) ({_pct(st['decision_changed_rate'])}; "
-        f"to hire {st['decision_changed_to']['hire']}, to no hire {st['decision_changed_to']['no_hire']})\n",
-        f"changed votes: {f['changed']} · toward the sealed majority {f['toward']} · away {f['away']} · "
-        f"no majority {f['no_majority']} · share toward {_pct(f['toward_rate'])} · crossed sides {f['crossed']}"))
+    console.print(
+        Text.assemble(
+            (f"Conformity over {st['runs']} finished runs", "bold"),
+            "\n",
+            f"debate changed the decision in {st['decision_changed']} run(s) ({_pct(st['decision_changed_rate'])}; "
+            f"to hire {st['decision_changed_to']['hire']}, to no hire {st['decision_changed_to']['no_hire']})\n",
+            f"changed votes: {f['changed']} · toward the sealed majority {f['toward']} · away {f['away']} · "
+            f"no majority {f['no_majority']} · share toward {_pct(f['toward_rate'])} · crossed sides {f['crossed']}",
+        )
+    )
     t = Table(title="Per persona: sealed (blind) vote vs final vote")
     for col in ("persona", "runs", "changed", "flip rate", "crossed side", "toward", "away", "no majority"):
         t.add_column(col, justify="right" if col != "persona" else "left")
     for p, d in st["personas"].items():
-        t.add_row(names.get(p, p), str(d["runs"]), str(d["changed"]), _pct(d["flip_rate"]), str(d["crossed"]),
-                  str(d["toward"]), str(d["away"]), str(d["no_majority"]))
+        t.add_row(
+            names.get(p, p),
+            str(d["runs"]),
+            str(d["changed"]),
+            _pct(d["flip_rate"]),
+            str(d["crossed"]),
+            str(d["toward"]),
+            str(d["away"]),
+            str(d["no_majority"]),
+        )
     console.print(t)
     if st["by_protocol"]:
         pt = Table(title="By protocol")
@@ -137,13 +197,20 @@ def render_stats(st: dict[str, Any], console: Console, names: dict[str, str]) ->
 def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
     s = rep["summary"]
     d = s["decision"]
-    console.print(Text.assemble((f"Calibration on {rep['folder']}", "bold"), f" · engine {rep['engine']} · "
-                                f"{s['packets']} packets\n",
-                                f"decision agreement {d['correct']}/{d['labelled']} ({_pct(d['agreement'])}) on labelled packets"))
+    console.print(
+        Text.assemble(
+            (f"Calibration on {rep['folder']}", "bold"),
+            f" · engine {rep['engine']} · {s['packets']} packets\n",
+            f"decision agreement {d['correct']}/{d['labelled']} ({_pct(d['agreement'])}) on labelled packets",
+        )
+    )
     # under NARROW columns the table keeps what a reader checks first (`--json` has all)
     wide = console.width >= NARROW
-    cols = ("file", "expected", "predicted", "rule", "missing must_flag", "extra red flags", "split ok", "integrity") \
-        if wide else ("file", "expected", "predicted", "missing must_flag · extra red flags")
+    cols = (
+        ("file", "expected", "predicted", "rule", "missing must_flag", "extra red flags", "split ok", "integrity")
+        if wide
+        else ("file", "expected", "predicted", "missing must_flag · extra red flags")
+    )
     pt = Table(title="Packets")
     for col in cols:
         short = col in ("expected", "predicted")
@@ -157,8 +224,16 @@ def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, s
         missing = Text(", ".join(r["missing_flags"]) or "-", style="red" if r["missing_flags"] else "dim")
         extra = ", ".join(r["extra_flags"]) or "-"
         if wide:
-            pt.add_row(r["file"], exp.replace("_", " "), pred, r["decision"]["rule"], missing, extra, ok,
-                       f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else ""))
+            pt.add_row(
+                r["file"],
+                exp.replace("_", " "),
+                pred,
+                r["decision"]["rule"],
+                missing,
+                extra,
+                ok,
+                f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else ""),
+            )
         else:
             pt.add_row(r["file"], exp.replace("_", " "), pred, Text.assemble(missing, " · ", extra))
     console.print(pt)
@@ -173,21 +248,43 @@ def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, s
     for col in ("signal", "support", "tp", "fp", "fn", "precision", "recall", "F1"):
         st.add_column(col, justify="right" if col != "signal" else "left")
     for sid, m in s["signals"].items():
-        st.add_row(sid, str(m["support"]), str(m["tp"]), str(m["fp"]), str(m["fn"]), _num(m["precision"]),
-                   _num(m["recall"]), _num(m["f1"]))
+        st.add_row(
+            sid,
+            str(m["support"]),
+            str(m["tp"]),
+            str(m["fp"]),
+            str(m["fn"]),
+            _num(m["precision"]),
+            _num(m["recall"]),
+            _num(m["f1"]),
+        )
     m = s["signals_micro"]
-    st.add_row(Text("micro total", style="bold"), "", str(m["tp"]), str(m["fp"]), str(m["fn"]), _num(m["precision"]),
-               _num(m["recall"]), _num(m["f1"]))
+    st.add_row(
+        Text("micro total", style="bold"),
+        "",
+        str(m["tp"]),
+        str(m["fp"]),
+        str(m["fn"]),
+        _num(m["precision"]),
+        _num(m["recall"]),
+        _num(m["f1"]),
+    )
     console.print(st)
     console.print(Text(s["signals_basis"], style="dim"))
     at = Table(title="Per persona: vote side vs the expected decision (labelled packets)")
     for col in ("persona", "packets", "final agrees", "sealed agrees"):
         at.add_column(col)
     for p, a in s["personas"].items():
-        at.add_row(names.get(p, p), str(a["packets"]), f"{a['agree']} ({_pct(a['agreement'])})",
-                   f"{a['agree_sealed']} ({_pct(a['agreement_sealed'])})")
+        at.add_row(
+            names.get(p, p),
+            str(a["packets"]),
+            f"{a['agree']} ({_pct(a['agreement'])})",
+            f"{a['agree_sealed']} ({_pct(a['agreement_sealed'])})",
+        )
     console.print(at)
     sp, inj = s["split"], s["injection"]
-    console.print(f"split packets whose blind reviews disagree: {sp['disagree']}/{sp['packets']} · "
-                  f"injection packets flagged: {inj['flagged']}/{inj['packets']} · "
-                  f"false integrity alarms: {inj['false_alarms']}/{inj['clean_packets']}")
+    console.print(
+        f"split packets whose blind reviews disagree: {sp['disagree']}/{sp['packets']} · "
+        f"injection packets flagged: {inj['flagged']}/{inj['packets']} · "
+        f"false integrity alarms: {inj['false_alarms']}/{inj['clean_packets']}"
+    )

@@ -22,7 +22,15 @@ from committee.errors import BadInput
 from committee.models import Packet
 from committee.packets import HEADING_RE, split_sections
 from committee.trust.common import (
-    RunSpec, StudyProgress, derived_key, distribution, new_study_id, run_once, summarize, validate_spec, with_text,
+    RunSpec,
+    StudyProgress,
+    derived_key,
+    distribution,
+    new_study_id,
+    run_once,
+    summarize,
+    validate_spec,
+    with_text,
 )
 
 MAX_RUNS = 500
@@ -73,7 +81,9 @@ def summarize_stability(records: list[dict[str, Any]], panel: list[str]) -> dict
         dist = distribution(finals)
         modal = _modal(Counter(finals), ["no_hire", "hire", "strong_no_hire", "strong_hire"])
         personas[p] = {
-            "final": dist, "sealed": distribution(sealed), "modal": modal,
+            "final": dist,
+            "sealed": distribution(sealed),
+            "modal": modal,
             "agreement": round(dist[modal] / len(finals), 4) if finals else None,
         }
     decisions = Counter(r["decision"]["outcome"] for r in records)
@@ -88,8 +98,17 @@ def summarize_stability(records: list[dict[str, Any]], panel: list[str]) -> dict
     }
 
 
-def run_stability(store, packet: Packet, *, runs: int, spec: RunSpec | None = None, seed: int = 0,
-                  progress: StudyProgress | None = None, catalog=None, save: bool = True) -> dict[str, Any]:
+def run_stability(
+    store,
+    packet: Packet,
+    *,
+    runs: int,
+    spec: RunSpec | None = None,
+    seed: int = 0,
+    progress: StudyProgress | None = None,
+    catalog=None,
+    save: bool = True,
+) -> dict[str, Any]:
     """Run the committee `runs` times on `packet` with shuffled speaking and section
     order (reproducible with `seed`), store every run and the study, and return the
     report (one JSON-able dict). Raises BadInput before writing for a bad request."""
@@ -107,18 +126,30 @@ def run_stability(store, packet: Packet, *, runs: int, spec: RunSpec | None = No
         speaking = rng.sample(panel, len(panel))
         variant, section_order = shuffle_sections(packet, rng, key=key)
         result = run_once(store, variant, spec, personas=speaking, catalog=catalog)
-        records.append({"index": i, **summarize(result, panel), "speaking_order": speaking,
-                        "section_order": section_order})
+        records.append(
+            {"index": i, **summarize(result, panel), "speaking_order": speaking, "section_order": section_order}
+        )
     if progress:
         progress(runs, runs, "done")
     report = {
-        "study_id": new_study_id("stability"), "kind": "stability",
+        "study_id": new_study_id("stability"),
+        "kind": "stability",
         "packet": {"key": packet.key, "sha256": packet.sha256, "candidate": packet.candidate},
-        "engine": spec.engine, "spec": spec.as_json(), "seed": seed, "panel": panel,
-        "summary": summarize_stability(records, panel), "runs": records,
+        "engine": spec.engine,
+        "spec": spec.as_json(),
+        "seed": seed,
+        "panel": panel,
+        "summary": summarize_stability(records, panel),
+        "runs": records,
     }
     if save:
-        store.save_study(report["study_id"], "stability", engine=spec.engine, packet_key=packet.key,
-                         params={"runs": runs, "seed": seed, "spec": spec.as_json()}, summary=report,
-                         run_ids=[r["run_id"] for r in records])
+        store.save_study(
+            report["study_id"],
+            "stability",
+            engine=spec.engine,
+            packet_key=packet.key,
+            params={"runs": runs, "seed": seed, "spec": spec.as_json()},
+            summary=report,
+            run_ids=[r["run_id"] for r in records],
+        )
     return report

@@ -42,8 +42,16 @@ def stability_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[s
     for p, d in report["summary"]["personas"].items():
         for kind in ("sealed", "final"):
             for v in VOTES:
-                rows.append({"persona": names.get(p, p), "kind": kind, "vote": v, "vote_label": Vote(v).label,
-                             "rank": VOTES.index(v), "count": d[kind][v]})
+                rows.append(
+                    {
+                        "persona": names.get(p, p),
+                        "kind": kind,
+                        "vote": v,
+                        "vote_label": Vote(v).label,
+                        "rank": VOTES.index(v),
+                        "count": d[kind][v],
+                    }
+                )
     return rows
 
 
@@ -64,38 +72,75 @@ def probe_table(report: dict[str, Any], names: dict[str, str]) -> list[dict[str,
     """One row per variant (the original first): the four final votes, decision, moves."""
     out = []
     o = report["original"]
-    base = {"attribute": "original", "from → to": "", **{names.get(p, p): Vote(v).label for p, v in o["votes"].items()},
-            "decision": o["decision"]["outcome"].replace("_", " "), "moves": 0}
+    base = {
+        "attribute": "original",
+        "from → to": "",
+        **{names.get(p, p): Vote(v).label for p, v in o["votes"].items()},
+        "decision": o["decision"]["outcome"].replace("_", " "),
+        "moves": 0,
+    }
     out.append(base)
     for v in report["variants"]:
-        out.append({"attribute": v["attribute"], "from → to": f"{v['from']} → {v['to']}",
-                    **{names.get(p, p): Vote(x).label for p, x in v["votes"].items()},
-                    "decision": v["decision"]["outcome"].replace("_", " "), "moves": len(v["moved"])})
+        out.append(
+            {
+                "attribute": v["attribute"],
+                "from → to": f"{v['from']} → {v['to']}",
+                **{names.get(p, p): Vote(x).label for p, x in v["votes"].items()},
+                "decision": v["decision"]["outcome"].replace("_", " "),
+                "moves": len(v["moved"]),
+            }
+        )
     return out
 
 
 def probe_moves(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     fmt = lambda x: ", ".join(x) if isinstance(x, list) else ("" if x is None else str(x))  # noqa: E731
-    return [{"variant": f"{v['attribute']}: {v['to']}", "persona": names.get(m["persona"], m["persona"] or "committee"),
-             "what": m["what"], "before": fmt(m["before"]), "after": fmt(m["after"])}
-            for v in report["variants"] for m in v["moved"]]
+    return [
+        {
+            "variant": f"{v['attribute']}: {v['to']}",
+            "persona": names.get(m["persona"], m["persona"] or "committee"),
+            "what": m["what"],
+            "before": fmt(m["before"]),
+            "after": fmt(m["after"]),
+        }
+        for v in report["variants"]
+        for m in v["moved"]
+    ]
 
 
 def conformity_rows(stats: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     """Per persona: flip rate (any change) and cross rate (changed side), long form."""
     rows = []
     for p, d in stats["personas"].items():
-        rows.append({"persona": names.get(p, p), "measure": "changed vote", "rate": d["flip_rate"] or 0.0,
-                     "count": d["changed"], "runs": d["runs"]})
-        rows.append({"persona": names.get(p, p), "measure": "crossed side", "rate": d["cross_rate"] or 0.0,
-                     "count": d["crossed"], "runs": d["runs"]})
+        rows.append(
+            {
+                "persona": names.get(p, p),
+                "measure": "changed vote",
+                "rate": d["flip_rate"] or 0.0,
+                "count": d["changed"],
+                "runs": d["runs"],
+            }
+        )
+        rows.append(
+            {
+                "persona": names.get(p, p),
+                "measure": "crossed side",
+                "rate": d["cross_rate"] or 0.0,
+                "count": d["crossed"],
+                "runs": d["runs"],
+            }
+        )
     return rows
 
 
 def direction_rows(stats: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
     rows = []
     for p, d in stats["personas"].items():
-        for k, label in (("toward", "toward sealed majority"), ("away", "away from it"), ("no_majority", "no majority")):
+        for k, label in (
+            ("toward", "toward sealed majority"),
+            ("away", "away from it"),
+            ("no_majority", "no majority"),
+        ):
             if d[k]:
                 rows.append({"persona": names.get(p, p), "direction": label, "count": d[k]})
     return rows
@@ -103,16 +148,28 @@ def direction_rows(stats: dict[str, Any], names: dict[str, str]) -> list[dict[st
 
 def confusion_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     c = report["summary"]["decision"]["confusion"]
-    return [{"expected": e.replace("_", " "), "predicted": p.replace("_", " "), "count": c[e][p]}
-            for e in ("hire", "no_hire") for p in ("hire", "no_hire")]
+    return [
+        {"expected": e.replace("_", " "), "predicted": p.replace("_", " "), "count": c[e][p]}
+        for e in ("hire", "no_hire")
+        for p in ("hire", "no_hire")
+    ]
 
 
 def signal_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for sid, m in report["summary"]["signals"].items():
         for k in ("precision", "recall", "f1"):
-            rows.append({"signal": sid, "metric": "F1" if k == "f1" else k, "value": m[k],
-                         "support": m["support"], "tp": m["tp"], "fp": m["fp"], "fn": m["fn"]})
+            rows.append(
+                {
+                    "signal": sid,
+                    "metric": "F1" if k == "f1" else k,
+                    "value": m[k],
+                    "support": m["support"],
+                    "tp": m["tp"],
+                    "fp": m["fp"],
+                    "fn": m["fn"],
+                }
+            )
     return rows
 
 
@@ -125,10 +182,18 @@ def persona_agreement_rows(report: dict[str, Any], names: dict[str, str]) -> lis
 
 
 def calibration_table(report: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"file": r["file"], "expected": (r["expected"] or ("split" if r["split"] else "-")).replace("_", " "),
-             "predicted": r["predicted"].replace("_", " "), "rule": r["decision"]["rule"],
-             "correct": "" if r["correct"] is None else ("yes" if r["correct"] else "NO"),
-             "missing must_flag": ", ".join(r["missing_flags"]), "extra red flags": ", ".join(r["extra_flags"]),
-             "blind reviews disagree": "yes" if r["blind_disagree"] else "no",
-             "integrity concerns": r["integrity"], "run": r["run_id"]}
-            for r in report["packets"]]
+    return [
+        {
+            "file": r["file"],
+            "expected": (r["expected"] or ("split" if r["split"] else "-")).replace("_", " "),
+            "predicted": r["predicted"].replace("_", " "),
+            "rule": r["decision"]["rule"],
+            "correct": "" if r["correct"] is None else ("yes" if r["correct"] else "NO"),
+            "missing must_flag": ", ".join(r["missing_flags"]),
+            "extra red flags": ", ".join(r["extra_flags"]),
+            "blind reviews disagree": "yes" if r["blind_disagree"] else "no",
+            "integrity concerns": r["integrity"],
+            "run": r["run_id"],
+        }
+        for r in report["packets"]
+    ]

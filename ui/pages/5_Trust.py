@@ -12,8 +12,8 @@ if str(UI) not in sys.path:  # `import uikit` also when the page is run on its o
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
-
 import uikit  # noqa: E402
+
 from committee.engines import ENGINES  # noqa: E402
 from committee.errors import CommitteeError  # noqa: E402
 from committee.packets import parse_packet, read_packet  # noqa: E402
@@ -28,8 +28,10 @@ EXAMPLES = UI.parent / "examples"
 VOTE_SCALE = alt.Scale(domain=[VOTE_LABEL[v] for v in VOTES], range=[VOTE_COLOR[v] for v in VOTES])
 
 st.title("Trust the verdict")
-st.caption("Would the committee say the same again, in another order, with another name or school on the "
-           "packet, and does the debate change anything? " + uikit.DISCLAIMER)
+st.caption(
+    "Would the committee say the same again, in another order, with another name or school on the "
+    "packet, and does the debate change anything? " + uikit.DISCLAIMER
+)
 nm = uikit.names()
 
 
@@ -61,8 +63,12 @@ def pick_study(kind: str, store):
         st.info(f"No {kind} study stored yet.")
         return None
     by_id = {s["study_id"]: s for s in studies}
-    sid = st.selectbox(f"Stored {kind} studies (newest first)", list(by_id), key=f"{kind}_study",
-                       format_func=lambda i: views.study_label(by_id[i]))
+    sid = st.selectbox(
+        f"Stored {kind} studies (newest first)",
+        list(by_id),
+        key=f"{kind}_study",
+        format_func=lambda i: views.study_label(by_id[i]),
+    )
     return by_id[sid]["summary"]
 
 
@@ -78,8 +84,14 @@ with uikit.open_store() as store:
             engine = c3.selectbox("Engine", list(ENGINES), key="stab_engine")
             if st.button("Run stability study", key="stab_go", disabled=packet is None):
                 try:
-                    run_with_bar(run_stability, store=store, packet=packet, runs=int(runs), seed=int(seed),
-                                 spec=RunSpec(engine=engine))
+                    run_with_bar(
+                        run_stability,
+                        store=store,
+                        packet=packet,
+                        runs=int(runs),
+                        seed=int(seed),
+                        spec=RunSpec(engine=engine),
+                    )
                 except CommitteeError as exc:
                     st.error(uikit.md(str(exc)))
         rep = pick_study("stability", store)
@@ -87,19 +99,32 @@ with uikit.open_store() as store:
             s = rep["summary"]
             m1, m2, m3 = st.columns(3)
             m1.metric("Modal decision", s["modal_decision"].replace("_", " "), border=True)
-            m2.metric("Agreement", f"{100 * s['agreement']:.0f}%", border=True,
-                      help="Share of runs that reached the modal decision.")
+            m2.metric(
+                "Agreement",
+                f"{100 * s['agreement']:.0f}%",
+                border=True,
+                help="Share of runs that reached the modal decision.",
+            )
             m3.metric("Runs", s["runs"], border=True)
             data = pd.DataFrame(views.stability_rows(rep, nm))
             data = data[data["count"] > 0]
-            chart = (alt.Chart(data, title="Vote distribution per persona (sealed vs final)").mark_bar()
-                     .encode(y=alt.Y("kind:N", title=None), x=alt.X("count:Q", title="runs"),
-                             color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
-                             order=alt.Order("rank:Q"),
-                             row=alt.Row("persona:N", title=None,
-                                         header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
-                             tooltip=["persona", "kind", "vote_label", "count"])
-                     .properties(height=50))
+            chart = (
+                alt.Chart(data, title="Vote distribution per persona (sealed vs final)")
+                .mark_bar()
+                .encode(
+                    y=alt.Y("kind:N", title=None),
+                    x=alt.X("count:Q", title="runs"),
+                    color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
+                    order=alt.Order("rank:Q"),
+                    row=alt.Row(
+                        "persona:N",
+                        title=None,
+                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
+                    ),
+                    tooltip=["persona", "kind", "vote_label", "count"],
+                )
+                .properties(height=50)
+            )
             st.altair_chart(chart)
             st.dataframe(pd.DataFrame(views.stability_runs_table(rep, nm)), hide_index=True, width="stretch")
 
@@ -112,18 +137,28 @@ with uikit.open_store() as store:
             engine = c3.selectbox("Engine", list(ENGINES), key="probe_engine")
             if st.button("Run probes", key="probe_go", disabled=packet is None or not swaps):
                 try:
-                    run_with_bar(run_probe, store=store, packet=packet, swaps=swaps, per_swap=int(per_swap),
-                                 spec=RunSpec(engine=engine))
+                    run_with_bar(
+                        run_probe,
+                        store=store,
+                        packet=packet,
+                        swaps=swaps,
+                        per_swap=int(per_swap),
+                        spec=RunSpec(engine=engine),
+                    )
                 except CommitteeError as exc:
                     st.error(uikit.md(str(exc)))
         rep = pick_study("probe", store)
         if rep:
             s = rep["summary"]
             if s["invariant"]:
-                st.success(f"Invariant: none of {s['variants']} variants moved a vote, score, cited signal or decision.")
+                st.success(
+                    f"Invariant: none of {s['variants']} variants moved a vote, score, cited signal or decision."
+                )
             else:
-                st.error(f"{s['moved']} of {s['variants']} variants moved something; "
-                         f"{s['decision_changed']} changed the decision.")
+                st.error(
+                    f"{s['moved']} of {s['variants']} variants moved something; "
+                    f"{s['decision_changed']} changed the decision."
+                )
             for a, why in rep["skipped"].items():
                 st.caption(f"skipped {a}: {uikit.md(why)}")
             if rep.get("note"):
@@ -133,10 +168,17 @@ with uikit.open_store() as store:
             moves = views.probe_moves(rep, nm)
             if moves:
                 data = pd.DataFrame(moves)
-                st.altair_chart(alt.Chart(data, title="What moved, per variant").mark_bar()
-                                .encode(y=alt.Y("variant:N", title=None), x=alt.X("count():Q", title="moves"),
-                                        color=alt.Color("what:N"), tooltip=["variant", "persona", "what", "before", "after"]),
-                                width="stretch")
+                st.altair_chart(
+                    alt.Chart(data, title="What moved, per variant")
+                    .mark_bar()
+                    .encode(
+                        y=alt.Y("variant:N", title=None),
+                        x=alt.X("count():Q", title="moves"),
+                        color=alt.Color("what:N"),
+                        tooltip=["variant", "persona", "what", "before", "after"],
+                    ),
+                    width="stretch",
+                )
                 st.dataframe(data, hide_index=True, width="stretch")
 
     with tab_conf:
@@ -151,37 +193,82 @@ with uikit.open_store() as store:
             m1, m2, m3 = st.columns(3)
             m1.metric("Finished runs", stats["runs"], border=True)
             rate = stats["decision_changed_rate"]
-            m2.metric("Debate changed the decision", f"{stats['decision_changed']} ({100 * (rate or 0):.0f}%)", border=True,
-                      help="The committee rules on the sealed votes give another outcome than the final decision.")
-            m3.metric("Moved toward the majority", f"{f['toward']} of {f['changed']}", border=True,
-                      help=f"Changed votes that moved toward the side holding most sealed votes. away: {f['away']}, "
-                           f"no majority (tied sealed votes): {f['no_majority']}")
+            m2.metric(
+                "Debate changed the decision",
+                f"{stats['decision_changed']} ({100 * (rate or 0):.0f}%)",
+                border=True,
+                help="The committee rules on the sealed votes give another outcome than the final decision.",
+            )
+            m3.metric(
+                "Moved toward the majority",
+                f"{f['toward']} of {f['changed']}",
+                border=True,
+                help=f"Changed votes that moved toward the side holding most sealed votes. away: {f['away']}, "
+                f"no majority (tied sealed votes): {f['no_majority']}",
+            )
             data = pd.DataFrame(views.conformity_rows(stats, nm))
-            st.altair_chart(alt.Chart(data, title="Flip rate per persona (sealed → final)").mark_bar()
-                            .encode(x=alt.X("rate:Q", axis=alt.Axis(format="%"), title=None),
-                                    y=alt.Y("persona:N", title=None), color=alt.Color("measure:N", title=None),
-                                    yOffset="measure:N", tooltip=["persona", "measure", "count", "runs"]),
-                            width="stretch")
+            st.altair_chart(
+                alt.Chart(data, title="Flip rate per persona (sealed → final)")
+                .mark_bar()
+                .encode(
+                    x=alt.X("rate:Q", axis=alt.Axis(format="%"), title=None),
+                    y=alt.Y("persona:N", title=None),
+                    color=alt.Color("measure:N", title=None),
+                    yOffset="measure:N",
+                    tooltip=["persona", "measure", "count", "runs"],
+                ),
+                width="stretch",
+            )
             drows = views.direction_rows(stats, nm)
             if drows:
-                st.altair_chart(alt.Chart(pd.DataFrame(drows), title="Which way changed votes moved").mark_bar()
-                                .encode(x=alt.X("count:Q"), y=alt.Y("persona:N", title=None),
-                                        color=alt.Color("direction:N", title=None), tooltip=["persona", "direction", "count"]),
-                                width="stretch")
+                st.altair_chart(
+                    alt.Chart(pd.DataFrame(drows), title="Which way changed votes moved")
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("count:Q"),
+                        y=alt.Y("persona:N", title=None),
+                        color=alt.Color("direction:N", title=None),
+                        tooltip=["persona", "direction", "count"],
+                    ),
+                    width="stretch",
+                )
             by_id = {r.run_id: r for r in results}
-            rid = st.selectbox("One run: sealed vs final", list(by_id), key="conf_run",
-                               format_func=lambda i: f"{by_id[i].packet.key} rev {by_id[i].packet.revision} · "
-                                                     f"{by_id[i].decision.outcome.replace('_', ' ')} · {i}")
+            rid = st.selectbox(
+                "One run: sealed vs final",
+                list(by_id),
+                key="conf_run",
+                format_func=lambda i: (
+                    f"{by_id[i].packet.key} rev {by_id[i].packet.revision} · "
+                    f"{by_id[i].decision.outcome.replace('_', ' ')} · {i}"
+                ),
+            )
             try:
                 from committee.catalog import default_catalog
+
                 scenario = default_catalog().scenarios.get(by_id[rid].scenario)
             except CommitteeError:
                 scenario = None
             rc = run_conformity(by_id[rid], scenario)
             if "sealed_decision" in rc:
-                st.caption(f"Sealed votes alone: {rc['sealed_decision'].replace('_', ' ')} ({rc['sealed_rule']}) · "
-                           f"final: {rc['final_decision'].replace('_', ' ')}")
-            st.dataframe(pd.DataFrame([{"persona": nm.get(r["persona"], r["persona"]), "sealed": VOTE_LABEL[r["sealed"]],
-                                        "final": VOTE_LABEL[r["final"]], "changed": r["changed"], "crossed side": r["crossed"],
-                                        "direction": r["direction"] or "", "reason": r["reason"] or ""}
-                                       for r in rc["personas"]]), hide_index=True, width="stretch")
+                st.caption(
+                    f"Sealed votes alone: {rc['sealed_decision'].replace('_', ' ')} ({rc['sealed_rule']}) · "
+                    f"final: {rc['final_decision'].replace('_', ' ')}"
+                )
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "persona": nm.get(r["persona"], r["persona"]),
+                            "sealed": VOTE_LABEL[r["sealed"]],
+                            "final": VOTE_LABEL[r["final"]],
+                            "changed": r["changed"],
+                            "crossed side": r["crossed"],
+                            "direction": r["direction"] or "",
+                            "reason": r["reason"] or "",
+                        }
+                        for r in rc["personas"]
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )

@@ -5,8 +5,8 @@ readable diff of the packet text between two chosen revisions."""
 import altair as alt
 import pandas as pd
 import streamlit as st
-
 import uikit
+
 from committee.catalog import default_catalog
 from committee.compare import compare, history, word_diff
 from committee.errors import CommitteeError
@@ -33,8 +33,10 @@ with uikit.open_store() as store:
     records = history(store, key)
     revs = [r.revision for r in records]
     if len(revs) < 2:
-        st.info(f"{code_span(key)} has one revision so far. Edit the packet, keep its {code_span('packet: ' + key)} "
-                "line, and submit it again to compare.")
+        st.info(
+            f"{code_span(key)} has one revision so far. Edit the packet, keep its {code_span('packet: ' + key)} "
+            "line, and submit it again to compare."
+        )
         comparison = None
     else:
         c1, c2 = st.columns(2)
@@ -59,10 +61,15 @@ else:
     personas = list(dict.fromkeys(p for r in run for p in r.votes))
     dims = list(dict.fromkeys(d for r in run for d in r.scores))
     vote_table = pd.DataFrame(
-        [{"persona": nm.get(p, p), **{f"rev {r.revision}": VOTE_LABEL.get(r.votes.get(p, ""), "–") for r in run}} for p in personas]
-        + [{"persona": "decision", **{f"rev {r.revision}": (r.outcome or "–").replace("_", " ") for r in run}}])
+        [
+            {"persona": nm.get(p, p), **{f"rev {r.revision}": VOTE_LABEL.get(r.votes.get(p, ""), "–") for r in run}}
+            for p in personas
+        ]
+        + [{"persona": "decision", **{f"rev {r.revision}": (r.outcome or "–").replace("_", " ") for r in run}}]
+    )
     score_table = pd.DataFrame(
-        [{"dimension": d.replace("_", " "), **{f"rev {r.revision}": r.scores.get(d) for r in run}} for d in dims])
+        [{"dimension": d.replace("_", " "), **{f"rev {r.revision}": r.scores.get(d) for r in run}} for d in dims]
+    )
     t1, t2 = st.columns(2)
     t1.markdown("**Final votes**")
     t1.dataframe(vote_table, hide_index=True, width="stretch")
@@ -70,27 +77,61 @@ else:
     t2.dataframe(score_table, hide_index=True, width="stretch")
 
     order = [f"rev {r.revision}" for r in run]
-    votes_long = pd.DataFrame(jitter([{"revision": f"rev {r.revision}", "persona": nm.get(p, p), "vote": VOTE_LABEL[v],
-                                "points": {"strong_hire": 2, "hire": 1, "no_hire": -1, "strong_no_hire": -2}[v]}
-                               for r in run for p, v in r.votes.items()], by="persona", value="points"))
-    scores_long = pd.DataFrame([{"revision": f"rev {r.revision}", "dimension": d.replace("_", " "), "score": s}
-                                for r in run for d, s in r.scores.items()])
+    votes_long = pd.DataFrame(
+        jitter(
+            [
+                {
+                    "revision": f"rev {r.revision}",
+                    "persona": nm.get(p, p),
+                    "vote": VOTE_LABEL[v],
+                    "points": {"strong_hire": 2, "hire": 1, "no_hire": -1, "strong_no_hire": -2}[v],
+                }
+                for r in run
+                for p, v in r.votes.items()
+            ],
+            by="persona",
+            value="points",
+        )
+    )
+    scores_long = pd.DataFrame(
+        [
+            {"revision": f"rev {r.revision}", "dimension": d.replace("_", " "), "score": s}
+            for r in run
+            for d, s in r.scores.items()
+        ]
+    )
     g1, g2 = st.columns(2)
     with g1:
         st.altair_chart(
-            alt.Chart(votes_long, title="Each persona's final vote").mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+            alt.Chart(votes_long, title="Each persona's final vote")
+            .mark_line(point=alt.OverlayMarkDef(size=80))
+            .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[-2.3, 2.3]),
-                        axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr())),
-                color=alt.Color("persona:N"), tooltip=["persona", "revision", "vote"],
-            ).properties(height=260), width="stretch")
+                y=alt.Y(
+                    "y:Q",
+                    title=None,
+                    scale=alt.Scale(domain=[-2.3, 2.3]),
+                    axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr()),
+                ),
+                color=alt.Color("persona:N"),
+                tooltip=["persona", "revision", "vote"],
+            )
+            .properties(height=260),
+            width="stretch",
+        )
     with g2:
         st.altair_chart(
-            alt.Chart(scores_long, title="Mean score per rubric dimension").mark_line(point=alt.OverlayMarkDef(size=80)).encode(
+            alt.Chart(scores_long, title="Mean score per rubric dimension")
+            .mark_line(point=alt.OverlayMarkDef(size=80))
+            .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
                 y=alt.Y("score:Q", title=None, scale=alt.Scale(domain=[1, 4])),
-                color=alt.Color("dimension:N"), tooltip=["dimension", "revision", "score"],
-            ).properties(height=260), width="stretch")
+                color=alt.Color("dimension:N"),
+                tooltip=["dimension", "revision", "score"],
+            )
+            .properties(height=260),
+            width="stretch",
+        )
 
 if comparison is None:
     st.stop()
@@ -101,9 +142,15 @@ st.subheader(f"Revision {c.before.revision} → {c.after.revision}")
 for note in c.notes:
     st.caption(f"Note: {escape_markdown(note)}")
 m = st.columns(3)
-m[0].metric("Decision", (c.after.outcome or "not run").replace("_", " "),
-            delta=None if c.before.outcome == c.after.outcome or not c.before.outcome else f"was {c.before.outcome.replace('_', ' ')}",
-            delta_color="normal" if c.after.outcome == "hire" else "inverse", border=True)
+m[0].metric(
+    "Decision",
+    (c.after.outcome or "not run").replace("_", " "),
+    delta=None
+    if c.before.outcome == c.after.outcome or not c.before.outcome
+    else f"was {c.before.outcome.replace('_', ' ')}",
+    delta_color="normal" if c.after.outcome == "hire" else "inverse",
+    border=True,
+)
 moved = sum(1 for v in c.votes if v.change)
 m[1].metric("Votes that moved", f"{moved} of {len(c.votes)}", border=True)
 total = sum(v.change for v in c.votes if v.change is not None)
@@ -111,16 +158,37 @@ m[2].metric("Vote points, net change", f"{total:+d}", border=True)
 
 arrow = {"up": "▲", "down": "▼", "same": "=", "n/a": "?"}
 d1, d2 = st.columns(2)
-d1.dataframe(pd.DataFrame([{
-    "persona": nm.get(v.persona, v.persona), f"rev {c.before.revision}": VOTE_LABEL.get(v.before or "", "–"),
-    f"rev {c.after.revision}": VOTE_LABEL.get(v.after or "", "–"),
-    "change": f"{arrow[v.direction]} {v.change:+d}" if v.change is not None else "?"} for v in c.votes]),
-    hide_index=True, width="stretch")
-d2.dataframe(pd.DataFrame([{
-    "dimension": s.dimension.replace("_", " "), f"rev {c.before.revision}": s.before, f"rev {c.after.revision}": s.after,
-    "change": None if s.change is None else round(s.change, 2)} for s in c.scores]),
-    hide_index=True, width="stretch",
-    column_config={"change": st.column_config.NumberColumn(format="%+.2f")})
+d1.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "persona": nm.get(v.persona, v.persona),
+                f"rev {c.before.revision}": VOTE_LABEL.get(v.before or "", "–"),
+                f"rev {c.after.revision}": VOTE_LABEL.get(v.after or "", "–"),
+                "change": f"{arrow[v.direction]} {v.change:+d}" if v.change is not None else "?",
+            }
+            for v in c.votes
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+d2.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "dimension": s.dimension.replace("_", " "),
+                f"rev {c.before.revision}": s.before,
+                f"rev {c.after.revision}": s.after,
+                "change": None if s.change is None else round(s.change, 2),
+            }
+            for s in c.scores
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={"change": st.column_config.NumberColumn(format="%+.2f")},
+)
 
 
 def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:

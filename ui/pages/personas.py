@@ -4,15 +4,17 @@
 import altair as alt
 import pandas as pd
 import streamlit as st
-
 import uikit
+
 from committee.catalog import default_catalog, search_path
 from committee.errors import CommitteeError
-from committee.views import VOTE_LABEL, code_span, escape_markdown as esc
+from committee.views import VOTE_LABEL, code_span
+from committee.views import escape_markdown as esc
 
 st.title("Personas & scenarios")
-st.caption("What the committee weighs. Everything here is read from data files you can copy and edit. "
-           + uikit.DISCLAIMER)
+st.caption(
+    "What the committee weighs. Everything here is read from data files you can copy and edit. " + uikit.DISCLAIMER
+)
 
 try:
     cat = default_catalog()
@@ -26,57 +28,114 @@ with tab_p:
     st.caption("Folders: " + ", ".join(code_span(str(p)) for p in search_path("personas")))
     from committee.catalog import DEFAULT_PERSONAS
 
-    personas = sorted(cat.personas.values(), key=lambda p: (DEFAULT_PERSONAS.index(p.id) if p.id in DEFAULT_PERSONAS else 99, p.id))
+    personas = sorted(
+        cat.personas.values(), key=lambda p: (DEFAULT_PERSONAS.index(p.id) if p.id in DEFAULT_PERSONAS else 99, p.id)
+    )
     for i in range(0, len(personas), 2):
         cols = st.columns(2)
-        for col, p in zip(cols, personas[i:i + 2]):
+        for col, p in zip(cols, personas[i : i + 2]):
             with col.container(border=True):
                 st.markdown(f"### {esc(p.name)}\n**{esc(p.title)}** · {code_span(p.id)}")
                 st.markdown(esc(p.background.strip()))
                 st.markdown("**Weighs most**\n" + "\n".join(f"- {esc(w)}" for w in p.weighs_most))
                 if p.hard_lines:
-                    st.markdown("**Hard lines** (cap the vote at No Hire)\n" + "\n".join(
-                        f"- {code_span(s)}: {esc(cat.signals[s].description) if s in cat.signals else ''}" for s in p.hard_lines))
+                    st.markdown(
+                        "**Hard lines** (cap the vote at No Hire)\n"
+                        + "\n".join(
+                            f"- {code_span(s)}: {esc(cat.signals[s].description) if s in cat.signals else ''}"
+                            for s in p.hard_lines
+                        )
+                    )
                 total = sum(p.weights.values()) or 1
-                w = pd.DataFrame([{"dimension": d.replace("_", " "), "weight": round(v / total, 3)} for d, v in p.weights.items()])
+                w = pd.DataFrame(
+                    [{"dimension": d.replace("_", " "), "weight": round(v / total, 3)} for d, v in p.weights.items()]
+                )
                 st.altair_chart(
-                    alt.Chart(w).mark_bar().encode(
+                    alt.Chart(w)
+                    .mark_bar()
+                    .encode(
                         x=alt.X("weight:Q", title="share of the vote", axis=alt.Axis(format="%")),
-                        y=alt.Y("dimension:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)),
+                        y=alt.Y(
+                            "dimension:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200, labelOverlap=False)
+                        ),
                         tooltip=["dimension", alt.Tooltip("weight:Q", format=".0%")],
-                    ).properties(height=alt.Step(26)), width="stretch")
+                    )
+                    .properties(height=alt.Step(26)),
+                    width="stretch",
+                )
                 st.caption(f"Tone: {esc(p.style.tone)}")
 
 with tab_s:
     st.caption("Folders: " + ", ".join(code_span(str(p)) for p in search_path("scenarios")))
-    sid = st.selectbox("Scenario", list(cat.scenarios), key="scenario_view",
-                       format_func=lambda s: f"{cat.scenarios[s].title} ({s})")
+    sid = st.selectbox(
+        "Scenario", list(cat.scenarios), key="scenario_view", format_func=lambda s: f"{cat.scenarios[s].title} ({s})"
+    )
     sc = cat.scenarios[sid]
     st.markdown(f"### {esc(sc.title)}\n*{esc(sc.role)}*\n\n{esc(sc.description.strip())}")
     st.markdown("**Rubric** (each persona scores every dimension 1–4)")
-    st.dataframe(pd.DataFrame([{"dimension": d.name, "what it measures": d.description, "a strong answer shows": d.strong_answer}
-                               for d in sc.dimensions]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"dimension": d.name, "what it measures": d.description, "a strong answer shows": d.strong_answer}
+                for d in sc.dimensions
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     r = sc.rules
     rules = []
     if r.must_pass:
-        rules.append(f"**Must pass:** if {r.fail_quorum} or more reviews score "
-                     + " or ".join(f"*{esc(sc.dimension(d).name)}*" for d in r.must_pass)
-                     + f" at {r.fail_score} or below, the outcome is No Hire whatever the votes.")
+        rules.append(
+            f"**Must pass:** if {r.fail_quorum} or more reviews score "
+            + " or ".join(f"*{esc(sc.dimension(d).name)}*" for d in r.must_pass)
+            + f" at {r.fail_score} or below, the outcome is No Hire whatever the votes."
+        )
     for pid, votes in r.vetoes.items():
         who = cat.personas[pid].name if pid in cat.personas else pid
-        rules.append(f"**Veto:** a {' or '.join(VOTE_LABEL[v.value] for v in votes)} from {esc(who)} decides No Hire alone.")
-    rules.append(f"**Majority:** otherwise Hire when the vote points (Strong Hire +2, Hire +1, No Hire −1, "
-                 f"Strong No Hire −2) add up to more than {r.hire_threshold}; a tie goes to No Hire.")
+        rules.append(
+            f"**Veto:** a {' or '.join(VOTE_LABEL[v.value] for v in votes)} from {esc(who)} decides No Hire alone."
+        )
+    rules.append(
+        f"**Majority:** otherwise Hire when the vote points (Strong Hire +2, Hire +1, No Hire −1, "
+        f"Strong No Hire −2) add up to more than {r.hire_threshold}; a tie goes to No Hire."
+    )
     st.markdown("**Committee rules**\n" + "\n".join(f"1. {x}" for x in rules))
     if sc.case_prompts:
         st.markdown("**Case prompts**\n" + "\n".join(f"- **{esc(c.title)}**: {esc(c.prompt)}" for c in sc.case_prompts))
     sigs = cat.scenario_signals(sc)
     st.markdown("**Signals this role is judged on**")
-    st.dataframe(pd.DataFrame([{"kind": "red flag" if s.polarity == "red" else "green signal", "signal": s.id, "dimension": s.dimension,
-                                "description": s.description} for s in sigs]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "kind": "red flag" if s.polarity == "red" else "green signal",
+                    "signal": s.id,
+                    "dimension": s.dimension,
+                    "description": s.description,
+                }
+                for s in sigs
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 with tab_sig:
     st.caption("Every red flag and green signal a scenario may reference, with the coaching line shown in feedback.")
-    st.dataframe(pd.DataFrame([{"kind": "red flag" if s.polarity == "red" else "green signal", "signal": s.id, "dimension": s.dimension,
-                                "description": s.description, "advice": s.advice} for s in cat.signals.values()]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "kind": "red flag" if s.polarity == "red" else "green signal",
+                    "signal": s.id,
+                    "dimension": s.dimension,
+                    "description": s.description,
+                    "advice": s.advice,
+                }
+                for s in cat.signals.values()
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

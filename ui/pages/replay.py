@@ -2,8 +2,8 @@
 read back from the database (`committee.runner.replay_steps`); no engine runs."""
 
 import streamlit as st
-
 import uikit
+
 from committee.errors import CommitteeError
 from committee.runner import replay_steps
 from committee.views import VOTE_LABEL, code_span, evidence_spans, replay_frames, sections_markdown, vote_label
@@ -12,8 +12,10 @@ SS = st.session_state
 RUN_LIST_LIMIT = 200
 
 st.title("Debrief replay")
-st.caption("Step through a stored run: blind reviews, each debrief turn, the tally and the decision, "
-           "read from its checkpoints (nothing is re-run).")
+st.caption(
+    "Step through a stored run: blind reviews, each debrief turn, the tally and the decision, "
+    "read from its checkpoints (nothing is re-run)."
+)
 
 nm = uikit.names()
 tt = uikit.titles()
@@ -35,7 +37,13 @@ with uikit.open_store() as store:
         SS["_replay_applied"] = wanted
     if SS.get("replay_select") not in ids:
         SS["replay_select"] = ids[0]
-    run_id = f2.selectbox("Run (newest first)", ids, key="replay_select", persist_state="session", format_func=lambda i: uikit.run_label(by_id[i]))
+    run_id = f2.selectbox(
+        "Run (newest first)",
+        ids,
+        key="replay_select",
+        persist_state="session",
+        format_func=lambda i: uikit.run_label(by_id[i]),
+    )
     row = by_id[run_id]
     cache = SS.setdefault("_steps_cache", {})
     try:
@@ -49,7 +57,9 @@ with uikit.open_store() as store:
     result = store.get_result(run_id) if row.status == "done" else None
 
 if row.status != "done":
-    st.warning(f"This run is {row.status}{': ' + uikit.md(row.error) if row.error else ''}. The replay shows its checkpoints so far.")
+    st.warning(
+        f"This run is {row.status}{': ' + uikit.md(row.error) if row.error else ''}. The replay shows its checkpoints so far."
+    )
 
 frames = replay_frames(steps, row.panel, nm)
 n = len(frames)
@@ -66,14 +76,42 @@ def go(delta: int = 0, to: int | None = None) -> None:
 
 b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
 b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="stretch")
-b2.button("Back", icon=":material/chevron_left:", key="replay_back", on_click=go, kwargs={"delta": -1}, width="stretch",
-          disabled=SS["replay_step"] <= 1)
-b3.button("Next", icon=":material/chevron_right:", icon_position="right", key="replay_next", on_click=go,
-          kwargs={"delta": 1}, width="stretch", disabled=SS["replay_step"] >= n)
-b4.button("Last", icon=":material/last_page:", icon_position="right", key="replay_last", on_click=go, kwargs={"to": n},
-          width="stretch")
-sl.slider("Step", 1, max(n, 2), key="replay_step", disabled=n < 2,
-          help="Each step is one checkpoint the graph stored: intake, reviews, each turn, each tally, the decision.")
+b2.button(
+    "Back",
+    icon=":material/chevron_left:",
+    key="replay_back",
+    on_click=go,
+    kwargs={"delta": -1},
+    width="stretch",
+    disabled=SS["replay_step"] <= 1,
+)
+b3.button(
+    "Next",
+    icon=":material/chevron_right:",
+    icon_position="right",
+    key="replay_next",
+    on_click=go,
+    kwargs={"delta": 1},
+    width="stretch",
+    disabled=SS["replay_step"] >= n,
+)
+b4.button(
+    "Last",
+    icon=":material/last_page:",
+    icon_position="right",
+    key="replay_last",
+    on_click=go,
+    kwargs={"to": n},
+    width="stretch",
+)
+sl.slider(
+    "Step",
+    1,
+    max(n, 2),
+    key="replay_step",
+    disabled=n < 2,
+    help="Each step is one checkpoint the graph stored: intake, reviews, each turn, each tally, the decision.",
+)
 
 frame = frames[SS["replay_step"] - 1]
 st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
@@ -95,20 +133,24 @@ with left:
     pids = list(frame.personas)
     for i in range(0, len(pids), 2):
         cols = st.columns(2)
-        for col, pid in zip(cols, pids[i:i + 2]):
+        for col, pid in zip(cols, pids[i : i + 2]):
             pf = frame.personas[pid]
             with col.container(border=True):
                 st.markdown(f"**{uikit.md(nm.get(pid, pid))}**  \n:gray[{uikit.md(tt.get(pid, ''))}]")
                 st.markdown(f"#### {uikit.badge(pf.vote)}")
                 if pf.speaking:
-                    st.markdown(f":blue-badge[{'reviewing' if pf.move == 'review' else 'speaking'}] {uikit.md(pf.status)}")
+                    st.markdown(
+                        f":blue-badge[{'reviewing' if pf.move == 'review' else 'speaking'}] {uikit.md(pf.status)}"
+                    )
                 else:
                     st.caption(uikit.md(pf.status))
                 if pf.text:
                     (st.markdown if pf.speaking else st.caption)(uikit.md(pf.text))
                 if pf.speaking and pf.previous_vote and pf.previous_vote != pf.vote:
-                    st.markdown(f"*Vote changed from {vote_label(pf.previous_vote)} to {vote_label(pf.vote)}: "
-                                f"{uikit.md(pf.reason)}*")
+                    st.markdown(
+                        f"*Vote changed from {vote_label(pf.previous_vote)} to {vote_label(pf.vote)}: "
+                        f"{uikit.md(pf.reason)}*"
+                    )
                 if pf.speaking and pf.evidence:
                     for e in pf.evidence[:6]:
                         color = "red" if e.get("polarity") == "red" else "green"
@@ -117,15 +159,28 @@ with left:
                         st.markdown(f":{color}-background[{uikit.md(short)}] {code_span(e.get('signal', ''))}")
 
 with right:
-    where = ("evidence cited in this step" if cited_at == frame.index else f"evidence cited in step {cited_at + 1}") \
-        if cited else "no evidence cited yet"
+    where = (
+        ("evidence cited in this step" if cited_at == frame.index else f"evidence cited in step {cited_at + 1}")
+        if cited
+        else "no evidence cited yet"
+    )
     speakers = list(dict.fromkeys(p for p, _ in cited))
     st.markdown(f"**Packet** {code_span(row.packet_key)} revision {row.revision} · {where}")
     st.markdown(":red-background[red flag] :green-background[green signal] :orange-background[both]")
     chosen = speakers
     if len(speakers) > 1:
-        chosen = st.pills("Whose evidence", speakers, selection_mode="multi", default=speakers, width="stretch",
-                          format_func=lambda p: nm.get(p, p).split()[-1], wrap=True) or []
+        chosen = (
+            st.pills(
+                "Whose evidence",
+                speakers,
+                selection_mode="multi",
+                default=speakers,
+                width="stretch",
+                format_func=lambda p: nm.get(p, p).split()[-1],
+                wrap=True,
+            )
+            or []
+        )
     spans = evidence_spans(packet.text, [(p, e) for p, e in cited if p in chosen])
     only = st.toggle("Only the sections with cited evidence", value=True, key="replay_only_cited", disabled=not spans)
     with st.container(height=640, border=True):
@@ -153,11 +208,25 @@ if result is not None:
     conf = run_conformity(result, default_catalog().scenarios.get(result.scenario))
     moved = sum(1 for r in conf["personas"] if r["changed"])
     with st.expander(f"Conformity: {moved} of {len(conf['personas'])} votes moved in the debrief", expanded=False):
-        st.dataframe([{"persona": nm.get(r["persona"], r["persona"]), "sealed (blind)": vote_label(r["sealed"]),
-                       "final": vote_label(r["final"]), "moved": r["direction"] or "-", "round": r["round"],
-                       "reason": r["reason"] or ""} for r in conf["personas"]], hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "persona": nm.get(r["persona"], r["persona"]),
+                    "sealed (blind)": vote_label(r["sealed"]),
+                    "final": vote_label(r["final"]),
+                    "moved": r["direction"] or "-",
+                    "round": r["round"],
+                    "reason": r["reason"] or "",
+                }
+                for r in conf["personas"]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
         if "sealed_decision" in conf:
-            st.caption(f"Decision from the blind votes alone: {conf['sealed_decision'].replace('_', ' ')} "
-                       f"({conf['sealed_rule']}); after the debrief: {conf['final_decision'].replace('_', ' ')}"
-                       + (" — the debate changed the decision." if conf["decision_changed"] else "."))
+            st.caption(
+                f"Decision from the blind votes alone: {conf['sealed_decision'].replace('_', ' ')} "
+                f"({conf['sealed_rule']}); after the debrief: {conf['final_decision'].replace('_', ' ')}"
+                + (" — the debate changed the decision." if conf["decision_changed"] else ".")
+            )
 st.caption("Votes: " + " · ".join(f"{uikit.badge(v)}" for v in VOTE_LABEL))

@@ -27,8 +27,10 @@ def api_key_from_env() -> str:
     """The API key, or BadInput with a one-line message when it is missing or blank."""
     key = os.environ.get(KEY_ENV, "").strip()
     if not key:
-        raise BadInput(f"the anthropic engine needs an API key: set {KEY_ENV} "
-                       f"(and {BASE_URL_ENV} for an Anthropic-compatible server), or use --engine offline")
+        raise BadInput(
+            f"the anthropic engine needs an API key: set {KEY_ENV} "
+            f"(and {BASE_URL_ENV} for an Anthropic-compatible server), or use --engine offline"
+        )
     return key
 
 

@@ -44,8 +44,7 @@ class AnthropicEngine(LLMEngine):
     name = "anthropic"
     default_model = DEFAULT_MODEL
     prices = Path(__file__).with_name("pricing.yaml")
-    mode_words = {"native": ("output_config", "output_format", "json_schema", "structured output"),
-                  "tool": ("tool",)}
+    mode_words = {"native": ("output_config", "output_format", "json_schema", "structured output"), "tool": ("tool",)}
 
     def _build_client(self, timeout: float, max_retries: int, http_client: Any):
         client = build_client(timeout=timeout, max_retries=max_retries, http_client=http_client)
@@ -58,27 +57,37 @@ class AnthropicEngine(LLMEngine):
         if mode == "native":
             kwargs["output_config"] = {"format": {"type": "json_schema", "schema": prompt.schema}}
         elif mode == "tool":
-            kwargs["tools"] = [{"name": TOOL[k], "description": f"Submit your {k}.", "input_schema": s}
-                               for k, s in prompt.schemas.items()]
+            kwargs["tools"] = [
+                {"name": TOOL[k], "description": f"Submit your {k}.", "input_schema": s}
+                for k, s in prompt.schemas.items()
+            ]
             kwargs["tool_choice"] = {"type": "tool", "name": TOOL[prompt.kind]}
         try:
             message = self.client.messages.create(
-                model=model, max_tokens=self.max_tokens, system=system,
-                messages=[{"role": r, "content": t} for r, t in turns], **kwargs)
+                model=model,
+                max_tokens=self.max_tokens,
+                system=system,
+                messages=[{"role": r, "content": t} for r, t in turns],
+                **kwargs,
+            )
         except anthropic.APIStatusError as exc:
             detail = exc.api_message or exc.message
             if self.rejects_mode(mode, exc.status_code, str(detail)):
                 raise ModeRejected(f"HTTP {exc.status_code}: {detail}") from exc
             retried = " after retries" if _retryable(exc.status_code) else ""
-            raise EngineFailed(f"{what}: HTTP {exc.status_code}{f' {exc.type}' if exc.type else ''}{retried}: {detail}") from exc
+            raise EngineFailed(
+                f"{what}: HTTP {exc.status_code}{f' {exc.type}' if exc.type else ''}{retried}: {detail}"
+            ) from exc
         except anthropic.APITimeoutError as exc:
             raise EngineFailed(f"{what}: the request timed out after {self.timeout} s and retries") from exc
         except anthropic.APIConnectionError as exc:
             raise EngineFailed(f"{what}: cannot reach {self.client.base_url} ({exc.__cause__ or exc})") from exc
         content = getattr(message, "content", None)
         if not isinstance(content, list):  # a 200 that is not a Messages reply (an HTML page, a proxy)
-            raise EngineFailed(f"{what}: the server at {self.client.base_url} answered with something that is not a "
-                               "Messages API reply (is ANTHROPIC_BASE_URL right?)")
+            raise EngineFailed(
+                f"{what}: the server at {self.client.base_url} answered with something that is not a "
+                "Messages API reply (is ANTHROPIC_BASE_URL right?)"
+            )
         text = "".join(b.text for b in content if getattr(b, "type", None) == "text")
         if mode == "tool":
             call = next((b for b in content if getattr(b, "type", None) == "tool_use"), None)

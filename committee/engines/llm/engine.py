@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,7 +47,7 @@ OutputMode = Literal["auto", "native", "tool", "text"]
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_CONCURRENCY = 4
-DEFAULT_MAX_TOKENS = 16_000   # room for thinking; under the SDKs' non-streaming limits
+DEFAULT_MAX_TOKENS = 16_000  # room for thinking; under the SDKs' non-streaming limits
 STOPS_THAT_FAIL = {
     "refusal": "the model refused",
     "context": "the prompt and reply exceeded the model's context window",
@@ -110,7 +111,9 @@ class LLMEngine(Engine):
         try:
             price_table(self.prices)
         except Exception as exc:  # a broken data file is bad input, found before any work
-            raise BadInput(f"{self.prices.name} of the {self.name} engine is invalid: {exc.__class__.__name__}") from exc
+            raise BadInput(
+                f"{self.prices.name} of the {self.name} engine is invalid: {exc.__class__.__name__}"
+            ) from exc
         self.timeout = DEFAULT_TIMEOUT_S if opts.timeout is None else opts.timeout
         self.max_retries = DEFAULT_MAX_RETRIES if opts.max_retries is None else opts.max_retries
         self.client = self._build_client(self.timeout, self.max_retries, opts.http_client)
@@ -134,13 +137,21 @@ class LLMEngine(Engine):
 
     # ------------------------------------------------------------- interface
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
-        return self._call(persona, f"review by {persona.id}", review_prompt(ctx, persona),
-                          lambda out: review_from(out, ctx, persona.id))
+        return self._call(
+            persona,
+            f"review by {persona.id}",
+            review_prompt(ctx, persona),
+            lambda out: review_from(out, ctx, persona.id),
+        )
 
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         persona = ctx.panel[req.speaker]
-        return self._call(persona, f"round {req.round} turn by {req.speaker}", turn_prompt(ctx, req),
-                          lambda out: turn_from(out, ctx, req))
+        return self._call(
+            persona,
+            f"round {req.round} turn by {req.speaker}",
+            turn_prompt(ctx, req),
+            lambda out: turn_from(out, ctx, req),
+        )
 
     def model_for(self, persona: Persona) -> str:
         """The model that voices `persona`: its own `model:`, else the engine's."""
@@ -160,7 +171,9 @@ class LLMEngine(Engine):
         return spent
 
     # ------------------------------------------------------------- plumbing
-    def _call(self, persona: Persona, what: str, prompt: Prompt, convert: Callable[[Any], tuple[T, int]]) -> tuple[T, Usage]:
+    def _call(
+        self, persona: Persona, what: str, prompt: Prompt, convert: Callable[[Any], tuple[T, int]]
+    ) -> tuple[T, Usage]:
         model = self.model_for(persona)
         usage = Usage()
         turns = [("user", prompt.task)]
@@ -178,9 +191,15 @@ class LLMEngine(Engine):
                     value, dropped = convert(parse_reply(sent.text, prompt.kind))
                 except InvalidReply as exc:
                     if attempt == 2:
-                        raise EngineFailed(f"{what}: invalid structured output after one repair request: {exc}") from exc
+                        raise EngineFailed(
+                            f"{what}: invalid structured output after one repair request: {exc}"
+                        ) from exc
                     log.info("%s: invalid reply, sending one repair request: %s", what, exc)
-                    turns = [*turns, ("assistant", sent.text.strip() or "(no text)"), ("user", _repair(exc, prompt.kind))]
+                    turns = [
+                        *turns,
+                        ("assistant", sent.text.strip() or "(no text)"),
+                        ("user", _repair(exc, prompt.kind)),
+                    ]
                     continue
                 return value, usage.model_copy(update={"dropped_quotes": usage.dropped_quotes + dropped})
         except Exception as exc:  # whatever ends the call, the replies it got were paid for
@@ -201,15 +220,21 @@ class LLMEngine(Engine):
                 try:
                     return self._cancellable(model, prompt, turns, mode, what)
                 except ModeRejected as exc:
-                    following = MODES[MODES.index(mode) + 1:] if self.auto_mode else ()
+                    following = MODES[MODES.index(mode) + 1 :] if self.auto_mode else ()
                     if not following:
-                        raise EngineFailed(f"{what}: the server rejected output mode {mode!r} ({exc}); "
-                                           f"choose another with --output-mode native, tool or text") from None
+                        raise EngineFailed(
+                            f"{what}: the server rejected output mode {mode!r} ({exc}); "
+                            f"choose another with --output-mode native, tool or text"
+                        ) from None
                     with self._lock:
                         if self.mode == mode:
                             self.mode = following[0]
-                            log.warning("%s: the server rejected output mode %s; using %s from now on",
-                                        self.name, mode, self.mode)
+                            log.warning(
+                                "%s: the server rejected output mode %s; using %s from now on",
+                                self.name,
+                                mode,
+                                self.mode,
+                            )
 
     def _cancellable(self, model: str, prompt: Prompt, turns: list[tuple[str, str]], mode: str, what: str) -> Sent:
         """`_send` in a thread of its own, so that `cancel()` ends the wait at once."""
@@ -241,19 +266,26 @@ class LLMEngine(Engine):
         return status in (400, 422) and any(w in text for w in self.mode_words.get(mode, ()))
 
     def _usage(self, model: str, tokens: dict[str, int]) -> Usage:
-        counts = {k: int(tokens.get(k) or 0) for k in
-                  ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")}
+        counts = {
+            k: int(tokens.get(k) or 0)
+            for k in ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        }
         cost = cost_usd(model, **counts, table=price_table(self.prices))
         if cost is None:
             with self._lock:
                 if model not in self._unpriced:
                     self._unpriced.add(model)
-                    log.warning("no price for model %s in the %s engine's pricing.yaml: its cost is counted as 0",
-                                model, self.name)
+                    log.warning(
+                        "no price for model %s in the %s engine's pricing.yaml: its cost is counted as 0",
+                        model,
+                        self.name,
+                    )
             cost = 0.0
         return Usage(calls=1, cost_usd=cost, **counts)
 
 
 def _repair(exc: InvalidReply, kind: str) -> str:
-    return (f"Your reply could not be used: {exc}\n"
-            f"Reply again with the complete corrected JSON object following the `{kind}` schema.")
+    return (
+        f"Your reply could not be used: {exc}\n"
+        f"Reply again with the complete corrected JSON object following the `{kind}` schema."
+    )

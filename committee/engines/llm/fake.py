@@ -61,10 +61,10 @@ class Rule:
     times: int | None = 1
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
-    text: str | None = None          # 200 with this raw reply text (tool mode: the tool input)
-    stop_reason: str | None = None   # 200 with this stop reason (refusal, max_tokens)
-    error: Exception | None = None   # raised instead of answering (e.g. a timeout)
-    latency: float | None = None     # seconds before answering, instead of the fake's latency
+    text: str | None = None  # 200 with this raw reply text (tool mode: the tool input)
+    stop_reason: str | None = None  # 200 with this stop reason (refusal, max_tokens)
+    error: Exception | None = None  # raised instead of answering (e.g. a timeout)
+    latency: float | None = None  # seconds before answering, instead of the fake's latency
 
     def matches(self, kind: str, persona: str) -> bool:
         return (self.times is None or self.times > 0) and self.kind in (None, kind) and self.persona in (None, persona)
@@ -95,9 +95,17 @@ class FakeLLMServer:
     every reply (the engine must drop and count it). `blind`: random schema-valid
     replies (`seed`). `reject_modes`: output modes answered with a 400 naming them."""
 
-    def __init__(self, votes: dict[str, str] | None = None, *, latency: float = 0.0, bad_quotes: bool = False,
-                 blind: bool = False, seed: int = 0, changes: dict[str, str] | None = None,
-                 reject_modes: set[str] | None = None):
+    def __init__(
+        self,
+        votes: dict[str, str] | None = None,
+        *,
+        latency: float = 0.0,
+        bad_quotes: bool = False,
+        blind: bool = False,
+        seed: int = 0,
+        changes: dict[str, str] | None = None,
+        reject_modes: set[str] | None = None,
+    ):
         self.votes = dict(SPLIT_VOTES if votes is None else votes)
         self.changes = dict(changes or {})
         self.latency = latency
@@ -107,7 +115,7 @@ class FakeLLMServer:
         self.reject_modes = set(reject_modes or ())
         self.rules: list[Rule] = []
         self.seen: list[Seen] = []
-        self._cache: dict[str, float] = {}   # Anthropic: cached prefix -> when it became readable
+        self._cache: dict[str, float] = {}  # Anthropic: cached prefix -> when it became readable
         self._done: list[tuple[float, str]] = []  # OpenAI: (finished at, prompt) of answered requests
         self._lock = threading.Lock()
 
@@ -126,18 +134,25 @@ class FakeLLMServer:
         return httpx2.Client(transport=httpx2.MockTransport(self.handler))
 
     def count(self, kind: str | None = None, persona: str | None = None, ok: bool | None = None) -> int:
-        return sum(1 for s in self.seen if kind in (None, s.kind) and persona in (None, s.persona)
-                   and (ok is None or (s.status == 200) == ok))
+        return sum(
+            1
+            for s in self.seen
+            if kind in (None, s.kind) and persona in (None, s.persona) and (ok is None or (s.status == 200) == ok)
+        )
 
     # ------------------------------------------------------------ transports
     def handler(self, request):
         """An `httpx2.MockTransport` handler."""
         import httpx2
 
-        status, headers, body = self.respond(request.url.path, dict(request.headers), request.content, url=str(request.url))
+        status, headers, body = self.respond(
+            request.url.path, dict(request.headers), request.content, url=str(request.url)
+        )
         return httpx2.Response(status, headers=headers, content=body)
 
-    def respond(self, path: str, headers: dict[str, str], raw: bytes, *, url: str = "") -> tuple[int, dict[str, str], bytes]:
+    def respond(
+        self, path: str, headers: dict[str, str], raw: bytes, *, url: str = ""
+    ) -> tuple[int, dict[str, str], bytes]:
         """Transport-agnostic core: (status, headers, body bytes) for one HTTP request."""
         start = time.perf_counter()
         if path.endswith("/v1/messages") or path == "/messages":
@@ -182,9 +197,22 @@ class FakeLLMServer:
         finally:
             end = time.perf_counter()
             with self._lock:
-                self.seen.append(Seen(kind, persona, rnd, len(body.get("messages") or []) > (1 if api == "anthropic" else 2),
-                                      status, start, end, body, {k.lower(): v for k, v in headers.items()},
-                                      url or path, api, mode))
+                self.seen.append(
+                    Seen(
+                        kind,
+                        persona,
+                        rnd,
+                        len(body.get("messages") or []) > (1 if api == "anthropic" else 2),
+                        status,
+                        start,
+                        end,
+                        body,
+                        {k.lower(): v for k, v in headers.items()},
+                        url or path,
+                        api,
+                        mode,
+                    )
+                )
                 if api == "openai" and status == 200:
                     self._done = [*self._done[-63:], (end, _prompt_bytes(body))]
 
@@ -203,18 +231,37 @@ class FakeLLMServer:
             evidence.append({"quote": "A sentence the candidate never wrote anywhere.", "signal": signal})
         if kind == "review":
             score = 3 if polarity == "green" else 2
-            return json.dumps({"evidence": evidence, "scores": {d: score for d in dims},
-                               "summary": f"{persona} reads the packet as {vote.replace('_', ' ')}.", "vote": vote,
-                               "confidence": 0.7})
+            return json.dumps(
+                {
+                    "evidence": evidence,
+                    "scores": {d: score for d in dims},
+                    "summary": f"{persona} reads the packet as {vote.replace('_', ' ')}.",
+                    "vote": vote,
+                    "confidence": 0.7,
+                }
+            )
         others = [p for p in self.votes if p != persona]
         if moved:
-            return json.dumps({"move": "concede", "to": others[0] if others else None,
-                               "text": f"{persona} moves to {moved.replace('_', ' ')} on the quoted passage.",
-                               "evidence": evidence[:1], "vote": moved,
-                               "reason": "The quoted passage, read again, decides it."})
-        return json.dumps({"move": "hold", "to": others[0] if others else None,
-                           "text": f"{persona} keeps {vote.replace('_', ' ')}: the quoted passage decides it.",
-                           "evidence": evidence[:1], "vote": vote, "reason": None})
+            return json.dumps(
+                {
+                    "move": "concede",
+                    "to": others[0] if others else None,
+                    "text": f"{persona} moves to {moved.replace('_', ' ')} on the quoted passage.",
+                    "evidence": evidence[:1],
+                    "vote": moved,
+                    "reason": "The quoted passage, read again, decides it.",
+                }
+            )
+        return json.dumps(
+            {
+                "move": "hold",
+                "to": others[0] if others else None,
+                "text": f"{persona} keeps {vote.replace('_', ' ')}: the quoted passage decides it.",
+                "evidence": evidence[:1],
+                "vote": vote,
+                "reason": None,
+            }
+        )
 
     def _blind(self, schema: dict | None) -> Any:
         with self._lock:
@@ -235,7 +282,7 @@ class FakeLLMServer:
         with self._lock:
             done = 0
             for i in marks:
-                prefix = body.get("model", "") + fmt + "".join(blocks[:i + 1])
+                prefix = body.get("model", "") + fmt + "".join(blocks[: i + 1])
                 size = len(prefix) - len(body.get("model", "")) - done
                 if self._cache.get(prefix, float("inf")) <= start:
                     read += size
@@ -243,8 +290,12 @@ class FakeLLMServer:
                     write += size
                     self._cache.setdefault(prefix, time.perf_counter())
                 done += size
-        return {"input_tokens": max(0, total - read - write) // 4, "output_tokens": len(text) // 4,
-                "cache_creation_input_tokens": write // 4, "cache_read_input_tokens": read // 4}
+        return {
+            "input_tokens": max(0, total - read - write) // 4,
+            "output_tokens": len(text) // 4,
+            "cache_creation_input_tokens": write // 4,
+            "cache_read_input_tokens": read // 4,
+        }
 
     def _openai_usage(self, body: dict, text: str, start: float) -> dict:
         prompt = _prompt_bytes(body)
@@ -252,8 +303,12 @@ class FakeLLMServer:
             earlier = [p for end, p in self._done if end <= start]
         shared = max((common_prefix(prompt, p) for p in earlier), default=0)
         cached = (shared // 512) * 512 if shared >= 1024 else 0
-        return {"prompt_tokens": len(prompt) // 4, "completion_tokens": len(text) // 4,
-                "total_tokens": (len(prompt) + len(text)) // 4, "prompt_tokens_details": {"cached_tokens": cached // 4}}
+        return {
+            "prompt_tokens": len(prompt) // 4,
+            "completion_tokens": len(text) // 4,
+            "total_tokens": (len(prompt) + len(text)) // 4,
+            "prompt_tokens_details": {"cached_tokens": cached // 4},
+        }
 
 
 # ------------------------------------------------------------------ request reading
@@ -288,8 +343,14 @@ def _read(api: str, body: dict) -> tuple[str, str, dict | None, str, str | None]
     choice = body.get("tool_choice")
     if isinstance(choice, dict) and choice.get("type") == "function":
         tool = (choice.get("function") or {}).get("name")
-        schema = next(((t.get("function") or {}).get("parameters") for t in body.get("tools") or []
-                       if (t.get("function") or {}).get("name") == tool), None)
+        schema = next(
+            (
+                (t.get("function") or {}).get("parameters")
+                for t in body.get("tools") or []
+                if (t.get("function") or {}).get("name") == tool
+            ),
+            None,
+        )
         return sys_text, first, schema, "tool", tool
     return sys_text, first, None, "text", None
 
@@ -336,7 +397,9 @@ def instance(schema: dict, rng: random.Random, depth: int = 0) -> Any:
         required = set(schema.get("required") or [])
         return {k: instance(v, rng, depth + 1) for k, v in props.items() if k in required or rng.random() < 0.5}
     if kind == "array":
-        return [instance(schema.get("items") or {}, rng, depth + 1) for _ in range(rng.randint(0, 3 if depth < 3 else 0))]
+        return [
+            instance(schema.get("items") or {}, rng, depth + 1) for _ in range(rng.randint(0, 3 if depth < 3 else 0))
+        ]
     if kind == "string":
         return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(1, 12)))
     if kind == "integer":
@@ -348,8 +411,28 @@ def instance(schema: dict, rng: random.Random, depth: int = 0) -> Any:
     return None
 
 
-_WORDS = ("the", "packet", "shows", "a", "clear", "threat", "model", "launch", "risk", "users", "metric",
-          "trade", "review", "safety", "growth", "evidence", "because", "not", "yes", "no")
+_WORDS = (
+    "the",
+    "packet",
+    "shows",
+    "a",
+    "clear",
+    "threat",
+    "model",
+    "launch",
+    "risk",
+    "users",
+    "metric",
+    "trade",
+    "review",
+    "safety",
+    "growth",
+    "evidence",
+    "because",
+    "not",
+    "yes",
+    "no",
+)
 
 
 def _anthropic_message(body: dict, text: str, stop_reason: str, tool: str | None, usage: dict) -> dict:
@@ -360,8 +443,16 @@ def _anthropic_message(body: dict, text: str, stop_reason: str, tool: str | None
             stop_reason = "tool_use"
         except (json.JSONDecodeError, TypeError):
             pass
-    return {"id": "msg_fake", "type": "message", "role": "assistant", "model": body.get("model"),
-            "content": content, "stop_reason": stop_reason, "stop_sequence": None, "usage": usage}
+    return {
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": body.get("model"),
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": usage,
+    }
 
 
 def _openai_completion(body: dict, text: str, stop_reason: str, tool: str | None, usage: dict) -> dict:
@@ -370,19 +461,31 @@ def _openai_completion(body: dict, text: str, stop_reason: str, tool: str | None
     if stop_reason == "refusal":
         message.update(content=None, refusal="I can't help with that.")
     elif tool:
-        message.update(content=None, tool_calls=[{"id": "call_fake", "type": "function",
-                                                  "function": {"name": tool, "arguments": text}}])
+        message.update(
+            content=None,
+            tool_calls=[{"id": "call_fake", "type": "function", "function": {"name": tool, "arguments": text}}],
+        )
         finish = "tool_calls" if finish == "stop" else finish
-    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": body.get("model"),
-            "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
-            "usage": usage}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": body.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "usage": usage,
+    }
 
 
 def _quotes(text: str, persona: str) -> list[str]:
     """Two verbatim sentences of the packet body, chosen per persona."""
     body = text.split("\n---\n", 1)[-1] if text.startswith("---") else text
-    sentences = [s.strip() for line in body.splitlines() if line and not line.startswith("#")
-                 for s in re.split(r"(?<=[.!?])\s+", line) if 40 <= len(s.strip()) <= 220]
+    sentences = [
+        s.strip()
+        for line in body.splitlines()
+        if line and not line.startswith("#")
+        for s in re.split(r"(?<=[.!?])\s+", line)
+        if 40 <= len(s.strip()) <= 220
+    ]
     if not sentences:
         return []
     k = sum(map(ord, persona)) % len(sentences)
@@ -391,11 +494,21 @@ def _quotes(text: str, persona: str) -> list[str]:
 
 def _error(api: str, status: int, message: str) -> tuple[int, dict[str, str], bytes]:
     if api == "openai":
-        body: dict = {"error": {"message": message, "type": "invalid_request_error" if status == 400 else "api_error",
-                                "param": None, "code": None}}
+        body: dict = {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error" if status == 400 else "api_error",
+                "param": None,
+                "code": None,
+            }
+        }
     else:
-        kind = {400: "invalid_request_error", 401: "authentication_error", 429: "rate_limit_error",
-                529: "overloaded_error"}.get(status, "api_error")
+        kind = {
+            400: "invalid_request_error",
+            401: "authentication_error",
+            429: "rate_limit_error",
+            529: "overloaded_error",
+        }.get(status, "api_error")
         body = {"type": "error", "error": {"type": kind, "message": message}}
     return status, {"content-type": "application/json"}, json.dumps(body).encode()
 

@@ -15,7 +15,9 @@ PER = 1_000_000
 
 
 class Rates(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Dollars per million tokens; finite and not negative (pricing.yaml is user-editable)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     input: float = Field(ge=0)
     output: float = Field(ge=0)
@@ -54,8 +56,15 @@ def price_table(path: Path = PRICES) -> PriceTable:
     return PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-def cost_usd(model: str, *, input_tokens: int, output_tokens: int, cache_creation_input_tokens: int = 0,
-             cache_read_input_tokens: int = 0, table: PriceTable | None = None) -> float | None:
+def cost_usd(
+    model: str,
+    *,
+    input_tokens: int,
+    output_tokens: int,
+    cache_creation_input_tokens: int = 0,
+    cache_read_input_tokens: int = 0,
+    table: PriceTable | None = None,
+) -> float | None:
     """USD cost of one request, or None when the model has no price in the table."""
     p = (table or price_table()).price(model)
     if p is None:
@@ -64,5 +73,9 @@ def cost_usd(model: str, *, input_tokens: int, output_tokens: int, cache_creatio
     prompt = input_tokens + cache_creation_input_tokens + cache_read_input_tokens
     if p.long_prompt is not None and prompt > p.long_prompt.threshold_tokens:
         rates = p.long_prompt
-    return (input_tokens * rates.input + output_tokens * rates.output
-            + cache_creation_input_tokens * rates.cache_write + cache_read_input_tokens * rates.cache_read) / PER
+    return (
+        input_tokens * rates.input
+        + output_tokens * rates.output
+        + cache_creation_input_tokens * rates.cache_write
+        + cache_read_input_tokens * rates.cache_read
+    ) / PER

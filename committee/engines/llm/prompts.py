@@ -49,12 +49,16 @@ def _rules(ctx: Context) -> str:
     r = ctx.scenario.rules
     lines = []
     if r.must_pass:
-        lines.append(f"- If at least {r.fail_quorum} final reviews score one of {', '.join(r.must_pass)} at "
-                     f"{r.fail_score} or below, the outcome is no hire whatever the votes.")
+        lines.append(
+            f"- If at least {r.fail_quorum} final reviews score one of {', '.join(r.must_pass)} at "
+            f"{r.fail_score} or below, the outcome is no hire whatever the votes."
+        )
     for pid, votes in r.vetoes.items():
         lines.append(f"- A {' or '.join(v.value for v in votes)} vote from {pid} decides no hire on its own.")
-    lines.append(f"- Otherwise the candidate is hired when the sum of vote points (strong_hire +2, hire +1, "
-                 f"no_hire -1, strong_no_hire -2) is above {r.hire_threshold}; a tie goes to no hire.")
+    lines.append(
+        f"- Otherwise the candidate is hired when the sum of vote points (strong_hire +2, hire +1, "
+        f"no_hire -1, strong_no_hire -2) is above {r.hire_threshold}; a tie goes to no hire."
+    )
     return "\n".join(lines)
 
 
@@ -63,16 +67,24 @@ def shared_brief(ctx: Context) -> str:
     sc = ctx.scenario
     begin, end = packet_markers(ctx)
     quote_begin, quote_end = quote_markers(ctx)
-    dims = "\n".join(f"- `{d.id}` ({d.name}): {d.description} A strong answer shows {d.strong_answer}."
-                     for d in sc.dimensions)
+    dims = "\n".join(
+        f"- `{d.id}` ({d.name}): {d.description} A strong answer shows {d.strong_answer}." for d in sc.dimensions
+    )
     cases = "\n".join(f"- {c.title}: {c.prompt}" for c in sc.case_prompts) or "- (none listed)"
     signals = "\n".join(f"- `{s.id}` [{s.polarity}, {s.dimension}]: {s.description}" for s in ctx.signals.values())
     panel = "\n".join(f"- `{p.id}`: {p.name}, {p.title}" for p in ctx.panel.values())
     # located by offset, never quoted here: candidate text stays inside the packet markers
-    integrity = "\n".join(f"- `{e.signal}` at characters {e.start}-{(e.start or 0) + len(e.quote)} of the packet"
-                          for e in ctx.integrity) or "- none found"
-    schemas = "\n".join(f"- `{kind}`: " + json.dumps(reply_schema(kind, ctx), separators=(",", ":"), sort_keys=True)
-                        for kind in ("review", "turn"))
+    integrity = (
+        "\n".join(
+            f"- `{e.signal}` at characters {e.start}-{(e.start or 0) + len(e.quote)} of the packet"
+            for e in ctx.integrity
+        )
+        or "- none found"
+    )
+    schemas = "\n".join(
+        f"- `{kind}`: " + json.dumps(reply_schema(kind, ctx), separators=(",", ":"), sort_keys=True)
+        for kind in ("review", "turn")
+    )
     return f"""# A fictional hiring committee: shared brief
 
 This is a practice simulator. A candidate preparing for product-manager interviews at an
@@ -177,16 +189,20 @@ def reviews_brief(ctx: Context, reviews: dict[str, Review]) -> str:
         if r is None:
             continue
         scores = ", ".join(f"{d} {s}" for d, s in r.scores.items())
-        parts.append(f"## {pid}: {r.vote.value} (confidence {r.confidence:.2f})\nScores: {scores}\n"
-                     f"Summary: {r.summary}\nEvidence:\n{_evidence_lines(ctx, r.evidence)}")
+        parts.append(
+            f"## {pid}: {r.vote.value} (confidence {r.confidence:.2f})\nScores: {scores}\n"
+            f"Summary: {r.summary}\nEvidence:\n{_evidence_lines(ctx, r.evidence)}"
+        )
     return "\n\n".join(parts) + "\n"
 
 
 def _turn_line(ctx: Context, t: DebriefTurn) -> str:
     to = f" to {t.to}" if t.to else ""
     change = f" (was {t.previous_vote.value}: {t.reason})" if t.previous_vote and t.vote != t.previous_vote else ""
-    return (f"- round {t.round}, {t.speaker}, {t.move}{to}, vote {t.vote.value}{change}: {t.text}\n"
-            f"{_evidence_lines(ctx, t.evidence)}")
+    return (
+        f"- round {t.round}, {t.speaker}, {t.move}{to}, vote {t.vote.value}{change}: {t.text}\n"
+        f"{_evidence_lines(ctx, t.evidence)}"
+    )
 
 
 def review_task(ctx: Context, persona: Persona) -> str:
@@ -203,8 +219,9 @@ def turn_task(ctx: Context, req: TurnRequest) -> str:
     votes = ", ".join(f"{p} {v.value}" for p, v in req.votes.items())
     seen = "\n".join(_turn_line(ctx, t) for t in req.transcript) or "- (nobody has spoken yet)"
     if req.protocol == "simultaneous":
-        protocol = ("simultaneous: every member speaks this round at the same time; you see the "
-                    "turns of earlier rounds only")
+        protocol = (
+            "simultaneous: every member speaks this round at the same time; you see the turns of earlier rounds only"
+        )
     else:
         protocol = "round-robin: members speak one at a time; you see every earlier turn"
     last = " This is the last round: make your final vote." if req.round >= req.max_rounds else ""
@@ -254,5 +271,11 @@ def review_prompt(ctx: Context, persona: Persona) -> Prompt:
 def turn_prompt(ctx: Context, req: TurnRequest) -> Prompt:
     """The prompt of one debrief turn."""
     persona = ctx.panel[req.speaker]
-    return Prompt("turn", shared_brief(ctx), reviews_brief(ctx, req.reviews), persona_brief(persona),
-                  turn_task(ctx, req), _schemas(ctx))
+    return Prompt(
+        "turn",
+        shared_brief(ctx),
+        reviews_brief(ctx, req.reviews),
+        persona_brief(persona),
+        turn_task(ctx, req),
+        _schemas(ctx),
+    )

@@ -55,24 +55,40 @@ class InvalidReply(ValueError):
 
 
 def _evidence_schema(signals: tuple[str, ...]) -> dict:
-    return {"type": "array", "description": "The passages that drive your view, strongest first.",
-            "items": {"type": "object", "additionalProperties": False, "required": ["quote", "signal"],
-                      "properties": {"quote": {"type": "string", "description": QUOTE_HELP},
-                                     "signal": {"type": "string", "enum": list(signals),
-                                                "description": "The signal id this passage shows."}}}}
+    return {
+        "type": "array",
+        "description": "The passages that drive your view, strongest first.",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["quote", "signal"],
+            "properties": {
+                "quote": {"type": "string", "description": QUOTE_HELP},
+                "signal": {"type": "string", "enum": list(signals), "description": "The signal id this passage shows."},
+            },
+        },
+    }
 
 
 @lru_cache(maxsize=64)
 def _review_schema(dims: tuple[str, ...], signals: tuple[str, ...]) -> dict:
     return {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["evidence", "scores", "summary", "vote", "confidence"],
         "properties": {
             "evidence": _evidence_schema(signals),
-            "scores": {"type": "object", "additionalProperties": False, "required": list(dims),
-                       "description": "One score per rubric dimension: 1 fail, 2 weak, 3 solid, 4 strong.",
-                       "properties": {d: {"type": "integer", "enum": SCORES} for d in dims}},
-            "summary": {"type": "string", "description": "Your verdict and its main reasons, 2-4 sentences, in your own voice."},
+            "scores": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": list(dims),
+                "description": "One score per rubric dimension: 1 fail, 2 weak, 3 solid, 4 strong.",
+                "properties": {d: {"type": "integer", "enum": SCORES} for d in dims},
+            },
+            "summary": {
+                "type": "string",
+                "description": "Your verdict and its main reasons, 2-4 sentences, in your own voice.",
+            },
             "vote": {"type": "string", "enum": VOTES},
             "confidence": {"type": "number", "description": "How sure you are of your vote, from 0 to 1."},
         },
@@ -83,17 +99,22 @@ def _review_schema(dims: tuple[str, ...], signals: tuple[str, ...]) -> dict:
 def _turn_schema(signals: tuple[str, ...], panel: tuple[str, ...]) -> dict:
     nullable = [{"type": "string"}, {"type": "null"}]
     return {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["move", "to", "text", "evidence", "vote", "reason"],
         "properties": {
             "move": {"type": "string", "enum": MOVES},
-            "to": {"anyOf": [{"type": "string", "enum": list(panel)}, {"type": "null"}],
-                   "description": "The persona id you answer, or null when addressing the room."},
+            "to": {
+                "anyOf": [{"type": "string", "enum": list(panel)}, {"type": "null"}],
+                "description": "The persona id you answer, or null when addressing the room.",
+            },
             "text": {"type": "string", "description": "What you say: 2-5 sentences, citing the packet."},
             "evidence": _evidence_schema(signals),
             "vote": {"type": "string", "enum": VOTES, "description": "Your vote after this turn."},
-            "reason": {"anyOf": nullable,
-                       "description": "Why your vote changed (which evidence moved you); null when it did not change."},
+            "reason": {
+                "anyOf": nullable,
+                "description": "Why your vote changed (which evidence moved you); null when it did not change.",
+            },
         },
     }
 
@@ -171,7 +192,7 @@ def parse_reply(text: str, kind: str) -> ReviewOut | TurnOut:
         start, end = raw.find("{"), raw.rfind("}")
         if start < 0 or end <= start:
             raise InvalidReply("the reply contains no JSON object")
-        raw = raw[start:end + 1]
+        raw = raw[start : end + 1]
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -241,8 +262,14 @@ def review_from(out: ReviewOut, ctx: Context, persona_id: str) -> tuple[Review, 
     if problems:
         raise InvalidReply("scores: " + "; ".join(problems) + f" (score each of {', '.join(dims)} once)")
     evidence, dropped = check_evidence(out.evidence, ctx)
-    review = Review(persona=persona_id, vote=Vote(out.vote), scores={d: int(out.scores[d]) for d in dims},
-                    evidence=evidence, summary=out.summary.strip() or "(no summary)", confidence=out.confidence)
+    review = Review(
+        persona=persona_id,
+        vote=Vote(out.vote),
+        scores={d: int(out.scores[d]) for d in dims},
+        evidence=evidence,
+        summary=out.summary.strip() or "(no summary)",
+        confidence=out.confidence,
+    )
     return review, dropped
 
 
@@ -258,7 +285,15 @@ def turn_from(out: TurnOut, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn
         reason = text
     to = out.to if out.to in ctx.panel and out.to != req.speaker else None
     evidence, dropped = check_evidence(out.evidence, ctx)
-    turn = DebriefTurn(round=req.round, speaker=req.speaker, move=out.move, to=to, text=text,
-                       evidence=evidence, vote=vote, previous_vote=previous,
-                       reason=reason if vote != previous else None)
+    turn = DebriefTurn(
+        round=req.round,
+        speaker=req.speaker,
+        move=out.move,
+        to=to,
+        text=text,
+        evidence=evidence,
+        vote=vote,
+        previous_vote=previous,
+        reason=reason if vote != previous else None,
+    )
     return turn, dropped

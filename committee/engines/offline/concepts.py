@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 
-
 CONCEPTS: dict[str, str] = {
     # ---- safeguards and what weakens them
     "safeguard": (

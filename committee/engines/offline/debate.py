@@ -30,7 +30,16 @@ import re
 
 from committee.engines.base import Context, TurnRequest
 from committee.engines.offline.review import (
-    analyse, crosses_hard_line, dim_name, fails_must_pass, label, meaning, reading, relevance, score, short_quote,
+    analyse,
+    crosses_hard_line,
+    dim_name,
+    fails_must_pass,
+    label,
+    meaning,
+    reading,
+    relevance,
+    score,
+    short_quote,
 )
 from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
 
@@ -47,8 +56,11 @@ def weighs(persona: Persona, ev: Evidence) -> bool:
     or its signal among the persona's signal weights or hard lines."""
     weights = list(persona.weights.values())
     mean = sum(weights) / len(weights) if weights else 0.0
-    return (persona.weights.get(ev.dimension or "", 0.0) > mean
-            or ev.signal in persona.signal_weights or ev.signal in persona.hard_lines)
+    return (
+        persona.weights.get(ev.dimension or "", 0.0) > mean
+        or ev.signal in persona.signal_weights
+        or ev.signal in persona.hard_lines
+    )
 
 
 def hard_line_hits(ctx: Context, persona: Persona, review: Review | None) -> list[Evidence]:
@@ -95,8 +107,13 @@ def shared(req: TurnRequest, pid: str) -> frozenset[tuple[str, int]]:
     mine = req.reviews.get(pid)
     if mine is None:
         return frozenset()
-    return frozenset((e.signal, e.start) for q, r in req.reviews.items()
-                     if q != pid and r.vote.is_hire != mine.vote.is_hire for e in r.evidence if e.start is not None)
+    return frozenset(
+        (e.signal, e.start)
+        for q, r in req.reviews.items()
+        if q != pid and r.vote.is_hire != mine.vote.is_hire
+        for e in r.evidence
+        if e.start is not None
+    )
 
 
 def updated(ctx: Context, persona: Persona, req: TurnRequest, ev: Evidence | None = None):
@@ -124,7 +141,8 @@ def _name(ctx: Context, pid: str) -> str:
 
 def _fill(template: str, ctx: Context, to: str | None, their_vote: Vote | None) -> str:
     return template.replace("{to}", _name(ctx, to) if to else "everyone").replace(
-        "{their_vote}", their_vote.label if their_vote else "that vote")
+        "{their_vote}", their_vote.label if their_vote else "that vote"
+    )
 
 
 def _attach(phrase: str, quote: str, ref: str | None = None) -> str:
@@ -197,8 +215,10 @@ def _pending_challenges(req: TurnRequest) -> list[tuple[int, DebriefTurn]]:
         theirs = req.votes.get(t.speaker, t.vote)
         if mine is not None and theirs.is_hire == mine.is_hire:
             continue
-        answered = any(u.speaker == req.speaker and u.to == t.speaker and u.move in ("hold", "concede")
-                       for u in req.transcript[i + 1:])
+        answered = any(
+            u.speaker == req.speaker and u.to == t.speaker and u.move in ("hold", "concede")
+            for u in req.transcript[i + 1 :]
+        )
         if not answered:
             out.append((i, t))
     return out
@@ -211,16 +231,25 @@ def _conceded_before(req: TurnRequest) -> bool:
 # ------------------------------------------------------------------------- moves
 
 
-def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
-             challenge: DebriefTurn, used: set[str], seed: int) -> DebriefTurn:
+def _respond(
+    ctx: Context,
+    req: TurnRequest,
+    persona: Persona,
+    review: Review,
+    current: Vote,
+    challenge: DebriefTurn,
+    used: set[str],
+    seed: int,
+) -> DebriefTurn:
     challenger = challenge.speaker
     their = req.votes.get(challenger, challenge.vote)
     weighed = [e for e in challenge.evidence if weighs(persona, e)]
     target = step_toward(current, their)
     new = {(e.signal, e.start) for e in review.evidence}
     fresh_to_me = [e for e in weighed if (e.signal, e.start) not in new]
-    cap = ceiling(ctx, persona, review, current,
-                  updated(ctx, persona, req, (fresh_to_me or weighed or [None])[0]).scores)
+    cap = ceiling(
+        ctx, persona, review, current, updated(ctx, persona, req, (fresh_to_me or weighed or [None])[0]).scores
+    )
     if target.points > cap.points:
         target = current
     blocked_by_line = their.points > current.points and current.points >= cap.points
@@ -228,51 +257,87 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     # evidence this member's own reading had missed is news: it counts if it moves the
     # member's own weighted scoring; evidence it had already weighed moves it only when it
     # bears on what it weighs (re-weighed EMPHASIS times)
-    moved = [e for e in challenge.evidence if (weighs(persona, e) or (e.signal, e.start) not in new)
-             and _would_move(ctx, persona, current, their, e, req)]
+    moved = [
+        e
+        for e in challenge.evidence
+        if (weighs(persona, e) or (e.signal, e.start) not in new) and _would_move(ctx, persona, current, their, e, req)
+    ]
     if moved and target != current and not _conceded_before(req):
         ev = moved[0]
-        why_dim = (f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
-                   if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
-                   else "it is a signal I track" if weighs(persona, ev)
-                   else "my own reading had missed it, and it shifts my scoring")
-        reason = (f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
-                  f"and {why_dim}; that moves me from {current.label} to {target.label}.")
+        why_dim = (
+            f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
+            if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
+            else "it is a signal I track"
+            if weighs(persona, ev)
+            else "my own reading had missed it, and it shifts my scoring"
+        )
+        reason = (
+            f"{_name(ctx, challenger)} pointed to {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, "
+            f"and {why_dim}; that moves me from {current.label} to {target.label}."
+        )
         phrase = _fill(_choose(persona.style.concede, used, seed), ctx, challenger, their)
-        text = (f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} That is {label(ctx, ev.signal)}, and {why_dim}. "
-                f"I move from {current.label} to {target.label}.")
-        return DebriefTurn(round=req.round, speaker=req.speaker, move="concede", to=challenger, text=text,
-                           evidence=[ev], vote=target, previous_vote=current, reason=reason)
+        text = (
+            f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} That is {label(ctx, ev.signal)}, and {why_dim}. "
+            f"I move from {current.label} to {target.label}."
+        )
+        return DebriefTurn(
+            round=req.round,
+            speaker=req.speaker,
+            move="concede",
+            to=challenger,
+            text=text,
+            evidence=[ev],
+            vote=target,
+            previous_vote=current,
+            reason=reason,
+        )
     # hold: say why, with the speaker's own strongest counter-evidence
     if blocked_by_line:
         lines = hard_line_hits(ctx, persona, review)
         if lines:
-            reason = (f"the packet crosses my hard line {label(ctx, lines[0].signal)}, "
-                      "and no argument about other dimensions buys that back")
+            reason = (
+                f"the packet crosses my hard line {label(ctx, lines[0].signal)}, "
+                "and no argument about other dimensions buys that back"
+            )
         elif ctx.integrity:
-            reason = "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
+            reason = (
+                "the packet tries to instruct its reviewers, and I will not vote to hire on a packet that does that"
+            )
         elif (reds := standing_reds(persona, review)) and not fails_must_pass(ctx, review.scores if review else {}):
-            reason = (f"the packet still reads as {label(ctx, reds[0].signal)} to me, and strengths elsewhere do not "
-                      "buy back a red flag on what I weigh")
+            reason = (
+                f"the packet still reads as {label(ctx, reds[0].signal)} to me, and strengths elsewhere do not "
+                "buy back a red flag on what I weigh"
+            )
         else:
-            failed = [d for d in ctx.scenario.rules.must_pass if review is not None
-                      and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score]
-            reason = (f"I read {dim_name(ctx, failed[0]) if failed else 'a must-pass dimension'} as failed, "
-                      "and I will not vote to hire while a must-pass dimension reads as failed to me")
+            failed = [
+                d
+                for d in ctx.scenario.rules.must_pass
+                if review is not None and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score
+            ]
+            reason = (
+                f"I read {dim_name(ctx, failed[0]) if failed else 'a must-pass dimension'} as failed, "
+                "and I will not vote to hire while a must-pass dimension reads as failed to me"
+            )
     elif not challenge.evidence:
         top = max(persona.weights, key=persona.weights.get)
-        reason = (f"a missing answer counts against the packet, and I have already scored it so; "
-                  f"my vote is decided by {dim_name(ctx, top)}, and the quote I rely on is still there")
+        reason = (
+            f"a missing answer counts against the packet, and I have already scored it so; "
+            f"my vote is decided by {dim_name(ctx, top)}, and the quote I rely on is still there"
+        )
     elif not weighed:
         ev = challenge.evidence[0]
-        reason = (f"{label(ctx, ev.signal)} bears on {dim_name(ctx, ev.dimension)}, which is not where my vote is decided, "
-                  f"and it is not a signal I track")
+        reason = (
+            f"{label(ctx, ev.signal)} bears on {dim_name(ctx, ev.dimension)}, which is not where my vote is decided, "
+            f"and it is not a signal I track"
+        )
     elif _conceded_before(req):
         reason = "I have already moved once in this debrief, and nothing new changes the balance"
     elif target != current:
         ev = weighed[0]
-        reason = (f"I weighed {label(ctx, ev.signal)} again, and it counts, but even weighed double it does not "
-                  f"outweigh the rest of my evidence")
+        reason = (
+            f"I weighed {label(ctx, ev.signal)} again, and it counts, but even weighed double it does not "
+            f"outweigh the rest of my evidence"
+        )
     else:
         reason = "my vote already sits where that evidence points"
     downward = their.points > current.points  # they are higher: I defend the lower vote with reds
@@ -285,8 +350,17 @@ def _respond(ctx: Context, req: TurnRequest, persona: Persona, review: Review, c
     else:
         text = f"{phrase.rstrip(':, ')} {reason}. I hold at {current.label}."
         evidence = []
-    return DebriefTurn(round=req.round, speaker=req.speaker, move="hold", to=challenger, text=text,
-                       evidence=evidence, vote=current, previous_vote=current, reason=reason[0].upper() + reason[1:] + ".")
+    return DebriefTurn(
+        round=req.round,
+        speaker=req.speaker,
+        move="hold",
+        to=challenger,
+        text=text,
+        evidence=evidence,
+        vote=current,
+        previous_vote=current,
+        reason=reason[0].upper() + reason[1:] + ".",
+    )
 
 
 def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence, req: TurnRequest) -> bool:
@@ -307,16 +381,29 @@ def downward_of(req: TurnRequest, pid: str, current: Vote) -> bool:
     return req.votes[pid].points > current.points
 
 
-def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
-               opponents: list[str], used: set[str], seed: int) -> DebriefTurn:
+def _challenge(
+    ctx: Context,
+    req: TurnRequest,
+    persona: Persona,
+    review: Review,
+    current: Vote,
+    opponents: list[str],
+    used: set[str],
+    seed: int,
+) -> DebriefTurn:
     recent = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "challenge"}
     # someone who has already answered my challenge with a hold has heard my evidence:
     # the next-widest disagreement comes first, and I come back to them later
     held = {t.speaker for t in req.transcript if t.move == "hold" and t.to == req.speaker}
     # a colleague held below hire by their own hard line cannot be argued up on other
     # evidence: the movable disagreements come first
-    pinned = {pid for pid in opponents if not downward_of(req, pid, current) and ctx.panel.get(pid) is not None
-              and hard_line_hits(ctx, ctx.panel[pid], req.reviews.get(pid))}
+    pinned = {
+        pid
+        for pid in opponents
+        if not downward_of(req, pid, current)
+        and ctx.panel.get(pid) is not None
+        and hard_line_hits(ctx, ctx.panel[pid], req.reviews.get(pid))
+    }
 
     def key(pid: str):
         # ties break on the persona id, not the speaking order, so shuffling who
@@ -334,13 +421,20 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     their = req.votes[target]
     downward = their.points > current.points
     pool = _supporting(review, downward)
-    already = {(e.signal, e.start) for t in req.transcript if t.speaker == req.speaker and t.to == target for e in t.evidence}
+    already = {
+        (e.signal, e.start) for t in req.transcript if t.speaker == req.speaker and t.to == target for e in t.evidence
+    }
     fresh = [e for e in pool if (e.signal, e.start) not in already] or pool
     if tp is not None:
         # evidence the colleague's own reading missed comes first: it is what the debrief adds
         theirs = {(e.signal, e.start) for e in (req.reviews[target].evidence if target in req.reviews else [])}
-        fresh.sort(key=lambda e: (not weighs(tp, e), (e.signal, e.start) in theirs,
-                                  -relevance(tp, ctx, e.signal, e.dimension, 1.0)))
+        fresh.sort(
+            key=lambda e: (
+                not weighs(tp, e),
+                (e.signal, e.start) in theirs,
+                -relevance(tp, ctx, e.signal, e.dimension, 1.0),
+            )
+        )
     phrases = persona.style.challenge if downward or not persona.style.champion else persona.style.champion
     phrase = _fill(_choose(phrases, used, seed), ctx, target, their)
     if fresh:
@@ -363,21 +457,41 @@ def _challenge(ctx: Context, req: TurnRequest, persona: Persona, review: Review,
     else:
         text = _gap_text(ctx, review, tp, target, their, current, seed)
         evidence = []
-    return DebriefTurn(round=req.round, speaker=req.speaker, move="challenge", to=target, text=text,
-                       evidence=evidence, vote=current, previous_vote=current)
+    return DebriefTurn(
+        round=req.round,
+        speaker=req.speaker,
+        move="challenge",
+        to=target,
+        text=text,
+        evidence=evidence,
+        vote=current,
+        previous_vote=current,
+    )
 
 
 def _nothing_new(ctx: Context, req: TurnRequest, current: Vote, to: str) -> DebriefTurn:
     """A member who has made its only point (a gap in the packet) to every colleague on
     the other side says so once and stays, instead of repeating itself."""
-    text = (f"I have nothing new to add: I have put my point to {_name(ctx, to)} and the others, "
-            f"and nothing said since answers it. I stay at {current.label}.")
-    return DebriefTurn(round=req.round, speaker=req.speaker, move="hold", to=None, text=text, evidence=[],
-                       vote=current, previous_vote=current,
-                       reason="Nothing said in the debrief answers the gap I raised.")
+    text = (
+        f"I have nothing new to add: I have put my point to {_name(ctx, to)} and the others, "
+        f"and nothing said since answers it. I stay at {current.label}."
+    )
+    return DebriefTurn(
+        round=req.round,
+        speaker=req.speaker,
+        move="hold",
+        to=None,
+        text=text,
+        evidence=[],
+        vote=current,
+        previous_vote=current,
+        reason="Nothing said in the debrief answers the gap I raised.",
+    )
 
 
-def _gap_text(ctx: Context, review: Review, tp: Persona | None, target: str, their: Vote, current: Vote, seed: int) -> str:
+def _gap_text(
+    ctx: Context, review: Review, tp: Persona | None, target: str, their: Vote, current: Vote, seed: int
+) -> str:
     """A challenge from silence: the dimension the packet leaves empty that matters most
     (must-pass first, then the target's weight), and what a strong answer would show."""
     covered = {e.dimension for e in review.evidence}
@@ -398,13 +512,16 @@ def _gap_text(ctx: Context, review: Review, tp: Persona | None, target: str, the
     return options[seed % len(options)]
 
 
-def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote,
-           used: set[str], seed: int) -> DebriefTurn:
+def _agree(
+    ctx: Context, req: TurnRequest, persona: Persona, review: Review, current: Vote, used: set[str], seed: int
+) -> DebriefTurn:
     spoken = any(t.speaker == req.speaker for t in req.transcript)
     cited = _cited(req.transcript)
     downward = not current.is_hire
-    pool = sorted(_supporting(review, downward) or review.evidence,
-                  key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0))
+    pool = sorted(
+        _supporting(review, downward) or review.evidence,
+        key=lambda e: -relevance(persona, ctx, e.signal, e.dimension, 1.0),
+    )
     fresh = [e for e in pool if (e.signal, e.start) not in cited] or pool
     mine = _cited(req.transcript, req.speaker)
     fresh = [e for e in fresh if (e.signal, e.start) not in mine] or fresh
@@ -414,14 +531,28 @@ def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, cur
         if ev is not None:
             ref = _ref(ctx, req, ev)
             line = ref if ref else f"\u201c{short_quote(ev.quote)}\u201d"
-            text = (f"{phrase} I vote {current.label}. The line that settles it: {line} "
-                    f"({label(ctx, ev.signal)}, {dim_name(ctx, ev.dimension)}).")
+            text = (
+                f"{phrase} I vote {current.label}. The line that settles it: {line} "
+                f"({label(ctx, ev.signal)}, {dim_name(ctx, ev.dimension)})."
+            )
         else:
             text = f"{phrase} I vote {current.label}; the packet gives me no quotable evidence either way."
-        return DebriefTurn(round=req.round, speaker=req.speaker, move="open", to=None, text=text,
-                           evidence=[ev] if ev else [], vote=current, previous_vote=current)
+        return DebriefTurn(
+            round=req.round,
+            speaker=req.speaker,
+            move="open",
+            to=None,
+            text=text,
+            evidence=[ev] if ev else [],
+            vote=current,
+            previous_vote=current,
+        )
     order = list(ctx.panel)
-    same = [p for p in order if p != req.speaker and req.votes.get(p) is not None and req.votes[p].is_hire == current.is_hire]
+    same = [
+        p
+        for p in order
+        if p != req.speaker and req.votes.get(p) is not None and req.votes[p].is_hire == current.is_hire
+    ]
     supported = {t.to for t in req.transcript if t.speaker == req.speaker and t.move == "support"}
     same.sort(key=lambda p: (p in supported, abs(req.votes[p].points - current.points), p))
     to = same[0] if same else None
@@ -430,14 +561,24 @@ def _agree(ctx: Context, req: TurnRequest, persona: Persona, review: Review, cur
         text = f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} ({label(ctx, ev.signal)}). Round {req.round}: I stay at {current.label}."
     else:
         text = f"{phrase.rstrip(':, ')} the same conclusion. Round {req.round}: I stay at {current.label}."
-    return DebriefTurn(round=req.round, speaker=req.speaker, move="support", to=to, text=text,
-                       evidence=[ev] if ev else [], vote=current, previous_vote=current)
+    return DebriefTurn(
+        round=req.round,
+        speaker=req.speaker,
+        move="support",
+        to=to,
+        text=text,
+        evidence=[ev] if ev else [],
+        vote=current,
+        previous_vote=current,
+    )
 
 
 def plan_turn(ctx: Context, req: TurnRequest) -> DebriefTurn:
     """The next debrief turn for `req.speaker` (deterministic)."""
     persona = ctx.panel[req.speaker]
-    review = req.reviews.get(req.speaker) or Review(persona=req.speaker, vote=req.votes[req.speaker], scores={}, summary="")
+    review = req.reviews.get(req.speaker) or Review(
+        persona=req.speaker, vote=req.votes[req.speaker], scores={}, summary=""
+    )
     current = req.votes.get(req.speaker, review.vote)
     used = _used_phrases(persona, req.transcript, req.speaker, ctx)
     pending = _pending_challenges(req)
@@ -449,8 +590,16 @@ def plan_turn(ctx: Context, req: TurnRequest) -> DebriefTurn:
             return (not moves, -abs(req.votes.get(t.speaker, t.vote).points - current.points), item[0])
 
         _, challenge = sorted(pending, key=key)[0]
-        turn = _respond(ctx, req, persona, review, current, challenge, used,
-                        _seed(ctx.packet.sha256, req.speaker, req.round, "respond"))
+        turn = _respond(
+            ctx,
+            req,
+            persona,
+            review,
+            current,
+            challenge,
+            used,
+            _seed(ctx.packet.sha256, req.speaker, req.round, "respond"),
+        )
     else:
         opponents = [p for p, v in req.votes.items() if p != req.speaker and v.is_hire != current.is_hire]
         seed = _seed(ctx.packet.sha256, req.speaker, req.round, "challenge" if opponents else "agree")

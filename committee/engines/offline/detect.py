@@ -36,29 +36,29 @@ from committee.engines.offline.similarity import STOP, fingerprint, get_index
 from committee.engines.offline.text import Sentence, is_background, normalise, split_sentences
 from committee.models import Signal
 
-T_HIGH = 0.55      # similarity-only ablation (bench): threshold
-SIM_FULL = 0.35    # similarity at which a cue hit gets its full strength bonus
-MAX_QUOTE = 300    # longer sentences are quoted by clause
+T_HIGH = 0.55  # similarity-only ablation (bench): threshold
+SIM_FULL = 0.35  # similarity at which a cue hit gets its full strength bonus
+MAX_QUOTE = 300  # longer sentences are quoted by clause
 CACHE_SIZE = 128
 # learned layer (learned.py), thresholds on its probabilities; chosen by
 # leave-one-writer-out cross-validation on the corpus (bench/cv_learned.py, README)
-P_RED = 0.4        # a signal's own classifier finds a red flag in a sentence that has at
-ANCHOR = 0.3       # ... least this share of one of the signal's cues' concept groups,
-P_ALONE = 0.6      # ... and without them at this probability
-P_GREEN = 0.5      # a signal's own classifier finds a green signal, in a sentence the
+P_RED = 0.4  # a signal's own classifier finds a red flag in a sentence that has at
+ANCHOR = 0.3  # ... least this share of one of the signal's cues' concept groups,
+P_ALONE = 0.6  # ... and without them at this probability
+P_GREEN = 0.5  # a signal's own classifier finds a green signal, in a sentence the
 GREEN_MAX_ANY_RED = 0.8  # ... "asserts some red flag" head reads below this
-P_CUE = 0.05       # a red concept-cue hit counts when the signal's classifier agrees this much
+P_CUE = 0.05  # a red concept-cue hit counts when the signal's classifier agrees this much
 P_CUE_GREEN = 0.1  # ... a green one
 MAX_REJECTS = 0.8  # no red flag in a sentence the "rejects an idea" head reads above this,
 MIN_ANY_RED = 0.4  # nor in one the "asserts some red flag" head reads below this,
-P_SURE_CUE = 0.5   # unless a concept cue found it and the signal's classifier is this sure
-ROBUST = 0.15      # a learned-only hit must keep this probability with any one word deleted
+P_SURE_CUE = 0.5  # unless a concept cue found it and the signal's classifier is this sure
+ROBUST = 0.15  # a learned-only hit must keep this probability with any one word deleted
 ROBUST_MAX_WORDS = 40  # longer sentences skip the one-word-deleted check
 # packet-level judgement (`judge`): how sure a red reading must be to decide a verdict alone
-SURE_CUE = 0.5     # a concept-cue hit the signal's classifier rates at least this
+SURE_CUE = 0.5  # a concept-cue hit the signal's classifier rates at least this
 SURE_LEARNED = 0.7  # a learned-only hit at least this
-SURE_GREEN = 0.7   # a learned green (cue greens are sure)
-REJECTED_P = 0.4   # a sentence that turns a red idea down counts as the packet's stance on it from this probability
+SURE_GREEN = 0.7  # a learned green (cue greens are sure)
+REJECTED_P = 0.4  # a sentence that turns a red idea down counts as the packet's stance on it from this probability
 REJECTING_P = 0.3  # ... from this one in a sentence that plainly rejects (framing head or lexicon)
 SURE_MIN_WORDS = 4  # a learned reading of fewer content words than this is a topic guess: weak
 LABEL_RE = re.compile(r"^\s*[\w'-]+(?: [\w'-]+){0,2}\s*[:\u2014-]\s+")  # "North star: ", "Plan - "
@@ -79,10 +79,10 @@ class Hit:
     sentence: int
     via: str
     section: str = ""
-    p: float = 1.0          # the signal's classifier probability for the sentence (1.0 without the learned layer)
-    sure: bool = True       # a firm reading (see `judge`); only a sure red may decide a verdict alone
-    concern: str = ""       # why it is not sure: "weak", "admission" or "contradicted"
-    counter: str = ""       # for "contradicted": the packet's own sentence that says otherwise
+    p: float = 1.0  # the signal's classifier probability for the sentence (1.0 without the learned layer)
+    sure: bool = True  # a firm reading (see `judge`); only a sure red may decide a verdict alone
+    concern: str = ""  # why it is not sure: "weak", "admission" or "contradicted"
+    counter: str = ""  # for "contradicted": the packet's own sentence that says otherwise
 
 
 @lru_cache(maxsize=4096)
@@ -110,15 +110,17 @@ def _disjoint(spans: list[list[tuple[int, int]]]) -> list[tuple[int, int]] | Non
     return list(chosen) if pick(0) else None
 
 
-def _asserted_spans(sig: Signal, group: str, sent: Sentence, norm: str, own: list[tuple[int, int]],
-                    next_norm: str) -> list[tuple[int, int]]:
+def _asserted_spans(
+    sig: Signal, group: str, sent: Sentence, norm: str, own: list[tuple[int, int]], next_norm: str
+) -> list[tuple[int, int]]:
     """Sentence-relative spans of `group` matches that the sentence asserts."""
     out = []
     for m in _rx(group).finditer(norm):
         clause = sent.clause_at(sent.start + m.start())
         clause = (clause[0] - sent.start, clause[1] - sent.start)
-        if (lexicon.negated(norm, m.start(), clause, own, requirement=sig.polarity == "green")
-                or lexicon.attributed(norm, m.start(), clause)):
+        if lexicon.negated(norm, m.start(), clause, own, requirement=sig.polarity == "green") or lexicon.attributed(
+            norm, m.start(), clause
+        ):
             continue
         if sig.polarity == "red" and lexicon.distanced(norm, m.start(), next_norm):
             continue
@@ -137,8 +139,9 @@ def _blocked(sig: Signal, sent: Sentence, norm: str) -> bool:
     return False
 
 
-def _cue_groups(sig: Signal, sent: Sentence, norm: str, next_norm: str,
-                full_only: bool = False) -> list[tuple[list[str], list[list[tuple[int, int]]]]]:
+def _cue_groups(
+    sig: Signal, sent: Sentence, norm: str, next_norm: str, full_only: bool = False
+) -> list[tuple[list[str], list[list[tuple[int, int]]]]]:
     """For each cue: its groups and the asserted spans found for each group. A cue with
     a group absent from the sentence skips the (costlier) framing analysis: its present
     groups get a placeholder span, which only the similarity path reads, and only in
@@ -171,15 +174,19 @@ def _strength(base: float, sim: float) -> float:
     return round(min(1.0, base + (1 - base) * min(1.0, sim / SIM_FULL)), 3)
 
 
-def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, int], ...] = (),
-                   mode: str = "combined", sim_only_threshold: float = T_HIGH) -> list[Hit]:
+def detect_signals(
+    text: str,
+    signals: list[Signal],
+    exclude: tuple[tuple[int, int], ...] = (),
+    mode: str = "combined",
+    sim_only_threshold: float = T_HIGH,
+) -> list[Hit]:
     """All hits of `signals` in `text`, in text order (at most one per signal and
     sentence). Sentences overlapping `exclude` spans (e.g. injected instructions
     found at intake) are not read. `mode` is for measurement only: "cues" uses the
     concept cues alone (no learned layer), "similarity" nothing but similarity >=
     `sim_only_threshold`."""
-    sentences = [s for s in split_sentences(text)
-                 if not any(s.start < b and a < s.end for a, b in exclude)]
+    sentences = [s for s in split_sentences(text) if not any(s.start < b and a < s.end for a, b in exclude)]
     if not sentences or not signals:
         return []
     norms = [normalise(s.text) for s in sentences]
@@ -195,8 +202,19 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         for j, sig in enumerate(signals):
             for i, sent in enumerate(sentences):
                 if sims[i, j] >= sim_only_threshold:
-                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text, 0.5, sent.index,
-                                    "similarity", sent.section))
+                    hits.append(
+                        Hit(
+                            sig.id,
+                            sig.polarity,
+                            sig.dimension,
+                            sent.start,
+                            sent.text,
+                            0.5,
+                            sent.index,
+                            "similarity",
+                            sent.section,
+                        )
+                    )
         return hits
     k = len(signals)
     model = learned.get_model(signals) if mode == "combined" else None
@@ -213,13 +231,14 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             content = [x for x in range(len(w)) if w[x].strip(".,;:!?()\"'").lower() not in STOP]
             if len(content) > ROBUST_MAX_WORDS:  # one word weighs little there; keeps cost linear
                 content = []
-            variants = [" ".join(w[:x] + w[x + 1:]) for x in content] if len(w) > 1 else []
+            variants = [" ".join(w[:x] + w[x + 1 :]) for x in content] if len(w) > 1 else []
             variants = variants or [text]
             label = LABEL_RE.match(text)
-            if label and text[label.end():].strip():
-                variants.append(text[label.end():])
+            if label and text[label.end() :].strip():
+                variants.append(text[label.end() :])
             without_one_word[i] = model.heads(variants)
         return float(without_one_word[i][:, j].min()) >= ROBUST
+
     asserted: dict[int, object] = {}
 
     def asserted_p(i: int, j: int) -> float:
@@ -229,6 +248,7 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             part = " ".join(lexicon.asserted_part(norms[i]).split())
             asserted[i] = heads[i] if part == " ".join(norms[i].split()) else model.heads([part])[0]
         return float(asserted[i][j])
+
     for j, sig in enumerate(signals):
         for i, sent in enumerate(sentences):
             norm = norms[i]
@@ -257,15 +277,40 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
             full = [c for c in (_disjoint(spans) for cue, spans in groups if all(spans)) if c]
             if full and p >= p_cue:
                 a, b = _quote_span(sent, full[0])
-                hits.append(Hit(sig.id, sig.polarity, sig.dimension, a, text[a:b], _strength(0.7, sim), sent.index, "cue", sent.section))
+                hits.append(
+                    Hit(
+                        sig.id,
+                        sig.polarity,
+                        sig.dimension,
+                        a,
+                        text[a:b],
+                        _strength(0.7, sim),
+                        sent.index,
+                        "cue",
+                        sent.section,
+                    )
+                )
                 continue
             if sig.window > 1 and nxt is not None and p >= p_cue and not _blocked(sig, nxt, next_norm):
                 after = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
                 pair = _cue_groups(sig, nxt, next_norm, norms[i + 2] if after else "")
-                if any(any(here) and all(h or t for h, t in zip(here, there)) and not all(there)
-                       for (_, here), (_, there) in zip(groups, pair)):
-                    hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, text[sent.start:nxt.end],
-                                    _strength(0.65, max(sim, float(sims[i + 1, j]))), sent.index, "cue", sent.section))
+                if any(
+                    any(here) and all(h or t for h, t in zip(here, there)) and not all(there)
+                    for (_, here), (_, there) in zip(groups, pair)
+                ):
+                    hits.append(
+                        Hit(
+                            sig.id,
+                            sig.polarity,
+                            sig.dimension,
+                            sent.start,
+                            text[sent.start : nxt.end],
+                            _strength(0.65, max(sim, float(sims[i + 1, j]))),
+                            sent.index,
+                            "cue",
+                            sent.section,
+                        )
+                    )
                     continue
             if heads is None or is_background(sent.section):  # resume lines: cues only
                 continue
@@ -286,8 +331,19 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
                     turned_down.setdefault(j, []).append(i)
                 continue
             if p >= threshold and robust(i, j):
-                hits.append(Hit(sig.id, sig.polarity, sig.dimension, sent.start, sent.text,
-                                round(min(1.0, 0.45 + 0.5 * p), 3), sent.index, "learned", sent.section))
+                hits.append(
+                    Hit(
+                        sig.id,
+                        sig.polarity,
+                        sig.dimension,
+                        sent.start,
+                        sent.text,
+                        round(min(1.0, 0.45 + 0.5 * p), 3),
+                        sent.index,
+                        "learned",
+                        sent.section,
+                    )
+                )
     if heads is not None:
         # a learned-only red flag gives way to a green signal found in the same sentence
         # that its classifier reads as at least as likely ("... a person decides; nothing
@@ -298,11 +354,18 @@ def detect_signals(text: str, signals: list[Signal], exclude: tuple[tuple[int, i
         for h in hits:
             if h.polarity == "green":
                 green[h.sentence] = max(green.get(h.sentence, 0.0), float(heads[row[h.sentence], col[h.signal]]))
-        hits = [h for h in hits if not (h.via == "learned" and h.polarity == "red"
-                                        and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]])]
+        hits = [
+            h
+            for h in hits
+            if not (
+                h.via == "learned"
+                and h.polarity == "red"
+                and green.get(h.sentence, -1.0) >= heads[row[h.sentence], col[h.signal]]
+            )
+        ]
     hits = judge(hits, sentences, norms, signals, heads, turned_down)
     for h in hits:
-        assert text[h.start:h.start + len(h.quote)] == h.quote
+        assert text[h.start : h.start + len(h.quote)] == h.quote
     return sorted(hits, key=lambda h: (h.start, h.signal))
 
 
@@ -320,8 +383,9 @@ def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
     listed_until = -1  # items of a list introduced by a rejecting header ("What I won't do:")
     for i, s in enumerate(sentences):
         if lexicon.rejecting_header(norms[i]):
-            listed_until = max([x for x in range(i + 1, min(i + 9, len(sentences)))
-                                if sentences[x].block == s.block] + [i])
+            listed_until = max(
+                [x for x in range(i + 1, min(i + 9, len(sentences))) if sentences[x].block == s.block] + [i]
+            )
         if i <= listed_until and not lexicon.rejecting_header(norms[i]):
             out.append(True)
             continue
@@ -330,7 +394,10 @@ def _turned_stories(sentences: list[Sentence], norms: list[str]) -> list[bool]:
             out.append(True)
             continue
         wish = lexicon.WISH_RE.search(norms[i])
-        out.append(bool(wish) and (any(lexicon.turns_down(norms[x]) for x in nxt) or lexicon.turns_down(norms[i][wish.end():])))
+        out.append(
+            bool(wish)
+            and (any(lexicon.turns_down(norms[x]) for x in nxt) or lexicon.turns_down(norms[i][wish.end() :]))
+        )
     return out
 
 
@@ -349,8 +416,14 @@ REPORTED_WISH_IS_THE_FLAG = frozenset({"caves-to-client"})
 COST_ACCEPTED_ANSWERS = frozenset({"safety-negotiable", "growth-north-star"})
 
 
-def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals: list[Signal], heads,
-          turned_down: dict[int, list[int]]) -> list[Hit]:
+def judge(
+    hits: list[Hit],
+    sentences: list[Sentence],
+    norms: list[str],
+    signals: list[Signal],
+    heads,
+    turned_down: dict[int, list[int]],
+) -> list[Hit]:
     """Packet-level judgement of each red reading: is it sure enough to decide a verdict
     alone (a hard line, a veto, a failed must-pass dimension)? The rule:
 
@@ -383,12 +456,13 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
     row = {s.index: i for i, s in enumerate(sentences)}
     others_wish = lru_cache(maxsize=None)(lambda i: lexicon.reports_others_wish(norms[i]))  # once per sentence
     greens_at: dict[tuple[str, str], list[Hit]] = {}  # (green id, section) -> its hits
-    reds_at: dict[str, set[int]] = {}                 # red id -> sentences read as it, admissions aside
+    reds_at: dict[str, set[int]] = {}  # red id -> sentences read as it, admissions aside
     for g in hits:
         if g.polarity == "green":
             greens_at.setdefault((g.signal, g.section), []).append(g)
         elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]) and not (
-                g.signal not in REPORTED_WISH_IS_THE_FLAG and others_wish(row[g.sentence])):
+            g.signal not in REPORTED_WISH_IS_THE_FLAG and others_wish(row[g.sentence])
+        ):
             reds_at.setdefault(g.signal, set()).add(g.sentence)  # what corroborates: the candidate's own readings
     out = []
     for h in hits:
@@ -400,8 +474,16 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         # the packet's stance against the idea elsewhere; an admission is about a past habit, not a counter
         others = [x for x in turned_down.get(col[h.signal], []) if x != i and not lexicon.ADMISSION_RE.search(norms[x])]
         plan = h.via == "cue" and i is not None and lexicon.first_person_plan(norms[i])
-        greens = [] if plan else [g for gid in by_id[h.signal].contradicted_by for g in greens_at.get((gid, h.section), [])
-                                  if g.sentence != h.sentence]
+        greens = (
+            []
+            if plan
+            else [
+                g
+                for gid in by_id[h.signal].contradicted_by
+                for g in greens_at.get((gid, h.section), [])
+                if g.sentence != h.sentence
+            ]
+        )
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
         same = reds_at.get(h.signal, set()) - {h.sentence} - turned
         if h.signal in COST_ACCEPTED_ANSWERS and i is not None and lexicon.CONCESSIVE_COST_RE.search(norms[i]):
@@ -409,13 +491,19 @@ def judge(hits: list[Hit], sentences: list[Sentence], norms: list[str], signals:
         elif others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=counter))
-        elif i is not None and any(lexicon.ADMISSION_RE.search(norms[x]) for x in range(i, min(i + 3, len(sentences)))
-                                   if sentences[x].block == sentences[i].block):
+        elif i is not None and any(
+            lexicon.ADMISSION_RE.search(norms[x])
+            for x in range(i, min(i + 3, len(sentences)))
+            if sentences[x].block == sentences[i].block
+        ):
             out.append(replace(h, p=p, sure=False, concern="admission"))
         elif h.signal not in REPORTED_WISH_IS_THE_FLAG and i is not None and others_wish(i):
             out.append(replace(h, p=p, sure=False, concern="weak"))
-        elif same or (h.via == "cue" and p >= SURE_CUE) or (h.via == "learned" and p >= SURE_LEARNED
-                                                             and _content_words(norms[i]) >= SURE_MIN_WORDS):
+        elif (
+            same
+            or (h.via == "cue" and p >= SURE_CUE)
+            or (h.via == "learned" and p >= SURE_LEARNED and _content_words(norms[i]) >= SURE_MIN_WORDS)
+        ):
             out.append(replace(h, p=p))
         else:
             out.append(replace(h, p=p, sure=False, concern="weak"))
@@ -432,10 +520,17 @@ def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, in
     for the process.
     Single-flight: parallel reviews of one packet wait for one detection pass instead
     of each running their own."""
-    key = hashlib.sha256(text.encode()).hexdigest() + fingerprint(signals) + repr(exclude) + \
-        hashlib.sha256(repr([(s.id, s.polarity, s.dimension, s.cues, s.blockers, s.window, s.contradicted_by)
-                             for s in signals]).encode()).hexdigest() + \
-        learned.model_key(signals)  # a corpus edited while the process runs (the UI) means new hits
+    key = (
+        hashlib.sha256(text.encode()).hexdigest()
+        + fingerprint(signals)
+        + repr(exclude)
+        + hashlib.sha256(
+            repr(
+                [(s.id, s.polarity, s.dimension, s.cues, s.blockers, s.window, s.contradicted_by) for s in signals]
+            ).encode()
+        ).hexdigest()
+        + learned.model_key(signals)
+    )  # a corpus edited while the process runs (the UI) means new hits
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)

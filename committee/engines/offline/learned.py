@@ -44,16 +44,17 @@ from committee.engines.offline.similarity import STOP, stem
 from committee.errors import BadInput
 from committee.models import Signal
 
-C = 4.0                # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
-CHAR_WEIGHT = 1.0      # scale of the character view against the word view
-FEATURES = 3           # the feature format; the fit key also hashes the feature code itself (_feature_source)
+C = 4.0  # inverse L2 strength, chosen by leave-one-writer-out CV (bench/cv_learned.py)
+CHAR_WEIGHT = 1.0  # scale of the character view against the word view
+FEATURES = 3  # the feature format; the fit key also hashes the feature code itself (_feature_source)
 COEF_DTYPE = np.float16  # stored precision of the weights (the shipped file is ~4 MB instead of ~9)
 SHIPPED = Path(__file__).with_name("fitted.npz")  # the fit of the built-in corpus, shipped as data
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 NEGATORS = frozenset(
     "not no never nobody none nothing neither nor without cannot can't won't wouldn't shouldn't don't doesn't "
     "didn't isn't aren't wasn't weren't mustn't refuse refused refusing declined decline rejected reject "
-    "avoid avoided instead rather".split())
+    "avoid avoided instead rather".split()
+)
 SCOPE_END = re.compile(r"[,;:.!?()\u2014\u2013]| - | but | unless | until | so | because ")
 
 
@@ -75,8 +76,8 @@ def tokens(text: str) -> list[str]:
     return out + [f"{a} {b}" for a, b in zip(out, out[1:])]
 
 
-REJECTS = "_rejects"   # head: the sentence turns an idea down (corpus kind "negated")
-ANY_RED = "_red"       # head: the sentence asserts some red flag (any red id)
+REJECTS = "_rejects"  # head: the sentence turns an idea down (corpus kind "negated")
+ANY_RED = "_red"  # head: the sentence asserts some red flag (any red id)
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class Model:
 
     word: tfidf.Vectorizer
     char: tfidf.Vectorizer
-    coef: np.ndarray          # (n_features, n_heads), COEF_DTYPE as stored; float64 in a select()ed view
-    intercept: np.ndarray     # (n_heads,)
+    coef: np.ndarray  # (n_features, n_heads), COEF_DTYPE as stored; float64 in a select()ed view
+    intercept: np.ndarray  # (n_heads,)
     signal_ids: list[str]
 
     def heads(self, texts: list[str]) -> np.ndarray:
@@ -105,7 +106,7 @@ class Model:
         """Matrix (len(texts) x len(signal_ids)): each signal's probability in [0, 1]."""
         return self.heads(texts)[:, : len(self.signal_ids)]
 
-    def select(self, ids: list[str]) -> "Model":
+    def select(self, ids: list[str]) -> Model:
         """The same model answering for `ids` only (in that order), then the two framing
         heads. Raises ValueError for an id the model was not fitted on."""
         cols = [self.signal_ids.index(i) for i in ids] + [len(self.signal_ids), len(self.signal_ids) + 1]
@@ -116,6 +117,7 @@ def corpus_files() -> list[Path]:
     """Every `corpus/*.jsonl` under the scenario folders of `committee.catalog.search_path`
     (built-in first, then the user's), each folder's files in name order."""
     from committee.catalog import search_path
+
     return [p for d in search_path("scenarios") for p in sorted((d / "corpus").glob("*.jsonl")) if p.is_file()]
 
 
@@ -137,8 +139,12 @@ def load_corpus(paths: list[Path] | None = None) -> list[dict]:
             try:
                 o = json.loads(line)
                 item = {"text": o["text"], "red": o.get("red", []), "green": o.get("green", []), "kind": o.get("kind")}
-                if not (isinstance(item["text"], str) and all(isinstance(item[k], list) and all(isinstance(i, str) for i in item[k])
-                                                              for k in ("red", "green"))):
+                if not (
+                    isinstance(item["text"], str)
+                    and all(
+                        isinstance(item[k], list) and all(isinstance(i, str) for i in item[k]) for k in ("red", "green")
+                    )
+                ):
                     raise TypeError("text must be a string, red and green lists of signal ids")
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 raise BadInput(f"{p}: line {n}: not a labelled sentence ({e})") from None
@@ -191,8 +197,10 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     def matrix(vec: tfidf.Vectorizer, scale: float = 1.0):
         rows = vec.rows(texts)
         indptr = np.cumsum([0] + [len(i) for i, _ in rows])
-        return sp.csr_matrix((np.concatenate([v for _, v in rows]) * scale, np.concatenate([i for i, _ in rows]), indptr),
-                             shape=(len(texts), vec.width))
+        return sp.csr_matrix(
+            (np.concatenate([v for _, v in rows]) * scale, np.concatenate([i for i, _ in rows]), indptr),
+            shape=(len(texts), vec.width),
+        )
 
     x = sp.hstack([matrix(word), matrix(char, CHAR_WEIGHT)]).tocsr()
     coef = np.zeros((x.shape[1], y.shape[1]))
@@ -210,11 +218,12 @@ def fit(signals: list[Signal], corpus: list[dict], c: float = C) -> Model:
     return Model(word, char, coef.astype(COEF_DTYPE), intercept, [s.id for s in signals])
 
 
-_FITS: dict[str, Model] = {}                    # fit key -> the model for the whole library
+_FITS: dict[str, Model] = {}  # fit key -> the model for the whole library
 _VIEWS: dict[tuple[str, tuple[str, ...]], Model] = {}  # (fit key, signal ids) -> its column slice
 _LOCK = threading.Lock()
-FIRST_FIT_NOTICE = ("First run: fitting the offline engine's signal model on its labelled corpus "
-                    "(about 10 s; cached for later runs)...")
+FIRST_FIT_NOTICE = (
+    "First run: fitting the offline engine's signal model on its labelled corpus (about 10 s; cached for later runs)..."
+)
 
 
 def _key(signals: list[Signal], files: list[Path]) -> str:
@@ -240,8 +249,15 @@ def _feature_source() -> bytes:
 
     from committee.engines.offline import similarity
 
-    parts = [inspect.getsource(tokens), " ".join(sorted(NEGATORS)), SCOPE_END.pattern, TOKEN_RE.pattern,
-             inspect.getsource(similarity.stem), " ".join(sorted(STOP)), Path(tfidf.__file__).read_text(encoding="utf-8")]
+    parts = [
+        inspect.getsource(tokens),
+        " ".join(sorted(NEGATORS)),
+        SCOPE_END.pattern,
+        TOKEN_RE.pattern,
+        inspect.getsource(similarity.stem),
+        " ".join(sorted(STOP)),
+        Path(tfidf.__file__).read_text(encoding="utf-8"),
+    ]
     return "\0".join(parts).encode("utf-8")
 
 
@@ -289,10 +305,17 @@ def _save(path: Path, model: Model, key: str = "") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
             tmp = f.name
-            np.savez_compressed(f, key=np.array(key), signal_ids=np.array("\n".join(model.signal_ids)),
-                                word_terms=_vocab_bytes(model.word), word_idf=model.word.idf,
-                                char_terms=_vocab_bytes(model.char), char_idf=model.char.idf,
-                                coef=model.coef.astype(COEF_DTYPE), intercept=model.intercept)
+            np.savez_compressed(
+                f,
+                key=np.array(key),
+                signal_ids=np.array("\n".join(model.signal_ids)),
+                word_terms=_vocab_bytes(model.word),
+                word_idf=model.word.idf,
+                char_terms=_vocab_bytes(model.char),
+                char_idf=model.char.idf,
+                coef=model.coef.astype(COEF_DTYPE),
+                intercept=model.intercept,
+            )
         os.replace(tmp, path)
     except (OSError, ValueError):  # a full or read-only disk, or text numpy cannot store: refit next time
         if tmp is not None:
@@ -307,8 +330,10 @@ def _library_and_key(signals: list[Signal]) -> tuple[list[Signal], str]:
 
     files = corpus_files()
     stats = [(p, p.stat()) for p in [*files, *(d / SIGNAL_LIBRARY for d in search_path("scenarios"))] if p.exists()]
-    stamp = (tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in stats),
-             tuple((s.id, s.description, tuple(s.exemplars)) for s in signals))
+    stamp = (
+        tuple((str(p), st.st_mtime_ns, st.st_size) for p, st in stats),
+        tuple((s.id, s.description, tuple(s.exemplars)) for s in signals),
+    )
     hit = _STAMPS.get(stamp)
     if hit is None:
         library = {**load_signals(), **{s.id: s for s in signals}}

@@ -47,10 +47,12 @@ REJECTION_RE = re.compile(
 # ("X was suggested, and I said no"): everything before the report is distanced
 PROPOSAL_RE = re.compile(
     r"\b(was|were|got|had been|has been|have been|is being) (suggested|proposed|floated|raised|pitched|requested|"
-    r"put forward|put on the table|on the table|asked for|demanded|tabled|considered)\b")
+    r"put forward|put on the table|on the table|asked for|demanded|tabled|considered)\b"
+)
 TURNED_DOWN_RE = re.compile(
     r"\b(i|we|the team|leadership|they|she|he) (quickly |firmly |politely )?(said no|refused|declined|rejected|vetoed|"
-    r"pushed back|overruled|(turned|shot|voted|talked) (it|that|them|this) (down|out)|(blocked|killed|dropped|ruled out) (it|that|them|this))\b")
+    r"pushed back|overruled|(turned|shot|voted|talked) (it|that|them|this) (down|out)|(blocked|killed|dropped|ruled out) (it|that|them|this))\b"
+)
 # framing that reports an idea in order to reject it
 DISTANCING_RE = re.compile(
     r"^(some|many|most|a lot of|plenty of|several|a few) (of my |of our )?(people|teams|companies|candidates|folks|pms|"
@@ -77,8 +79,8 @@ TOKEN_RE = re.compile(r"[a-z0-9']+")
 QUOTE_RE = re.compile(r"\"[^\"]{2,200}\"|'[^']{2,200}'(?!\w)")
 
 NEGATION_WINDOW = 10  # tokens before a concept that a negator may reach
-REACH_CHARS = 400     # no framing word acts from further away than this (10 tokens fit easily)
-REJECTION_REACH = 8   # tokens after a concept that its rejecting predicate may sit
+REACH_CHARS = 400  # no framing word acts from further away than this (10 tokens fit easily)
+REJECTION_REACH = 8  # tokens after a concept that its rejecting predicate may sit
 # a new predicate starts here: "relaxed moderation so their jobs are never interrupted"
 # does not reject the moderation
 SUBORDINATE_RE = re.compile(r"\b(so|because|since|while|when|whereas|although|though|if|unless|which|who)\b")
@@ -101,8 +103,9 @@ def _overlaps(a: int, b: int, spans: list[tuple[int, int]]) -> bool:
     return any(a < y and x < b for x, y in spans)
 
 
-def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[int, int]],
-            requirement: bool = False) -> bool:
+def negated(
+    sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[int, int]], requirement: bool = False
+) -> bool:
     """True when the concept at `pos` (sentence-relative) is negated inside `clause`:
     a negator within NEGATION_WINDOW tokens before it (not part of the concept's own
     matches `own`, and not made conditional by "unless"/"until"), a "rather than" /
@@ -117,19 +120,17 @@ def negated(sentence: str, pos: int, clause: tuple[int, int], own: list[tuple[in
     ca = max(ca, pos - REACH_CHARS)
     before = sentence[ca:pos]
     near = [(x, y) for x, y in own if y > ca and x < pos]
-    tail = before[max(0, before.rfind(",") + 1):]
+    tail = before[max(0, before.rfind(",") + 1) :]
     for m in SHORT_NEGATOR_RE.finditer(tail):
         if not _overlaps(ca + len(before) - len(tail) + m.start(), ca + len(before) - len(tail) + m.end(), near):
             return True
     tokens = list(TOKEN_RE.finditer(before))
     window_start = tokens[-NEGATION_WINDOW].start() if len(tokens) >= NEGATION_WINDOW else 0
-    negators = [m for m in NEGATOR_RE.finditer(before)
-                if not _overlaps(ca + m.start(), ca + m.end(), near)]
+    negators = [m for m in NEGATOR_RE.finditer(before) if not _overlaps(ca + m.start(), ca + m.end(), near)]
     # "never ... without X", "no launch ... without X": two negations assert X
-    if (negators and negators[-1].group(0) == "without" and len(negators) >= 2
-            and negators[-2].group(0) != "without"):
+    if negators and negators[-1].group(0) == "without" and len(negators) >= 2 and negators[-2].group(0) != "without":
         negators = []
-    if requirement and negators and re.search(r"\bwithout\b", sentence[pos:min(cb, pos + REACH_CHARS)]):
+    if requirement and negators and re.search(r"\bwithout\b", sentence[pos : min(cb, pos + REACH_CHARS)]):
         negators = []
     for m in negators:
         if m.start() < window_start:
@@ -159,12 +160,14 @@ def _distance_profile(sentence: str, next_sentence: str) -> tuple[int, int, tupl
     """The sentence-level part of `distanced`, computed once per sentence: offsets before
     which a concept is distanced (a proposal turned down; a distancing frame up to its
     contrast word), and the spans of rejected quotations."""
-    proposal_end = max((p.end() for p in PROPOSAL_RE.finditer(sentence) if TURNED_DOWN_RE.search(sentence, p.end())),
-                       default=-1)
+    proposal_end = max(
+        (p.end() for p in PROPOSAL_RE.finditer(sentence) if TURNED_DOWN_RE.search(sentence, p.end())), default=-1
+    )
     d = DISTANCING_RE.search(sentence)
     negates = bool(NEGATOR_RE.search(sentence) or REJECTION_RE.search(sentence))
-    rejects = negates or bool(CONTRAST_RE.search(sentence) or REJECTION_RE.search(next_sentence)
-                              or NEGATOR_RE.search(next_sentence[:80]))
+    rejects = negates or bool(
+        CONTRAST_RE.search(sentence) or REJECTION_RE.search(next_sentence) or NEGATOR_RE.search(next_sentence[:80])
+    )
     distanced_until = -1
     if d and rejects:
         c = CONTRAST_RE.search(sentence, d.end())
@@ -175,7 +178,8 @@ def _distance_profile(sentence: str, next_sentence: str) -> tuple[int, int, tupl
 
 INDIRECT_QUESTION_RE = re.compile(
     r"\b(ask(ed|ing)?|wonder(ed|ing)?|want(ed)? to know)\b[^.;]{0,60}?"
-    r"\b(which|whether|how (many|much|often)|what|why|where)\b")
+    r"\b(which|whether|how (many|much|often)|what|why|where)\b"
+)
 
 
 def is_question(sentence: str) -> bool:
@@ -184,44 +188,54 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().rstrip("\"')").endswith("?") or bool(INDIRECT_QUESTION_RE.search(sentence))
 
 
-REJECTS_IDEA_RE = re.compile(r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
-                           r"(a )?promise (that )?(no|nobody|no one) (model|system|team|vendor|one)? ?can (keep|make|deliver)|"
-                           r"no (current |existing |language )?model (can|could)|"
-                           r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
-                           r"gave up on|walked back|decided against|argued against|advised against|voted against|"
-                           r"pushed back on|said no to|refused to|declined to|talked \w+ out of|"
-                           r"push(ed|ing)? back on|"
-                           r"(is|'s|was) not (a|the) (business|company|product|trade|deal|thing|place|game|bet) "
-                           r"(i|we|she|he|they)\b|"
-                           r"(does not|doesn't|won't|will not|would not|wouldn't|can't|cannot|should not|shouldn't) "
-                           r"(ship|launch|go out|go live|be released)|"
-                           r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b")
+REJECTS_IDEA_RE = re.compile(
+    r"\b((a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent|dangerous) to|"
+    r"(a )?promise (that )?(no|nobody|no one) (model|system|team|vendor|one)? ?can (keep|make|deliver)|"
+    r"no (current |existing |language )?model (can|could)|"
+    r"(dropped|abandoned|scrapped|shelved|killed|ditched) (the|that|this|our|my) (idea|plan|proposal|option)|"
+    r"gave up on|walked back|decided against|argued against|advised against|voted against|"
+    r"pushed back on|said no to|refused to|declined to|talked \w+ out of|"
+    r"push(ed|ing)? back on|"
+    r"(is|'s|was) not (a|the) (business|company|product|trade|deal|thing|place|game|bet) "
+    r"(i|we|she|he|they)\b|"
+    r"(does not|doesn't|won't|will not|would not|wouldn't|can't|cannot|should not|shouldn't) "
+    r"(ship|launch|go out|go live|be released)|"
+    r"turn(ed|s)? (it|that|this|them) down|turned down|walked away from)\b"
+)
 # a preference that demotes what the sentence is about ("the base salary matters less to
 # me"), unless what it demotes is everything else ("everything else is secondary")
-DEMOTES_RE = re.compile(r"\b((matters?|counts?) (less|least|far less|much less)|(comes?|came) (second|last)|is secondary|"
-                        r"takes? a back seat|(is|was|'s) the last thing|last on (my|the|our) list|"
-                        r"at the bottom of (my|the|our) list|an afterthought)\b")
+DEMOTES_RE = re.compile(
+    r"\b((matters?|counts?) (less|least|far less|much less)|(comes?|came) (second|last)|is secondary|"
+    r"takes? a back seat|(is|was|'s) the last thing|last on (my|the|our) list|"
+    r"at the bottom of (my|the|our) list|an afterthought)\b"
+)
 ALL_ELSE_RE = re.compile(r"\b(else|the rest|others?|anything|everything)\s*$")
 
 
 # "no X happens without Y", "nothing ships until Y": a double negation states a requirement
-REQUIREMENT_RE = re.compile(r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless|"
-                            r"(ships?|launch(es)?|goes (out|live)|go (out|live)|releases?|is released) (if|when|while))\b")
+REQUIREMENT_RE = re.compile(
+    r"\b(no|never|nothing|none|nobody|no one)\b[^.;]{0,80}\b(without|until|unless|"
+    r"(ships?|launch(es)?|goes (out|live)|go (out|live)|releases?|is released) (if|when|while))\b"
+)
 
 
 # a sentence that names a risk in order to guard against it ("She sees the same risk
 # here: a warmer persona is easier to talk round", "The danger is that ...")
 RISK_FRAME_RE = re.compile(
     r"\b(the|a|same|main|real|biggest|obvious|first|second|other) (risk|danger|failure mode|worry|threat|trap|problem)s?"
-    r"( here| i see| she sees| he sees| we see)? ?(is that|:)")
+    r"( here| i see| she sees| he sees| we see)? ?(is that|:)"
+)
 # a denial of weakening: a negator whose clause goes on to a weakening ("None of the tiers
 # skips a classifier", "They never sell a lighter safety stack", "we don't discount anyone
 # for skipping them"): the double negative states that the safeguard holds
 WEAKEN_RE = re.compile(
     r"\b(skip(s|ped|ping)?|bypass(es|ed|ing)?|lighter|looser|weaker|relax(es|ed|ing)?|switch(es|ed|ing)? off|turn(s|ed|ing)? off|"
     r"disabl(e|es|ed|ing)|remov(e|es|ed|ing)|drop(s|ped|ping)?|strip(s|ped|ping)?|waiv(e|es|ed|ing)|exempt(s|ed|ing)?|"
-    r"exception|less (filtering|moderation|safety)|unfiltered|without (the )?(filter|classifier|moderation|review|check))")
-DENIAL_RE = re.compile(r"\b(no|none|nothing|never|nobody|no one|not one|not|don't|doesn't|won't|can't|cannot|isn't|aren't)\b")
+    r"exception|less (filtering|moderation|safety)|unfiltered|without (the )?(filter|classifier|moderation|review|check))"
+)
+DENIAL_RE = re.compile(
+    r"\b(no|none|nothing|never|nobody|no one|not one|not|don't|doesn't|won't|can't|cannot|isn't|aren't)\b"
+)
 
 
 def denies_weakening(sentence: str) -> bool:
@@ -235,10 +249,10 @@ def denies_weakening(sentence: str) -> bool:
 
 
 def demotes_its_subject(sentence: str) -> bool:
-    """"X matters less to me", "X comes second": a preference against X (not when X is
+    """ "X matters less to me", "X comes second": a preference against X (not when X is
     "everything else")."""
     m = DEMOTES_RE.search(sentence)
-    return bool(m) and not ALL_ELSE_RE.search(sentence[max(0, m.start() - 20):m.start()].rstrip(" ,;"))
+    return bool(m) and not ALL_ELSE_RE.search(sentence[max(0, m.start() - 20) : m.start()].rstrip(" ,;"))
 
 
 CONSEQUENCE_RE = re.compile(r",?\s+\b(so|therefore|which means|and so)\b\s+")
@@ -258,9 +272,15 @@ def rejects_an_idea(sentence: str) -> bool:
 
 
 def _rejects(sentence: str) -> bool:
-    return bool(REJECTS_IDEA_RE.search(sentence) or REQUIREMENT_RE.search(sentence) or DISTANCING_RE.search(sentence)
-                or RISK_FRAME_RE.search(sentence) or denies_weakening(sentence) or demotes_its_subject(sentence)
-                or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence)))
+    return bool(
+        REJECTS_IDEA_RE.search(sentence)
+        or REQUIREMENT_RE.search(sentence)
+        or DISTANCING_RE.search(sentence)
+        or RISK_FRAME_RE.search(sentence)
+        or denies_weakening(sentence)
+        or demotes_its_subject(sentence)
+        or (PROPOSAL_RE.search(sentence) and TURNED_DOWN_RE.search(sentence))
+    )
 
 
 def reports_others_wish(sentence: str) -> bool:
@@ -268,8 +288,10 @@ def reports_others_wish(sentence: str) -> bool:
     ("someone in the planning doc proposed a priority tier ...", "a broker asked us to
     auto-approve claims"), not the candidate's own plan ("I proposed ...", "we pitched")."""
     for m in WISH_RE.finditer(sentence):
-        before = sentence[max(0, m.start() - 12):m.start()]
-        if not re.search(r"\b(i|we|i'd|we'd|i'll|we'll|my team and i)\s*$", before) and not m.group(0).startswith(("i ", "we ")):
+        before = sentence[max(0, m.start() - 12) : m.start()]
+        if not re.search(r"\b(i|we|i'd|we'd|i'll|we'll|my team and i)\s*$", before) and not m.group(0).startswith(
+            ("i ", "we ")
+        ):
             return True
     return False
 
@@ -287,7 +309,8 @@ ADMISSION_RE = re.compile(
     r"(to )?(unlearn|unlearned|fight|resist|working on|work on|learning to (drop|stop|resist))|"
     r"(i've|i have|i had|i'd) (had to )?unlearn(ed)?|i'm (still )?working on (that|it|this)|"
     r"(i was|i have been|i've been) guilty of|my (old |first |default )?(instinct|reflex|habit|bias)\b[^.;]{0,60}?\b(is|was|used to be)\b|"
-    r"i used to (think|believe|treat|default)|i learned the hard way|i('m| am) not proud)\b")
+    r"i used to (think|believe|treat|default)|i learned the hard way|i('m| am) not proud)\b"
+)
 
 # a cost accepted to keep something: "..., even if it costs us the launch date", "even
 # if the date moves", "even at the cost of the quarter". A sentence that pays a price
@@ -297,7 +320,8 @@ CONCESSIVE_COST_RE = re.compile(
     r"(costs?|loses?|lose|losing|miss|misses|missing|delays?|delaying) (us |me )?(the |a |our |that |this |some )?"
     r"(\w+ )?(launch|launch date|date|deadline|release|deal|quarter|revenue|customer|contract|renewal|account|weeks?|months?)|"
     r"(the |our |that )?(date|launch|release|deadline|timeline|roadmap) (moves?|slips?)|"
-    r"(launch|date|deadline|release|deal|quarter|revenue|customer|contract|renewal|account)s?\b)")
+    r"(launch|date|deadline|release|deal|quarter|revenue|customer|contract|renewal|account)s?\b)"
+)
 
 # someone else's wish reported in one sentence, turned down in one of the next: "Sales
 # wanted to switch off the fraud rule. ... I kept it."
@@ -311,7 +335,8 @@ TURN_RE = re.compile(
     # a strong turn verb after any subject: "Wei pushed back", "the board refused" is rare in a set-up
     r"\b(refused|declined|said no|pushed back|turned (it|that|this|them) down|stood firm|stood (my|her|his|their) ground|"
     r"held the line|overruled|vetoed|talked (them|him|her|it) out)\b|\b(nope|no way|not on my watch)\b|"
-    r"\b(forbids?|prohibits?|does not allow|doesn't allow|won't allow|is not allowed|isn't allowed|rules? (it|that|this) out)\b")
+    r"\b(forbids?|prohibits?|does not allow|doesn't allow|won't allow|is not allowed|isn't allowed|rules? (it|that|this) out)\b"
+)
 # a next sentence that turns down what the one before it said: "The reflexes I built there
 # are the wrong ones for triage.", "That is exactly the trap.", "No."
 ANAPHORIC_REJECTION_RE = re.compile(
@@ -325,18 +350,23 @@ ANAPHORIC_REJECTION_RE = re.compile(
     r"^(i|we) (have |'ve |had )?(deliberately |since |long since |consciously )?(dropped|unlearned|abandoned|stopped doing|"
     r"given up|let go of) (that|this|it)\b|"
     r"^(it|that|this|the (number|metric|plan|approach))\b[^.;]{0,50}?\b(meant nothing|means nothing|was meaningless|"
-    r"backfired|was (a|the) (mistake|wrong (one|call|number|metric))|taught (me|us))\b")
-WISH_RE = re.compile(ATTRIBUTION_RE.pattern + r"|" + PROPOSAL_RE.pattern +
-                     r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b"
-                     r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
-                     r"|\b(proposes|suggests|pitches)\b"
-                     r"|\b(one|an|the|a|their|his|her) (idea|suggestion|proposal|option|ask)( from [\w' ]{1,40})? (was|is) to\b"
-                     r"|\b(sales|legal|marketing|leadership|management|finance|compliance|they|he|she|(the|our|my|their) "
-                     r"(\w+ )?(team|client|customer|partner|board|ceo|cto|vp|boss|manager|director|lead|buyer))"
-                     r" wanted( \w+){1,4} to\b"
-                     r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
-                     r"( us| me)? (the model |our model |it |them )?to\b"
-                     r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b")
+    r"backfired|was (a|the) (mistake|wrong (one|call|number|metric))|taught (me|us))\b"
+)
+WISH_RE = re.compile(
+    ATTRIBUTION_RE.pattern
+    + r"|"
+    + PROPOSAL_RE.pattern
+    + r"|\b(wanted|asked|pushed|lobbied|begged|pressed|pressured) (me|us)\b|\b(pitched|proposed|suggested)\b"
+    r"|\b(pitch|ask|request|proposal|suggestion|argument) (will be|is|was|would be)\b"
+    r"|\b(proposes|suggests|pitches)\b"
+    r"|\b(one|an|the|a|their|his|her) (idea|suggestion|proposal|option|ask)( from [\w' ]{1,40})? (was|is) to\b"
+    r"|\b(sales|legal|marketing|leadership|management|finance|compliance|they|he|she|(the|our|my|their) "
+    r"(\w+ )?(team|client|customer|partner|board|ceo|cto|vp|boss|manager|director|lead|buyer))"
+    r" wanted( \w+){1,4} to\b"
+    r"|(?<!\bi )(?<!\bwe )\b(wants|wanted|demands|demanded|insists|insisted|is asking|are asking|asks|asked)"
+    r"( us| me)? (the model |our model |it |them )?to\b"
+    r"|\bwill (ask|push|pitch) for\b|\b(asked|asks) for\b"
+)
 
 
 def turns_down(sentence: str) -> bool:
@@ -354,7 +384,8 @@ def rejects_the_previous(sentence: str) -> bool:
 # learned layer): what a contrastive "not" or "rather than" sets aside, a reported wish,
 # a distancing frame up to its contrast word, and quotations in a sentence that rejects
 SET_ASIDE_RE = re.compile(
-    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|isn't|aren't)\b(?! worth)[^,;:.]*")
+    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|isn't|aren't)\b(?! worth)[^,;:.]*"
+)
 
 
 RATHER_THAN_RE = re.compile(r"\brather\b[^,;:.]{1,80}?\b(than\b[^,;:.]*)")
@@ -377,7 +408,10 @@ def asserted_part(sentence: str) -> str:
         end = min([x for x in (sentence.find(c, m.end()) for c in ",;.") if x >= 0] or [len(sentence)])
         blank(m.start(), end)
     proposal_end, distanced_until, quotes = _distance_profile(sentence, "")
-    blank(0, max(proposal_end, distanced_until, 0) if max(proposal_end, distanced_until) <= len(sentence) else len(sentence))
+    blank(
+        0,
+        max(proposal_end, distanced_until, 0) if max(proposal_end, distanced_until) <= len(sentence) else len(sentence),
+    )
     for a, b in quotes:
         blank(a, b)
     return "".join(out)
@@ -388,13 +422,15 @@ def asserted_part(sentence: str) -> str:
 REJECTING_HEADER_RE = re.compile(
     r"^[^.]{0,40}\b((won't|will not|wouldn't|would not|never|don't|do not|refuse to|not going to) (do|ship|build|accept|allow|"
     r"launch|offer|sell|agree to)|rejected|ruled out|i('d| would) avoid|to avoid|off the table|not on (the|my|our) (table|roadmap|list)|anti-patterns?|"
-    r"what not to do)\b[^.]{0,30}:$")
+    r"what not to do)\b[^.]{0,30}:$"
+)
 # a transcript line spoken by someone other than the candidate ("Client: we need ...",
 # "CTO: ..."); the candidate's own lines ("Me:", "A:", "Candidate:") are theirs
 OTHER_SPEAKER_RE = re.compile(
     r"^\W{0,3}(q|question|interviewer|client|customer|prospect|buyer|partner|cto|ceo|coo|cfo|ciso|them|the client|"
     r"the customer|their \w+|(vp|head|director|svp|evp)( of \w+)?|\w+ lead|board member|"
-    r"[a-z]+ \((client|customer|partner|cto|ceo|coo|vp)\))\W{0,3}:\s")
+    r"[a-z]+ \((client|customer|partner|cto|ceo|coo|vp)\))\W{0,3}:\s"
+)
 
 
 def rejecting_header(sentence: str) -> bool:
@@ -409,8 +445,10 @@ def other_speaker(sentence: str) -> bool:
 
 # the candidate stating their own plan ("To win share I would open every tier ..."): a
 # control they propose elsewhere does not take such a statement back
-PLAN_RE = re.compile(r"\b(i would|i'd|we would|we'd|i will|we will|i'll|we'll|my plan|our plan|i propose|we propose|"
-                     r"i'm going to|we're going to|i am going to|we are going to)\b")
+PLAN_RE = re.compile(
+    r"\b(i would|i'd|we would|we'd|i will|we will|i'll|we'll|my plan|our plan|i propose|we propose|"
+    r"i'm going to|we're going to|i am going to|we are going to)\b"
+)
 
 
 def first_person_plan(sentence: str) -> bool:

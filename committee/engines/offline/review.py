@@ -40,20 +40,20 @@ from committee.models import Evidence, Persona, Review, Signal, Vote
 
 GREEN_GAIN = 0.5
 RED_LOSS = 0.9
-RED_DRAG = 0.06          # overall penalty per (weighted) red flag, on top of its dimension
+RED_DRAG = 0.06  # overall penalty per (weighted) red flag, on top of its dimension
 BACKGROUND_FACTOR = 0.6  # resume lines say who the candidate is, less how they reason
-SILENCE = 0.15           # base penalty for a dimension with no evidence
+SILENCE = 0.15  # base penalty for a dimension with no evidence
 MUST_PASS_SILENCE = 1.5  # silence on a must-pass dimension (values, alignment) costs more
 INTEGRITY_STRENGTH = 1.0
 HARD_LINE_STRENGTH = 0.75  # a hard line is crossed by clear evidence only: any concept-cue hit
-                           # (strength >= 0.7 + similarity) or a learned hit at probability >= 0.6
-SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))            # v <= -0.6 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
-EXACTING = (0.8, 1.35)   # range of sqrt(dimension weight / persona's mean weight)
-BREADTH_FOR_4 = 2        # distinct green signals a dimension needs for a 4
+# (strength >= 0.7 + similarity) or a learned hit at probability >= 0.6
+SCORE_BANDS = ((-0.6, 1), (0.2, 2), (0.6, 3))  # v <= -0.6 -> 1, < 0.2 -> 2, < 0.6 -> 3, else 4
+EXACTING = (0.8, 1.35)  # range of sqrt(dimension weight / persona's mean weight)
+BREADTH_FOR_4 = 2  # distinct green signals a dimension needs for a 4
 VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire))
 UNSURE_FACTOR = {"weak": 0.5, "admission": 0.5, "contradicted": 0.25}
-                         # the weight of a red reading that is not sure (detect.judge); it never
-                         # decides a verdict alone, and one the packet contradicts counts least
+# the weight of a red reading that is not sure (detect.judge); it never
+# decides a verdict alone, and one the packet contradicts counts least
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 
 
@@ -80,7 +80,9 @@ def verified_integrity(ctx: Context) -> list[Evidence]:
     text = ctx.packet.text
     out = []
     for e in ctx.integrity:
-        start = e.start if e.start is not None and text[e.start:e.start + len(e.quote)] == e.quote else text.find(e.quote)
+        start = (
+            e.start if e.start is not None and text[e.start : e.start + len(e.quote)] == e.quote else text.find(e.quote)
+        )
         if e.quote and start >= 0:
             out.append(e.model_copy(update={"start": start, "polarity": "red"}))
     return out
@@ -102,8 +104,12 @@ def crosses_hard_line(persona: Persona, h: Hit) -> bool:
     (`detect.judge`: not weak, not contradicted by the packet's own stance, not an
     admission) that is a concept-cue hit or a learned one at strength >= HARD_LINE_STRENGTH.
     Weaker evidence still counts in the scores but never triggers a categorical veto."""
-    return (h.polarity == "red" and h.signal in persona.hard_lines and h.sure
-            and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH))
+    return (
+        h.polarity == "red"
+        and h.signal in persona.hard_lines
+        and h.sure
+        and (h.via == "cue" or h.strength >= HARD_LINE_STRENGTH)
+    )
 
 
 def lens(ctx: Context, persona: Persona) -> frozenset[str]:
@@ -115,18 +121,23 @@ def lens(ctx: Context, persona: Persona) -> frozenset[str]:
     weights = [persona.weights.get(d, 0.0) for d in dims]
     mean = sum(weights) / len(weights) if weights else 0.0
     close = {d for d in dims if persona.weights.get(d, 0.0) >= mean}
-    return frozenset({s for s, sig in ctx.signals.items() if sig.dimension in close}
-                     | set(persona.signal_weights) | set(persona.hard_lines))
+    return frozenset(
+        {s for s, sig in ctx.signals.items() if sig.dimension in close}
+        | set(persona.signal_weights)
+        | set(persona.hard_lines)
+    )
 
 
-def reading(ctx: Context, persona: Persona, analysis: Analysis,
-            shown: frozenset[tuple[str, int]] = frozenset()) -> Analysis:
+def reading(
+    ctx: Context, persona: Persona, analysis: Analysis, shown: frozenset[tuple[str, int]] = frozenset()
+) -> Analysis:
     """What `persona` notices of `analysis`: every sure or rubric hit, the unsure ones in
     its `lens`, and the hits in `shown` ((signal, start) pairs a colleague cited to it in
     the debrief)."""
     close = lens(ctx, persona)
-    hits = [h for h in analysis.hits
-            if h.sure or h.via == "rubric" or h.signal in close or (h.signal, h.start) in shown]
+    hits = [
+        h for h in analysis.hits if h.sure or h.via == "rubric" or h.signal in close or (h.signal, h.start) in shown
+    ]
     return Analysis(hits, analysis.integrity, analysis.short)
 
 
@@ -139,8 +150,11 @@ def _signal_mass(hits: list[Hit], persona: Persona) -> dict[str, float]:
     persona's weight for the signal."""
     by_signal: dict[str, list[float]] = defaultdict(list)
     for h in hits:
-        by_signal[h.signal].append(h.strength * (BACKGROUND_FACTOR if is_background(h.section) else 1.0)
-                                   * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR.get(h.concern, 0.5)))
+        by_signal[h.signal].append(
+            h.strength
+            * (BACKGROUND_FACTOR if is_background(h.section) else 1.0)
+            * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR.get(h.concern, 0.5))
+        )
     out = {}
     for sig, vals in by_signal.items():
         vals.sort(reverse=True)
@@ -159,7 +173,7 @@ class Scoring:
 
 def _band(v: float, bands) -> object:
     for edge, out in bands:
-        if (v <= edge if out == 1 else v < edge):
+        if v <= edge if out == 1 else v < edge:
             return out
     return 4
 
@@ -175,8 +189,13 @@ def exacting(persona: Persona, dim: str, dims: list[str]) -> float:
     return max(lo, min(hi, (persona.weights.get(dim, 0.0) / mean_w) ** 0.5))
 
 
-def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bool = True,
-          emphasis: dict[str, float] | None = None) -> Scoring:
+def score(
+    ctx: Context,
+    persona: Persona,
+    analysis: Analysis,
+    with_integrity: bool = True,
+    emphasis: dict[str, float] | None = None,
+) -> Scoring:
     """Dimension values and scores, overall and vote. `emphasis` multiplies the mass of
     named signals (the debrief uses it to ask "would I move if I weighed this more?")."""
     dims = [d.id for d in ctx.scenario.dimensions]
@@ -224,7 +243,9 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
         # concern; one untracked red on a dimension it weighs less is a 2
         # ... and never on readings that are all unsure (a failed must-pass dimension decides alone)
         concern = with_integrity and analysis.integrity and d in ("communication", "values")
-        if sc == 1 and not (concern or (d in sure_red and (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)))):
+        if sc == 1 and not (
+            concern or (d in sure_red and (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)))
+        ):
             sc = 2
         scores[d] = sc
     total_w = sum(weights.values()) or 1.0
@@ -235,7 +256,9 @@ def score(ctx: Context, persona: Persona, analysis: Analysis, with_integrity: bo
         vote = Vote.no_hire
     hard = [h for h in analysis.hits if crosses_hard_line(persona, h)]
     if hard:
-        strong = len({h.signal for h in hard}) >= 2 or any(h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard)
+        strong = len({h.signal for h in hard}) >= 2 or any(
+            h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard
+        )
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)
     if vote == Vote.strong_no_hire and not any(h.polarity == "red" and h.sure for h in analysis.hits):
         vote = Vote.no_hire  # a veto-strength vote needs a sure red reading
@@ -277,12 +300,22 @@ def concern_text(h: Hit) -> str | None:
 
 
 def _evidence(analysis: Analysis) -> list[Evidence]:
-    out = [Evidence(quote=h.quote, signal=h.signal, polarity=h.polarity, dimension=h.dimension, start=h.start,
-                    confidence=round(min(1.0, max(0.0, h.p)), 2) if h.via != "rubric" else None,
-                    concern=concern_text(h))
-           for h in analysis.hits]
+    out = [
+        Evidence(
+            quote=h.quote,
+            signal=h.signal,
+            polarity=h.polarity,
+            dimension=h.dimension,
+            start=h.start,
+            confidence=round(min(1.0, max(0.0, h.p)), 2) if h.via != "rubric" else None,
+            concern=concern_text(h),
+        )
+        for h in analysis.hits
+    ]
     for e in analysis.integrity:
-        out.append(Evidence(quote=e.quote, signal=e.signal, polarity="red", dimension=e.dimension or "values", start=e.start))
+        out.append(
+            Evidence(quote=e.quote, signal=e.signal, polarity="red", dimension=e.dimension or "values", start=e.start)
+        )
     return out
 
 
@@ -337,18 +370,24 @@ def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidenc
         main = f'{sc.vote.label}. The strongest evidence is on {dim_name(ctx, e.dimension)}: "{short_quote(e.quote)}"'
     elif reds and not reds[0].concern:
         e = reds[0]
-        main = f'{sc.vote.label}. What decides it for me is the red flag {label(ctx, e.signal)}: "{short_quote(e.quote)}"'
+        main = (
+            f'{sc.vote.label}. What decides it for me is the red flag {label(ctx, e.signal)}: "{short_quote(e.quote)}"'
+        )
     elif reds:
         e = reds[0]
-        main = (f'{sc.vote.label}. I may be reading it wrong, but "{short_quote(e.quote)}" reads to me as '
-                f"{label(ctx, e.signal)}, and little else in the packet outweighs it")
+        main = (
+            f'{sc.vote.label}. I may be reading it wrong, but "{short_quote(e.quote)}" reads to me as '
+            f"{label(ctx, e.signal)}, and little else in the packet outweighs it"
+        )
     elif greens:
         e = greens[0]
-        main = (f"{sc.vote.label}. There is something to like on {dim_name(ctx, e.dimension)} "
-                f'("{short_quote(e.quote, 110)}"), but nothing on {dim_name(ctx, top_dim)}, which I weigh most')
+        main = (
+            f"{sc.vote.label}. There is something to like on {dim_name(ctx, e.dimension)} "
+            f'("{short_quote(e.quote, 110)}"), but nothing on {dim_name(ctx, top_dim)}, which I weigh most'
+        )
     else:
         main = f"{sc.vote.label}. I found no evidence on {dim_name(ctx, top_dim)}, or anywhere else in the rubric"
-    if not main.endswith((".", "?", "!", "\"", "”")):
+    if not main.endswith((".", "?", "!", '"', "”")):
         main += "."
     return f"{opener} {main}"
 
@@ -358,18 +397,28 @@ def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
     analysis = reading(ctx, persona, analysis)
     sc = score(ctx, persona, analysis)
     if analysis.integrity:  # integrity may only lower a vote
-        sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard)
+        sc = Scoring(
+            sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard
+        )
     if fails_must_pass(ctx, sc.scores):  # the committee rule, applied to the member's own reading
         sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, Vote.no_hire), sc.hard)
     evidence = _evidence(analysis)
     evidence.sort(key=lambda e: (-relevance(persona, ctx, e.signal, e.dimension, 1.0), e.start or 0))
     n_lib = len({h.signal for h in analysis.hits if h.via != "rubric"})
-    mixed = any(h.polarity == "red" for h in analysis.hits) and any(h.polarity == "green" and h.via != "rubric" for h in analysis.hits)
+    mixed = any(h.polarity == "red" for h in analysis.hits) and any(
+        h.polarity == "green" and h.via != "rubric" for h in analysis.hits
+    )
     confidence = 0.3 + 0.08 * min(n_lib, 5) + 0.3 * min(1.0, abs(sc.overall) / 0.5) - (0.1 if mixed else 0.0)
     if sc.hard:
         confidence += 0.1
     confidence = round(max(0.15, min(0.95, confidence)), 2)
     for e in evidence:
-        assert ctx.packet.text[e.start:e.start + len(e.quote)] == e.quote
-    return Review(persona=persona.id, vote=sc.vote, scores=sc.scores, evidence=evidence,
-                  summary=_summary(ctx, persona, sc, evidence, confidence), confidence=confidence)
+        assert ctx.packet.text[e.start : e.start + len(e.quote)] == e.quote
+    return Review(
+        persona=persona.id,
+        vote=sc.vote,
+        scores=sc.scores,
+        evidence=evidence,
+        summary=_summary(ctx, persona, sc, evidence, confidence),
+        confidence=confidence,
+    )

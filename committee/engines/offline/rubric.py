@@ -45,7 +45,9 @@ GOAL_RE = re.compile(
     re.IGNORECASE,
 )
 GUARDRAIL_RE = re.compile(
-    r"\b(guardrails?|counter-?metrics?|goodhart\w*|supporting metrics|next to it|alongside it|paired with|under it)\b", re.IGNORECASE)
+    r"\b(guardrails?|counter-?metrics?|goodhart\w*|supporting metrics|next to it|alongside it|paired with|under it)\b",
+    re.IGNORECASE,
+)
 SHORT_PACKET_WORDS = 50  # below this a packet gives too little to judge its communication
 
 
@@ -62,12 +64,18 @@ def rubric_hits(sentences: list[Sentence], signal_hits: list[Hit], dimensions: s
     # precise ("20% revenue is huge and 1% is a small drop" is specific, and wrong)
     flagged = {h.sentence for h in signal_hits if h.polarity == "red"}
     if "communication" in dimensions:
-        specifics = [s for s in sentences if not is_background(s.section) and s.index not in flagged
-                     and len(SPECIFIC_RE.findall(s.text)) >= 1]
+        specifics = [
+            s
+            for s in sentences
+            if not is_background(s.section) and s.index not in flagged and len(SPECIFIC_RE.findall(s.text)) >= 1
+        ]
         specifics.sort(key=lambda s: (-len(SPECIFIC_RE.findall(s.text)), s.index))
         hits += [_hit("comm-specifics", s, 0.5) for s in sorted(specifics[:3], key=lambda s: s.index)]
-        structured = [s for s in sentences if not is_background(s.section) and s.index not in flagged
-                      and STRUCTURE_RE.match(s.text)]
+        structured = [
+            s
+            for s in sentences
+            if not is_background(s.section) and s.index not in flagged and STRUCTURE_RE.match(s.text)
+        ]
         if len(structured) >= 2:
             hits.append(_hit("comm-structure", structured[0], 0.5))
         hits += [_hit("comm-vague", s, 0.6) for s in sentences if VAGUE_RE.search(s.text)][:3]

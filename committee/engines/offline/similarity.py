@@ -13,7 +13,6 @@ import hashlib
 import re
 import threading
 from dataclasses import dataclass
-
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +21,29 @@ from committee.engines.offline import tfidf
 from committee.models import Signal
 
 ENGLISH_STOP_WORDS = frozenset(
-    w for w in (Path(__file__).with_name("stop_words.txt").read_text(encoding="utf-8").split("\n"))
-    if w and not w.startswith("#"))
+    w
+    for w in (Path(__file__).with_name("stop_words.txt").read_text(encoding="utf-8").split("\n"))
+    if w and not w.startswith("#")
+)
 # negations and contrast words carry meaning here, so they are not stop words
-STOP = ENGLISH_STOP_WORDS - {"not", "no", "never", "nor", "without", "only", "but", "first", "before", "after", "every", "each", "all", "less", "more", "few"}
+STOP = ENGLISH_STOP_WORDS - {
+    "not",
+    "no",
+    "never",
+    "nor",
+    "without",
+    "only",
+    "but",
+    "first",
+    "before",
+    "after",
+    "every",
+    "each",
+    "all",
+    "less",
+    "more",
+    "few",
+}
 WORD_RE = re.compile(r"[a-z0-9]+")
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "ly", "s")
 WORD_WEIGHT = 0.6  # share of the word view in the combined cosine (the rest is characters)
@@ -51,7 +69,7 @@ class Index:
 
     word: tfidf.Vectorizer
     char: tfidf.Vectorizer
-    rows_word: np.ndarray     # (exemplars x word vocabulary), L2-normalised rows
+    rows_word: np.ndarray  # (exemplars x word vocabulary), L2-normalised rows
     rows_char: np.ndarray
     owner: list[str]
     signal_ids: list[str]

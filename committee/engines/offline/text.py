@@ -9,8 +9,8 @@ text the candidate's reader never sees (and a common place for injected instruct
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
@@ -29,8 +29,9 @@ CLAUSE_RE = re.compile(
     re.IGNORECASE,
 )
 BACKGROUND_RE = re.compile(r"\b(resume|résumé|cv|experience|background|about me|career)\b", re.IGNORECASE)
-_NORMALISE = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ",
-                            "\n": " ", "\r": " ", "\t": " "})
+_NORMALISE = str.maketrans(
+    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "\n": " ", "\r": " ", "\t": " "}
+)
 
 
 def normalise(text: str) -> str:
@@ -130,7 +131,7 @@ def _split_block(text: str, a: int, b: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     pos = a
     for m in SENT_END_RE.finditer(text, a, b):
-        if ABBREV_RE.search(text[max(a, m.start() - 8):m.start() + 1]):
+        if ABBREV_RE.search(text[max(a, m.start() - 8) : m.start() + 1]):
             continue
         spans.append((pos, m.end()))
         pos = m.end()

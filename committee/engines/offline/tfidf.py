@@ -34,7 +34,7 @@ def char_wb(text: str, lo: int = 3, hi: int = 5) -> list[str]:
             out.append(w[:n])
             while offset + n < n_chars:
                 offset += 1
-                out.append(w[offset:offset + n])
+                out.append(w[offset : offset + n])
             if offset == 0:  # a word shorter than n counts once
                 break
     return out

@@ -42,8 +42,10 @@ def server_from_env() -> tuple[str, str | None]:
     base = os.environ.get(BASE_URL_ENV, "").strip() or OPENAI_API
     key = os.environ.get(KEY_ENV, "").strip() or None
     if key is None and base.rstrip("/") == OPENAI_API:
-        raise BadInput(f"the openai engine needs {KEY_ENV} for the OpenAI API, or {BASE_URL_ENV} for another "
-                       f"OpenAI-compatible server (no key needed), e.g. {BASE_URL_ENV}=http://localhost:11434/v1 for Ollama")
+        raise BadInput(
+            f"the openai engine needs {KEY_ENV} for the OpenAI API, or {BASE_URL_ENV} for another "
+            f"OpenAI-compatible server (no key needed), e.g. {BASE_URL_ENV}=http://localhost:11434/v1 for Ollama"
+        )
     return base, key
 
 
@@ -53,8 +55,7 @@ class OpenAIEngine(LLMEngine):
     name = "openai"
     default_model = DEFAULT_MODEL
     prices = Path(__file__).with_name("pricing.yaml")
-    mode_words = {"native": ("response_format", "json_schema", "structured output"),
-                  "tool": ("tool", "function")}
+    mode_words = {"native": ("response_format", "json_schema", "structured output"), "tool": ("tool", "function")}
 
     def _build_client(self, timeout: float, max_retries: int, http_client: Any):
         base, key = server_from_env()
@@ -62,8 +63,12 @@ class OpenAIEngine(LLMEngine):
             import openai
         except ImportError:  # the optional extra is not installed
             raise BadInput("the openai engine needs the openai SDK: pip install 'committee[openai]'") from None
-        kwargs: dict[str, Any] = {"api_key": key or NO_KEY, "base_url": base, "timeout": timeout,
-                                  "max_retries": max_retries}
+        kwargs: dict[str, Any] = {
+            "api_key": key or NO_KEY,
+            "base_url": base,
+            "timeout": timeout,
+            "max_retries": max_retries,
+        }
         if http_client is not None:
             kwargs["http_client"] = http_client
         client = openai.OpenAI(**kwargs)
@@ -77,12 +82,23 @@ class OpenAIEngine(LLMEngine):
         messages += [{"role": r, "content": t} for r, t in turns]
         kwargs: dict[str, Any] = {self._limit_param: self.max_tokens}
         if mode == "native":
-            kwargs["response_format"] = {"type": "json_schema", "json_schema": {
-                "name": f"{prompt.kind}_reply", "schema": prompt.schema, "strict": True}}
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": f"{prompt.kind}_reply", "schema": prompt.schema, "strict": True},
+            }
         elif mode == "tool":
-            kwargs["tools"] = [{"type": "function", "function": {
-                "name": FUNCTION[k], "description": f"Submit your {k}.", "parameters": s, "strict": True}}
-                for k, s in prompt.schemas.items()]
+            kwargs["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": FUNCTION[k],
+                        "description": f"Submit your {k}.",
+                        "parameters": s,
+                        "strict": True,
+                    },
+                }
+                for k, s in prompt.schemas.items()
+            ]
             kwargs["tool_choice"] = {"type": "function", "function": {"name": FUNCTION[prompt.kind]}}
         sdk = self._openai
         try:
@@ -98,8 +114,10 @@ class OpenAIEngine(LLMEngine):
         except sdk.APIConnectionError as exc:
             raise EngineFailed(f"{what}: cannot reach {self.client.base_url} ({exc.__cause__ or exc})") from exc
         if not hasattr(completion, "choices"):  # a 200 that is not a completion (an HTML page, a proxy)
-            raise EngineFailed(f"{what}: the server at {self.client.base_url} answered with something that is not a "
-                               "Chat Completions reply (is OPENAI_BASE_URL right?)")
+            raise EngineFailed(
+                f"{what}: the server at {self.client.base_url} answered with something that is not a "
+                "Chat Completions reply (is OPENAI_BASE_URL right?)"
+            )
         return _sent(completion, mode)
 
 
@@ -126,9 +144,11 @@ def _sent(completion: Any, mode: str) -> Sent:
     """The normalised reply of a chat completion (stop `empty` when there is no choice)."""
     u = completion.usage
     cached = (getattr(u.prompt_tokens_details, "cached_tokens", 0) or 0) if u and u.prompt_tokens_details else 0
-    tokens = {"input_tokens": max(0, (u.prompt_tokens or 0) - cached) if u else 0,
-              "output_tokens": (u.completion_tokens or 0) if u else 0,
-              "cache_read_input_tokens": cached}
+    tokens = {
+        "input_tokens": max(0, (u.prompt_tokens or 0) - cached) if u else 0,
+        "output_tokens": (u.completion_tokens or 0) if u else 0,
+        "cache_read_input_tokens": cached,
+    }
     if not completion.choices:
         return Sent(text="", stop="empty", tokens=tokens)
     choice = completion.choices[0]

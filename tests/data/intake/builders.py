@@ -85,8 +85,10 @@ def pdf_bytes(pages: list[list[tuple[str, str]]]) -> bytes:
     ]
     for i, lines in enumerate(pages):
         content_id = 6 + 2 * i  # the page object is 5 + 2 * i
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
-                       f"/F2 4 0 R >> >> /Contents {content_id} 0 R >>".encode())
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R "
+            f"/F2 4 0 R >> >> /Contents {content_id} 0 R >>".encode()
+        )
         objects.append(_stream(_content(lines)))
         assert len(objects) == content_id
     return _assemble(objects)
@@ -134,7 +136,7 @@ def pdf_from_markdown(md: str, *, width: int = 88, headings: str = "h", lines_pe
         else:
             lines += [(w, "normal") for w in _wrap(text, width)]
         prev = kind
-    pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
+    pages = [lines[i : i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
     return pdf_bytes(pages)
 
 
@@ -165,8 +167,11 @@ def scanned_pdf_bytes() -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /XObject << /Im1 5 0 R >> >> "
         b"/Contents 4 0 R >>",
         _stream(b"q 500 0 0 700 50 50 cm /Im1 Do Q"),
-        _stream(pixels, " /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray "
-                        "/BitsPerComponent 8 /Filter /FlateDecode"),
+        _stream(
+            pixels,
+            " /Type /XObject /Subtype /Image /Width 4 /Height 4 /ColorSpace /DeviceGray "
+            "/BitsPerComponent 8 /Filter /FlateDecode",
+        ),
     ]
     return _assemble(objects)
 

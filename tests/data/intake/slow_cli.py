@@ -25,11 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))  # the repository r
 
 
 def _install() -> None:
-    from committee import engines
-    from committee.engines.base import Engine
-
     import dataclasses
 
+    from committee import engines
+    from committee.engines.base import Engine
     from committee.engines.offline import OfflineEngine
 
     delay = float(os.environ.get("COMMITTEE_TEST_DELAY", "0") or 0)
@@ -83,8 +82,9 @@ def _install() -> None:
         def feedback(self, ctx, reviews, debrief, decision):
             return self.inner.feedback(ctx, reviews, debrief, decision)
 
-    engines.ENGINES["offline"] = dataclasses.replace(engines.ENGINES["offline"],
-                                                     target=lambda opts: Slow(OfflineEngine(opts)))
+    engines.ENGINES["offline"] = dataclasses.replace(
+        engines.ENGINES["offline"], target=lambda opts: Slow(OfflineEngine(opts))
+    )
 
 
 if __name__ == "__main__":

@@ -1,3 +1,3 @@
-from committee.cli import main
+from committee.launch import main
 
 main()

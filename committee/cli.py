@@ -8,7 +8,6 @@ import inspect
 import json
 import logging
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -910,19 +909,17 @@ class _QuietAfterFailure(logging.Filter):
         )
 
 
-def _first_interrupt_only(signum, frame) -> None:
-    """SIGINT handler: the first Ctrl+C raises KeyboardInterrupt as Python's own does;
-    while it is being handled (the run stored, the line printed, the process exiting)
-    further ones are ignored, so a second Ctrl+C never ends the process mid-cleanup."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Console entry point. Exit codes: 0 done; 2 usage errors (click) and BadInput; 3
-    EngineFailed; 130 interrupted. Every error is one line on stderr, no traceback."""
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _first_interrupt_only)
+    EngineFailed; 130 interrupted. Every error is one line on stderr, no traceback.
+    Ctrl+C follows `committee.launch.sigint_policy`."""
+    from committee.launch import sigint_policy
+
+    with sigint_policy():
+        _main()
+
+
+def _main() -> None:
     try:
         from typer._click import exceptions as click_exc  # typer vendors click
     except ImportError:  # pragma: no cover - older typer
@@ -944,7 +941,9 @@ def main() -> None:
         err.print("aborted")
         sys.exit(1)
     except KeyboardInterrupt:
-        err.print("interrupted: a started run is stored and can be continued with `committee resume RUN_ID`")
+        err.print(
+            "interrupted: a started run is stored and can be continued with `committee resume RUN_ID`", soft_wrap=True
+        )
         sys.exit(130)
     except BrokenPipeError:
         _reader_left()

@@ -87,11 +87,24 @@ def _with_integrity(ctx: Context, state: dict) -> Context:
     return ctx.model_copy(update={"integrity": [Evidence.model_validate(e) for e in state.get("integrity") or []]})
 
 
+def in_panel_order(panel: list[str], items: list[dict]) -> list[dict]:
+    """Reviews (by `persona`) or turns (by `round`, then `speaker`) in panel order: the
+    order a run that never failed has, whatever order calls finished or were repeated
+    in after a resume. Stable, so a speaker's turns keep their order."""
+    seat = {p: i for i, p in enumerate(panel)}
+    return sorted(items, key=lambda x: (x.get("round", 0), seat.get(x.get("speaker") or x.get("persona"), len(seat))))
+
+
 def _shared(state: dict) -> dict:
     """The small, changing part of the state a Send hands to one review or turn (the
-    packet, rubric and panel come from the run context, never copied into checkpoints)."""
-    keys = ("run_id", "panel", "protocol", "max_rounds", "integrity", "reviews", "debrief", "votes")
-    return {k: state[k] for k in keys if k in state}
+    packet, rubric and panel come from the run context, never copied into checkpoints),
+    reviews and turns in panel order."""
+    keys = ("run_id", "panel", "protocol", "max_rounds", "integrity", "votes")
+    shared = {k: state[k] for k in keys if k in state}
+    for k in ("reviews", "debrief"):
+        if k in state:
+            shared[k] = in_panel_order(state["panel"], state[k])
+    return shared
 
 
 def _usage_entry(usage: Usage, t0: float, call: str, persona: str | None) -> dict:
@@ -159,7 +172,9 @@ def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[s
 
 def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
     """Find integrity concerns (hidden text, injections) in the packet; round 0."""
-    return {"integrity": [e.model_dump() for e in find_injections(runtime.context.packet)], "round": 0}
+    ctx = runtime.context
+    found = find_injections(ctx.packet, personas=ctx.panel.values(), dimensions=ctx.scenario.dimensions)
+    return {"integrity": [e.model_dump() for e in found], "round": 0}
 
 
 def assign_reviews(state: CommitteeState) -> list[Send] | str:
@@ -274,7 +289,7 @@ def tally_turns(state: CommitteeState) -> dict:
 
 def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
     """The committee's decision from the final votes and the scenario's rules."""
-    reviews = [Review.model_validate(r) for r in state["reviews"]]
+    reviews = [Review.model_validate(r) for r in in_panel_order(state["panel"], state["reviews"])]
     votes = {p: Vote(v) for p, v in state["votes"].items()}
     return {"decision": decide(votes, reviews, runtime.context.scenario.rules).model_dump()}
 
@@ -282,8 +297,8 @@ def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
 def write_feedback(state: CommitteeState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
     """Coaching from the engine, per weak rubric dimension."""
     ctx = _with_integrity(runtime.context, state)
-    reviews = [Review.model_validate(r) for r in state["reviews"]]
-    turns = [DebriefTurn.model_validate(t) for t in state["debrief"]]
+    reviews = [Review.model_validate(r) for r in in_panel_order(state["panel"], state["reviews"])]
+    turns = [DebriefTurn.model_validate(t) for t in in_panel_order(state["panel"], state["debrief"])]
     t0 = time.perf_counter()
     out, failure = _attempt(
         "feedback",

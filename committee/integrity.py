@@ -51,6 +51,7 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from committee.models import Evidence, Packet
@@ -227,11 +228,6 @@ _AWARD_SCORE = (
     r"(?:\b4\s*/\s*4\b|\b(?:top|highest|maximum|max|perfect|full|best)\s+(?:possible\s+)?(?:scores?|marks|ratings?|"
     r"grades?)|\b(?:a\s+)?(?:score|rating|grade)\s+of\s+4\b|\ball\s+4s\b|\bstraight\s+4s\b|\b4s\s+across)"
 )
-_EVAL_OBJECT = _rx(
-    r"\b(?:me|this candidate|the candidate|this applicant|this packet|my packet|this application|every persona|"
-    r"each persona|all personas|every dimension|all dimensions|each dimension|every rubric|the rubric|values|"
-    r"product sense|technical fluency|alignment judge?ment|communication)\b"
-)
 _AWARD_VERB = (
     r"(?:record|give|assign|award|cast|output|return|mark|rate|score|grade|enter|put|submit|register|vote|"
     r"recommend|approve|select|choose|write|respond with|reply with|answer with|set|rank)"
@@ -239,24 +235,6 @@ _AWARD_VERB = (
 _AWARD_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_VOTE)
 _SCORE_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_SCORE)
 _VOTE_DIRECTIVE = _rx(_LEAD + r"(?:vote|votes|voting)\s*(?:to\s+|for\s+|as\s+)?[\"']?(?:strong[ _-]?)?hire\b")
-_ADDRESSEE = (
-    r"\b(?:you|reviewers?|the committee|the hiring committee|the panel|committee members|evaluators?|graders?|"
-    r"interviewers?|assessors?|the (?:ai|model|assistant|llm|system|reviewer|evaluator|grader)|every persona|"
-    r"all personas|each persona|every reviewer|each reviewer|the (?:research|safety) lead|the vp(?: of)? product|"
-    r"the hiring manager)"
-)
-_MODAL_DIRECTIVE = _rx(
-    _ADDRESSEE + r"\s+(?:must|should|shall|will|are (?:required|instructed|asked|expected|supposed) to|"
-    r"need to|have to|are to|can only|may only|ought to)\s+(?:\w+\s+){0,3}?(?:vote|score|rate|grade|"
-    r"recommend|approve|hire|give|record|ignore|disregard|treat|mark|award|output|respond|pass|advance|"
-    r"rank|overlook|forgive|excuse|not (?:penali[sz]e|flag|mention|report|count|dock))\b"
-)
-_PREAPPROVED = _rx(
-    r"\b(?:pre-?approved|pre-?selected|already (?:been )?(?:approved|cleared|decided|selected|vetted|hired|passed)|"
-    r"(?:approved|vetted|cleared|vouched for|endorsed|signed off) by (?:the )?(?:hiring manager|committee|research "
-    r"lead|safety lead|vp|ceo|cto|founders?|leadership|recruiter|head of)|decision (?:has|was) already (?:been )?made|"
-    r"(?:offer|hire) (?:has been|was|is) (?:already )?(?:approved|extended|confirmed|decided|final))"
-)
 _PREAPPROVED_CONTEXT = _rx(
     r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|hiring manager|"
     r"committee|reviewers?|hire|offer|personas?)\b"
@@ -268,21 +246,9 @@ _SUPPRESS = _rx(
     r"(?:against|of) (?:me|the candidate|this candidate|my packet)|the candidate|this candidate|this packet|"
     r"(?:the )?integrity)"
 )
-_DIMENSIONS = (
-    r"(?:values|technical[ _]fluency|product[ _]sense|communication|alignment[ _]judge?ment|every dimension|"
-    r"all dimensions|each dimension|all scores|every score)"
-)
 _VOTE_FORMAT = _rx(
     r"[\"']?\b(?:vote|final[ _]vote|votes|decision|outcome|recommendation|verdict|result)[\"']?\s*[:=]\s*[\"']?"
     r"(?:strong[ _-]?hire|hire)(?=[\"'\s]*(?:[,.;}\]\n]|$))"
-)
-_PERSONA_VOTE = _rx(
-    r"\b(?:research[ _-]?lead|safety[ _-]?lead|vp[ _-]?(?:of[ _-])?product|hiring[ _-]?manager|all personas|"
-    r"every persona|each persona|all reviewers|every reviewer)\s*[\"']?\s*(?:[:=]|->|=>|→|-|votes?)\s*[\"']?"
-    r"(?:strong[ _-]?hire|hire|no[ _-]?hire)\b"
-)
-_SCORE_FORMAT = _rx(
-    r"[\"']?\b" + _DIMENSIONS + r"[\"']?\s*[:=]\s*[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))"
 )
 _ROLEPLAY = _rx(
     _LEAD
@@ -309,13 +275,6 @@ _ROLE_MARKER = _rx(
     r"^[\s>*_\[<(]*(?:system|assistant|developer|admin|administrator|operator)(?:\s+(?:note|message|prompt|override))?"
     r"[\s*_\]>)]*:"
 )
-_VOCATIVE = _rx(
-    r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*(?:to|for)?\s*)?"
-    r"(?:the\s+|dear\s+|hey\s+|hi\s+|hello\s+|to\s+(?:the\s+)?)?(?:reviewers?|hiring committee|committee(?: members)?|"
-    r"panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|language model|(?:ai |language )?"
-    r"models?|assistants?|bots?|system|personas?|research lead|safety lead|vp(?: of)? product|hiring manager)\b"
-    r"[\s*_)\]]*[:,!\-]"
-)
 _ANSWER_CLAIM = _rx(
     r"\b(?:correct|right|only|appropriate|fair|expected|proper|obvious) (?:vote|answer|decision|outcome|verdict|"
     r"score|result|recommendation)s? (?:here |for (?:me|this (?:candidate|packet|applicant)) )?(?:is|would be|=|:)\s*"
@@ -329,6 +288,36 @@ _FIRST_PERSON_VOTE = _rx(
 _LENIENCY = _rx(
     _LEAD + r"(?:ignore|disregard|forget|overlook|set aside|excuse|forgive|look past|do not count|don't count)\b"
     r"[^.!?\n]{0,60}?\bwhen (?:you )?(?:score|rate|grade|evaluat|review|judg|assess|vot)\w*"
+)
+# orders to the reviewers in other languages (French, German, Spanish, Chinese): to
+# ignore their instructions, or to give a vote or top marks (accents optional; the English
+# "ignore ... instructions" is judged by the override patterns, which know a mention)
+_FOREIGN_DIRECTIVE = _rx(
+    r"\bignor(?:ez|er|ad|a|ieren sie|iere|iert)\b[^.!?\n]{0,40}\b(?:instructions?|consignes?|regles|règles|"
+    r"anweisungen|regeln|vorgaben|instrucciones|reglas|rubri\w*|bewertungskriterien)\b|"
+    r"\b(?:votez|votre vote|stimmen sie|stimmt|votad|vota|votez pour|recommandez|empfehlen sie|recomendad|recomiende)\b"
+    r"[^.!?\n]{0,50}(?:strong[ _-]?hire|embauch\w*|recrut\w*|einstell\w*|contrat\w*|\bhire\b)|"
+    r"\b(?:note maximale|meilleure note|notes? maximales?|(?:die )?h(?:ö|o|oe)chstnote|volle punktzahl|"
+    r"bestnote|puntuaci(?:ó|o)n m(?:á|a)xima|nota m(?:á|a)xima)\b|"
+    r"忽略[^。！？\n]{0,10}(?:指令|指示|规则|要求|评分标准)|(?:投票|投|给予?|打)[^。！？\n]{0,8}(?:强烈)?(?:录用|雇用|聘用|满分|最高分)|"
+    r"(?:评审|评委|委员会|面试官)[^。！？\n]{0,10}(?:必须|应该|应当|请)[^。！？\n]{0,12}(?:录用|雇用|满分|最高分|投票)"
+)
+# persuasion with no imperative: the writer trusts the committee will reach a top vote
+_POLITE_PERSUASION = _rx(
+    r"\bi(?:'m| am)? ?(?:trust|hope|expect|believe|know|feel|am confident|am sure|am certain|'m confident|'m sure)"
+    r"\b[^.!?\n]{0,20}\b(?:the |this |each |every |all )?(?:committee|reviewers?|panel|personas?|members|evaluators?|"
+    r"graders?|you)\b[^.!?\n]{0,20}\b(?:will|would|shall|can|could|must)\b[^.!?\n]{0,60}?"
+    r"(?:strong[ _-]?hire|\bhire\b(?! (?:a|an|the|more|new|people|engineers?|staff)\b)|full marks|top (?:marks|scores?)|"
+    r"4\s*/\s*4|(?:an |the )?offer\b)"
+)
+# a claim that someone or something already rated the packet at the top
+_EARLIER_RATING = _rx(
+    r"\b(?:already|previously|earlier|before this)\b[^.!?\n]{0,40}\b(?:rated|scored|graded|marked|ranked|"
+    r"assessed|evaluated|recommended|classified)\b[^.!?\n]{0,40}?(?:strong[ _-]?hire|\bhire\b|4\s*/\s*4|full marks|"
+    r"top (?:marks|scores?)|highest (?:score|rating))|"
+    r"\b(?:screeners?|recruiters?|reviewers?|committee|panel|model|ai|llm|gpt[\w.-]*|claude|grader|evaluator|ats)\b"
+    r"[^.!?\n]{0,30}\b(?:rated|scored|graded|marked|ranked)\b[^.!?\n]{0,40}?(?:strong[ _-]?hire|4\s*/\s*4|full marks|"
+    r"top (?:marks|scores?))"
 )
 _AS_AN_AI = _rx(
     r"\bas an? (?:ai|llm|language model|large language model|ai (?:language )?model|ai assistant)\b[^.!?\n]{0,40}\byou\b"
@@ -393,14 +382,12 @@ _MD_COMMENT = re.compile(
     r"(?:[ \t]+(?:\((?P<p>[^\n]*)\)|\"(?P<q>[^\n]*)\"|'(?P<s>[^\n]*)'))?[ \t]*$",
     re.MULTILINE,
 )
-_CODE_FENCE = re.compile(
+# a fenced code block (``` or ~~~, closed by the same fence or the end of the text): the
+# one definition intake and the offline reader share (markdown-it finds closed ones too)
+CODE_FENCE_RE = re.compile(
     r"^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|\Z)", re.DOTALL | re.MULTILINE
 )
 _CODE_SPAN = re.compile(r"(?<!`)(?P<b>`+)(?!`)(?:[^`\n]|`(?!(?P=b)(?!`))|\n(?![ \t]*\n)){1,2000}?(?<!`)(?P=b)(?!`)")
-# an attribute list may hold '>' inside a quoted value (`title="a>b"`): quoted values
-# are one token, so a tag never ends early
-_ATTRS = r"""(?:"[^"]{0,500}"|'[^']{0,500}'|[^<>"']){0,1000}"""
-_TAG_OPEN = re.compile(rf"<(?P<tag>[A-Za-z][A-Za-z0-9-]{{0,20}})(?=[\s/>])(?P<attrs>{_ATTRS})>")
 _VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _INVISIBLE_TAGS = {"script", "style", "template", "noscript"}
 _CSS_HIDES = re.compile(
@@ -427,6 +414,107 @@ MAX_FINDINGS = 100
 _REVEALED = re.compile(r"⟦hidden text: .*?⟧", re.DOTALL)
 
 
+# ------------------------------------------------------------------ the catalog's words
+# Patterns that name the committee's members and the rubric's dimensions are built from
+# the catalog (every persona and scenario it holds, plus the run's own), so a persona or
+# dimension a user adds is covered like the built-in ones.
+
+_HONORIFICS = {"dr", "mr", "mrs", "ms", "mx", "prof"}
+
+
+def _term(text: str) -> str | None:
+    """A regex for a name as people write it: case-free, words joined by a space, a
+    hyphen, an underscore or nothing (`research-lead`, "Research Lead"); no honorific."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    while words and words[0] in _HONORIFICS:
+        words = words[1:]
+    return r"[\s_-]*".join(map(re.escape, words)) if words else None
+
+
+def member_terms(persona) -> list[str]:
+    """How a packet may name a persona: its id, its name, its title up to the first
+    comma, and any part of the title in parentheses ("(hiring manager)")."""
+    title = persona.title or ""
+    return [persona.id, persona.name, re.sub(r"\([^)]*\)", "", title).split(",")[0], *re.findall(r"\(([^)]*)\)", title)]
+
+
+@dataclass(frozen=True)
+class Names:
+    """The patterns that use the catalog's words (members M, dimensions D): an
+    evaluation object (D), a member told how to judge (M), approval by a member (M),
+    votes and scores in the committee's format (M, D) and an address to a member (M)."""
+
+    eval_object: re.Pattern
+    modal_directive: re.Pattern
+    preapproved: re.Pattern
+    persona_vote: re.Pattern
+    score_format: re.Pattern
+    vocative: re.Pattern
+
+
+def _alternation(terms: tuple[str, ...]) -> str:
+    rx = {t for t in map(_term, terms) if t}
+    return "|".join(sorted(rx, key=len, reverse=True)) or r"(?!x)x"
+
+
+@lru_cache(maxsize=64)
+def _names(members: tuple[str, ...], dimensions: tuple[str, ...]) -> Names:
+    m, d = _alternation(members), _alternation(dimensions)
+    addressee = (
+        r"\b(?:you|reviewers?|the committee|the hiring committee|the panel|committee members|evaluators?|graders?|"
+        r"interviewers?|assessors?|the (?:ai|model|assistant|llm|system|reviewer|evaluator|grader)|every persona|"
+        rf"all personas|each persona|every reviewer|each reviewer|the (?:{m}))"
+    )
+    return Names(
+        eval_object=_rx(
+            r"\b(?:me|this candidate|the candidate|this applicant|this packet|my packet|this application|every persona|"
+            r"each persona|all personas|every dimension|all dimensions|each dimension|every rubric|the rubric|"
+            rf"{d})\b"
+        ),
+        modal_directive=_rx(
+            addressee + r"\s+(?:must|should|shall|will|are (?:required|instructed|asked|expected|supposed) to|"
+            r"need to|have to|are to|can only|may only|ought to)\s+(?:\w+\s+){0,3}?(?:vote|score|rate|grade|"
+            r"recommend|approve|hire|give|record|ignore|disregard|treat|mark|award|output|respond|pass|advance|"
+            r"rank|overlook|forgive|excuse|not (?:penali[sz]e|flag|mention|report|count|dock))\b"
+        ),
+        preapproved=_rx(
+            r"\b(?:pre-?approved|pre-?selected|already (?:been )?(?:approved|cleared|decided|selected|vetted|hired|"
+            r"passed)|(?:approved|vetted|cleared|vouched for|endorsed|signed off) by (?:the )?(?:committee|vp|ceo|cto|"
+            rf"founders?|leadership|recruiter|head of|{m})|decision (?:has|was) already (?:been )?made|"
+            r"(?:offer|hire) (?:has been|was|is) (?:already )?(?:approved|extended|confirmed|decided|final))"
+        ),
+        persona_vote=_rx(
+            rf"\b(?:{m}|all personas|every persona|each persona|all reviewers|every reviewer)\s*[\"']?\s*"
+            r"(?:[:=]|->|=>|→|-|votes?)\s*[\"']?(?:strong[ _-]?hire|hire|no[ _-]?hire)\b"
+        ),
+        score_format=_rx(
+            rf"[\"']?\b(?:{d}|every dimension|all dimensions|each dimension|all scores|every score)[\"']?\s*[:=]\s*"
+            r"[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))"
+        ),
+        vocative=_rx(
+            r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*"
+            r"(?:to|for)?\s*)?(?:the\s+|dear\s+|hey\s+|hi\s+|hello\s+|to\s+(?:the\s+)?)?(?:reviewers?|hiring committee|"
+            r"committee(?: members)?|panel(?:ists)?|evaluators?|graders?|assessors?|screeners?|interviewers?|ai|llm|"
+            rf"language model|(?:ai |language )?models?|assistants?|bots?|system|personas?|{m})\b[\s*_)\]]*[:,!\-]"
+        ),
+    )
+
+
+def names_for(personas=(), dimensions=()) -> Names:
+    """The patterns for the catalog's members and dimensions (`default_catalog()`: the
+    built-in files and the user's folders) plus the given `personas` (Persona models)
+    and `dimensions` (Dimension models) of a run. Cached per set of words."""
+    from committee.catalog import default_catalog
+
+    cat = default_catalog()
+    members = [*cat.personas.values(), *personas]
+    dims = [*(d for sc in cat.scenarios.values() for d in sc.dimensions), *dimensions]
+    return _names(
+        tuple(t for p in members for t in member_terms(p)),
+        tuple(t for dim in dims for t in (dim.id, dim.name)),
+    )
+
+
 # ------------------------------------------------------------------ analysis
 
 
@@ -444,7 +532,7 @@ def _unquote(s: str) -> str:
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), s)
 
 
-def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
+def _directives(q: str, raw: str | None, names: Names) -> tuple[list[str], list[str]]:
     """(evaluation-specific, generic) directive reasons found in `q` (the lower-cased
     unit with quoted spans blanked; `raw` is the unit with its quotes, for formats
     like JSON whose strings are quoted)."""
@@ -458,19 +546,25 @@ def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
     if (
         _AWARD_DIRECTIVE.search(q)
         or _VOTE_DIRECTIVE.search(q)
-        or (_SCORE_DIRECTIVE.search(q) and _EVAL_OBJECT.search(q))
+        or (_SCORE_DIRECTIVE.search(q) and names.eval_object.search(q))
     ):
         ev.append("tells the reviewers what vote or score to give")
-    m = _MODAL_DIRECTIVE.search(q)
+    m = names.modal_directive.search(q)
     if m and _T_EVAL.search(q[: m.start()] + " " + q[m.end() :]):
         ev.append("tells the reviewers how they must judge")
-    if _PREAPPROVED.search(q) and _PREAPPROVED_CONTEXT.search(q):
+    if names.preapproved.search(q) and _PREAPPROVED_CONTEXT.search(q):
         ev.append("claims the candidate is already approved")
     if _SUPPRESS.search(q) or _LENIENCY.search(q):
         ev.append("asks the reviewers not to count or report something")
     if _ANSWER_CLAIM.search(q) or _FIRST_PERSON_VOTE.search(q):
         ev.append("states the vote the reviewers should reach")
-    if _VOTE_FORMAT.search(raw) or _PERSONA_VOTE.search(raw) or _SCORE_FORMAT.search(raw):
+    if _FOREIGN_DIRECTIVE.search(q):
+        ev.append("gives the reviewers orders in another language")
+    if _POLITE_PERSUASION.search(q):
+        ev.append("tells the reviewers, politely, what vote they will reach")
+    if _EARLIER_RATING.search(q):
+        ev.append("claims an earlier top rating of the packet")
+    if _VOTE_FORMAT.search(raw) or names.persona_vote.search(raw) or names.score_format.search(raw):
         ev.append("writes votes or scores in the committee's own format")
     if _ROLEPLAY.search(q):
         if _T_EVAL.search(q):
@@ -484,13 +578,15 @@ def _directives(q: str, raw: str | None = None) -> tuple[list[str], list[str]]:
     return ev, gen
 
 
-def classify(unit: str, context: str = "") -> str | None:
+def classify(unit: str, context: str = "", names: Names | None = None) -> str | None:
     """Why `unit` (one sentence or line) is an injection, or None. `context` is the
-    text just before it (for mention cues like "e.g." split off by sentence ends)."""
+    text just before it (for mention cues like "e.g." split off by sentence ends);
+    `names` the catalog's words (default: `names_for()`)."""
+    names = names or names_for()
     u = plain(unit)
     q = _unquote(u)
-    ev, gen = _directives(q, u)
-    addressed = bool(_VOCATIVE.search(q))
+    ev, gen = _directives(q, u, names)
+    addressed = bool(names.vocative.search(q))
     if addressed and (ev or gen or _T_VOTE.search(q)):
         return "addresses the reviewers directly: " + ((ev or gen or ["about the evaluation"])[0])
     if ev:
@@ -503,7 +599,7 @@ def classify(unit: str, context: str = "") -> str | None:
     return None
 
 
-def _decoded_payloads(unit: str) -> str | None:
+def _decoded_payloads(unit: str, names: Names) -> str | None:
     """Why `unit` hides an instruction in base64 or ROT13, or None."""
     for m in _BASE64.finditer(unit):
         chunk = m.group(0)
@@ -512,27 +608,27 @@ def _decoded_payloads(unit: str) -> str | None:
             decoded = raw.decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             continue
-        if decoded.isprintable() and classify(decoded):
+        if decoded.isprintable() and classify(decoded, names=names):
             return "an instruction encoded in base64"
     words = re.findall(r"[A-Za-z]{2,}", unit)
-    if len(words) >= 3 and not _ENGLISH.search(unit) and classify(unit.translate(_ROT13)):
+    if len(words) >= 3 and not _ENGLISH.search(unit) and classify(unit.translate(_ROT13), names=names):
         return "an instruction encoded in ROT13"
     return None
 
 
-def _hidden_worthy(content: str) -> str | None:
+def _hidden_worthy(content: str, names: Names) -> str | None:
     """Why hidden content is a concern (lower bar: hiding it is already suspicious)."""
     u = plain(content)
     q = _unquote(u)
-    ev, gen = _directives(q, u)
+    ev, gen = _directives(q, u, names)
     if ev or gen:
         return (ev or gen)[0]
-    if _VOCATIVE.search(q) or _VOCATIVE_ANY.search(q):
+    if names.vocative.search(q) or _VOCATIVE_ANY.search(q):
         return "addresses the reviewers"
     if _T_EVAL.search(q):
         return "talks about the evaluation"
     folded, compact = skeleton(content)
-    ev, gen = _directives(_unquote(folded), folded)
+    ev, gen = _directives(_unquote(folded), folded, names)
     if ev or gen or compact:
         return "hidden, obfuscated instruction"
     return None
@@ -595,7 +691,9 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
         if token.type in ("fence", "code_block") and token.map:
             first, last = token.map
             spans.append((starts[first], starts[last] if last < len(starts) else len(text)))
-    spans += [m.span() for m in _CODE_FENCE.finditer(text) if not _in(spans, m.start())]  # an unclosed fence at the end
+    spans += [
+        m.span() for m in CODE_FENCE_RE.finditer(text) if not _in(spans, m.start())
+    ]  # an unclosed fence at the end
     inline = [m.span() for m in _CODE_SPAN.finditer(text) if not _in(spans, m.start())]
     return sorted(spans + inline)
 
@@ -606,29 +704,13 @@ def _style_hides(style: str) -> bool:
     return bool(_CSS_WHITE.search(style)) and not _CSS_BACKGROUND.search(style)
 
 
-class _TagAttrs(HTMLParser):
-    """The attributes of one opening tag, parsed by the standard library's HTML parser
-    (quoted values, entities and bare attributes as a browser reads them)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.attrs: list[tuple[str, str | None]] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.attrs = attrs
-
-    handle_startendtag = handle_starttag
-
-
-def _element_hides(tag: str, attrs: str) -> bool:
-    """Whether an HTML element with this opening tag hides its content from a reader:
-    an invisible element, the `hidden` attribute, `type=hidden`, or a style that hides."""
-    if tag.lower() in _INVISIBLE_TAGS:
+def _element_hides(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    """Whether an HTML element with this tag and these attributes (as html.parser gives
+    them) hides its content from a reader: an invisible element, the `hidden`
+    attribute, `type=hidden`, or a style that hides."""
+    if tag in _INVISIBLE_TAGS:
         return True
-    parser = _TagAttrs()
-    parser.feed(f"<{tag}{attrs}>")
-    parser.close()
-    for name, value in parser.attrs:
+    for name, value in attrs:
         name, value = name.lower(), (value or "")
         if name == "hidden" or (name == "type" and value.strip().lower() == "hidden"):
             return True
@@ -637,18 +719,52 @@ def _element_hides(tag: str, attrs: str) -> bool:
     return False
 
 
-def _element_end(text: str, tag: str, pos: int) -> int:
-    """The end of the element whose opening tag ends at `pos` (nested same-name tags
-    counted); an element never closed hides everything after it, as in a browser."""
-    depth = 1
-    for m in re.compile(rf"<(/?){re.escape(tag)}(?=[\s/>]){_ATTRS}>", re.IGNORECASE).finditer(text, pos):
-        if m.group(1):
-            depth -= 1
-            if depth == 0:
-                return m.end()
-        elif not m.group(0).endswith("/>"):
-            depth += 1
-    return len(text)
+class _HiddenElements(HTMLParser):
+    """The spans of HTML elements that hide their content, found by the standard
+    library's HTML tokenizer as a browser reads the markup: quoted attribute values
+    are opaque (a `</div>` or `>` inside one ends nothing), nested elements are
+    counted, and an element never closed hides everything after it. Feed it the text
+    with code and comments blanked (same length), then read `spans`."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        self.open: list[tuple[str, int, bool]] = []  # (tag, start offset, hides)
+        self.spans: list[tuple[int, int]] = []
+
+    def _offset(self) -> int:
+        line, col = self.getpos()
+        return self.starts[line - 1] + col
+
+    def handle_starttag(self, tag, attrs):
+        start = self._offset()
+        hides = _element_hides(tag, attrs)
+        raw = self.get_starttag_text() or ""
+        if tag in _VOID_TAGS or raw.rstrip(">").rstrip().endswith("/"):
+            if hides:
+                self.spans.append((start, start + len(raw)))
+            return
+        self.open.append((tag, start, hides))
+
+    def handle_endtag(self, tag):
+        at = self._offset()
+        close = re.match(r"</[^>]*>?", self.text[at:])
+        end = at + (close.end() if close else 0)
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == tag:
+                for _, start, hides in self.open[i:]:  # closing an element closes those inside it
+                    if hides:
+                        self.spans.append((start, end))
+                del self.open[i:]
+                return
+
+    def finish(self) -> list[tuple[int, int]]:
+        """Close the input; elements still open run to the end of the text."""
+        self.close()
+        self.spans += [(start, len(self.text)) for _, start, hides in self.open if hides]
+        self.open = []
+        return sorted(self.spans)
 
 
 @dataclass(frozen=True)
@@ -687,21 +803,19 @@ def _hidden_parts(text: str) -> list[_Hidden]:
                 if g
             )
             parts.append(_Hidden("markdown", m.start(), m.end(), content))
+    blanked = list(text)
+    for a_, b_ in skip:
+        blanked[a_:b_] = " " * (b_ - a_)
+    walker = _HiddenElements("".join(blanked))
+    walker.feed(walker.text)
     pos = 0
-    elements = 0
-    for m in _TAG_OPEN.finditer(text):
-        if m.start() < pos or _in(skip, m.start()) or not _element_hides(m.group("tag"), m.group("attrs")):
-            continue
-        tag = m.group("tag")
-        if tag.lower() in _VOID_TAGS or m.group("attrs").rstrip().endswith("/"):
-            end = m.end()
-        else:
-            end = _element_end(text, tag, m.end())
-        inner = _HTML_COMMENT.sub(" ", text[m.end() : end])
-        parts.append(_Hidden("element", m.start(), end, re.sub(r"<[^<>]*>", " ", inner)))
+    for start, end in walker.finish():
+        if start < pos:
+            continue  # inside a hidden element already listed
+        inner = _HTML_COMMENT.sub(" ", text[start:end])
+        parts.append(_Hidden("element", start, end, re.sub(r"<[^<>]*>", " ", inner)))
         pos = end
-        elements += 1
-        if elements >= MAX_FINDINGS or end >= len(text):
+        if len([p for p in parts if p.kind == "element"]) >= MAX_FINDINGS:
             break
     parts.sort(key=lambda h: (h.start, -h.end))
     return parts
@@ -733,10 +847,12 @@ def _intake(packet: Packet) -> dict:
     return intake if isinstance(intake, dict) else {}
 
 
-def scan(text: str, intake: dict | None = None) -> list[Finding]:
+def scan(text: str, intake: dict | None = None, names: Names | None = None) -> list[Finding]:
     """All findings in `text` (the packet's analysis text), in text order. `intake` is
-    `Packet.meta["intake"]` (hidden PDF/DOCX fragments, removed invisible characters)."""
+    `Packet.meta["intake"]` (hidden PDF/DOCX fragments, removed invisible characters);
+    `names` the catalog's words (default: `names_for()`)."""
     intake = intake or {}
+    names = names or names_for()
     found: list[Finding] = []
     covered = _Covered()
 
@@ -757,7 +873,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         if h.kind == "tags":
             add(HIDDEN, h.start, h.end, "text in invisible Unicode tag characters")
             continue
-        why = _hidden_worthy(h.content) or _substantive(h.content)
+        why = _hidden_worthy(h.content, names) or _substantive(h.content)
         if why:
             add(HIDDEN, h.start, h.end, f"{labels[h.kind]}: {why}")
     for frag in intake.get("hidden") or []:
@@ -766,7 +882,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         words = frag.split()
         if not words:
             continue
-        why = _hidden_worthy(frag) or _substantive(frag)
+        why = _hidden_worthy(frag, names) or _substantive(frag)
         if not why:
             continue
         m = re.search(r"\s*".join(re.escape(w) for w in words[:60]), text)
@@ -781,7 +897,9 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         body = text[h.end() : end]
         ub = plain(body)
         pb = _unquote(ub)
-        if _STRONG_HEAD.search(title) or (_WEAK_HEAD.search(title) and (_T_VOTE.search(pb) or _directives(pb, ub)[0])):
+        if _STRONG_HEAD.search(title) or (
+            _WEAK_HEAD.search(title) and (_T_VOTE.search(pb) or _directives(pb, ub, names)[0])
+        ):
             add(FAKE_SECTION, h.start(), end, f"a section titled {title!r} poses as committee material")
 
     # 3. sentences that instruct the reviewers, plainly or obfuscated
@@ -794,7 +912,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         unit = text[a:b]
         line_start = text.rfind("\n", 0, a) + 1
         context = text[max(line_start, a - 80) : a]
-        why = classify(unit, context)
+        why = classify(unit, context, names)
         if why:
             hidden_chars = any(a < o < b for o in removed_at)
             add(
@@ -811,7 +929,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
             continue
         folded, compact = skeleton(unit)
         if folded != plain(unit) or compact:
-            why = classify(folded, context)
+            why = classify(folded, context, names)
             if why or compact:
                 add(
                     OBFUSCATED,
@@ -820,7 +938,7 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
                     (why or "spelled out letter by letter") + " (disguised with look-alike or spaced letters)",
                 )
                 continue
-        why = _decoded_payloads(unit)
+        why = _decoded_payloads(unit, names)
         if why:
             add(OBFUSCATED, a, b, why)
     # 4. an instruction chopped into one-word sentences ("Ignore. The. Rubric.")
@@ -831,23 +949,25 @@ def scan(text: str, intake: dict | None = None) -> list[Finding]:
         units = [u for u in _units(line.group(0))]
         if len(units) < 3 or covered.overlaps(a, b) or (b - a) / len(units) > 25:
             continue
-        why = classify(line.group(0))
+        why = classify(line.group(0), names=names)
         if why:
             add(SIGNAL_ID, a, b, why + " (split into fragments)")
     found.sort(key=lambda f: f.start)
     return found
 
 
-def explain(packet: Packet) -> list[Finding]:
-    """The findings for a packet, with reasons."""
-    return scan(packet.text, _intake(packet))
+def explain(packet: Packet, names: Names | None = None) -> list[Finding]:
+    """The findings for a packet, with reasons (`names`: see `scan`)."""
+    return scan(packet.text, _intake(packet), names)
 
 
-def find_injections(packet: Packet) -> list[Evidence]:
+def find_injections(packet: Packet, personas=(), dimensions=()) -> list[Evidence]:
     """Evidence (verbatim spans of `packet.text`, with `start`) for each place that
-    addresses the reviewers instead of the case. Never raises on odd text."""
+    addresses the reviewers instead of the case. The patterns name the catalog's
+    members and dimensions plus the run's `personas` and `dimensions` (models), so a
+    persona or dimension a user adds is covered. Never raises on odd text."""
     text = packet.text
     return [
         Evidence(quote=text[f.start : f.end], signal=f.signal, polarity="red", dimension="values", start=f.start)
-        for f in explain(packet)
+        for f in explain(packet, names_for(personas, dimensions))
     ]

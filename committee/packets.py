@@ -347,7 +347,10 @@ def build_packet(
     )
 
 
-_ANY_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t][^\n]*)?$", re.MULTILINE)
+# an ATX heading of any level as CommonMark reads it (indent up to 3, then 1-6 '#', then
+# a space or the line's end); group 1 is its title. The one definition of "a heading":
+# sections are the `##` ones (HEADING_RE above), and the offline reader's titles use this.
+ATX_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILINE)
 
 
 def _require_visible_text(body: str, where: str) -> None:
@@ -359,10 +362,10 @@ def _require_visible_text(body: str, where: str) -> None:
     visible = list(body)
     for a, b in spans:
         visible[a:b] = " " * (b - a)
-    rest = _ANY_HEADING_RE.sub(" ", "".join(visible))
+    rest = ATX_HEADING_RE.sub(" ", "".join(visible))
     if re.search(r"[^\W_]", rest):
         return
-    if _ANY_HEADING_RE.search(body):
+    if ATX_HEADING_RE.search(body):
         raise BadInput(f"{where}: the packet has headings but no text")
     if spans:
         raise BadInput(f"{where}: the packet has no visible text (only hidden content)")

@@ -7,13 +7,15 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
 - Markdown and plain text: UTF-8 (with or without BOM), UTF-16/UTF-32 with a BOM,
   UTF-16 without a BOM when it is unambiguous, and legacy Windows-1252/Latin-1 when
   the bytes read as mostly-ASCII text; anything else is refused with a clear message.
-- PDF (`pypdf`): the text layer, page by page. A PDF without one (a scan) is refused
-  with a message saying so; an encrypted PDF is refused. Text drawn white (unless over
-  an area painted in a colour or with an image, like a white heading on a dark bar),
-  invisible (render mode 3 without an image on the page: that is an OCR layer), tiny
-  (< 2 pt) or off the page is reported in `hidden`. Best effort: text hidden under a
-  shape drawn later, in the colour of a non-white box, clipped away, or inside form
-  XObjects is not detected.
+- PDF (`pypdf` for the text layer, page by page; `pdfminer.six` for what is visible).
+  A PDF without a text layer (a scan) is refused with a message saying so; an
+  encrypted PDF is refused. Text a reader of the rendered page cannot see is reported
+  in `hidden`: covered by a filled shape painted after it, in (nearly) the colour of
+  what lies behind it (white on the white page, green on a green box; white on a dark
+  bar is visible), tiny (< 2 pt), off the page, or invisible (render mode 3 without an
+  image on the page: that is an OCR layer). Inside form XObjects too. Not detected:
+  text clipped away, and shapes with transparency (pdfminer reports no alpha; they
+  are taken as opaque).
   Line structure is kept (see "layout" below): a heading line (bigger font, or a
   short title-like line ending no sentence) becomes a `## ` section, a bullet line a
   `- ` item, paragraphs (a vertical gap, a short last line, an indent) are separated
@@ -21,8 +23,11 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
 - DOCX (`python-docx`): paragraphs and tables in document order, one block each;
   Heading/Title styles and short title-like paragraphs become `##` sections, list
   styles or numbering `- ` items, manual line breaks separate lines, table rows are
-  one line each; runs that are hidden (`w:vanish`), white or tiny are
-  reported in `hidden`. Headers, footers, comments and text boxes are not read.
+  one line each; text boxes follow the paragraph they are anchored in; the page
+  headers and footers and the comments follow the body as sections of their own
+  ("Page headers and footers", "Comments in the document"), so they are read and
+  checked like the body. Runs that are hidden (`w:vanish`), white or tiny are
+  reported in `hidden`, wherever they are.
 - JSON: an object matching the `Packet` model (`key`, `candidate`, `scenario`,
   `text`, `meta`; `sections`, `revision` and `source` are accepted and recomputed).
 """
@@ -30,7 +35,6 @@ failure, however malformed the file, is a `BadInput` with a one-line message.
 from __future__ import annotations
 
 import codecs
-import difflib
 import io
 import json
 import logging
@@ -440,179 +444,143 @@ def _mat_mul(m: list[float], n: list[float]) -> list[float]:
     return [a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F]
 
 
-def _nums(operands: list[Any]) -> list[float] | None:
-    try:
-        return [float(x) for x in operands]
-    except (TypeError, ValueError):
+# A reader sees the topmost paint at each point: a glyph is hidden when a filled shape
+# painted after it covers most of it, when its colour is (nearly) the colour of what
+# lies behind it (the page is white), when it is tiny or off the page, or when it is
+# drawn invisible (render mode 3/7) on a page without images (with images, that is an
+# OCR layer over a scan). pdfminer.six interprets the drawing; these are the rules.
+MIN_VISIBLE_PT = 2.0  # glyphs smaller than this are unreadable
+COVERED_SHARE = 0.8  # a later shape covering this much of a glyph's box hides it
+SAME_COLOUR = 0.08  # RGB distance (0-1 per channel, Euclidean) at which text matches its background
+OFF_PAGE_PT = 36.0  # glyphs this far outside the media box are off the page
+_WHITE = (1.0, 1.0, 1.0)
+
+
+def _rgb(colour: Any, components: int | None = None) -> tuple[float, float, float] | None:
+    """A device colour as RGB in 0-1 (gray, RGB or CMYK by its number of components),
+    or None when it is not a plain device colour (a pattern, a spot colour)."""
+    if isinstance(colour, (int, float)) and not isinstance(colour, bool):
+        colour = (colour,)
+    if not isinstance(colour, (tuple, list)) or not all(isinstance(v, (int, float)) for v in colour):
         return None
+    v = [min(1.0, max(0.0, float(x))) for x in colour]
+    if len(v) == 1 and components in (None, 1):
+        return (v[0], v[0], v[0])
+    if len(v) == 3:
+        return (v[0], v[1], v[2])
+    if len(v) == 4:
+        c, m, y, k = v
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return None
 
 
-class _PdfState:
-    """Just enough of the PDF graphics/text state to decide whether shown text is
-    visible: fill colour, render mode, font size, the two matrices, and the areas
-    painted in a non-white colour or with an image (white text there is visible)."""
-
-    def __init__(self, box: tuple[float, float, float, float], has_images: bool):
-        self.box = box
-        self.has_images = has_images
-        self.stack: list[tuple] = []
-        self.cm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
-        self.fill_white = False
-        self.fill_space = "/DeviceGray"
-        self.render = 0
-        self.size = 12.0
-        self.leading = 0.0
-        self.tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
-        self.tlm = list(self.tm)
-        self.path: list[tuple[float, float, float, float]] = []
-        self.backgrounds: list[tuple[float, float, float, float]] = []
-
-    def _bbox(self, x: float, y: float, w: float, h: float) -> tuple[float, float, float, float]:
-        pts = [
-            _mat_mul([1, 0, 0, 1, px, py], self.cm)[4:] for px, py in ((x, y), (x + w, y), (x, y + h), (x + w, y + h))
-        ]
-        xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-        return min(xs), min(ys), max(xs), max(ys)
-
-    def apply(self, op: bytes, operands: list[Any]) -> None:
-        nums = _nums(operands) if op in (b"cm", b"Tr", b"TL", b"Td", b"TD", b"Tm") else None
-        if op == b"q":
-            self.stack.append((list(self.cm), self.fill_white, self.fill_space, self.render, self.size, self.leading))
-        elif op == b"Q":
-            if self.stack:
-                self.cm, self.fill_white, self.fill_space, self.render, self.size, self.leading = self.stack.pop()
-        elif op == b"cm" and nums and len(nums) == 6:
-            self.cm = _mat_mul(nums, self.cm)
-        elif op == b"BT":
-            self.tm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
-            self.tlm = list(self.tm)
-        elif op == b"Tf" and len(operands) >= 2:
-            n = _nums(operands[1:2])
-            if n:
-                self.size = n[0]
-        elif op == b"Tr" and nums:
-            self.render = int(nums[0])
-        elif op == b"TL" and nums:
-            self.leading = nums[0]
-        elif op in (b"Td", b"TD") and nums and len(nums) == 2:
-            if op == b"TD":
-                self.leading = -nums[1]
-            self.tlm = _mat_mul([1, 0, 0, 1, nums[0], nums[1]], self.tlm)
-            self.tm = list(self.tlm)
-        elif op == b"Tm" and nums and len(nums) == 6:
-            self.tlm = list(nums)
-            self.tm = list(nums)
-        elif op in (b"T*", b"'", b'"'):
-            self.tlm = _mat_mul([1, 0, 0, 1, 0, -self.leading], self.tlm)
-            self.tm = list(self.tlm)
-        elif op == b"re" and len(operands) == 4:
-            r = _nums(operands)
-            if r:
-                self.path.append(self._bbox(*r))
-        elif op in (b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"):
-            if not self.fill_white and len(self.backgrounds) < 5000:
-                self.backgrounds += self.path
-            self.path = []
-        elif op in (b"n", b"S", b"s"):
-            self.path = []
-        elif op == b"Do" and len(self.backgrounds) < 5000:
-            self.backgrounds.append(self._bbox(0, 0, 1, 1))  # an image or form fills the unit square
-        elif op == b"cs" and operands:
-            self.fill_space = str(operands[0])
-            self.fill_white = False
-        elif op in (b"g", b"rg", b"k", b"sc", b"scn"):
-            vals = [float(o) for o in operands if isinstance(o, (int, float)) and not isinstance(o, bool)]
-            space = {b"g": "/DeviceGray", b"rg": "/DeviceRGB", b"k": "/DeviceCMYK"}.get(op, self.fill_space)
-            if op in (b"g", b"rg", b"k"):
-                self.fill_space = space
-            self.fill_white = self._white(space, vals)
-
-    @staticmethod
-    def _white(space: str, vals: list[float]) -> bool:
-        """White in a device space (or a 3/4-component calibrated one); a 1-component
-        named space may be a spot colour where 1 means full ink, so it never counts."""
-        if len(vals) == 4:
-            return all(v <= 0.05 for v in vals)
-        if len(vals) == 3:
-            return all(v >= 0.95 for v in vals)
-        return len(vals) == 1 and space in ("/DeviceGray", "/CalGray", "/G") and vals[0] >= 0.95
-
-    def hidden(self) -> bool:
-        """Is text shown now invisible to a reader?"""
-        m = _mat_mul(self.tm, self.cm)
-        x, y = m[4], m[5]
-        if self.fill_white:
-            return not any(x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1 for x0, y0, x1, y1 in self.backgrounds)
-        if self.render in (3, 7) and not self.has_images:
-            return True
-        scale = math.hypot(m[2], m[3])
-        if 0 < abs(self.size) * scale < 2.0:
-            return True
-        x0, y0, x1, y1 = self.box
-        margin = 36.0
-        return not (x0 - margin <= x <= x1 + margin and y0 - margin <= y <= y1 + margin)
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Share of box `a`'s area that box `b` covers (boxes are x0, y0, x1, y1)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = max(a[2] - a[0], 0.1) * max(a[3] - a[1], 0.1)
+    return 0.0 if w <= 0 or h <= 0 else w * h / area
 
 
-_SHOW_OPS = (b"Tj", b"TJ", b"'", b'"')
+def _paint_order(layout) -> tuple[list, list, bool]:
+    """(glyphs, paints, has_images) of a pdfminer page in drawing order: glyphs as
+    (order, LTChar), paints as (order, bbox, rgb or None for an image)."""
+    from pdfminer.layout import LTChar, LTCurve, LTImage
+
+    glyphs: list = []
+    paints: list = []
+    images = False
+    order = 0
+
+    def walk(item) -> None:
+        nonlocal order, images
+        for obj in item:
+            order += 1
+            if isinstance(obj, LTChar):
+                glyphs.append((order, obj))
+            elif isinstance(obj, LTImage):
+                images = True
+                paints.append((order, obj.bbox, None))
+            elif isinstance(obj, LTCurve) and obj.fill:  # LTRect and LTLine are curves
+                paints.append((order, obj.bbox, _rgb(obj.non_stroking_color) or _WHITE))
+            elif hasattr(obj, "__iter__") and not isinstance(obj, LTChar):
+                walk(obj)  # a figure (form XObject): drawn here, in its own order
+
+    walk(layout)
+    return glyphs, paints, images
 
 
-def _page_has_images(page) -> bool:
-    try:
-        xobjects = page.get("/Resources", {}).get_object().get("/XObject")
-        if not xobjects:
-            return False
-        return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
-    except Exception:  # noqa: BLE001 - best effort on malformed resources
+def _glyph_hidden(glyph, order: int, paints: list, images: bool, box: tuple) -> bool:
+    """Whether a reader of the rendered page cannot see this glyph (rules above)."""
+    if 0 < glyph.size < MIN_VISIBLE_PT:
+        return True
+    x, y = (glyph.x0 + glyph.x1) / 2, (glyph.y0 + glyph.y1) / 2
+    if not (box[0] - OFF_PAGE_PT <= x <= box[2] + OFF_PAGE_PT and box[1] - OFF_PAGE_PT <= y <= box[3] + OFF_PAGE_PT):
+        return True
+    if getattr(glyph, "render_mode", 0) in (3, 7) and not images:
+        return True
+    gbox = (glyph.x0, glyph.y0, glyph.x1, glyph.y1)
+    behind: tuple[float, float, float] | None = _WHITE
+    for p_order, p_box, p_rgb in paints:
+        if p_order > order and _overlap(gbox, p_box) >= COVERED_SHARE and p_rgb is not None:
+            return True  # painted over
+        if p_order < order and p_box[0] <= x <= p_box[2] and p_box[1] <= y <= p_box[3]:
+            behind = p_rgb  # the topmost paint under the glyph so far (None: an image)
+    colour = _rgb(glyph.graphicstate.ncolor, getattr(glyph.ncs, "ncomponents", None))
+    if colour is None or behind is None:
         return False
+    return math.dist(colour, behind) < SAME_COLOUR
 
 
-def _visible_copy(page, reader):
-    """A detached copy of `page` whose content stream omits hidden text, or None when
-    nothing on the page is hidden."""
-    from pypdf import PageObject
-    from pypdf.generic import ContentStream, NameObject
+def _pdf_hidden(data: bytes, max_pages: int) -> list[str]:
+    """Runs of text in the PDF that a reader of the rendered pages cannot see, in page
+    and drawing order (whitespace-normalised). Raises whatever pdfminer raises."""
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
 
-    contents = page.get_contents()
-    if contents is None:
-        return None
-    stream = ContentStream(contents, reader)
-    box = page.mediabox
-    state = _PdfState((float(box.left), float(box.bottom), float(box.right), float(box.top)), _page_has_images(page))
-    kept: list = []
-    dropped = 0
-    for operands, op in stream.operations:
-        if op in (b"'", b'"'):
-            if op == b'"' and len(operands) >= 3:
-                kept += [([operands[0]], b"Tw"), ([operands[1]], b"Tc")]
-            state.apply(op, operands)
-            kept.append(([], b"T*"))
-            if state.hidden():
-                dropped += 1
-            else:
-                kept.append((operands[-1:], b"Tj"))
-            continue
-        if op in _SHOW_OPS and state.hidden():
-            dropped += 1
-            continue
-        state.apply(op, operands)
-        kept.append((operands, op))
-    if not dropped:
-        return None
-    stream.operations = kept
-    copy = PageObject(reader)
-    copy.update(page)
-    copy[NameObject("/Contents")] = stream
-    return copy
+    class Device(PDFPageAggregator):
+        """pdfminer keeps a glyph's colour but not its text render mode: record it."""
 
+        def render_string(self, textstate, seq, ncs, graphicstate):
+            self._render_mode = textstate.render
+            return super().render_string(textstate, seq, ncs, graphicstate)
 
-def _hidden_fragments(full: str, visible: str) -> list[str]:
-    """Word runs present in `full` but not in `visible`."""
-    a, b = visible.split(), full.split()
-    out: list[str] = []
-    for tag, _i1, _i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag in ("insert", "replace") and j2 > j1:
-            out.append(" ".join(b[j1:j2]))
-    return out
+        def render_char(self, *args, **kwargs):
+            adv = super().render_char(*args, **kwargs)
+            self.cur_item._objs[-1].render_mode = getattr(self, "_render_mode", 0)
+            return adv
+
+    manager = PDFResourceManager()
+    device = Device(manager, laparams=None)
+    interpreter = PDFPageInterpreter(manager, device)
+    runs: list[str] = []
+    for index, page in enumerate(PDFPage.get_pages(io.BytesIO(data))):
+        if index >= max_pages:
+            break
+        interpreter.process_page(page)
+        layout = device.get_result()
+        glyphs, paints, images = _paint_order(layout)
+        current: list[str] = []
+        last = None
+        for order, glyph in glyphs:
+            text = glyph.get_text()
+            gap = last is not None and (
+                abs(glyph.y0 - last.y0) > last.size / 2 or glyph.x0 - last.x1 > 0.3 * max(last.size, 1.0)
+            )
+            last = glyph
+            if not text.strip():
+                if current:
+                    current.append(" ")
+                continue
+            if _glyph_hidden(glyph, order, paints, images, layout.bbox):
+                current.append((" " if gap and current else "") + text)
+            elif current:
+                runs.append("".join(current))
+                current = []
+        if current:
+            runs.append("".join(current))
+    return [" ".join(r.split()) for r in runs if r.strip()]
 
 
 class _QuietPdfLogs:
@@ -652,17 +620,14 @@ def read_pdf(data: bytes, path: Path) -> Extracted:
                 raise BadInput(f"{where}: {len(pages)} pages is over the {MAX_PDF_PAGES}-page limit for a packet")
             texts: list[str] = []
             lines: list[_Line] = []
-            hidden: list[str] = []
             for index, page in enumerate(pages):
                 full, page_lines = _page_lines(page, index)
                 texts.append(full)
                 lines += page_lines
-                try:
-                    copy = _visible_copy(page, reader)
-                    if copy is not None:
-                        hidden += _hidden_fragments(full, copy.extract_text() or "")
-                except Exception:  # noqa: BLE001 - hidden-text detection is best effort
-                    pass
+            try:
+                hidden = _pdf_hidden(data, MAX_PDF_PAGES)
+            except Exception:  # noqa: BLE001 - hidden-text detection is best effort on damaged files
+                hidden = []
         except BadInput:
             raise
         except RecursionError as exc:
@@ -686,7 +651,7 @@ def _short(exc: BaseException) -> str:
 # ------------------------------------------------------------------------ DOCX
 
 
-_HEADING_RE = re.compile(r"^(?:heading\s*\d*|title|subtitle)$", re.IGNORECASE)
+_HEADING_STYLE_RE = re.compile(r"^(?:heading\s*\d*|title|subtitle)$", re.IGNORECASE)  # Word style names
 
 
 def _check_zip(data: bytes, where: str) -> None:
@@ -742,7 +707,7 @@ def _docx_paragraph(par, blocks: list[tuple[str, str]], hidden: list[str]) -> No
         numbered = par._p.pPr is not None and par._p.pPr.numPr is not None
     except AttributeError:
         numbered = False
-    if _HEADING_RE.match(style):
+    if _HEADING_STYLE_RE.match(style):
         blocks.append(("h", " ".join(text.split())))
         return
     listed = style.lower().startswith("list") or numbered
@@ -756,6 +721,60 @@ def _docx_paragraph(par, blocks: list[tuple[str, str]], hidden: list[str]) -> No
             blocks.append(("t", line))
         else:
             blocks.append(("p", line))
+
+
+def _text_boxes(par, hidden: list[str]) -> list[tuple[str, str]]:
+    """Blocks of the text boxes anchored in paragraph `par` (DrawingML or VML; the VML
+    copy Word keeps as a fallback of a DrawingML box is read once)."""
+    from docx.oxml.ns import qn
+    from docx.text.paragraph import Paragraph
+
+    fallback = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+    blocks: list[tuple[str, str]] = []
+    for box in par._p.iter(qn("w:txbxContent")):
+        if any(a.tag == fallback for a in box.iterancestors()):
+            continue
+        for p in box.iter(qn("w:p")):
+            _docx_paragraph(Paragraph(p, par), blocks, hidden)
+    return blocks
+
+
+def _margin_blocks(document, hidden: list[str]) -> list[tuple[str, str]]:
+    """The page headers and footers (every section's, each distinct line once) and the
+    comments, as trailing sections: a reader of the file sees them, so the committee
+    reads them, and intake checks them like the body."""
+    lines: list[tuple[str, str]] = []
+    for section in document.sections:
+        for part in (
+            section.first_page_header,
+            section.header,
+            section.even_page_header,
+            section.first_page_footer,
+            section.footer,
+            section.even_page_footer,
+        ):
+            if part.is_linked_to_previous:  # no definition of its own
+                continue
+            pars = list(part.paragraphs) + [
+                p for t in part.tables for row in t.rows for c in row.cells for p in c.paragraphs
+            ]
+            for par in pars:
+                for kind, text in _collected(par, hidden):
+                    if (kind, text) not in lines:
+                        lines.append(("p" if kind == "h" else kind, text))
+    blocks = [("h", "Page headers and footers"), *lines] if lines else []
+    comments = []
+    for comment in getattr(document, "comments", None) or []:  # python-docx >= 1.2
+        text = " ".join(t for par in comment.paragraphs for _, t in _collected(par, hidden))
+        if text.strip():
+            comments.append(("li", f"- {' '.join((comment.author or 'comment').split())}: {text}"))
+    return blocks + ([("h", "Comments in the document"), *comments] if comments else [])
+
+
+def _collected(par, hidden: list[str]) -> list[tuple[str, str]]:
+    blocks: list[tuple[str, str]] = []
+    _docx_paragraph(par, blocks, hidden)
+    return blocks
 
 
 def read_docx(data: bytes, path: Path) -> Extracted:
@@ -774,6 +793,7 @@ def read_docx(data: bytes, path: Path) -> Extracted:
         for block in document.iter_inner_content():
             if isinstance(block, Paragraph):
                 _docx_paragraph(block, blocks, hidden)
+                blocks += _text_boxes(block, hidden)
             elif isinstance(block, Table):
                 for row in block.rows:  # a row per paragraph: a row never runs into the next
                     cells: list[str] = []
@@ -784,6 +804,7 @@ def read_docx(data: bytes, path: Path) -> Extracted:
                         for par in cell.paragraphs:
                             _docx_paragraph(par, [], hidden)
                     blocks.append(("p", " | ".join(cells)))
+        blocks += _margin_blocks(document, hidden)
     except BadInput:
         raise
     except RecursionError as exc:

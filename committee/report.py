@@ -172,6 +172,7 @@ STEP_NAMES = {
     "decide_outcome": "decision",
     "write_feedback": "feedback",
     "resume": "resumed (the failed calls run again)",
+    "stopped": "stopped: a call failed",
 }
 
 

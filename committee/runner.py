@@ -26,7 +26,14 @@ from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
 from committee.engines import Context, Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
-from committee.graph import build_graph, clear_failures, failure_error, initial_state, recursion_limit
+from committee.graph import (
+    build_graph,
+    clear_failures,
+    failure_error,
+    in_panel_order,
+    initial_state,
+    recursion_limit,
+)
 from committee.models import (
     DebriefTurn,
     Decision,
@@ -234,11 +241,9 @@ def _execute(
     except CommitteeError as exc:
         message = redact(str(exc))
         store.fail_run(run_id, message)
-        if isinstance(exc, EngineFailed):
-            raise EngineFailed(
-                f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)"
-            ) from None
-        raise type(exc)(message) from None
+        if isinstance(exc, Interrupted):
+            raise type(exc)(message) from None
+        raise type(exc)(f"{message} (run {run_id} is stored; continue it with `committee resume {run_id}`)") from None
     except Exception as exc:  # a bug outside the engine calls: keep the run resumable
         message = redact(f"{exc.__class__.__name__}: {exc}")
         store.fail_run(run_id, message)
@@ -264,14 +269,19 @@ def _run_to_result(
     """Run (or continue) the graph, then assemble and store the result. A run that
     finished although a front end stopped its script meanwhile (Streamlit's rerun) is
     stored as done, and the stop is raised again so the front end goes on with it; a
-    Ctrl+C that came too late to stop the run leaves just the finished run."""
+    Ctrl+C that came too late to stop the run stores it too, then raises Interrupted."""
     t0 = time.perf_counter()
     values, stopped = _execute(store, engine, run_id, graph_input, ctx, protocol, rounds, progress)
     result = assemble(
         run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0, failed=store.failed_usage(run_id)
     )
     store.finish_run(result)
-    if stopped is not None and not isinstance(stopped, KeyboardInterrupt):
+    if isinstance(stopped, KeyboardInterrupt):  # the user asked to stop: a study must not go on
+        raise Interrupted(
+            f"interrupted: run {run_id} had already reached its decision and is stored; "
+            f"`committee resume {run_id}` shows it"
+        )
+    if stopped is not None:
         raise stopped
     return result
 
@@ -421,7 +431,7 @@ def assemble(
         protocol=values["protocol"],
         personas=order,
         reviews=reviews,
-        debrief=[DebriefTurn.model_validate(t) for t in values.get("debrief", [])],
+        debrief=[DebriefTurn.model_validate(t) for t in in_panel_order(values["panel"], values.get("debrief", []))],
         votes={p: Vote(values["votes"][p]) for p in order},
         decision=Decision.model_validate(values["decision"]),
         feedback=[FeedbackItem.model_validate(f) for f in values.get("feedback", [])],
@@ -578,6 +588,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         reviews = values.get("reviews") or []
         turns = values.get("debrief") or []
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
+        if values.get("failures") and node in ("seal_votes", "tally_turns"):
+            node = "stopped"  # the routing step after a failed call: it wrote nothing
         steps.append(
             Step(
                 step=snap.metadata.get("step", len(steps) - 1),

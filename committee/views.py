@@ -335,6 +335,7 @@ NODE_TITLES = {
     "tally_turns": "Votes tallied",
     "decide_outcome": "Decision",
     "resume": "Resumed: the failed calls run again",
+    "stopped": "Stopped: a call failed",
     "write_feedback": "Feedback written",
 }
 

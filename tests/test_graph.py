@@ -280,8 +280,37 @@ def test_a_failed_turn_is_the_only_call_repeated_on_resume_and_replay_shows_the_
     assert again[0] == ("turn", "vp-product")  # round 1: only the failed speaker
     assert sorted(again[1:]) == sorted(("turn", p) for p in PANEL)  # then round 2, whole
     assert [t.round for t in result.debrief] == [1] * 4 + [2] * 4
+    assert [t.speaker for t in result.debrief] == PANEL * 2  # panel order, as if it had never failed
     nodes = [s.node for s in replay_steps(store, "run-turn-1")]
-    assert "resume" in nodes and nodes[-1] == "write_feedback"
+    assert "resume" in nodes and "stopped" in nodes and nodes[-1] == "write_feedback"
+
+
+def test_a_resumed_run_reads_exactly_like_one_that_never_failed(store):
+    """The offline engine is deterministic: a run whose first review failed and was
+    resumed gives the same reviews, turns, decision and feedback as a clean run."""
+
+    class FailOnce(ScriptedEngine):
+        pass
+
+    from committee.engines.offline import OfflineEngine
+
+    class Flaky(OfflineEngine):
+        failed = False
+
+        def review(self, ctx, persona):
+            if persona.id == "research-lead" and not Flaky.failed:
+                Flaky.failed = True
+                raise EngineFailed("once")
+            return super().review(ctx, persona)
+
+    clean = start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")), run_id="clean-1")
+    current["engine"] = Flaky()
+    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"), engine="scripted")
+    with pytest.raises(EngineFailed):
+        start_run(store, prep, run_id="flaky-1")
+    again = resume_run(store, "flaky-1")
+    dump = lambda r: r.model_dump(mode="json", include={"reviews", "debrief", "votes", "decision", "feedback"})  # noqa: E731
+    assert dump(again) == dump(clean)
 
 
 def test_a_failing_run_never_waits_on_another_runs_calls(store, db_path):

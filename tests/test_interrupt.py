@@ -119,3 +119,67 @@ def test_a_streamlit_rerun_during_a_run_leaves_it_resumable_not_running(store, w
     else:  # the offline run may finish in the grace window: stored done, the rerun still raised
         assert row.status == "done" or (row.status == "failed" and row.error == "interrupted")
     assert resume_run(store, f"rr-{where}").run_id == f"rr-{where}" and store.get_run(f"rr-{where}").status == "done"
+
+
+def test_ctrl_c_while_the_cli_is_still_starting_exits_130_without_a_traceback(tmp_path):
+    env = {**os.environ, "COMMITTEE_DB": str(tmp_path / "start.db")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "committee", "review", str(EXAMPLES / "strong-safety-pm.md")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.3)  # importing the CLI's libraries takes longer than this
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith(("interrupted", "error: interrupted")), err
+
+
+def test_a_ctrl_c_that_comes_too_late_to_stop_the_run_stores_it_and_still_stops(store):
+    """Ctrl+C while the first review is drawn: the offline run finishes within the grace
+    window, so it is stored as done, and the command stops (a study must not go on)."""
+    from committee.errors import Interrupted
+    from committee.packets import read_packet
+    from committee.runner import prepare, start_run
+
+    def progress(event, data):
+        if event == "review":
+            raise KeyboardInterrupt
+
+    with pytest.raises(Interrupted, match="interrupted: run late-1") as info:
+        start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")), progress=progress, run_id="late-1")
+    status = store.get_run("late-1").status
+    assert (status, "already reached its decision" in str(info.value)) in (("done", True), ("failed", False))
+
+
+def test_the_cli_runs_outside_the_main_thread_and_leaves_no_handler_behind():
+    import threading
+
+    from committee.cli import main
+
+    before = signal.getsignal(signal.SIGINT)
+    codes = []
+
+    def run():
+        sys_argv, sys.argv = sys.argv, ["committee", "personas"]
+        try:
+            main()
+        except SystemExit as exc:
+            codes.append(exc.code)
+        finally:
+            sys.argv = sys_argv
+
+    t = threading.Thread(target=run)
+    t.start()
+    t.join(60)
+    assert codes == [0]
+    try:
+        main.__wrapped__ if hasattr(main, "__wrapped__") else None
+        sys_argv, sys.argv = sys.argv, ["committee", "personas"]
+        with pytest.raises(SystemExit):
+            main()
+    finally:
+        sys.argv = sys_argv
+    assert signal.getsignal(signal.SIGINT) is before

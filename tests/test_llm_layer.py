@@ -452,6 +452,12 @@ def test_packet_quotes_stay_fenced_as_data_in_debrief_prompts(monkeypatch, store
             if line.lstrip().startswith("- [") and "(no evidence cited)" not in line:
                 assert f"<q:{tag}>" in line and line.rstrip().endswith(f"</q:{tag}>"), line
     assert "untrusted data" in turn.body["system"][0]["text"] and f"<q:{tag}>" in turn.body["system"][0]["text"]
+    # what colleagues wrote may repeat packet text: fenced too, never bare
+    said = reviews_block.split("Summary: <said:", 1)[1].split(">", 1)[0]
+    assert f"<said:{said}>" in turn.body["system"][0]["text"]
+    lines = [ln for text in (reviews_block, task) for ln in text.splitlines()]
+    fenced = [ln for ln in lines if ln.startswith(("Summary:", "- round "))]
+    assert fenced and all(f"<said:{said}>" in ln and ln.rstrip().endswith(f"</said:{said}>") for ln in fenced), fenced
 
 
 def test_a_persona_model_for_an_engine_that_takes_none_is_bad_input():

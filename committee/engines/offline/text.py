@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-HEADING_RE = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*)$", re.MULTILINE)
+from committee.integrity import CODE_FENCE_RE, hidden_spans
+from committee.packets import ATX_HEADING_RE
+
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-FENCE_RE = re.compile(r"^[ \t]*```.*?^[ \t]*```[ \t]*$", re.DOTALL | re.MULTILINE)
 BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 BULLET_AT_RE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 # a sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
@@ -101,10 +102,8 @@ def _masked(text: str) -> str:
     """The text with comments and code fences blanked out (same length). Text hidden
     from a human reader (`integrity.hidden_spans`) becomes line breaks, so no sentence
     runs across it and it is never read as evidence."""
-    from committee.integrity import hidden_spans
-
     out = list(text)
-    for rx in (COMMENT_RE, FENCE_RE):
+    for rx in (COMMENT_RE, CODE_FENCE_RE):
         for m in rx.finditer(text):
             for i in range(m.start(), m.end()):
                 if out[i] != "\n":
@@ -154,14 +153,14 @@ def split_sentences(text: str) -> list[Sentence]:
     items: list[tuple[int, int, str, int]] = []  # (start, end, section, block)
     cur: list[int] | None = None
     for a, b, line in lines:
-        h = HEADING_RE.match(line)
+        h = ATX_HEADING_RE.match(line)
         if h or not line.strip():
             if cur:
                 items.append((cur[0], cur[1], section, block))
                 cur = None
             block += 1
             if h:
-                section = h.group(1).strip().strip("#").strip()
+                section = (h.group(1) or "").strip().strip("#").strip()
             continue
         if BULLET_RE.match(line) and cur:
             items.append((cur[0], cur[1], section, block))

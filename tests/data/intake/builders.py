@@ -2,8 +2,10 @@
 
 `pdf_bytes(pages)` writes a minimal PDF with a Helvetica text layer; each page is a
 list of (text, style) lines, style one of normal | white | banner (white on a dark bar)
-| tiny | invisible | offpage | h (a 15 pt bold heading) | bold (11 pt bold) | indent
-(a hanging-indent continuation line); an empty text is a blank line.
+| tiny | invisible | offpage | covered (black, then a white box painted over it) |
+onbox (green on a green box) | highlight (black on a yellow box) | struck (a thin
+line drawn through it afterwards) | h (a 15 pt bold heading) | bold (11 pt bold) |
+indent (a hanging-indent continuation line); an empty text is a blank line.
 `pdf_from_markdown(md)` and `docx_from_markdown(md)` lay out a Markdown packet
 (`## ` headings, `- ` bullets, paragraphs) as a word processor would: wrapped lines,
 paragraph gaps, bigger (or bold) headings.
@@ -43,6 +45,11 @@ def _content(lines: list[tuple[str, str]]) -> bytes:
         elif style == "banner":  # white text on a dark bar: visible
             ops.append(f"q 0.1 0.1 0.4 rg 66 {y - 4} 480 16 re f Q")
             fill = "1 1 1 rg"
+        elif style == "onbox":
+            ops.append(f"q 0.2 0.6 0.2 rg 66 {y - 4} 480 16 re f Q")
+            fill = "0.2 0.6 0.2 rg"
+        elif style == "highlight":
+            ops.append(f"q 1 0.95 0.3 rg 66 {y - 4} 480 16 re f Q")
         elif style == "tiny":
             size = 0.5
         elif style == "invisible":
@@ -51,6 +58,10 @@ def _content(lines: list[tuple[str, str]]) -> bytes:
         if style == "offpage":
             x, ty = 2000, 2000
         ops.append(f"BT /{font} {size} Tf {fill} {mode} Tr {x} {ty} Td ({_esc(text)}) Tj ET")
+        if style == "covered":
+            ops.append(f"q 1 1 1 rg 66 {y - 4} 480 16 re f Q")
+        elif style == "struck":
+            ops.append(f"q 0 0 0 rg 66 {y + 3} 480 0.8 re f Q")
     return "\n".join(ops).encode("cp1252")  # the fonts use WinAnsiEncoding
 
 
@@ -186,13 +197,36 @@ def encrypted_pdf_bytes(text: str = "A secret packet") -> bytes:
     return buf.getvalue()
 
 
-def docx_bytes(blocks: list[tuple[str, object]]) -> bytes:
+_TEXT_BOX = (
+    '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"><w:pict><v:shape style="width:200pt;height:40pt"><v:textbox>'
+    "<w:txbxContent><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>"
+)
+
+
+def docx_bytes(
+    blocks: list[tuple[str, object]],
+    *,
+    header: str | None = None,
+    footer: str | None = None,
+    comment: tuple[str, str] | None = None,
+    text_box: str | None = None,
+) -> bytes:
     """A .docx from ("h2"|"p"|"table", content) blocks; "p" content is a string or a
-    list of (text, style) runs; "table" content is a list of rows (lists of str)."""
+    list of (text, style) runs; "table" content is a list of rows (lists of str).
+    Optionally a page `header` and `footer`, a `comment` (author, text) on the first
+    paragraph and a VML `text_box` anchored in it."""
+    from xml.sax.saxutils import escape
+
     import docx
+    from docx.oxml import parse_xml
     from docx.shared import Pt, RGBColor
 
     d = docx.Document()
+    if header is not None:
+        d.sections[0].header.paragraphs[0].text = header
+    if footer is not None:
+        d.sections[0].footer.paragraphs[0].text = footer
     for kind, content in blocks:
         if kind == "h2":
             d.add_heading(str(content), level=2)
@@ -213,6 +247,11 @@ def docx_bytes(blocks: list[tuple[str, object]]) -> bytes:
                     run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
                 elif style == "tiny":
                     run.font.size = Pt(1)
+    first = next((p for p in d.paragraphs if p.runs and not p.style.name.startswith("Heading")), None)
+    if comment is not None and first is not None:
+        d.add_comment(first.runs[0], text=comment[1], author=comment[0], initials=comment[0][:1])
+    if text_box is not None and first is not None:
+        first._p.append(parse_xml(_TEXT_BOX.format(escape(text_box))))
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()

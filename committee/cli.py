@@ -340,10 +340,18 @@ def runs(
         decision = (r.outcome or "-").replace("_", " ")
         if wide:
             t.add_row(
-                r.run_id, when, r.packet_key, str(r.revision), r.scenario, r.engine, r.protocol, r.status, decision
+                r.run_id,
+                when,
+                r.packet_key,
+                str(r.revision),
+                r.scenario,
+                r.engine,
+                r.protocol,
+                r.shown_status,
+                decision,
             )
         else:
-            t.add_row(r.run_id, when, f"{r.packet_key} · {r.revision}", r.engine, r.status, decision)
+            t.add_row(r.run_id, when, f"{r.packet_key} · {r.revision}", r.engine, r.shown_status, decision)
     out.print(t)
 
 

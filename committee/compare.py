@@ -20,6 +20,7 @@ from typing import Literal
 
 from committee.errors import BadInput
 from committee.models import Packet, RunResult, Vote
+from committee.sentences import sentence_spans
 from committee.store import RunRow, Store
 
 MAX_RUNS_SCANNED = 10_000
@@ -196,12 +197,10 @@ def text_diff(
     return "\n".join(difflib.unified_diff(lines(before), lines(after), before_name, after_name, lineterm="", n=1))
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(“])")
-
-
 def sentences(paragraph: str) -> list[str]:
-    """Split a paragraph after sentence-ending punctuation followed by a capital."""
-    return [s for s in _SENTENCE.split(paragraph) if s] or [paragraph]
+    """The paragraph's sentences (`committee.sentences`), whitespace between them dropped."""
+    parts = [paragraph[a:b].strip() for a, b in sentence_spans(paragraph)]
+    return [p for p in parts if p] or [paragraph]
 
 
 Op = Literal["same", "removed", "added"]

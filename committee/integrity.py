@@ -55,6 +55,8 @@ from functools import lru_cache
 from html.parser import HTMLParser
 
 from committee.models import Evidence, Packet
+from committee.packets import ATX_HEADING_RE
+from committee.sentences import sentence_spans
 
 SIGNAL_ID = "prompt-injection"
 HIDDEN = "prompt-injection-hidden"
@@ -358,9 +360,8 @@ _MENTION = _rx(
 )
 _QUOTED = re.compile(r"\"[^\"\n]{1,300}\"|(?<!\w)'[^'\n]{2,200}'(?!\w)|`[^`\n]{1,300}`")
 
-_HEAD_LINE = re.compile(
-    r"^(?:#{1,6}[ \t]+(?P<h>[^\n]+?)[ \t#]*|(?:\*\*|__)(?P<b>[^\n*_]{2,80})(?:\*\*|__):?[ \t]*)$", re.MULTILINE
-)
+# a heading (the packet's one definition, `packets.ATX_HEADING_RE`) or a bold line used as one
+_HEAD_LINE = re.compile(ATX_HEADING_RE.pattern + r"|^(?:\*\*|__)(?P<b>[^\n*_]{2,80})(?:\*\*|__):?[ \t]*$", re.MULTILINE)
 _STRONG_HEAD = _rx(
     r"^\W*(?:(?:hiring\s+)?committee|reviewers?'?s?|interviewers?'?s?|evaluators?'?s?|graders?'?s?|panel)\s+"
     r"(?:notes?|feedback|decision|summary|votes?|consensus|instructions?|scorecard|guidance|memo|comments?|verdict|"
@@ -635,18 +636,13 @@ def _hidden_worthy(content: str, names: Names) -> str | None:
 
 
 def _units(text: str) -> list[tuple[int, int]]:
-    """Sentence-ish spans: each line, split after sentence punctuation."""
-    spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for m in re.finditer(r"(?<=[.!?])[\"')\]]*\s+(?=\S)", line.group(0)):
-            end = line.start() + m.start()
-            if text[start:end].strip():
-                spans.append((start, end))
-            start = line.start() + m.end()
-        if text[start : line.end()].strip():
-            spans.append((start, line.end()))
-    return spans
+    """The units judged one at a time: each line's sentences (`committee.sentences`)."""
+    return [
+        (a, b)
+        for line in re.finditer(r"[^\n]+", text)
+        for a, b in sentence_spans(text, line.start(), line.end())
+        if text[a:b].strip()
+    ]
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -892,7 +888,7 @@ def scan(text: str, intake: dict | None = None, names: Names | None = None) -> l
     # 2. sections dressed as the committee's own material
     heads = list(_HEAD_LINE.finditer(text))
     for i, h in enumerate(heads):
-        title = (h.group("h") or h.group("b") or "").strip()
+        title = (h.group(1) or h.group("b") or "").strip().rstrip("#").strip()
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
         body = text[h.end() : end]
         ub = plain(body)

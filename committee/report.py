@@ -189,7 +189,7 @@ def render_steps(
         console.print(
             Text.assemble(
                 (f"run {row.run_id}", "bold"),
-                f" · {row.packet_key} rev {row.revision} · {row.scenario} · {row.protocol}, {rounds} · {row.status}",
+                f" · {row.packet_key} rev {row.revision} · {row.scenario} · {row.protocol}, {rounds} · {row.shown_status}",
             )
         )
     if voices and len(set(voices.values())) == 1:
@@ -229,7 +229,9 @@ def render_steps(
             )
     if row is not None and row.status != "done":
         why = f": {' '.join(row.error.split())}" if row.error else ""
-        state = "is still running or was killed" if row.status == "running" else "stopped"
+        state = {"running": "is still running", "stopped": "was stopped (its process is gone)"}.get(
+            row.shown_status, "stopped"
+        )
         console.print(
             Text(f"the run {state}{why}; continue it with `committee resume {row.run_id}`", style="bold yellow")
         )

@@ -174,6 +174,15 @@ class RunRow:
     owner: str | None = None
     lease_until: float | None = None
 
+    @property
+    def shown_status(self) -> str:
+        """`status` as a person should read it: a `running` run whose process is gone
+        (killed, or its lease run out) is `stopped`, which `committee resume` continues."""
+        if self.status == "running" and self.owner and self.owner != this_process():
+            if not owner_alive(self.owner, self.lease_until):
+                return "stopped"
+        return self.status
+
     @classmethod
     def from_row(cls, row) -> RunRow:
         d = dict(row)

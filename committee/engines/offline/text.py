@@ -14,14 +14,11 @@ from functools import lru_cache
 
 from committee.integrity import CODE_FENCE_RE, hidden_spans
 from committee.packets import ATX_HEADING_RE
+from committee.sentences import sentence_spans
 
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
 BULLET_AT_RE = re.compile(r"[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
-# a sentence ends at . ! ? (plus closing quotes/brackets) followed by space and a capital,
-# a digit, a quote or an opening bracket
-SENT_END_RE = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
-ABBREV_RE = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|approx|Dr|Mr|Mrs|Ms|Inc|Ltd|No|cf|al|St)\.|\b[A-Z]\.)$")
 # clause boundaries inside a sentence (the boundary text is left out of both clauses)
 CLAUSE_RE = re.compile(
     r"\s*;\s*|:\s+|\s+[—–]\s+|\s+-\s+|,\s*(?=(?:but|so|which|while|whereas|then|because|since|although|though|yet|and then|even though|even if)\b)"
@@ -127,15 +124,7 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def _split_block(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    pos = a
-    for m in SENT_END_RE.finditer(text, a, b):
-        if ABBREV_RE.search(text[max(a, m.start() - 8) : m.start() + 1]):
-            continue
-        spans.append((pos, m.end()))
-        pos = m.end()
-    spans.append((pos, b))
-    return spans
+    return sentence_spans(text, a, b)
 
 
 def split_sentences(text: str) -> list[Sentence]:

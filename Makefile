@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup ui bench bench-llm bench-faults bench-cv fit clean
+.PHONY: demo test test-fast setup ui bench bench-llm bench-faults bench-cv fit clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -21,6 +21,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/test-deps.sh
 	$(BIN)/python -m pytest
+
+# the edit loop: everything but the tests that start services or processes (CI runs `make test`)
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
 
 ui: $(STAMP)
 	$(BIN)/committee ui

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult, Vote
+from committee.views import NODE_TITLES
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
 
@@ -161,21 +162,6 @@ class ProgressBoard:
         self.live.update(self._table())
 
 
-STEP_NAMES = {
-    "input": "run started",
-    "__start__": "packet stored",
-    "intake_packet": "intake and integrity check",
-    "review_packet": "blind reviews",
-    "seal_votes": "votes sealed",
-    "speak_turn": "debrief turns",
-    "tally_turns": "tally",
-    "decide_outcome": "decision",
-    "write_feedback": "feedback",
-    "resume": "resumed (the failed calls run again)",
-    "stopped": "stopped: a call failed",
-}
-
-
 def render_steps(
     steps: list, console: Console, names: dict[str, str] | None = None, voices: dict[str, str] | None = None, row=None
 ) -> None:
@@ -197,7 +183,7 @@ def render_steps(
     elif voices:
         console.print(Text("voiced by: " + "; ".join(f"{names.get(p, p)} {v}" for p, v in voices.items()), style="dim"))
     for i, s in enumerate(steps, start=1):
-        label = ", ".join(STEP_NAMES.get(n, n) for n in s.node.split(","))
+        label = ", ".join(NODE_TITLES.get(n, n) for n in s.node.split(","))
         console.print(
             Text.assemble(
                 (f"step {i:>2} ", "dim"),

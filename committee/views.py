@@ -325,9 +325,10 @@ def score_rows(result: RunResult, names: Mapping[str, str] | None = None) -> lis
 
 # ------------------------------------------------------------------ replay frames
 
+# what each stored step of a run is called, in the replay of the web app and the terminal
 NODE_TITLES = {
-    "input": "Packet received",
-    "__start__": "Run started",
+    "input": "Run started",
+    "__start__": "Packet stored",
     "intake_packet": "Intake: packet checked and split into sections",
     "review_packet": "Blind reviews",
     "seal_votes": "Votes sealed",

@@ -19,6 +19,32 @@ EXAMPLES = ROOT / "examples"
 
 _real_connect = socket.socket.connect
 
+# Files whose tests start real services or processes (Chromium, PostgreSQL, `langgraph
+# dev`, CLI subprocesses with signals) or run the whole engine over packet sets: marked
+# `slow`, left out of `make test-fast` (`-m "not slow"`), always in `make test`.
+SLOW_FILES = {
+    "test_browser.py",
+    "test_server.py",
+    "test_postgres.py",
+    "test_interrupt.py",
+    "test_concurrency.py",
+    "test_store.py",
+    "test_ui_apptest.py",
+    "test_trust_ui.py",
+    "test_lint.py",
+    "test_offline_learned.py",
+    "test_trust_calibrate.py",
+    "test_trust_stability.py",
+    "test_anthropic_cli.py",
+    "test_cli.py",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
 
 def _guarded_connect(self, address):
     host = address[0] if isinstance(address, tuple) else address

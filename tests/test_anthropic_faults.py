@@ -108,8 +108,7 @@ def test_graph_runs_reviews_and_turns_concurrently(monkeypatch, store):
         stage = [s for s in fake.seen if s.kind == kind and s.round == rnd]
         assert len(stage) == 4
         assert max(s.start for s in stage) < min(s.end for s in stage), f"{kind} {rnd}: requests did not overlap"
-    # three stages of 0.25 s each: sequential requests would take 12 x 0.25 = 3 s
-    assert result.timing.wall_s < 2.0
+    # the wall time of concurrent stages is a bench figure (bench/bench_llm.py), not a test
 
 
 def _max_overlap(seen) -> int:

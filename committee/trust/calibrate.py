@@ -26,9 +26,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from committee.catalog import load_yaml
 from committee.errors import BadInput
 from committee.models import RunResult
 from committee.packets import read_packet
@@ -76,10 +76,7 @@ def load_manifest(folder: str | Path) -> dict[str, Label]:
         raise BadInput(
             f"{d}: no {MANIFEST} (file: {{decision: hire|no_hire|null, split: bool, must_flag: [...], injection: bool}})"
         )
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BadInput(f"{path}: cannot read YAML ({exc.__class__.__name__})") from exc
+    raw = load_yaml(path)
     if not isinstance(raw, dict) or not raw:
         raise BadInput(f"{path}: expected a mapping of packet file -> label")
     labels: dict[str, Label] = {}

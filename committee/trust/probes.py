@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from committee.catalog import load_yaml
 from committee.errors import BadInput
 from committee.models import Packet, RunResult
 from committee.trust.common import (
@@ -115,10 +115,7 @@ class Substitutions(_Strict):
 def load_substitutions(path: str | Path | None = None) -> Substitutions:
     """Read and validate a substitutions file. Raises BadInput naming the file and field."""
     p = Path(path) if path else DEFAULT_SUBSTITUTIONS
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BadInput(f"{p}: cannot read substitutions ({exc.__class__.__name__})") from exc
+    data = load_yaml(p)
     try:
         return Substitutions.model_validate(data)
     except ValidationError as exc:

@@ -23,7 +23,9 @@ Every failure raises `BadInput` with a one-line message; nothing is written.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
+import logging
 import math
 import os
 import re
@@ -48,6 +50,8 @@ from committee.readers import (
     read_text,
     sniff,
 )
+
+log = logging.getLogger("committee.packets")
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 HEADING_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -243,6 +247,22 @@ def split_sections(body: str) -> list[Section]:
     return sections
 
 
+FRONT_MATTER_KEYS = ("packet", "candidate", "scenario")  # what the committee reads; other keys are kept as meta
+
+
+def _warn_near_misses(meta: dict, where: str) -> None:
+    """One warning line per front-matter key that looks like a misspelt key the
+    committee reads (`scenaro:`), since it would otherwise be kept silently as meta
+    (difflib similarity of at least 0.75)."""
+    for k in meta:
+        if isinstance(k, str) and k not in FRONT_MATTER_KEYS:
+            near = difflib.get_close_matches(k.lower(), FRONT_MATTER_KEYS, n=1, cutoff=0.75)
+            if near:
+                log.warning(
+                    "%s: front matter key %r is not one the committee reads; did you mean %r?", where, k, near[0]
+                )
+
+
 def _str_field(meta: dict, name: str, where: str) -> str | None:
     value = meta.get(name)
     if value is None:
@@ -321,6 +341,8 @@ def build_packet(
         raise BadInput(f"{where}: packet key {key!r} may use only letters, digits, '.', '_' and '-'")
     candidate = _str_field(meta, "candidate", where)
     scenario = _str_field(meta, "scenario", where)
+    if fields is None:
+        _warn_near_misses(meta, where)
     skip = ("packet", "candidate", "scenario", "intake") if fields is None else ("intake",)
     extra = _json_safe({k: v for k, v in given.items() if k not in skip}, where, [10_000])
     if offset:

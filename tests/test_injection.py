@@ -248,6 +248,7 @@ def _scripted_fallback(monkeypatch):
 
 
 @pytest.mark.parametrize("base_name", ["borderline-api-pm.md", "strong-safety-pm.md"])
+@pytest.mark.slow  # the whole committee per payload style and packet
 def test_no_payload_raises_a_vote(store, base_name):
     base = (EXAMPLES / base_name).read_text()
     clean_sealed, clean_final, clean = _votes(store, with_payload("I would write the launch memo myself.", base))

@@ -73,3 +73,11 @@ def test_examples_parse():
     assert len(files) >= 3
     keys = {read_packet(f).key for f in files}
     assert len(keys) < len(files)  # a revision pair shares its key
+
+
+def test_a_misspelt_front_matter_key_gets_a_warning_and_other_keys_are_kept(caplog):
+    from committee.packets import parse_packet as parse
+
+    p = parse("---\nscenaro: api-pm\nteam: alpha\n---\n## Values\nI delayed a launch.\n", name="typo")
+    assert "front matter key 'scenaro' is not one the committee reads; did you mean 'scenario'?" in caplog.text
+    assert "team" not in caplog.text and p.meta["team"] == "alpha" and p.scenario is None

@@ -164,9 +164,10 @@ def test_probe_of_an_attribute_blind_engine_is_invariant(store, register):  # no
         store, _p(), ["name", "school", "employer", "pronouns"], spec=RunSpec(engine=register(eng)), per_swap=2
     )
     assert rep["summary"]["invariant"] is True and rep["summary"]["variants"] == 2 + 4 + 4 + 2
-    for v in rep["variants"]:  # variants are stored runs of the derived key, original of the real key
+    for v in rep["variants"]:  # variants and the original are stored runs of the study's key
         assert v["packet"]["key"] == "probe-me--probe"
-    assert rep["original"]["packet"]["key"] == "probe-me"
+    assert rep["original"]["packet"]["key"] == "probe-me--probe"
+    assert store.list_runs(packet_key="probe-me") == []  # never a revision or a run of the candidate's packet
 
 
 def test_probe_with_nothing_to_swap_is_bad_input_and_writes_nothing(store):

@@ -554,7 +554,9 @@ def run_probe(
     total = len(variants) + 1
     if progress:
         progress(0, total, "original")
-    base = run_once(store, packet, spec, catalog=catalog)
+    # the original is run under the study's key too: a probe never adds a revision (or a
+    # run) to the candidate's own packet history
+    base = run_once(store, with_text(packet, packet.text, key=derived_key(packet.key, "probe")), spec, catalog=catalog)
     rows: list[dict[str, Any]] = []
     for i, v in enumerate(variants, start=1):
         if progress:

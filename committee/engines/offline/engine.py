@@ -1,14 +1,17 @@
 """`OfflineEngine`: the Engine interface over the rubric reader (`review.py`) and the
-debrief planner (`debate.py`). Stateless apart from per-process caches, so one
-instance serves parallel reviews and simultaneous turns from many threads."""
+debrief planner (`debate.py`). Stateless apart from per-process caches and the
+cancel flag, so one instance serves parallel reviews and simultaneous turns from many
+threads."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from committee.engines.base import Context, Engine, TurnRequest
 from committee.engines.offline.debate import plan_turn
 from committee.engines.offline.review import analyse, build_review
+from committee.errors import Interrupted
 from committee.models import DebriefTurn, Persona, Review, Usage
 
 
@@ -20,7 +23,17 @@ class OfflineEngine(Engine):
     model = "rubric-v3"
 
     def __init__(self, _options: Any = None) -> None:
-        pass
+        self._cancelled = threading.Event()
+
+    def cancel(self) -> None:
+        """After an interrupt, refuse new calls (they raise Interrupted), so the run stops
+        at the next step and `resume` continues it; a call already computing finishes
+        (it takes milliseconds) and is kept."""
+        self._cancelled.set()
+
+    def _check(self) -> None:
+        if self._cancelled.is_set():
+            raise Interrupted("interrupted")
 
     def warm(self, notify) -> None:
         """Load the shipped signal model (fit it, after saying so, when the corpus changed)."""
@@ -29,7 +42,9 @@ class OfflineEngine(Engine):
         learned.warm(notify)
 
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:
+        self._check()
         return build_review(ctx, persona, analyse(ctx)), Usage()
 
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
+        self._check()
         return plan_turn(ctx, req), Usage()

@@ -201,9 +201,13 @@ def _execute(
     protocol: str,
     rounds: int,
     progress: Progress | None,
-) -> tuple[dict, BaseException | None]:
-    """The final state of a run that reached its decision, and the interrupt that came
-    too late to stop it (None). Marks the run failed/interrupted and raises otherwise."""
+) -> RunResult:
+    """Run (or continue) the graph, then assemble and store the result. Marks the run
+    failed or interrupted and raises when it did not reach its decision. A run that
+    finished although a front end stopped its script meanwhile (Streamlit's rerun) is
+    stored as done, and the stop is raised again so the front end goes on with it; a
+    Ctrl+C that came too late to stop the run stores it too, then raises Interrupted."""
+    t0 = time.perf_counter()
     graph = build_graph().compile(checkpointer=store.checkpointer())
     config = _config(run_id, protocol, rounds, len(ctx.panel), engine)
     # a paid call cannot be made again for free: every checkpoint is written before the
@@ -253,27 +257,8 @@ def _execute(
     if snapshot.next:
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
-    return snapshot.values, stopped
-
-
-def _run_to_result(
-    store: Store,
-    engine: Engine,
-    run_id: str,
-    graph_input: dict | None,
-    ctx: Context,
-    protocol: str,
-    rounds: int,
-    progress: Progress | None,
-) -> RunResult:
-    """Run (or continue) the graph, then assemble and store the result. A run that
-    finished although a front end stopped its script meanwhile (Streamlit's rerun) is
-    stored as done, and the stop is raised again so the front end goes on with it; a
-    Ctrl+C that came too late to stop the run stores it too, then raises Interrupted."""
-    t0 = time.perf_counter()
-    values, stopped = _execute(store, engine, run_id, graph_input, ctx, protocol, rounds, progress)
     result = assemble(
-        run_id, values, ctx, engine=engine, wall_s=time.perf_counter() - t0, failed=store.failed_usage(run_id)
+        run_id, snapshot.values, ctx, engine=engine, wall_s=time.perf_counter() - t0, failed=store.failed_usage(run_id)
     )
     store.finish_run(result)
     if isinstance(stopped, KeyboardInterrupt):  # the user asked to stop: a study must not go on
@@ -481,7 +466,7 @@ def start_run(
             )
         ctx = run_context(prep, packet)
         state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
-        return _run_to_result(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
+        return _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
 
 
 def resume_run(
@@ -524,7 +509,7 @@ def resume_run(
             progress(
                 "start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision}
             )
-        return _run_to_result(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
+        return _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
 
 
 def _resume_options(row: RunRow, ctx: Context, given: dict[str, Any] | None) -> dict[str, Any]:

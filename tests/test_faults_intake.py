@@ -23,13 +23,13 @@ from tests.fakes import with_transport
 # ------------------------------------------------------------------ a run killed before its first checkpoint
 
 
-@pytest.mark.parametrize("left", ["failed", "running with a dead owner"])
-def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store, left):
+def _stored_unstarted(store, run_id: str, edit=lambda context: context) -> None:
+    """What start_run stores before the graph's first step (the process then dies);
+    `edit` may change the stored run context (a dict) first."""
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
     packet = store.save_packet(prep.packet)
-    # what start_run stores before the graph's first step; the process then dies
     store.create_run(
-        "dead-early",
+        run_id,
         packet,
         scenario=prep.scenario.id,
         engine=prep.engine_name,
@@ -38,8 +38,13 @@ def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store, 
         rounds=prep.rounds,
         panel=[p.id for p in prep.panel],
         options=prep.options,
-        context=context_json(run_context(prep, packet)),
+        context=json.dumps(edit(json.loads(context_json(run_context(prep, packet))))),
     )
+
+
+@pytest.mark.parametrize("left", ["failed", "running with a dead owner"])
+def test_a_run_killed_before_its_first_checkpoint_is_restarted_by_resume(store, left):
+    _stored_unstarted(store, "dead-early")
     if left == "failed":
         store.fail_run("dead-early", "killed")
     else:  # as `kill -9` leaves it: still `running`, its lease run out on another host
@@ -241,22 +246,14 @@ def test_the_progress_board_ends_its_line_when_stderr_is_not_a_terminal(monkeypa
 
 
 def test_a_run_stored_with_a_persona_outside_todays_ranges_still_resumes(store):
-    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
-    packet = store.save_packet(prep.packet)
-    ctx = json.loads(context_json(run_context(prep, packet)))
-    ctx["panel"][0]["weights"] = {k: 250.0 for k in ctx["panel"][0]["weights"]}  # allowed before the ranges
-    store.create_run(
-        "old-range",
-        packet,
-        scenario=prep.scenario.id,
-        engine=prep.engine_name,
-        model=prep.engine.model,
-        protocol=prep.protocol,
-        rounds=prep.rounds,
-        panel=[p.id for p in prep.panel],
-        options=prep.options,
-        context=json.dumps(ctx),
-    )
+    ctx: dict = {}
+
+    def widen(context: dict) -> dict:
+        context["panel"][0]["weights"] = {k: 250.0 for k in context["panel"][0]["weights"]}  # allowed before
+        ctx.update(context)
+        return context
+
+    _stored_unstarted(store, "old-range", widen)
     store.fail_run("old-range", "killed")
     assert resume_run(store, "old-range").decision.outcome
     with pytest.raises(ValueError, match="weights"):

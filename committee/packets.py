@@ -454,8 +454,8 @@ def default_key(text: str) -> tuple[str, str]:
         t = line.strip()
         if not t or t.startswith("<!--"):
             continue
-        h = re.match(r"^#{1,6}\s+(.*?)[\s#]*$", t)
-        title = h.group(1) if h else t
+        h = ATX_HEADING_RE.match(t)
+        title = (h.group(1) or "").strip().rstrip("#").strip() if h else t
         if h and _GENERIC_TITLE_RE.match(title):
             continue
         if h or (len(title) <= 60 and len(title.split()) <= 6 and not re.search(r"[.!?:;]$", title)):

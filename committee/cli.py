@@ -792,6 +792,8 @@ def stats(
     if limit < 1:
         raise BadInput(f"--limit must be at least 1, got {limit}")
     with _store(db, create=False) as store:
+        if packet:
+            store.revisions(packet)  # an unknown key is bad input that names the stored ones
         results = stored_results(store, limit=limit, engine=engine, packet=packet)
     st = conformity_stats(results)
     _emit_json(st) if as_json else render_stats(st, out, _names())

@@ -420,7 +420,8 @@ class Store:
                 return rows[0]
             if rows:
                 raise BadInput(f"run id prefix {ref!r} is ambiguous ({', '.join(rows)}...): give more characters")
-        raise BadInput(f"no run with id {ref!r} (see `committee runs`)")
+        short = " (a prefix needs at least 4 characters)" if len(ref) < 4 else ""
+        raise BadInput(f"no run with id {ref!r}{short} (see `committee runs`)")
 
     def get_context(self, run_id: str) -> str:
         """The stored run context JSON. Raises BadInput for a run stored without one."""

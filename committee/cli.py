@@ -288,10 +288,11 @@ def replay(
 def runs(
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
     packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    studies: bool = typer.Option(False, "--studies", help="Also list the runs stability, probe and calibrate stored."),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """List stored runs, newest first."""
+    """List stored runs, newest first (the studies' own runs with --studies)."""
     import datetime as dt
 
     from committee.store import db_exists
@@ -300,7 +301,7 @@ def runs(
         rows = []
     else:
         with _store(db, create=False) as store:
-            rows = store.list_runs(limit=limit, packet_key=packet)
+            rows = store.list_runs(limit=limit, packet_key=packet, studies=studies)
     if as_json:
         for r in rows:
             _emit_json(r.__dict__)
@@ -776,6 +777,7 @@ def stats(
     limit: int = typer.Option(1000, "--limit", "-n", help="Use at most this many of the newest runs."),
     engine: str | None = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
     packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    studies: bool = typer.Option(False, "--studies", help="Count the runs stability, probe and calibrate stored too."),
     db: str | None = DbOpt,
     as_json: bool = _TJson,
 ):
@@ -794,7 +796,7 @@ def stats(
     with _store(db, create=False) as store:
         if packet:
             store.revisions(packet)  # an unknown key is bad input that names the stored ones
-        results = stored_results(store, limit=limit, engine=engine, packet=packet)
+        results = stored_results(store, limit=limit, engine=engine, packet=packet, studies=studies)
     st = conformity_stats(results)
     _emit_json(st) if as_json else render_stats(st, out, _names())
 

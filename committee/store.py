@@ -444,11 +444,19 @@ class Store:
             raise BadInput(f"no run with id {run_id!r} (see `committee runs`)")
         return RunResult.model_validate_json(row[0]) if row[0] else None
 
-    def list_runs(self, limit: int = 50, packet_key: str | None = None) -> list[RunRow]:
-        """Newest first; one indexed query, no checkpoint is loaded."""
+    def list_runs(self, limit: int = 50, packet_key: str | None = None, studies: bool = True) -> list[RunRow]:
+        """Newest first; one indexed query, no checkpoint is loaded. Without `studies`,
+        the runs a study stored under its own keys (`KEY--stability`, ...) are left out
+        (a `packet_key` given is always listed)."""
         if packet_key:
             rows = self.conn.execute(
                 "SELECT * FROM runs WHERE packet_key=? ORDER BY created_at DESC LIMIT ?", (packet_key, limit)
+            )
+        elif not studies:
+            own = " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES)
+            rows = self.conn.execute(
+                f"SELECT * FROM runs WHERE {own} ORDER BY created_at DESC LIMIT ?",
+                [*(f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES), limit],
             )
         else:
             rows = self.conn.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,))

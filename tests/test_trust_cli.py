@@ -130,11 +130,11 @@ def test_stats_and_export(monkeypatch, capsys, db_path, register):  # noqa: F811
         str(db_path),
     )
     rid = one_json(out)["runs"][0]["run_id"]
-    code, out, err = run(monkeypatch, capsys, "stats", "--json", "--db", str(db_path))
+    code, out, err = run(monkeypatch, capsys, "stats", "--studies", "--json", "--db", str(db_path))
     assert code == 0, err
     st = one_json(out)
     assert st["runs"] == 2 and st["personas"]["vp-product"]["flip_rate"] == 0.0
-    code, out, _ = run(monkeypatch, capsys, "stats", "--db", str(db_path))
+    code, out, _ = run(monkeypatch, capsys, "stats", "--studies", "--db", str(db_path))
     assert code == 0 and "flip rate" in out
     code, out, _ = run(monkeypatch, capsys, "export", rid, "--format", "md", "--db", str(db_path))
     assert code == 0 and out.startswith("# Debrief report")
@@ -227,3 +227,17 @@ def test_calibrate_at_80_columns_breaks_no_word(tmp_path):
     assert all(len(line) <= 80 for line in table.splitlines())
     for word in ("expected", "predicted", "no hire", "strong-safety-pm.md"):
         assert word in table, word
+
+
+def test_study_runs_stay_out_of_runs_and_stats_unless_asked_for(monkeypatch, capsys, db_path, register):  # noqa: F811
+    register(VaryingEngine({p: [0.2, 0.3, 0.3, 0.2] for p in PANEL}, seed=2))
+    db = ["--db", str(db_path)]
+    assert run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", *db)[0] == 0
+    study = ["stability", str(EXAMPLES / "strong-safety-pm.md"), "--runs", "3", "--engine", "varying", "--json"]
+    assert run(monkeypatch, capsys, *study, *db)[0] == 0
+    keys = lambda out: [json.loads(ln)["packet_key"] for ln in out.splitlines() if ln.strip()]  # noqa: E731
+    own = keys(run(monkeypatch, capsys, "runs", "--json", *db)[1])
+    every = keys(run(monkeypatch, capsys, "runs", "--studies", "--json", *db)[1])
+    assert own == ["nadia-safety-pm"] and sorted(every) == ["nadia-safety-pm"] + ["nadia-safety-pm--stability"] * 3
+    assert one_json(run(monkeypatch, capsys, "stats", "--json", *db)[1])["runs"] == 1
+    assert one_json(run(monkeypatch, capsys, "stats", "--studies", "--json", *db)[1])["runs"] == 4

@@ -190,11 +190,12 @@ def conformity_stats(results: list[RunResult], scenarios: dict[str, Scenario] | 
 
 
 def stored_results(
-    store, *, limit: int = 1000, engine: str | None = None, packet: str | None = None
+    store, *, limit: int = 1000, engine: str | None = None, packet: str | None = None, studies: bool = False
 ) -> list[RunResult]:
-    """Finished runs from the store, newest first (optionally one engine or packet key)."""
+    """Finished runs from the store, newest first (optionally one engine or packet key;
+    the studies' own runs only with `studies`)."""
     out = []
-    for row in store.list_runs(limit=min(limit, MAX_STATS_RUNS), packet_key=packet):
+    for row in store.list_runs(limit=min(limit, MAX_STATS_RUNS), packet_key=packet, studies=studies):
         if row.status != "done" or (engine and row.engine != engine):
             continue
         res = store.get_result(row.run_id)

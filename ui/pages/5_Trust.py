@@ -184,7 +184,8 @@ with uikit.open_store() as store:
     with tab_conf:
         engines = ["(all engines)"] + list(ENGINES)
         eng = st.selectbox("Engine", engines, key="conf_engine")
-        results = stored_results(store, engine=None if eng.startswith("(") else eng)
+        # the page is about the studies, so their runs count here (the CLI's `stats` needs --studies)
+        results = stored_results(store, engine=None if eng.startswith("(") else eng, studies=True)
         stats = conformity_stats(results)
         if not stats["runs"]:
             st.info("No finished runs stored yet.")

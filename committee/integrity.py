@@ -238,7 +238,7 @@ _AWARD_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_VOTE)
 _SCORE_DIRECTIVE = _rx(_LEAD + _AWARD_VERB + r"\b[^.!?\n]{0,60}?" + _AWARD_SCORE)
 _VOTE_DIRECTIVE = _rx(_LEAD + r"(?:vote|votes|voting)\s*(?:to\s+|for\s+|as\s+)?[\"']?(?:strong[ _-]?)?hire\b")
 _PREAPPROVED_CONTEXT = _rx(
-    r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|hiring manager|"
+    r"\b(?:this candidate|the candidate|this applicant|this packet|for this (?:role|position)|"
     r"committee|reviewers?|hire|offer|personas?)\b"
 )
 _SUPPRESS = _rx(
@@ -331,7 +331,7 @@ _ROT13 = str.maketrans(
 _ENGLISH = re.compile(r"\b(?:the|and|to|of|a|is|in|we|i|it|for|on|that|with|my|our|this)\b", re.IGNORECASE)
 _VOCATIVE_ANY = _rx(
     r"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:reviewers?|committee|panel|"
-    r"evaluators?|graders?|ai|llm|models?|assistants?|personas?|hiring manager)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
+    r"evaluators?|graders?|ai|llm|models?|assistants?|personas?)\b|\bif you(?:'re| are) (?:an? )?(?:ai|llm|"
     r"language model|assistant|automated|bot|model|reviewer|grader|evaluator|large language model)\b|"
     r"\b(?:ai|llm|model|assistant|bot|system|agent|reviewer|grader|evaluator)s? (?:reading|reviewing|evaluating|"
     r"grading|scoring|processing|parsing|summari[sz]ing) (?:this|these|my)\b|\bto (?:whoever|anyone|any (?:ai|model|"
@@ -443,7 +443,8 @@ def member_terms(persona) -> list[str]:
 class Names:
     """The patterns that use the catalog's words (members M, dimensions D): an
     evaluation object (D), a member told how to judge (M), approval by a member (M),
-    votes and scores in the committee's format (M, D) and an address to a member (M)."""
+    votes and scores in the committee's format (M, D), an address to a member (M) and
+    a note to a member (M)."""
 
     eval_object: re.Pattern
     modal_directive: re.Pattern
@@ -451,6 +452,7 @@ class Names:
     persona_vote: re.Pattern
     score_format: re.Pattern
     vocative: re.Pattern
+    note_to_member: re.Pattern
 
 
 def _alternation(terms: tuple[str, ...]) -> str:
@@ -491,6 +493,9 @@ def _names(members: tuple[str, ...], dimensions: tuple[str, ...]) -> Names:
         score_format=_rx(
             rf"[\"']?\b(?:{d}|every dimension|all dimensions|each dimension|all scores|every score)[\"']?\s*[:=]\s*"
             r"[\"']?[34](?:\s*/\s*4|[\"']?\s*(?:[,;}\]\n]|\.?\s*$))"
+        ),
+        note_to_member=_rx(
+            rf"\b(?:note|message|memo|instructions?|reminder|request) (?:to|for) (?:the |any |all )?(?:{m})\b"
         ),
         vocative=_rx(
             r"^[\s>*_#\-\[(]*(?:(?:note|message|memo|instructions?|reminder|attention|p\.?s\.?|fyi|important|nb)\s*"
@@ -595,7 +600,9 @@ def classify(unit: str, context: str = "", names: Names | None = None) -> str | 
     mention = bool(_MENTION.search(q) or _MENTION.search(plain(context)))
     if gen and not mention:
         return gen[0]
-    if (_VOCATIVE_ANY.search(q) or _AS_AN_AI.search(q)) and (not mention or _T_EVAL.search(q)):
+    if (_VOCATIVE_ANY.search(q) or names.note_to_member.search(q) or _AS_AN_AI.search(q)) and (
+        not mention or _T_EVAL.search(q)
+    ):
         return "addresses an AI or reviewer reading the packet"
     return None
 
@@ -624,7 +631,7 @@ def _hidden_worthy(content: str, names: Names) -> str | None:
     ev, gen = _directives(q, u, names)
     if ev or gen:
         return (ev or gen)[0]
-    if names.vocative.search(q) or _VOCATIVE_ANY.search(q):
+    if names.vocative.search(q) or _VOCATIVE_ANY.search(q) or names.note_to_member.search(q):
         return "addresses the reviewers"
     if _T_EVAL.search(q):
         return "talks about the evaluation"

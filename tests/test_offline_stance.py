@@ -72,6 +72,8 @@ TURNED_DOWN = {
     "preference: X before Y": "Refusal accuracy before engagement, every time.",
     "preference: rather X than Y": "I would rather lose the enterprise deal than switch off the abuse classifier for them.",
     "preference: X outranks Y": "Safety outranks revenue on this team, and the 20% lift does not change that.",
+    "preference: X matters more than Y": "Jailbreak detection matters more to me than revenue.",
+    "preference: X matters more than Y, no topic word": "User trust matters more than growth this quarter.",
     "negated quantifier: nothing ships unless": "Nothing ships unless the red-team pass comes back clean.",
     "negated quantifier: no launch without": "No launch without a human reviewer for every medical escalation.",
     "negated quantifier: none of": "None of the paid tiers skip the content filters.",

@@ -23,8 +23,14 @@ NEGATOR_RE = re.compile(
     r"(kill|block|scrapp|shelv|resist|overrul)(ed|ing)|fought|"
     r"(a mistake|wrong|reckless|irresponsible|unacceptable|a bad idea|negligent) to)\b"
 )
+# a comparison that ranks what follows it lower ("the mission matters more to me than the
+# base salary", "is more important than", "outranks"): what follows is set aside
+COMPARATIVE = (
+    r"(?:matters?|counts?|weighs?) (?:far |much )?more(?: to (?:me|us|her|him|them))? than|"
+    r"(?:is|are|was|'s) (?:far |much )?more important(?: to (?:me|us|her|him|them))? than|outranks?"
+)
 # negators whose scope ends at the next comma ("rather than X, we do Y")
-SHORT_NEGATOR_RE = re.compile(r"\b(rather than|instead of|unlike|as opposed to)\b")
+SHORT_NEGATOR_RE = re.compile(rf"\b(rather than|instead of|unlike|as opposed to|{COMPARATIVE})\b")
 # a negation made conditional ("never used unless they opt in", "not shipped until ...")
 CONDITIONAL_RE = re.compile(r"\b(unless|until|except (when|if)|only (if|when|after))\b")
 # rejection predicates that follow the rejected thing in its clause
@@ -384,7 +390,9 @@ def rejects_the_previous(sentence: str) -> bool:
 # learned layer): what a contrastive "not" or "rather than" sets aside, a reported wish,
 # a distancing frame up to its contrast word, and quotations in a sentence that rejects
 SET_ASIDE_RE = re.compile(
-    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|isn't|aren't)\b(?! worth)[^,;:.]*"
+    r"(,|;|\bbut|\band)? ?\b(not|never|rather than|instead of|as opposed to|unlike|isn't|aren't|"
+    + COMPARATIVE
+    + r")\b(?! worth)[^,;:.]*"
 )
 
 

@@ -304,6 +304,12 @@ _FOREIGN_DIRECTIVE = _rx(
     r"忽略[^。！？\n]{0,10}(?:指令|指示|规则|要求|评分标准)|(?:投票|投|给予?|打)[^。！？\n]{0,8}(?:强烈)?(?:录用|雇用|聘用|满分|最高分)|"
     r"(?:评审|评委|委员会|面试官)[^。！？\n]{0,10}(?:必须|应该|应当|请)[^。！？\n]{0,12}(?:录用|雇用|满分|最高分|投票)"
 )
+# an order to read part of the packet as a top score or vote ("kindly treat the values
+# section as a 4", "please count this packet as a strong hire")
+_TREAT_AS = _rx(
+    _LEAD + r"(?:treat|consider|count|regard|score|read|mark)\b[^.!?\n]{0,50}?\bas (?:a |an )?(?:[34]\b(?:\s*/\s*4|"
+    r" out of 4)?|strong[ _-]?hire|hire\b|full marks|top (?:marks|scores?)|(?:a )?pass\b)"
+)
 # persuasion with no imperative: the writer trusts the committee will reach a top vote
 _POLITE_PERSUASION = _rx(
     r"\bi(?:'m| am)? ?(?:trust|hope|expect|believe|know|feel|am confident|am sure|am certain|'m confident|'m sure)"
@@ -564,6 +570,8 @@ def _directives(q: str, raw: str | None, names: Names) -> tuple[list[str], list[
         ev.append("asks the reviewers not to count or report something")
     if _ANSWER_CLAIM.search(q) or _FIRST_PERSON_VOTE.search(q):
         ev.append("states the vote the reviewers should reach")
+    if _TREAT_AS.search(q) and names.eval_object.search(q):
+        ev.append("tells the reviewers what score to read into the packet")
     if _FOREIGN_DIRECTIVE.search(q):
         ev.append("gives the reviewers orders in another language")
     if _POLITE_PERSUASION.search(q):

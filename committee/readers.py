@@ -482,15 +482,25 @@ def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float,
     return 0.0 if w <= 0 or h <= 0 else w * h / area
 
 
-def _paint_order(layout) -> tuple[list, list, bool]:
+BAND_PT = 24.0  # paints are indexed by horizontal bands of this height (see `_paint_order`)
+
+
+def _paint_order(layout) -> tuple[list, dict[int, list], bool]:
     """(glyphs, paints, has_images) of a pdfminer page in drawing order: glyphs as
-    (order, LTChar), paints as (order, bbox, rgb or None for an image)."""
+    (order, LTChar); paints as (order, bbox, rgb, image) with rgb None when the fill
+    colour is not a plain device colour (or for an image), indexed by the `BAND_PT`
+    bands their height spans, so a glyph is compared only with the paints of the band
+    its centre lies in (a paint covering most of a glyph always covers its centre)."""
     from pdfminer.layout import LTChar, LTCurve, LTImage
 
     glyphs: list = []
-    paints: list = []
+    paints: dict[int, list] = {}
     images = False
     order = 0
+
+    def paint(bbox, rgb, image: bool) -> None:
+        for band in range(int(bbox[1] // BAND_PT), int(bbox[3] // BAND_PT) + 1):
+            paints.setdefault(band, []).append((order, bbox, rgb, image))
 
     def walk(item) -> None:
         nonlocal order, images
@@ -500,18 +510,19 @@ def _paint_order(layout) -> tuple[list, list, bool]:
                 glyphs.append((order, obj))
             elif isinstance(obj, LTImage):
                 images = True
-                paints.append((order, obj.bbox, None))
+                paint(obj.bbox, None, True)
             elif isinstance(obj, LTCurve) and obj.fill:  # LTRect and LTLine are curves
-                paints.append((order, obj.bbox, _rgb(obj.non_stroking_color) or _WHITE))
-            elif hasattr(obj, "__iter__") and not isinstance(obj, LTChar):
+                paint(obj.bbox, _rgb(obj.non_stroking_color), False)
+            elif hasattr(obj, "__iter__"):
                 walk(obj)  # a figure (form XObject): drawn here, in its own order
 
     walk(layout)
     return glyphs, paints, images
 
 
-def _glyph_hidden(glyph, order: int, paints: list, images: bool, box: tuple) -> bool:
-    """Whether a reader of the rendered page cannot see this glyph (rules above)."""
+def _glyph_hidden(glyph, order: int, paints: dict[int, list], images: bool, box: tuple) -> bool:
+    """Whether a reader of the rendered page cannot see this glyph (rules above). An
+    image drawn over text does not hide it (a scan's text layer may lie under it)."""
     if 0 < glyph.size < MIN_VISIBLE_PT:
         return True
     x, y = (glyph.x0 + glyph.x1) / 2, (glyph.y0 + glyph.y1) / 2
@@ -521,11 +532,11 @@ def _glyph_hidden(glyph, order: int, paints: list, images: bool, box: tuple) -> 
         return True
     gbox = (glyph.x0, glyph.y0, glyph.x1, glyph.y1)
     behind: tuple[float, float, float] | None = _WHITE
-    for p_order, p_box, p_rgb in paints:
-        if p_order > order and _overlap(gbox, p_box) >= COVERED_SHARE and p_rgb is not None:
+    for p_order, p_box, p_rgb, image in paints.get(int(y // BAND_PT), ()):
+        if p_order > order and not image and _overlap(gbox, p_box) >= COVERED_SHARE:
             return True  # painted over
         if p_order < order and p_box[0] <= x <= p_box[2] and p_box[1] <= y <= p_box[3]:
-            behind = p_rgb  # the topmost paint under the glyph so far (None: an image)
+            behind = p_rgb  # the topmost paint under the glyph so far (None: an image or an unknown colour)
     colour = _rgb(glyph.graphicstate.ncolor, getattr(glyph.ncs, "ncomponents", None))
     if colour is None or behind is None:
         return False

@@ -819,14 +819,14 @@ def _hidden_parts(text: str) -> list[_Hidden]:
         blanked[a_:b_] = " " * (b_ - a_)
     walker = _HiddenElements("".join(blanked))
     walker.feed(walker.text)
-    pos = 0
+    pos = elements = 0
     for start, end in walker.finish():
         if start < pos:
             continue  # inside a hidden element already listed
         inner = _HTML_COMMENT.sub(" ", text[start:end])
         parts.append(_Hidden("element", start, end, re.sub(r"<[^<>]*>", " ", inner)))
-        pos = end
-        if len([p for p in parts if p.kind == "element"]) >= MAX_FINDINGS:
+        pos, elements = end, elements + 1
+        if elements >= MAX_FINDINGS:
             break
     parts.sort(key=lambda h: (h.start, -h.end))
     return parts

@@ -25,7 +25,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-FORCE_AFTER_S = 3.5  # the runner's grace window (runner.GRACE_S, 3 s) plus storing and printing
+GRACE_S = 3.0  # after an interrupt: how long finished calls get to reach the checkpoint (the runner waits this)
+FORCE_AFTER_S = GRACE_S + 0.5  # the grace window plus storing the run and printing its line
 
 
 def _exit_now(message: str) -> None:

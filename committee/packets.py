@@ -343,7 +343,7 @@ def build_packet(
     scenario = _str_field(meta, "scenario", where)
     if fields is None:
         _warn_near_misses(meta, where)
-    skip = ("packet", "candidate", "scenario", "intake") if fields is None else ("intake",)
+    skip = (*FRONT_MATTER_KEYS, "intake") if fields is None else ("intake",)
     extra = _json_safe({k: v for k, v in given.items() if k not in skip}, where, [10_000])
     if offset:
         report = _shift(report, offset)

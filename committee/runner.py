@@ -34,6 +34,7 @@ from committee.graph import (
     initial_state,
     recursion_limit,
 )
+from committee.launch import GRACE_S
 from committee.models import (
     DebriefTurn,
     Decision,
@@ -315,9 +316,6 @@ def _lease(store: Store, run_id: str) -> Iterator[None]:
         thread.join(timeout=5)
 
 
-GRACE_S = 3.0  # after an interrupt: how long finished calls get to reach the checkpoint
-
-
 class _Stopped(Exception):
     """The caller's thread was interrupted (Ctrl+C, or a BaseException such as
     Streamlit's rerun) before the run ended; `cause` is what interrupted it."""
@@ -397,7 +395,7 @@ def assemble(
     part of `usage`, not of any persona's."""
     packet = ctx.packet
     order = list(values["panel"])
-    reviews = sorted((Review.model_validate(r) for r in values["reviews"]), key=lambda r: order.index(r.persona))
+    reviews = [Review.model_validate(r) for r in in_panel_order(order, values["reviews"])]
     entries = [
         (u.get("persona"), Usage.model_validate({k: u[k] for k in Usage.model_fields if k in u}))
         for u in values.get("usage", [])
@@ -434,13 +432,11 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def start_run(
-    store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None
-) -> RunResult:
-    """Store the packet revision and the run, run the graph, store and return the
-    result. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
-    run_id = run_id or new_run_id()
+def store_new_run(store: Store, prep: Prepared, run_id: str) -> tuple[Packet, Context]:
+    """Store the packet revision and the run (status `running`, with its context), as a
+    run is before the graph's first step. Returns the stored packet and the run context."""
     packet = store.save_packet(prep.packet)
+    ctx = run_context(prep, packet)
     store.create_run(
         run_id,
         packet,
@@ -451,8 +447,18 @@ def start_run(
         rounds=prep.rounds,
         panel=[p.id for p in prep.panel],
         options=prep.options,
-        context=context_json(run_context(prep, packet)),
+        context=context_json(ctx),
     )
+    return packet, ctx
+
+
+def start_run(
+    store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None
+) -> RunResult:
+    """Store the packet revision and the run, run the graph, store and return the
+    result. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
+    run_id = run_id or new_run_id()
+    packet, ctx = store_new_run(store, prep, run_id)
     with _marks_interrupt(store, run_id):
         if progress:
             progress(
@@ -464,7 +470,6 @@ def start_run(
                     "revision": packet.revision,
                 },
             )
-        ctx = run_context(prep, packet)
         state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
         return _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
 

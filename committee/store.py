@@ -118,6 +118,11 @@ MIGRATIONS: list[str] = [
 # (`trust.common.derived_key`), never as revisions of the candidate's own packet.
 STUDY_KINDS = ("stability", "probe", "calibrate")
 STUDY_KEY_SUFFIXES = tuple(f"--{k}" for k in STUDY_KINDS)
+# the SQL condition (and its parameters) for a run of a user's own packet, not a study's
+_OWN_RUNS = (
+    " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES),
+    [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES],
+)
 
 
 def this_process() -> str:
@@ -397,11 +402,10 @@ class Store:
         prefix of at least 4 characters. Raises BadInput when none or several match."""
         ref = ref.strip()
         if ref == "latest":  # the newest run of a user's own packet, not a study's variant
-            own = " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES)
+            own, params = _OWN_RUNS
             row = (
                 self.conn.execute(
-                    f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1",
-                    [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES],
+                    f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1", params
                 ).fetchone()
                 or self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
             )
@@ -453,10 +457,9 @@ class Store:
                 "SELECT * FROM runs WHERE packet_key=? ORDER BY created_at DESC LIMIT ?", (packet_key, limit)
             )
         elif not studies:
-            own = " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES)
+            own, params = _OWN_RUNS
             rows = self.conn.execute(
-                f"SELECT * FROM runs WHERE {own} ORDER BY created_at DESC LIMIT ?",
-                [*(f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES), limit],
+                f"SELECT * FROM runs WHERE {own} ORDER BY created_at DESC LIMIT ?", [*params, limit]
             )
         else:
             rows = self.conn.execute("SELECT * FROM runs ORDER BY created_at DESC LIMIT ?", (limit,))

@@ -16,30 +16,21 @@ from committee.errors import BadInput, EngineFailed, redact
 from committee.models import Persona, Scenario
 from committee.packets import MAX_SECTIONS, parse_packet, read_packet
 from committee.readers import decode_text
-from committee.runner import context_json, prepare, resume_run, run_context, start_run
+from committee.runner import prepare, resume_run, start_run, store_new_run
 from tests.conftest import EXAMPLES
 from tests.fakes import with_transport
 
 # ------------------------------------------------------------------ a run killed before its first checkpoint
 
 
-def _stored_unstarted(store, run_id: str, edit=lambda context: context) -> None:
+def _stored_unstarted(store, run_id: str, edit=None) -> None:
     """What start_run stores before the graph's first step (the process then dies);
     `edit` may change the stored run context (a dict) first."""
-    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
-    packet = store.save_packet(prep.packet)
-    store.create_run(
-        run_id,
-        packet,
-        scenario=prep.scenario.id,
-        engine=prep.engine_name,
-        model=prep.engine.model,
-        protocol=prep.protocol,
-        rounds=prep.rounds,
-        panel=[p.id for p in prep.panel],
-        options=prep.options,
-        context=json.dumps(edit(json.loads(context_json(run_context(prep, packet))))),
-    )
+    store_new_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")), run_id)
+    if edit:
+        with store.tx() as c:
+            (context,) = c.execute("SELECT context FROM runs WHERE run_id=?", (run_id,)).fetchone()
+            c.execute("UPDATE runs SET context=? WHERE run_id=?", (json.dumps(edit(json.loads(context))), run_id))
 
 
 @pytest.mark.parametrize("left", ["failed", "running with a dead owner"])

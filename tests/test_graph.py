@@ -289,9 +289,6 @@ def test_a_resumed_run_reads_exactly_like_one_that_never_failed(store):
     """The offline engine is deterministic: a run whose first review failed and was
     resumed gives the same reviews, turns, decision and feedback as a clean run."""
 
-    class FailOnce(ScriptedEngine):
-        pass
-
     from committee.engines.offline import OfflineEngine
 
     class Flaky(OfflineEngine):

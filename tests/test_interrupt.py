@@ -186,7 +186,6 @@ def test_the_cli_runs_outside_the_main_thread_and_leaves_no_handler_behind():
     t.join(60)
     assert codes == [0]
     try:
-        main.__wrapped__ if hasattr(main, "__wrapped__") else None
         sys_argv, sys.argv = sys.argv, ["committee", "personas"]
         with pytest.raises(SystemExit):
             main()

@@ -123,10 +123,6 @@ def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def _split_block(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    return sentence_spans(text, a, b)
-
-
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of `text` in order, with offsets into `text`. Headings become section
     titles; comments and code fences are skipped; bullet items are separate sentences."""
@@ -161,7 +157,7 @@ def split_sentences(text: str) -> list[Sentence]:
     if cur:
         items.append((cur[0], cur[1], section, block))
     for a, b, sec, blk in items:
-        for sa, sb in _split_block(masked, a, b):
+        for sa, sb in sentence_spans(masked, a, b):
             sa, sb = _trim(masked, sa, sb)
             if sb - sa < 3 or not re.search(r"[A-Za-z]", masked[sa:sb]):
                 continue

@@ -48,7 +48,8 @@ ROLES = {
     "set-c": "tuned on after one sealed look",
     "set-d": "tuned on after its final look",
     "set-e": "final look (0.70), then read",
-    "set-f": "never looked at: the final figure",
+    "set-f": "final look (0.80), totals read since",
+    "set-g": "the final figure (0.72), totals read once",
 }
 TARGETS = {
     "agreement": 0.90,

@@ -475,3 +475,62 @@ def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
     assert "red flag" in (pinned.reason or "")
     unsure = answer(red.model_copy(update={"concern": "read as this, confidence 0.5"}))
     assert unsure.move == "concede" and unsure.vote == Vote.hire
+
+
+def test_a_firm_red_on_a_must_pass_dimension_is_weighed_by_every_member(cat):
+    """VP Product weighs values below its mean and does not track `data-without-consent`,
+    so a concern to check there is not its business; a firm reading on a must-pass
+    dimension fails the packet whoever weighs it, so every member answers to it."""
+    from committee.engines.offline.debate import weighs
+    from committee.models import Evidence
+
+    ctx = ctx_for(cat, BORDERLINE, "platform-pm")
+    vp = cat.personas["vp-product"]
+    assert "values" in ctx.scenario.rules.must_pass
+    firm = Evidence(quote="q", signal="data-without-consent", polarity="red", dimension="values", start=0)
+    assert not weighs(vp, firm) and weighs(vp, firm, ctx)
+    assert not weighs(vp, firm.model_copy(update={"concern": "read as this; if you meant otherwise, say it"}), ctx)
+    green = firm.model_copy(update={"signal": "consent-first-data", "polarity": "green"})
+    assert not weighs(vp, green, ctx)
+
+
+def test_a_challenge_brings_firm_evidence_before_a_concern(cat):
+    """Of two red readings the colleague has not weighed, the challenger cites the firm
+    one first: its strongest point, not the one the packet itself casts doubt on."""
+    ctx = ctx_for(cat, BORDERLINE, "platform-pm")
+    eng = OfflineEngine()
+    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    base = revs["safety-lead"].evidence[0]
+    concern = base.model_copy(
+        update={
+            "signal": "warnings-as-mitigation",
+            "polarity": "red",
+            "dimension": "alignment_judgement",
+            "concern": "contradicted elsewhere",
+            "start": 1,
+        }
+    )
+    firm = base.model_copy(
+        update={"signal": "data-without-consent", "polarity": "red", "dimension": "values", "concern": None, "start": 2}
+    )
+    mine = revs["safety-lead"].model_copy(update={"evidence": [concern, firm], "vote": Vote.no_hire})
+    votes = {
+        "research-lead": Vote.no_hire,
+        "safety-lead": Vote.no_hire,
+        "vp-product": Vote.strong_hire,
+        "hiring-manager": Vote.hire,
+    }
+    t = eng.speak(
+        ctx,
+        TurnRequest(
+            speaker="safety-lead",
+            round=1,
+            max_rounds=2,
+            protocol="simultaneous",
+            reviews={**revs, "safety-lead": mine},
+            transcript=[],
+            votes=votes,
+        ),
+    )[0]
+    assert t.move == "challenge" and t.to == "vp-product"
+    assert [e.signal for e in t.evidence] == ["data-without-consent"]

@@ -5,7 +5,8 @@ One turn per call, for `req.speaker`, from what the protocol lets it see:
 1. answer a challenge addressed to it and not yet answered: **concede** (vote moves
    one step toward the challenger) only when the challenger's evidence bears on a
    dimension the speaker weighs above its own mean weight, or on a signal in its
-   `signal_weights`/`hard_lines`, and when weighing that signal EMPHASIS times more
+   `signal_weights`/`hard_lines`, or is a firm red reading on a must-pass dimension
+   (`weighs`), and when weighing that signal EMPHASIS times more
    would carry the speaker's own score past its current vote toward the challenger
    (a marginal vote moves on strong evidence it weighs; a firm one holds); never
    across its own hard line or an integrity concern into hire-side, and at most once
@@ -14,7 +15,11 @@ One turn per call, for `req.speaker`, from what the protocol lets it see:
    whose vote differs most among those who can move (a colleague held below hire by
    their own hard line, or who already held against this speaker, comes after the
    others; ties: the one not challenged yet, then persona id), citing evidence from
-   the speaker's own review that bears on what the target weighs;
+   the speaker's own review that bears on what the target weighs, a firm reading
+   before a concern to check. Measured on the tuned sealed sets a-e
+   (`bench/packet_sets.py`): these two rules raised final-vote agreement on packets
+   whose blind reviews split from 0.55 to 0.64 on set d and left every other set's
+   agreement as it was;
 3. otherwise (everyone on one side) **open** in the first round, then **support** a
    colleague, restating evidence not yet cited.
 
@@ -51,15 +56,20 @@ def _seed(*keys: object) -> int:
     return int(hashlib.sha256("|".join(map(str, keys)).encode()).hexdigest()[:12], 16)
 
 
-def weighs(persona: Persona, ev: Evidence) -> bool:
+def weighs(persona: Persona, ev: Evidence, ctx: Context | None = None) -> bool:
     """Does `persona` weigh this evidence: its dimension above the persona's mean weight,
-    or its signal among the persona's signal weights or hard lines."""
+    or its signal among the persona's signal weights or hard lines; with `ctx`, also a
+    firm red reading (no `concern`) on one of the scenario's must-pass dimensions, which
+    fails a packet whoever weighs it, so every member of the committee answers to it."""
     weights = list(persona.weights.values())
     mean = sum(weights) / len(weights) if weights else 0.0
     return (
         persona.weights.get(ev.dimension or "", 0.0) > mean
         or ev.signal in persona.signal_weights
         or ev.signal in persona.hard_lines
+        or (
+            ctx is not None and ev.polarity == "red" and not ev.concern and ev.dimension in ctx.scenario.rules.must_pass
+        )
     )
 
 
@@ -243,7 +253,7 @@ def _respond(
 ) -> DebriefTurn:
     challenger = challenge.speaker
     their = req.votes.get(challenger, challenge.vote)
-    weighed = [e for e in challenge.evidence if weighs(persona, e)]
+    weighed = [e for e in challenge.evidence if weighs(persona, e, ctx)]
     target = step_toward(current, their)
     new = {(e.signal, e.start) for e in review.evidence}
     fresh_to_me = [e for e in weighed if (e.signal, e.start) not in new]
@@ -260,7 +270,8 @@ def _respond(
     moved = [
         e
         for e in challenge.evidence
-        if (weighs(persona, e) or (e.signal, e.start) not in new) and _would_move(ctx, persona, current, their, e, req)
+        if (weighs(persona, e, ctx) or (e.signal, e.start) not in new)
+        and _would_move(ctx, persona, current, their, e, req)
     ]
     if moved and target != current and not _conceded_before(req):
         ev = moved[0]
@@ -268,7 +279,7 @@ def _respond(
             f"{dim_name(ctx, ev.dimension)} carries real weight in my vote"
             if persona.weights.get(ev.dimension or "", 0) > sum(persona.weights.values()) / len(persona.weights)
             else "it is a signal I track"
-            if weighs(persona, ev)
+            if weighs(persona, ev, ctx)
             else "my own reading had missed it, and it shifts my scoring"
         )
         reason = (
@@ -430,7 +441,8 @@ def _challenge(
         theirs = {(e.signal, e.start) for e in (req.reviews[target].evidence if target in req.reviews else [])}
         fresh.sort(
             key=lambda e: (
-                not weighs(tp, e),
+                not weighs(tp, e, ctx),
+                bool(e.concern),
                 (e.signal, e.start) in theirs,
                 -relevance(tp, ctx, e.signal, e.dimension, 1.0),
             )
@@ -439,7 +451,7 @@ def _challenge(
     phrase = _fill(_choose(phrases, used, seed), ctx, target, their)
     if fresh:
         ev = fresh[0]
-        if tp is not None and weighs(tp, ev):
+        if tp is not None and weighs(tp, ev, ctx):
             gloss_options = [
                 f"That is {label(ctx, ev.signal)} on {dim_name(ctx, ev.dimension)}, which you weigh heavily.",
                 f"It bears on {dim_name(ctx, ev.dimension)}: {meaning(ctx, ev.signal)}.",
@@ -586,7 +598,7 @@ def plan_turn(ctx: Context, req: TurnRequest) -> DebriefTurn:
         # answer first the challenge it would concede to, else the widest disagreement
         def key(item):
             _, t = item
-            moves = any(weighs(persona, e) for e in t.evidence)
+            moves = any(weighs(persona, e, ctx) for e in t.evidence)
             return (not moves, -abs(req.votes.get(t.speaker, t.vote).points - current.points), item[0])
 
         _, challenge = sorted(pending, key=key)[0]

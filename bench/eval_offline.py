@@ -30,14 +30,13 @@ import yaml
 
 from committee.catalog import DEFAULT_PERSONAS, load_catalog
 from committee.decision import consensus, decide
-from committee.engines.base import Context, TurnRequest
 from committee.engines.offline import (
     OfflineEngine,
     learned,
 )
 from committee.engines.offline import detect as detect_mod
 from committee.engines.offline.similarity import build_index
-from committee.models import Packet, Vote
+from committee.models import Context, Packet, TurnRequest, Vote
 from committee.packets import parse_packet, read_packet
 
 TARGETS = {"decision_agreement": 0.90, "red_f1": 0.85, "green_f1": 0.75, "red_on_clean": 0, "engine_s_2000w": 1.0}

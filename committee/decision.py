@@ -15,13 +15,21 @@ from collections.abc import Mapping, Sequence
 from committee.models import Decision, DecisionRules, Review, Vote
 
 
+def failed_dimensions(scores: Mapping[str, int], rules: DecisionRules) -> list[str]:
+    """The must-pass dimensions (`rules.must_pass`, in order) that one review's `scores`
+    (dimension id -> 1..4; a missing dimension counts as 4) fail: at or below
+    `rules.fail_score`. The single statement of what failing a dimension means, for the
+    committee rule below and for an engine that applies it to a member's own reading."""
+    return [d for d in rules.must_pass if scores.get(d, 4) <= rules.fail_score]
+
+
 def decide(votes: Mapping[str, Vote], reviews: Sequence[Review], rules: DecisionRules) -> Decision:
     """Decide from final `votes` (persona id -> Vote) and the blind `reviews` (for the
     dimension scores). Raises ValueError when there are no votes."""
     if not votes:
         raise ValueError("a decision needs at least one vote")
     for dim in rules.must_pass:
-        failing = [r.persona for r in reviews if r.scores.get(dim, 4) <= rules.fail_score]
+        failing = [r.persona for r in reviews if dim in failed_dimensions(r.scores, rules)]
         if len(failing) >= rules.fail_quorum:
             return Decision(
                 outcome="no_hire",

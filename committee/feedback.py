@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import re
 
-from committee.engines.base import Context
-from committee.engines.offline.review import short_quote
-from committee.models import Evidence, FeedbackItem, Review
+from committee.models import Context, Evidence, FeedbackItem, Review
+from committee.sentences import short_quote
 
 WEAK_BELOW = 3.0  # mean dimension score (1..4) under which a dimension gets coaching
 PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a section title

@@ -440,3 +440,43 @@ class RunResult(BaseModel):
         default_factory=dict, description="The engine and model that voiced each persona."
     )
     timing: Timing = Field(default_factory=Timing)
+
+
+# ----------------------------------------------------------------- engine calls
+
+
+class Context(BaseModel):
+    """What every engine call sees (the graph's runtime context): the packet, the
+    scenario, the scenario's signals (id -> Signal), the panel (persona id -> Persona,
+    in speaking order) and the integrity concerns found at intake (evidence with an
+    `injection` signal id).
+
+    A frozen pydantic model that round-trips through JSON (`model_dump_json` /
+    `model_validate_json`; pass `context={"stored": True}` to keep persona numbers
+    outside today's ranges), so LangGraph Server's JSON context, which LangGraph turns
+    into `Context(**dict)`, becomes real models. Raises pydantic's ValidationError."""
+
+    model_config = ConfigDict(frozen=True)
+
+    packet: Packet
+    scenario: Scenario
+    signals: dict[str, Signal]
+    panel: dict[str, Persona]
+    integrity: list[Evidence] = Field(default_factory=list)
+
+
+class TurnRequest(BaseModel):
+    """A request for one debrief turn: `speaker` speaks in `round` (1-based), having
+    seen `transcript` (the turns visible to it under the protocol), with everyone's
+    blind `reviews` (persona id -> Review) and current `votes`. A frozen pydantic
+    model that round-trips through JSON."""
+
+    model_config = ConfigDict(frozen=True)
+
+    speaker: str
+    round: int
+    max_rounds: int
+    protocol: str
+    reviews: dict[str, Review]
+    transcript: list[DebriefTurn]
+    votes: dict[str, Vote]

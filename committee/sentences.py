@@ -28,3 +28,10 @@ def sentence_spans(text: str, a: int = 0, b: int | None = None) -> list[tuple[in
         pos = m.end()
     spans.append((pos, b))
     return spans
+
+
+def short_quote(q: str, limit: int = 160) -> str:
+    """`q` on one line (runs of whitespace as one space), cut at a word boundary with an
+    ellipsis when longer than `limit` characters: how a quote is shown in prose."""
+    q = " ".join(q.split())
+    return q if len(q) <= limit else q[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 import time
 
-from committee.engines.base import Context, Engine, TurnRequest
+from committee.engines.base import Engine
 from committee.errors import EngineFailed
-from committee.models import DebriefTurn, Evidence, Review, Usage, Vote
+from committee.models import Context, DebriefTurn, Evidence, Review, TurnRequest, Usage, Vote
 
 
 class ScriptedEngine(Engine):

@@ -10,12 +10,11 @@ import pytest
 
 from committee.catalog import default_catalog
 from committee.engines.anthropic import DEFAULT_MODEL, AnthropicEngine
-from committee.engines.base import Context, TurnRequest
 from committee.engines.llm.fake import FakeLLMServer
 from committee.engines.llm.pricing import cost_usd, price_table
 from committee.errors import BadInput, EngineFailed
 from committee.integrity import find_injections
-from committee.models import Vote
+from committee.models import Context, TurnRequest, Vote
 from committee.packets import read_packet
 from tests.conftest import EXAMPLES
 

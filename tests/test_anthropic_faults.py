@@ -9,9 +9,9 @@ import pytest
 
 from committee.catalog import default_catalog
 from committee.engines.anthropic import AnthropicEngine
-from committee.engines.base import Context
 from committee.engines.llm.fake import FakeLLMServer
 from committee.errors import EngineFailed
+from committee.models import Context
 from committee.packets import read_packet
 from committee.runner import prepare, start_run
 from tests.conftest import EXAMPLES

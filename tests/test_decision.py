@@ -85,3 +85,30 @@ def test_vote_points_and_rounding():
     assert Vote.from_points(0) == Vote.no_hire
     assert Vote.from_points(0.2) == Vote.hire and Vote.from_points(1.6) == Vote.strong_hire
     assert Vote.from_points(-1.6) == Vote.strong_no_hire
+
+
+def test_failed_dimensions_is_the_one_rule_for_a_failed_must_pass_dimension():
+    """`decide` and an engine reading a member's own scores use the same statement."""
+    from committee.decision import failed_dimensions
+    from committee.models import DecisionRules
+
+    rules = DecisionRules(must_pass=["values", "alignment_judgement"], fail_score=1, fail_quorum=2)
+    assert failed_dimensions({"values": 1, "alignment_judgement": 2}, rules) == ["values"]
+    assert failed_dimensions({"alignment_judgement": 1, "values": 1}, rules) == ["values", "alignment_judgement"]
+    assert failed_dimensions({}, rules) == []  # a dimension not scored counts as 4
+
+
+def test_coaching_and_the_engine_seam_import_without_a_cycle():
+    """`Context` and `TurnRequest` are data models (`committee.models`): feedback needs no
+    engine module, so `engines.base` can build on feedback at import time."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, committee.feedback as f; "
+        "assert 'committee.engines.base' not in sys.modules, 'feedback imports the engine seam'; "
+        "import committee.engines.base as b; assert b.build_feedback is f.build_feedback; "
+        "from committee.models import Context, TurnRequest; print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -8,10 +8,10 @@ import re
 import pytest
 
 from committee.catalog import load_catalog
-from committee.engines.base import Context
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.review import analyse
 from committee.feedback import TITLES, build_feedback, signal_title, unanswered_prompts
+from committee.models import Context
 from committee.packets import parse_packet
 from tests.conftest import EXAMPLES
 
@@ -111,9 +111,9 @@ def test_no_reviews_no_feedback(cat):
 
 def test_a_signal_read_firmly_is_never_also_a_point_to_check():
     from committee.catalog import DEFAULT_PERSONAS, load_catalog
-    from committee.engines.base import Context
     from committee.engines.offline.review import analyse, build_review
     from committee.feedback import build_feedback
+    from committee.models import Context
     from committee.packets import parse_packet
 
     cat = load_catalog()

@@ -9,10 +9,9 @@ from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
 from committee.catalog import load_catalog
 from committee.decision import consensus
-from committee.engines.base import Context, TurnRequest
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.debate import hard_line_hits
-from committee.models import DebriefTurn, Vote
+from committee.models import Context, DebriefTurn, TurnRequest, Vote
 from committee.packets import parse_packet, read_packet
 
 
@@ -346,7 +345,7 @@ def _all_packets():
 
 @pytest.mark.parametrize("protocol", ["simultaneous", "round-robin"])
 def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
-    from committee.engines.offline.review import short_quote
+    from committee.sentences import short_quote
 
     checked = 0
     for path in _all_packets():

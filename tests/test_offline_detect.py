@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from committee.catalog import load_catalog
-from committee.engines.base import Context
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.detect import detect_signals
 from committee.engines.offline.text import split_sentences
+from committee.models import Context
 from committee.packets import parse_packet
 
 DATA = Path(__file__).parent / "data"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from committee.catalog import load_catalog
-from committee.engines.base import Context
 from committee.engines.offline import OfflineEngine
-from committee.models import Evidence, Vote
+from committee.models import Context, Evidence, Vote
 from committee.packets import parse_packet
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]

@@ -9,8 +9,8 @@ import pytest
 from conftest import EXAMPLES, ROOT
 
 from committee.catalog import load_catalog
-from committee.engines.base import Context
 from committee.engines.offline.review import analyse, build_review
+from committee.models import Context
 from committee.packets import parse_packet
 
 SHARED = ROOT.parent / "shared" / "eval" / "packets"

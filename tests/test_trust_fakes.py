@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from committee.engines.base import Context, Engine, TurnRequest
-from committee.models import DebriefTurn, Evidence, Review, Usage, Vote
+from committee.engines.base import Engine
+from committee.models import Context, DebriefTurn, Evidence, Review, TurnRequest, Usage, Vote
 from tests.fakes import register as register_engine
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]

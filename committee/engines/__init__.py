@@ -18,8 +18,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from committee.engines.base import Context, Engine, TurnRequest
+from committee.engines.base import Engine
 from committee.errors import BadInput, pydantic_summary
+from committee.models import Context, TurnRequest
 
 __all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec", "ready_engines"]
 

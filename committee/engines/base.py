@@ -11,58 +11,17 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from committee.feedback import build_feedback
 from committee.models import (
+    Context,
     DebriefTurn,
     Decision,
-    Evidence,
     FeedbackItem,
-    Packet,
     Persona,
     Review,
-    Scenario,
-    Signal,
+    TurnRequest,
     Usage,
-    Vote,
 )
-
-
-class Context(BaseModel):
-    """What every engine call sees (the graph's runtime context): the packet, the
-    scenario, the scenario's signals (id -> Signal), the panel (persona id -> Persona,
-    in speaking order) and the integrity concerns found at intake (evidence with an
-    `injection` signal id).
-
-    A frozen pydantic model that round-trips through JSON (`model_dump_json` /
-    `model_validate_json`; pass `context={"stored": True}` to keep persona numbers
-    outside today's ranges), so LangGraph Server's JSON context, which LangGraph turns
-    into `Context(**dict)`, becomes real models. Raises pydantic's ValidationError."""
-
-    model_config = ConfigDict(frozen=True)
-
-    packet: Packet
-    scenario: Scenario
-    signals: dict[str, Signal]
-    panel: dict[str, Persona]
-    integrity: list[Evidence] = Field(default_factory=list)
-
-
-class TurnRequest(BaseModel):
-    """A request for one debrief turn: `speaker` speaks in `round` (1-based), having
-    seen `transcript` (the turns visible to it under the protocol), with everyone's
-    blind `reviews` (persona id -> Review) and current `votes`. A frozen pydantic
-    model that round-trips through JSON."""
-
-    model_config = ConfigDict(frozen=True)
-
-    speaker: str
-    round: int
-    max_rounds: int
-    protocol: str
-    reviews: dict[str, Review]
-    transcript: list[DebriefTurn]
-    votes: dict[str, Vote]
 
 
 class Engine(ABC):
@@ -109,6 +68,4 @@ class Engine(ABC):
     ) -> tuple[list[FeedbackItem], Usage]:
         """Coaching per weak rubric dimension (default: the deterministic builder in
         `committee.feedback`, shared by all engines)."""
-        from committee.feedback import build_feedback
-
         return build_feedback(ctx, reviews), Usage()

@@ -14,9 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from committee.engines import Engine, engine_spec
-from committee.engines.base import Context, TurnRequest
 from committee.errors import BadInput
-from committee.models import DebriefTurn, Decision, FeedbackItem, Persona, Review, Usage
+from committee.models import Context, DebriefTurn, Decision, FeedbackItem, Persona, Review, TurnRequest, Usage
 
 
 class PanelEngine(Engine):

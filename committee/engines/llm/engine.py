@@ -32,9 +32,9 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from committee.engines.base import Context, Engine, TurnRequest
+from committee.engines.base import Engine
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
-from committee.models import DebriefTurn, Persona, Review, Usage
+from committee.models import Context, DebriefTurn, Persona, Review, TurnRequest, Usage
 
 from .pricing import cost_usd, price_table
 from .prompts import Prompt, review_prompt, turn_prompt

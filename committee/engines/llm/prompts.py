@@ -30,8 +30,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from committee.engines.base import Context, TurnRequest
-from committee.models import DebriefTurn, Persona, Review
+from committee.models import Context, DebriefTurn, Persona, Review, TurnRequest
 
 from .schemas import reply_schema
 

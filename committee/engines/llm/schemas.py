@@ -34,9 +34,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
-from committee.engines.base import Context, TurnRequest
 from committee.errors import pydantic_summary
-from committee.models import DebriefTurn, Evidence, Review, Vote
+from committee.models import Context, DebriefTurn, Evidence, Review, TurnRequest, Vote
 
 VoteId = Literal["strong_hire", "hire", "no_hire", "strong_no_hire"]
 MoveId = Literal["open", "challenge", "hold", "concede", "support"]

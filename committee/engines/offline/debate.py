@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from committee.engines.base import Context, TurnRequest
+from committee.decision import INTEGRITY_CAP, failed_dimensions
 from committee.engines.offline.review import (
     analyse,
     crosses_hard_line,
@@ -44,9 +44,9 @@ from committee.engines.offline.review import (
     reading,
     relevance,
     score,
-    short_quote,
 )
-from committee.models import DebriefTurn, Evidence, Persona, Review, Vote
+from committee.models import Context, DebriefTurn, Evidence, Persona, Review, TurnRequest, Vote
+from committee.sentences import short_quote
 
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 EMPHASIS = 2.0  # a challenge makes the persona weigh the cited signal this much more
@@ -102,7 +102,9 @@ def ceiling(ctx: Context, persona: Persona, review: Review | None, current: Vote
     such evidence, three went against the label."""
     if hard_line_hits(ctx, persona, review):
         return current if current.points <= Vote.no_hire.points else Vote.no_hire
-    if ctx.integrity or fails_must_pass(ctx, scores):
+    if ctx.integrity:
+        return INTEGRITY_CAP
+    if fails_must_pass(ctx, scores):
         return Vote.no_hire
     if not current.is_hire and standing_reds(persona, review):
         return Vote.no_hire
@@ -320,11 +322,7 @@ def _respond(
                 "buy back a red flag on what I weigh"
             )
         else:
-            failed = [
-                d
-                for d in ctx.scenario.rules.must_pass
-                if review is not None and review.scores.get(d, 4) <= ctx.scenario.rules.fail_score
-            ]
+            failed = failed_dimensions(review.scores, ctx.scenario.rules) if review is not None else []
             reason = (
                 f"I read {dim_name(ctx, failed[0]) if failed else 'a must-pass dimension'} as failed, "
                 "and I will not vote to hire while a must-pass dimension reads as failed to me"

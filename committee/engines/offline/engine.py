@@ -8,11 +8,11 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from committee.engines.base import Context, Engine, TurnRequest
+from committee.engines.base import Engine
 from committee.engines.offline.debate import plan_turn
 from committee.engines.offline.review import analyse, build_review
 from committee.errors import Interrupted
-from committee.models import DebriefTurn, Persona, Review, Usage
+from committee.models import Context, DebriefTurn, Persona, Review, TurnRequest, Usage
 
 
 class OfflineEngine(Engine):

@@ -32,11 +32,13 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from committee.engines.base import Context
+from committee.decision import failed_dimensions
 from committee.engines.offline.detect import Hit, detect_cached
 from committee.engines.offline.rubric import RUBRIC_SIGNALS, is_background, rubric_hits, too_short
 from committee.engines.offline.text import split_sentences
-from committee.models import Evidence, Persona, Review, Signal, Vote
+from committee.feedback import signal_title
+from committee.models import Context, Evidence, Persona, Review, Signal, Vote
+from committee.sentences import short_quote
 
 GREEN_GAIN = 0.5
 RED_LOSS = 0.9
@@ -270,11 +272,10 @@ def score(
 
 
 def fails_must_pass(ctx: Context, scores: dict[str, int]) -> bool:
-    """True when these scores fail one of the scenario's must-pass dimensions (at or
-    below `rules.fail_score`): a member who reads a dimension as failed cannot vote
+    """True when these scores fail one of the scenario's must-pass dimensions
+    (`decision.failed_dimensions`): a member who reads a dimension as failed cannot vote
     hire, as the committee could not hire on it."""
-    rules = ctx.scenario.rules
-    return any(scores.get(d, 4) <= rules.fail_score for d in rules.must_pass)
+    return bool(failed_dimensions(scores, ctx.scenario.rules))
 
 
 def relevance(persona: Persona, ctx: Context, e_signal: str, e_dim: str | None, strength: float) -> float:
@@ -322,8 +323,6 @@ def _evidence(analysis: Analysis) -> list[Evidence]:
 def label(ctx: Context, signal: str) -> str:
     """A short readable name for a signal or rubric cue, quoted ("a price that buys
     weaker safeguards"), never the raw id."""
-    from committee.feedback import signal_title
-
     return f"\u201c{signal_title(signal, ctx)}\u201d"
 
 
@@ -348,11 +347,6 @@ def dim_name(ctx: Context, dim: str | None) -> str:
 def _pick(options: list[str], *keys: str) -> str:
     h = int(hashlib.sha256("|".join(keys).encode()).hexdigest(), 16)
     return options[h % len(options)]
-
-
-def short_quote(q: str, limit: int = 160) -> str:
-    q = " ".join(q.split())
-    return q if len(q) <= limit else q[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidence], confidence: float) -> str:

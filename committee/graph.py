@@ -188,6 +188,14 @@ def assign_reviews(state: CommitteeState) -> list[Send] | str:
     return sends or "seal_votes"
 
 
+def _tell(runtime: Runtime[Context], event: str, data: dict) -> None:
+    """Report progress on the graph's own stream (`stream_mode="custom"`): one
+    `{"event": event, **data}` item; events are "review" {persona, vote}, "turn"
+    {round, speaker, move, vote, to} and "decision" (the decision's fields). A no-op
+    when the caller does not stream custom items."""
+    runtime.stream_writer({"event": event, **data})
+
+
 def review_packet(task: dict, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
     """One persona's blind review, capped at No Hire when intake found a concern."""
     ctx = _with_integrity(runtime.context, task["state"])
@@ -201,7 +209,9 @@ def review_packet(task: dict, config: RunnableConfig, runtime: Runtime[Context])
     capped = cap_for_integrity(review.vote, bool(ctx.integrity))
     if capped != review.vote:
         review = review.model_copy(update={"vote": capped, "summary": f"{review.summary} {CAP_NOTE}"})
-    return {"reviews": [review.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "review", pid)]}
+    dumped = review.model_dump(mode="json")
+    _tell(runtime, "review", {"persona": pid, "vote": dumped["vote"]})
+    return {"reviews": [dumped], "usage": [_usage_entry(usage, t0, "review", pid)]}
 
 
 def seal_votes(state: CommitteeState) -> dict:
@@ -264,7 +274,9 @@ def speak_turn(task: dict, config: RunnableConfig, runtime: Runtime[Context]) ->
         turn = turn.model_copy(
             update={"vote": capped, "reason": turn.reason if capped != req.votes[req.speaker] else None}
         )
-    return {"debrief": [turn.model_dump(mode="json")], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
+    dumped = turn.model_dump(mode="json")
+    _tell(runtime, "turn", {k: dumped[k] for k in ("round", "speaker", "move", "vote", "to")})
+    return {"debrief": [dumped], "usage": [_usage_entry(usage, t0, "turn", req.speaker)]}
 
 
 def tally_turns(state: CommitteeState) -> dict:
@@ -293,7 +305,9 @@ def decide_outcome(state: CommitteeState, runtime: Runtime[Context]) -> dict:
     """The committee's decision from the final votes and the scenario's rules."""
     reviews = [Review.model_validate(r) for r in in_panel_order(state["panel"], state["reviews"])]
     votes = {p: Vote(v) for p, v in state["votes"].items()}
-    return {"decision": decide(votes, reviews, runtime.context.scenario.rules).model_dump()}
+    decision = decide(votes, reviews, runtime.context.scenario.rules).model_dump()
+    _tell(runtime, "decision", decision)
+    return {"decision": decision}
 
 
 def write_feedback(state: CommitteeState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:

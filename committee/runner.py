@@ -177,20 +177,10 @@ def _config(run_id: str, prepared_protocol: str, rounds: int, panel_size: int, e
     return {"configurable": configurable, "recursion_limit": recursion_limit(prepared_protocol, rounds, panel_size)}
 
 
-def _emit(progress: Progress | None, chunk: dict) -> None:
-    if progress is None:
-        return
-    for node, update in chunk.items():
-        if not isinstance(update, dict):
-            continue
-        if node == "review_packet":
-            for r in update.get("reviews", []):
-                progress("review", {"persona": r["persona"], "vote": r["vote"]})
-        elif node == "speak_turn":
-            for t in update.get("debrief", []):
-                progress("turn", {k: t[k] for k in ("round", "speaker", "move", "vote", "to")})
-        elif node == "decide_outcome":
-            progress("decision", update["decision"])
+def _emit(progress: Progress | None, item: dict) -> None:
+    """Hand one item of the graph's own progress stream (`graph._tell`) to `progress`."""
+    if progress is not None:
+        progress(item["event"], {k: v for k, v in item.items() if k != "event"})
 
 
 def _execute(
@@ -224,7 +214,7 @@ def _execute(
                     graph_input,
                     config,
                     context=ctx,
-                    stream_mode="updates",
+                    stream_mode="custom",
                     durability=durability,
                 )
             snapshot = graph.get_state(config)

@@ -342,3 +342,37 @@ def test_a_failing_run_never_waits_on_another_runs_calls(store, db_path):
         release.set()
         t.join(60)
     assert done["slow"].decision.outcome in ("hire", "no_hire")
+
+
+def test_progress_comes_from_the_graphs_own_stream(store):
+    """The nodes report on LangGraph's custom stream; the runner's progress callback is fed
+    from it, with no list of node names of its own: one review event per persona, one
+    turn event per turn (in the stored debrief), then the decision."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from committee.graph import build_graph, initial_state
+    from committee.runner import run_context
+
+    prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
+    g = build_graph().compile(checkpointer=InMemorySaver())
+    items = list(
+        g.stream(
+            dict(initial_state("s1", PANEL, "simultaneous", 2)),
+            {"configurable": {"thread_id": "s1", "engine": "offline"}},
+            context=run_context(prep, prep.packet),
+            stream_mode="custom",
+        )
+    )
+    events = [i["event"] for i in items]
+    assert sorted(i["persona"] for i in items if i["event"] == "review") == sorted(PANEL)
+    assert events[-1] == "decision" and events.count("decision") == 1
+    final = g.get_state({"configurable": {"thread_id": "s1"}}).values
+    assert events.count("turn") == len(final["debrief"]) > 0
+    assert items[-1]["outcome"] == final["decision"]["outcome"]
+
+    seen: list[tuple[str, dict]] = []
+    eng = ScriptedEngine(SPLIT)
+    result = start_run(store, _prep(eng), progress=lambda e, d: seen.append((e, d)))
+    kinds = [e for e, _ in seen]
+    assert kinds.count("review") == 4 and kinds.count("turn") == len(result.debrief) and kinds[-1] == "decision"
+    assert {d["persona"]: d["vote"] for e, d in seen if e == "review"} == SPLIT

@@ -24,7 +24,7 @@ import yaml
 from pydantic import ValidationError
 
 from committee.engines import ENGINES
-from committee.errors import BadInput
+from committee.errors import BadInput, pydantic_summary
 from committee.models import Persona, Scenario, Signal
 
 SIGNAL_LIBRARY = "signals.yaml"
@@ -67,9 +67,7 @@ def _validate(model, data: dict, path: Path):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        raise BadInput(f"{path}: {loc}: {err['msg']}") from exc
+        raise BadInput(f"{path}: {pydantic_summary(exc, limit=1, top='(top level)')}") from exc
 
 
 def _yaml_files(kind: str) -> list[Path]:

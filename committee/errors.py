@@ -65,10 +65,16 @@ class Interrupted(CommitteeError):
     exit_code = 130
 
 
-def pydantic_summary(exc, limit: int = 8) -> str:
+def error_location(error: dict, top: str = "(root)") -> str:
+    """Where one pydantic error points, dotted (`panel.0.weights`), or `top` at the root."""
+    return ".".join(str(p) for p in error["loc"]) or top
+
+
+def pydantic_summary(exc, limit: int = 8, top: str = "(root)") -> str:
     """A pydantic `ValidationError` as one line: `loc: msg; loc: msg` for the first
-    `limit` errors, then how many more."""
+    `limit` errors, then how many more. The one formatter of validation errors for
+    messages (data files, manifests, packets, API replies)."""
     errors = exc.errors()
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors[:limit]]
+    parts = [f"{error_location(e, top)}: {e['msg']}" for e in errors[:limit]]
     more = len(errors) - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")

@@ -49,7 +49,7 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError
 
-from committee.errors import BadInput
+from committee.errors import BadInput, error_location
 from committee.models import Packet
 
 #: container formats may be this many times larger on disk than the text limit
@@ -842,7 +842,7 @@ def validation_message(exc: ValidationError) -> str:
     """One line naming the first invalid field."""
     errors = exc.errors()
     first = errors[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = error_location(first, "(top level)")
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
     msg = first["msg"]
     if first["type"] == "extra_forbidden":

@@ -19,7 +19,7 @@ from typing import Any
 
 from committee.models import Evidence, RunResult, Vote
 
-VOTES = ["strong_hire", "hire", "no_hire", "strong_no_hire"]
+VOTES = [v.value for v in Vote]  # best first: the order of `Vote` itself
 VOTE_LABEL = {v: Vote(v).label for v in VOTES}
 VOTE_COLOR = {"strong_hire": "#1b7f3b", "hire": "#7cc48a", "no_hire": "#f0a07a", "strong_no_hire": "#c0392b"}
 HIGHLIGHT = {"red": "red-background", "green": "green-background", None: "orange-background"}

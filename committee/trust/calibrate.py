@@ -29,7 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from committee.catalog import load_yaml
-from committee.errors import BadInput
+from committee.errors import BadInput, pydantic_summary
 from committee.models import RunResult
 from committee.packets import read_packet
 from committee.trust.common import (
@@ -84,8 +84,7 @@ def load_manifest(folder: str | Path) -> dict[str, Label]:
         try:
             labels[str(name)] = Label.model_validate(entry or {})
         except ValidationError as exc:
-            e = exc.errors()[0]
-            raise BadInput(f"{path}: {name}: {'.'.join(str(x) for x in e['loc']) or 'entry'}: {e['msg']}") from exc
+            raise BadInput(f"{path}: {name}: {pydantic_summary(exc, limit=1, top='entry')}") from exc
         if not (d / str(name)).is_file():
             raise BadInput(f"{path}: lists {name!r}, which is not in {d}")
     return labels

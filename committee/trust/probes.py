@@ -30,7 +30,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from committee.catalog import load_yaml
-from committee.errors import BadInput
+from committee.errors import BadInput, pydantic_summary
 from committee.models import Packet, RunResult
 from committee.trust.common import (
     RunSpec,
@@ -119,8 +119,7 @@ def load_substitutions(path: str | Path | None = None) -> Substitutions:
     try:
         return Substitutions.model_validate(data)
     except ValidationError as exc:
-        e = exc.errors()[0]
-        raise BadInput(f"{p}: {'.'.join(str(x) for x in e['loc'])}: {e['msg']}") from exc
+        raise BadInput(f"{p}: {pydantic_summary(exc, limit=1, top='(top level)')}") from exc
 
 
 def parse_swaps(spec: str) -> list[str]:

@@ -39,7 +39,7 @@ from committee.models import Context, DebriefTurn, Evidence, Review, TurnRequest
 
 VoteId = Literal["strong_hire", "hire", "no_hire", "strong_no_hire"]
 MoveId = Literal["open", "challenge", "hold", "concede", "support"]
-VOTES = ["strong_hire", "hire", "no_hire", "strong_no_hire"]
+VOTES = [v.value for v in Vote]  # best first: the order of `Vote` itself
 MOVES = ["open", "challenge", "hold", "concede", "support"]
 SCORES = [1, 2, 3, 4]
 KINDS = ("review", "turn")

@@ -48,7 +48,7 @@ from committee.engines.offline.review import (
 from committee.models import Context, DebriefTurn, Evidence, Persona, Review, TurnRequest, Vote
 from committee.sentences import short_quote
 
-ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+ORDER = sorted(Vote, key=lambda v: v.points)  # lowest first
 EMPHASIS = 2.0  # a challenge makes the persona weigh the cited signal this much more
 
 

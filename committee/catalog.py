@@ -15,7 +15,7 @@ scenario. Every file is validated by its pydantic model with `extra="forbid"`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from committee.engines import ENGINES
 from committee.errors import BadInput
-from committee.models import Persona, Scenario, Signal
+from committee.models import EngineSignal, Persona, Scenario, Signal
 
 SIGNAL_LIBRARY = "signals.yaml"
 DEFAULT_PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
@@ -86,6 +86,7 @@ class Catalog:
     personas: dict[str, Persona]
     scenarios: dict[str, Scenario]
     signals: dict[str, Signal]
+    engine_signals: dict[str, EngineSignal] = field(default_factory=dict)
 
     def persona(self, pid: str) -> Persona:
         """Raises BadInput naming the known ids when `pid` is unknown."""
@@ -103,18 +104,39 @@ class Catalog:
         return [self.signals[s] for s in scenario.signals]
 
 
-def load_signals() -> dict[str, Signal]:
-    signals: dict[str, Signal] = {}
+def _library_items(key: str, model) -> dict:
+    """The `key:` list of every signal library on the search path, validated by `model`,
+    by id (a later folder overrides an earlier one)."""
+    items: dict = {}
     for folder in search_path("scenarios"):
         path = folder / SIGNAL_LIBRARY
         if path.is_file():
-            raw = _read_yaml(path).get("signals") or []
-            for item in raw:
-                sig = _validate(Signal, item, path)
-                signals[sig.id] = sig
+            for item in _read_yaml(path).get(key) or []:
+                obj = _validate(model, item, path)
+                items[obj.id] = obj
+    return items
+
+
+def load_signals() -> dict[str, Signal]:
+    """The signal library (`signals:` of every `signals.yaml` on the search path), by id."""
+    signals = _library_items("signals", Signal)
     if not signals:
         raise BadInput("no signal library found (scenarios/signals.yaml)")
     return signals
+
+
+def load_engine_signals(signals: dict[str, Signal]) -> dict[str, EngineSignal]:
+    """The engines' own evidence ids (`engine_signals:` of the signal libraries), by id.
+    Raises BadInput when one shadows a library signal or names an unknown signal in
+    `not_read_as` / `requires`."""
+    own = _library_items("engine_signals", EngineSignal)
+    for e in own.values():
+        if e.id in signals:
+            raise BadInput(f"{SIGNAL_LIBRARY}: engine signal {e.id!r} is also a library signal")
+        for ref in [*e.not_read_as, *([e.requires] if e.requires else [])]:
+            if ref not in signals and ref not in own:
+                raise BadInput(f"{SIGNAL_LIBRARY}: engine signal {e.id!r} names unknown signal {ref!r}")
+    return own
 
 
 def load_catalog() -> Catalog:
@@ -153,7 +175,7 @@ def load_catalog() -> Catalog:
                 raise BadInput(
                     f"{persona_paths[pid]}: weights: unknown dimension {dim!r} (known: {', '.join(sorted(known_dims))})"
                 )
-    return Catalog(personas=personas, scenarios=scenarios, signals=signals)
+    return Catalog(personas=personas, scenarios=scenarios, signals=signals, engine_signals=load_engine_signals(signals))
 
 
 @lru_cache(maxsize=1)

@@ -82,10 +82,13 @@ class Signal(Strict):
 
     `dimension` is the rubric dimension the signal bears on; `exemplars` are general
     example statements (never evaluation sentences) used by the offline engine;
-    `advice` is the coaching line shown when the signal is found (red) or missing (green).
+    `advice` is the coaching line shown when the signal is found (red) or missing (green);
+    `title` is its short readable name in feedback and debate (default: the first clause
+    of `description`, else the id without hyphens; `feedback.signal_title`).
     """
 
     id: str
+    title: str | None = None
     polarity: Polarity
     dimension: str
     description: str
@@ -121,6 +124,24 @@ class Signal(Strict):
         if any(isinstance(item, list) and not item for item in v):
             raise ValueError("a cue needs at least one concept group")
         return v
+
+
+class EngineSignal(Strict):
+    """An evidence id an engine produces itself, beside the signal library
+    (`engine_signals:` in `scenarios/signals.yaml`): the offline engine's rubric cues and
+    the integrity check's concern. `detector` names the offline rubric function that finds
+    it (None: produced elsewhere, e.g. by the integrity check); it applies only to a
+    scenario that has `dimension`. `not_read_as`: red library signals whose sentences it
+    never credits; `requires`: another engine signal that must have been found first."""
+
+    id: str
+    title: str
+    polarity: Polarity
+    description: str
+    dimension: str | None = None
+    detector: str | None = None
+    not_read_as: list[str] = Field(default_factory=list)
+    requires: str | None = None
 
 
 class CasePrompt(Strict):

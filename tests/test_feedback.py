@@ -11,7 +11,7 @@ from committee.catalog import load_catalog
 from committee.engines.base import Context
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.review import analyse
-from committee.feedback import TITLES, build_feedback, signal_title, unanswered_prompts
+from committee.feedback import build_feedback, signal_title, unanswered_prompts
 from committee.packets import parse_packet
 from tests.conftest import EXAMPLES
 
@@ -43,7 +43,7 @@ def feedback(ctx):
 def test_every_library_signal_has_a_readable_title(cat):
     for sid in cat.signals:
         title = signal_title(sid)
-        assert title == TITLES[sid] and title != sid and title != sid.replace("-", " ")
+        assert title == cat.signals[sid].title and title != sid and title != sid.replace("-", " ")
 
 
 def test_weak_packet_coaching_uses_readable_names_and_keeps_the_ids(cat):

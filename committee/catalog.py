@@ -8,8 +8,9 @@ built-in persona or add a fifth one without touching the install):
 2. `<user config dir>/committee/personas|scenarios` (platformdirs);
 3. every folder in `COMMITTEE_PERSONAS` / `COMMITTEE_SCENARIOS` (os.pathsep-separated).
 
-Files are YAML (`.yaml`/`.yml`). `scenarios/signals.yaml` is the signal library, not a
-scenario. Every file is validated by its pydantic model with `extra="forbid"`.
+Files are YAML (`.yaml`/`.yml`). `scenarios/signals.yaml` (the signal library) and
+`scenarios/concepts.yaml` (the concept vocabulary its cues use) are libraries, not
+scenarios. Every file is validated by its pydantic model with `extra="forbid"`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from pydantic import ValidationError
 
 from committee.engines import ENGINES
 from committee.errors import BadInput
-from committee.models import EngineSignal, Persona, Scenario, Signal
+from committee.models import ConceptLibrary, EngineSignal, Persona, Scenario, Signal
 
 SIGNAL_LIBRARY = "signals.yaml"
+CONCEPT_LIBRARY = "concepts.yaml"
+LIBRARIES = (SIGNAL_LIBRARY, CONCEPT_LIBRARY)  # files in scenarios/ that are not scenarios
 DEFAULT_PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
 
@@ -75,7 +78,7 @@ def _validate(model, data: dict, path: Path):
 def _yaml_files(kind: str) -> list[Path]:
     files: list[Path] = []
     for folder in search_path(kind):
-        files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != SIGNAL_LIBRARY)
+        files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in LIBRARIES)
     return files
 
 
@@ -137,6 +140,19 @@ def load_engine_signals(signals: dict[str, Signal]) -> dict[str, EngineSignal]:
             if ref not in signals and ref not in own:
                 raise BadInput(f"{SIGNAL_LIBRARY}: engine signal {e.id!r} names unknown signal {ref!r}")
     return own
+
+
+def load_concepts() -> dict[str, str]:
+    """The concept vocabulary (`concepts.yaml` of every scenarios folder on the search
+    path; a later folder adds concepts or replaces one by name): name -> regular
+    expression. Raises BadInput naming the file for an invalid name or pattern."""
+    concepts: dict[str, str] = {}
+    for folder in search_path("scenarios"):
+        path = folder / CONCEPT_LIBRARY
+        if path.is_file():
+            lib = _validate(ConceptLibrary, _read_yaml(path), path)
+            concepts.update({name: "".join(parts) for name, parts in lib.concepts.items()})
+    return concepts
 
 
 def load_catalog() -> Catalog:

@@ -144,6 +144,28 @@ class EngineSignal(Strict):
     requires: str | None = None
 
 
+class ConceptLibrary(Strict):
+    """`scenarios/concepts.yaml`: named synonym groups that signal cues use as `{name}`.
+    Each concept is one regular expression written as fragments joined with nothing in
+    between (for short lines); names are lower-case letters and underscores."""
+
+    concepts: dict[str, list[str]]
+
+    @field_validator("concepts")
+    @classmethod
+    def _patterns(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
+        for name, parts in v.items():
+            if not re.fullmatch(r"[a-z_]+", name):
+                raise ValueError(f"concept name {name!r}: lower-case letters and underscores only")
+            try:
+                re.compile("".join(parts))
+            except re.error as exc:
+                raise ValueError(f"concept {name!r}: invalid regular expression: {exc}") from exc
+        return v
+
+
 class CasePrompt(Strict):
     id: str
     title: str

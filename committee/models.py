@@ -110,6 +110,16 @@ class Signal(Strict):
         description="Green signal ids that state the opposite stance on the same topic: found elsewhere in "
         "the packet, they make a reading of this red flag uncertain (the packet's own explicit stance).",
     )
+    ask_is_the_flag: bool = Field(
+        False,
+        description="A red flag whose substance is someone else's ask met (bending a policy for a client): a "
+        "sentence that reports another person's proposal still reads as it, where for others such a reading is weak.",
+    )
+    answered_by_cost: bool = Field(
+        False,
+        description="A red flag that a sentence accepting a cost for safety contradicts on its own "
+        '("..., even if it costs us the launch date"; the offline engine\'s lexicon.CONCESSIVE_COST_RE).',
+    )
 
     @field_validator("cues", "blockers")
     @classmethod

@@ -173,7 +173,10 @@ def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[s
 def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
     """Find integrity concerns (hidden text, injections) in the packet; round 0."""
     ctx = runtime.context
-    found = find_injections(ctx.packet, personas=ctx.panel.values(), dimensions=ctx.scenario.dimensions)
+    sc = ctx.scenario
+    found = find_injections(
+        ctx.packet, personas=ctx.panel.values(), dimensions=sc.dimensions, file_under=sc.conduct.integrity_dimension
+    )
     return {"integrity": [e.model_dump() for e in found], "round": 0}
 
 

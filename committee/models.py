@@ -205,9 +205,26 @@ class DecisionRules(Strict):
     hire_threshold: int = Field(0, ge=-100, le=100)
 
 
+class Conduct(Strict):
+    """How the packet's own conduct, beside its answers, bears on a scenario's rubric
+    (dimension ids of the scenario; empty or None: on no dimension).
+
+    - `integrity_dimension`: the dimension integrity evidence (text in the packet that
+      instructs the reviewers) is filed under;
+    - `integrity_penalised`: dimensions on which an integrity concern counts as a red
+      flag (and may fail them) in the offline engine;
+    - `short_capped`: dimensions a packet too short to judge is at most neutral on.
+    """
+
+    integrity_dimension: str | None = None
+    integrity_penalised: list[str] = Field(default_factory=list)
+    short_capped: list[str] = Field(default_factory=list)
+
+
 class Scenario(Strict):
     """A role and its interview: rubric dimensions, case prompts, the signals that
-    matter for the role (ids into the signal library) and the decision rules."""
+    matter for the role (ids into the signal library), how the packet's own conduct
+    counts (`conduct`) and the decision rules."""
 
     id: str
     title: str
@@ -216,6 +233,7 @@ class Scenario(Strict):
     dimensions: list[Dimension] = Field(min_length=1)
     case_prompts: list[CasePrompt] = Field(default_factory=list)
     signals: list[str] = Field(min_length=1)
+    conduct: Conduct = Field(default_factory=Conduct)
     rules: DecisionRules = Field(default_factory=DecisionRules)
 
     @model_validator(mode="after")
@@ -223,9 +241,14 @@ class Scenario(Strict):
         ids = [d.id for d in self.dimensions]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate dimension ids")
-        for dim in self.rules.must_pass:
+        c = self.conduct
+        named = [("rules.must_pass", d) for d in self.rules.must_pass]
+        named += [("conduct.integrity_dimension", c.integrity_dimension)] if c.integrity_dimension else []
+        named += [("conduct.integrity_penalised", d) for d in c.integrity_penalised]
+        named += [("conduct.short_capped", d) for d in c.short_capped]
+        for where, dim in named:
             if dim not in ids:
-                raise ValueError(f"rules.must_pass names unknown dimension {dim!r}")
+                raise ValueError(f"{where} names unknown dimension {dim!r}")
         return self
 
     def dimension(self, dim_id: str) -> Dimension:

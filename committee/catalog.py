@@ -31,7 +31,6 @@ from committee.models import ConceptLibrary, EngineSignal, Persona, Scenario, Si
 SIGNAL_LIBRARY = "signals.yaml"
 CONCEPT_LIBRARY = "concepts.yaml"
 LIBRARIES = (SIGNAL_LIBRARY, CONCEPT_LIBRARY)  # files in scenarios/ that are not scenarios
-DEFAULT_PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
 
 def _builtin(kind: str) -> Path:
@@ -84,12 +83,17 @@ def _yaml_files(kind: str) -> list[Path]:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Everything the committee knows: personas, scenarios and signals by id."""
+    """Everything the committee knows: personas, scenarios and signals by id, the
+    engines' own evidence ids, and the defaults read from the data: `default_panel`
+    (every persona, ordered by its `seat:`, then id) and `default_scenario` (the
+    scenario marked `default: true`; None when none is)."""
 
     personas: dict[str, Persona]
     scenarios: dict[str, Scenario]
     signals: dict[str, Signal]
     engine_signals: dict[str, EngineSignal] = field(default_factory=dict)
+    default_panel: list[str] = field(default_factory=list)
+    default_scenario: str | None = None
 
     def persona(self, pid: str) -> Persona:
         """Raises BadInput naming the known ids when `pid` is unknown."""
@@ -97,8 +101,14 @@ class Catalog:
             raise BadInput(f"unknown persona {pid!r} (known: {', '.join(sorted(self.personas))})")
         return self.personas[pid]
 
-    def scenario(self, sid: str) -> Scenario:
-        """Raises BadInput naming the known ids when `sid` is unknown."""
+    def scenario(self, sid: str | None) -> Scenario:
+        """The scenario `sid`, or the default scenario for None (or ""). Raises BadInput naming
+        the known ids when `sid` is unknown, or when it is None and no scenario is the
+        default."""
+        if not sid:
+            if self.default_scenario is None:
+                raise BadInput("no scenario given and none is the default (mark one scenario file `default: true`)")
+            sid = self.default_scenario
         if sid not in self.scenarios:
             raise BadInput(f"unknown scenario {sid!r} (known: {', '.join(sorted(self.scenarios))})")
         return self.scenarios[sid]
@@ -191,7 +201,17 @@ def load_catalog() -> Catalog:
                 raise BadInput(
                     f"{persona_paths[pid]}: weights: unknown dimension {dim!r} (known: {', '.join(sorted(known_dims))})"
                 )
-    return Catalog(personas=personas, scenarios=scenarios, signals=signals, engine_signals=load_engine_signals(signals))
+    defaults = [s.id for s in scenarios.values() if s.default]
+    if len(defaults) > 1:
+        raise BadInput(f"several scenarios are marked default: {', '.join(defaults)} (keep `default: true` in one)")
+    return Catalog(
+        personas=personas,
+        scenarios=scenarios,
+        signals=signals,
+        engine_signals=load_engine_signals(signals),
+        default_panel=[p.id for p in sorted(personas.values(), key=lambda p: (p.seat is None, p.seat or 0, p.id))],
+        default_scenario=defaults[0] if defaults else None,
+    )
 
 
 @lru_cache(maxsize=1)

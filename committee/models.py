@@ -233,6 +233,9 @@ class Scenario(Strict):
     dimensions: list[Dimension] = Field(min_length=1)
     case_prompts: list[CasePrompt] = Field(default_factory=list)
     signals: list[str] = Field(min_length=1)
+    default: bool = Field(
+        False, description="The scenario of a packet that names none and of a run that gives none (catalog)."
+    )
     conduct: Conduct = Field(default_factory=Conduct)
     rules: DecisionRules = Field(default_factory=DecisionRules)
 
@@ -292,6 +295,11 @@ class Persona(Strict):
     at no_hire (strong_no_hire when the evidence is unambiguous)."""
 
     id: str
+    seat: int | None = Field(
+        None,
+        description="Place at the table: the default panel is every persona, by seat (no seat: after the "
+        "seated ones), then id.",
+    )
     name: str
     title: str
     background: str

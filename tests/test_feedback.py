@@ -110,7 +110,7 @@ def test_no_reviews_no_feedback(cat):
 
 
 def test_a_signal_read_firmly_is_never_also_a_point_to_check():
-    from committee.catalog import DEFAULT_PERSONAS, load_catalog
+    from committee.catalog import load_catalog
     from committee.engines.base import Context
     from committee.engines.offline.review import analyse, build_review
     from committee.feedback import build_feedback
@@ -127,7 +127,7 @@ def test_a_signal_read_firmly_is_never_also_a_point_to_check():
         packet=packet,
         scenario=sc,
         signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in DEFAULT_PERSONAS},
+        panel={p: cat.personas[p] for p in cat.default_panel},
         integrity=[],
     )
     reviews = [build_review(ctx, p, analyse(ctx)) for p in ctx.panel.values()]

@@ -20,14 +20,13 @@ CAT = load_catalog()
 def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     packet = parse_packet(text, name="stance-test")
     sc = CAT.scenario(packet.scenario or scenario)
-    from committee.catalog import DEFAULT_PERSONAS
     from committee.integrity import find_injections
 
     return Context(
         packet=packet,
         scenario=sc,
         signals={s: CAT.signals[s] for s in sc.signals},
-        panel={p: CAT.personas[p] for p in DEFAULT_PERSONAS},
+        panel={p: CAT.personas[p] for p in CAT.default_panel},
         integrity=find_injections(packet),
     )
 

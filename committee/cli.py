@@ -157,7 +157,7 @@ def review(
         None,
         "--scenario",
         "-s",
-        help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else safety-pm.",
+        help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else the default scenario (marked `default: true`).",
     ),
     engine: str = EngineOpt,
     model: str | None = ModelOpt,
@@ -660,7 +660,10 @@ def ui(
 _TEngine = EngineOpt
 _TModel = ModelOpt
 _TScenario = typer.Option(
-    None, "--scenario", "-s", help="Scenario id. Default: the packet's front matter, else safety-pm."
+    None,
+    "--scenario",
+    "-s",
+    help="Scenario id. Default: the packet's front matter, else the default scenario (marked `default: true`).",
 )
 _TRounds = typer.Option(2, "--rounds", "-r", help="Most debrief rounds per run.")
 _TProtocol = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous or round-robin.")

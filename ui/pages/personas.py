@@ -26,11 +26,7 @@ tab_p, tab_s, tab_sig = st.tabs(["Personas", "Scenarios", "Signal library"])
 
 with tab_p:
     st.caption("Folders: " + ", ".join(code_span(str(p)) for p in search_path("personas")))
-    from committee.catalog import DEFAULT_PERSONAS
-
-    personas = sorted(
-        cat.personas.values(), key=lambda p: (DEFAULT_PERSONAS.index(p.id) if p.id in DEFAULT_PERSONAS else 99, p.id)
-    )
+    personas = [cat.personas[p] for p in cat.default_panel]  # in seat order
     for i in range(0, len(personas), 2):
         cols = st.columns(2)
         for col, p in zip(cols, personas[i : i + 2]):

@@ -4,15 +4,9 @@ revisions, and conformity `stats` over stored runs."""
 from __future__ import annotations
 
 import typer
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from committee.cli.common import DbOpt, JsonOpt, WholeJsonOpt, emit_json, err, open_store, out, persona_names
 from committee.errors import BadInput, CommitteeError
-
-WIDE = 120  # terminal columns from which tables show every column
-NARROW_MIN = {"when": 11, "engine": 7, "status": 7, "decision": 8}  # columns a narrow table never cuts
 
 
 def runs(
@@ -23,8 +17,7 @@ def runs(
     as_json: bool = JsonOpt,
 ):
     """List stored runs, newest first (the studies' own runs with --studies)."""
-    import datetime as dt
-
+    from committee.present.terminal.history import render_runs
     from committee.store import db_exists
 
     if not db_exists(db):
@@ -39,61 +32,17 @@ def runs(
     if not rows:
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
-    # narrow terminals (under WIDE columns) get the columns a reader scans for, on one
-    # line each; `--json` has every field
-    wide = out.width >= WIDE
-    t = (
-        Table(title="Runs (newest first)", box=box.HEAVY_HEAD)
-        if wide
-        else Table(
-            title="Runs (newest first)", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1), collapse_padding=True
-        )
-    )
-    t.add_column("run id", no_wrap=True, min_width=12)
-    cols = (
-        ("when", "packet", "rev", "scenario", "engine", "protocol", "status", "decision")
-        if wide
-        else ("when", "packet · rev", "engine", "status", "decision")
-    )
-    for col in cols:
-        if wide:
-            t.add_column(col, overflow="fold")
-        else:  # short columns keep their width; the packet key gives way (ellipsis)
-            t.add_column(
-                col,
-                no_wrap=True,
-                overflow="ellipsis",
-                min_width=NARROW_MIN.get(col),
-                max_width=None if col in NARROW_MIN else 26,
-            )
-    for r in rows:
-        when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")
-        decision = (r.outcome or "-").replace("_", " ")
-        if wide:
-            t.add_row(
-                r.run_id,
-                when,
-                r.packet_key,
-                str(r.revision),
-                r.scenario,
-                r.engine,
-                r.protocol,
-                r.shown_status,
-                decision,
-            )
-        else:
-            t.add_row(r.run_id, when, f"{r.packet_key} · {r.revision}", r.engine, r.shown_status, decision)
-    out.print(t)
+    render_runs(rows, out)
 
 
-def _signal_text(sid: str) -> str:
+def _signal_descriptions() -> dict[str, str]:
+    """Signal id -> description from the catalog; {} when it does not load."""
     from committee.catalog import default_catalog
 
     try:
-        sig = default_catalog().signals.get(sid)
+        return {sid: sig.description for sid, sig in default_catalog().signals.items()}
     except CommitteeError:
-        sig = None
-    return f"{sid}: {sig.description}" if sig else sid
+        return {}
 
 
 def history(
@@ -107,7 +56,7 @@ def history(
     Example: committee history dylan-growth-pm
     """
     from committee.compare import history as revision_history
-    from committee.report import vote_text
+    from committee.present.terminal.history import render_history
 
     with open_store(db, create=False) as store:
         records = revision_history(store, key, scenario=scenario)
@@ -115,36 +64,7 @@ def history(
         for r in records:
             emit_json(r.as_json())
         return
-    names = persona_names()
-    t = Table(title=f"Revisions of {key}")
-    for col in ("rev", "sha256", "finished runs", "latest run", "scenario", "decision"):
-        t.add_column(col)
-    for r in records:
-        t.add_row(
-            str(r.revision),
-            r.sha256[:10],
-            str(r.runs),
-            r.run_id or "-",
-            r.scenario or "-",
-            (r.outcome or "not run").replace("_", " "),
-        )
-    out.print(t)
-    run = [r for r in records if r.run_id]
-    if run:
-        vt = Table(title="Final votes by revision")
-        vt.add_column("persona")
-        for r in run:
-            vt.add_column(f"rev {r.revision}")
-        for p in dict.fromkeys(p for r in run for p in r.votes):
-            vt.add_row(names.get(p, p), *[vote_text(r.votes.get(p)) for r in run])
-        out.print(vt)
-        st = Table(title="Mean rubric scores (1-4) by revision")
-        st.add_column("dimension")
-        for r in run:
-            st.add_column(f"rev {r.revision}", justify="center")
-        for d in dict.fromkeys(d for r in run for d in r.scores):
-            st.add_row(d.replace("_", " "), *[f"{r.scores[d]:.2f}" if d in r.scores else "-" for r in run])
-        out.print(st)
+    render_history(key, records, out, persona_names())
     if not any(r.run_id for r in records):
         err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
 
@@ -170,71 +90,15 @@ def compare(
 
     Example: committee compare dylan-growth-pm --from 1 --to 2
     """
-    from rich.syntax import Syntax
-
     from committee.compare import compare as compare_revisions
-    from committee.report import vote_text
+    from committee.present.terminal.history import render_compare
 
     with open_store(db, create=False) as store:
         c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)
     if as_json:
         emit_json(c.as_json())
         return
-    names = persona_names()
-    b, a = c.before, c.after
-    out.print(
-        Text.assemble(
-            (f"{key}: revision {b.revision} → {a.revision}", "bold"),
-            f"   decision {(b.outcome or 'not run').replace('_', ' ')} → {(a.outcome or 'not run').replace('_', ' ')}",
-        )
-    )
-    for n in c.notes:
-        err.print(Text(f"note: {n}", style="yellow"))
-    arrow = {"up": ("▲", "green"), "down": ("▼", "red"), "same": ("=", "dim"), "n/a": ("?", "dim")}
-    vt = Table(title="Votes")
-    # shown for a mixed panel, or when a persona changed engine or model between revisions
-    voiced = (b.voices or a.voices) and (b.voices != a.voices or len(set({**b.voices, **a.voices}.values())) > 1)
-    for col in ("persona", f"rev {b.revision}", f"rev {a.revision}", "change", *(["voiced by"] if voiced else [])):
-        vt.add_column(col)
-    for v in c.votes:
-        sym, style = arrow[v.direction]
-        voice = [f"{b.voices.get(v.persona, '?')} → {a.voices.get(v.persona, '?')}"] if voiced else []
-        vt.add_row(
-            names.get(v.persona, v.persona),
-            vote_text(v.before),
-            vote_text(v.after),
-            Text(f"{sym} {v.change:+d}" if v.change is not None else sym, style=style),
-            *voice,
-        )
-    out.print(vt)
-    st = Table(title="Rubric dimensions (mean score 1-4)")
-    for col in ("dimension", f"rev {b.revision}", f"rev {a.revision}", "change"):
-        st.add_column(col)
-    for s in c.scores:
-        ch = s.change
-        style = "green" if ch and ch > 0 else "red" if ch and ch < 0 else "dim"
-        st.add_row(
-            s.dimension.replace("_", " "),
-            "-" if s.before is None else f"{s.before:.2f}",
-            "-" if s.after is None else f"{s.after:.2f}",
-            Text("-" if ch is None else f"{ch:+.2f}", style=style),
-        )
-    out.print(st)
-    for title, items, style in (
-        ("Red flags removed", c.red_removed, "green"),
-        ("Red flags introduced", c.red_introduced, "red"),
-        ("Green signals added", c.green_added, "green"),
-        ("Green signals lost", c.green_lost, "red"),
-    ):
-        if items:
-            out.print(Text(title, style=f"bold {style}"))
-            for s in items:
-                out.print(Text(f"  • {_signal_text(s)}"))
-    if diff and c.diff:
-        out.print(Text("Packet diff", style="bold underline"))
-        out.print(Syntax(c.diff, "diff", word_wrap=True, theme="ansi_dark"))
-    elif diff:
-        out.print(Text("The packet text is the same in both revisions.", style="dim"))
+    render_compare(key, c, out, persona_names(), notes=err, diff=diff, signals=_signal_descriptions())
 
 
 def stats(
@@ -252,8 +116,8 @@ def stats(
 
     Example: committee stats --engine offline
     """
+    from committee.present.terminal.studies import render_stats
     from committee.trust.conformity import conformity_stats, stored_results
-    from committee.trust.render import render_stats
 
     if limit < 1:
         raise BadInput(f"--limit must be at least 1, got {limit}")

@@ -71,7 +71,7 @@ def review(
       committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
     """
     from committee.packets import read_packet
-    from committee.report import ProgressBoard, render_result
+    from committee.present.terminal.run import ProgressBoard, render_result
     from committee.runner import prepare, start_run
 
     options = engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
@@ -120,7 +120,7 @@ def resume(
     (each persona's engine and model) and its stored engine options; options given here
     replace them for this attempt, e.g. a longer --timeout.
     """
-    from committee.report import ProgressBoard, render_result
+    from committee.present.terminal.run import ProgressBoard, render_result
     from committee.runner import resume_run
 
     names = persona_names()
@@ -145,7 +145,7 @@ def replay(
     as_json: bool = JsonOpt,
 ):
     """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
-    from committee.report import render_steps
+    from committee.present.terminal.run import render_steps
     from committee.runner import panel_voices, replay_steps
 
     with open_store(db, create=False) as store:

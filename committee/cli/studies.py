@@ -63,8 +63,8 @@ def stability(
     Example: committee stability examples/borderline-api-pm.md --runs 10 --seed 7
     """
     from committee.packets import read_packet
+    from committee.present.terminal.studies import render_stability, study_progress
     from committee.trust.common import validate_spec
-    from committee.trust.render import render_stability, study_progress
     from committee.trust.stability import MAX_RUNS, run_stability
 
     if not 1 <= runs <= MAX_RUNS:
@@ -109,9 +109,9 @@ def probe(
     Example: committee probe examples/strong-safety-pm.md --swap name,employer
     """
     from committee.packets import read_packet
+    from committee.present.terminal.studies import render_probe, study_progress
     from committee.trust.common import validate_spec
     from committee.trust.probes import build_variants, load_substitutions, parse_swaps, run_probe
-    from committee.trust.render import render_probe, study_progress
 
     if per_swap < 1:
         raise BadInput(f"--per-swap must be at least 1, got {per_swap}")
@@ -150,9 +150,9 @@ def calibrate(
     Example: committee calibrate path/to/labelled-packets --json
     """
     from committee.packets import read_packet
+    from committee.present.terminal.studies import render_calibration, study_progress
     from committee.trust.calibrate import load_manifest, run_calibration
     from committee.trust.common import validate_spec
-    from committee.trust.render import render_calibration, study_progress
 
     spec = _spec(engine, model, None, rounds, protocol, persona)
     for name in load_manifest(folder):  # every packet and option checked before anything is written

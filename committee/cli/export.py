@@ -30,7 +30,7 @@ def export(
 
     Example: committee export 3f2a9c1b7d4e --format html --out debrief.html
     """
-    from committee.trust.export import FORMATS, export_run
+    from committee.present.export import FORMATS, export_run
 
     fmt = "json" if as_json else fmt.lower()
     if fmt not in FORMATS:

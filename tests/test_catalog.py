@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -51,3 +54,18 @@ def test_a_persona_file_naming_an_unknown_engine_names_the_file(tmp_path, monkey
         load_catalog()
     _drop(tmp_path, monkeypatch, engine="openai", model="llama3.1")
     assert load_catalog().personas["typo-persona"].engine == "openai"
+
+
+def test_tests_never_read_or_write_the_users_own_folders():
+    """conftest.py points config, data and the fit cache at one temporary home per run
+    (shared by xdist workers), so a developer's own files cannot change an outcome."""
+    import platformdirs
+
+    from committee.db import default_target
+    from committee.engines.offline import learned
+
+    home = Path(os.environ["COMMITTEE_TEST_HOME"])
+    assert home.is_dir() and home.name.startswith("committee-test-")
+    assert Path(platformdirs.user_config_dir("committee")).is_relative_to(home)
+    assert Path(default_target()).is_relative_to(home)
+    assert learned.cache_dir().is_relative_to(home)

@@ -29,6 +29,9 @@ if _OWN_HOME:
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+# the examples plus a copy of the shared dev packets (tests/data/shared-eval), the same
+# set on every clone
+PACKETS = sorted(EXAMPLES.glob("*.md")) + sorted((ROOT / "tests" / "data" / "shared-eval" / "packets").glob("*.md"))
 
 _real_connect = socket.socket.connect
 

@@ -20,12 +20,10 @@ from committee.packets import read_packet
 from committee.trust.common import RunSpec, run_once, with_text
 from committee.trust.probes import Entity, compare_runs, run_probe, swap_entity
 from committee.trust.stability import run_stability
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, PACKETS
 
 pytest.importorskip("committee.engines.offline", reason="offline engine not installed")
 
-DEV = ROOT.parent / "shared" / "eval" / "packets"  # the shared dev set beside the checkout
-PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 # every attribute present: a reference with the name, pronouns, a school and an employer
 REFERENCE = (

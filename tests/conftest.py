@@ -48,7 +48,6 @@ SLOW_FILES = {
     "test_ui_apptest.py",
     "test_trust_ui.py",
     "test_lint.py",
-    "test_offline_learned.py",
     "test_trust_calibrate.py",
     "test_trust_stability.py",
     "test_anthropic_cli.py",

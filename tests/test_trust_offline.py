@@ -39,11 +39,16 @@ def _augmented(path: Path):
     return with_text(p, p.text + REFERENCE, candidate="Nadia Ferrante")
 
 
-def _ids(paths):
-    return [p.name for p in paths]
+# `make test-fast` runs each invariance on the strong example only;
+# the other packets, each a whole engine run per variant, are marked slow
+FAST_PACKET = "strong-safety-pm.md"
 
 
-@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+def _packets():
+    return [pytest.param(p, id=p.name, marks=() if p.name == FAST_PACKET else pytest.mark.slow) for p in PACKETS]
+
+
+@pytest.mark.parametrize("path", _packets())
 def test_offline_is_invariant_under_swaps(store, path):
     rep = run_probe(store, _augmented(path), ["name", "school", "employer", "pronouns"], per_swap=4)
     assert rep["skipped"] == {}
@@ -52,6 +57,7 @@ def test_offline_is_invariant_under_swaps(store, path):
     assert moved == [], moved
 
 
+@pytest.mark.slow  # over 50 engine runs
 def test_offline_full_lists_move_nothing(store):
     """Every name, school and employer of the lists on the strong example: nothing moves
     (finding 2, 'Salesforce' read as the sales concept, was fixed)."""
@@ -82,6 +88,8 @@ def _order_cases():
                 if path.name in ORDER_SENSITIVE
                 else []
             )
+            if path.name != FAST_PACKET:
+                marks.append(pytest.mark.slow)
             yield pytest.param(path, proto, marks=marks, id=f"{path.name}-{proto}")
 
 
@@ -97,7 +105,7 @@ def test_offline_is_invariant_under_section_and_speaking_order(store, path, prot
         assert moved == [], (r["speaking_order"], r["section_order"], moved)
 
 
-@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+@pytest.mark.parametrize("path", _packets())
 def test_offline_is_invariant_under_section_order_alone(store, path):
     """Section order on its own never moves anything (the order finding is speaking order)."""
     p = read_packet(path)

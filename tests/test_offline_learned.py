@@ -235,6 +235,7 @@ def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path
     assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-4)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_reading_a_packet_never_imports_scikit_learn():
     import subprocess
     import sys

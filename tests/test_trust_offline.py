@@ -39,8 +39,8 @@ def _augmented(path: Path):
     return with_text(p, p.text + REFERENCE, candidate="Nadia Ferrante")
 
 
-# `make test-fast` runs each invariance on the strong example only;
-# the other packets, each a whole engine run per variant, are marked slow
+# `make test-fast` runs the order invariances on the strong example only; the other
+# packets, each a whole engine run per variant, are marked slow
 FAST_PACKET = "strong-safety-pm.md"
 
 
@@ -48,7 +48,8 @@ def _packets():
     return [pytest.param(p, id=p.name, marks=() if p.name == FAST_PACKET else pytest.mark.slow) for p in PACKETS]
 
 
-@pytest.mark.parametrize("path", _packets())
+@pytest.mark.slow  # up to 16 engine runs a packet (the fast loop keeps the employer swap below)
+@pytest.mark.parametrize("path", PACKETS, ids=lambda p: p.name)
 def test_offline_is_invariant_under_swaps(store, path):
     rep = run_probe(store, _augmented(path), ["name", "school", "employer", "pronouns"], per_swap=4)
     assert rep["skipped"] == {}

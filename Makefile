@@ -18,13 +18,19 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/committee review examples/strong-safety-pm.md
 
+# pytest-xdist workers, one per logical CPU (2 on the CI machine); `make test JOBS=0` runs
+# in one process. `--dist loadgroup` keeps each `xdist_group` (the `langgraph dev` tests) in one worker.
+JOBS ?= logical
+XDIST = -n $(JOBS) --dist loadgroup
+
 test: $(STAMP)
 	bash scripts/test-deps.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
 
-# the edit loop: everything but the tests that start services or processes (CI runs `make test`)
+# the edit loop: everything but the tests marked slow (they start services or processes, or
+# run the engine over many packets; tests/conftest.py SLOW_FILES and `slow` marks). CI runs `make test`.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" $(XDIST)
 
 ui: $(STAMP)
 	$(BIN)/committee ui

@@ -205,7 +205,7 @@ def split_front_matter(text: str, where: str = "packet") -> tuple[dict, str]:
             raise BadInput(f"{where}: front matter starts with '---' but has no closing '---' line")
         return {}, text  # a line like '----' or '--- text' is not front matter
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = yaml.load(m.group(1), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # libyaml when there
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         at = f" (line {line + 2})" if line is not None else ""

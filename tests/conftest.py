@@ -3,19 +3,35 @@ raise at once (an accidental real API request fails loudly instead of hanging)."
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
 
 import pytest
 
-# Hermetic: a developer's own personas and scenarios (~/.config/committee/...) never
-# reach a test, nor the CLI subprocesses the tests start (they inherit this).
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="committee-test-config-")
+# Hermetic: a developer's own personas, scenarios and corpus (~/.config/committee),
+# runs (~/.local/share/committee), fitted models (~/.cache/committee) and COMMITTEE_*
+# settings never reach a test, nor the CLI subprocesses the tests start (they inherit
+# the environment). One temporary home per run: pytest-xdist workers inherit the
+# controller's (it is set before they start), so they share one fit cache.
+_OWN_HOME = "COMMITTEE_TEST_HOME" not in os.environ  # this process made it (and removes it)
+if _OWN_HOME:
+    for _name in [n for n in os.environ if n.startswith("COMMITTEE_")]:
+        del os.environ[_name]
+    _home = Path(tempfile.mkdtemp(prefix="committee-test-"))
+    os.environ["COMMITTEE_TEST_HOME"] = str(_home)
+    os.environ["XDG_CONFIG_HOME"] = str(_home / "config")
+    os.environ["XDG_DATA_HOME"] = str(_home / "data")
+    os.environ["COMMITTEE_CACHE_DIR"] = str(_home / "cache" / "learned")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+# the examples plus a copy of the shared dev packets (tests/data/shared-eval), the same
+# set on every clone
+PACKETS = sorted(EXAMPLES.glob("*.md")) + sorted((ROOT / "tests" / "data" / "shared-eval" / "packets").glob("*.md"))
 
 _real_connect = socket.socket.connect
 
@@ -32,12 +48,16 @@ SLOW_FILES = {
     "test_ui_apptest.py",
     "test_trust_ui.py",
     "test_lint.py",
-    "test_offline_learned.py",
     "test_trust_calibrate.py",
     "test_trust_stability.py",
     "test_anthropic_cli.py",
     "test_cli.py",
 }
+
+
+def pytest_unconfigure(config):
+    if _OWN_HOME:
+        shutil.rmtree(os.environ["COMMITTEE_TEST_HOME"], ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,10 +88,16 @@ def _no_network(monkeypatch):
 def _learned_model_on_disk():
     """Fit the offline engine's learned layer once, before any test, so the CLI
     subprocesses the tests start load it from the disk cache instead of each fitting
-    it (and racing) on a clean machine."""
+    it (and racing) on a clean machine. Normally the shipped fit (no work); when its key
+    is stale, one fit per run: the xdist workers share the cache folder and take turns
+    (a file lock), so the second loads what the first saved."""
     from committee.engines.offline import learned
 
-    learned.get_model([])
+    cache = learned.cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with open(cache / "fit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        learned.get_model([])
 
 
 @pytest.fixture
@@ -83,9 +109,6 @@ def db_path(tmp_path) -> Path:
 def pg_server():
     """A real PostgreSQL for the session (`tests/pg_service.py`); skipped, with the
     reason in one line, only where the server cannot start."""
-    import shutil
-    import tempfile
-
     from tests.pg_service import start_postgres
 
     base = Path(tempfile.mkdtemp(prefix="committee-pg-"))

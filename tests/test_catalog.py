@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -101,3 +104,18 @@ def test_engine_signals_are_read_from_the_library():
     assert cues and all(c.detector in DETECTORS and c.id not in cat.signals for c in cues.values())
     assert "prompt-injection" in cat.engine_signals and "prompt-injection" not in cues
     assert {d for c in cues.values() for n in c.not_read_as for d in [cat.signals[n].polarity]} == {"red"}
+
+
+def test_tests_never_read_or_write_the_users_own_folders():
+    """conftest.py points config, data and the fit cache at one temporary home per run
+    (shared by xdist workers), so a developer's own files cannot change an outcome."""
+    import platformdirs
+
+    from committee.db import default_target
+    from committee.engines.offline import learned
+
+    home = Path(os.environ["COMMITTEE_TEST_HOME"])
+    assert home.is_dir() and home.name.startswith("committee-test-")
+    assert Path(platformdirs.user_config_dir("committee")).is_relative_to(home)
+    assert Path(default_target()).is_relative_to(home)
+    assert learned.cache_dir().is_relative_to(home)

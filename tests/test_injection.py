@@ -14,10 +14,9 @@ import pytest
 from committee.cli import main
 from committee.integrity import FAKE_SECTION, HIDDEN, OBFUSCATED, SIGNAL_ID, explain, find_injections, is_injection
 from committee.packets import parse_packet, read_packet
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, PACKETS
 from tests.data.intake.builders import docx_bytes, pdf_bytes
 
-SHARED = EXAMPLES.parent.parent / "shared" / "eval" / "packets"
 BASE = (EXAMPLES / "borderline-api-pm.md").read_text()
 ZW = "\u200b"
 
@@ -129,7 +128,7 @@ def test_writing_about_injection_is_not_flagged(text):
     assert find_injections(packet) == [], [(f.signal, f.reason) for f in explain(packet)]
 
 
-@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.md")) + sorted(SHARED.glob("*.md")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PACKETS, ids=lambda p: p.name)
 def test_real_packets(path):
     found = find_injections(read_packet(path))
     if path.name == "hidden-instruction.md":

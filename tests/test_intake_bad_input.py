@@ -182,6 +182,7 @@ def test_max_bytes_env_var_applies_to_review(monkeypatch, capsys, tmp_path):
     assert not (tmp_path / "c.db").exists()
 
 
+@pytest.mark.slow  # CLI processes
 def test_real_process_prints_one_line_and_no_traceback(tmp_path):
     """The installed entry point, in a subprocess: stderr is exactly one line."""
     junk = tmp_path / "junk.pdf"

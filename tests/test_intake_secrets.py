@@ -58,6 +58,7 @@ def test_key_in_the_environment_is_never_written_by_the_cli(monkeypatch, capsys,
     assert all(MARKER not in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.slow  # CLI processes
 def test_key_is_never_written_by_a_real_process(tmp_path):
     db = tmp_path / "c.db"
     env = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import PACKETS
 from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
 from committee.catalog import load_catalog
@@ -260,7 +261,7 @@ def test_a_firm_vote_holds_even_on_evidence_it_weighs(cat):
 def test_marginal_vote_moves_on_the_split_dev_packet():
     """On the split dev packet the research lead's blind No Hire is marginal; the
     failure-mode evidence it tracks moves it one step in the debrief, with a reason."""
-    path = Path(__file__).parent / "data" / "shared-eval" / "email-drafting-metrics.md"  # a copy of ../shared/eval
+    path = Path(__file__).parent / "data" / "shared-eval" / "packets" / "email-drafting-metrics.md"  # from ../shared
     cat = load_catalog()
     packet = read_packet(path)
     sc = cat.scenario(packet.scenario)
@@ -336,19 +337,12 @@ def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
     assert not any(t.speaker == "safety-lead" and t.move == "concede" for t in turns)
 
 
-def _all_packets():
-    from tests.conftest import EXAMPLES
-
-    shared = Path(__file__).resolve().parents[2] / "shared" / "eval" / "packets"
-    return sorted(EXAMPLES.glob("*.md")) + (sorted(shared.glob("*.md")) if shared.is_dir() else [])
-
-
 @pytest.mark.parametrize("protocol", ["simultaneous", "round-robin"])
 def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
     from committee.sentences import short_quote
 
     checked = 0
-    for path in _all_packets():
+    for path in PACKETS:
         packet = read_packet(path)
         sc = cat.scenario(packet.scenario or "safety-pm")
         ctx = Context(
@@ -378,7 +372,7 @@ def test_a_member_updates_on_evidence_its_own_reading_missed(cat):
     from committee.engines.offline.review import analyse, reading
 
     differ = grew = 0
-    for path in _all_packets() + [Path(__file__).parent / "data" / "split_lens.md"]:
+    for path in [*PACKETS, Path(__file__).parent / "data" / "split_lens.md"]:
         packet = read_packet(path)
         sc = cat.scenario(packet.scenario or "safety-pm")
         ctx = Context(

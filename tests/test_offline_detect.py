@@ -351,6 +351,7 @@ def test_concept_names_expand_and_quantifiers_stay():
     assert expand("{no_such_concept}") == "{no_such_concept}"  # unknown names are left as they are
 
 
+@pytest.mark.slow  # every sentence of the tuning sets (thousands)
 @pytest.mark.parametrize("name", ["author-tune-set.jsonl", "author-sentences.jsonl"])
 def test_tuning_sets_keep_their_numbers(cat, name):
     """Sets the cues were tuned on and the learned layer is trained on (numbers pinned

@@ -22,6 +22,15 @@ def _forget(monkeypatch, tmp_path=None):
         monkeypatch.setattr(learned, "SHIPPED", tmp_path / "no-shipped-fit.npz")
 
 
+@pytest.fixture
+def small_corpus(monkeypatch):
+    """The cache tests test the cache, not the fit: `get_model` fits on the corpus's
+    first 200 sentences (a few seconds instead of the full fit, which
+    test_the_shipped_fit_is_the_fit_of_the_built_in_corpus does once per run)."""
+    full = learned.load_corpus
+    monkeypatch.setattr(learned, "load_corpus", lambda paths=None: full(paths)[:200])
+
+
 @pytest.fixture(scope="module")
 def sigs():
     cat = load_catalog()
@@ -66,7 +75,7 @@ def test_fit_is_deterministic_and_learns_from_the_corpus(sigs):
     assert a.probabilities(probe)[0, j] > without + 0.1
 
 
-def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
+def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch, small_corpus):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
     _forget(monkeypatch, tmp_path)
     first = learned.get_model(sigs)
@@ -79,7 +88,7 @@ def test_model_is_cached_on_disk_and_reused(sigs, tmp_path, monkeypatch):
     assert np.allclose(first.probabilities(texts), again.probabilities(texts))
 
 
-def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch):
+def test_a_corrupt_cache_file_means_a_refit(sigs, tmp_path, monkeypatch, small_corpus):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
     _forget(monkeypatch, tmp_path)
     learned.get_model(sigs)
@@ -197,7 +206,7 @@ def test_corpus_folder_ignores_directories_and_dangling_links(tmp_path, monkeypa
     assert not any(p.parent == corpus for p in learned.corpus_files())
 
 
-def test_warm_says_so_only_when_it_has_to_fit(sigs, tmp_path, monkeypatch):
+def test_warm_says_so_only_when_it_has_to_fit(sigs, tmp_path, monkeypatch, small_corpus):
     monkeypatch.setenv("COMMITTEE_CACHE_DIR", str(tmp_path))
     _forget(monkeypatch, tmp_path)
     said: list[str] = []
@@ -208,6 +217,7 @@ def test_warm_says_so_only_when_it_has_to_fit(sigs, tmp_path, monkeypatch):
     assert said == [learned.FIRST_FIT_NOTICE]
 
 
+@pytest.mark.slow  # the one full fit of the run
 def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path):
     """No user waits for a fit: the parameters ship as data, for exactly the current
     corpus, library and features (a stale file fails here: run `make fit`)."""
@@ -225,6 +235,7 @@ def test_the_shipped_fit_is_the_fit_of_the_built_in_corpus(monkeypatch, tmp_path
     assert np.allclose(shipped.heads(texts), fresh.heads(texts), atol=1e-4)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_reading_a_packet_never_imports_scikit_learn():
     import subprocess
     import sys

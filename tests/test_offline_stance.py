@@ -6,14 +6,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import PACKETS
 
 from committee.catalog import load_catalog
 from committee.engines.offline.review import analyse, build_review
 from committee.models import Context
 from committee.packets import parse_packet
 
-SHARED = ROOT.parent / "shared" / "eval" / "packets"
 CAT = load_catalog()
 
 
@@ -38,9 +37,6 @@ def hard_wrap(text: str, width: int = 76) -> str:
         keep = not line.strip() or line.lstrip().startswith(("#", "-", "*", "---")) or line.rstrip().endswith(":")
         out.append(line if keep else textwrap.fill(line, width, break_on_hyphens=False))
     return "\n".join(out)
-
-
-PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(SHARED.glob("*.md")) if SHARED.is_dir() else [])
 
 
 @pytest.mark.parametrize("path", PACKETS, ids=lambda p: p.name)

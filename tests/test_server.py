@@ -19,6 +19,10 @@ import pytest
 
 from tests.conftest import EXAMPLES
 
+# with `pytest -n N --dist loadgroup` (make test) every test here runs in one worker, so the
+# module's two `langgraph dev` servers start once each
+pytestmark = pytest.mark.xdist_group("langgraph-dev")
+
 ROOT = Path(__file__).resolve().parents[1]
 LANGGRAPH = Path(sys.executable).with_name("langgraph")
 

@@ -208,6 +208,7 @@ def test_bad_input_exits_2_and_writes_nothing(monkeypatch, capsys, db_path, args
         assert not db_path.exists()
 
 
+@pytest.mark.slow  # a CLI process that runs the engine over every example
 def test_calibrate_at_80_columns_breaks_no_word(tmp_path):
     import os
     import subprocess

@@ -20,12 +20,10 @@ from committee.packets import read_packet
 from committee.trust.common import RunSpec, run_once, with_text
 from committee.trust.probes import Entity, compare_runs, run_probe, swap_entity
 from committee.trust.stability import run_stability
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, PACKETS
 
 pytest.importorskip("committee.engines.offline", reason="offline engine not installed")
 
-DEV = ROOT.parent / "shared" / "eval" / "packets"  # the shared dev set beside the checkout
-PACKETS = sorted(EXAMPLES.glob("*.md")) + (sorted(DEV.glob("*.md")) if DEV.is_dir() else [])
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 # every attribute present: a reference with the name, pronouns, a school and an employer
 REFERENCE = (
@@ -41,11 +39,17 @@ def _augmented(path: Path):
     return with_text(p, p.text + REFERENCE, candidate="Nadia Ferrante")
 
 
-def _ids(paths):
-    return [p.name for p in paths]
+# `make test-fast` runs the order invariances on the strong example only; the other
+# packets, each a whole engine run per variant, are marked slow
+FAST_PACKET = "strong-safety-pm.md"
 
 
-@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+def _packets():
+    return [pytest.param(p, id=p.name, marks=() if p.name == FAST_PACKET else pytest.mark.slow) for p in PACKETS]
+
+
+@pytest.mark.slow  # up to 16 engine runs a packet (the fast loop keeps the employer swap below)
+@pytest.mark.parametrize("path", PACKETS, ids=lambda p: p.name)
 def test_offline_is_invariant_under_swaps(store, path):
     rep = run_probe(store, _augmented(path), ["name", "school", "employer", "pronouns"], per_swap=4)
     assert rep["skipped"] == {}
@@ -54,6 +58,7 @@ def test_offline_is_invariant_under_swaps(store, path):
     assert moved == [], moved
 
 
+@pytest.mark.slow  # over 50 engine runs
 def test_offline_full_lists_move_nothing(store):
     """Every name, school and employer of the lists on the strong example: nothing moves
     (finding 2, 'Salesforce' read as the sales concept, was fixed)."""
@@ -84,6 +89,8 @@ def _order_cases():
                 if path.name in ORDER_SENSITIVE
                 else []
             )
+            if path.name != FAST_PACKET:
+                marks.append(pytest.mark.slow)
             yield pytest.param(path, proto, marks=marks, id=f"{path.name}-{proto}")
 
 
@@ -99,7 +106,7 @@ def test_offline_is_invariant_under_section_and_speaking_order(store, path, prot
         assert moved == [], (r["speaking_order"], r["section_order"], moved)
 
 
-@pytest.mark.parametrize("path", PACKETS, ids=_ids(PACKETS))
+@pytest.mark.parametrize("path", _packets())
 def test_offline_is_invariant_under_section_order_alone(store, path):
     """Section order on its own never moves anything (the order finding is speaking order)."""
     p = read_packet(path)

@@ -7,7 +7,6 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 PRICES = Path(__file__).parents[1] / "anthropic" / "pricing.yaml"
@@ -51,9 +50,12 @@ class PriceTable(BaseModel):
 
 @lru_cache(maxsize=4)
 def price_table(path: Path = PRICES) -> PriceTable:
-    """The validated price table at `path` (cached). Raises pydantic ValidationError or
-    yaml.YAMLError for a broken file."""
-    return PriceTable.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    """The validated price table at `path` (cached; read by `catalog.load_yaml`, the C
+    loader when libyaml is there). Raises pydantic ValidationError, or BadInput naming
+    the file when it cannot be read or parsed."""
+    from committee.catalog import load_yaml  # lazily: the catalog imports the engine registry
+
+    return PriceTable.model_validate(load_yaml(path))
 
 
 def cost_usd(

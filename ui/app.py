@@ -1,7 +1,10 @@
 """The committee web app (Streamlit). Start it with `committee ui`; pages live in
-`ui/pages/` and call the `committee` package (no prompt, graph or scoring logic here)."""
+`ui/app_pages/` and call the `committee` package (no prompt, graph or scoring logic here).
 
-import re
+`nav.NAV` is the app's one navigation definition: every page with its title, icon
+and lower-case URL path. The folder is deliberately not called `pages/`: Streamlit would
+otherwise list its raw file names in the sidebar until this script first runs."""
+
 import sys
 from pathlib import Path
 
@@ -11,35 +14,21 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # so pages can `import uikit`
     sys.path.insert(0, str(HERE))
 
-import uikit  # noqa: E402
+# an emoji favicon is drawn by the browser itself; a `:material/...:` one is fetched from the internet
+st.set_page_config(page_title="committee · practice hiring committee", page_icon="⚖️", layout="wide")
 
-st.set_page_config(page_title="committee · practice hiring committee", page_icon=":material/balance:", layout="wide")
+from nav import NAV  # noqa: E402
 
-PAGES = HERE / "pages"
-CORE = [
-    ("submit.py", "Submit a packet", ":material/edit_note:"),
-    ("replay.py", "Debrief replay", ":material/replay:"),
-    ("compare.py", "Compare revisions", ":material/compare_arrows:"),
-    ("personas.py", "Personas & scenarios", ":material/groups:"),
-]
-ICONS = {"trust": ":material/verified:", "calibration": ":material/tune:"}
+PAGES = HERE / "app_pages"
 
+page = st.navigation(
+    [
+        st.Page(str(PAGES / name), title=title, icon=icon, url_path=path, default=i == 0)
+        for i, (name, title, icon, path) in enumerate(NAV)
+    ]
+)
 
-def extra_pages() -> list:
-    """Any other page in ui/pages/ (e.g. `5_Trust.py`), titled from its file name."""
-    core = {name for name, _, _ in CORE}
-    out = []
-    for path in sorted(PAGES.glob("*.py")):
-        if path.name in core or path.name.startswith("_"):
-            continue
-        title = re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ").strip() or path.stem
-        out.append(st.Page(str(path), title=title, icon=ICONS.get(title.lower())))
-    return out
+import uikit  # noqa: E402  (after the navigation, so the sidebar is right from the first message)
 
-
-pages = [
-    st.Page(str(PAGES / name), title=title, icon=icon, default=i == 0) for i, (name, title, icon) in enumerate(CORE)
-]
-page = st.navigation(pages + extra_pages())
 uikit.sidebar()
 page.run()

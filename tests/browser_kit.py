@@ -116,7 +116,7 @@ def page():
         # every request the page makes, and every one that failed or got an error status
         pg.requests, pg.bad_responses = [], []
         pg.on("request", lambda r: pg.requests.append(r.url))
-        pg.on("requestfailed", lambda r: pg.bad_responses.append(("failed", r.url)))
+        pg.on("requestfailed", lambda r: pg.bad_responses.append((f"failed: {r.failure}", r.url)))
         pg.on("response", lambda r: pg.bad_responses.append((r.status, r.url)) if r.status >= 400 else None)
         try:
             yield pg

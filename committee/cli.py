@@ -623,7 +623,7 @@ def ui(
 
     if not 1 <= port <= 65535:
         raise BadInput(f"--port must be between 1 and 65535, got {port}")
-    script = ui_script().with_name("serve.py")  # app.py behind Streamlit's st.App (ui/serve.py)
+    script = ui_script()
     env = dict(os.environ)
     if max_bytes is not None:
         from committee.packets import MAX_BYTES_ENV, parse_size

@@ -3,7 +3,11 @@
 
 `nav.NAV` is the app's one navigation definition: every page with its title, icon
 and lower-case URL path. The folder is deliberately not called `pages/`: Streamlit would
-otherwise list its raw file names in the sidebar until this script first runs."""
+otherwise list its raw file names in the sidebar until this script first runs.
+
+`streamlit run app.py` imports this file as module `app` to look for an ASGI app: it finds
+Streamlit's own `st.App`, which runs this same file (as `__main__`) for every page and adds
+the page routes of `serve.py`."""
 
 import sys
 from pathlib import Path
@@ -14,21 +18,28 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # so pages can `import uikit`
     sys.path.insert(0, str(HERE))
 
-# an emoji favicon is drawn by the browser itself; a `:material/...:` one is fetched from the internet
-st.set_page_config(page_title="committee · practice hiring committee", page_icon="⚖️", layout="wide")
 
-from nav import NAV  # noqa: E402
+def main() -> None:
+    from nav import NAV
 
-PAGES = HERE / "app_pages"
+    # an emoji favicon is drawn by the browser itself; a `:material/...:` one is fetched from the internet
+    st.set_page_config(page_title="committee · practice hiring committee", page_icon="⚖️", layout="wide")
+    pages = HERE / "app_pages"
+    page = st.navigation(
+        [
+            st.Page(str(pages / name), title=title, icon=icon, url_path=path, default=i == 0)
+            for i, (name, title, icon, path) in enumerate(NAV)
+        ]
+    )
+    import uikit  # after the navigation, so the sidebar is right from the first message
 
-page = st.navigation(
-    [
-        st.Page(str(PAGES / name), title=title, icon=icon, url_path=path, default=i == 0)
-        for i, (name, title, icon, path) in enumerate(NAV)
-    ]
-)
+    uikit.sidebar()
+    page.run()
 
-import uikit  # noqa: E402  (after the navigation, so the sidebar is right from the first message)
 
-uikit.sidebar()
-page.run()
+if __name__ == "__main__":
+    main()
+else:
+    from serve import routes
+
+    app = st.App(__file__, routes=routes())

@@ -1,5 +1,5 @@
-"""The ASGI entry `committee ui` serves: Streamlit's own app (`st.App`) for `app.py`, plus
-one route per page URL that answers with Streamlit's index page and tells the frontend
+"""The routes `app.py`'s `st.App` adds (when `streamlit run` imports it as the ASGI app):
+one per page URL that answers with Streamlit's index page and tells the frontend
 where the server is (`window.__streamlit.BACKEND_BASE_URL`). Without that, a page opened
 directly (`/replay`) first probes `/replay/_stcore/health` and `/replay/_stcore/host-config`,
 404s logged in the browser, before it finds the server at the root."""
@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import streamlit as st
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 from streamlit import file_util
@@ -32,4 +31,5 @@ async def page(request):
     return HTMLResponse(_index(), headers={"Cache-Control": "no-cache"})
 
 
-app = st.App(str(HERE / "app.py"), routes=[Route("/", page)] + [Route(f"/{p}", page) for *_, p in NAV])
+def routes() -> list[Route]:
+    return [Route("/", page)] + [Route(f"/{p}", page) for *_, p in NAV]

@@ -451,14 +451,45 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
 # ------------------------------------------------------------------ packet input
 
 
+def size_text(n: int) -> str:
+    """A byte count as people read it: `900 bytes`, `512 KB`, `1.5 MB` (K = 1024)."""
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB" if n % 1024 == 0 or n >= 100 * 1024 else f"{n / 1024:.1f} KB"
+    mb = n / (1024 * 1024)
+    return f"{mb:.0f} MB" if n % (1024 * 1024) == 0 else f"{mb:.1f} MB"
+
+
+def upload_limit_bytes(limit: int | None = None) -> int:
+    """The largest file an upload may be: PDF and DOCX may be `BINARY_FACTOR` times the
+    packet limit (their extracted text may not exceed it)."""
+    from committee.packets import BINARY_FACTOR, max_packet_bytes
+
+    return (limit or max_packet_bytes()) * BINARY_FACTOR
+
+
 def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
     """A Packet from an uploaded file's name and bytes, read exactly as `committee
     review` reads a file (same readers, limits and checks; the key defaults to the
-    file name). Raises BadInput for an unsupported suffix, an oversize file or
-    unreadable content."""
-    from committee.packets import packet_from_bytes
+    file name). Raises BadInput for an unsupported suffix, an oversize file (said in
+    KB/MB, with the `committee ui --max-bytes` that raises the limit) or unreadable
+    content."""
+    from pathlib import Path
 
-    return packet_from_bytes(data, name, max_bytes=max_bytes, source=name)
+    from committee.errors import BadInput
+    from committee.packets import CONTAINERS, max_packet_bytes, packet_from_bytes
+
+    limit = max_packet_bytes(max_bytes)
+    suffix = Path(name).suffix.lower()
+    file_limit = upload_limit_bytes(limit) if suffix in CONTAINERS else limit
+    if len(data) > file_limit:
+        kind = "PDF and DOCX files" if suffix in CONTAINERS else "Markdown and text files"
+        raise BadInput(
+            f"{name} is {size_text(len(data))}: over the {size_text(file_limit)} limit for {kind} "
+            f"(start the app with `committee ui --max-bytes 2m` to raise it)"
+        )
+    return packet_from_bytes(data, name, max_bytes=limit, source=name)
 
 
 def upload_types() -> list[str]:

@@ -16,8 +16,8 @@ from tests.conftest import EXAMPLES, ROOT
 from tests.test_trust_calibrate import MANIFEST, PACKETS
 from tests.test_trust_fakes import PANEL, KeywordEngine, NameBiasedEngine, VaryingEngine, register  # noqa: F401
 
-TRUST = str(ROOT / "ui" / "pages" / "5_Trust.py")
-CALIBRATION = str(ROOT / "ui" / "pages" / "6_Calibration.py")
+TRUST = str(ROOT / "ui" / "app_pages" / "5_Trust.py")
+CALIBRATION = str(ROOT / "ui" / "app_pages" / "6_Calibration.py")
 TIMEOUT = 60
 
 
@@ -94,7 +94,7 @@ def test_trust_page_runs_a_stability_study(db, register):  # noqa: F811
     assert any(m.label == "Agreement" and m.value == "100%" for m in at.metric)
 
 
-@pytest.mark.parametrize("page", ["pages/5_Trust.py", "pages/6_Calibration.py"])
+@pytest.mark.parametrize("page", ["app_pages/5_Trust.py", "app_pages/6_Calibration.py"])
 def test_pages_run_inside_the_app_navigation(db, tmp_path, register, page):  # noqa: F811
     _filled(db, tmp_path, register)
     at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=TIMEOUT).run()

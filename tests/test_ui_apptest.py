@@ -170,7 +170,7 @@ def test_bad_input_shows_an_error_and_writes_nothing(db):
 def test_replay_steps_forward_and_back(db):
     (result,) = seed(db, "weak-growth-pm-rev2.md", rounds=3)
     at = app().run()
-    at.switch_page("pages/replay.py").run()
+    at.switch_page("app_pages/replay.py").run()
     ok(at)
     assert at.selectbox(key="replay_select").value == result.run_id
     n = int(at.subheader[0].value.split(" of ")[1].split(" ")[0])
@@ -213,7 +213,7 @@ def test_replay_never_calls_an_engine(db, monkeypatch):
 
     monkeypatch.setattr(engines, "make_engine", boom)
     at = app().run()
-    at.switch_page("pages/replay.py").run()
+    at.switch_page("app_pages/replay.py").run()
     at.button(key="replay_last").click().run()
     ok(at)
     assert decision_texts(at)
@@ -244,7 +244,7 @@ def test_replay_with_100_runs_loads_one_run_only(db, monkeypatch):
     monkeypatch.setattr(runner, "replay_steps", lambda store, rid: calls.append(rid) or real(store, rid))
     at = app().run()
     t0 = time.perf_counter()
-    at.switch_page("pages/replay.py").run()
+    at.switch_page("app_pages/replay.py").run()
     elapsed = time.perf_counter() - t0
     ok(at)
     assert len(at.selectbox(key="replay_select").options) == 101
@@ -262,7 +262,7 @@ def test_submit_hands_the_run_to_replay_and_compare(db):
     at.button(key="to_replay").click().run()
     ok(at)
     assert at.selectbox(key="replay_select").value == run_id
-    at.switch_page("pages/submit.py").run()
+    at.switch_page("app_pages/submit.py").run()
     ok(at)
     at.button(key="to_compare").click().run()
     ok(at)
@@ -272,7 +272,7 @@ def test_submit_hands_the_run_to_replay_and_compare(db):
 def test_compare_two_revisions(db):
     seed(db, "weak-growth-pm.md", "weak-growth-pm-rev2.md")
     at = app().run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     ok(at)
     assert at.selectbox(key="compare_select").value == "dylan-growth-pm"
     assert (at.selectbox(key="compare_from").value, at.selectbox(key="compare_to").value) == (1, 2)
@@ -294,14 +294,14 @@ def test_compare_two_revisions(db):
 def test_compare_with_a_single_revision_explains(db):
     seed(db, "strong-safety-pm.md")
     at = app().run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     ok(at)
     assert any("one revision" in i.value for i in at.info)
 
 
 def test_empty_database_pages(db):
     at = app().run()
-    for page in ("pages/replay.py", "pages/compare.py"):
+    for page in ("app_pages/replay.py", "app_pages/compare.py"):
         at.switch_page(page).run()
         ok(at)
         assert any("Submit a packet first" in i.value for i in at.info)
@@ -309,7 +309,7 @@ def test_empty_database_pages(db):
 
 def test_personas_page_renders(db):
     at = app().run()
-    at.switch_page("pages/personas.py").run()
+    at.switch_page("app_pages/personas.py").run()
     ok(at)
     md = "\n".join(m.value for m in at.markdown)
     for name in ("Okafor", "Whitfield", "Marchetti", "Asante"):
@@ -331,8 +331,8 @@ def test_form_settings_survive_a_page_switch(db):
     at.selectbox(key="example").set_value("borderline-api-pm.md")
     at.radio(key="protocol").set_value("round-robin")
     at.slider(key="rounds").set_value(3).run()
-    at.switch_page("pages/personas.py").run()
-    at.switch_page("pages/submit.py").run()
+    at.switch_page("app_pages/personas.py").run()
+    at.switch_page("app_pages/submit.py").run()
     ok(at)
     assert at.selectbox(key="example").value == "borderline-api-pm.md"
     assert at.radio(key="protocol").value == "round-robin" and at.slider(key="rounds").value == 3
@@ -366,12 +366,17 @@ def test_an_interrupted_run_can_be_resumed(db, monkeypatch):
 
 
 def test_other_pages_in_the_folder_are_in_the_navigation(db):
-    """Pages added to ui/pages/ by other features (e.g. 5_Trust.py) are reachable."""
-    extra = sorted(p.name for p in (ROOT / "ui" / "pages").glob("[0-9]*.py"))
+    """Pages added to ui/app_pages/ by other features (e.g. 5_Trust.py) are reachable, and every
+    page file is registered in the one navigation definition (ui/nav.py)."""
+    extra = sorted(p.name for p in (ROOT / "ui" / "app_pages").glob("[0-9]*.py"))
+    nav = (ROOT / "ui" / "nav.py").read_text(encoding="utf-8")
+    assert not (ROOT / "ui" / "pages").exists()  # Streamlit would list raw file names until app.py runs
+    for path in (ROOT / "ui" / "app_pages").glob("*.py"):
+        assert f'"{path.name}"' in nav, path.name
     at = app().run()
     ok(at)
     for name in extra:
-        at.switch_page(f"pages/{name}").run()
+        at.switch_page(f"app_pages/{name}").run()
         ok(at)
         assert at.title, name
 
@@ -430,7 +435,7 @@ def test_the_app_on_postgresql_while_other_processes_write_reviews(pg_url, monke
         at.button(key="replay_last").click().run()
         ok(at)
         assert decision_texts(at)
-        at.switch_page("pages/compare.py").run()
+        at.switch_page("app_pages/compare.py").run()
         ok(at)
     finally:
         _, err = writer.communicate(timeout=300)

@@ -242,3 +242,40 @@ def test_packet_from_upload_reads_like_the_cli():
         packet_from_upload("x.exe", b"MZ")
     with pytest.raises(BadInput, match="limit"):
         packet_from_upload("big.md", b"a" * 2000, max_bytes=1000)
+
+
+def test_sizes_read_as_kb_and_mb():
+    from committee.views import size_text, upload_limit_bytes
+
+    assert [size_text(n) for n in (900, 512 * 1024, 600 * 1024, 4 * 1024 * 1024, 1536 * 1024)] == [
+        "900 bytes",
+        "512 KB",
+        "600 KB",
+        "4 MB",
+        "1.5 MB",
+    ]
+    assert upload_limit_bytes(512 * 1024) == 4 * 1024 * 1024  # PDF/DOCX may be 8x the text limit
+
+
+def test_an_oversize_upload_is_refused_in_kb_with_the_ui_option():
+    from committee.errors import BadInput
+    from committee.views import packet_from_upload
+
+    with pytest.raises(BadInput, match=r"big\.md is 600 KB: over the 512 KB limit .*committee ui --max-bytes"):
+        packet_from_upload("big.md", b"x" * (600 * 1024), max_bytes=512 * 1024)
+
+
+def test_committee_ui_checks_max_bytes_before_starting():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "committee", "ui", "--max-bytes", "lots", "--port", "1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert proc.returncode != 0 and "not a size" in proc.stderr, proc.stderr

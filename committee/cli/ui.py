@@ -27,6 +27,11 @@ def ui(
         "127.0.0.1", "--address", help="Interface to listen on (0.0.0.0 to serve other machines)."
     ),
     db: str | None = DbOpt,
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Packet size limit for pasted text and uploads (e.g. 524288, 512k, 2m); PDF/DOCX files may be 8x larger. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
+    ),
 ):
     """Start the web app (Streamlit) on the same database as the CLI.
 
@@ -46,6 +51,10 @@ def ui(
         raise BadInput(f"--port must be between 1 and 65535, got {port}")
     script = ui_script()
     env = dict(os.environ)
+    if max_bytes is not None:
+        from committee.packets import MAX_BYTES_ENV, parse_size
+
+        env[MAX_BYTES_ENV] = str(parse_size(max_bytes, "--max-bytes"))
     target = db or default_db_path()
     env["COMMITTEE_DB"] = target if is_url(target) else str(Path(target).expanduser().resolve())
     cmd = [

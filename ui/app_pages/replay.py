@@ -27,7 +27,7 @@ with uikit.open_store() as store:
     rows = store.list_runs(limit=RUN_LIST_LIMIT, packet_key=None if packet_filter.startswith("(") else packet_filter)
     if not rows:
         st.info("No runs stored yet. Submit a packet first.")
-        st.page_link("pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
+        st.page_link("app_pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
     ids = [r.run_id for r in rows]
     by_id = {r.run_id: r for r in rows}

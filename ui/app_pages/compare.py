@@ -24,7 +24,7 @@ with uikit.open_store() as store:
     keys = store.packet_keys()
     if not keys:
         st.info("No packets stored yet. Submit a packet first.")
-        st.page_link("pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
+        st.page_link("app_pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)

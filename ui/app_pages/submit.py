@@ -1,6 +1,7 @@
 """Submit: paste, upload or pick a packet; choose scenario, engine, rounds and
 protocol; run the committee with live progress per persona; show the result."""
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -11,12 +12,21 @@ from committee.catalog import default_catalog
 from committee.engines import ENGINES, ready_engines
 from committee.errors import CommitteeError
 from committee.models import RunResult
-from committee.packets import default_key, parse_packet, read_packet
+from committee.packets import default_key, max_packet_bytes, parse_packet, read_packet
 from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
-from committee.views import code_span, packet_from_upload, upload_types, vote_label
+from committee.views import code_span, packet_from_upload, size_text, upload_limit_bytes, upload_types, vote_label
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SS = st.session_state
+
+
+def clear_result() -> None:
+    """New input (another source, example, text or file): the shown result and error go,
+    and so does the run in the URL (`?run=`)."""
+    for k in ("result", "error", "same_revision"):
+        SS.pop(k, None)
+    st.query_params.pop("run", None)
+
 
 st.title("Submit a packet")
 st.caption(
@@ -32,7 +42,12 @@ nm = uikit.names()
 left, right = st.columns([3, 2], gap="large")
 with left:
     source = st.radio(
-        "Packet", ["Example", "Paste text", "Upload a file"], horizontal=True, key="source", persist_state="session"
+        "Packet",
+        ["Example", "Paste text", "Upload a file"],
+        horizontal=True,
+        key="source",
+        persist_state="session",
+        on_change=clear_result,
     )
     examples = sorted(p.name for p in EXAMPLES.glob("*.md")) if EXAMPLES.is_dir() else []
     if source == "Example":
@@ -40,7 +55,14 @@ with left:
             st.info("No examples folder found; paste or upload a packet.")
         else:
             default = examples.index("strong-safety-pm.md") if "strong-safety-pm.md" in examples else 0
-            example = st.selectbox("Example packet", examples, index=default, key="example", persist_state="session")
+            example = st.selectbox(
+                "Example packet",
+                examples,
+                index=default,
+                key="example",
+                persist_state="session",
+                on_change=clear_result,
+            )
             with st.expander("Preview", expanded=False):
                 st.text((EXAMPLES / example).read_text(encoding="utf-8"))
     elif source == "Paste text":
@@ -48,16 +70,21 @@ with left:
             "Packet (Markdown, optional front matter)",
             key="packet_text",
             persist_state="session",
+            on_change=clear_result,
             height=300,
             placeholder=f"---\npacket: my-packet\ncandidate: Your Name\nscenario: {catalog.default_scenario}\n---\n"
             "## Resume\n...\n## Product sense: ...\n...",
         )
-        # the key follows the text (front matter, candidate, first heading, else a hash) until the user edits it
+        # the key follows a text that names itself (front matter, candidate, first heading) until the user
+        # edits it; a text that names nothing keeps the name already given in this session, so an edit is
+        # the next revision of the same packet rather than a new packet under a new hash
         pasted = SS.get("packet_text") or ""
         auto, why = default_key(pasted) if pasted.strip() else ("", "")
-        if (SS.get("packet_name") or "").strip() in ("", SS.get("packet_key_auto", "")):
+        current = (SS.get("packet_name") or "").strip()
+        tracking = not current or current == SS.get("packet_key_auto")
+        if tracking and (not current or why != "the text's hash"):
             SS["packet_name"] = auto
-        SS["packet_key_auto"] = auto
+        SS["packet_key_auto"] = SS["packet_name"] if tracking else auto
         st.text_input(
             "Packet key",
             key="packet_name",
@@ -69,14 +96,33 @@ with left:
         )
         used = (SS.get("packet_name") or "").strip()
         if used:
-            origin = f"from {why}" if used == auto else "as you typed it"
-            st.caption(f"This text will be reviewed as packet {code_span(used)} ({origin}).")
+            if used == auto:
+                origin = f"from {why}"
+            elif used == SS.get("packet_key_auto"):
+                origin = "the name this session uses for it"
+            else:
+                origin = "as you typed it"
+            st.caption(
+                f"This text will be reviewed as packet {code_span(used)} ({origin}); edits you run in this "
+                "session become its next revisions."
+            )
+            if why == "the text's hash" and used == auto:
+                st.info(
+                    "The text names no packet: give it a name above (or keep this one). The name is kept "
+                    "while you revise, so each edit you run is the next revision you can compare.",
+                    icon=":material/label:",
+                )
     else:
+        limit = max_packet_bytes()
         st.file_uploader(
             "Packet file",
             type=upload_types(),
             key="upload",
-            help="Markdown or plain text; the key is the front matter `packet:` or the file name.",
+            on_change=clear_result,
+            # the widget counts whole megabytes: the largest file a reader accepts (PDF/DOCX), rounded up
+            max_upload_size=max(1, -(-upload_limit_bytes(limit) // (1024 * 1024))),
+            help=f"Markdown or plain text up to {size_text(limit)}, PDF or DOCX up to "
+            f"{size_text(upload_limit_bytes(limit))}; the key is the front matter `packet:` or the file name.",
         )
 
 with right:
@@ -138,7 +184,25 @@ with right:
         "round-robin: one at a time, each seeing every earlier turn.",
     )
 
-submitted = st.button("Convene the committee", type="primary", key="submit", icon=":material/gavel:")
+
+def request_run() -> None:
+    """The button's callback: a run id is minted once, before the script runs. While that
+    run is pending, further clicks (a double-click, a click in the rerun it causes) add
+    nothing: every rerun meanwhile carries the same run on under the same id."""
+    if not SS.get("pending_run"):
+        SS["pending_run"] = new_run_id()
+        clear_result()
+
+
+st.button(
+    "Convene the committee",
+    type="primary",
+    key="submit",
+    icon=":material/gavel:",
+    on_click=request_run,
+    disabled=bool(SS.get("pending_run")),
+    help="Disabled while the committee is meeting." if SS.get("pending_run") else None,
+)
 
 
 def read_input():
@@ -160,32 +224,44 @@ def read_input():
 
 
 class Board:
-    """Live per-persona progress (the runner's progress callback)."""
+    """Live per-persona progress (the runner's progress callback), drawn in an open status
+    box: the stage and the seconds since the click in its label, one row per persona."""
 
-    def __init__(self, box):
+    def __init__(self, box, started: float):
         self.box = box
+        self.started = started
         self.rows: dict[str, dict] = {}
         self.log: list[str] = []
+        self.head = box.empty()
         self.placeholder = box.empty()
+
+    def stage(self, text: str, state: str = "running") -> None:
+        label = f"{text} · {time.monotonic() - self.started:.1f} s"
+        self.box.update(label=label, state=state, expanded=True)
+        SS["board_label"] = label
 
     def __call__(self, event: str, data: dict) -> None:
         if event == "start":
             self.rows = {
                 p: {"persona": nm.get(p, p), "doing": "reviewing blind…", "vote": ""} for p in data["personas"]
             }
-            self.box.update(label=f"Run {data['run_id']}: {data['packet']} revision {data['revision']}: blind reviews…")
+            SS["board_for"] = data["run_id"]
+            self.stage(f"Run {data['run_id']}: {data['packet']} revision {data['revision']}: blind reviews…")
         elif event == "review":
             self.rows[data["persona"]].update(doing="sealed its blind vote", vote=vote_label(data["vote"]))
+            done = sum(1 for r in self.rows.values() if r["vote"])
+            self.stage(f"Blind reviews: {done} of {len(self.rows)} sealed…")
         elif event == "turn":
             to = f" → {nm.get(data['to'], data['to'])}" if data.get("to") else ""
             self.rows[data["speaker"]].update(
                 doing=f"round {data['round']}: {data['move']}{to}", vote=vote_label(data["vote"])
             )
-            self.box.update(label=f"Debrief round {data['round']}…")
+            self.stage(f"Debrief round {data['round']}…")
         elif event == "decision":
-            self.box.update(label=f"Decision: {data['outcome'].replace('_', ' ')}", state="complete")
+            self.stage(f"Decision: {data['outcome'].replace('_', ' ')}", state="complete")
         self.log.append(event)
-        self.placeholder.dataframe(pd.DataFrame(list(self.rows.values())), hide_index=True, width="stretch")
+        SS["board_rows"] = list(self.rows.values())
+        self.placeholder.dataframe(pd.DataFrame(SS["board_rows"]), hide_index=True, width="stretch")
 
 
 def build_request():
@@ -210,41 +286,85 @@ def build_request():
     )
 
 
-def run(resume_id: str | None = None) -> None:
-    """Run (or resume) with live progress; the result lands in session state so it
-    survives reruns. The run id is fixed in session state before the run starts, so
-    an interrupted run is resumed under the same id, never duplicated."""
-    SS.pop("error", None)
+def carry_on(run_id: str) -> None:
+    """Run the pending run `run_id` with live progress, whatever happened to it so far: not
+    stored yet -> start it from the form; stopped by a rerun (a second click) or failed ->
+    resume it from its last checkpoint; done -> show it. So one click is one stored run.
+    The result lands in session state and in the URL (`?run=`); then the page reruns so
+    the button is enabled again."""
+    started = time.monotonic()
     try:
-        prep = None if resume_id else build_request()
-        with st.status("The committee is meeting…", expanded=True) as box:
-            if prep is not None:
-                prep.engine.warm(box.write)
-            board = Board(box)
-            with uikit.open_store() as store:
-                if resume_id:
-                    result = resume_run(store, resume_id, progress=board)
+        with uikit.open_store() as store:
+            try:
+                row = store.get_run(run_id)
+            except CommitteeError:
+                row = None
+            prep = None if row is not None else build_request()
+            with st.status("The committee is meeting…", expanded=True) as box:
+                board = Board(box, started)
+                if prep is not None:
+                    board.stage("Loading the engine…")
+                    prep.engine.warm(box.write)
+                    try:
+                        stored = store.revisions(prep.packet.key)
+                    except CommitteeError:  # a packet not stored yet
+                        stored = []
+                    same = [p.revision for p in stored if p.sha256 == prep.packet.sha256]
+                    SS["same_revision"] = (prep.packet.key, same[0]) if same else None
+                    result = start_run(store, prep, progress=board, run_id=run_id)
+                elif row.status == "done":
+                    result = store.get_result(run_id)
                 else:
-                    SS["run_id"] = new_run_id()
-                    SS.pop("result", None)
-                    result = start_run(store, prep, progress=board, run_id=SS["run_id"])
-            box.update(label=f"Decision: {result.decision.outcome.replace('_', ' ')}", state="complete", expanded=False)
+                    board.stage(f"Continuing run {run_id} from its last checkpoint…")
+                    result = resume_run(store, run_id, progress=board)
+                board.stage(f"Decision: {result.decision.outcome.replace('_', ' ')}", state="complete")
         SS["result"] = result.model_dump(mode="json")
         SS["run_id"] = result.run_id
         SS["replay_run"] = result.run_id
         SS["compare_key"] = result.packet.key
+        st.query_params["run"] = result.run_id
     except CommitteeError as exc:
         SS["error"] = str(exc)
+        SS.pop("result", None)
+        st.query_params.pop("run", None)
+        SS["run_id"] = run_id  # a stored run that failed is offered for resume below
+    SS.pop("pending_run", None)
+    st.rerun()
 
 
-if submitted:
-    run()
-elif SS.get("resume"):
-    SS["resume"] = False
-    run(resume_id=SS.get("run_id"))
+pending_run = SS.get("pending_run")
+if pending_run:
+    carry_on(pending_run)
+
+# a reload or a shared link: the run named in the URL
+wanted = st.query_params.get("run")
+if wanted and (SS.get("result") or {}).get("run_id") != wanted:
+    with uikit.open_store() as store:
+        try:
+            shown = store.get_result(store.resolve_run_id(wanted))
+        except CommitteeError:
+            shown = None
+    if shown is not None:
+        SS["result"] = shown.model_dump(mode="json")
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+        SS["compare_key"] = shown.packet.key
+    else:
+        st.warning(f"No finished run {code_span(wanted)} in this database.", icon=":material/search_off:")
 
 if SS.get("error"):
     st.error(uikit.md(SS["error"]), icon=":material/error:")
+elif SS.get("result") and SS.get("board_rows") and SS.get("board_for") == SS["result"]["run_id"]:
+    # the last run's progress board, folded once the run is over
+    with st.status(SS.get("board_label") or "Decision", state="complete", expanded=False):
+        st.dataframe(pd.DataFrame(SS["board_rows"]), hide_index=True, width="stretch")
+
+same = SS.get("same_revision")
+if same and SS.get("result") and SS["result"]["packet"]["key"] == same[0]:
+    st.info(
+        f"The text is unchanged: this run reviewed revision {same[1]} of packet {code_span(same[0])} again "
+        "(no new revision was stored). Edit the text to make the next revision.",
+        icon=":material/info:",
+    )
 
 # ------------------------------------------------------------------ a run that did not finish
 pending = SS.get("run_id")
@@ -259,7 +379,7 @@ if pending and (SS.get("result") or {}).get("run_id") != pending:
             f"Run {code_span(pending)} did not finish ({row.status}{': ' + uikit.md(row.error) if row.error else ''}). "
             "Resuming continues from its last checkpoint; finished persona calls are not repeated."
         )
-        st.button("Resume this run", key="resume_btn", on_click=lambda: SS.update(resume=True))
+        st.button("Resume this run", key="resume_btn", on_click=SS.update, kwargs={"pending_run": pending})
 
 # ------------------------------------------------------------------ the result
 if SS.get("result"):
@@ -270,12 +390,12 @@ if SS.get("result"):
     b1 = b2 = b3 = bar
     if b1.button("Replay this debrief step by step", key="to_replay", icon=":material/replay:"):
         SS["replay_run"] = result.run_id
-        st.switch_page("pages/replay.py")
+        st.switch_page("app_pages/replay.py")
     if result.packet.revision > 1 and b2.button(
         "Compare with the previous revision", key="to_compare", icon=":material/compare_arrows:"
     ):
         SS["compare_key"] = result.packet.key
-        st.switch_page("pages/compare.py")
+        st.switch_page("app_pages/compare.py")
     b3.download_button(
         "Download JSON",
         result.model_dump_json(indent=2),

@@ -205,9 +205,10 @@ def test_pasted_text_without_a_name_keeps_its_name_across_edits(server, page):
     wait_decision(page)
     assert result_header(page).startswith(f"Result: {key} revision 2")
     page.get_by_role("button", name="Convene the committee").click()
+    same = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="The text is unchanged")
+    same.wait_for()  # the resubmission's own message: the decision below is this run's, not the last one
     wait_decision(page)
     assert result_header(page).startswith(f"Result: {key} revision 2")
-    same = page.locator("[data-testid=stAlertContentInfo]").filter(has_text="The text is unchanged")
     assert same.count() == 1 and "revision 2" in same.inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-same-revision.png"), full_page=True)
     from committee.store import Store

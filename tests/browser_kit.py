@@ -1,0 +1,133 @@
+"""Shared pieces of the real-browser tests: `committee ui` on a free loopback port with a
+temp database (`server`), Debian's Chromium driven headless by Playwright (`page`, and
+`mobile_page` at 390 px), and `wait_idle`. Test modules import the fixtures by name.
+
+Importing this module skips the importing test module when /usr/bin/chromium is missing
+outside CI; with `CI` set it must run (`scripts/test-deps.sh` installs the browser)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(
+            "CI is set but /usr/bin/chromium is missing: scripts/test-deps.sh should have installed it", pytrace=False
+        )
+    pytest.skip(
+        "/usr/bin/chromium is missing (install it with `apt-get install chromium`, or run "
+        "`bash scripts/test-deps.sh`); the browser test runs whenever it is present",
+        allow_module_level=True,
+    )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`committee ui` in its own process group (it starts Streamlit as a child)."""
+    port = free_port()
+    db = tmp_path / "ui.db"
+    log = open(tmp_path / "ui.log", "w")
+    env = {k: v for k, v in os.environ.items() if k not in ("COMMITTEE_DB", "ANTHROPIC_API_KEY")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "committee", "ui", "--port", str(port), "--db", str(db)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp_path,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"`committee ui` did not come up:\n{(tmp_path / 'ui.log').read_text()}")
+            time.sleep(0.3)
+        yield url, db
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        pg = browser.new_page(viewport={"width": 1400, "height": 2200})
+        pg.set_default_timeout(60_000)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.js_errors = errors
+        try:
+            yield pg
+        finally:
+            browser.close()
+
+
+def wait_idle(pg) -> None:
+    """Streamlit has finished the script run: no skeletons, no running indicator."""
+    pg.wait_for_function(
+        "!document.querySelector('[data-testid=stSkeleton]') && "
+        "!document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]')"
+    )
+    time.sleep(0.5)
+
+
+@pytest.fixture
+def mobile_page():
+    """A phone-sized page (390 px wide, touch), as the issue's mobile checks use."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        pg.set_default_timeout(60_000)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.js_errors = errors
+        try:
+            yield pg
+        finally:
+            browser.close()

@@ -525,55 +525,84 @@ def readable_rule(rule: str, names: Mapping[str, str], dimensions: Mapping[str, 
 
 @dataclass
 class CitedPassage:
-    """One quote a card cites, once (however many signals it was cited for): where it
-    sits in the packet and the surrounding paragraph, as escaped Markdown with the quote
-    highlighted."""
+    """Quotes a card cites, each once (however many signals it was cited for), in their
+    passage of the packet: the surrounding sentences as escaped Markdown with the quotes
+    highlighted. Quotes whose passages overlap share one passage, so no quote is shown
+    twice."""
 
-    quote: str
+    quotes: list[str]
     section: str
     markdown: str
-    polarity: str | None
     titles: list[str]
     signals: list[str]
 
 
 def cited_passages(packet, evidence: Iterable[Evidence | Mapping[str, Any]], title=None) -> list[CitedPassage]:
-    """The passages behind `evidence` (a card's citations), each distinct quote once, in
-    citation order: the quote's paragraph of the packet (its section's title kept) with
-    the quote highlighted, so the card shows what it cites without scrolling the packet.
+    """The passages behind `evidence` (a card's citations), in citation order: each
+    distinct quote once, with one sentence of context either side (within its paragraph
+    and section), so the card shows what it cites without scrolling the packet.
     `title(signal_id)` gives readable signal names (ids go to tooltips)."""
     title = title or (lambda sid: sid.replace("-", " "))
     text = packet.text
     by_quote: dict[str, list[Evidence]] = {}
     for e in evidence:
         ev = _ev(e)
-        if ev.quote:
+        if ev.quote and ev.quote.strip():
             by_quote.setdefault(ev.quote.strip(), []).append(ev)
-    out = []
+    found: list[dict] = []  # one per quote found in the text: its span and context window
+    loose: list[CitedPassage] = []  # quotes not in the text: shown alone
     for quote, evs in by_quote.items():
-        spans = evidence_spans(text, [(None, ev) for ev in evs])
-        pols = {ev.polarity for ev in evs}
-        pol = pols.pop() if len(pols) == 1 else None
         sigs = list(dict.fromkeys(ev.signal for ev in evs))
-        if not spans:  # not found in the text: the quote alone
-            md = mark(quote, HIGHLIGHT[pol], bold=True)
-            section = ""
+        spans = evidence_spans(text, [(None, ev) for ev in evs])
+        if not spans:
+            pols = {ev.polarity for ev in evs}
+            md = mark(quote, HIGHLIGHT[pols.pop() if len(pols) == 1 else None], bold=True)
+            loose.append(CitedPassage([quote], "", md, [title(x) for x in sigs], sigs))
+            continue
+        sp = spans[0]
+        sec = next((x for x in packet.sections if x.start <= sp.start < x.start + len(x.text)), None)
+        lo, hi = (sec.start, sec.start + len(sec.text)) if sec else (0, len(text))
+        brk = text.rfind("\n\n", lo, sp.start)
+        para_start = brk + 2 if brk >= 0 else lo
+        para_end = text.find("\n\n", sp.end, hi)
+        para_end = hi if para_end < 0 else para_end
+        found.append(
+            {
+                "quote": quote,
+                "span": sp,
+                "a": _sentence_start(text, para_start, sp.start, back=2),
+                "b": _sentence_end(text, sp.end, para_end),
+                "para": (para_start, para_end),
+                "section": sec.title if sec else "",
+                "signals": sigs,
+                "order": len(found),
+            }
+        )
+    groups: list[list[dict]] = []  # overlapping windows in one paragraph share a passage
+    for f in sorted(found, key=lambda f: (f["a"], f["b"])):
+        if groups and f["para"] == groups[-1][-1]["para"] and f["a"] < max(g["b"] for g in groups[-1]):
+            groups[-1].append(f)
         else:
-            sp = spans[0]
-            sec = next((x for x in packet.sections if x.start <= sp.start < x.start + len(x.text)), None)
-            lo, hi = (sec.start, sec.start + len(sec.text)) if sec else (0, len(text))
-            para_start = max(text.rfind("\n\n", lo, sp.start) + 2, lo) if "\n\n" in text[lo : sp.start] else lo
-            para_end = text.find("\n\n", sp.end, hi)
-            para_end = hi if para_end < 0 else para_end
-            # one sentence either side of the quote, within its paragraph
-            a = _sentence_start(text, para_start, sp.start, back=2)
-            b = _sentence_end(text, sp.end, para_end)
-            local = [Span(sp.start - a, sp.end - a, pol, sp.signals)]
-            md = highlighted_markdown(text[a:b].strip("\n"), local)
-            md = ("… " if a > para_start else "") + md.rstrip() + (" …" if b < para_end else "")
-            section = sec.title if sec else ""
-        out.append(CitedPassage(quote, section, md, pol, [title(sid) for sid in sigs], sigs))
-    return out
+            groups.append([f])
+    out: list[tuple[int, CitedPassage]] = []
+    for g in groups:
+        a, b = min(f["a"] for f in g), max(f["b"] for f in g)
+        para_start, para_end = g[0]["para"]
+        local: list[Span] = []
+        for f in sorted(g, key=lambda f: f["span"].start):
+            sp = f["span"]
+            if local and sp.start - a < local[-1].end:  # overlapping quotes: one highlight
+                last = local[-1]
+                pol = last.polarity if last.polarity == sp.polarity else None
+                local[-1] = Span(last.start, max(last.end, sp.end - a), pol, last.signals + sp.signals)
+            else:
+                local.append(Span(sp.start - a, sp.end - a, sp.polarity, sp.signals))
+        md = highlighted_markdown(text[a:b].rstrip(), local)
+        md = ("… " if a > para_start else "") + md.rstrip() + (" …" if b < para_end else "")
+        sigs = list(dict.fromkeys(x for f in g for x in f["signals"]))
+        passage = CitedPassage([f["quote"] for f in g], g[0]["section"], md, [title(x) for x in sigs], sigs)
+        out.append((min(f["order"] for f in g), passage))
+    return [p for _, p in sorted(out, key=lambda t: t[0])] + loose
 
 
 def _sentence_start(text: str, lo: int, pos: int, *, back: int = 1) -> int:

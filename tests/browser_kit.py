@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,19 +51,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    """`committee ui` in its own process group (it starts Streamlit as a child)."""
+@contextmanager
+def serve(folder: Path):
+    """`committee ui` on a free port with the database `folder/ui.db`, in its own process
+    group (it starts Streamlit as a child); yields (url, db)."""
     port = free_port()
-    db = tmp_path / "ui.db"
-    log = open(tmp_path / "ui.log", "w")
+    db = folder / "ui.db"
+    log = open(folder / "ui.log", "w")
     env = {k: v for k, v in os.environ.items() if k not in ("COMMITTEE_DB", "ANTHROPIC_API_KEY")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "committee", "ui", "--port", str(port), "--db", str(db)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
-        cwd=tmp_path,
+        cwd=folder,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -77,7 +79,7 @@ def server(tmp_path):
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 log.flush()
-                pytest.fail(f"`committee ui` did not come up:\n{(tmp_path / 'ui.log').read_text()}")
+                pytest.fail(f"`committee ui` did not come up:\n{(folder / 'ui.log').read_text()}")
             time.sleep(0.3)
         yield url, db
     finally:
@@ -87,6 +89,13 @@ def server(tmp_path):
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    """`committee ui` on an empty temp database, for one test."""
+    with serve(tmp_path) as s:
+        yield s
 
 
 @pytest.fixture
@@ -131,3 +140,25 @@ def mobile_page():
             yield pg
         finally:
             browser.close()
+
+
+def choose(pg, label: str, option: str) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`."""
+    pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first.click()
+    pg.locator("[role=option]").filter(has_text=option).first.click()
+    wait_idle(pg)
+
+
+def options(pg, label: str) -> list[str]:
+    """The options of the Streamlit selectbox labelled `label` (opened, read, closed)."""
+    pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first.click()
+    pg.locator("[role=option]").first.wait_for()
+    out = pg.locator("[role=option]").all_inner_texts()
+    pg.keyboard.press("Escape")
+    return out
+
+
+def selected(pg, label: str) -> str:
+    """The shown value of the Streamlit selectbox labelled `label`."""
+    box = pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first
+    return box.evaluate("e => [...e.querySelectorAll('input')].map(i => i.value).join(' ') + ' ' + e.innerText")

@@ -64,6 +64,34 @@ def sidebar() -> None:
             "(or a postgresql:// URL a team shares)."
         )
         st.caption(DISCLAIMER)
+        close_sidebar_after_navigation()
+
+
+# Streamlit closes the sidebar after a page link is chosen only for a phone's user agent;
+# in a narrow window (below Streamlit's `md` breakpoint, 768 px) it stayed open over the
+# page. This hook (no request, no data: a zero-height frame) does the same for any
+# narrow window: a click on a sidebar page link collapses the sidebar.
+_NAV_HOOK = """<script>
+(function () {
+  const w = window.parent, d = w.document;
+  if (w.__committeeNavHook) d.removeEventListener("click", w.__committeeNavHook, true);
+  w.__committeeNavHook = function (e) {
+    if (!e.target.closest || !e.target.closest('[data-testid="stSidebarNav"] a') || w.innerWidth >= 768) return;
+    w.setTimeout(function () {
+      const bar = d.querySelector('[data-testid="stSidebar"]');
+      const close = d.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (bar && bar.getAttribute("data-collapsed") !== "true" && close) close.click();
+    }, 0);
+  };
+  d.addEventListener("click", w.__committeeNavHook, true);
+})();
+</script>"""
+
+
+def close_sidebar_after_navigation() -> None:
+    import streamlit.components.v1 as components
+
+    components.html(_NAV_HOOK, height=0)
 
 
 @contextmanager

@@ -65,6 +65,12 @@ def message(text: str) -> str:
     return message_markdown(text)
 
 
+def opened(kind: str, store) -> bool:
+    """Whether a study's "run" expander starts open: when none of `kind` is stored yet. Kept
+    for the session, so the expander does not close under the user once a study is stored."""
+    return st.session_state.setdefault(f"_{kind}_expander_open", not store.list_studies(kind, limit=1))
+
+
 def pick_study(kind: str, store):
     studies = store.list_studies(kind)
     if not studies:
@@ -84,7 +90,7 @@ tab_stab, tab_probe, tab_conf = st.tabs(["Stability", "Counterfactual probes", "
 
 with uikit.open_store() as store:
     with tab_stab:
-        with st.expander("Run a stability study", expanded=not store.list_studies("stability", limit=1)):
+        with st.expander("Run a stability study", expanded=opened("stability", store)):
             packet = pick_packet("stab", store)
             c1, c2, c3 = st.columns(3)
             runs = c1.number_input("Runs", 1, 100, 5, key="stab_runs")
@@ -134,7 +140,7 @@ with uikit.open_store() as store:
             st.dataframe(pd.DataFrame(views.stability_runs_table(rep, nm)), hide_index=True, width="stretch")
 
     with tab_probe:
-        with st.expander("Run counterfactual probes", expanded=not store.list_studies("probe", limit=1)):
+        with st.expander("Run counterfactual probes", expanded=opened("probe", store)):
             # the default example is one a probe can vary (a name, school, employer or pronoun in its text)
             first = views.probe_default(EXAMPLES, views.example_files(EXAMPLES), list(ATTRIBUTES))
             packet = pick_packet("probe", store, default_index=first)

@@ -30,7 +30,9 @@ st.caption(
 nm = uikit.names()
 
 with uikit.open_store() as store:
-    with st.expander("Run a calibration", expanded=not store.list_studies("calibration", limit=1)):
+    # open while none is stored; kept for the session, so it does not close under the user
+    open_ = st.session_state.setdefault("_calibration_expander_open", not store.list_studies("calibration", limit=1))
+    with st.expander("Run a calibration", expanded=open_):
         folder = st.text_input(
             "Folder with MANIFEST.yaml",
             value=os.environ.get("COMMITTEE_EVAL_DIR", ""),

@@ -107,15 +107,17 @@ def go(delta: int = 0, to: int | None = None) -> None:
     SS["replay_step"] = min(max((SS["replay_step"] if to is None else to) + delta, 1), n)
 
 
-b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
-b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="stretch")
+# one row that wraps (the four buttons stay side by side on a phone instead of stacking)
+nav = st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="small", key="replay_nav")
+b1 = b2 = b3 = b4 = sl = nav
+b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="content")
 b2.button(
     "Back",
     icon=":material/chevron_left:",
     key="replay_back",
     on_click=go,
     kwargs={"delta": -1},
-    width="stretch",
+    width="content",
     disabled=SS["replay_step"] <= 1,
 )
 b3.button(
@@ -125,7 +127,7 @@ b3.button(
     key="replay_next",
     on_click=go,
     kwargs={"delta": 1},
-    width="stretch",
+    width="content",
     disabled=SS["replay_step"] >= n,
 )
 b4.button(
@@ -135,7 +137,7 @@ b4.button(
     key="replay_last",
     on_click=go,
     kwargs={"to": n},
-    width="stretch",
+    width="content",
 )
 sl.slider(
     "Step",
@@ -143,6 +145,7 @@ sl.slider(
     max(n, 2),
     key="replay_step",
     disabled=n < 2,
+    width="stretch",
     help="Each step is one checkpoint the graph stored: intake, reviews, each turn, each tally, the decision.",
 )
 
@@ -189,7 +192,11 @@ with left:
                     # in its paragraph of the packet, with the readable signal names (ids in the tooltip)
                     passages = cited_passages(packet, pf.evidence, title=uikit.signal_name)
                     with st.container(key=f"cited_{pid}"):
-                        st.caption(f"Cites {len(passages)} passage{'s' if len(passages) != 1 else ''}")
+                        nq = sum(len(c.quotes) for c in passages)
+                        st.caption(
+                            f"Cites {nq} quote{'s' if nq != 1 else ''} "
+                            f"in {len(passages)} passage{'s' if len(passages) != 1 else ''}"
+                        )
                         for i, c in enumerate(passages):
                             if i == MAX_PASSAGES:
                                 more = st.expander(f"{len(passages) - MAX_PASSAGES} more cited passages")

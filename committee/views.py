@@ -628,4 +628,10 @@ def message_markdown(text: str) -> str:
     parts = (text or "").split("`")
     if len(parts) % 2 == 0:  # an unpaired backtick: no code spans at all
         return escape_markdown(text or "")
-    return "".join(code_span(p) if i % 2 else escape_markdown(p) for i, p in enumerate(parts))
+
+    def plain(p: str) -> str:  # spaces around a code span stay spaces (not an escaped indent)
+        core = p.strip(" ")
+        lead, trail = p[: len(p) - len(p.lstrip(" "))], p[len(p.rstrip(" ")) :]
+        return lead + escape_markdown(core) + trail if core else p
+
+    return "".join(code_span(p) if i % 2 else plain(p) for i, p in enumerate(parts))

@@ -69,11 +69,11 @@ def sidebar() -> None:
 
 # Streamlit closes the sidebar after a page link is chosen only for a phone's user agent;
 # in a narrow window (below Streamlit's `md` breakpoint, 768 px) it stayed open over the
-# page. This hook (no request, no data: a zero-height frame) does the same for any
+# page. This hook (a constant script of ours: no request, no data) does the same for any
 # narrow window: a click on a sidebar page link collapses the sidebar.
 _NAV_HOOK = """<script>
 (function () {
-  const w = window.parent, d = w.document;
+  const w = window, d = w.document;
   if (w.__committeeNavHook) d.removeEventListener("click", w.__committeeNavHook, true);
   w.__committeeNavHook = function (e) {
     if (!e.target.closest || !e.target.closest('[data-testid="stSidebarNav"] a') || w.innerWidth >= 768) return;
@@ -89,9 +89,7 @@ _NAV_HOOK = """<script>
 
 
 def close_sidebar_after_navigation() -> None:
-    import streamlit.components.v1 as components
-
-    components.html(_NAV_HOOK, height=0)
+    st.html(_NAV_HOOK, unsafe_allow_javascript=True)
 
 
 @contextmanager

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 import yaml
 
-from committee.catalog import DEFAULT_PERSONAS, load_catalog
+from committee.catalog import load_catalog
 from committee.decision import consensus, decide
 from committee.engines.offline import (
     OfflineEngine,
@@ -68,8 +68,8 @@ def find_injections(packet: Packet):
 
 
 def context(cat, packet: Packet, scenario_id: str | None = None, integrity=None) -> Context:
-    sc = cat.scenario(scenario_id or packet.scenario or "safety-pm")
-    panel = {p: cat.personas[p] for p in DEFAULT_PERSONAS}
+    sc = cat.scenario(scenario_id or packet.scenario)
+    panel = {p: cat.personas[p] for p in cat.default_panel}
     return Context(
         packet=packet,
         scenario=sc,

@@ -50,6 +50,7 @@ ROLES = {
     "set-e": "final look (0.70), then read",
     "set-f": "final look (0.80), totals read since",
     "set-g": "the final figure (0.72), totals read once",
+    "set-h": "a second final figure of the same version, totals read once",
 }
 TARGETS = {
     "agreement": 0.90,

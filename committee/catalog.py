@@ -8,14 +8,15 @@ built-in persona or add a fifth one without touching the install):
 2. `<user config dir>/committee/personas|scenarios` (platformdirs);
 3. every folder in `COMMITTEE_PERSONAS` / `COMMITTEE_SCENARIOS` (os.pathsep-separated).
 
-Files are YAML (`.yaml`/`.yml`). `scenarios/signals.yaml` is the signal library, not a
-scenario. Every file is validated by its pydantic model with `extra="forbid"`.
+Files are YAML (`.yaml`/`.yml`). `scenarios/signals.yaml` (the signal library) and
+`scenarios/concepts.yaml` (the concept vocabulary its cues use) are libraries, not
+scenarios. Every file is validated by its pydantic model with `extra="forbid"`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,10 +26,11 @@ from pydantic import ValidationError
 
 from committee.engines import ENGINES
 from committee.errors import BadInput, pydantic_summary
-from committee.models import Persona, Scenario, Signal
+from committee.models import ConceptLibrary, EngineSignal, Persona, Scenario, Signal
 
 SIGNAL_LIBRARY = "signals.yaml"
-DEFAULT_PERSONAS = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+CONCEPT_LIBRARY = "concepts.yaml"
+LIBRARIES = (SIGNAL_LIBRARY, CONCEPT_LIBRARY)  # files in scenarios/ that are not scenarios
 
 
 def _builtin(kind: str) -> Path:
@@ -73,17 +75,23 @@ def _validate(model, data: dict, path: Path):
 def _yaml_files(kind: str) -> list[Path]:
     files: list[Path] = []
     for folder in search_path(kind):
-        files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name != SIGNAL_LIBRARY)
+        files += sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.name not in LIBRARIES)
     return files
 
 
 @dataclass(frozen=True)
 class Catalog:
-    """Everything the committee knows: personas, scenarios and signals by id."""
+    """Everything the committee knows: personas, scenarios and signals by id, the
+    engines' own evidence ids, and the defaults read from the data: `default_panel`
+    (every persona, ordered by its `seat:`, then id) and `default_scenario` (the
+    scenario marked `default: true`; None when none is)."""
 
     personas: dict[str, Persona]
     scenarios: dict[str, Scenario]
     signals: dict[str, Signal]
+    engine_signals: dict[str, EngineSignal] = field(default_factory=dict)
+    default_panel: list[str] = field(default_factory=list)
+    default_scenario: str | None = None
 
     def persona(self, pid: str) -> Persona:
         """Raises BadInput naming the known ids when `pid` is unknown."""
@@ -91,8 +99,14 @@ class Catalog:
             raise BadInput(f"unknown persona {pid!r} (known: {', '.join(sorted(self.personas))})")
         return self.personas[pid]
 
-    def scenario(self, sid: str) -> Scenario:
-        """Raises BadInput naming the known ids when `sid` is unknown."""
+    def scenario(self, sid: str | None) -> Scenario:
+        """The scenario `sid`, or the default scenario for None (or ""). Raises BadInput naming
+        the known ids when `sid` is unknown, or when it is None and no scenario is the
+        default."""
+        if not sid:
+            if self.default_scenario is None:
+                raise BadInput("no scenario given and none is the default (mark one scenario file `default: true`)")
+            sid = self.default_scenario
         if sid not in self.scenarios:
             raise BadInput(f"unknown scenario {sid!r} (known: {', '.join(sorted(self.scenarios))})")
         return self.scenarios[sid]
@@ -101,18 +115,52 @@ class Catalog:
         return [self.signals[s] for s in scenario.signals]
 
 
-def load_signals() -> dict[str, Signal]:
-    signals: dict[str, Signal] = {}
+def _library_items(key: str, model) -> dict:
+    """The `key:` list of every signal library on the search path, validated by `model`,
+    by id (a later folder overrides an earlier one)."""
+    items: dict = {}
     for folder in search_path("scenarios"):
         path = folder / SIGNAL_LIBRARY
         if path.is_file():
-            raw = _read_yaml(path).get("signals") or []
-            for item in raw:
-                sig = _validate(Signal, item, path)
-                signals[sig.id] = sig
+            for item in _read_yaml(path).get(key) or []:
+                obj = _validate(model, item, path)
+                items[obj.id] = obj
+    return items
+
+
+def load_signals() -> dict[str, Signal]:
+    """The signal library (`signals:` of every `signals.yaml` on the search path), by id."""
+    signals = _library_items("signals", Signal)
     if not signals:
         raise BadInput("no signal library found (scenarios/signals.yaml)")
     return signals
+
+
+def load_engine_signals(signals: dict[str, Signal]) -> dict[str, EngineSignal]:
+    """The engines' own evidence ids (`engine_signals:` of the signal libraries), by id.
+    Raises BadInput when one shadows a library signal or names an unknown signal in
+    `not_read_as` / `requires`."""
+    own = _library_items("engine_signals", EngineSignal)
+    for e in own.values():
+        if e.id in signals:
+            raise BadInput(f"{SIGNAL_LIBRARY}: engine signal {e.id!r} is also a library signal")
+        for ref in [*e.not_read_as, *([e.requires] if e.requires else [])]:
+            if ref not in signals and ref not in own:
+                raise BadInput(f"{SIGNAL_LIBRARY}: engine signal {e.id!r} names unknown signal {ref!r}")
+    return own
+
+
+def load_concepts() -> dict[str, str]:
+    """The concept vocabulary (`concepts.yaml` of every scenarios folder on the search
+    path; a later folder adds concepts or replaces one by name): name -> regular
+    expression. Raises BadInput naming the file for an invalid name or pattern."""
+    concepts: dict[str, str] = {}
+    for folder in search_path("scenarios"):
+        path = folder / CONCEPT_LIBRARY
+        if path.is_file():
+            lib = _validate(ConceptLibrary, _read_yaml(path), path)
+            concepts.update({name: "".join(parts) for name, parts in lib.concepts.items()})
+    return concepts
 
 
 def load_catalog() -> Catalog:
@@ -151,7 +199,17 @@ def load_catalog() -> Catalog:
                 raise BadInput(
                     f"{persona_paths[pid]}: weights: unknown dimension {dim!r} (known: {', '.join(sorted(known_dims))})"
                 )
-    return Catalog(personas=personas, scenarios=scenarios, signals=signals)
+    defaults = [s.id for s in scenarios.values() if s.default]
+    if len(defaults) > 1:
+        raise BadInput(f"several scenarios are marked default: {', '.join(defaults)} (keep `default: true` in one)")
+    return Catalog(
+        personas=personas,
+        scenarios=scenarios,
+        signals=signals,
+        engine_signals=load_engine_signals(signals),
+        default_panel=[p.id for p in sorted(personas.values(), key=lambda p: (p.seat is None, p.seat or 0, p.id))],
+        default_scenario=defaults[0] if defaults else None,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import re
 
+from committee.catalog import default_catalog
+from committee.integrity import SIGNAL_ID as INTEGRITY_SIGNAL
+from committee.integrity import is_injection
 from committee.models import Context, Evidence, FeedbackItem, Review
 from committee.sentences import short_quote
 
@@ -28,51 +31,25 @@ WEAK_BELOW = 3.0  # mean dimension score (1..4) under which a dimension gets coa
 PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a section title
 PROMPT_TEXT_MATCH = 0.10  # TF-IDF cosine of a prompt (title + text) and a section
 
-# Short readable names for the library's canonical ids and the offline engine's rubric
-# cues; anything else falls back to its description or a tidied id.
-TITLES: dict[str, str] = {
-    "safety-negotiable": "safety treated as negotiable or as a later fix",
-    "test-irreversible-harm": "testing an irreversible harm on real users",
-    "warnings-as-mitigation": "warnings or after-the-fact moderation as the mitigation",
-    "growth-north-star": "a growth or engagement metric as the north star",
-    "pay-for-weaker-safety": "a price that buys weaker safeguards",
-    "keyword-filter": "a keyword list as the enforcement mechanism",
-    "ignores-inference-cost": "ignoring latency and inference cost",
-    "data-without-consent": "using people's data without opt-in consent",
-    "no-human-in-loop": "high-stakes decisions with no hand-off to a person",
-    "open-access-no-controls": "opening a risky capability with no access controls",
-    "cash-first-negotiation": "a negotiation centred on cash",
-    "caves-to-client": "bending the usage policy for a client",
-    "threat-model-first": "the threat model before the features",
-    "failure-modes-analysis": "concrete failure modes, each with a control",
-    "safety-capability-matrix": "features weighed against their misuse potential",
-    "human-in-loop-threshold": "a hand-off to a person at a stated threshold",
-    "alignment-metrics": "alignment metrics such as refusal accuracy and over-refusal",
-    "failure-mode-vocabulary": "named failure modes (sycophancy, reward hacking, distribution shift)",
-    "accepts-safety-cost": "accepting a real cost for safety",
-    "cost-aware-hybrid": "risk-tiered checks that respect latency and cost",
-    "consent-first-data": "consent-first, minimal data use",
-    "gated-access": "verified, rate-limited access for sensitive capabilities",
-    "training-and-evals": "rules trained into the model and checked by evals",
-    "comm-specifics": "concrete numbers and thresholds",
-    "comm-structure": "an answer organised into labelled parts",
-    "comm-vague": "buzzwords where a mechanism should be",
-    "north-star-defined": "a north star that measures solved problems",
-    "metric-guardrails": "a north star guarded by counter-metrics",
-    "prompt-injection": "text that tries to instruct the reviewers",
-}
-
 
 def signal_title(signal_id: str, ctx: Context | None = None) -> str:
-    """A readable name for a signal id (never the raw id when something better exists)."""
-    if signal_id in TITLES:
-        return TITLES[signal_id]
-    sig = ctx.signals.get(signal_id) if ctx is not None else None
+    """A readable name for a signal id, never the raw id when something better exists: the
+    `title:` of the library signal (the run's, else the catalog's) or of an engine's own
+    evidence id (`engine_signals:` in signals.yaml; every integrity id reads as the
+    integrity check's), else the first clause of the signal's description, else the id
+    without hyphens."""
+    cat = default_catalog()
+    if is_injection(signal_id) and signal_id not in cat.engine_signals:
+        signal_id = INTEGRITY_SIGNAL
+    sig = (ctx.signals.get(signal_id) if ctx is not None else None) or cat.signals.get(signal_id)
+    own = cat.engine_signals.get(signal_id)
+    if sig is not None and sig.title:
+        return sig.title
+    if own is not None:
+        return own.title
     if sig is not None and sig.description:
         first = re.split(r"[,;.(]", sig.description, maxsplit=1)[0].strip()
         return first[0].lower() + first[1:] if first else signal_id.replace("-", " ")
-    if "injection" in signal_id:
-        return TITLES["prompt-injection"]
     return signal_id.replace("-", " ").replace("_", " ")
 
 

@@ -11,7 +11,7 @@ with (thread id = run id), which is what `replay` reads and `resume` continues.
 
 State holds only what changes during a run, as JSON-able dicts (reviews, turns, votes,
 round, decision). What stays fixed (the packet, scenario, signals and personas) is the
-run context (`engines.base.Context`, a pydantic model), given to the graph as
+run context (`models.Context`, a pydantic model), given to the graph as
 LangGraph's runtime `context=`: it is stored once with the run (so `resume` does not
 depend on data files edited since) and never copied into a checkpoint.
 
@@ -175,7 +175,10 @@ def _speakers(protocol: str, panel: list[str], spoken_this_round: int) -> list[s
 def intake_packet(state: CommitteeState, runtime: Runtime[Context]) -> dict:
     """Find integrity concerns (hidden text, injections) in the packet; round 0."""
     ctx = runtime.context
-    found = find_injections(ctx.packet, personas=ctx.panel.values(), dimensions=ctx.scenario.dimensions)
+    sc = ctx.scenario
+    found = find_injections(
+        ctx.packet, personas=ctx.panel.values(), dimensions=sc.dimensions, file_under=sc.conduct.integrity_dimension
+    )
     return {"integrity": [e.model_dump() for e in found], "round": 0}
 
 

@@ -972,13 +972,14 @@ def explain(packet: Packet, names: Names | None = None) -> list[Finding]:
     return scan(packet.text, _intake(packet), names)
 
 
-def find_injections(packet: Packet, personas=(), dimensions=()) -> list[Evidence]:
+def find_injections(packet: Packet, personas=(), dimensions=(), file_under: str | None = None) -> list[Evidence]:
     """Evidence (verbatim spans of `packet.text`, with `start`) for each place that
-    addresses the reviewers instead of the case. The patterns name the catalog's
+    addresses the reviewers instead of the case, filed under the dimension `file_under`
+    (the scenario's `conduct.integrity_dimension`). The patterns name the catalog's
     members and dimensions plus the run's `personas` and `dimensions` (models), so a
     persona or dimension a user adds is covered. Never raises on odd text."""
     text = packet.text
     return [
-        Evidence(quote=text[f.start : f.end], signal=f.signal, polarity="red", dimension="values", start=f.start)
+        Evidence(quote=text[f.start : f.end], signal=f.signal, polarity="red", dimension=file_under, start=f.start)
         for f in explain(packet, names_for(personas, dimensions))
     ]

@@ -82,10 +82,13 @@ class Signal(Strict):
 
     `dimension` is the rubric dimension the signal bears on; `exemplars` are general
     example statements (never evaluation sentences) used by the offline engine;
-    `advice` is the coaching line shown when the signal is found (red) or missing (green).
+    `advice` is the coaching line shown when the signal is found (red) or missing (green);
+    `title` is its short readable name in feedback and debate (default: the first clause
+    of `description`, else the id without hyphens; `feedback.signal_title`).
     """
 
     id: str
+    title: str | None = None
     polarity: Polarity
     dimension: str
     description: str
@@ -107,6 +110,16 @@ class Signal(Strict):
         description="Green signal ids that state the opposite stance on the same topic: found elsewhere in "
         "the packet, they make a reading of this red flag uncertain (the packet's own explicit stance).",
     )
+    ask_is_the_flag: bool = Field(
+        False,
+        description="A red flag whose substance is someone else's ask met (bending a policy for a client): a "
+        "sentence that reports another person's proposal still reads as it, where for others such a reading is weak.",
+    )
+    answered_by_cost: bool = Field(
+        False,
+        description="A red flag that a sentence accepting a cost for safety contradicts on its own "
+        '("..., even if it costs us the launch date"; the offline engine\'s lexicon.CONCESSIVE_COST_RE).',
+    )
 
     @field_validator("cues", "blockers")
     @classmethod
@@ -120,6 +133,46 @@ class Signal(Strict):
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from exc
         if any(isinstance(item, list) and not item for item in v):
             raise ValueError("a cue needs at least one concept group")
+        return v
+
+
+class EngineSignal(Strict):
+    """An evidence id an engine produces itself, beside the signal library
+    (`engine_signals:` in `scenarios/signals.yaml`): the offline engine's rubric cues and
+    the integrity check's concern. `detector` names the offline rubric function that finds
+    it (None: produced elsewhere, e.g. by the integrity check); it applies only to a
+    scenario that has `dimension`. `not_read_as`: red library signals whose sentences it
+    never credits; `requires`: another engine signal that must have been found first."""
+
+    id: str
+    title: str
+    polarity: Polarity
+    description: str
+    dimension: str | None = None
+    detector: str | None = None
+    not_read_as: list[str] = Field(default_factory=list)
+    requires: str | None = None
+
+
+class ConceptLibrary(Strict):
+    """`scenarios/concepts.yaml`: named synonym groups that signal cues use as `{name}`.
+    Each concept is one regular expression written as fragments joined with nothing in
+    between (for short lines); names are lower-case letters and underscores."""
+
+    concepts: dict[str, list[str]]
+
+    @field_validator("concepts")
+    @classmethod
+    def _patterns(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        import re
+
+        for name, parts in v.items():
+            if not re.fullmatch(r"[a-z_]+", name):
+                raise ValueError(f"concept name {name!r}: lower-case letters and underscores only")
+            try:
+                re.compile("".join(parts))
+            except re.error as exc:
+                raise ValueError(f"concept {name!r}: invalid regular expression: {exc}") from exc
         return v
 
 
@@ -152,9 +205,26 @@ class DecisionRules(Strict):
     hire_threshold: int = Field(0, ge=-100, le=100)
 
 
+class Conduct(Strict):
+    """How the packet's own conduct, beside its answers, bears on a scenario's rubric
+    (dimension ids of the scenario; empty or None: on no dimension).
+
+    - `integrity_dimension`: the dimension integrity evidence (text in the packet that
+      instructs the reviewers) is filed under;
+    - `integrity_penalised`: dimensions on which an integrity concern counts as a red
+      flag (and may fail them) in the offline engine;
+    - `short_capped`: dimensions a packet too short to judge is at most neutral on.
+    """
+
+    integrity_dimension: str | None = None
+    integrity_penalised: list[str] = Field(default_factory=list)
+    short_capped: list[str] = Field(default_factory=list)
+
+
 class Scenario(Strict):
     """A role and its interview: rubric dimensions, case prompts, the signals that
-    matter for the role (ids into the signal library) and the decision rules."""
+    matter for the role (ids into the signal library), how the packet's own conduct
+    counts (`conduct`) and the decision rules."""
 
     id: str
     title: str
@@ -163,6 +233,10 @@ class Scenario(Strict):
     dimensions: list[Dimension] = Field(min_length=1)
     case_prompts: list[CasePrompt] = Field(default_factory=list)
     signals: list[str] = Field(min_length=1)
+    default: bool = Field(
+        False, description="The scenario of a packet that names none and of a run that gives none (catalog)."
+    )
+    conduct: Conduct = Field(default_factory=Conduct)
     rules: DecisionRules = Field(default_factory=DecisionRules)
 
     @model_validator(mode="after")
@@ -170,9 +244,14 @@ class Scenario(Strict):
         ids = [d.id for d in self.dimensions]
         if len(set(ids)) != len(ids):
             raise ValueError("duplicate dimension ids")
-        for dim in self.rules.must_pass:
+        c = self.conduct
+        named = [("rules.must_pass", d) for d in self.rules.must_pass]
+        named += [("conduct.integrity_dimension", c.integrity_dimension)] if c.integrity_dimension else []
+        named += [("conduct.integrity_penalised", d) for d in c.integrity_penalised]
+        named += [("conduct.short_capped", d) for d in c.short_capped]
+        for where, dim in named:
             if dim not in ids:
-                raise ValueError(f"rules.must_pass names unknown dimension {dim!r}")
+                raise ValueError(f"{where} names unknown dimension {dim!r}")
         return self
 
     def dimension(self, dim_id: str) -> Dimension:
@@ -216,6 +295,11 @@ class Persona(Strict):
     at no_hire (strong_no_hire when the evidence is unambiguous)."""
 
     id: str
+    seat: int | None = Field(
+        None,
+        description="Place at the table: the default panel is every persona, by seat (no seat: after the "
+        "seated ones), then id.",
+    )
     name: str
     title: str
     background: str

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from committee.catalog import DEFAULT_PERSONAS, Catalog, default_catalog
+from committee.catalog import Catalog, default_catalog
 from committee.engines import Context, Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
@@ -93,17 +93,18 @@ def prepare(
     persona_models: list[str] | None = None,
 ) -> Prepared:
     """Validate a run request. The scenario is `scenario`, else the packet's front
-    matter `scenario:`, else `safety-pm`. `persona_engines` / `persona_models` are
+    matter `scenario:`, else the catalog's default scenario; the panel is `personas`,
+    else the catalog's default panel (data: `seat:` and `default:`). `persona_engines` / `persona_models` are
     `PERSONA=ENGINE` / `PERSONA=MODEL` items (a mixed panel, see `engines.panel`).
     Raises BadInput for an unknown scenario, persona, engine, option or protocol,
     rounds outside 1..MAX_ROUNDS, or a missing key."""
     cat = catalog or default_catalog()
-    sc = cat.scenario(scenario or packet.scenario or "safety-pm")
+    sc = cat.scenario(scenario or packet.scenario)
     if protocol not in PROTOCOLS:
         raise BadInput(f"unknown protocol {protocol!r} (choose {' or '.join(PROTOCOLS)})")
     if not 1 <= rounds <= MAX_ROUNDS:
         raise BadInput(f"--rounds must be between 1 and {MAX_ROUNDS}, got {rounds}")
-    ids = personas or DEFAULT_PERSONAS
+    ids = personas or cat.default_panel
     panel = [cat.persona(p) for p in ids]  # unknown ids first: the clearest message
     if len(set(ids)) != len(ids):
         raise BadInput("a persona is listed twice")

@@ -10,7 +10,7 @@ import pytest
 from committee.catalog import load_catalog
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.review import analyse
-from committee.feedback import TITLES, build_feedback, signal_title, unanswered_prompts
+from committee.feedback import build_feedback, signal_title, unanswered_prompts
 from committee.models import Context
 from committee.packets import parse_packet
 from tests.conftest import EXAMPLES
@@ -43,7 +43,7 @@ def feedback(ctx):
 def test_every_library_signal_has_a_readable_title(cat):
     for sid in cat.signals:
         title = signal_title(sid)
-        assert title == TITLES[sid] and title != sid and title != sid.replace("-", " ")
+        assert title == cat.signals[sid].title and title != sid and title != sid.replace("-", " ")
 
 
 def test_weak_packet_coaching_uses_readable_names_and_keeps_the_ids(cat):
@@ -110,7 +110,7 @@ def test_no_reviews_no_feedback(cat):
 
 
 def test_a_signal_read_firmly_is_never_also_a_point_to_check():
-    from committee.catalog import DEFAULT_PERSONAS, load_catalog
+    from committee.catalog import load_catalog
     from committee.engines.offline.review import analyse, build_review
     from committee.feedback import build_feedback
     from committee.models import Context
@@ -127,7 +127,7 @@ def test_a_signal_read_firmly_is_never_also_a_point_to_check():
         packet=packet,
         scenario=sc,
         signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in DEFAULT_PERSONAS},
+        panel={p: cat.personas[p] for p in cat.default_panel},
         integrity=[],
     )
     reviews = [build_review(ctx, p, analyse(ctx)) for p in ctx.panel.values()]

@@ -20,14 +20,13 @@ CAT = load_catalog()
 def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     packet = parse_packet(text, name="stance-test")
     sc = CAT.scenario(packet.scenario or scenario)
-    from committee.catalog import DEFAULT_PERSONAS
     from committee.integrity import find_injections
 
     return Context(
         packet=packet,
         scenario=sc,
         signals={s: CAT.signals[s] for s in sc.signals},
-        panel={p: CAT.personas[p] for p in DEFAULT_PERSONAS},
+        panel={p: CAT.personas[p] for p in CAT.default_panel},
         integrity=find_injections(packet),
     )
 
@@ -311,12 +310,11 @@ def test_a_cost_accepted_for_safety_never_reads_as_a_firm_red_flag(answer, monke
     """A concession that pays a price (a date, a deal) for a safety property answers the
     "safety is negotiable" and "growth first" readings in its own sentence. Under this
     heading the classifier alone reads such a sentence as firm `safety-negotiable`."""
-    from committee.engines.offline import detect
-
     text = f"## Revenue up 20%, jailbreak detection down 1%\n{answer}\n"
     firm = {h.signal for h in analyse(ctx_for(text)).hits if h.polarity == "red" and h.sure}
     assert not firm & {"safety-negotiable", "growth-north-star"}, firm
-    monkeypatch.setattr(detect, "COST_ACCEPTED_ANSWERS", frozenset())
+    for sig in CAT.signals.values():  # the rule off: no signal marked `answered_by_cost`
+        monkeypatch.setattr(sig, "answered_by_cost", False)
     unruled = {h.signal for h in analyse(ctx_for(text + " ")).hits if h.polarity == "red" and h.sure}
     assert "safety-negotiable" in unruled, "the construction no longer needs the rule: drop or rewrite this test"
 

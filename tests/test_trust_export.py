@@ -11,8 +11,8 @@ import pytest
 from committee.errors import BadInput
 from committee.models import Evidence
 from committee.packets import parse_packet
+from committee.present.export import export_run
 from committee.trust.common import RunSpec, run_once
-from committee.trust.export import export_run
 from tests.test_trust_fakes import FlipEngine, register  # noqa: F401
 
 RL, SL, VP, HM = "research-lead", "safety-lead", "vp-product", "hiring-manager"
@@ -218,7 +218,7 @@ def test_markdown_packet_text_is_inert(store, quoting_run_id):
     ],
 )
 def test_md_escape_is_inert_for_each_construct(text):
-    from committee.trust.export import _md
+    from committee.present.export.markdown import _md
 
     for wrap in ("{}", "x {} y", "| {} |"):
         line = wrap.format(_md(text))
@@ -247,7 +247,7 @@ def test_export_errors(store, run_id):
 def test_markdown_text_stays_readable_while_staying_inert():
     from markdown_it import MarkdownIt
 
-    from committee.trust.export import _md
+    from committee.present.export.markdown import _md
 
     line = _md("Vote points +8 > 0 at R&D, <b>x</b> &amp; &#60;i&#62;")
     assert "+8 > 0" in line and "R&D" in line and "&gt;" not in line

@@ -58,7 +58,7 @@ class PanelEngine(Engine):
 
 
 def parse_assignments(items: list[str] | None, flag: str, panel_ids: list[str]) -> dict[str, str]:
-    """`["safety-lead=openai", ...]` -> {"safety-lead": "openai"}. Raises BadInput for a
+    """`["PERSONA=openai", ...]` -> {"PERSONA": "openai"}. Raises BadInput for a
     malformed item, a persona not on the panel, or a persona given twice."""
     out: dict[str, str] = {}
     for item in items or []:

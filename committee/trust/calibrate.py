@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from committee.catalog import load_yaml
 from committee.errors import BadInput, pydantic_summary
+from committee.integrity import is_injection
 from committee.models import RunResult
 from committee.packets import read_packet
 from committee.trust.common import (
@@ -44,7 +45,6 @@ from committee.trust.common import (
 )
 
 MANIFEST = "MANIFEST.yaml"
-INTEGRITY_PREFIX = "prompt-injection"  # integrity signal ids (committee.integrity)
 OUTCOMES = ("hire", "no_hire")
 SIGNAL_BASIS = (
     "per-signal precision/recall/F1 are computed against the manifest's must_flag lists: positive = the "
@@ -101,12 +101,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, Any]:
 def red_signals(result: RunResult) -> set[str]:
     """Red signal ids cited with evidence in any blind review of the run, integrity
     concerns (`prompt-injection*`) excepted: those are scored by the injection check."""
-    return {
-        e.signal
-        for r in result.reviews
-        for e in r.evidence
-        if e.polarity == "red" and not e.signal.startswith(INTEGRITY_PREFIX)
-    }
+    return {e.signal for r in result.reviews for e in r.evidence if e.polarity == "red" and not is_injection(e.signal)}
 
 
 def score(rows: list[dict[str, Any]], panel: list[str]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from committee.catalog import DEFAULT_PERSONAS
+from committee.catalog import default_catalog
 from committee.models import Packet, RunResult, Vote
 from committee.packets import KEY_RE, split_sections
 
@@ -35,7 +35,7 @@ class RunSpec:
 
     @property
     def panel(self) -> list[str]:
-        return list(self.personas or DEFAULT_PERSONAS)
+        return list(self.personas or default_catalog().default_panel)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -35,11 +35,7 @@ tab_p, tab_s, tab_sig = st.tabs(["Personas", "Scenarios", "Signal library"])
 
 with tab_p:
     st.caption("Folders: " + ", ".join(code_span(str(p)) for p in search_path("personas")))
-    from committee.catalog import DEFAULT_PERSONAS
-
-    personas = sorted(
-        cat.personas.values(), key=lambda p: (DEFAULT_PERSONAS.index(p.id) if p.id in DEFAULT_PERSONAS else 99, p.id)
-    )
+    personas = [cat.personas[p] for p in cat.default_panel]  # in seat order
     # one scale for every persona's weight chart, so bars compare across cards
     top_share = max((v / (sum(p.weights.values()) or 1) for p in personas for v in p.weights.values()), default=1)
     top_share = min(1.0, round(top_share + 0.05, 1))

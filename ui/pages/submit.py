@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 import uikit
 
-from committee.catalog import DEFAULT_PERSONAS, default_catalog
+from committee.catalog import default_catalog
 from committee.engines import ENGINES, ready_engines
 from committee.errors import CommitteeError
 from committee.models import RunResult
@@ -25,6 +25,7 @@ st.caption(
 )
 
 catalog = default_catalog()
+PANEL = catalog.default_panel  # every persona, in seat order (data: `seat:`)
 nm = uikit.names()
 
 # ------------------------------------------------------------------ the form
@@ -48,7 +49,7 @@ with left:
             key="packet_text",
             persist_state="session",
             height=300,
-            placeholder="---\npacket: my-packet\ncandidate: Your Name\nscenario: safety-pm\n---\n"
+            placeholder=f"---\npacket: my-packet\ncandidate: Your Name\nscenario: {catalog.default_scenario}\n---\n"
             "## Resume\n...\n## Product sense: ...\n...",
         )
         # the key follows the text (front matter, candidate, first heading, else a hash) until the user edits it
@@ -86,7 +87,7 @@ with right:
         key="scenario",
         persist_state="session",
         format_func=lambda s: s if s.startswith("(") else f"{catalog.scenarios[s].title} ({s})",
-        help="Default: the packet's `scenario:` front matter, else safety-pm.",
+        help=f"Default: the packet's `scenario:` front matter, else {catalog.default_scenario}.",
     )
     readiness = ready_engines()
     usable = [e for e, why in readiness.items() if why is None]
@@ -106,7 +107,7 @@ with right:
     if len(usable) > 1:
         with st.expander("Mixed panel: who voices whom", icon=":material/groups:"):
             st.caption("Give a persona another engine or model; empty means the run's engine and model.")
-            for pid in DEFAULT_PERSONAS:
+            for pid in PANEL:
                 c1, c2 = st.columns(2)
                 c1.selectbox(
                     nm.get(pid, pid), ["(run's engine)"] + usable, key=f"voice_engine_{pid}", persist_state="session"
@@ -193,20 +194,16 @@ def build_request():
     scenario = None if SS.scenario.startswith("(") else SS.scenario
     model = (SS.get("model") or "").strip() if ENGINES[SS.engine].takes("model") else ""
     engines = [
-        f"{p}={SS[f'voice_engine_{p}']}"
-        for p in DEFAULT_PERSONAS
-        if not str(SS.get(f"voice_engine_{p}") or "(").startswith("(")
+        f"{p}={SS[f'voice_engine_{p}']}" for p in PANEL if not str(SS.get(f"voice_engine_{p}") or "(").startswith("(")
     ]
-    models = [
-        f"{p}={SS[f'voice_model_{p}'].strip()}" for p in DEFAULT_PERSONAS if (SS.get(f"voice_model_{p}") or "").strip()
-    ]
+    models = [f"{p}={SS[f'voice_model_{p}'].strip()}" for p in PANEL if (SS.get(f"voice_model_{p}") or "").strip()]
     return prepare(
         packet,
         scenario=scenario,
         engine=SS.engine,
         rounds=int(SS.rounds),
         protocol=SS.protocol,
-        personas=list(DEFAULT_PERSONAS),
+        personas=list(PANEL),
         engine_options={"model": model} if model else None,
         persona_engines=engines,
         persona_models=models,

@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-SPLIT_VOTES = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "hire"}
-
 _PERSONA = re.compile(r"\[persona: ([\w-]+)\]")
 _TASK = re.compile(r"\[task: (review|turn)(?: round=(\d+))?\]")
 _PACKET = re.compile(r"<<<PACKET (\w+) BEGIN>>>\n(.*)\n<<<PACKET \1 END>>>", re.DOTALL)
@@ -50,6 +48,12 @@ _REJECTION = {
     ("openai", "native"): "response_format of type 'json_schema' is not supported by this model",
     ("openai", "tool"): "tools are not supported by this model",
 }
+
+
+def split_votes(panel: list[str]) -> dict[str, str]:
+    """Persona id -> vote: the first half of `panel` no_hire, the rest hire (2-2 for the
+    default panel of four), so the debrief runs every round."""
+    return {p: "no_hire" if i < len(panel) // 2 else "hire" for i, p in enumerate(panel)}
 
 
 @dataclass
@@ -89,8 +93,8 @@ class Seen:
 
 
 class FakeLLMServer:
-    """`votes`: persona id -> vote it seals (default: a 2-2 split, so the debrief runs
-    every round). `changes`: persona id -> vote it moves to in its first turn, with a
+    """`votes`: persona id -> vote it seals (default: `split_votes` of the catalog's
+    default panel, so the debrief runs every round). `changes`: persona id -> vote it moves to in its first turn, with a
     reason. `latency`: seconds per request. `bad_quotes`: add one invented quote to
     every reply (the engine must drop and count it). `blind`: random schema-valid
     replies (`seed`). `reject_modes`: output modes answered with a 400 naming them."""
@@ -106,7 +110,11 @@ class FakeLLMServer:
         changes: dict[str, str] | None = None,
         reject_modes: set[str] | None = None,
     ):
-        self.votes = dict(SPLIT_VOTES if votes is None else votes)
+        if votes is None:
+            from committee.catalog import default_catalog
+
+            votes = split_votes(default_catalog().default_panel)
+        self.votes = dict(votes)
         self.changes = dict(changes or {})
         self.latency = latency
         self.bad_quotes = bad_quotes
@@ -121,7 +129,7 @@ class FakeLLMServer:
 
     # ------------------------------------------------------------ scripting
     def on(self, **kwargs: Any) -> Rule:
-        """Script a response: `on(kind="review", persona="safety-lead", status=529, times=None)`."""
+        """Script a response: `on(kind="review", persona=PERSONA_ID, status=529, times=None)`."""
         rule = Rule(**kwargs)
         with self._lock:
             self.rules.append(rule)

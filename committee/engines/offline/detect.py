@@ -405,17 +405,6 @@ def _content_words(norm: str) -> int:
     return sum(1 for w in re.findall(r"[a-z0-9']+", norm) if w not in STOP)
 
 
-# red flags whose very substance is someone else's ask (a client's demand met); for the
-# others, a reading of a sentence that reports another person's proposal describes
-# them, not the candidate, and is at most weak (`lexicon.reports_others_wish`). Measured
-# on the read sealed sets: +1 packet on each of a, c and e, no packet lost.
-REPORTED_WISH_IS_THE_FLAG = frozenset({"caves-to-client"})
-
-# red flags that a sentence accepting a cost for safety contradicts on its own
-# (`lexicon.CONCESSIVE_COST_RE`: "..., even if it costs us the launch date")
-COST_ACCEPTED_ANSWERS = frozenset({"safety-negotiable", "growth-north-star"})
-
-
 def judge(
     hits: list[Hit],
     sentences: list[Sentence],
@@ -427,9 +416,9 @@ def judge(
     """Packet-level judgement of each red reading: is it sure enough to decide a verdict
     alone (a hard line, a veto, a failed must-pass dimension)? The rule:
 
-    - a red reading of `safety-negotiable` or `growth-north-star` is **contradicted** by
-      its own sentence when that sentence pays a price for safety ("..., even if it
-      costs us the quarter");
+    - a red reading of a signal marked `answered_by_cost` (signals.yaml) is
+      **contradicted** by its own sentence when that sentence pays a price for safety
+      ("..., even if it costs us the quarter");
     - a red reading is **contradicted** when the packet itself takes the other side on
       the same topic elsewhere: another sentence turns the same red idea down (its
       classifier >= REJECTED_P in a story that turns, >= REJECTING_P in a sentence that
@@ -441,8 +430,9 @@ def judge(
       names a habit in order to correct it ("which I'd need to unlearn", "I have had to
       unlearn the reflex");
     - it is **weak** when its sentence reports someone else's proposal or ask ("someone
-      proposed a priority tier that skips the classifier"; `caves-to-client` aside,
-      whose substance is the ask);
+      proposed a priority tier that skips the classifier"; a signal marked
+      `ask_is_the_flag` aside, whose substance is the ask: measured on the read sealed
+      sets, +1 packet on each of a, c and e, no packet lost);
     - otherwise it is **sure** when it is corroborated (the same red flag read in two
       sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
       at >= SURE_LEARNED in a sentence of at least SURE_MIN_WORDS content words; below
@@ -461,7 +451,7 @@ def judge(
         if g.polarity == "green":
             greens_at.setdefault((g.signal, g.section), []).append(g)
         elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]) and not (
-            g.signal not in REPORTED_WISH_IS_THE_FLAG and others_wish(row[g.sentence])
+            not by_id[g.signal].ask_is_the_flag and others_wish(row[g.sentence])
         ):
             reds_at.setdefault(g.signal, set()).add(g.sentence)  # what corroborates: the candidate's own readings
     out = []
@@ -486,7 +476,7 @@ def judge(
         )
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
         same = reds_at.get(h.signal, set()) - {h.sentence} - turned
-        if h.signal in COST_ACCEPTED_ANSWERS and i is not None and lexicon.CONCESSIVE_COST_RE.search(norms[i]):
+        if by_id[h.signal].answered_by_cost and i is not None and lexicon.CONCESSIVE_COST_RE.search(norms[i]):
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=sentences[i].text))
         elif others or greens:
             counter = sentences[others[0]].text if others else greens[0].quote
@@ -497,7 +487,7 @@ def judge(
             if sentences[x].block == sentences[i].block
         ):
             out.append(replace(h, p=p, sure=False, concern="admission"))
-        elif h.signal not in REPORTED_WISH_IS_THE_FLAG and i is not None and others_wish(i):
+        elif not by_id[h.signal].ask_is_the_flag and i is not None and others_wish(i):
             out.append(replace(h, p=p, sure=False, concern="weak"))
         elif (
             same
@@ -526,7 +516,11 @@ def detect_cached(text: str, signals: list[Signal], exclude: tuple[tuple[int, in
         + repr(exclude)
         + hashlib.sha256(
             repr(
-                [(s.id, s.polarity, s.dimension, s.cues, s.blockers, s.window, s.contradicted_by) for s in signals]
+                [
+                    (s.id, s.polarity, s.dimension, s.cues, s.blockers, s.window, s.contradicted_by)
+                    + (s.ask_is_the_flag, s.answered_by_cost)
+                    for s in signals
+                ]
             ).encode()
         ).hexdigest()
         + learned.model_key(signals)

@@ -22,8 +22,10 @@ Scoring, per rubric dimension d of the scenario (persona-specific through weight
   vote comes from the overall in bands;
 - caps: a red signal in the persona's `hard_lines` caps the vote at no_hire
   (strong_no_hire when the hit is strong and the persona weighs that signal, or two
-  hard lines are crossed); integrity concerns cap it at no_hire and can only lower it;
-  a packet too short to judge (rubric.SHORT_PACKET_WORDS) cannot earn a hire.
+  hard lines are crossed); integrity concerns cap it at no_hire and can only lower it
+  (and count as a red flag on the scenario's `conduct.integrity_penalised` dimensions);
+  a packet too short to judge (rubric.SHORT_PACKET_WORDS) cannot earn a hire and is at
+  most neutral on the scenario's `conduct.short_capped` dimensions.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 
 from committee.decision import failed_dimensions
 from committee.engines.offline.detect import Hit, detect_cached
-from committee.engines.offline.rubric import RUBRIC_SIGNALS, is_background, rubric_hits, too_short
+from committee.engines.offline.rubric import is_background, rubric_cues, rubric_hits, too_short
 from committee.engines.offline.text import split_sentences
 from committee.feedback import signal_title
 from committee.models import Context, Evidence, Persona, Review, Signal, Vote
@@ -57,6 +59,31 @@ UNSURE_FACTOR = {"weak": 0.5, "admission": 0.5, "contradicted": 0.25}
 # the weight of a red reading that is not sure (detect.judge); it never
 # decides a verdict alone, and one the packet contradicts counts least
 ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
+
+# The numbers below were set by hand with the rest of the scoring when the offline engine
+# was written (commit 0cab4a5) and have been held since by the bench totals
+# (bench/packet_sets.py on the sealed sets; engines/offline/README.md "Scoring").
+UNSURE_DEFAULT = 0.5  # an unsure red reading with a concern not in UNSURE_FACTOR counts as a weak one
+REPEAT_SHARE = 0.3  # further hits of one signal add 30% of their strength (diminishing returns) ...
+SIGNAL_MASS_CAP = 1.5  # ... up to this mass per signal, before the persona's signal weight
+SILENCE_RANGE = (0.04, 0.35)  # the silence penalty of a dimension is clipped to this range
+SHORT_PACKET_CEILING = 0.0  # the most a too-short packet's short-capped dimension can be worth: neutral
+STRONG_HARD_HIT = 0.8  # a hard-line hit this strong on a signal the persona weighs ...
+STRONG_HARD_WEIGHT = 1.5  # ... at least this much (signal_weights) caps the vote at strong_no_hire
+RUBRIC_RELEVANCE = 0.6  # a rubric cue matters less than a library signal when ordering and citing
+HARD_LINE_RELEVANCE = 0.5  # added to the relevance of evidence on one of the persona's hard lines
+# confidence = CONFIDENCE_BASE + per distinct library signal (at most CONFIDENCE_SIGNALS) +
+# CONFIDENCE_MARGIN x how decided the overall is (|overall| / CONFIDENCE_DECIDED, at most 1),
+# minus CONFIDENCE_MIXED for a packet with red and green library evidence, plus
+# CONFIDENCE_HARD when a hard line is crossed; clipped to CONFIDENCE_RANGE
+CONFIDENCE_BASE = 0.3
+CONFIDENCE_PER_SIGNAL = 0.08
+CONFIDENCE_SIGNALS = 5
+CONFIDENCE_MARGIN = 0.3
+CONFIDENCE_DECIDED = 0.5  # |overall| at which the margin term is full (VOTE_BANDS: about a strong vote)
+CONFIDENCE_MIXED = 0.1
+CONFIDENCE_HARD = 0.1
+CONFIDENCE_RANGE = (0.15, 0.95)  # never certain, never without any confidence
 
 
 def lower(a: Vote, b: Vote) -> Vote:
@@ -148,19 +175,19 @@ def _weight(persona: Persona, signal: str) -> float:
 
 
 def _signal_mass(hits: list[Hit], persona: Persona) -> dict[str, float]:
-    """Per signal: the strongest hit plus 30% of the others (capped), times the
-    persona's weight for the signal."""
+    """Per signal: the strongest hit plus REPEAT_SHARE of the others (capped at
+    SIGNAL_MASS_CAP), times the persona's weight for the signal."""
     by_signal: dict[str, list[float]] = defaultdict(list)
     for h in hits:
         by_signal[h.signal].append(
             h.strength
             * (BACKGROUND_FACTOR if is_background(h.section) else 1.0)
-            * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR.get(h.concern, 0.5))
+            * (1.0 if h.sure or h.polarity == "green" else UNSURE_FACTOR.get(h.concern, UNSURE_DEFAULT))
         )
     out = {}
     for sig, vals in by_signal.items():
         vals.sort(reverse=True)
-        out[sig] = min(1.5, vals[0] + 0.3 * sum(vals[1:])) * _weight(persona, sig)
+        out[sig] = min(SIGNAL_MASS_CAP, vals[0] + REPEAT_SHARE * sum(vals[1:])) * _weight(persona, sig)
     return out
 
 
@@ -222,8 +249,9 @@ def score(
         else:
             red_count[dimension[sig]] += 1
             tracked_red[dimension[sig]] |= sig in persona.signal_weights or sig in persona.hard_lines
+    conduct = ctx.scenario.conduct
     if with_integrity and analysis.integrity:
-        for d in ("communication", "values"):
+        for d in conduct.integrity_penalised:
             if d in weights:
                 red[d] += INTEGRITY_STRENGTH * len(analysis.integrity)
     values, scores = {}, {}
@@ -233,9 +261,9 @@ def score(
             v = max(-1.0, min(1.0, GREEN_GAIN * green[d] / ex - RED_LOSS * red[d] * ex))
         else:
             must = MUST_PASS_SILENCE if d in ctx.scenario.rules.must_pass else 1.0
-            v = -min(0.35, max(0.04, SILENCE * must * (weights[d] / mean_w if mean_w else 1.0)))
-        if d == "communication" and analysis.short:
-            v = min(v, 0.0)
+            v = -min(SILENCE_RANGE[1], max(SILENCE_RANGE[0], SILENCE * must * (weights[d] / mean_w if mean_w else 1.0)))
+        if d in conduct.short_capped and analysis.short:
+            v = min(v, SHORT_PACKET_CEILING)
         values[d] = v
         sc = int(_band(v, SCORE_BANDS))
         if sc == 4 and (breadth[d] < BREADTH_FOR_4 or red[d]):
@@ -244,7 +272,7 @@ def score(
         # red on a dimension it weighs at least as much as its average, or an integrity
         # concern; one untracked red on a dimension it weighs less is a 2
         # ... and never on readings that are all unsure (a failed must-pass dimension decides alone)
-        concern = with_integrity and analysis.integrity and d in ("communication", "values")
+        concern = with_integrity and analysis.integrity and d in conduct.integrity_penalised
         if sc == 1 and not (
             concern or (d in sure_red and (tracked_red[d] or red_count[d] >= 2 or (red[d] and ex >= 1.0)))
         ):
@@ -259,7 +287,7 @@ def score(
     hard = [h for h in analysis.hits if crosses_hard_line(persona, h)]
     if hard:
         strong = len({h.signal for h in hard}) >= 2 or any(
-            h.strength >= 0.8 and _weight(persona, h.signal) >= 1.5 for h in hard
+            h.strength >= STRONG_HARD_HIT and _weight(persona, h.signal) >= STRONG_HARD_WEIGHT for h in hard
         )
         vote = lower(vote, Vote.strong_no_hire if strong else Vote.no_hire)
     if vote == Vote.strong_no_hire and not any(h.polarity == "red" and h.sure for h in analysis.hits):
@@ -281,8 +309,9 @@ def fails_must_pass(ctx: Context, scores: dict[str, int]) -> bool:
 def relevance(persona: Persona, ctx: Context, e_signal: str, e_dim: str | None, strength: float) -> float:
     """How much a piece of evidence matters to `persona` (for ordering and citing)."""
     w = persona.weights.get(e_dim or "", 0.0)
-    rubric = 0.6 if e_signal in RUBRIC_SIGNALS else 1.0
-    return w * _weight(persona, e_signal) * strength * rubric + (0.5 if e_signal in persona.hard_lines else 0.0)
+    rubric = RUBRIC_RELEVANCE if e_signal in rubric_cues() else 1.0
+    hard = HARD_LINE_RELEVANCE if e_signal in persona.hard_lines else 0.0
+    return w * _weight(persona, e_signal) * strength * rubric + hard
 
 
 CONCERNS = {
@@ -300,7 +329,7 @@ def concern_text(h: Hit) -> str | None:
     return f"{text}: \u201c{short_quote(h.counter, 120)}\u201d" if h.counter else text
 
 
-def _evidence(analysis: Analysis) -> list[Evidence]:
+def _evidence(ctx: Context, analysis: Analysis) -> list[Evidence]:
     out = [
         Evidence(
             quote=h.quote,
@@ -315,7 +344,13 @@ def _evidence(analysis: Analysis) -> list[Evidence]:
     ]
     for e in analysis.integrity:
         out.append(
-            Evidence(quote=e.quote, signal=e.signal, polarity="red", dimension=e.dimension or "values", start=e.start)
+            Evidence(
+                quote=e.quote,
+                signal=e.signal,
+                polarity="red",
+                dimension=e.dimension or ctx.scenario.conduct.integrity_dimension,
+                start=e.start,
+            )
         )
     return out
 
@@ -328,8 +363,9 @@ def label(ctx: Context, signal: str) -> str:
 
 def meaning(ctx: Context, signal: str) -> str:
     """The signal's description as a clause (lower-cased first letter, no full stop)."""
-    if signal in RUBRIC_SIGNALS:
-        return RUBRIC_SIGNALS[signal][2]
+    cue = rubric_cues().get(signal)
+    if cue is not None:
+        return cue.description
     sig = ctx.signals.get(signal)
     if sig is None:
         return label(ctx, signal)
@@ -396,16 +432,21 @@ def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
         )
     if fails_must_pass(ctx, sc.scores):  # the committee rule, applied to the member's own reading
         sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, Vote.no_hire), sc.hard)
-    evidence = _evidence(analysis)
+    evidence = _evidence(ctx, analysis)
     evidence.sort(key=lambda e: (-relevance(persona, ctx, e.signal, e.dimension, 1.0), e.start or 0))
     n_lib = len({h.signal for h in analysis.hits if h.via != "rubric"})
     mixed = any(h.polarity == "red" for h in analysis.hits) and any(
         h.polarity == "green" and h.via != "rubric" for h in analysis.hits
     )
-    confidence = 0.3 + 0.08 * min(n_lib, 5) + 0.3 * min(1.0, abs(sc.overall) / 0.5) - (0.1 if mixed else 0.0)
+    confidence = (
+        CONFIDENCE_BASE
+        + CONFIDENCE_PER_SIGNAL * min(n_lib, CONFIDENCE_SIGNALS)
+        + CONFIDENCE_MARGIN * min(1.0, abs(sc.overall) / CONFIDENCE_DECIDED)
+        - (CONFIDENCE_MIXED if mixed else 0.0)
+    )
     if sc.hard:
-        confidence += 0.1
-    confidence = round(max(0.15, min(0.95, confidence)), 2)
+        confidence += CONFIDENCE_HARD
+    confidence = round(max(CONFIDENCE_RANGE[0], min(CONFIDENCE_RANGE[1], confidence)), 2)
     for e in evidence:
         assert ctx.packet.text[e.start : e.start + len(e.quote)] == e.quote
     return Review(

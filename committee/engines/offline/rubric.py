@@ -2,26 +2,24 @@
 (concrete numbers and thresholds, announced structure, or buzzwords instead of
 mechanisms) and whether it names a north star that is not a growth metric.
 
-These are engine-local evidence ids (not library signals); each is still a verbatim
-quote, and a dimension the scenario lacks gets none.
+The cues themselves are data: the entries of `engine_signals:` in
+`scenarios/signals.yaml` that name a `detector:` (id, polarity, dimension, meaning,
+`not_read_as`, `requires`). This module holds only the detectors, keyed by that name.
+Each cue is an engine-local evidence id (not a library signal), each hit is still a
+verbatim quote, and a cue on a dimension the scenario lacks finds nothing.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
+from committee.catalog import default_catalog
 from committee.engines.offline import lexicon
 from committee.engines.offline.detect import Hit
 from committee.engines.offline.text import Sentence, is_background, normalise, word_count
-
-# id -> (polarity, dimension, what it means)
-RUBRIC_SIGNALS: dict[str, tuple[str, str, str]] = {
-    "comm-specifics": ("green", "communication", "concrete numbers, thresholds or units instead of adjectives"),
-    "comm-structure": ("green", "communication", "an answer organised into labelled parts or steps"),
-    "comm-vague": ("red", "communication", "buzzwords where a mechanism should be"),
-    "north-star-defined": ("green", "product_sense", "a north star that measures solved problems, not growth"),
-    "metric-guardrails": ("green", "product_sense", "a north star guarded by counter-metrics"),
-}
+from committee.errors import BadInput
+from committee.models import EngineSignal
 
 SPECIFIC_RE = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:%|percent|ms\b|milliseconds?|seconds?|minutes?|hours?|days?|weeks?|months?|quarters?|x\b|k\b|million|billion|thousand|per\b|users?|requests?|cases?|tokens?)"
@@ -51,51 +49,101 @@ GUARDRAIL_RE = re.compile(
 SHORT_PACKET_WORDS = 50  # below this a packet gives too little to judge its communication
 
 
-def _hit(rid: str, sent: Sentence, strength: float) -> Hit:
-    polarity, dim, _ = RUBRIC_SIGNALS[rid]
-    return Hit(rid, polarity, dim, sent.start, sent.text, strength, sent.index, "rubric", sent.section)
+def _specifics(sentences: list[Sentence], skip: set[int], flagged: set[int]) -> list[Sentence]:
+    """Up to three sentences with the most concrete numbers, thresholds or units, in text
+    order (background sections and red-flag sentences aside)."""
+    found = [s for s in sentences if not is_background(s.section) and s.index not in flagged | skip]
+    found = [s for s in found if SPECIFIC_RE.findall(s.text)]
+    found.sort(key=lambda s: (-len(SPECIFIC_RE.findall(s.text)), s.index))
+    return sorted(found[:3], key=lambda s: s.index)
+
+
+def _structure(sentences: list[Sentence], skip: set[int], flagged: set[int]) -> list[Sentence]:
+    """The first labelled part or step, when the packet has at least two (background
+    sections and red-flag sentences aside)."""
+    found = [
+        s
+        for s in sentences
+        if not is_background(s.section) and s.index not in flagged | skip and STRUCTURE_RE.match(s.text)
+    ]
+    return found[:1] if len(found) >= 2 else []
+
+
+def _vague(sentences: list[Sentence], skip: set[int], flagged: set[int]) -> list[Sentence]:
+    """Up to three sentences with buzzwords where a mechanism should be."""
+    return [s for s in sentences if s.index not in skip and VAGUE_RE.search(s.text)][:3]
+
+
+def _north_star(sentences: list[Sentence], skip: set[int], flagged: set[int]) -> list[Sentence]:
+    """The first sentence outside the background that names a goal metric it does not negate."""
+    for s in sentences:
+        m = GOAL_RE.search(s.text)
+        if not m or s.index in skip or is_background(s.section):
+            continue
+        norm = normalise(s.text)
+        if not lexicon.negated(norm, m.start(), (0, len(norm)), [(m.start(), m.end())]):
+            return [s]
+    return []
+
+
+def _guardrails(sentences: list[Sentence], skip: set[int], flagged: set[int]) -> list[Sentence]:
+    """The first sentence that names guardrails or counter-metrics."""
+    return [s for s in sentences if GUARDRAIL_RE.search(s.text) and s.index not in skip][:1]
+
+
+# detector name (the `detector:` of an engine signal) -> (function, strength of each hit).
+# A detector gets the sentences, the indices it must not credit (read as one of the
+# cue's `not_read_as` red flags) and those read as any red flag. The strengths are
+# calibration of the reader, set by hand with the review bands (review.py): a rubric
+# cue counts about as much as a weak library hit.
+Detector = Callable[[list[Sentence], set[int], set[int]], list[Sentence]]
+DETECTORS: dict[str, tuple[Detector, float]] = {
+    "specifics": (_specifics, 0.5),
+    "structure": (_structure, 0.5),
+    "vague": (_vague, 0.6),
+    "north_star": (_north_star, 0.6),
+    "guardrails": (_guardrails, 0.5),
+}
+
+
+_CUES: list = [None, {}]  # [the catalog read last, its rubric cues]
+
+
+def rubric_cues() -> dict[str, EngineSignal]:
+    """The catalog's engine signals that a rubric detector finds, by id, in data order
+    (kept for as long as `default_catalog` returns the same catalog). Raises BadInput
+    for a `detector:` this module does not have."""
+    cat = default_catalog()
+    if _CUES[0] is not cat:
+        cues = {e.id: e for e in cat.engine_signals.values() if e.detector}
+        for e in cues.values():
+            if e.detector not in DETECTORS:
+                known = ", ".join(DETECTORS)
+                raise BadInput(f"engine signal {e.id!r}: unknown detector {e.detector!r} (known: {known})")
+        _CUES[:] = [cat, cues]
+    return _CUES[1]
 
 
 def rubric_hits(sentences: list[Sentence], signal_hits: list[Hit], dimensions: set[str]) -> list[Hit]:
-    """Rubric evidence for the scenario's `dimensions`, given the library hits."""
+    """Rubric evidence for the scenario's `dimensions`, given the library hits: for each
+    rubric cue (`rubric_cues`, in data order) on one of `dimensions` whose `requires` cue
+    (an earlier entry) was found, a hit per sentence its detector returns."""
     hits: list[Hit] = []
-    growth = {h.sentence for h in signal_hits if h.signal == "growth-north-star"}
     # a sentence that is itself a red flag earns no communication credit, however
     # precise ("20% revenue is huge and 1% is a small drop" is specific, and wrong)
     flagged = {h.sentence for h in signal_hits if h.polarity == "red"}
-    if "communication" in dimensions:
-        specifics = [
-            s
-            for s in sentences
-            if not is_background(s.section) and s.index not in flagged and len(SPECIFIC_RE.findall(s.text)) >= 1
+    for cue in rubric_cues().values():
+        if cue.dimension not in dimensions or (cue.requires and not any(h.signal == cue.requires for h in hits)):
+            continue
+        skip = {h.sentence for h in signal_hits if h.signal in cue.not_read_as}
+        find, strength = DETECTORS[cue.detector]
+        hits += [
+            Hit(cue.id, cue.polarity, cue.dimension, s.start, s.text, strength, s.index, "rubric", s.section)
+            for s in find(sentences, skip, flagged)
         ]
-        specifics.sort(key=lambda s: (-len(SPECIFIC_RE.findall(s.text)), s.index))
-        hits += [_hit("comm-specifics", s, 0.5) for s in sorted(specifics[:3], key=lambda s: s.index)]
-        structured = [
-            s
-            for s in sentences
-            if not is_background(s.section) and s.index not in flagged and STRUCTURE_RE.match(s.text)
-        ]
-        if len(structured) >= 2:
-            hits.append(_hit("comm-structure", structured[0], 0.5))
-        hits += [_hit("comm-vague", s, 0.6) for s in sentences if VAGUE_RE.search(s.text)][:3]
-    if "product_sense" in dimensions:
-        for s in sentences:
-            m = GOAL_RE.search(s.text)
-            if not m or s.index in growth or is_background(s.section):
-                continue
-            norm = normalise(s.text)
-            if lexicon.negated(norm, m.start(), (0, len(norm)), [(m.start(), m.end())]):
-                continue
-            hits.append(_hit("north-star-defined", s, 0.6))
-            break
-        if any(h.signal == "north-star-defined" for h in hits):
-            for s in sentences:
-                if GUARDRAIL_RE.search(s.text) and s.index not in growth:
-                    hits.append(_hit("metric-guardrails", s, 0.5))
-                    break
     return hits
 
 
 def too_short(text: str) -> bool:
+    """Whether `text` is under SHORT_PACKET_WORDS words: too little to judge its communication."""
     return word_count(text) < SHORT_PACKET_WORDS

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from committee.report import vote_text
+from committee.present.terminal.run import vote_text
 from committee.trust.common import VOTES
 
 NARROW = 120  # terminal columns under which wide tables drop to the columns read first

@@ -1,5 +1,5 @@
-"""Terminal rendering with rich: the readable run report, the live progress display,
-replay steps and listings. Pure presentation: takes models, prints, decides nothing."""
+"""Terminal rendering of one run with rich: the readable run report, the live progress
+display and the replay steps. Pure presentation: takes models, prints, decides nothing."""
 
 from __future__ import annotations
 

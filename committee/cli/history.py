@@ -1,0 +1,129 @@
+"""History commands: the stored `runs`, a packet's revision `history`, `compare` two
+revisions, and conformity `stats` over stored runs."""
+
+from __future__ import annotations
+
+import typer
+
+from committee.cli.common import DbOpt, JsonOpt, WholeJsonOpt, emit_json, err, open_store, out, persona_names
+from committee.errors import BadInput, CommitteeError
+
+
+def runs(
+    limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
+    packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    studies: bool = typer.Option(False, "--studies", help="Also list the runs stability, probe and calibrate stored."),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """List stored runs, newest first (the studies' own runs with --studies)."""
+    from committee.present.terminal.history import render_runs
+    from committee.store import db_exists
+
+    if not db_exists(db):
+        rows = []
+    else:
+        with open_store(db, create=False) as store:
+            rows = store.list_runs(limit=limit, packet_key=packet, studies=studies)
+    if as_json:
+        for r in rows:
+            emit_json(r.__dict__)
+        return
+    if not rows:
+        err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
+        return
+    render_runs(rows, out)
+
+
+def _signal_descriptions() -> dict[str, str]:
+    """Signal id -> description from the catalog; {} when it does not load."""
+    from committee.catalog import default_catalog
+
+    try:
+        return {sid: sig.description for sid, sig in default_catalog().signals.items()}
+    except CommitteeError:
+        return {}
+
+
+def history(
+    key: str = typer.Argument(..., help="The packet key (front matter `packet:`, else the file name)."),
+    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Only runs of this scenario."),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Revisions of one packet with the votes of each one's latest finished run.
+
+    Example: committee history dylan-growth-pm
+    """
+    from committee.compare import history as revision_history
+    from committee.present.terminal.history import render_history
+
+    with open_store(db, create=False) as store:
+        records = revision_history(store, key, scenario=scenario)
+    if as_json:
+        for r in records:
+            emit_json(r.as_json())
+        return
+    render_history(key, records, out, persona_names())
+    if not any(r.run_id for r in records):
+        err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
+
+
+def compare(
+    key: str = typer.Argument(..., help="The packet key (see `committee history KEY`)."),
+    rev_from: int | None = typer.Option(
+        None, "--from", help="Older revision (default: the one before --to; negative counts from the latest)."
+    ),
+    rev_to: int | None = typer.Option(None, "--to", help="Newer revision (default: the latest; -1 is the latest)."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."
+    ),
+    diff: bool = typer.Option(True, "--diff/--no-diff", help="Show the text diff of the packet."),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Compare two revisions of a packet: votes, rubric scores, signals, text diff.
+
+    Per persona the vote in each revision and the change; per rubric dimension the mean
+    score and its change; red flags removed or introduced, green signals added or lost;
+    then the diff of the packet text.
+
+    Example: committee compare dylan-growth-pm --from 1 --to 2
+    """
+    from committee.compare import compare as compare_revisions
+    from committee.present.terminal.history import render_compare
+
+    with open_store(db, create=False) as store:
+        c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)
+    if as_json:
+        emit_json(c.as_json())
+        return
+    render_compare(key, c, out, persona_names(), notes=err, diff=diff, signals=_signal_descriptions())
+
+
+def stats(
+    limit: int = typer.Option(1000, "--limit", "-n", help="Use at most this many of the newest runs."),
+    engine: str | None = typer.Option(None, "--engine", "-e", help="Only runs of this engine."),
+    packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
+    studies: bool = typer.Option(False, "--studies", help="Count the runs stability, probe and calibrate stored too."),
+    db: str | None = DbOpt,
+    as_json: bool = WholeJsonOpt,
+):
+    """Conformity over stored runs: flip rates, decisions the debate changed.
+
+    Per persona how often the final vote differs from the sealed (blind) vote, how often the debate changed the decision, and whether
+    changed votes moved toward the majority of the sealed votes.
+
+    Example: committee stats --engine offline
+    """
+    from committee.present.terminal.studies import render_stats
+    from committee.trust.conformity import conformity_stats, stored_results
+
+    if limit < 1:
+        raise BadInput(f"--limit must be at least 1, got {limit}")
+    with open_store(db, create=False) as store:
+        if packet:
+            store.revisions(packet)  # an unknown key is bad input that names the stored ones
+        results = stored_results(store, limit=limit, engine=engine, packet=packet, studies=studies)
+    st = conformity_stats(results)
+    emit_json(st) if as_json else render_stats(st, out, persona_names())

@@ -1,0 +1,160 @@
+"""Run commands: `review` packets, `resume` a stopped run, `replay` a stored debrief."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from committee.cli.common import (
+    ConcurrencyOpt,
+    DbOpt,
+    EngineOpt,
+    JsonOpt,
+    MaxTokensOpt,
+    ModelOpt,
+    OutputModeOpt,
+    PersonaEngineOpt,
+    PersonaModelOpt,
+    RetriesOpt,
+    TimeoutOpt,
+    emit_json,
+    engine_options,
+    err,
+    open_store,
+    out,
+    persona_names,
+)
+
+
+def review(
+    packets: list[Path] = typer.Argument(
+        ..., help="Packet files (.md, .txt, .pdf, .docx, .json). Several run one after another.", show_default=False
+    ),
+    scenario: str | None = typer.Option(
+        None,
+        "--scenario",
+        "-s",
+        help="Scenario id (see `committee scenarios`). Default: the packet's front matter, else the default scenario (marked `default: true`).",
+    ),
+    engine: str = EngineOpt,
+    model: str | None = ModelOpt,
+    rounds: int = typer.Option(
+        2, "--rounds", "-r", help="Most debrief rounds; the debrief stops earlier when all votes are on one side."
+    ),
+    protocol: str = typer.Option(
+        "simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."
+    ),
+    persona: list[str] | None = typer.Option(
+        None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."
+    ),
+    persona_engine: list[str] | None = PersonaEngineOpt,
+    persona_model: list[str] | None = PersonaModelOpt,
+    timeout: float | None = TimeoutOpt,
+    max_retries: int | None = RetriesOpt,
+    concurrency: int | None = ConcurrencyOpt,
+    output_mode: str | None = OutputModeOpt,
+    max_tokens: int | None = MaxTokensOpt,
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
+        show_default=False,
+    ),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
+
+    Examples:
+      committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
+      committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
+    """
+    from committee.packets import read_packet
+    from committee.present.terminal.run import ProgressBoard, render_result
+    from committee.runner import prepare, start_run
+
+    options = engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
+    # Validate every packet and option before anything is written.
+    prepared = [
+        prepare(
+            read_packet(p, max_bytes=max_bytes),
+            scenario=scenario,
+            engine=engine,
+            rounds=rounds,
+            protocol=protocol,
+            personas=persona,
+            engine_options=options,
+            persona_engines=persona_engine,
+            persona_models=persona_model,
+        )
+        for p in packets
+    ]
+    prepared[0].engine.warm(err.print)
+    names = persona_names()
+    with open_store(db) as store:
+        for prep in prepared:
+            with ProgressBoard(err, names) as board:
+                result = start_run(store, prep, progress=board.update)
+            if as_json:
+                emit_json(result)
+            else:
+                render_result(result, out, names)
+
+
+def resume(
+    run_id: str = typer.Argument(
+        ..., help="The run to continue: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."
+    ),
+    timeout: float | None = TimeoutOpt,
+    max_retries: int | None = RetriesOpt,
+    concurrency: int | None = ConcurrencyOpt,
+    output_mode: str | None = OutputModeOpt,
+    max_tokens: int | None = MaxTokensOpt,
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Continue a run that stopped (engine failure, killed process) from its last checkpoint.
+
+    Persona calls that had already finished are not repeated. The run keeps its panel
+    (each persona's engine and model) and its stored engine options; options given here
+    replace them for this attempt, e.g. a longer --timeout.
+    """
+    from committee.present.terminal.run import ProgressBoard, render_result
+    from committee.runner import resume_run
+
+    names = persona_names()
+    options = engine_options(None, timeout, max_retries, concurrency, output_mode, max_tokens)
+    with open_store(db, create=False) as store:
+        run_id = store.resolve_run_id(run_id)  # an unknown id fails before the progress board draws
+        row = store.get_run(run_id)
+        if row.status == "done" and store.get_result(run_id) is not None:
+            result = resume_run(store, run_id, engine_options=options)  # checks the options first
+            err.print(f"run {run_id} had already finished; showing its stored result")
+        else:
+            with ProgressBoard(err, names) as board:
+                result = resume_run(store, run_id, progress=board.update, engine_options=options)
+        emit_json(result) if as_json else render_result(result, out, names)
+
+
+def replay(
+    run_id: str = typer.Argument(
+        ..., help="The run to replay: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`)."
+    ),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
+    from committee.present.terminal.run import render_steps
+    from committee.runner import panel_voices, replay_steps
+
+    with open_store(db, create=False) as store:
+        run_id = store.resolve_run_id(run_id)
+        steps = replay_steps(store, run_id)
+        voices = panel_voices(store, run_id)
+        row = store.get_run(run_id)
+    if as_json:
+        for s in steps:
+            emit_json(s.as_json())
+    else:
+        render_steps(steps, out, persona_names(), voices, row)

@@ -1,0 +1,241 @@
+"""The one view model of the exported report: what the Markdown and the HTML templates
+both show, as plain (unescaped) values; each template escapes for its own format."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from committee.catalog import default_catalog
+from committee.errors import BadInput, CommitteeError
+from committee.models import Evidence, RunResult, Vote
+from committee.trust.conformity import run_conformity
+
+DISCLAIMER = (
+    "A practice simulation by a fictional committee: personas, rules and votes are invented for "
+    "preparation and say nothing about any real company's process."
+)
+
+
+def gather(store, run_id: str) -> dict[str, Any]:
+    """What the report of stored run `run_id` is made from: `result` (RunResult),
+    persona `names` and `titles` (id -> text; {} when the catalog does not load), the
+    run's `scenario` (None when unknown), the reviewed `packet` (None when its revision
+    is gone) and the run's `conformity` (`trust.conformity.run_conformity`). Raises
+    BadInput for an unknown run or one without a result."""
+    result = store.get_result(run_id)
+    if result is None:
+        row = store.get_run(run_id)
+        raise BadInput(
+            f"run {run_id} has no result to export (status: {row.status}); finish it with `committee resume {run_id}`"
+        )
+    try:
+        cat = default_catalog()
+        names = {p.id: p.name for p in cat.personas.values()}
+        titles = {p.id: p.title for p in cat.personas.values()}
+        scenario = cat.scenarios.get(result.scenario)
+    except CommitteeError:
+        names, titles, scenario = {}, {}, None
+    try:
+        packet = store.get_revision(result.packet.key, result.packet.revision)
+    except BadInput:
+        packet = None
+    return {
+        "result": result,
+        "names": names,
+        "titles": titles,
+        "scenario": scenario,
+        "packet": packet,
+        "conformity": run_conformity(result, scenario),
+    }
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """What the rules give on the sealed (blind) votes: `decision` ("hire" | "no hire"),
+    its `rule`, and `same` ("the same outcome" | "a different outcome")."""
+
+    decision: str
+    rule: str
+    same: str
+
+
+@dataclass(frozen=True)
+class VoteRow:
+    """One persona's line of the votes table: display name, who voiced it ("engine /
+    model"), sealed and final vote, whether and which way it changed ("no" | "yes,
+    toward the sealed majority" ...), confidence as shown ("0.85") and summary."""
+
+    persona: str
+    voice: str
+    sealed: Vote | None
+    final: Vote | None
+    changed: str
+    confidence: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A blind review: the persona's display name, vote, summary, rubric scores
+    (dimension id -> 1..4) and the evidence it cites."""
+
+    persona: str
+    vote: Vote | None
+    summary: str
+    scores: dict[str, int]
+    evidence: list[Evidence]
+
+
+@dataclass(frozen=True)
+class TurnView:
+    """A debrief turn: round (1-based), speaker and addressee (display names; `to` None
+    when the turn addresses everyone), move, vote, text, evidence, and the reason under
+    `reason_label` ("Vote changed" for a turn that moved its vote, else "Why")."""
+
+    round: int
+    speaker: str
+    to: str | None
+    move: str
+    vote: Vote | None
+    text: str
+    evidence: list[Evidence]
+    reason: str | None
+    reason_label: str
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Coaching on one weak dimension: its readable name, mean score as shown ("2.5"),
+    advice, the quote that pulled it down (or None) and the red flags to remove."""
+
+    dimension: str
+    score: str
+    advice: str
+    quote: str | None
+    remove_flags: list[str]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole report of one run, in reading order. `scenario` is the scenario's title
+    (its id when unknown); `model` is None for an engine without one; `outcome` is
+    "hire" | "no_hire" and `outcome_label` "Hire" | "No Hire"; `sealed` is None when the
+    sealed votes give no decision; `integrity` holds the flagged quotes; `packet_text`
+    is None when the reviewed revision is gone; `exported` is the local time of export
+    ("YYYY-MM-DD HH:MM")."""
+
+    key: str
+    revision: int
+    disclaimer: str
+    candidate: str | None
+    run_id: str
+    scenario: str
+    engine: str
+    model: str | None
+    protocol: str
+    outcome: str
+    outcome_label: str
+    rule: str
+    explanation: str
+    sealed: Sealed | None
+    votes: list[VoteRow]
+    integrity: list[str]
+    reviews: list[ReviewView]
+    turns: list[TurnView]
+    feedback: list[FeedbackView]
+    packet_text: str | None
+    exported: str
+
+    @property
+    def title(self) -> str:
+        return f"Debrief report: {self.key} (revision {self.revision})"
+
+
+def _vote(v: str | Vote | None) -> Vote | None:
+    return Vote(v) if v else None
+
+
+def report_view(ctx: dict[str, Any]) -> Report:
+    """The view model of the report from `gather`'s context."""
+    r: RunResult = ctx["result"]
+    name = lambda p: ctx["names"].get(p, p)  # noqa: E731
+    conf = ctx["conformity"]
+    packet = ctx["packet"]
+    sealed = None
+    if "sealed_decision" in conf:
+        sealed = Sealed(
+            decision=conf["sealed_decision"].replace("_", " "),
+            rule=conf["sealed_rule"],
+            same="the same outcome" if not conf["decision_changed"] else "a different outcome",
+        )
+    changes = {c["persona"]: c for c in conf["personas"]}
+    votes = []
+    for rv in r.reviews:
+        c = changes.get(rv.persona, {})
+        votes.append(
+            VoteRow(
+                persona=name(rv.persona),
+                voice=r.persona_engines[rv.persona].label() if rv.persona in r.persona_engines else r.engine.label(),
+                sealed=_vote(rv.vote),
+                final=_vote(r.votes.get(rv.persona)),
+                changed=f"yes, {c.get('direction') or ''} the sealed majority" if c.get("changed") else "no",
+                confidence=f"{rv.confidence:.2f}",
+                summary=rv.summary,
+            )
+        )
+    return Report(
+        key=r.packet.key,
+        revision=r.packet.revision,
+        disclaimer=DISCLAIMER,
+        candidate=packet.candidate if packet and packet.candidate else None,
+        run_id=r.run_id,
+        scenario=ctx["scenario"].title if ctx["scenario"] else r.scenario,
+        engine=r.engine.name,
+        model=r.engine.model or None,
+        protocol=r.protocol,
+        outcome=r.decision.outcome,
+        outcome_label="Hire" if r.decision.outcome == "hire" else "No Hire",
+        rule=r.decision.rule,
+        explanation=r.decision.explanation,
+        sealed=sealed,
+        votes=votes,
+        integrity=[e.quote for e in r.integrity],
+        reviews=[
+            ReviewView(
+                persona=name(rv.persona),
+                vote=_vote(rv.vote),
+                summary=rv.summary,
+                scores=rv.scores,
+                evidence=rv.evidence,
+            )
+            for rv in r.reviews
+        ],
+        turns=[
+            TurnView(
+                round=t.round,
+                speaker=name(t.speaker),
+                to=name(t.to) if t.to else None,
+                move=t.move,
+                vote=_vote(t.vote),
+                text=t.text,
+                evidence=t.evidence,
+                reason=t.reason or None,
+                reason_label="Vote changed" if t.previous_vote is not None and t.vote != t.previous_vote else "Why",
+            )
+            for t in r.debrief
+        ],
+        feedback=[
+            FeedbackView(
+                dimension=f.dimension.replace("_", " "),
+                score=f"{f.score:.1f}",
+                advice=f.advice,
+                quote=f.quote or None,
+                remove_flags=list(f.remove_flags),
+            )
+            for f in r.feedback
+        ],
+        packet_text=packet.text if packet else None,
+        exported=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    )

@@ -1,0 +1,58 @@
+"""Terminal rendering of the catalog: the personas, the scenarios, and one scenario in
+full (case prompts, rubric, committee rules). Pure presentation: takes models, prints."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+
+def render_personas(personas: Sequence, folders: Sequence[Path], console: Console) -> None:
+    """The table of `personas` (`models.Persona`), captioned with the `folders` they
+    were read from."""
+    t = Table(title="Personas (fictional)", caption="Folders: " + ", ".join(str(p) for p in folders))
+    t.add_column("id", no_wrap=True)
+    t.add_column("name · title", overflow="fold")
+    t.add_column("weighs most", overflow="fold", ratio=2)
+    t.add_column("hard lines (red signals)", overflow="fold")
+    for p in personas:
+        t.add_row(p.id, f"{p.name}\n{p.title}", p.weighs_most[0], "\n".join(p.hard_lines))
+    console.print(t)
+
+
+def render_scenarios(scenarios: Sequence, console: Console) -> None:
+    """The table of `scenarios` (`models.Scenario`) with their case prompts' titles."""
+    t = Table(title="Scenarios (show one with `committee scenarios ID`)")
+    t.add_column("id", no_wrap=True)
+    t.add_column("title", overflow="fold")
+    t.add_column("case prompts", overflow="fold", ratio=2)
+    for s in scenarios:
+        t.add_row(s.id, s.title, "\n".join(f"• {c.title}" for c in s.case_prompts))
+    console.print(t)
+
+
+def render_scenario(s, console: Console) -> None:
+    """Scenario `s` (`models.Scenario`) in full: the case prompts to answer, what a
+    strong answer shows on each rubric dimension, and the committee rules."""
+    console.print(f"[bold]{escape(s.title)}[/] ({s.id}): {escape(s.role)}")
+    console.print(escape(" ".join(s.description.split())))
+    console.print("\n[bold underline]Case prompts[/] (answer them as `## Product sense: <title>` sections)")
+    for c in s.case_prompts:
+        console.print(f"• [bold]{escape(c.title)}[/]: {escape(c.prompt)}")
+    console.print("\n[bold underline]Rubric[/] (each dimension scored 1-4)")
+    for d in s.dimensions:
+        must = " [red](must pass)[/]" if d.id in s.rules.must_pass else ""
+        console.print(
+            f"• [bold]{escape(d.name)}[/]{must}: {escape(d.description)} A strong answer shows {escape(d.strong_answer)}."
+        )
+    r = s.rules
+    vetoes = "; ".join(f"{p}: {', '.join(v.label for v in vs)}" for p, vs in r.vetoes.items()) or "none"
+    console.print(
+        f"\n[bold underline]Committee rules[/]\n• failing a must-pass dimension ({r.fail_quorum}+ reviews at "
+        f"{r.fail_score}/4) rejects alone\n• vetoes: {escape(vetoes)}\n• otherwise hire when the vote points "
+        f"(Strong Hire 2, Hire 1, No Hire -1, Strong No Hire -2) sum above {r.hire_threshold}; a tie is No Hire"
+    )

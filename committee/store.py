@@ -309,7 +309,18 @@ class Store:
             )
         return [Packet.model_validate_json(r[0]) for r in rows]
 
-    def packet_keys(self) -> list[str]:
+    def packet_keys(self, *, latest_first: bool = False) -> list[str]:
+        """Stored packet keys, by key; with `latest_first`, the packet most recently
+        revised or run first (what a user worked on last)."""
+        if latest_first:
+            return [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT p.key FROM packets p ORDER BY COALESCE((SELECT MAX(created_at) FROM runs r"
+                    " WHERE r.packet_key = p.key), (SELECT MAX(created_at) FROM revisions v WHERE v.key = p.key),"
+                    " p.created_at) DESC, p.key"
+                )
+            ]
         return [r[0] for r in self.conn.execute("SELECT key FROM packets ORDER BY key")]
 
     # ---------------------------------------------------------------------- runs

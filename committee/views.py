@@ -23,6 +23,8 @@ VOTES = [v.value for v in Vote]  # best first: the order of `Vote` itself
 VOTE_LABEL = {v: Vote(v).label for v in VOTES}
 VOTE_COLOR = {"strong_hire": "#1b7f3b", "hire": "#7cc48a", "no_hire": "#f0a07a", "strong_no_hire": "#c0392b"}
 HIGHLIGHT = {"red": "red-background", "green": "green-background", None: "orange-background"}
+# persona lines: blues, purples and greys, so no persona reads as a vote (greens, oranges, reds)
+PERSONA_COLORS = ["#1f5fa8", "#8e44ad", "#4a4a4a", "#17a2b8", "#6c5ce7", "#a0a0a0"]
 
 
 def vote_label(vote: str | Vote | None) -> str:
@@ -158,8 +160,27 @@ def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
             parts.append(
                 mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed")
             )
-    md = "".join(parts).replace("  \n  \n", "\n\n")
+    md = packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
     return re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
+
+
+# an escaped list marker at the start of a line ("\\- ", "\\* ", "\\+ ", "3\\. "), maybe
+# indented (non-breaking spaces) and maybe inside a highlight's opening markers
+_ESCAPED_ITEM = re.compile(
+    r"(?m)^\u00a0*((?:\*\*)?(?::[a-z]+-background\[)?(?:~~)?)(?:\\([-*+])|(\d{1,3})\\\.)[ \u00a0]"
+)
+
+
+def packet_lists(md: str) -> str:
+    """Escaped packet Markdown with the packet's own bulleted and numbered list lines
+    turned back into list items (only the marker is unescaped: the item text stays
+    inert), so "- item" lines read as a list instead of a literal "- "."""
+
+    def item(m: re.Match) -> str:
+        marker = "-" if m.group(2) else f"{m.group(3)}."
+        return f"{marker} {m.group(1)}"
+
+    return _ESCAPED_ITEM.sub(item, md)
 
 
 def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
@@ -172,7 +193,7 @@ def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
             parts.append(escape_markdown(chunk))
             continue
         parts.append(mark(chunk, HIGHLIGHT[sp.polarity], bold=True))
-    return "".join(parts).replace("  \n  \n", "\n\n")
+    return packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
 
 
 def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = False) -> str:
@@ -497,3 +518,151 @@ def upload_types() -> list[str]:
     from committee.packets import READERS
 
     return sorted(s.lstrip(".") for s in READERS if s)
+
+
+# ------------------------------------------------------------------ readable text
+
+_VOTE_WORDS = "|".join(re.escape(Vote(v).label) for v in sorted(VOTES, key=lambda v: -len(Vote(v).label)))
+
+
+def readable_ids(text: str, names: Mapping[str, str], dimensions: Mapping[str, str] | None = None) -> str:
+    """`text` (made by the committee, e.g. a decision's `explanation`) with persona ids
+    replaced by their names ("research-lead=Strong Hire" -> "Dr. Mara Okafor: Strong
+    Hire") and dimension ids by their titles ("'alignment_judgement'" -> "“Alignment
+    judgement”"). The stored text (the JSON contract) keeps its ids; this is for reading."""
+    out = text or ""
+    for pid in sorted(names, key=len, reverse=True):
+        out = re.sub(
+            rf"(?<![\w-]){re.escape(pid)}(?![\w-])(=(?=(?:{_VOTE_WORDS})\b))?",
+            lambda m, n=names[pid]: n + (": " if m.group(1) else ""),
+            out,
+        )
+    for did in sorted(dimensions or {}, key=len, reverse=True):
+        title = (dimensions or {})[did]
+        out = re.sub(rf"'{re.escape(did)}'|(?<![\w-]){re.escape(did)}(?![\w-])", f"“{title}”", out)
+    return out
+
+
+def readable_rule(rule: str, names: Mapping[str, str], dimensions: Mapping[str, str] | None = None) -> str:
+    """A decision's `rule` id in words: "majority", "tie", "veto by Jonas Whitfield",
+    "must-pass dimension failed: Alignment judgement"."""
+    kind, _, arg = (rule or "").partition(":")
+    if kind == "veto":
+        return f"veto by {names.get(arg, arg)}"
+    if kind == "failed-dimension":
+        return f"must-pass dimension failed: {(dimensions or {}).get(arg, arg.replace('_', ' '))}"
+    return {"majority": "majority of vote points", "tie": "tie (goes to No Hire)"}.get(kind, rule.replace("_", " "))
+
+
+@dataclass
+class CitedPassage:
+    """Quotes a card cites, each once (however many signals it was cited for), in their
+    passage of the packet: the surrounding sentences as escaped Markdown with the quotes
+    highlighted. Quotes whose passages overlap share one passage, so no quote is shown
+    twice."""
+
+    quotes: list[str]
+    section: str
+    markdown: str
+    titles: list[str]
+    signals: list[str]
+
+
+def cited_passages(packet, evidence: Iterable[Evidence | Mapping[str, Any]], title=None) -> list[CitedPassage]:
+    """The passages behind `evidence` (a card's citations), in citation order: each
+    distinct quote once, with one sentence of context either side (within its paragraph
+    and section), so the card shows what it cites without scrolling the packet.
+    `title(signal_id)` gives readable signal names (ids go to tooltips)."""
+    title = title or (lambda sid: sid.replace("-", " "))
+    text = packet.text
+    by_quote: dict[str, list[Evidence]] = {}
+    for e in evidence:
+        ev = _ev(e)
+        if ev.quote and ev.quote.strip():
+            by_quote.setdefault(ev.quote.strip(), []).append(ev)
+    found: list[dict] = []  # one per quote found in the text: its span and context window
+    loose: list[CitedPassage] = []  # quotes not in the text: shown alone
+    for quote, evs in by_quote.items():
+        sigs = list(dict.fromkeys(ev.signal for ev in evs))
+        spans = evidence_spans(text, [(None, ev) for ev in evs])
+        if not spans:
+            pols = {ev.polarity for ev in evs}
+            md = mark(quote, HIGHLIGHT[pols.pop() if len(pols) == 1 else None], bold=True)
+            loose.append(CitedPassage([quote], "", md, [title(x) for x in sigs], sigs))
+            continue
+        sp = spans[0]
+        sec = next((x for x in packet.sections if x.start <= sp.start < x.start + len(x.text)), None)
+        lo, hi = (sec.start, sec.start + len(sec.text)) if sec else (0, len(text))
+        brk = text.rfind("\n\n", lo, sp.start)
+        para_start = brk + 2 if brk >= 0 else lo
+        para_end = text.find("\n\n", sp.end, hi)
+        para_end = hi if para_end < 0 else para_end
+        found.append(
+            {
+                "quote": quote,
+                "span": sp,
+                "a": _sentence_start(text, para_start, sp.start, back=2),
+                "b": _sentence_end(text, sp.end, para_end),
+                "para": (para_start, para_end),
+                "section": sec.title if sec else "",
+                "signals": sigs,
+                "order": len(found),
+            }
+        )
+    groups: list[list[dict]] = []  # overlapping windows in one paragraph share a passage
+    for f in sorted(found, key=lambda f: (f["a"], f["b"])):
+        if groups and f["para"] == groups[-1][-1]["para"] and f["a"] < max(g["b"] for g in groups[-1]):
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    out: list[tuple[int, CitedPassage]] = []
+    for g in groups:
+        a, b = min(f["a"] for f in g), max(f["b"] for f in g)
+        para_start, para_end = g[0]["para"]
+        local: list[Span] = []
+        for f in sorted(g, key=lambda f: f["span"].start):
+            sp = f["span"]
+            if local and sp.start - a < local[-1].end:  # overlapping quotes: one highlight
+                last = local[-1]
+                pol = last.polarity if last.polarity == sp.polarity else None
+                local[-1] = Span(last.start, max(last.end, sp.end - a), pol, last.signals + sp.signals)
+            else:
+                local.append(Span(sp.start - a, sp.end - a, sp.polarity, sp.signals))
+        md = highlighted_markdown(text[a:b].rstrip(), local)
+        md = ("… " if a > para_start else "") + md.rstrip() + (" …" if b < para_end else "")
+        sigs = list(dict.fromkeys(x for f in g for x in f["signals"]))
+        passage = CitedPassage([f["quote"] for f in g], g[0]["section"], md, [title(x) for x in sigs], sigs)
+        out.append((min(f["order"] for f in g), passage))
+    return [p for _, p in sorted(out, key=lambda t: t[0])] + loose
+
+
+def _sentence_start(text: str, lo: int, pos: int, *, back: int = 1) -> int:
+    """The start of the `back`-th sentence that begins at or before `pos` (not before `lo`)."""
+    starts = [lo] + [m.end() for m in re.finditer(r"[.!?]\s+", text[lo:pos])]
+    starts = [lo + x if i else lo for i, x in enumerate(starts)]
+    return starts[max(len(starts) - back, 0)]
+
+
+def _sentence_end(text: str, pos: int, hi: int) -> int:
+    """The end of the sentence after the one that ends at `pos` (not past `hi`)."""
+    m = re.search(r"[.!?](\s|$)", text[pos:hi].lstrip())
+    if not m:
+        return hi
+    skipped = len(text[pos:hi]) - len(text[pos:hi].lstrip())
+    return min(pos + skipped + m.end(), hi)
+
+
+def message_markdown(text: str) -> str:
+    """A message the committee wrote (an error, a skip reason) for `st.markdown`: its
+    `code` spans shown as code instead of literal backticks, everything else escaped
+    (a message may quote packet text)."""
+    parts = (text or "").split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: no code spans at all
+        return escape_markdown(text or "")
+
+    def plain(p: str) -> str:  # spaces around a code span stay spaces (not an escaped indent)
+        core = p.strip(" ")
+        lead, trail = p[: len(p) - len(p.lstrip(" "))], p[len(p.rstrip(" ")) :]
+        return lead + escape_markdown(core) + trail if core else p
+
+    return "".join(code_span(p) if i % 2 else plain(p) for i, p in enumerate(parts))

@@ -131,3 +131,49 @@ def wait_idle(pg) -> None:
         "!document.querySelector('[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]')"
     )
     time.sleep(0.5)
+
+
+def serve(folder: Path):
+    """`committee ui` with the database `folder/ui.db` (`start_server` without options),
+    for a server that several tests share."""
+    return start_server(folder)
+
+
+@pytest.fixture
+def mobile_page():
+    """A phone-sized page (390 px wide, touch), as the issue's mobile checks use."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        pg.set_default_timeout(60_000)
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.js_errors = errors
+        try:
+            yield pg
+        finally:
+            browser.close()
+
+
+def choose(pg, label: str, option: str) -> None:
+    """Pick `option` in the Streamlit selectbox labelled `label`."""
+    pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first.click()
+    pg.locator("[role=option]").filter(has_text=option).first.click()
+    wait_idle(pg)
+
+
+def options(pg, label: str) -> list[str]:
+    """The options of the Streamlit selectbox labelled `label` (opened, read, closed)."""
+    pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first.click()
+    pg.locator("[role=option]").first.wait_for()
+    out = pg.locator("[role=option]").all_inner_texts()
+    pg.keyboard.press("Escape")
+    return out
+
+
+def selected(pg, label: str) -> str:
+    """The shown value of the Streamlit selectbox labelled `label`."""
+    box = pg.locator("[data-testid=stSelectbox]").filter(has_text=label, visible=True).first
+    return box.evaluate("e => [...e.querySelectorAll('input')].map(i => i.value).join(' ') + ' ' + e.innerText")

@@ -4,6 +4,7 @@ fail a test by themselves, so every test asserts on it."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from committee.packets import read_packet
 from committee.runner import prepare, start_run
 from committee.store import Store
+from committee.views import escape_markdown
 from tests.conftest import EXAMPLES, ROOT
 
 APP = str(ROOT / "ui" / "app.py")
@@ -186,7 +188,8 @@ def test_replay_steps_forward_and_back(db):
     ok(at)
     assert at.subheader[0].value.startswith("Step 5 of ")
     # reviews are in by now: four persona cards each show a vote badge
-    assert sum(1 for m in at.markdown if m.value.startswith("#### :")) == 4
+    # (a plain badge line, not a heading: a heading would carry an anchor icon, issue 14)
+    assert sum(1 for m in at.markdown if re.fullmatch(r":\w+-badge\[[^\]]+\]", m.value)) == 4
     at.button(key="replay_last").click().run()
     ok(at)
     assert at.subheader[0].value.startswith(f"Step {n} of {n}")
@@ -279,8 +282,10 @@ def test_compare_two_revisions(db):
     assert at.subheader[1].value == "Revision 1 → 2"
     assert len(at.dataframe) >= 4  # votes and scores across revisions, and their changes
     md = "\n".join(m.value for m in at.markdown)
-    assert "Red flags removed" in md and "test\\-irreversible\\-harm" not in md  # ids are code spans, not escaped text
-    assert "`test-irreversible-harm`" in md
+    assert "Red flags removed" in md and "test\\-irreversible\\-harm" not in md  # ids are not escaped text
+    # a signal reads by its title; its id is in the tooltip (issue 14, item 8)
+    assert "testing an irreversible harm on real users" in md and "`test-irreversible-harm`" not in md
+    assert any(m.proto.help == "signal id: test-irreversible-harm" for m in at.markdown)
     assert ":red-background[~~" in md and ":green-background[" in md  # the inline diff
     assert at.code and at.code[0].language == "diff" and "-Launch plan: roll it out gradually" in at.code[0].value
     metrics = {m.label: m.value for m in at.metric}
@@ -317,7 +322,12 @@ def test_personas_page_renders(db):
     assert "Committee rules" in md and "Hard lines" in md
     at.selectbox(key="scenario_view").set_value("api-pm").run()
     ok(at)
-    assert at.dataframe
+    # the rubric in full (not cut in table cells): each dimension's "a strong answer shows"
+    from committee.catalog import default_catalog
+
+    md = "\n".join(m.value for m in at.markdown)
+    for d in default_catalog().scenarios["api-pm"].dimensions:
+        assert f"*A strong answer shows:* {escape_markdown(d.strong_answer)}" in md
 
 
 def test_sidebar_shows_the_database(db):

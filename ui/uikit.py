@@ -22,12 +22,15 @@ from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.store import Store, default_db_path
 from committee.views import (
+    PERSONA_COLORS,
     VOTE_COLOR,
     VOTE_LABEL,
     VOTES,
     code_span,
     escape_markdown,
     jitter,
+    readable_ids,
+    readable_rule,
     score_rows,
     stage_order,
     tally,
@@ -61,6 +64,32 @@ def sidebar() -> None:
             "(or a postgresql:// URL a team shares)."
         )
         st.caption(DISCLAIMER)
+        close_sidebar_after_navigation()
+
+
+# Streamlit closes the sidebar after a page link is chosen only for a phone's user agent;
+# in a narrow window (below Streamlit's `md` breakpoint, 768 px) it stayed open over the
+# page. This hook (a constant script of ours: no request, no data) does the same for any
+# narrow window: a click on a sidebar page link collapses the sidebar.
+_NAV_HOOK = """<script>
+(function () {
+  const w = window, d = w.document;
+  if (w.__committeeNavHook) d.removeEventListener("click", w.__committeeNavHook, true);
+  w.__committeeNavHook = function (e) {
+    if (!e.target.closest || !e.target.closest('[data-testid="stSidebarNav"] a') || w.innerWidth >= 768) return;
+    w.setTimeout(function () {
+      const bar = d.querySelector('[data-testid="stSidebar"]');
+      const close = d.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (bar && bar.getAttribute("data-collapsed") !== "true" && close) close.click();
+    }, 0);
+  };
+  d.addEventListener("click", w.__committeeNavHook, true);
+})();
+</script>"""
+
+
+def close_sidebar_after_navigation() -> None:
+    st.html(_NAV_HOOK, unsafe_allow_javascript=True)
 
 
 @contextmanager
@@ -83,6 +112,24 @@ def titles() -> dict[str, str]:
         return {p.id: p.title for p in default_catalog().personas.values()}
     except CommitteeError:
         return {}
+
+
+def dimension_names() -> dict[str, str]:
+    """Rubric dimension id -> its title, over every installed scenario."""
+    try:
+        return {d.id: d.name for sc in default_catalog().scenarios.values() for d in sc.dimensions}
+    except CommitteeError:
+        return {}
+
+
+def signal_name(signal_id: str) -> str:
+    """A signal's readable title (`committee.feedback.signal_title`); the id is for tooltips."""
+    from committee.feedback import signal_title
+
+    try:
+        return signal_title(signal_id, None)
+    except CommitteeError:
+        return signal_id.replace("-", " ")
 
 
 BADGE_COLOR = {"strong_hire": "green", "hire": "green", "no_hire": "orange", "strong_no_hire": "red"}
@@ -120,7 +167,7 @@ def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
         alt.Chart(data, title="Vote tally by stage")
         .mark_bar()
         .encode(
-            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=stage_axis(len(stage_order(timeline)))),
             y=alt.Y(
                 "count:Q",
                 title="personas",
@@ -145,14 +192,14 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
         alt.Chart(data, title="Each persona's vote by stage")
         .mark_line(point=True)
         .encode(
-            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=alt.Axis(labelAngle=0)),
+            x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=stage_axis(len(stage_order(timeline)))),
             y=alt.Y(
                 "y:Q",
                 title=None,
                 scale=alt.Scale(domain=[-2.3, 2.3]),
                 axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr()),
             ),
-            color=alt.Color("name:N", title="persona"),
+            color=alt.Color("name:N", title="persona", scale=persona_scale(list(data["name"]))),
             tooltip=[
                 alt.Tooltip("name:N", title="persona"),
                 alt.Tooltip("stage:N"),
@@ -163,6 +210,18 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
     )
 
 
+def persona_scale(names_in_order: list[str]) -> alt.Scale:
+    """Persona colours (blues, purples, greys) that never read as a vote colour."""
+    domain = list(dict.fromkeys(names_in_order))
+    return alt.Scale(domain=domain, range=[PERSONA_COLORS[i % len(PERSONA_COLORS)] for i in range(len(domain))])
+
+
+def stage_axis(n_stages: int) -> alt.Axis:
+    """The x axis of a chart over debrief stages: every label kept (tilted when there
+    are many, instead of Vega dropping the ones that overlap)."""
+    return alt.Axis(labelAngle=0 if n_stages <= 4 else -40, labelOverlap=False, labelLimit=120)
+
+
 def _points_label_expr() -> str:
     return (
         "datum.value == 2 ? 'Strong Hire' : datum.value == 1 ? 'Hire' : "
@@ -171,11 +230,15 @@ def _points_label_expr() -> str:
 
 
 def decision_banner(decision: dict | None) -> None:
+    """The decision in words: persona names and dimension titles where the stored
+    explanation (the JSON contract) has ids."""
     if not decision:
         return
+    nm, dims = names(), dimension_names()
     text = (
-        f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · rule {code_span(decision['rule'])}  \n"
-        f"{md(decision.get('explanation'))}"
+        f"**Decision: {'HIRE' if decision['outcome'] == 'hire' else 'NO HIRE'}** · "
+        f"{md(readable_rule(decision['rule'], nm, dims))}  \n"
+        f"{md(readable_ids(decision.get('explanation') or '', nm, dims))}"
     )
     (st.success if decision["outcome"] == "hire" else st.error)(
         text, icon=":material/check_circle:" if decision["outcome"] == "hire" else ":material/cancel:"
@@ -231,12 +294,24 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
             )
     st.subheader("Debrief")
     transcript(result.debrief, nm)
+    feedback_section(result.feedback)
+
+
+def feedback_section(feedback) -> None:
+    """Coaching for the next revision: rubric dimensions still below 4 of 4 (a dimension
+    already at 4 is not listed), then the scenario's case prompts the packet leaves open,
+    which are not a rubric dimension and get their own heading."""
+    dims = dimension_names()
+    items = [f for f in feedback if f.kind != "case-prompts" and (f.score < 4 or f.kind == "check")]
+    prompts = [f for f in feedback if f.kind == "case-prompts"]
     st.subheader("Feedback for the next revision")
-    if not result.feedback:
-        st.success("No rubric dimension averaged below 3 of 4: keep the packet's structure.")
-    for f in result.feedback:
+    if not items:
+        st.success("Every rubric dimension is at its best or close to it: keep the packet's structure.")
+    for f in items:
         with st.container(border=True):
-            st.markdown(f"**{md(f.dimension.replace('_', ' ').capitalize())}** · mean {f.score:.1f} / 4")
+            st.markdown(
+                f"**{md(dims.get(f.dimension, f.dimension.replace('_', ' ').capitalize()))}** · mean {f.score:.1f} / 4"
+            )
             if f.quote:
                 what = (
                     "Read uncertainly"
@@ -246,7 +321,13 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
                 st.markdown(f"{what}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:
-                st.markdown("Remove: " + ", ".join(code_span(s) for s in f.remove_flags))
+                st.markdown(
+                    "Remove: " + "; ".join(f"*{md(x)}*" for x in f.remove_flags),
+                    help="signal ids: " + ", ".join(f.remove_signals) if f.remove_signals else None,
+                )
+    for f in prompts:
+        st.markdown("**Case prompts the committee may still ask**")
+        st.markdown(md(f.advice), help="case prompt ids: " + ", ".join(f.case_prompts) if f.case_prompts else None)
 
 
 def transcript(turns, nm: dict[str, str]) -> None:

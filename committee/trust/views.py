@@ -197,3 +197,30 @@ def calibration_table(report: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for r in report["packets"]
     ]
+
+
+def probe_plan(packet, swaps: list[str]) -> tuple[bool, dict[str, str]]:
+    """Whether a probe of `packet` over `swaps` has anything to vary (no run is made):
+    (ready, skipped reasons per attribute), as `run_probe` would find them."""
+    from committee.errors import CommitteeError
+    from committee.trust.probes import build_variants
+
+    try:
+        variants, skipped = build_variants(packet, swaps, per_swap=1)
+    except CommitteeError as exc:
+        return False, {"probe": str(exc)}
+    return bool(variants), skipped
+
+
+def probe_default(folder: Path, files: list[str], swaps: list[str]) -> int:
+    """The index in `files` of the first example a probe can vary (0 when none can)."""
+    from committee.errors import CommitteeError
+    from committee.packets import read_packet
+
+    for i, name in enumerate(files):
+        try:
+            if probe_plan(read_packet(folder / name), swaps)[0]:
+                return i
+        except CommitteeError:
+            continue
+    return 0

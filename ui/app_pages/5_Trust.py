@@ -22,7 +22,7 @@ from committee.trust.common import RunSpec  # noqa: E402
 from committee.trust.conformity import conformity_stats, run_conformity, stored_results  # noqa: E402
 from committee.trust.probes import ATTRIBUTES, run_probe  # noqa: E402
 from committee.trust.stability import run_stability  # noqa: E402
-from committee.views import VOTE_COLOR, VOTE_LABEL, VOTES  # noqa: E402
+from committee.views import VOTE_COLOR, VOTE_LABEL, VOTES, message_markdown, readable_rule  # noqa: E402
 
 EXAMPLES = UI.parent / "examples"
 VOTE_SCALE = alt.Scale(domain=[VOTE_LABEL[v] for v in VOTES], range=[VOTE_COLOR[v] for v in VOTES])
@@ -35,12 +35,12 @@ st.caption(
 nm = uikit.names()
 
 
-def pick_packet(prefix: str, store):
+def pick_packet(prefix: str, store, default_index: int = 0):
     """Packet chooser: an example file, a stored packet (latest revision) or pasted text."""
     src = st.radio("Packet", ["Example", "Stored packet", "Paste text"], horizontal=True, key=f"{prefix}_src")
     if src == "Example":
         files = views.example_files(EXAMPLES)
-        name = st.selectbox("Example packet", files, key=f"{prefix}_ex") if files else None
+        name = st.selectbox("Example packet", files, index=default_index, key=f"{prefix}_ex") if files else None
         return read_packet(EXAMPLES / name) if name else None
     if src == "Stored packet":
         keys = views.candidate_keys(store.packet_keys())
@@ -51,10 +51,24 @@ def pick_packet(prefix: str, store):
 
 
 def run_with_bar(fn, **kw):
+    """Run a study with a progress bar that always ends: removed when the study is done
+    or fails (a failure's message is shown by the caller)."""
     bar = st.progress(0.0, text="starting…")
-    report = fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
-    bar.empty()
-    return report
+    try:
+        return fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
+    finally:
+        bar.empty()
+
+
+def message(text: str) -> str:
+    """A study's message (error or skip reason) as Markdown: code spans, not backticks."""
+    return message_markdown(text)
+
+
+def opened(kind: str, store) -> bool:
+    """Whether a study's "run" expander starts open: when none of `kind` is stored yet. Kept
+    for the session, so the expander does not close under the user once a study is stored."""
+    return st.session_state.setdefault(f"_{kind}_expander_open", not store.list_studies(kind, limit=1))
 
 
 def pick_study(kind: str, store):
@@ -76,7 +90,7 @@ tab_stab, tab_probe, tab_conf = st.tabs(["Stability", "Counterfactual probes", "
 
 with uikit.open_store() as store:
     with tab_stab:
-        with st.expander("Run a stability study", expanded=not store.list_studies("stability", limit=1)):
+        with st.expander("Run a stability study", expanded=opened("stability", store)):
             packet = pick_packet("stab", store)
             c1, c2, c3 = st.columns(3)
             runs = c1.number_input("Runs", 1, 100, 5, key="stab_runs")
@@ -93,7 +107,7 @@ with uikit.open_store() as store:
                         spec=RunSpec(engine=engine),
                     )
                 except CommitteeError as exc:
-                    st.error(uikit.md(str(exc)))
+                    st.error(message(str(exc)))
         rep = pick_study("stability", store)
         if rep:
             s = rep["summary"]
@@ -108,34 +122,42 @@ with uikit.open_store() as store:
             m3.metric("Runs", s["runs"], border=True)
             data = pd.DataFrame(views.stability_rows(rep, nm))
             data = data[data["count"] > 0]
+            data["row"] = data["persona"] + " · " + data["kind"]
+            # one bar per persona and stage, no facet: a faceted chart keeps a fixed width (clipped on a phone)
             chart = (
                 alt.Chart(data, title="Vote distribution per persona (sealed vs final)")
                 .mark_bar()
                 .encode(
-                    y=alt.Y("kind:N", title=None),
+                    y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
                     x=alt.X("count:Q", title="runs"),
                     color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
                     order=alt.Order("rank:Q"),
-                    row=alt.Row(
-                        "persona:N",
-                        title=None,
-                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold"),
-                    ),
                     tooltip=["persona", "kind", "vote_label", "count"],
                 )
-                .properties(height=50)
+                .properties(height=alt.Step(22))
             )
-            st.altair_chart(chart)
+            st.altair_chart(chart, width="stretch")
             st.dataframe(pd.DataFrame(views.stability_runs_table(rep, nm)), hide_index=True, width="stretch")
 
     with tab_probe:
-        with st.expander("Run counterfactual probes", expanded=not store.list_studies("probe", limit=1)):
-            packet = pick_packet("probe", store)
+        with st.expander("Run counterfactual probes", expanded=opened("probe", store)):
+            # the default example is one a probe can vary (a name, school, employer or pronoun in its text)
+            first = views.probe_default(EXAMPLES, views.example_files(EXAMPLES), list(ATTRIBUTES))
+            packet = pick_packet("probe", store, default_index=first)
             c1, c2, c3 = st.columns([2, 1, 1])
             swaps = c1.multiselect("Swap", list(ATTRIBUTES), default=list(ATTRIBUTES), key="probe_swaps")
             per_swap = c2.number_input("Variants per attribute", 1, 15, 4, key="probe_per")
             engine = c3.selectbox("Engine", list(ENGINES), key="probe_engine")
-            if st.button("Run probes", key="probe_go", disabled=packet is None or not swaps):
+            ready, skipped = views.probe_plan(packet, swaps) if packet is not None and swaps else (False, {})
+            if packet is not None and swaps and not ready:
+                st.warning(
+                    "Nothing to probe in this packet (choose another, or name the candidate in its text):\n"
+                    + "\n".join(f"- {a}: {message(why)}" for a, why in skipped.items()),
+                    icon=":material/info:",
+                )
+            elif skipped:
+                st.caption(" · ".join(f"skipped {a}: {message(why)}" for a, why in skipped.items()))
+            if st.button("Run probes", key="probe_go", disabled=not ready):
                 try:
                     run_with_bar(
                         run_probe,
@@ -146,7 +168,7 @@ with uikit.open_store() as store:
                         spec=RunSpec(engine=engine),
                     )
                 except CommitteeError as exc:
-                    st.error(uikit.md(str(exc)))
+                    st.error(message(str(exc)))
         rep = pick_study("probe", store)
         if rep:
             s = rep["summary"]
@@ -160,9 +182,9 @@ with uikit.open_store() as store:
                     f"{s['decision_changed']} changed the decision."
                 )
             for a, why in rep["skipped"].items():
-                st.caption(f"skipped {a}: {uikit.md(why)}")
+                st.caption(f"skipped {a}: {message(why)}")
             if rep.get("note"):
-                st.caption(uikit.md(rep["note"]))
+                st.caption(message(rep["note"]))
             table = pd.DataFrame(views.probe_table(rep, nm))
             st.dataframe(table, hide_index=True, width="stretch")
             moves = views.probe_moves(rep, nm)
@@ -208,18 +230,21 @@ with uikit.open_store() as store:
                 f"no majority (tied sealed votes): {f['no_majority']}",
             )
             data = pd.DataFrame(views.conformity_rows(stats, nm))
-            st.altair_chart(
-                alt.Chart(data, title="Flip rate per persona (sealed → final)")
-                .mark_bar()
-                .encode(
-                    x=alt.X("rate:Q", axis=alt.Axis(format="%"), title=None),
-                    y=alt.Y("persona:N", title=None),
-                    color=alt.Color("measure:N", title=None),
-                    yOffset="measure:N",
-                    tooltip=["persona", "measure", "count", "runs"],
-                ),
-                width="stretch",
-            )
+            if not f["changed"]:  # every rate is 0: a chart of empty bars says less than a sentence
+                st.caption(f"No persona changed its vote in the debrief in any of the {stats['runs']} runs.")
+            else:
+                st.altair_chart(
+                    alt.Chart(data, title="Flip rate per persona (sealed → final)")
+                    .mark_bar()
+                    .encode(
+                        x=alt.X("rate:Q", axis=alt.Axis(format=".0%"), scale=alt.Scale(domain=[0, 1]), title=None),
+                        y=alt.Y("persona:N", title=None),
+                        color=alt.Color("measure:N", title=None),
+                        yOffset="measure:N",
+                        tooltip=["persona", "measure", "count", "runs"],
+                    ),
+                    width="stretch",
+                )
             drows = views.direction_rows(stats, nm)
             if drows:
                 st.altair_chart(
@@ -252,7 +277,7 @@ with uikit.open_store() as store:
             rc = run_conformity(by_id[rid], scenario)
             if "sealed_decision" in rc:
                 st.caption(
-                    f"Sealed votes alone: {rc['sealed_decision'].replace('_', ' ')} ({rc['sealed_rule']}) · "
+                    f"Sealed votes alone: {rc['sealed_decision'].replace('_', ' ')} ({readable_rule(rc['sealed_rule'], nm, uikit.dimension_names())}) · "
                     f"final: {rc['final_decision'].replace('_', ' ')}"
                 )
             st.dataframe(
@@ -264,7 +289,7 @@ with uikit.open_store() as store:
                             "final": VOTE_LABEL[r["final"]],
                             "changed": r["changed"],
                             "crossed side": r["crossed"],
-                            "direction": r["direction"] or "",
+                            "direction": r["direction"] or "-",
                             "reason": r["reason"] or "",
                         }
                         for r in rc["personas"]

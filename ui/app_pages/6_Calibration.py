@@ -20,6 +20,7 @@ from committee.errors import CommitteeError  # noqa: E402
 from committee.trust import views  # noqa: E402
 from committee.trust.calibrate import run_calibration  # noqa: E402
 from committee.trust.common import RunSpec  # noqa: E402
+from committee.views import message_markdown  # noqa: E402
 
 st.title("Calibration")
 st.caption(
@@ -29,7 +30,9 @@ st.caption(
 nm = uikit.names()
 
 with uikit.open_store() as store:
-    with st.expander("Run a calibration", expanded=not store.list_studies("calibration", limit=1)):
+    # open while none is stored; kept for the session, so it does not close under the user
+    open_ = st.session_state.setdefault("_calibration_expander_open", not store.list_studies("calibration", limit=1))
+    with st.expander("Run a calibration", expanded=open_):
         folder = st.text_input(
             "Folder with MANIFEST.yaml",
             value=os.environ.get("COMMITTEE_EVAL_DIR", ""),
@@ -48,8 +51,9 @@ with uikit.open_store() as store:
                     progress=lambda d, t, label: bar.progress(d / max(t, 1), text=label),
                 )
             except CommitteeError as exc:
-                st.error(uikit.md(str(exc)))
-            bar.empty()
+                st.error(message_markdown(str(exc)))
+            finally:  # the bar always ends, whatever the study did
+                bar.empty()
 
     studies = store.list_studies("calibration")
     if not studies:
@@ -132,6 +136,6 @@ if not sig.empty:
         ),
         width="stretch",
     )
-st.caption(uikit.md(s["signals_basis"]))
+st.caption(message_markdown(s["signals_basis"]))
 st.subheader("Packets")
 st.dataframe(pd.DataFrame(views.calibration_table(rep)), hide_index=True, width="stretch")

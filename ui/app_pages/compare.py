@@ -10,6 +10,7 @@ import uikit
 from committee.catalog import default_catalog
 from committee.compare import compare, history, word_diff
 from committee.errors import CommitteeError
+from committee.trust.views import candidate_keys
 from committee.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
 
 SS = st.session_state
@@ -18,10 +19,23 @@ st.title("Compare revisions")
 st.caption("Submit a changed packet under the same `packet:` key and see how the committee moved.")
 
 nm = uikit.names()
+dims = uikit.dimension_names()
 signals = default_catalog().signals
 
+
+def dim_name(d: str) -> str:
+    return dims.get(d, d.replace("_", " "))
+
+
 with uikit.open_store() as store:
-    keys = store.packet_keys()
+    all_keys = store.packet_keys(latest_first=True)  # the packet worked on last comes first
+    studies = st.toggle(
+        "Include study packets",
+        key="compare_studies",
+        help="The packets that stability, probe and calibration studies stored under their own keys "
+        "(KEY--stability, KEY--probe, KEY--calibrate).",
+    )
+    keys = all_keys if studies else candidate_keys(all_keys)
     if not keys:
         st.info("No packets stored yet. Submit a packet first.")
         st.page_link("app_pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
@@ -29,7 +43,9 @@ with uikit.open_store() as store:
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
         SS["_compare_applied"] = SS["compare_key"]
-    key = st.selectbox("Packet", keys, key="compare_select", persist_state="session")
+    if SS.get("compare_select") not in keys:
+        SS.pop("compare_select", None)  # e.g. a study packet after "Include study packets" is turned off
+    key = st.selectbox("Packet (latest first)", keys, key="compare_select", persist_state="session")
     records = history(store, key)
     revs = [r.revision for r in records]
     if len(revs) < 2:
@@ -45,6 +61,14 @@ with uikit.open_store() as store:
             SS["compare_from"], SS["compare_to"] = revs[-2], revs[-1]
         before = c1.selectbox("From revision", revs, key="compare_from")
         after = c2.selectbox("To revision", revs, key="compare_to")
+        if before == after:
+            st.info(
+                f"From and to are both revision {before}: choose two different revisions to see what changed "
+                f"(the latest two are {revs[-2]} and {revs[-1]}).",
+                icon=":material/info:",
+            )
+            comparison = None
+    if len(revs) >= 2 and before != after:
         try:
             comparison = compare(store, key, before=before, after=after)
             texts = {r: store.get_revision(key, r).text for r in (before, after)}
@@ -59,7 +83,7 @@ if not run:
     st.warning("No revision of this packet has a finished run yet.")
 else:
     personas = list(dict.fromkeys(p for r in run for p in r.votes))
-    dims = list(dict.fromkeys(d for r in run for d in r.scores))
+    score_dims = list(dict.fromkeys(d for r in run for d in r.scores))
     vote_table = pd.DataFrame(
         [
             {"persona": nm.get(p, p), **{f"rev {r.revision}": VOTE_LABEL.get(r.votes.get(p, ""), "–") for r in run}}
@@ -68,7 +92,7 @@ else:
         + [{"persona": "decision", **{f"rev {r.revision}": (r.outcome or "–").replace("_", " ") for r in run}}]
     )
     score_table = pd.DataFrame(
-        [{"dimension": d.replace("_", " "), **{f"rev {r.revision}": r.scores.get(d) for r in run}} for d in dims]
+        [{"dimension": dim_name(d), **{f"rev {r.revision}": r.scores.get(d) for r in run}} for d in score_dims]
     )
     t1, t2 = st.columns(2)
     t1.markdown("**Final votes**")
@@ -95,7 +119,7 @@ else:
     )
     scores_long = pd.DataFrame(
         [
-            {"revision": f"rev {r.revision}", "dimension": d.replace("_", " "), "score": s}
+            {"revision": f"rev {r.revision}", "dimension": dim_name(d), "score": s}
             for r in run
             for d, s in r.scores.items()
         ]
@@ -113,7 +137,7 @@ else:
                     scale=alt.Scale(domain=[-2.3, 2.3]),
                     axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr()),
                 ),
-                color=alt.Color("persona:N"),
+                color=alt.Color("persona:N", scale=uikit.persona_scale(list(votes_long["persona"]))),
                 tooltip=["persona", "revision", "vote"],
             )
             .properties(height=260),
@@ -177,7 +201,7 @@ d2.dataframe(
     pd.DataFrame(
         [
             {
-                "dimension": s.dimension.replace("_", " "),
+                "dimension": dim_name(s.dimension),
                 f"rev {c.before.revision}": s.before,
                 f"rev {c.after.revision}": s.after,
                 "change": None if s.change is None else round(s.change, 2),
@@ -195,9 +219,13 @@ def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
     st.markdown(f"**{title}**")
     if not ids:
         st.caption(empty)
-    for sid in ids:
+    for sid in ids:  # the readable title; the id is in the tooltip
         sig = signals.get(sid)
-        st.markdown(f"{icon} {code_span(sid)}" + (f": {escape_markdown(sig.description)}" if sig else ""))
+        st.markdown(
+            f"{icon} **{escape_markdown(uikit.signal_name(sid))}**"
+            + (f": {escape_markdown(sig.description)}" if sig else ""),
+            help=f"signal id: {sid}",
+        )
 
 
 s1, s2 = st.columns(2)

@@ -6,10 +6,23 @@ import uikit
 
 from committee.errors import CommitteeError
 from committee.runner import replay_steps
-from committee.views import VOTE_LABEL, code_span, evidence_spans, replay_frames, sections_markdown, vote_label
+from committee.store import STUDY_KEY_SUFFIXES
+from committee.trust.views import candidate_keys
+from committee.views import (
+    VOTE_LABEL,
+    cited_passages,
+    code_span,
+    evidence_spans,
+    readable_ids,
+    readable_rule,
+    replay_frames,
+    sections_markdown,
+    vote_label,
+)
 
 SS = st.session_state
 RUN_LIST_LIMIT = 200
+MAX_PASSAGES = 3  # cited passages shown open in one card (the rest in an expander there)
 
 st.title("Debrief replay")
 st.caption(
@@ -19,19 +32,39 @@ st.caption(
 
 nm = uikit.names()
 tt = uikit.titles()
+dims = uikit.dimension_names()
 
 with uikit.open_store() as store:
-    keys = store.packet_keys()
+    wanted = st.query_params.get("run") or SS.get("replay_run")
+    if wanted and SS.get("_replay_applied") != wanted:
+        try:  # a study's run handed over by link (e.g. from the Trust page) shows the studies' runs too
+            if store.get_run(wanted).packet_key.endswith(STUDY_KEY_SUFFIXES):
+                SS["replay_studies"] = True
+        except CommitteeError:
+            pass
     f1, f2 = st.columns([1, 3])
+    studies = st.toggle(
+        "Include study runs",
+        key="replay_studies",
+        help="The runs that stability, probe and calibration studies stored under their own keys "
+        "(KEY--stability, KEY--probe, KEY--calibrate). Your own packets' runs are always listed.",
+    )
+    all_keys = store.packet_keys()
+    keys = all_keys if studies else candidate_keys(all_keys)
     packet_filter = f1.selectbox("Packet", ["(all packets)"] + keys, key="replay_packet", persist_state="session")
-    rows = store.list_runs(limit=RUN_LIST_LIMIT, packet_key=None if packet_filter.startswith("(") else packet_filter)
+    if packet_filter not in ["(all packets)"] + keys:
+        packet_filter = "(all packets)"
+    rows = store.list_runs(
+        limit=RUN_LIST_LIMIT,
+        packet_key=None if packet_filter.startswith("(") else packet_filter,
+        studies=studies,
+    )
     if not rows:
         st.info("No runs stored yet. Submit a packet first.")
         st.page_link("app_pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
     ids = [r.run_id for r in rows]
     by_id = {r.run_id: r for r in rows}
-    wanted = st.query_params.get("run") or SS.get("replay_run")
     if wanted and wanted in ids and SS.get("replay_select") != wanted and SS.get("_replay_applied") != wanted:
         SS["replay_select"] = wanted  # preselect the run handed over by the submit page (once)
         SS["_replay_applied"] = wanted
@@ -74,15 +107,17 @@ def go(delta: int = 0, to: int | None = None) -> None:
     SS["replay_step"] = min(max((SS["replay_step"] if to is None else to) + delta, 1), n)
 
 
-b1, b2, b3, b4, sl = st.columns([1, 1, 1, 1, 6], vertical_alignment="bottom")
-b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="stretch")
+# one row that wraps (the four buttons stay side by side on a phone instead of stacking)
+nav = st.container(horizontal=True, wrap=True, vertical_alignment="bottom", gap="small", key="replay_nav")
+b1 = b2 = b3 = b4 = sl = nav
+b1.button("First", icon=":material/first_page:", key="replay_first", on_click=go, kwargs={"to": 1}, width="content")
 b2.button(
     "Back",
     icon=":material/chevron_left:",
     key="replay_back",
     on_click=go,
     kwargs={"delta": -1},
-    width="stretch",
+    width="content",
     disabled=SS["replay_step"] <= 1,
 )
 b3.button(
@@ -92,7 +127,7 @@ b3.button(
     key="replay_next",
     on_click=go,
     kwargs={"delta": 1},
-    width="stretch",
+    width="content",
     disabled=SS["replay_step"] >= n,
 )
 b4.button(
@@ -102,7 +137,7 @@ b4.button(
     key="replay_last",
     on_click=go,
     kwargs={"to": n},
-    width="stretch",
+    width="content",
 )
 sl.slider(
     "Step",
@@ -110,13 +145,14 @@ sl.slider(
     max(n, 2),
     key="replay_step",
     disabled=n < 2,
+    width="stretch",
     help="Each step is one checkpoint the graph stored: intake, reviews, each turn, each tally, the decision.",
 )
 
 frame = frames[SS["replay_step"] - 1]
 st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
-if frame.detail:
-    st.caption(uikit.md(frame.detail))
+if frame.detail:  # e.g. the decision's explanation: persona names and dimension titles, not ids
+    st.caption(uikit.md(readable_ids(frame.detail, nm, dims)))
 if frame.decision and frame.node in ("decide_outcome", "write_feedback"):
     uikit.decision_banner(frame.decision)
 
@@ -137,7 +173,7 @@ with left:
             pf = frame.personas[pid]
             with col.container(border=True):
                 st.markdown(f"**{uikit.md(nm.get(pid, pid))}**  \n:gray[{uikit.md(tt.get(pid, ''))}]")
-                st.markdown(f"#### {uikit.badge(pf.vote)}")
+                st.markdown(uikit.badge(pf.vote))  # a badge, not a heading (no anchor icon)
                 if pf.speaking:
                     st.markdown(
                         f":blue-badge[{'reviewing' if pf.move == 'review' else 'speaking'}] {uikit.md(pf.status)}"
@@ -152,11 +188,23 @@ with left:
                         f"{uikit.md(pf.reason)}*"
                     )
                 if pf.speaking and pf.evidence:
-                    for e in pf.evidence[:6]:
-                        color = "red" if e.get("polarity") == "red" else "green"
-                        quote = e.get("quote", "")
-                        short = quote if len(quote) <= 180 else quote[:177] + "…"
-                        st.markdown(f":{color}-background[{uikit.md(short)}] {code_span(e.get('signal', ''))}")
+                    # the cited passages beside (inside) the card that cites them: each quote once,
+                    # in its paragraph of the packet, with the readable signal names (ids in the tooltip)
+                    passages = cited_passages(packet, pf.evidence, title=uikit.signal_name)
+                    with st.container(key=f"cited_{pid}"):
+                        nq = sum(len(c.quotes) for c in passages)
+                        st.caption(
+                            f"Cites {nq} quote{'s' if nq != 1 else ''} "
+                            f"in {len(passages)} passage{'s' if len(passages) != 1 else ''}"
+                        )
+                        for i, c in enumerate(passages):
+                            if i == MAX_PASSAGES:
+                                more = st.expander(f"{len(passages) - MAX_PASSAGES} more cited passages")
+                            where = f"*{uikit.md(c.section)}*  \n" if c.section else ""
+                            (more if i >= MAX_PASSAGES else st).markdown(
+                                f"{where}{c.markdown}  \n:gray[{uikit.md('; '.join(c.titles))}]",
+                                help="signal ids: " + ", ".join(c.signals),
+                            )
 
 with right:
     where = (
@@ -215,7 +263,7 @@ if result is not None:
                     "sealed (blind)": vote_label(r["sealed"]),
                     "final": vote_label(r["final"]),
                     "moved": r["direction"] or "-",
-                    "round": r["round"],
+                    "round": "-" if r["round"] is None else str(r["round"]),
                     "reason": r["reason"] or "",
                 }
                 for r in conf["personas"]
@@ -226,7 +274,7 @@ if result is not None:
         if "sealed_decision" in conf:
             st.caption(
                 f"Decision from the blind votes alone: {conf['sealed_decision'].replace('_', ' ')} "
-                f"({conf['sealed_rule']}); after the debrief: {conf['final_decision'].replace('_', ' ')}"
+                f"({readable_rule(conf['sealed_rule'], nm, dims)}); after the debrief: {conf['final_decision'].replace('_', ' ')}"
                 + (" — the debate changed the decision." if conf["decision_changed"] else ".")
             )
 st.caption("Votes: " + " · ".join(f"{uikit.badge(v)}" for v in VOTE_LABEL))

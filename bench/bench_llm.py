@@ -51,9 +51,9 @@ MODELS = {"anthropic": "claude-sonnet-5-5", "openai": "gpt-5.4-mini"}
 
 
 def run_once(adapter: str, packet: Path, rounds: int, db: Path):
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.store.runs import Store
 
     with Store(db) as store:
         prep = prepare(

@@ -30,9 +30,9 @@ PACKETS = ["strong-safety-pm.md", "weak-growth-pm.md", "weak-growth-pm-rev2.md"]
 
 def worker(target: str, n: int) -> None:
     """One process: `n` reviews at once on `target`; prints one JSON line of latencies."""
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.store.runs import Store
 
     preps = [prepare(read_packet(ROOT / "examples" / PACKETS[i % len(PACKETS)])) for i in range(n)]
     preps[0].engine.warm(lambda _text: None)
@@ -53,7 +53,7 @@ def _pct(xs: list[float], q: float) -> float:
 
 
 def measure(name: str, target: str, procs: int, per: int) -> dict:
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(target):
         pass  # migrations once, before the clock

@@ -29,15 +29,15 @@ sys.path.insert(0, str(ROOT))
 import yaml
 
 from committee.catalog import load_catalog
-from committee.decision import consensus, decide
+from committee.decision.rules import consensus, decide
 from committee.engines.offline import (
     OfflineEngine,
     learned,
 )
 from committee.engines.offline import detect as detect_mod
 from committee.engines.offline.similarity import build_index
+from committee.intake.packets import parse_packet, read_packet
 from committee.models import Context, Packet, TurnRequest, Vote
-from committee.packets import parse_packet, read_packet
 
 TARGETS = {"decision_agreement": 0.90, "red_f1": 0.85, "green_f1": 0.75, "red_on_clean": 0, "engine_s_2000w": 1.0}
 DATA = ROOT / "tests" / "data"
@@ -61,7 +61,7 @@ TUNED = [
 
 def find_injections(packet: Packet):
     try:
-        from committee.integrity import find_injections as f
+        from committee.intake.integrity import find_injections as f
     except ImportError:  # before the intake module exists
         return []
     return f(packet)
@@ -167,11 +167,11 @@ def simulate(
 
 
 def run_committee(cat, packet: Packet, rounds: int):
-    """The full committee through `committee.runner` (graph + checkpointer) when it is
+    """The full committee through `committee.graph.runner` (graph + checkpointer) when it is
     there; otherwise the same steps composed here."""
     try:
-        from committee.runner import prepare, start_run
-        from committee.store import Store
+        from committee.graph.runner import prepare, start_run
+        from committee.store.runs import Store
     except ImportError:
         ctx = context(cat, packet)
         reviews, turns, votes, _ = simulate(OfflineEngine(), ctx, rounds)

@@ -35,9 +35,9 @@ import yaml
 from eval_offline import context, run_committee
 
 from committee.catalog import load_catalog
-from committee.decision import decide
+from committee.decision.rules import decide
 from committee.engines.offline.review import analyse, crosses_hard_line
-from committee.packets import read_packet
+from committee.intake.packets import read_packet
 
 SEALED_DIR = ROOT / "bench" / "sealed"
 # what each sealed set has been used for (its MANIFEST's first line says the same): the

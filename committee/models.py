@@ -183,7 +183,7 @@ class CasePrompt(Strict):
 
 
 class DecisionRules(Strict):
-    """Committee rules of a scenario (see `committee.decision.decide`).
+    """Committee rules of a scenario (see `committee.decision.rules.decide`).
 
     - `must_pass`: dimensions that reject on their own: if at least `fail_quorum` of the
       final reviews score one of them at or below `fail_score`, the outcome is no_hire

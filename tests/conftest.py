@@ -130,7 +130,7 @@ def pg_url(pg_server) -> str:
 
 @pytest.fixture
 def store(db_path):
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(db_path) as s:
         yield s

@@ -11,9 +11,9 @@ from committee.catalog import default_catalog
 from committee.engines.anthropic import AnthropicEngine
 from committee.engines.llm.fake import FakeLLMServer
 from committee.errors import EngineFailed
+from committee.graph.runner import prepare, start_run
+from committee.intake.packets import read_packet
 from committee.models import Context
-from committee.packets import read_packet
-from committee.runner import prepare, start_run
 from tests.conftest import EXAMPLES
 from tests.fakes import with_transport
 
@@ -137,7 +137,7 @@ def test_failure_beside_finishing_siblings_keeps_their_results_for_resume(monkey
     """A persona call failing for good while its siblings are finishing: LangGraph shuts
     the step's pool down as the siblings return, which used to drop some of their
     checkpoint writes (about 1 run in 4), so `resume` repeated successful calls."""
-    from committee.runner import resume_run
+    from committee.graph.runner import resume_run
 
     for i in range(10):
         fake = FakeLLMServer()

@@ -44,7 +44,7 @@ def test_submit_example_in_a_real_browser(server, page):
     page.screenshot(path=str(ARTIFACTS / "ui-replay.png"), full_page=True)
     assert not page.js_errors, page.js_errors
 
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(db) as store:
         rows = store.list_runs()

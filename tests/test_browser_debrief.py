@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 
 from committee.catalog import default_catalog
-from committee.packets import parse_packet, read_packet
-from committee.runner import prepare, start_run
-from committee.store import Store
+from committee.graph.runner import prepare, start_run
+from committee.intake.packets import parse_packet, read_packet
+from committee.store.runs import Store
 from committee.trust.common import RunSpec
 from committee.trust.stability import run_stability
 from tests import browser_kit
@@ -201,7 +201,7 @@ def test_personas_page_shows_coaching_text_in_full(site, page):
 
 def test_trust_default_probe_runs_and_its_bar_ends(site, page):
     url, _, _ = site
-    open_page(page, f"{url}/Trust")
+    open_page(page, f"{url}/trust")
     page.get_by_role("tab", name="Counterfactual probes").click()
     wait_idle(page)
     run = page.get_by_role("button", name="Run probes")
@@ -253,7 +253,7 @@ def test_phone_width_sidebar_tables_chart_and_replay(site, mobile_page):
     pg.screenshot(path=str(ARTIFACTS / "ui-mobile-replay.png"))
 
     # Trust: the stability chart and its table fit the 390 px width (nothing cut off)
-    open_page(pg, f"{url}/Trust")
+    open_page(pg, f"{url}/trust")
     chart = pg.locator("[data-testid=stVegaLiteChart]").first
     chart.wait_for()
     chart.scroll_into_view_if_needed()

@@ -132,7 +132,7 @@ def test_a_double_click_starts_one_run_and_the_board_stays_open(server, page):
     assert re.search(r"\d+\.\d s", label), label
     assert "about 10" not in page.locator("[data-testid=stMain]").inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-one-run.png"), full_page=True)
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(db) as store:
         rows = store.list_runs()
@@ -147,7 +147,7 @@ def test_the_shown_run_is_in_the_url_and_new_input_clears_it(server, page):
     page.get_by_role("button", name="Convene the committee").click()
     wait_decision(page)
     run_id = parse_qs(urlparse(page.url).query).get("run", [""])[0]
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(db) as store:
         assert [r.run_id for r in store.list_runs()] == [run_id]
@@ -211,7 +211,7 @@ def test_pasted_text_without_a_name_keeps_its_name_across_edits(server, page):
     assert result_header(page).startswith(f"Result: {key} revision 2")
     assert same.count() == 1 and "revision 2" in same.inner_text()
     page.screenshot(path=str(ARTIFACTS / "ui-same-revision.png"), full_page=True)
-    from committee.store import Store
+    from committee.store.runs import Store
 
     with Store(db) as store:
         assert [p.revision for p in store.revisions(key)] == [1, 2]

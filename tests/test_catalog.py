@@ -111,8 +111,8 @@ def test_tests_never_read_or_write_the_users_own_folders():
     (shared by xdist workers), so a developer's own files cannot change an outcome."""
     import platformdirs
 
-    from committee.db import default_target
     from committee.engines.offline import learned
+    from committee.store.db import default_target
 
     home = Path(os.environ["COMMITTEE_TEST_HOME"])
     assert home.is_dir() and home.name.startswith("committee-test-")

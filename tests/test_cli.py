@@ -129,7 +129,7 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(monkeypatch, capsys,
     badfm.write_text("---\npacket: [oops\n---\ntext\n")
     args = [a.format(examples=EXAMPLES, empty=empty, badfm=badfm) for a in args]
     if args[0] != "review":  # read-only commands: an existing database without that run
-        from committee.store import Store
+        from committee.store.runs import Store
 
         Store(db).close()
     before = db.read_bytes() if db.exists() else None

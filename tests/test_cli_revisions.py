@@ -105,10 +105,10 @@ def test_compare_needs_two_revisions(monkeypatch, capsys, db_path):
 def test_revision_without_a_finished_run(db_path):
     """A stored revision whose run never finished shows in history without votes, and
     compare says so instead of inventing changes."""
-    from committee.compare import compare, history
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.present.compare import compare, history
+    from committee.store.runs import Store
 
     with Store(db_path) as store:
         start_run(store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md")))
@@ -124,10 +124,10 @@ def test_revision_without_a_finished_run(db_path):
 def test_compare_scenario_fallback_is_noted_per_revision(db_path):
     """--scenario picks each revision's run of that scenario; a revision never run with
     it falls back to its latest run, and the note names that revision (before or after)."""
-    from committee.compare import compare
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.present.compare import compare
+    from committee.store.runs import Store
 
     rev1, rev2 = read_packet(EXAMPLES / "weak-growth-pm.md"), read_packet(EXAMPLES / "weak-growth-pm-rev2.md")
     with Store(db_path) as store:
@@ -146,10 +146,10 @@ def test_compare_scenario_fallback_is_noted_per_revision(db_path):
 
 
 def test_compare_scenario_neither_revision_ran(db_path):
-    from committee.compare import compare
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.present.compare import compare
+    from committee.store.runs import Store
 
     with Store(db_path) as store:
         for name in ("weak-growth-pm.md", "weak-growth-pm-rev2.md"):
@@ -161,7 +161,7 @@ def test_compare_scenario_neither_revision_ran(db_path):
 
 
 def test_word_diff_rebuilds_both_texts():
-    from committee.compare import word_diff
+    from committee.present.compare import word_diff
 
     a = "## A\nThe north star is DAU.\n\nWe ship fast.\n## B\nSame."
     b = "## A\nThe north star is tasks completed safely.\n\n## B\nSame.\nNew line."
@@ -214,10 +214,10 @@ def test_ui_rejects_a_bad_port(monkeypatch, capsys):
 def test_runs_stored_before_persona_engines_are_voiced_by_the_run_engine(db_path):
     """A result stored without `persona_engines` (older runs) still names who voiced each
     persona in history and compare: the run's engine, never '?'."""
-    from committee.compare import _record
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.present.compare import _record
+    from committee.store.runs import Store
 
     packet = read_packet(EXAMPLES / "weak-growth-pm.md")
     with Store(db_path) as store:

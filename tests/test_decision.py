@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from committee.decision import consensus, decide
+from committee.decision.rules import consensus, decide
 from committee.models import DecisionRules, Review, Vote
 
 RULES = DecisionRules(
@@ -89,7 +89,7 @@ def test_vote_points_and_rounding():
 
 def test_failed_dimensions_is_the_one_rule_for_a_failed_must_pass_dimension():
     """`decide` and an engine reading a member's own scores use the same statement."""
-    from committee.decision import failed_dimensions
+    from committee.decision.rules import failed_dimensions
     from committee.models import DecisionRules
 
     rules = DecisionRules(must_pass=["values", "alignment_judgement"], fail_score=1, fail_quorum=2)
@@ -100,11 +100,11 @@ def test_failed_dimensions_is_the_one_rule_for_a_failed_must_pass_dimension():
 
 def test_coaching_needs_nothing_from_the_engine_seam():
     """`Context` and `TurnRequest` are data models (`committee.models`), so coaching
-    (`committee.feedback`) imports no name from `committee.engines.base`."""
+    (`committee.decision.feedback`) imports no name from `committee.engines.base`."""
     import ast
     from pathlib import Path
 
-    import committee.feedback as feedback
+    import committee.decision.feedback as feedback
     from committee.models import Context, TurnRequest
 
     tree = ast.parse(Path(feedback.__file__).read_text(encoding="utf-8"))

@@ -1,4 +1,4 @@
-"""Coaching feedback (committee/feedback.py): readable names, a next step even for a
+"""Coaching feedback (committee/decision/feedback.py): readable names, a next step even for a
 strong packet, unanswered case prompts, and no communication credit for red flags."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import re
 import pytest
 
 from committee.catalog import load_catalog
+from committee.decision.feedback import build_feedback, signal_title, unanswered_prompts
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.review import analyse
-from committee.feedback import build_feedback, signal_title, unanswered_prompts
+from committee.intake.packets import parse_packet
 from committee.models import Context
-from committee.packets import parse_packet
 from tests.conftest import EXAMPLES
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
@@ -111,10 +111,10 @@ def test_no_reviews_no_feedback(cat):
 
 def test_a_signal_read_firmly_is_never_also_a_point_to_check():
     from committee.catalog import load_catalog
+    from committee.decision.feedback import build_feedback
     from committee.engines.offline.review import analyse, build_review
-    from committee.feedback import build_feedback
+    from committee.intake.packets import parse_packet
     from committee.models import Context
-    from committee.packets import parse_packet
 
     cat = load_catalog()
     text = (

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from committee.errors import EngineFailed
+from committee.graph.runner import Prepared, prepare, replay_steps, resume_run, start_run
+from committee.intake.packets import read_packet
 from committee.models import Vote
-from committee.packets import read_packet
-from committee.runner import Prepared, prepare, replay_steps, resume_run, start_run
 from tests.conftest import EXAMPLES
 from tests.fakes import ScriptedEngine, register
 
@@ -111,7 +111,7 @@ def test_failed_persona_call_is_resumable_without_repeating_finished_calls(store
 def test_integrity_concern_caps_every_engine_at_no_hire(store):
     """Even an engine that ignores the concern (the scripted one votes Strong Hire) ends
     at No Hire when the packet addresses the reviewers."""
-    from committee.packets import parse_packet
+    from committee.intake.packets import parse_packet
 
     packet = parse_packet(
         "---\npacket: inj\n---\n## Resume\nPM for five years.\n"
@@ -186,8 +186,8 @@ def test_run_context_and_turn_request_round_trip_through_json():
     import json
 
     from committee.engines import Context, TurnRequest
+    from committee.graph.runner import run_context
     from committee.models import Packet
-    from committee.runner import run_context
 
     prep = _prep(ScriptedEngine(SPLIT))
     ctx = run_context(prep, prep.packet)
@@ -210,13 +210,13 @@ def test_run_context_and_turn_request_round_trip_through_json():
 def test_nodes_are_module_level_verb_object_functions():
     import re
 
-    from committee import graph as graph_module
+    from committee.graph import nodes as graph_module
 
     nodes = [n for n in graph_module.build_graph().nodes]
     assert len(nodes) == 7
     for name in nodes:
         assert re.fullmatch(r"[a-z]+_[a-z]+", name), name
-        assert getattr(graph_module, name).__module__ == "committee.graph"
+        assert getattr(graph_module, name).__module__ == "committee.graph.nodes"
 
 
 def test_graph_runs_from_a_json_context_and_an_engine_name_in_its_configuration():
@@ -225,8 +225,8 @@ def test_graph_runs_from_a_json_context_and_an_engine_name_in_its_configuration(
 
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from committee.graph import build_graph, initial_state
-    from committee.runner import run_context
+    from committee.graph.nodes import build_graph, initial_state
+    from committee.graph.runner import run_context
 
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
     ctx = json.loads(run_context(prep, prep.packet).model_dump_json())
@@ -245,7 +245,7 @@ def test_graph_runs_from_a_json_context_and_an_engine_name_in_its_configuration(
 
 
 def test_an_engine_failure_is_data_in_state_and_siblings_keep_their_reviews(store):
-    from committee.graph import build_graph
+    from committee.graph.nodes import build_graph
 
     eng = ScriptedEngine(SPLIT, concede=False, fail_on={("review", "vp-product")})
     with pytest.raises(EngineFailed, match="scripted failure in review for vp-product"):
@@ -316,7 +316,7 @@ def test_a_failing_run_never_waits_on_another_runs_calls(store, db_path):
     shared guard), the failing run would hang here."""
     import threading
 
-    from committee.store import Store
+    from committee.store.runs import Store
 
     release = threading.Event()
 
@@ -350,8 +350,8 @@ def test_progress_comes_from_the_graphs_own_stream(store):
     turn event per turn (in the stored debrief), then the decision."""
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from committee.graph import build_graph, initial_state
-    from committee.runner import run_context
+    from committee.graph.nodes import build_graph, initial_state
+    from committee.graph.runner import run_context
 
     prep = prepare(read_packet(EXAMPLES / "strong-safety-pm.md"))
     g = build_graph().compile(checkpointer=InMemorySaver())

@@ -12,8 +12,16 @@ import sys
 import pytest
 
 from committee.cli import main
-from committee.integrity import FAKE_SECTION, HIDDEN, OBFUSCATED, SIGNAL_ID, explain, find_injections, is_injection
-from committee.packets import parse_packet, read_packet
+from committee.intake.integrity import (
+    FAKE_SECTION,
+    HIDDEN,
+    OBFUSCATED,
+    SIGNAL_ID,
+    explain,
+    find_injections,
+    is_injection,
+)
+from committee.intake.packets import parse_packet, read_packet
 from tests.conftest import EXAMPLES, PACKETS
 from tests.data.intake.builders import docx_bytes, pdf_bytes
 
@@ -206,7 +214,7 @@ def test_white_text_on_a_dark_bar_is_visible(tmp_path):
 
 
 def _votes(store, packet) -> tuple[dict, dict, object]:
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
 
     result = start_run(store, prepare(packet, engine=ENGINE))
     sealed = {r.persona: r.vote.points for r in result.reviews}

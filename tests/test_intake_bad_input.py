@@ -92,9 +92,9 @@ def stored_db(tmp_path_factory) -> Path:
     """A database with one finished run, made once; tests copy it."""
     folder = tmp_path_factory.mktemp("db")
     db = folder / "committee.db"
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
+    from committee.store.runs import Store
 
     with Store(db) as store:
         start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")))

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from committee.errors import BadInput
-from committee.packets import MAX_BYTES, normalize_text, parse_packet, read_packet
+from committee.intake.packets import MAX_BYTES, normalize_text, parse_packet, read_packet
 from tests.data.intake.builders import docx_bytes, encrypted_pdf_bytes, pdf_bytes, scanned_pdf_bytes
 
 BODY = (
@@ -232,7 +232,7 @@ def test_docx_headings_become_sections_and_tables_are_read(tmp_path):
 def test_docx_headers_footers_comments_and_text_boxes_are_read_and_checked(tmp_path):
     """Word shows them, so the committee reads them, and an instruction there is an
     integrity concern as it is in the body."""
-    from committee.integrity import find_injections
+    from committee.intake.integrity import find_injections
 
     data = docx_bytes(
         [("h2", "Values"), ("p", "I delayed a launch by two weeks to rerun the red-team suite.")],
@@ -328,7 +328,7 @@ def test_size_limit_default_is_a_few_hundred_kb():
 
 
 def test_size_limit_checked_before_parsing(tmp_path, monkeypatch):
-    import committee.packets as packets
+    import committee.intake.packets as packets
 
     calls = []
     monkeypatch.setitem(packets.READERS, ".md", lambda data, path: calls.append(path) or "x")
@@ -362,8 +362,8 @@ def test_extracted_text_of_a_container_is_limited_too(tmp_path):
 
 
 def test_packet_from_bytes_uses_the_same_readers_and_limits():
-    from committee.packets import packet_from_bytes
-    from committee.readers import read_pdf
+    from committee.intake.packets import packet_from_bytes
+    from committee.intake.readers import read_pdf
 
     pdf = pdf_bytes([[("Threat model first.", "normal")]])
     p = packet_from_bytes(pdf, "Upload Me.pdf")
@@ -394,7 +394,7 @@ def test_packet_from_bytes_uses_the_same_readers_and_limits():
 def test_default_key_of_pasted_text(text, key):
     import hashlib
 
-    from committee.packets import default_key, normalize_text
+    from committee.intake.packets import default_key, normalize_text
 
     got, why = default_key(text)
     want = key or f"pasted-{hashlib.sha256(normalize_text(text)[0].encode()).hexdigest()[:8]}"

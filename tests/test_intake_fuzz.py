@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from committee.errors import BadInput
-from committee.integrity import find_injections, scan
+from committee.intake.integrity import find_injections, scan
+from committee.intake.packets import READERS, parse_packet, read_packet
 from committee.models import Packet
-from committee.packets import READERS, parse_packet, read_packet
 from tests.data.intake.builders import docx_bytes, pdf_bytes
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

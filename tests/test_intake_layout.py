@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from committee.packets import read_packet
+from committee.intake.packets import read_packet
 from tests.conftest import EXAMPLES
 from tests.data.intake.builders import docx_bytes, docx_from_markdown, pdf_bytes, pdf_from_markdown
 
@@ -76,7 +76,7 @@ def test_pdf_and_docx_keep_sections_bullets_and_sentences(tmp_path, name):
 
 
 def _decide(store, packet, scenario: str):
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
 
     result = start_run(store, prepare(packet, scenario=scenario, engine="offline"))
     reds = {e.signal for r in result.reviews for e in r.evidence if e.polarity == "red"}

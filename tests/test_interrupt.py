@@ -77,8 +77,8 @@ def test_ctrl_c_outside_the_graph_still_marks_the_run_interrupted(store, monkeyp
     """A Ctrl+C while the first progress is drawn, or while the result is being stored,
     leaves the run marked interrupted and resumable, never `running`."""
     from committee.errors import Interrupted
-    from committee.packets import read_packet
-    from committee.runner import prepare, resume_run, start_run
+    from committee.graph.runner import prepare, resume_run, start_run
+    from committee.intake.packets import read_packet
 
     def progress(event, data):
         if when == "start" and event == "start":
@@ -102,8 +102,8 @@ def test_a_streamlit_rerun_during_a_run_leaves_it_resumable_not_running(store, w
     ("interrupted") and resumable, so `committee resume` does not refuse it as running."""
     from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
 
-    from committee.packets import read_packet
-    from committee.runner import prepare, resume_run, start_run
+    from committee.graph.runner import prepare, resume_run, start_run
+    from committee.intake.packets import read_packet
 
     def progress(event, data):
         if event == where:
@@ -151,8 +151,8 @@ def test_a_ctrl_c_that_comes_too_late_to_stop_the_run_stores_it_and_still_stops(
     """Ctrl+C while the first review is drawn: the offline run finishes within the grace
     window, so it is stored as done, and the command stops (a study must not go on)."""
     from committee.errors import Interrupted
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
 
     def progress(event, data):
         if event == "review":

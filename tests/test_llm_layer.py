@@ -12,8 +12,8 @@ import pytest
 
 from committee.engines.llm.fake import FakeLLMServer
 from committee.errors import BadInput, EngineFailed
-from committee.packets import read_packet
-from committee.runner import prepare, resume_run, start_run
+from committee.graph.runner import prepare, resume_run, start_run
+from committee.intake.packets import read_packet
 from tests.conftest import EXAMPLES
 from tests.conftest import run_cli as run
 from tests.fakes import with_transport
@@ -577,7 +577,7 @@ def test_an_interrupted_call_is_not_counted_as_failed(monkeypatch):
     import threading
 
     from committee.errors import Interrupted
-    from committee.runner import run_context
+    from committee.graph.runner import run_context
 
     fake = FakeLLMServer(latency=0.5)
     with_transport(monkeypatch, "openai", fake)

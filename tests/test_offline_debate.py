@@ -9,11 +9,11 @@ from conftest import PACKETS
 from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
 
 from committee.catalog import load_catalog
-from committee.decision import consensus
+from committee.decision.rules import consensus
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.debate import hard_line_hits
+from committee.intake.packets import parse_packet, read_packet
 from committee.models import Context, DebriefTurn, TurnRequest, Vote
-from committee.packets import parse_packet, read_packet
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +339,7 @@ def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
 
 @pytest.mark.parametrize("protocol", ["simultaneous", "round-robin"])
 def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
-    from committee.sentences import short_quote
+    from committee.intake.sentences import short_quote
 
     checked = 0
     for path in PACKETS:

@@ -13,8 +13,8 @@ from committee.catalog import load_catalog
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.detect import detect_signals
 from committee.engines.offline.text import split_sentences
+from committee.intake.packets import parse_packet
 from committee.models import Context
-from committee.packets import parse_packet
 
 DATA = Path(__file__).parent / "data"
 SHARED_DEV = Path(__file__).parent / "data" / "shared-eval" / "signals-dev.jsonl"  # a copy of ../shared/eval

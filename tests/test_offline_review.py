@@ -6,8 +6,8 @@ import pytest
 
 from committee.catalog import load_catalog
 from committee.engines.offline import OfflineEngine
+from committee.intake.packets import parse_packet
 from committee.models import Context, Evidence, Vote
-from committee.packets import parse_packet
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 

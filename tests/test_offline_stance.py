@@ -10,8 +10,8 @@ from conftest import PACKETS
 
 from committee.catalog import load_catalog
 from committee.engines.offline.review import analyse, build_review
+from committee.intake.packets import parse_packet
 from committee.models import Context
-from committee.packets import parse_packet
 
 CAT = load_catalog()
 
@@ -19,7 +19,7 @@ CAT = load_catalog()
 def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     packet = parse_packet(text, name="stance-test")
     sc = CAT.scenario(packet.scenario or scenario)
-    from committee.integrity import find_injections
+    from committee.intake.integrity import find_injections
 
     return Context(
         packet=packet,
@@ -228,7 +228,7 @@ def test_a_reading_the_packet_contradicts_counts_less_and_decides_nothing():
 
 
 def test_feedback_asks_to_check_an_uncertain_reading_and_never_to_remove_it():
-    from committee.feedback import build_feedback
+    from committee.decision.feedback import build_feedback
 
     ctx = ctx_for(STANCE_PACKET)
     a = analyse(ctx)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from committee.errors import BadInput
-from committee.packets import parse_packet, read_packet
+from committee.intake.packets import parse_packet, read_packet
 from tests.conftest import EXAMPLES
 
 MD = """---
@@ -76,7 +76,7 @@ def test_examples_parse():
 
 
 def test_a_misspelt_front_matter_key_gets_a_warning_and_other_keys_are_kept(caplog):
-    from committee.packets import parse_packet as parse
+    from committee.intake.packets import parse_packet as parse
 
     p = parse("---\nscenaro: api-pm\nteam: alpha\n---\n## Values\nI delayed a launch.\n", name="typo")
     assert "front matter key 'scenaro' is not one the committee reads; did you mean 'scenario'?" in caplog.text

@@ -138,9 +138,9 @@ def test_a_run_killed_mid_debrief_is_resumed_by_another_process_without_repeats(
 @pytest.mark.parametrize("who", ["another host, lease running", "another host, lease out"])
 def test_resume_from_another_machine_follows_the_lease(pg_url, who):
     from committee.errors import BadInput
-    from committee.packets import read_packet
-    from committee.runner import prepare, resume_run
-    from committee.store import Store
+    from committee.graph.runner import prepare, resume_run
+    from committee.intake.packets import read_packet
+    from committee.store.runs import Store
 
     with Store(pg_url) as store:
         prep = prepare(read_packet(PACKET))
@@ -168,7 +168,7 @@ def test_resume_from_another_machine_follows_the_lease(pg_url, who):
 
 
 def _context(prep, packet) -> str:
-    from committee.runner import context_json, run_context
+    from committee.graph.runner import context_json, run_context
 
     return context_json(run_context(prep, packet))
 
@@ -178,7 +178,7 @@ def test_first_use_by_many_connections_at_once_sets_the_database_up_without_dead
     transaction: connections arriving together must not wait inside one meanwhile."""
     import threading
 
-    from committee.store import Store
+    from committee.store.runs import Store
 
     done, errors = [], []
 

@@ -106,7 +106,7 @@ def _stream(url: str, payload: dict) -> tuple[list[dict], dict]:
 
 
 def test_a_server_run_streams_progress_and_lands_in_the_product_store(server, monkeypatch, capsys):
-    from committee.store import Store
+    from committee.store.runs import Store
     from tests.conftest import run_cli
 
     url, db = server
@@ -138,7 +138,7 @@ def test_bad_input_fails_the_server_run_with_the_cli_message(server):
 
 
 def test_concurrent_server_runs_all_finish_and_are_stored(server):
-    from committee.store import Store
+    from committee.store.runs import Store
 
     url, db = server
     texts = [
@@ -162,7 +162,7 @@ def test_concurrent_server_runs_all_finish_and_are_stored(server):
 )
 def test_server_input_is_checked_like_the_cli(payload, words, monkeypatch, tmp_path):
     monkeypatch.setenv("COMMITTEE_DB", str(tmp_path / "s.db"))
-    from committee.serve import graph
+    from committee.graph.serve import graph
 
     with pytest.raises(ValueError, match=words):
         graph.invoke({"packet": (EXAMPLES / "weak-growth-pm.md").read_text(encoding="utf-8"), **payload})

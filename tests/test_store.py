@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from committee.errors import BadInput
-from committee.packets import parse_packet
-from committee.store import Store, default_db_path
+from committee.intake.packets import parse_packet
+from committee.store.runs import Store, default_db_path
 
 BODY = "---\npacket: ana-pm\n---\n## Resume\nText one.\n"
 
@@ -110,7 +110,7 @@ def test_run_ids_resolve_from_prefix_and_latest(store):
 def test_a_running_run_records_its_owner_process(store):
     import os
 
-    from committee.store import owner_alive, this_process
+    from committee.store.runs import owner_alive, this_process
 
     p = store.save_packet(parse_packet(BODY))
     store.create_run(
@@ -133,7 +133,7 @@ def test_another_host_owns_a_run_while_its_lease_lasts(store):
     """From another machine a pid cannot be checked: the lease in the database decides."""
     import time
 
-    from committee.store import LEASE_S, owner_alive
+    from committee.store.runs import LEASE_S, owner_alive
 
     p = store.save_packet(parse_packet(BODY))
     store.create_run(

@@ -99,8 +99,8 @@ def test_bad_packet_in_folder_writes_nothing(store, folder, register):  # noqa: 
 def test_calibration_runs_stay_out_of_the_users_own_history(store):
     """A labelled example the user also reviewed as their own packet (same key) gets no
     new revision from calibration, and `latest` stays the user's own run."""
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
     from tests.conftest import EXAMPLES
 
     mine = start_run(store, prepare(read_packet(EXAMPLES / "weak-growth-pm.md")))

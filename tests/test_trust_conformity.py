@@ -4,8 +4,8 @@ every flip, its direction and every decision change is known in advance."""
 from __future__ import annotations
 
 from committee.catalog import default_catalog
+from committee.intake.packets import parse_packet
 from committee.models import Vote
-from committee.packets import parse_packet
 from committee.trust.common import RunSpec, run_once
 from committee.trust.conformity import conformity_stats, run_conformity, sealed_majority, stored_results
 from tests.test_trust_fakes import FlipEngine, register  # noqa: F401

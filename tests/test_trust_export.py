@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 
 from committee.errors import BadInput
+from committee.intake.packets import parse_packet
 from committee.models import Evidence
-from committee.packets import parse_packet
 from committee.present.export import export_run
 from committee.trust.common import RunSpec, run_once
 from tests.test_trust_fakes import FlipEngine, register  # noqa: F401
@@ -258,8 +258,8 @@ def test_markdown_text_stays_readable_while_staying_inert():
 
 
 def test_a_hold_turn_gives_its_reason_without_claiming_a_vote_change(store):
-    from committee.packets import read_packet
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
     from tests.conftest import EXAMPLES
 
     result = start_run(store, prepare(read_packet(EXAMPLES / "borderline-api-pm.md"), rounds=2))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from committee.packets import read_packet
+from committee.intake.packets import read_packet
 from committee.trust.common import RunSpec, run_once, with_text
 from committee.trust.probes import Entity, compare_runs, run_probe, swap_entity
 from committee.trust.stability import run_stability

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from committee.errors import BadInput
-from committee.packets import parse_packet, read_packet
+from committee.intake.packets import parse_packet, read_packet
 from committee.trust.common import RunSpec
 from committee.trust.probes import (
     build_variants,

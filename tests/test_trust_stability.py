@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 
 from committee.catalog import default_catalog
-from committee.decision import decide
+from committee.decision.rules import decide
 from committee.errors import BadInput
+from committee.intake.packets import parse_packet, read_packet
 from committee.models import Vote
-from committee.packets import parse_packet, read_packet
 from committee.trust.common import RunSpec
 from committee.trust.stability import run_stability, shuffle_sections
 from tests.conftest import EXAMPLES
@@ -103,7 +103,7 @@ def test_stability_over_varying_engine_reports_distribution_and_agreement(store,
 
 
 def test_speaking_order_is_shuffled_per_run_and_reproducible(tmp_path, register):  # noqa: F811
-    from committee.store import Store
+    from committee.store.runs import Store
 
     orders = []
     for attempt in range(2):

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from committee.packets import read_packet
-from committee.store import Store
+from committee.intake.packets import read_packet
+from committee.store.runs import Store
 from committee.trust.calibrate import run_calibration
 from committee.trust.common import RunSpec
 from committee.trust.probes import run_probe

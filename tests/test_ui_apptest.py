@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from committee.packets import read_packet
-from committee.runner import prepare, start_run
-from committee.store import Store
-from committee.views import escape_markdown
+from committee.graph.runner import prepare, start_run
+from committee.intake.packets import read_packet
+from committee.present.views import escape_markdown
+from committee.store.runs import Store
 from tests.conftest import EXAMPLES, ROOT
 
 APP = str(ROOT / "ui" / "app.py")
@@ -240,7 +240,7 @@ def test_replay_with_100_runs_loads_one_run_only(db, monkeypatch):
                 panel=result.personas,
             )
             store.finish_run(result.model_copy(update={"run_id": rid}))
-    import committee.runner as runner
+    import committee.graph.runner as runner
 
     calls = []
     real = runner.replay_steps

@@ -13,14 +13,11 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from committee.catalog import default_catalog
-from committee.decision import decide
+from committee.decision.rules import decide
+from committee.graph.runner import prepare, start_run
+from committee.intake.packets import parse_packet, read_packet
 from committee.models import DecisionRules, Review, Vote
-from committee.packets import parse_packet, read_packet
-from committee.runner import prepare, start_run
-from committee.store import Store
-from committee.trust import views as trust_views
-from committee.trust.probes import ATTRIBUTES
-from committee.views import (
+from committee.present.views import (
     PERSONA_COLORS,
     VOTE_COLOR,
     cited_passages,
@@ -32,6 +29,9 @@ from committee.views import (
     readable_ids,
     readable_rule,
 )
+from committee.store.runs import Store
+from committee.trust import views as trust_views
+from committee.trust.probes import ATTRIBUTES
 from tests.conftest import EXAMPLES, ROOT
 
 NAMES = {
@@ -183,7 +183,7 @@ def db(db_path, monkeypatch):
 def test_trust_conformity_without_flips_says_so_instead_of_an_empty_chart(db):
     with Store(db) as store:
         start_run(store, prepare(read_packet(EXAMPLES / "strong-safety-pm.md")))
-    at = AppTest.from_file(str(ROOT / "ui" / "pages" / "5_Trust.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "ui" / "app_pages" / "5_Trust.py"), default_timeout=60).run()
     assert not at.exception
     assert any("No persona changed its vote" in c.value for c in at.caption)
     charts = [c for c in at.get("vega_lite_chart") if "Flip rate" in c.proto.spec]
@@ -192,7 +192,7 @@ def test_trust_conformity_without_flips_says_so_instead_of_an_empty_chart(db):
 
 def test_persona_weight_charts_share_one_scale(db):
     at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/personas.py").run()
+    at.switch_page("app_pages/personas.py").run()
     assert not at.exception
     import json
 
@@ -210,7 +210,7 @@ def test_compare_opens_on_the_latest_packet_and_hints_at_the_same_revision(db):
             start_run(store, prepare(read_packet(EXAMPLES / name)))
         start_run(store, prepare(parse_packet("## Notes\nA study's own packet.\n", name="nadia-safety-pm--probe")))
     at = AppTest.from_file(str(ROOT / "ui" / "app.py"), default_timeout=60).run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("app_pages/compare.py").run()
     assert not at.exception
     box = at.selectbox(key="compare_select")
     assert box.value == "nadia-safety-pm" and "nadia-safety-pm--probe" not in box.options

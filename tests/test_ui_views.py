@@ -1,4 +1,4 @@
-"""The pure helpers behind the UI (committee.views, committee.compare.word_diff):
+"""The pure helpers behind the UI (committee.present.views, committee.present.compare.word_diff):
 escaping of untrusted text, evidence highlighting, vote timelines, replay frames."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from committee.compare import word_diff
-from committee.packets import parse_packet, read_packet
-from committee.views import (
+from committee.intake.packets import parse_packet, read_packet
+from committee.present.compare import word_diff
+from committee.present.views import (
     code_span,
     diff_markdown,
     escape_markdown,
@@ -200,7 +200,7 @@ def scripted(monkeypatch):
 
 
 def test_replay_frames_follow_the_run(store, scripted):
-    from committee.runner import prepare, replay_steps, start_run
+    from committee.graph.runner import prepare, replay_steps, start_run
     from tests.fakes import ScriptedEngine
 
     votes = {"research-lead": "no_hire", "safety-lead": "no_hire", "vp-product": "hire", "hiring-manager": "no_hire"}
@@ -231,7 +231,7 @@ def test_replay_frames_follow_the_run(store, scripted):
 
 def test_packet_from_upload_reads_like_the_cli():
     from committee.errors import BadInput
-    from committee.views import packet_from_upload, upload_types
+    from committee.present.views import packet_from_upload, upload_types
 
     data = (EXAMPLES / "weak-growth-pm.md").read_bytes()
     p = packet_from_upload("weak-growth-pm.md", data)
@@ -245,7 +245,7 @@ def test_packet_from_upload_reads_like_the_cli():
 
 
 def test_sizes_read_as_kb_and_mb():
-    from committee.views import size_text, upload_limit_bytes
+    from committee.present.views import size_text, upload_limit_bytes
 
     assert [size_text(n) for n in (900, 512 * 1024, 600 * 1024, 4 * 1024 * 1024, 1536 * 1024)] == [
         "900 bytes",
@@ -259,7 +259,7 @@ def test_sizes_read_as_kb_and_mb():
 
 def test_an_oversize_upload_is_refused_in_kb_with_the_ui_option():
     from committee.errors import BadInput
-    from committee.views import packet_from_upload
+    from committee.present.views import packet_from_upload
 
     with pytest.raises(BadInput, match=r"big\.md is 600 KB: over the 512 KB limit .*committee ui --max-bytes"):
         packet_from_upload("big.md", b"x" * (600 * 1024), max_bytes=512 * 1024)

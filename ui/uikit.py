@@ -1,6 +1,6 @@
 """Streamlit pieces shared by the pages: the database in the sidebar, persona names,
 vote badges, the tally chart and the rendering of a finished run. Presentation only:
-data shaping lives in `committee.views` and `committee.compare`.
+data shaping lives in `committee.present.views` and `committee.present.compare`.
 
 Every string that comes from a packet (or quotes one: summaries, turns, feedback)
 goes through `md()` (escaped Markdown) or a dataframe cell; never raw HTML.
@@ -17,11 +17,9 @@ import pandas as pd
 import streamlit as st
 
 from committee.catalog import default_catalog
-from committee.db import display
 from committee.errors import CommitteeError
 from committee.models import RunResult
-from committee.store import Store, default_db_path
-from committee.views import (
+from committee.present.views import (
     PERSONA_COLORS,
     VOTE_COLOR,
     VOTE_LABEL,
@@ -38,6 +36,8 @@ from committee.views import (
     vote_label,
     vote_rows,
 )
+from committee.store.db import display
+from committee.store.runs import Store, default_db_path
 
 DISCLAIMER = (
     "A practice simulator. The committee, its members and its rules are fictional; "
@@ -123,8 +123,8 @@ def dimension_names() -> dict[str, str]:
 
 
 def signal_name(signal_id: str) -> str:
-    """A signal's readable title (`committee.feedback.signal_title`); the id is for tooltips."""
-    from committee.feedback import signal_title
+    """A signal's readable title (`committee.decision.feedback.signal_title`); the id is for tooltips."""
+    from committee.decision.feedback import signal_title
 
     try:
         return signal_title(signal_id, None)

@@ -45,7 +45,7 @@ WholeJsonOpt = typer.Option(False, "--json", help="Print the whole result as one
 def open_store(db: str | None, *, create: bool = True):
     """The database; `create=False` for commands that only read (they never create
     a file, and say so when there is none)."""
-    from committee.store import Store
+    from committee.store.runs import Store
 
     return Store(db, create=create)
 

@@ -18,7 +18,7 @@ def runs(
 ):
     """List stored runs, newest first (the studies' own runs with --studies)."""
     from committee.present.terminal.history import render_runs
-    from committee.store import db_exists
+    from committee.store.runs import db_exists
 
     if not db_exists(db):
         rows = []
@@ -55,7 +55,7 @@ def history(
 
     Example: committee history dylan-growth-pm
     """
-    from committee.compare import history as revision_history
+    from committee.present.compare import history as revision_history
     from committee.present.terminal.history import render_history
 
     with open_store(db, create=False) as store:
@@ -90,7 +90,7 @@ def compare(
 
     Example: committee compare dylan-growth-pm --from 1 --to 2
     """
-    from committee.compare import compare as compare_revisions
+    from committee.present.compare import compare as compare_revisions
     from committee.present.terminal.history import render_compare
 
     with open_store(db, create=False) as store:

@@ -70,9 +70,9 @@ def review(
       committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
       committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
     """
-    from committee.packets import read_packet
+    from committee.graph.runner import prepare, start_run
+    from committee.intake.packets import read_packet
     from committee.present.terminal.run import ProgressBoard, render_result
-    from committee.runner import prepare, start_run
 
     options = engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
     # Validate every packet and option before anything is written.
@@ -120,8 +120,8 @@ def resume(
     (each persona's engine and model) and its stored engine options; options given here
     replace them for this attempt, e.g. a longer --timeout.
     """
+    from committee.graph.runner import resume_run
     from committee.present.terminal.run import ProgressBoard, render_result
-    from committee.runner import resume_run
 
     names = persona_names()
     options = engine_options(None, timeout, max_retries, concurrency, output_mode, max_tokens)
@@ -145,8 +145,8 @@ def replay(
     as_json: bool = JsonOpt,
 ):
     """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
+    from committee.graph.runner import panel_voices, replay_steps
     from committee.present.terminal.run import render_steps
-    from committee.runner import panel_voices, replay_steps
 
     with open_store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)

@@ -65,7 +65,7 @@ def stability(
 
     Example: committee stability examples/borderline-api-pm.md --runs 10 --seed 7
     """
-    from committee.packets import read_packet
+    from committee.intake.packets import read_packet
     from committee.present.terminal.studies import render_stability, study_progress
     from committee.trust.common import validate_spec
     from committee.trust.stability import MAX_RUNS, run_stability
@@ -111,7 +111,7 @@ def probe(
 
     Example: committee probe examples/strong-safety-pm.md --swap name,employer
     """
-    from committee.packets import read_packet
+    from committee.intake.packets import read_packet
     from committee.present.terminal.studies import render_probe, study_progress
     from committee.trust.common import validate_spec
     from committee.trust.probes import build_variants, load_substitutions, parse_swaps, run_probe
@@ -152,7 +152,7 @@ def calibrate(
 
     Example: committee calibrate path/to/labelled-packets --json
     """
-    from committee.packets import read_packet
+    from committee.intake.packets import read_packet
     from committee.present.terminal.studies import render_calibration, study_progress
     from committee.trust.calibrate import load_manifest, run_calibration
     from committee.trust.common import validate_spec

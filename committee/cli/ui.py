@@ -44,15 +44,15 @@ def ui(
     import signal
     import subprocess
 
-    from committee.db import display, is_url
-    from committee.store import default_db_path
+    from committee.store.db import display, is_url
+    from committee.store.runs import default_db_path
 
     if not 1 <= port <= 65535:
         raise BadInput(f"--port must be between 1 and 65535, got {port}")
     script = ui_script()
     env = dict(os.environ)
     if max_bytes is not None:
-        from committee.packets import MAX_BYTES_ENV, parse_size
+        from committee.intake.packets import MAX_BYTES_ENV, parse_size
 
         env[MAX_BYTES_ENV] = str(parse_size(max_bytes, "--max-bytes"))
     target = db or default_db_path()

@@ -66,9 +66,9 @@ class Engine(ABC):
         self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn], decision: Decision
     ) -> tuple[list[FeedbackItem], Usage]:
         """Coaching per weak rubric dimension (default: the deterministic builder in
-        `committee.feedback`, shared by all engines). Imported here, not at the top:
+        `committee.decision.feedback`, shared by all engines). Imported here, not at the top:
         feedback reads signal titles from the catalog, which checks persona engine names
         against the registry in `committee.engines`, which imports this module."""
-        from committee.feedback import build_feedback
+        from committee.decision.feedback import build_feedback
 
         return build_feedback(ctx, reviews), Usage()

@@ -10,5 +10,5 @@ One module per job, each a plain function over the runner API and the store:
 - `export`: a self-contained debrief report (Markdown, HTML, JSON).
 
 Every study's runs are ordinary stored runs; studies themselves are rows of the
-`studies` table (see `committee.store`).
+`studies` table (see `committee.store.runs`).
 """

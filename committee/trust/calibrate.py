@@ -30,9 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from committee.catalog import load_yaml
 from committee.errors import BadInput, pydantic_summary
-from committee.integrity import is_injection
+from committee.intake.integrity import is_injection
+from committee.intake.packets import read_packet
 from committee.models import RunResult
-from committee.packets import read_packet
 from committee.trust.common import (
     RunSpec,
     StudyProgress,

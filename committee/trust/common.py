@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from committee.catalog import default_catalog
+from committee.intake.packets import KEY_RE, split_sections
 from committee.models import Packet, RunResult, Vote
-from committee.packets import KEY_RE, split_sections
 
 VOTES = [v.value for v in Vote]  # strong_hire .. strong_no_hire
 
@@ -22,7 +22,7 @@ StudyProgress = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class RunSpec:
-    """How each run of a study is made (the arguments of `committee.runner.prepare`)."""
+    """How each run of a study is made (the arguments of `committee.graph.runner.prepare`)."""
 
     scenario: str | None = None
     engine: str = "offline"
@@ -48,7 +48,7 @@ def new_study_id(kind: str) -> str:
 def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None, catalog=None) -> RunResult:
     """One ordinary stored run of `packet` under `spec` (optionally with the panel in
     another speaking order). Raises BadInput / EngineFailed like `committee review`."""
-    from committee.runner import prepare, start_run
+    from committee.graph.runner import prepare, start_run
 
     prep = prepare(
         packet,
@@ -68,7 +68,7 @@ def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None
 def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> bool:
     """Raise BadInput before anything is written if `spec` cannot run on `packet`;
     returns whether its runs are deterministic (every engine on the panel is)."""
-    from committee.runner import prepare
+    from committee.graph.runner import prepare
 
     prep = prepare(
         packet,

@@ -5,7 +5,7 @@ whether it changed (any step on the four-level scale) or crossed sides (hire <->
 no hire), and which way it moved relative to the majority of the sealed votes.
 `conformity_stats` aggregates over stored runs: flip rate per persona, how often the
 debate changed the decision (the decision the committee rules give on the sealed
-votes, via `committee.decision.decide`, against the final decision), and how many
+votes, via `committee.decision.rules.decide`, against the final decision), and how many
 flips moved toward the sealed majority.
 
 Definitions (also printed in `committee stats`):
@@ -22,7 +22,7 @@ from collections import Counter
 from typing import Any
 
 from committee.catalog import default_catalog
-from committee.decision import decide
+from committee.decision.rules import decide
 from committee.errors import CommitteeError
 from committee.models import Decision, RunResult, Scenario, Vote
 

@@ -19,8 +19,8 @@ from collections import Counter
 from typing import Any
 
 from committee.errors import BadInput
+from committee.intake.packets import HEADING_RE, split_sections
 from committee.models import Packet
-from committee.packets import HEADING_RE, split_sections
 from committee.trust.common import (
     RunSpec,
     StudyProgress,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from committee.models import Vote
-from committee.store import STUDY_KEY_SUFFIXES
+from committee.store.runs import STUDY_KEY_SUFFIXES
 from committee.trust.common import VOTES
 
 
@@ -215,7 +215,7 @@ def probe_plan(packet, swaps: list[str]) -> tuple[bool, dict[str, str]]:
 def probe_default(folder: Path, files: list[str], swaps: list[str]) -> int:
     """The index in `files` of the first example a probe can vary (0 when none can)."""
     from committee.errors import CommitteeError
-    from committee.packets import read_packet
+    from committee.intake.packets import read_packet
 
     for i, name in enumerate(files):
         try:

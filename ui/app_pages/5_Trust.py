@@ -16,13 +16,13 @@ import uikit  # noqa: E402
 
 from committee.engines import ENGINES  # noqa: E402
 from committee.errors import CommitteeError  # noqa: E402
-from committee.packets import parse_packet, read_packet  # noqa: E402
+from committee.intake.packets import parse_packet, read_packet  # noqa: E402
+from committee.present.views import VOTE_COLOR, VOTE_LABEL, VOTES, message_markdown, readable_rule  # noqa: E402
 from committee.trust import views  # noqa: E402
 from committee.trust.common import RunSpec  # noqa: E402
 from committee.trust.conformity import conformity_stats, run_conformity, stored_results  # noqa: E402
 from committee.trust.probes import ATTRIBUTES, run_probe  # noqa: E402
 from committee.trust.stability import run_stability  # noqa: E402
-from committee.views import VOTE_COLOR, VOTE_LABEL, VOTES, message_markdown, readable_rule  # noqa: E402
 
 EXAMPLES = UI.parent / "examples"
 VOTE_SCALE = alt.Scale(domain=[VOTE_LABEL[v] for v in VOTES], range=[VOTE_COLOR[v] for v in VOTES])

@@ -17,10 +17,10 @@ import uikit  # noqa: E402
 
 from committee.engines import ENGINES  # noqa: E402
 from committee.errors import CommitteeError  # noqa: E402
+from committee.present.views import message_markdown  # noqa: E402
 from committee.trust import views  # noqa: E402
 from committee.trust.calibrate import run_calibration  # noqa: E402
 from committee.trust.common import RunSpec  # noqa: E402
-from committee.views import message_markdown  # noqa: E402
 
 st.title("Calibration")
 st.caption(

@@ -8,10 +8,10 @@ import streamlit as st
 import uikit
 
 from committee.catalog import default_catalog
-from committee.compare import compare, history, word_diff
 from committee.errors import CommitteeError
+from committee.present.compare import compare, history, word_diff
+from committee.present.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
 from committee.trust.views import candidate_keys
-from committee.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
 
 SS = st.session_state
 

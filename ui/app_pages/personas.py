@@ -8,8 +8,8 @@ import uikit
 
 from committee.catalog import default_catalog, search_path
 from committee.errors import CommitteeError
-from committee.views import VOTE_LABEL, code_span
-from committee.views import escape_markdown as esc
+from committee.present.views import VOTE_LABEL, code_span
+from committee.present.views import escape_markdown as esc
 
 st.title("Personas & scenarios")
 st.caption(

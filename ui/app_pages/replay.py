@@ -1,14 +1,12 @@
 """Debrief replay: step through a stored run checkpoint by checkpoint. Everything is
-read back from the database (`committee.runner.replay_steps`); no engine runs."""
+read back from the database (`committee.graph.runner.replay_steps`); no engine runs."""
 
 import streamlit as st
 import uikit
 
 from committee.errors import CommitteeError
-from committee.runner import replay_steps
-from committee.store import STUDY_KEY_SUFFIXES
-from committee.trust.views import candidate_keys
-from committee.views import (
+from committee.graph.runner import replay_steps
+from committee.present.views import (
     VOTE_LABEL,
     cited_passages,
     code_span,
@@ -19,6 +17,8 @@ from committee.views import (
     sections_markdown,
     vote_label,
 )
+from committee.store.runs import STUDY_KEY_SUFFIXES
+from committee.trust.views import candidate_keys
 
 SS = st.session_state
 RUN_LIST_LIMIT = 200

@@ -11,10 +11,17 @@ import uikit
 from committee.catalog import default_catalog
 from committee.engines import ENGINES, ready_engines
 from committee.errors import CommitteeError
+from committee.graph.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
+from committee.intake.packets import default_key, max_packet_bytes, parse_packet, read_packet
 from committee.models import RunResult
-from committee.packets import default_key, max_packet_bytes, parse_packet, read_packet
-from committee.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
-from committee.views import code_span, packet_from_upload, size_text, upload_limit_bytes, upload_types, vote_label
+from committee.present.views import (
+    code_span,
+    packet_from_upload,
+    size_text,
+    upload_limit_bytes,
+    upload_types,
+    vote_label,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SS = st.session_state

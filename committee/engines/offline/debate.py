@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from committee.decision import INTEGRITY_CAP, failed_dimensions
+from committee.decision.rules import INTEGRITY_CAP, failed_dimensions
 from committee.engines.offline.review import (
     analyse,
     crosses_hard_line,
@@ -45,8 +45,8 @@ from committee.engines.offline.review import (
     relevance,
     score,
 )
+from committee.intake.sentences import short_quote
 from committee.models import Context, DebriefTurn, Evidence, Persona, Review, TurnRequest, Vote
-from committee.sentences import short_quote
 
 ORDER = sorted(Vote, key=lambda v: v.points)  # lowest first
 EMPHASIS = 2.0  # a challenge makes the persona weigh the cited signal this much more

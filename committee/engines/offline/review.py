@@ -34,13 +34,13 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from committee.decision import failed_dimensions
+from committee.decision.feedback import signal_title
+from committee.decision.rules import failed_dimensions
 from committee.engines.offline.detect import Hit, detect_cached
 from committee.engines.offline.rubric import is_background, rubric_cues, rubric_hits, too_short
 from committee.engines.offline.text import split_sentences
-from committee.feedback import signal_title
+from committee.intake.sentences import short_quote
 from committee.models import Context, Evidence, Persona, Review, Signal, Vote
-from committee.sentences import short_quote
 
 GREEN_GAIN = 0.5
 RED_LOSS = 0.9

@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from committee.integrity import CODE_FENCE_RE, hidden_spans
-from committee.packets import ATX_HEADING_RE
-from committee.sentences import sentence_spans
+from committee.intake.integrity import CODE_FENCE_RE, hidden_spans
+from committee.intake.packets import ATX_HEADING_RE
+from committee.intake.sentences import sentence_spans
 
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult, Vote
-from committee.views import NODE_TITLES
+from committee.present.views import NODE_TITLES
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
 

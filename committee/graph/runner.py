@@ -26,7 +26,7 @@ from committee.catalog import Catalog, default_catalog
 from committee.engines import Context, Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
-from committee.graph import (
+from committee.graph.nodes import (
     build_graph,
     clear_failures,
     failure_error,
@@ -52,9 +52,9 @@ from committee.models import (
     Usage,
     Vote,
 )
-from committee.store import LEASE_S, RunRow, Store, owner_alive
+from committee.store.runs import LEASE_S, RunRow, Store, owner_alive
 
-log = logging.getLogger("committee.runner")
+log = logging.getLogger("committee.graph.runner")
 
 PROTOCOLS = ("simultaneous", "round-robin")
 MAX_ROUNDS = 10

@@ -2,7 +2,7 @@
 
 Formats are pluggable: `READERS` maps a file suffix to a function that turns the file's
 bytes into an `Extracted` (or plain text): Markdown, plain text, PDF, DOCX and JSON
-(see `committee.readers`). The text is then normalised and parsed for optional YAML
+(see `committee.intake.readers`). The text is then normalised and parsed for optional YAML
 front matter (`packet`, `candidate`, `scenario`, anything else kept in `meta`) and
 `##` sections.
 
@@ -39,8 +39,7 @@ from typing import Any
 import yaml
 
 from committee.errors import BadInput
-from committee.models import Packet, Section
-from committee.readers import (
+from committee.intake.readers import (
     BINARY_FACTOR,
     Extracted,
     read_docx,
@@ -50,8 +49,9 @@ from committee.readers import (
     read_text,
     sniff,
 )
+from committee.models import Packet, Section
 
-log = logging.getLogger("committee.packets")
+log = logging.getLogger("committee.intake.packets")
 
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 HEADING_RE = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
@@ -378,7 +378,7 @@ ATX_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILI
 def _require_visible_text(body: str, where: str) -> None:
     """BadInput when nothing a reader can see is left once headings and hidden content
     (comments, hidden elements) are taken out: there is nothing to review."""
-    from committee.integrity import hidden_spans
+    from committee.intake.integrity import hidden_spans
 
     spans = hidden_spans(body)
     visible = list(body)

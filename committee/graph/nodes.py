@@ -42,10 +42,10 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from committee import errors
-from committee.decision import CAP_NOTE, cap_for_integrity, consensus, decide
+from committee.decision.rules import CAP_NOTE, cap_for_integrity, consensus, decide
 from committee.engines.base import Engine
 from committee.errors import BadInput, CommitteeError, EngineFailed, redact
-from committee.integrity import find_injections
+from committee.intake.integrity import find_injections
 from committee.models import (
     Context,
     DebriefTurn,

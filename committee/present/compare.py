@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 from committee.errors import BadInput
+from committee.intake.sentences import sentence_spans
 from committee.models import Packet, RunResult, Vote
-from committee.sentences import sentence_spans
-from committee.store import RunRow, Store
+from committee.store.runs import RunRow, Store
 
 MAX_RUNS_SCANNED = 10_000
 
@@ -198,7 +198,7 @@ def text_diff(
 
 
 def sentences(paragraph: str) -> list[str]:
-    """The paragraph's sentences (`committee.sentences`), whitespace between them dropped."""
+    """The paragraph's sentences (`committee.intake.sentences`), whitespace between them dropped."""
     parts = [paragraph[a:b].strip() for a, b in sentence_spans(paragraph)]
     return [p for p in parts if p] or [paragraph]
 

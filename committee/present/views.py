@@ -150,7 +150,7 @@ def mark(text: str, color: str, *, bold: bool = False, strike: bool = False) -> 
 
 
 def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
-    """Markdown for a `committee.compare.word_diff`: removed text struck through on
+    """Markdown for a `committee.present.compare.word_diff`: removed text struck through on
     red, added text on green, everything escaped."""
     parts = []
     for op, text in chunks:
@@ -394,7 +394,7 @@ class Frame:
 
 
 def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str, str] | None = None) -> list[Frame]:
-    """One frame per stored checkpoint (`committee.runner.Step`), oldest first."""
+    """One frame per stored checkpoint (`committee.graph.runner.Step`), oldest first."""
     names = names or {}
     nm = lambda p: names.get(p, p)  # noqa: E731
     frames: list[Frame] = []
@@ -485,7 +485,7 @@ def size_text(n: int) -> str:
 def upload_limit_bytes(limit: int | None = None) -> int:
     """The largest file an upload may be: PDF and DOCX may be `BINARY_FACTOR` times the
     packet limit (their extracted text may not exceed it)."""
-    from committee.packets import BINARY_FACTOR, max_packet_bytes
+    from committee.intake.packets import BINARY_FACTOR, max_packet_bytes
 
     return (limit or max_packet_bytes()) * BINARY_FACTOR
 
@@ -499,7 +499,7 @@ def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
     from pathlib import Path
 
     from committee.errors import BadInput
-    from committee.packets import CONTAINERS, max_packet_bytes, packet_from_bytes
+    from committee.intake.packets import CONTAINERS, max_packet_bytes, packet_from_bytes
 
     limit = max_packet_bytes(max_bytes)
     suffix = Path(name).suffix.lower()
@@ -515,7 +515,7 @@ def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
 
 def upload_types() -> list[str]:
     """File suffixes (without dot) the packet readers accept."""
-    from committee.packets import READERS
+    from committee.intake.packets import READERS
 
     return sorted(s.lstrip(".") for s in READERS if s)
 

@@ -21,7 +21,7 @@ product's run id, its checkpoints, revision and result rows, and `runs`, `histor
 - Bad input (an unknown scenario or engine, an unreadable packet) fails the server run
   with the same one-line message as the CLI, before anything is stored.
 
-The committee's own graph (`committee.graph`) runs inside the node in a thread of its
+The committee's own graph (`committee.graph.nodes`) runs inside the node in a thread of its
 own, with the product's checkpointer; the server's persistence holds only this outer
 thread's input and output.
 """
@@ -78,8 +78,8 @@ class ServeState(TypedDict, total=False):
 
 
 def _prepared(state: ServeState):
-    from committee.packets import default_key, parse_packet
-    from committee.runner import prepare
+    from committee.graph.runner import prepare
+    from committee.intake.packets import default_key, parse_packet
 
     # LangGraph keeps only the keys its schema declares, so an unknown key never gets here
     given = {k: v for k, v in dict(state).items() if k in ServeRequest.model_fields and v is not None}
@@ -107,8 +107,8 @@ def _prepared(state: ServeState):
 def convene_committee(state: ServeState) -> dict:
     """Validate the input, run the committee into the product's store, return its
     outcome. Raises ValueError (the server's run error) for bad input."""
-    from committee.runner import new_run_id, start_run
-    from committee.store import Store
+    from committee.graph.runner import new_run_id, start_run
+    from committee.store.runs import Store
 
     try:
         prep = _prepared(state)

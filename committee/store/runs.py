@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from committee.db import Database, display, is_url
-from committee.db import default_target as default_db_path  # the database when none is given
 from committee.errors import BadInput
 from committee.models import Packet, RunResult, Usage
+from committee.store.db import Database, display, is_url
+from committee.store.db import default_target as default_db_path  # the database when none is given
 
 LEASE_S = 30.0  # a running run's lease; its owner renews it every LEASE_S / 3 seconds
 

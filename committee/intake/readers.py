@@ -1,6 +1,6 @@
 """Format readers: the bytes of a packet file -> text (plus what intake needs to know).
 
-Each reader takes `(data, path)` and returns an `Extracted`; `committee.packets`
+Each reader takes `(data, path)` and returns an `Extracted`; `committee.intake.packets`
 registers them by suffix in `READERS` and turns the result into a `Packet`. Every
 failure, however malformed the file, is a `BadInput` with a one-line message.
 
@@ -58,7 +58,7 @@ MAX_PDF_PAGES = 200
 #: DOCX (zip) sanity limits, checked before python-docx opens the archive
 MAX_UNZIPPED_BYTES = 64 * 1024 * 1024
 MAX_ZIP_RATIO = 200
-log = logging.getLogger("committee.readers")
+log = logging.getLogger("committee.intake.readers")
 
 
 @dataclass

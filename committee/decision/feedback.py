@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 
 from committee.catalog import default_catalog
-from committee.integrity import SIGNAL_ID as INTEGRITY_SIGNAL
-from committee.integrity import is_injection
+from committee.intake.integrity import SIGNAL_ID as INTEGRITY_SIGNAL
+from committee.intake.integrity import is_injection
+from committee.intake.sentences import short_quote
 from committee.models import Context, Evidence, FeedbackItem, Review
-from committee.sentences import short_quote
 
 WEAK_BELOW = 3.0  # mean dimension score (1..4) under which a dimension gets coaching
 PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a section title

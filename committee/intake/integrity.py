@@ -54,9 +54,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 
+from committee.intake.packets import ATX_HEADING_RE
+from committee.intake.sentences import sentence_spans
 from committee.models import Evidence, Packet
-from committee.packets import ATX_HEADING_RE
-from committee.sentences import sentence_spans
 
 SIGNAL_ID = "prompt-injection"
 HIDDEN = "prompt-injection-hidden"
@@ -651,7 +651,7 @@ def _hidden_worthy(content: str, names: Names) -> str | None:
 
 
 def _units(text: str) -> list[tuple[int, int]]:
-    """The units judged one at a time: each line's sentences (`committee.sentences`)."""
+    """The units judged one at a time: each line's sentences (`committee.intake.sentences`)."""
     return [
         (a, b)
         for line in re.finditer(r"[^\n]+", text)

@@ -1,0 +1,1 @@
+"""Decision: committee rules from votes, and coaching feedback from the reviews."""

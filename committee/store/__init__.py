@@ -1,0 +1,1 @@
+"""Store: runs, revisions, studies and checkpoints in SQLite or PostgreSQL."""

@@ -40,6 +40,8 @@ _real_connect = socket.socket.connect
 # `slow`, left out of `make test-fast` (`-m "not slow"`), always in `make test`.
 SLOW_FILES = {
     "test_browser.py",
+    "test_browser_submit.py",
+    "test_browser_debrief.py",
     "test_server.py",
     "test_postgres.py",
     "test_interrupt.py",

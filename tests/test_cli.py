@@ -294,10 +294,13 @@ def test_runs_stay_one_line_per_run_at_80_columns(db_path):
     assert len(rows) == 1 and "offline" in rows[0] and ("no hire" in rows[0] or " hire" in rows[0])
 
 
-def test_unknown_packet_for_stats_and_a_too_short_run_prefix_say_so(monkeypatch, capsys, db_path):
+def test_unknown_packet_for_stats_and_runs_a_bad_limit_and_a_too_short_run_prefix_say_so(monkeypatch, capsys, db_path):
     monkeypatch.setenv("COMMITTEE_DB", str(db_path))
     assert run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json")[0] == 0
-    code, _, err = run(monkeypatch, capsys, "stats", "--packet", "zzz")
-    assert code == 2 and "no packet with key 'zzz'" in err and "stored:" in err
+    for command in ("stats", "runs"):
+        code, _, err = run(monkeypatch, capsys, command, "--packet", "zzz")
+        assert code == 2 and "no packet with key 'zzz'" in err and "stored:" in err, command
+    code, _, err = run(monkeypatch, capsys, "runs", "--limit", "0")
+    assert code == 2 and "--limit must be at least 1" in err
     code, _, err = run(monkeypatch, capsys, "replay", "abc")
     assert code == 2 and "a prefix needs at least 4 characters" in err

@@ -20,10 +20,14 @@ def runs(
     from committee.present.terminal.history import render_runs
     from committee.store.runs import db_exists
 
+    if limit < 1:
+        raise BadInput(f"--limit must be at least 1, got {limit}")
     if not db_exists(db):
         rows = []
     else:
         with open_store(db, create=False) as store:
+            if packet:
+                store.revisions(packet)  # an unknown key is bad input that names the stored ones
             rows = store.list_runs(limit=limit, packet_key=packet, studies=studies)
     if as_json:
         for r in rows:

@@ -46,7 +46,9 @@ def review(
         "simultaneous", "--protocol", "-p", help="simultaneous (all speak each round) or round-robin (one at a time)."
     ),
     persona: list[str] | None = typer.Option(
-        None, "--persona", help="Panel member id, repeatable (default: the four standard personas)."
+        None,
+        "--persona",
+        help="Panel member id, repeatable (default: the default panel, every persona file by its seat: see `committee personas`).",
     ),
     persona_engine: list[str] | None = PersonaEngineOpt,
     persona_model: list[str] | None = PersonaModelOpt,

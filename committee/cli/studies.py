@@ -28,7 +28,11 @@ ScenarioOpt = typer.Option(
 )
 RoundsOpt = typer.Option(2, "--rounds", "-r", help="Most debrief rounds per run.")
 ProtocolOpt = typer.Option("simultaneous", "--protocol", "-p", help="simultaneous or round-robin.")
-PersonaOpt = typer.Option(None, "--persona", help="Panel member id, repeatable (default: the four standard personas).")
+PersonaOpt = typer.Option(
+    None,
+    "--persona",
+    help="Panel member id, repeatable (default: the default panel, every persona file by its seat: see `committee personas`).",
+)
 
 
 def _spec(engine: str, model: str | None, scenario: str | None, rounds: int, protocol: str, persona: list[str] | None):

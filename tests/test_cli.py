@@ -304,3 +304,41 @@ def test_unknown_packet_for_stats_and_runs_a_bad_limit_and_a_too_short_run_prefi
     assert code == 2 and "--limit must be at least 1" in err
     code, _, err = run(monkeypatch, capsys, "replay", "abc")
     assert code == 2 and "a prefix needs at least 4 characters" in err
+
+
+@pytest.mark.parametrize("width", [80, 70])
+def test_a_long_packet_key_gives_way_in_a_narrow_runs_table(width):
+    """A study key (`KEY--stability`) is cut with an ellipsis; the columns a reader scans
+    for (when, engine, status, decision) keep their width and no line is wider than the
+    terminal."""
+    import io
+
+    from rich.console import Console
+
+    from committee.present.terminal.history import render_runs
+    from committee.store.runs import RunRow
+
+    row = RunRow(
+        run_id="cbe808962672",
+        packet_key="marcus-api-pm--stability",
+        revision=1,
+        scenario="api-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=[],
+        options={},
+        status="done",
+        outcome="no_hire",
+        votes=None,
+        error=None,
+        created_at=1_800_000_000.0,
+        finished_at=1_800_000_001.0,
+    )
+    buf = io.StringIO()
+    render_runs([row], Console(file=buf, width=width, color_system=None))
+    lines = buf.getvalue().rstrip("\n").splitlines()
+    assert all(len(line) <= width for line in lines)
+    assert any(line.split()[-2:] == ["status", "decision"] for line in lines), "the decision header was cut"
+    assert any(line.rstrip().endswith("no hire") and "…" in line for line in lines)

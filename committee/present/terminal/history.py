@@ -37,6 +37,9 @@ def render_runs(rows: Sequence, console: Console) -> None:
         if wide
         else ("when", "packet · rev", "engine", "status", "decision")
     )
+    # what the packet key may take in a narrow table: the width left by the run id, the
+    # columns it never cuts and two characters between columns
+    room = max(12, console.width - (12 + sum(NARROW_MIN.values()) + 2 * len(cols) + 1))
     for col in cols:
         if wide:
             t.add_column(col, overflow="fold")
@@ -46,7 +49,7 @@ def render_runs(rows: Sequence, console: Console) -> None:
                 no_wrap=True,
                 overflow="ellipsis",
                 min_width=NARROW_MIN.get(col),
-                max_width=None if col in NARROW_MIN else 26,
+                max_width=None if col in NARROW_MIN else min(26, room),
             )
     for r in rows:
         when = dt.datetime.fromtimestamp(r.created_at).strftime("%Y-%m-%d %H:%M" if wide else "%m-%d %H:%M")

@@ -58,7 +58,6 @@ VOTE_BANDS = ((0.45, Vote.strong_hire), (0.05, Vote.hire), (-0.35, Vote.no_hire)
 UNSURE_FACTOR = {"weak": 0.5, "admission": 0.5, "contradicted": 0.25}
 # the weight of a red reading that is not sure (detect.judge); it never
 # decides a verdict alone, and one the packet contradicts counts least
-ORDER = [Vote.strong_no_hire, Vote.no_hire, Vote.hire, Vote.strong_hire]
 
 # The numbers below were set by hand with the rest of the scoring when the offline engine
 # was written (commit 0cab4a5) and have been held since by the bench totals

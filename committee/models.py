@@ -14,7 +14,7 @@ import hashlib
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
 
 class Strict(BaseModel):
@@ -458,6 +458,26 @@ class FeedbackItem(BaseModel):
     case_prompts: list[str] = Field(default_factory=list)
 
 
+QuestionKind = Literal["silent-dimension", "unsure-reading", "unanswered-prompt"]
+
+
+class Question(BaseModel):
+    """A follow-up question a persona asks the candidate after the blind reviews
+    (`committee review --questions`). `id` is q1, q2, ... in asking order; `dimension`
+    the rubric dimension an answer bears on; `kind` why it is asked: a must-pass
+    dimension the packet leaves silent, a red reading the engine is unsure of (`quote`
+    is then the packet span asked about) or a case prompt left unanswered (`case_prompt`
+    its id). `text` is the persona's question, shown to the candidate as written."""
+
+    id: str
+    persona: str
+    dimension: str | None = None
+    text: str = Field(min_length=1, max_length=1000)
+    kind: QuestionKind = "silent-dimension"
+    quote: str | None = None
+    case_prompt: str | None = None
+
+
 class Usage(BaseModel):
     """Token usage and cost of LLM calls (all zero for the offline engine)."""
 
@@ -524,6 +544,33 @@ class RunResult(BaseModel):
         default_factory=dict, description="The engine and model that voiced each persona."
     )
     timing: Timing = Field(default_factory=Timing)
+    questions: list[Question] = Field(
+        default_factory=list, description="Follow-up questions the committee asked (a run made with --questions)."
+    )
+    answers: dict[str, str] = Field(
+        default_factory=dict, description="The candidate's answers, by question id (empty: not answered)."
+    )
+
+    @model_serializer(mode="wrap")
+    def _follow_up_when_asked(self, handler):
+        """`questions` and `answers` appear in the JSON only for a run that asked questions,
+        so the contract of every other run is unchanged."""
+        out = handler(self)
+        if isinstance(out, dict) and not out.get("questions"):
+            out.pop("questions", None)
+            out.pop("answers", None)
+        return out
+
+
+class AwaitingAnswers(BaseModel):
+    """What `review --questions --json` prints for a run paused for the candidate's
+    answers (design.md, issue 17): the run, its status and the questions. `committee
+    answer RUN_ID` continues it."""
+
+    run_id: str
+    status: Literal["awaiting_answers"] = "awaiting_answers"
+    packet: PacketRef
+    questions: list[Question]
 
 
 # ----------------------------------------------------------------- engine calls

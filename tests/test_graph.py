@@ -213,7 +213,7 @@ def test_nodes_are_module_level_verb_object_functions():
     from committee.graph import nodes as graph_module
 
     nodes = [n for n in graph_module.build_graph().nodes]
-    assert len(nodes) == 7
+    assert len(nodes) == 9  # with ask_questions and await_answers (follow-up questions)
     for name in nodes:
         assert re.fullmatch(r"[a-z]+_[a-z]+", name), name
         assert getattr(graph_module, name).__module__ == "committee.graph.nodes"

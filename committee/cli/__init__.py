@@ -39,6 +39,7 @@ app = typer.Typer(
 
 COMMANDS = (
     run.review,
+    run.answer,
     run.resume,
     run.replay,
     history.runs,

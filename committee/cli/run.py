@@ -63,18 +63,29 @@ def review(
         help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
         show_default=False,
     ),
+    questions: bool = typer.Option(
+        False,
+        "--questions",
+        help="Let the personas ask follow-up questions after the blind reviews (at most one each, three in all, "
+        "where an answer could move a vote). The run then waits: answer with `committee answer RUN_ID`.",
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
 
+    With --questions the committee may first ask you about what the packet leaves unclear;
+    the run is stored as `awaiting_answers` and `committee answer RUN_ID` continues it.
+
     Examples:
       committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
+      committee review examples/borderline-api-pm.md --questions
       committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
     """
     from committee.graph.runner import prepare, start_run
     from committee.intake.packets import read_packet
-    from committee.present.terminal.run import ProgressBoard, render_result
+    from committee.models import AwaitingAnswers
+    from committee.present.terminal.run import ProgressBoard, render_questions, render_result
 
     options = engine_options(model, timeout, max_retries, concurrency, output_mode, max_tokens)
     # Validate every packet and option before anything is written.
@@ -89,6 +100,7 @@ def review(
             engine_options=options,
             persona_engines=persona_engine,
             persona_models=persona_model,
+            questions=questions,
         )
         for p in packets
     ]
@@ -100,8 +112,67 @@ def review(
                 result = start_run(store, prep, progress=board.update)
             if as_json:
                 emit_json(result)
+            elif isinstance(result, AwaitingAnswers):
+                render_questions(result, out, names)
             else:
                 render_result(result, out, names)
+
+
+def answer(
+    run_id: str = typer.Argument(
+        ..., help="The run waiting for answers: its id, a unique prefix (4+ characters) or `latest`."
+    ),
+    answers: Path | None = typer.Option(
+        None,
+        "--answers",
+        help="A YAML file mapping question ids to answer text (q1: ..., q2: ...). A question left out is "
+        "unanswered. Without it, each question is asked here in turn.",
+        show_default=False,
+    ),
+    db: str | None = DbOpt,
+    as_json: bool = JsonOpt,
+):
+    """Answer the committee's follow-up questions and finish the run.
+
+    Your answers become a "Follow-up answers" part of the packet, stored as its next
+    revision, and the committee reads the packet again: reviews, debrief, votes,
+    decision. Empty answers leave the blind votes as they were. `committee compare KEY`
+    then shows what the answers changed.
+
+    Examples:
+      committee answer latest
+      committee answer 3f2a9c --answers answers.yaml --json
+    """
+    import sys
+
+    from committee.errors import BadInput
+    from committee.graph.runner import answer_run, pending_questions
+    from committee.intake.answers import read_answers
+    from committee.present.terminal.run import ProgressBoard, render_result
+
+    names = persona_names()
+    with open_store(db, create=False) as store:
+        run_id = store.resolve_run_id(run_id)
+        row = store.get_run(run_id)
+        if row.status != "awaiting_answers":
+            raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+        questions = pending_questions(store, run_id)
+        if answers is not None:
+            given = read_answers(answers)
+        elif sys.stdin.isatty():
+            given = {}
+            for q in questions:
+                err.print(f"[bold]{q.id}[/bold] · {names.get(q.persona, q.persona)} asks:", highlight=False)
+                err.print(q.text, markup=False, highlight=False)
+                given[q.id] = typer.prompt("your answer (Enter to skip)", default="", show_default=False, err=True)
+        else:
+            raise BadInput(f"no terminal to ask on: give the answers with --answers FILE (run {run_id})")
+        with ProgressBoard(err, names) as board:
+            result = answer_run(store, run_id, given, progress=board.update)
+    if as_json:
+        emit_json(result)
+    else:
+        render_result(result, out, names)
 
 
 def resume(

@@ -17,6 +17,7 @@ from committee.models import (
     Decision,
     FeedbackItem,
     Persona,
+    Question,
     Review,
     TurnRequest,
     Usage,
@@ -44,6 +45,14 @@ class Engine(ABC):
     @abstractmethod
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         """One debrief turn for `req.speaker`. A changed vote must carry a `reason`."""
+
+    def ask(self, ctx: Context, persona: Persona, review: Review) -> tuple[Question | None, Usage]:
+        """At most one follow-up question from `persona` after its blind `review`, where an
+        answer could move its vote (`Question.kind`: a must-pass dimension the packet
+        leaves silent, a red reading the engine is unsure of, a case prompt left
+        unanswered), or None. The graph sets the id and caps the committee's questions
+        (`graph.nodes.MAX_QUESTIONS`). Default: asks nothing."""
+        return None, Usage()
 
     def cancel(self) -> None:
         """Stop calls in flight and refuse new ones (they raise Interrupted) after an

@@ -1,6 +1,7 @@
 """The committee as a LangGraph `StateGraph`.
 
     intake_packet -> review_packet x N (Send fan-out, blind, parallel; reducer fan-in)
+      [-> ask_questions -> await_answers (interrupt) -> intake_packet -> review_packet x N]
       -> seal_votes -> speak_turn x k (Send) -> tally_turns -> ... (until consensus
          after a round, or the round limit) -> decide_outcome -> write_feedback
 
@@ -14,6 +15,15 @@ round, decision). What stays fixed (the packet, scenario, signals and personas) 
 run context (`models.Context`, a pydantic model), given to the graph as
 LangGraph's runtime `context=`: it is stored once with the run (so `resume` does not
 depend on data files edited since) and never copied into a checkpoint.
+
+Follow-up questions (`ask` in the state, `committee review --questions`): after the blind
+reviews each persona may ask one question (`Engine.ask`), the committee at most
+MAX_QUESTIONS. When any is asked, `await_answers` pauses the run with LangGraph's
+`interrupt()`; the caller resumes it with `Command(resume={question id: answer})` and a
+run context whose packet carries the answers (`graph.follow_up.with_answers`). Answers
+that are all empty leave the blind reviews as they were; otherwise the reviews before
+the answers move to `prior_reviews` and the committee reads the answered packet again
+from intake, integrity checks included. Without `ask` the graph is the one-shot run.
 
 Nodes are module-level `verb_object(state, config, runtime)` functions. The engine
 comes from the run's configuration, `config["configurable"]["engine"]`: an `Engine`
@@ -39,7 +49,7 @@ from typing import Annotated, Any, TypedDict
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Send
+from langgraph.types import Overwrite, Send, interrupt
 
 from committee import errors
 from committee.decision.rules import CAP_NOTE, cap_for_integrity, consensus, decide
@@ -51,6 +61,7 @@ from committee.models import (
     DebriefTurn,
     Decision,
     Evidence,
+    Question,
     Review,
     TurnRequest,
     Usage,
@@ -82,6 +93,13 @@ class CommitteeState(TypedDict, total=False):
     decision: dict
     feedback: list[dict]
     failures: Annotated[list[dict], _failures]  # engine calls that failed; the run stops at the next route
+    ask: bool  # follow-up questions on (`committee review --questions`)
+    questions: list[dict]  # the committee's questions (models.Question), once asked
+    answers: dict[str, str]  # the candidate's answers by question id, once given
+    prior_reviews: list[dict]  # the blind reviews before the answers (when answers were read)
+
+
+MAX_QUESTIONS = 3  # questions a committee asks at most (one per persona)
 
 
 def _with_integrity(ctx: Context, state: dict) -> Context:
@@ -188,7 +206,74 @@ def assign_reviews(state: CommitteeState) -> list[Send] | str:
     done = {r["persona"] for r in state.get("reviews") or []}
     shared = _shared(state)
     sends = [Send("review_packet", {"state": shared, "persona_id": p}) for p in state["panel"] if p not in done]
-    return sends or "seal_votes"
+    return sends or after_reviews(state)
+
+
+def after_reviews(state: CommitteeState) -> str:
+    """After the blind reviews: the follow-up questions when they are on and not yet
+    asked (and no call failed), else sealing the votes."""
+    if state.get("ask") and "questions" not in state and not state.get("failures"):
+        return "ask_questions"
+    return "seal_votes"
+
+
+def ask_questions(state: CommitteeState, config: RunnableConfig, runtime: Runtime[Context]) -> dict:
+    """Each persona's follow-up question, if any (`Engine.ask`), in panel order; the
+    committee keeps at most MAX_QUESTIONS: those on a silent must-pass dimension first,
+    then unsure readings, then unanswered prompts, each in panel order, and a question
+    another member already asks (same kind, dimension and quote or prompt) only once.
+    Ids are q1, q2, ... in that order."""
+    ctx = _with_integrity(runtime.context, state)
+    reviews = {r["persona"]: Review.model_validate(r) for r in state["reviews"]}
+    asked: list[Question] = []
+    usage: list[dict] = []
+    for pid in state["panel"]:
+        t0 = time.perf_counter()
+        out, failure = _attempt(
+            "ask", pid, None, lambda p=pid: engine_of(config, ctx).ask(ctx, ctx.panel[p], reviews[p])
+        )
+        if failure:
+            return {"failures": [failure], "usage": usage}
+        question, spent = out
+        usage.append(_usage_entry(spent, t0, "ask", pid))
+        if question is not None:
+            asked.append(question.model_copy(update={"persona": pid}))
+    kinds = ("silent-dimension", "unsure-reading", "unanswered-prompt")
+    asked.sort(key=lambda q: kinds.index(q.kind))  # stable: panel order within a kind
+    chosen: list[Question] = []
+    for q in asked:
+        same = (q.kind, q.dimension, q.quote, q.case_prompt)
+        if len(chosen) < MAX_QUESTIONS and all((c.kind, c.dimension, c.quote, c.case_prompt) != same for c in chosen):
+            chosen.append(q.model_copy(update={"id": f"q{len(chosen) + 1}"}))
+    questions = [q.model_dump(mode="json") for q in chosen]
+    _tell(runtime, "questions", {"questions": questions})
+    return {"questions": questions, "usage": usage}
+
+
+def after_questions(state: CommitteeState) -> str:
+    """The end after a failed call, the wait for answers when a question was asked,
+    else sealing the votes."""
+    if state.get("failures"):
+        return END
+    return "await_answers" if state.get("questions") else "seal_votes"
+
+
+def await_answers(state: CommitteeState) -> dict:
+    """Pause the run (`interrupt`) with the questions until the candidate answers; the
+    resume value is {question id: answer text}. Answers that are all empty keep the
+    blind reviews; otherwise they move to `prior_reviews`, and the committee reads the
+    answered packet (the run context the caller resumed with) again from intake."""
+    given = interrupt({"questions": state["questions"]})
+    ids = [q["id"] for q in state["questions"]]
+    answers = {q: str((given or {}).get(q) or "").strip() for q in ids} if isinstance(given, dict) else {}
+    if not any(answers.values()):
+        return {"answers": answers}
+    return {"answers": answers, "prior_reviews": state["reviews"], "reviews": Overwrite([])}
+
+
+def after_answers(state: CommitteeState) -> str:
+    """Sealing the votes when every answer was empty, else intake of the answered packet."""
+    return "intake_packet" if any((state.get("answers") or {}).values()) else "seal_votes"
 
 
 def _tell(runtime: Runtime[Context], event: str, data: dict) -> None:
@@ -332,7 +417,12 @@ def write_feedback(state: CommitteeState, config: RunnableConfig, runtime: Runti
 
 
 # where a run that failed in a call of this kind continues from (`clear_failures`)
-_CONTINUE_AFTER = {"review": "intake_packet", "turn": "tally_turns", "feedback": "decide_outcome"}
+_CONTINUE_AFTER = {
+    "review": "intake_packet",
+    "ask": "review_packet",
+    "turn": "tally_turns",
+    "feedback": "decide_outcome",
+}
 
 
 def clear_failures(graph, config: RunnableConfig) -> bool:
@@ -352,11 +442,14 @@ def build_graph() -> StateGraph:
     `context=Context(...)` and `config={"configurable": {"thread_id": run_id,
     "engine": engine}}`."""
     g = StateGraph(CommitteeState, context_schema=Context)
-    for node in (intake_packet, review_packet, seal_votes, speak_turn, tally_turns, decide_outcome, write_feedback):
+    nodes = (intake_packet, review_packet, ask_questions, await_answers, seal_votes, speak_turn, tally_turns)
+    for node in (*nodes, decide_outcome, write_feedback):
         g.add_node(node.__name__, node)
     g.add_edge(START, "intake_packet")
-    g.add_conditional_edges("intake_packet", assign_reviews, ["review_packet", "seal_votes"])
-    g.add_edge("review_packet", "seal_votes")
+    g.add_conditional_edges("intake_packet", assign_reviews, ["review_packet", "ask_questions", "seal_votes"])
+    g.add_conditional_edges("review_packet", after_reviews, ["ask_questions", "seal_votes"])
+    g.add_conditional_edges("ask_questions", after_questions, ["await_answers", "seal_votes", END])
+    g.add_conditional_edges("await_answers", after_answers, ["intake_packet", "seal_votes"])
     g.add_conditional_edges("seal_votes", assign_turns, ["speak_turn", "tally_turns", "decide_outcome", END])
     g.add_edge("speak_turn", "tally_turns")
     g.add_conditional_edges("tally_turns", assign_turns, ["speak_turn", "tally_turns", "decide_outcome", END])
@@ -368,13 +461,17 @@ def build_graph() -> StateGraph:
 def recursion_limit(protocol: str, rounds: int, panel_size: int) -> int:
     """Supersteps a run can take, plus margin: intake, reviews, seal, then per round
     (turn step + tally) once (simultaneous) or once per persona (round-robin), then
-    decide and feedback."""
+    decide and feedback; follow-up questions add at most five steps (ask, wait, intake,
+    reviews again)."""
     per_round = 2 if protocol == "simultaneous" else 2 * panel_size
-    return 3 + rounds * per_round + 2 + 5
+    return 3 + rounds * per_round + 2 + 5 + 5
 
 
-def initial_state(run_id: str, panel: list[str], protocol: str, rounds: int) -> CommitteeState:
-    """The input of a new run. The packet, scenario, signals and personas travel in the
-    run context (`Context`, passed as `context=` to the graph), not in the state, so
-    no checkpoint copies them."""
-    return CommitteeState(run_id=run_id, panel=list(panel), protocol=protocol, max_rounds=rounds)
+def initial_state(run_id: str, panel: list[str], protocol: str, rounds: int, ask: bool = False) -> CommitteeState:
+    """The input of a new run (`ask`: follow-up questions on). The packet, scenario,
+    signals and personas travel in the run context (`Context`, passed as `context=` to
+    the graph), not in the state, so no checkpoint copies them."""
+    state = CommitteeState(run_id=run_id, panel=list(panel), protocol=protocol, max_rounds=rounds)
+    if ask:
+        state["ask"] = True
+    return state

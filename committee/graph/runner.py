@@ -7,6 +7,9 @@
 - `resume_run(store, run_id)` continues a failed run from its last checkpoint;
   finished persona calls are not repeated (LangGraph keeps their writes).
 - `replay_steps(store, run_id)` reads the stored checkpoints back; no engine runs.
+- With follow-up questions (`prepare(..., questions=True)`), `start_run` may return
+  `AwaitingAnswers` (the run is stored `awaiting_answers`); `answer_run(store, run_id,
+  answers)` continues it with the answers as a new revision of the packet.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from langgraph.types import Command
+
 from committee.catalog import Catalog, default_catalog
 from committee.engines import Context, Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
@@ -34,8 +39,10 @@ from committee.graph.nodes import (
     initial_state,
     recursion_limit,
 )
+from committee.intake.answers import check_answers, with_answers
 from committee.launch import GRACE_S
 from committee.models import (
+    AwaitingAnswers,
     DebriefTurn,
     Decision,
     EngineRef,
@@ -44,6 +51,7 @@ from committee.models import (
     Packet,
     PacketRef,
     Persona,
+    Question,
     Review,
     RunResult,
     Scenario,
@@ -77,6 +85,7 @@ class Prepared:
     rounds: int
     options: dict[str, Any] = field(default_factory=dict)
     catalog: Catalog | None = None
+    questions: bool = False
 
 
 def prepare(
@@ -91,11 +100,13 @@ def prepare(
     catalog: Catalog | None = None,
     persona_engines: list[str] | None = None,
     persona_models: list[str] | None = None,
+    questions: bool = False,
 ) -> Prepared:
     """Validate a run request. The scenario is `scenario`, else the packet's front
     matter `scenario:`, else the catalog's default scenario; the panel is `personas`,
     else the catalog's default panel (data: `seat:` and `default:`). `persona_engines` / `persona_models` are
     `PERSONA=ENGINE` / `PERSONA=MODEL` items (a mixed panel, see `engines.panel`).
+    `questions`: the personas may ask follow-up questions after the blind reviews.
     Raises BadInput for an unknown scenario, persona, engine, option or protocol,
     rounds outside 1..MAX_ROUNDS, or a missing key."""
     cat = catalog or default_catalog()
@@ -129,6 +140,7 @@ def prepare(
         rounds=rounds,
         options=opts,
         catalog=cat,
+        questions=questions,
     )
 
 
@@ -188,13 +200,14 @@ def _execute(
     store: Store,
     engine: Engine,
     run_id: str,
-    graph_input: dict | None,
+    graph_input: dict | Command | None,
     ctx: Context,
     protocol: str,
     rounds: int,
     progress: Progress | None,
-) -> RunResult:
-    """Run (or continue) the graph, then assemble and store the result. Marks the run
+) -> RunResult | AwaitingAnswers:
+    """Run (or continue) the graph, then assemble and store the result; a run paused for
+    follow-up answers is stored `awaiting_answers` and its questions returned. Marks the run
     failed or interrupted and raises when it did not reach its decision. A run that
     finished although a front end stopped its script meanwhile (Streamlit's rerun) is
     stored as done, and the stop is raised again so the front end goes on with it; a
@@ -246,6 +259,13 @@ def _execute(
         raise EngineFailed(
             f"engine error: {message} (run {run_id} is stored; continue it with `committee resume {run_id}`)"
         ) from None
+    if snapshot.interrupts:  # paused for follow-up answers (graph.nodes.await_answers)
+        store.await_answers(run_id)
+        return AwaitingAnswers(
+            run_id=run_id,
+            packet=PacketRef(key=ctx.packet.key, revision=ctx.packet.revision, sha256=ctx.packet.sha256),
+            questions=[Question.model_validate(q) for q in snapshot.values.get("questions") or []],
+        )
     if snapshot.next:
         store.fail_run(run_id, "the run stopped before the decision")
         raise EngineFailed(f"run {run_id} stopped before the decision; continue it with `committee resume {run_id}`")
@@ -415,6 +435,8 @@ def assemble(
         timing=Timing(
             wall_s=round(wall_s, 4), engine_s=round(sum(u.get("engine_s", 0.0) for u in values.get("usage", [])), 4)
         ),
+        questions=[Question.model_validate(q) for q in values.get("questions") or []],
+        answers=dict(values.get("answers") or {}),
     )
 
 
@@ -445,9 +467,10 @@ def store_new_run(store: Store, prep: Prepared, run_id: str) -> tuple[Packet, Co
 
 def start_run(
     store: Store, prep: Prepared, *, progress: Progress | None = None, run_id: str | None = None
-) -> RunResult:
+) -> RunResult | AwaitingAnswers:
     """Store the packet revision and the run, run the graph, store and return the
-    result. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
+    result, or the questions of a run that asks (`prep.questions`) and now waits for
+    answers. Raises EngineFailed (exit 3) after marking the run failed/resumable."""
     run_id = run_id or new_run_id()
     packet, ctx = store_new_run(store, prep, run_id)
     with _marks_interrupt(store, run_id):
@@ -461,7 +484,7 @@ def start_run(
                     "revision": packet.revision,
                 },
             )
-        state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds)
+        state = initial_state(run_id, list(ctx.panel), prep.protocol, prep.rounds, ask=prep.questions)
         return _execute(store, prep.engine, run_id, dict(state), ctx, prep.protocol, prep.rounds, progress)
 
 
@@ -486,6 +509,8 @@ def resume_run(
                 ctx = context_from_json(store.get_context(run_id))
                 check_options(row.engine, _resume_options(row, ctx, engine_options), list(ctx.panel.values()))
             return stored
+    if row.status == "awaiting_answers":
+        raise BadInput(f"run {run_id} is waiting for answers to its questions: `committee answer {run_id}`")
     if row.status == "running" and owner_alive(row.owner, row.lease_until):
         raise BadInput(f"run {run_id} is still running in process {row.owner}; wait for it, or stop that process first")
     ctx = context_from_json(store.get_context(run_id))
@@ -506,6 +531,60 @@ def resume_run(
                 "start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision}
             )
         return _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
+
+
+def pending_questions(store: Store, run_id: str) -> list[Question]:
+    """The questions a run asked (from its last checkpoint; [] for a run that asked
+    none). Raises BadInput for an unknown run."""
+    run_id = store.resolve_run_id(run_id)
+    store.get_run(run_id)
+    graph = build_graph().compile(checkpointer=store.checkpointer())
+    values = graph.get_state({"configurable": {"thread_id": run_id}}).values or {}
+    return [Question.model_validate(q) for q in values.get("questions") or []]
+
+
+def answer_run(
+    store: Store,
+    run_id: str,
+    answers: dict[str, object],
+    *,
+    progress: Progress | None = None,
+    engine_options: dict[str, Any] | None = None,
+) -> RunResult:
+    """Continue a run that waits for follow-up answers (`awaiting_answers`) with
+    `answers` ({question id: text}; a question left out or empty is unanswered). The
+    non-empty answers become the packet's `## Follow-up answers` part
+    (`intake.answers.with_answers`), stored as the packet's next revision, which the run
+    then belongs to; the committee reads it again from intake. All answers empty: the
+    blind reviews stand and the debrief goes on from them. Returns the finished result
+    with `questions` and `answers`. Raises BadInput for an unknown run, a run that is not
+    waiting, an unknown question id or an answer too long (nothing is stored then)."""
+    run_id = store.resolve_run_id(run_id)
+    row = store.get_run(run_id)
+    if row.status != "awaiting_answers":
+        raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+    questions = pending_questions(store, run_id)
+    given = check_answers(questions, answers)
+    ctx = context_from_json(store.get_context(run_id))
+    options = _resume_options(row, ctx, engine_options)
+    engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))
+    names = {p.id: p.name for p in ctx.panel.values()}
+    answered = with_answers(ctx.packet, questions, given, names, ctx.scenario)
+    if answered is not ctx.packet:
+        packet = store.save_packet(answered)
+        ctx = ctx.model_copy(update={"packet": packet})
+        store.answer_with(run_id, packet, context_json(ctx))
+    store.mark_running(run_id)
+    with _marks_interrupt(store, run_id):
+        if progress:
+            progress(
+                "start",
+                {"run_id": run_id, "personas": row.panel, "packet": ctx.packet.key, "revision": ctx.packet.revision},
+            )
+        out = _execute(store, engine, run_id, Command(resume=given), ctx, row.protocol, row.rounds, progress)
+    if isinstance(out, AwaitingAnswers):  # the graph asks once per run; never twice
+        raise EngineFailed(f"run {run_id} asked again after its answers")
+    return out
 
 
 def _resume_options(row: RunRow, ctx: Context, given: dict[str, Any] | None) -> dict[str, Any]:

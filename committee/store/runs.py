@@ -158,7 +158,8 @@ def db_exists(target: str | Path | None) -> bool:
 
 @dataclass(frozen=True)
 class RunRow:
-    """A row of `runs` (JSON columns decoded). `status` is running | done | failed."""
+    """A row of `runs` (JSON columns decoded). `status` is running | done | failed |
+    awaiting_answers (paused for follow-up answers: `committee answer`)."""
 
     run_id: str
     packet_key: str
@@ -376,6 +377,24 @@ class Store:
             c.execute(
                 "UPDATE runs SET status='failed', error=?, finished_at=? WHERE run_id=? AND status='running'",
                 (error[:2000], time.time(), run_id),
+            )
+
+    def await_answers(self, run_id: str) -> None:
+        """A running run paused for the candidate's answers: `awaiting_answers`, owned by
+        no process (any process may answer it; `committee answer`)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE runs SET status='awaiting_answers', owner=NULL, lease_until=NULL WHERE run_id=? AND status='running'",
+                (run_id,),
+            )
+
+    def answer_with(self, run_id: str, packet: Packet, context: str) -> None:
+        """Point an answered run at the packet revision that carries the answers, with the
+        run context it continues with (the answered run is that revision's run)."""
+        with self.tx() as c:
+            c.execute(
+                "UPDATE runs SET revision=?, context=? WHERE run_id=? AND status='awaiting_answers'",
+                (packet.revision, context, run_id),
             )
 
     def add_failed_usage(self, run_id: str, usage: Usage) -> None:

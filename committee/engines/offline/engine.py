@@ -9,10 +9,11 @@ import threading
 from typing import Any
 
 from committee.engines.base import Engine
+from committee.engines.offline.ask import ask_question
 from committee.engines.offline.debate import plan_turn
 from committee.engines.offline.review import analyse, build_review
 from committee.errors import Interrupted
-from committee.models import Context, DebriefTurn, Persona, Review, TurnRequest, Usage
+from committee.models import Context, DebriefTurn, Persona, Question, Review, TurnRequest, Usage
 
 
 class OfflineEngine(Engine):
@@ -48,3 +49,8 @@ class OfflineEngine(Engine):
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         self._check()
         return plan_turn(ctx, req), Usage()
+
+    def ask(self, ctx: Context, persona: Persona, review: Review) -> tuple[Question | None, Usage]:
+        """The persona's follow-up question where an answer could move its vote (`ask.py`)."""
+        self._check()
+        return ask_question(ctx, persona, review), Usage()

@@ -421,16 +421,24 @@ def _summary(ctx: Context, persona: Persona, sc: Scoring, evidence: list[Evidenc
     return f"{opener} {main}"
 
 
-def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
-    """The persona's blind review of what it notices (`reading`) of the packet analysis."""
-    analysis = reading(ctx, persona, analysis)
+def verdict(ctx: Context, persona: Persona, analysis: Analysis) -> Scoring:
+    """`score` of what the persona reads, with the vote as its review gives it: integrity
+    concerns may only lower it, and scores that fail a must-pass dimension cap it at
+    no_hire (the committee rule, applied to the member's own reading)."""
     sc = score(ctx, persona, analysis)
-    if analysis.integrity:  # integrity may only lower a vote
+    if analysis.integrity:
         sc = Scoring(
             sc.values, sc.scores, sc.overall, lower(sc.vote, score(ctx, persona, analysis, False).vote), sc.hard
         )
-    if fails_must_pass(ctx, sc.scores):  # the committee rule, applied to the member's own reading
+    if fails_must_pass(ctx, sc.scores):
         sc = Scoring(sc.values, sc.scores, sc.overall, lower(sc.vote, Vote.no_hire), sc.hard)
+    return sc
+
+
+def build_review(ctx: Context, persona: Persona, analysis: Analysis) -> Review:
+    """The persona's blind review of what it notices (`reading`) of the packet analysis."""
+    analysis = reading(ctx, persona, analysis)
+    sc = verdict(ctx, persona, analysis)
     evidence = _evidence(ctx, analysis)
     evidence.sort(key=lambda e: (-relevance(persona, ctx, e.signal, e.dimension, 1.0), e.start or 0))
     n_lib = len({h.signal for h in analysis.hits if h.via != "rubric"})

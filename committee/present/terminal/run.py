@@ -221,3 +221,22 @@ def render_steps(
         console.print(
             Text(f"the run {state}{why}; continue it with `committee resume {row.run_id}`", style="bold yellow")
         )
+
+
+def render_questions(awaiting, console: Console, names: dict[str, str] | None = None) -> None:
+    """The questions of a run waiting for answers (`models.AwaitingAnswers`), each with
+    who asks it, then how to answer."""
+    names = names or {}
+    p = awaiting.packet
+    console.print(
+        Text.assemble((f"run {awaiting.run_id}", "bold"), f" · {p.key} rev {p.revision} · waiting for your answers")
+    )
+    for q in awaiting.questions:
+        console.print(Text.assemble((f"\n{q.id} ", "bold"), (names.get(q.persona, q.persona), "cyan"), " asks:"))
+        console.print(Text(q.text))
+    console.print(
+        Text(
+            f"\nAnswer in the terminal: committee answer {awaiting.run_id}\n"
+            f"or from a file (q1: ..., one entry per question): committee answer {awaiting.run_id} --answers FILE.yaml"
+        )
+    )

@@ -1,0 +1,97 @@
+"""Follow-up answers as packet text: the candidate's answers to the committee's questions
+become a delimited part of the packet, read like the rest of it.
+
+The part is a `## Follow-up answers` section at the end of the packet text, with one
+`### Answer to <persona name>, on <dimension name>` heading per answered question and
+the answer beneath it. Only the answers are candidate text: the questions are not copied
+into the packet (they are the committee's words, and an engine must never read them as
+the candidate's), the headings name who asked and on what. The answered packet goes
+through the same normalisation as any packet (`packets.build_packet`), and the graph
+runs the same integrity checks on it at intake, so an answer that tries to instruct the
+committee is an integrity concern like any other packet text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from committee.catalog import load_yaml
+from committee.errors import BadInput
+from committee.intake.packets import build_packet
+from committee.models import Packet, Question, Scenario
+
+SECTION = "Follow-up answers"
+MAX_ANSWER_CHARS = 4000  # about 600 words: a follow-up answer, not a second packet
+
+
+def check_answers(questions: list[Question], answers: dict[str, object]) -> dict[str, str]:
+    """The answers by question id, stripped; a question left out gets "". Raises
+    BadInput for an id no question has, an answer that is not text, or one longer than
+    MAX_ANSWER_CHARS."""
+    ids = [q.id for q in questions]
+    unknown = sorted(set(answers) - set(ids))
+    if unknown:
+        raise BadInput(f"no question {unknown[0]!r} in this run (its questions: {', '.join(ids)})")
+    out: dict[str, str] = {}
+    for q in ids:
+        value = answers.get(q)
+        if value is not None and not isinstance(value, str | int | float):
+            raise BadInput(f"the answer to {q} must be text, got {type(value).__name__}")
+        text = "" if value is None else str(value).strip()
+        if len(text) > MAX_ANSWER_CHARS:
+            raise BadInput(f"the answer to {q} is {len(text):,} characters; keep it under {MAX_ANSWER_CHARS:,}")
+        out[q] = text
+    return out
+
+
+def answers_text(questions: list[Question], answers: dict[str, str], names: dict[str, str], scenario: Scenario) -> str:
+    """The `## Follow-up answers` part for the non-empty answers ("" when there is none)."""
+    blocks = []
+    for q in questions:
+        text = answers.get(q.id, "").strip()
+        if not text:
+            continue
+        try:
+            on = scenario.dimension(q.dimension or "").name.lower()
+        except KeyError:
+            on = "the packet"
+        blocks.append(f"### Answer to {names.get(q.persona, q.persona)}, on {on}\n\n{text}\n")
+    return f"## {SECTION}\n\n" + "\n".join(blocks) if blocks else ""
+
+
+def with_answers(
+    packet: Packet, questions: list[Question], answers: dict[str, str], names: dict[str, str], scenario: Scenario
+) -> Packet:
+    """`packet` with the answers appended as its `## Follow-up answers` part: a new
+    revision of the same lineage (key, candidate, scenario and intake record kept,
+    `meta.follow_up` listing the question ids answered; `revision` 0 until stored).
+    Returns `packet` unchanged when every answer is empty. Raises BadInput when the
+    answered text cannot be read as a packet."""
+    part = answers_text(questions, answers, names, scenario)
+    if not part:
+        return packet
+    built = build_packet(packet.text.rstrip() + "\n\n" + part, name=packet.key, key=packet.key, source=packet.source)
+    answered = [q.id for q in questions if answers.get(q.id, "").strip()]
+    return built.model_copy(
+        update={
+            "candidate": packet.candidate,
+            "scenario": packet.scenario,
+            "meta": {**packet.meta, **built.meta, "follow_up": {"answered": answered}},
+            "revision": 0,
+        }
+    )
+
+
+def read_answers(path: str | Path) -> dict[str, object]:
+    """The answers in a YAML file: a mapping of question id to answer text (`q1: ...`).
+    Raises BadInput for a missing or unreadable file, YAML that does not parse, or
+    anything but a mapping with text keys."""
+    where = Path(path)
+    if not where.is_file():
+        raise BadInput(f"{where}: no such answers file")
+    data = load_yaml(where)
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise BadInput(f"{where}: the answers file must map question ids to answers (q1: ..., q2: ...)")
+    return data

@@ -624,9 +624,17 @@ class Step:
     new_turns: list[dict]
     decision: dict | None
     next: list[str]
+    questions: list[dict] | None = None  # what `ask_questions` asked (that step only)
+    answers: dict[str, str] | None = None  # what `await_answers` received (that step only)
 
     def as_json(self) -> dict:
-        return self.__dict__.copy()
+        """The step as `replay --json` prints it; `questions`/`answers` only on the steps
+        that asked or received them."""
+        out = self.__dict__.copy()
+        for k in ("questions", "answers"):
+            if out[k] is None:
+                out.pop(k)
+        return out
 
 
 def replay_steps(store: Store, run_id: str) -> list[Step]:
@@ -642,11 +650,14 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
     history.reverse()  # oldest first
     steps: list[Step] = []
     seen_reviews = seen_turns = 0
+    asked = answered = False
     previous_next: tuple[str, ...] = ()
     for snap in history:
         values = snap.values or {}
         reviews = values.get("reviews") or []
         turns = values.get("debrief") or []
+        if len(reviews) < seen_reviews:  # answers were read: the blind reviews start again
+            seen_reviews = 0
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
         if values.get("failures") and node in ("seal_votes", "tally_turns"):
             node = "stopped"  # the routing step after a failed call: it wrote nothing
@@ -661,8 +672,11 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
                 new_turns=turns[seen_turns:],
                 decision=values.get("decision"),
                 next=sorted(set(snap.next)),
+                questions=values.get("questions") if "questions" in values and not asked else None,
+                answers=values.get("answers") if "answers" in values and not answered else None,
             )
         )
+        asked, answered = asked or "questions" in values, answered or "answers" in values
         seen_reviews, seen_turns = len(reviews), len(turns)
         previous_next = snap.next
     return steps

@@ -352,6 +352,8 @@ NODE_TITLES = {
     "__start__": "Packet stored",
     "intake_packet": "Intake: packet checked and split into sections",
     "review_packet": "Blind reviews",
+    "ask_questions": "Follow-up questions asked",
+    "await_answers": "Answers received",
     "seal_votes": "Votes sealed",
     "speak_turn": "Debrief",
     "tally_turns": "Votes tallied",

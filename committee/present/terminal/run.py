@@ -191,6 +191,13 @@ def render_steps(
                 (f"  round {s.round}" if s.round and s.new_turns else "", "dim"),
             )
         )
+        for q in s.questions or []:
+            console.print(
+                Text.assemble("  ", (f"{q['id']} {names.get(q['persona'], q['persona'])}", "bold"), " asks: ")
+            )
+            console.print(Text(f"    {flat(q['text'])}"))
+        for qid, answer in (s.answers or {}).items():
+            console.print(Text.assemble("  ", (f"answer to {qid}: ", "bold"), flat(answer) or "(no answer)"))
         for r in s.new_reviews:
             console.print(
                 Text.assemble(
@@ -213,7 +220,11 @@ def render_steps(
             console.print(
                 Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold")
             )
-    if row is not None and row.status != "done":
+    if row is not None and row.status == "awaiting_answers":
+        console.print(
+            Text(f"the run waits for answers to its questions: `committee answer {row.run_id}`", style="bold yellow")
+        )
+    elif row is not None and row.status != "done":
         why = f": {' '.join(row.error.split())}" if row.error else ""
         state = {"running": "is still running", "stopped": "was stopped (its process is gone)"}.get(
             row.shown_status, "stopped"

@@ -188,3 +188,19 @@ def test_cli_answer_without_a_terminal_or_file_says_how(monkeypatch, capsys, db_
     assert code == 2 and "--answers FILE" in err
     with Store(db_path) as st:
         assert st.list_runs()[0].status == "awaiting_answers"
+
+
+def test_replay_shows_the_questions_the_answers_and_the_reviews_before_and_after(store, waiting):
+    from committee.graph.runner import replay_steps
+
+    answer_run(store, waiting.run_id, {"q1": GOOD})
+    steps = replay_steps(store, waiting.run_id)
+    asked = [s for s in steps if s.questions]
+    answered = [s for s in steps if s.answers]
+    assert len(asked) == 1 and asked[0].questions[0]["id"] == "q1"
+    assert len(answered) == 1 and answered[0].answers == {"q1": GOOD}
+    reviews = [r for s in steps for r in s.new_reviews]
+    assert len(reviews) == 8  # four blind reviews before the answers, four after
+    before, after = reviews[:4], reviews[4:]
+    assert {r["persona"]: r["vote"] for r in before} != {r["persona"]: r["vote"] for r in after}
+    assert "questions" not in steps[0].as_json() and "answers" in answered[0].as_json()

@@ -79,6 +79,11 @@ def test_a_good_answer_is_read_as_packet_text_of_the_next_revision(store, waitin
     assert done.questions == waiting.questions and done.answers == {"q1": GOOD}
     obj = json.loads(done.model_dump_json())
     assert obj["questions"][0]["id"] == "q1" and obj["answers"] == {"q1": GOOD}
+    # the unanswered revision got its finished run too (offline: free), the one-shot run's twin
+    unanswered = [r for r in store.list_runs() if r.revision == 1 and r.status == "done" and r.run_id != plain.run_id]
+    assert len(unanswered) == 1
+    twin = store.get_result(unanswered[0].run_id)
+    assert _votes(twin) == _votes(plain) and twin.votes == plain.votes and twin.questions == waiting.questions
 
 
 def test_a_bad_answer_never_raises_a_vote(store, waiting):

@@ -571,6 +571,8 @@ def answer_run(
     names = {p.id: p.name for p in ctx.panel.values()}
     answered = with_answers(ctx.packet, questions, given, names, ctx.scenario)
     if answered is not ctx.packet:
+        if engine.deterministic:  # the revision without the answers gets its run too, at no cost
+            _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)
         packet = store.save_packet(answered)
         ctx = ctx.model_copy(update={"packet": packet})
         store.answer_with(run_id, packet, context_json(ctx))
@@ -583,6 +585,38 @@ def answer_run(
             )
         out = _execute(store, engine, run_id, Command(resume=given), ctx, row.protocol, row.rounds, progress)
     if isinstance(out, AwaitingAnswers):  # the graph asks once per run; never twice
+        raise EngineFailed(f"run {run_id} asked again after its answers")
+    return out
+
+
+def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, asked: int, progress) -> RunResult:
+    """A finished run of the unanswered revision beside the answered one, so that
+    `compare` shows what the answers changed: a new run of the same revision whose
+    thread starts from the waiting run's last checkpoint with every answer empty (the
+    blind reviews are not repeated; the debrief goes on from them). Only for a
+    deterministic engine, where the debrief costs nothing and the run is the one
+    `review` without --questions would have made."""
+    graph = build_graph().compile(checkpointer=store.checkpointer())
+    values = dict(graph.get_state({"configurable": {"thread_id": row.run_id}}).values)
+    run_id = new_run_id()
+    store.create_run(
+        run_id,
+        ctx.packet,
+        scenario=row.scenario,
+        engine=row.engine,
+        model=row.model,
+        protocol=row.protocol,
+        rounds=row.rounds,
+        panel=row.panel,
+        options=row.options,
+        context=context_json(ctx),
+    )
+    values.update(run_id=run_id, answers={f"q{i}": "" for i in range(1, asked + 1)})
+    config = {"configurable": {"thread_id": run_id}}
+    graph.update_state(config, values, as_node="await_answers")
+    with _marks_interrupt(store, run_id):
+        out = _execute(store, engine, run_id, None, ctx, row.protocol, row.rounds, progress)
+    if isinstance(out, AwaitingAnswers):
         raise EngineFailed(f"run {run_id} asked again after its answers")
     return out
 

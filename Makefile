@@ -37,6 +37,7 @@ ui: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/eval_offline.py
+	$(BIN)/python bench/questions.py
 	$(BIN)/python bench/bench_llm.py
 	$(BIN)/python bench/bench_store.py
 	$(BIN)/python bench/bench_faults.py

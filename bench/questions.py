@@ -16,7 +16,8 @@ Per packet, with the offline engine and a temporary database:
   asked about it, to every question: the candidate answers what was asked).
 
 Figures (issue 17's targets): the share of packets whose good answer gives a Hire
-decision (>= 0.80); votes a bad answer raised over the one-shot votes, blind or final
+decision (>= 0.80; with how many good answers turned a No Hire into a Hire, and the
+reverse); votes a bad answer raised over the one-shot votes, blind or final
 (0); packets whose votes an empty answer changed (0).
 """
 
@@ -51,6 +52,7 @@ def _answers(out: AwaitingAnswers, silent: str, text: str) -> dict[str, str]:
 def measure(folder: Path) -> dict:
     """Totals for one folder of packets (see the module docstring)."""
     n = asked = asked_silent = good_hire = hire_before = bad_raised = bad_packets = empty_changed = 0
+    turned = lost = 0  # good answers that turned a No Hire into a Hire, and a Hire into a No Hire
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.db") as store:
         for path in sorted(folder.glob("*.md")):
@@ -69,6 +71,8 @@ def measure(folder: Path) -> dict:
             asked_silent += any(q.dimension == labels["silent_dimension"] for q in first.questions)
             good = answer_run(store, first.run_id, _answers(first, labels["silent_dimension"], labels["good_answer"]))
             good_hire += good.decision.outcome == "hire"
+            turned += plain.decision.outcome == "no_hire" and good.decision.outcome == "hire"
+            lost += plain.decision.outcome == "hire" and good.decision.outcome == "no_hire"
             waiting = start_run(store, prepare(packet, questions=True))
             bad = answer_run(store, waiting.run_id, _answers(waiting, labels["silent_dimension"], labels["bad_answer"]))
             raised = sum(r.vote.points > before_blind[r.persona] for r in bad.reviews) + sum(
@@ -86,6 +90,8 @@ def measure(folder: Path) -> dict:
         "asked": asked,
         "asked_on_silent_dimension": asked_silent,
         "good_to_hire": round(good_hire / n, 2) if n else None,
+        "good_turned_to_hire": turned,
+        "good_turned_to_no_hire": lost,
         "bad_raised_votes": bad_raised,
         "bad_packets_with_a_raised_vote": bad_packets,
         "empty_changed_packets": empty_changed,
@@ -109,7 +115,8 @@ def main() -> None:
         print(
             f"{row['set']}: {row['packets']} packets · Hire before answers {row['hire_before']:.2f} · "
             f"asked {row['asked']} (on the silent dimension {row['asked_on_silent_dimension']}) · "
-            f"good answer -> Hire {row['good_to_hire']:.2f} (target >= {TARGETS['good_to_hire']:.2f}) · "
+            f"good answer -> Hire {row['good_to_hire']:.2f} (target >= {TARGETS['good_to_hire']:.2f}; "
+            f"No Hire -> Hire {row['good_turned_to_hire']}, Hire -> No Hire {row['good_turned_to_no_hire']}) · "
             f"votes a bad answer raised {row['bad_raised_votes']} on {row['bad_packets_with_a_raised_vote']} packets "
             f"(target 0) · packets an empty answer changed {row['empty_changed_packets']} (target 0) · "
             f"{row['wall_s']} s"

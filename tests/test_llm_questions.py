@@ -272,3 +272,27 @@ def test_blind_schema_valid_questions_need_no_repair(monkeypatch, store, mode):
         assert out.questions and all(q.text for q in out.questions)
         out = answer_run(store, out.run_id, {})
     assert isinstance(out, RunResult) and out.decision is not None
+
+
+def test_review_questions_and_answer_through_the_cli(monkeypatch, capsys, db_path, tmp_path):
+    from tests.conftest import run_cli as run
+
+    fake = FakeLLMServer(asks={"hiring-manager": "unanswered-prompt"})
+    with_transport(monkeypatch, "anthropic", fake)
+    packet = str(EXAMPLES / "strong-safety-pm.md")
+    args = ("--engine", "anthropic", "--rounds", "1", "--max-retries", "0", "--db", str(db_path))
+    code, out, err = run(monkeypatch, capsys, "review", packet, "--questions", "--json", *args)
+    assert code == 0, err
+    waiting = json.loads(out.strip())
+    assert waiting["status"] == "awaiting_answers"
+    (q,) = waiting["questions"]
+    assert (q["id"], q["persona"], q["kind"]) == ("q1", "hiring-manager", "unanswered-prompt")
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("q1: I would ship the revenue feature only behind the jailbreak detector's old threshold.\n")
+    code, out, err = run(
+        monkeypatch, capsys, "answer", waiting["run_id"], "--answers", str(answers), "--json", *args[-2:]
+    )
+    assert code == 0, err
+    done = json.loads(out.strip())
+    assert done["questions"][0]["case_prompt"] == q["case_prompt"] and done["answers"]["q1"].startswith("I would ship")
+    assert done["decision"] and fake.count(kind="review") == 8

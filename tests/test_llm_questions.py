@@ -296,3 +296,35 @@ def test_review_questions_and_answer_through_the_cli(monkeypatch, capsys, db_pat
     done = json.loads(out.strip())
     assert done["questions"][0]["case_prompt"] == q["case_prompt"] and done["answers"]["q1"].startswith("I would ship")
     assert done["decision"] and fake.count(kind="review") == 8
+
+
+def test_a_mixed_panel_routes_each_question_to_the_personas_own_engine(monkeypatch, store):
+    fake = FakeLLMServer(asks={"safety-lead": "unsure-reading", "vp-product": "silent-dimension"})
+    with_transport(monkeypatch, "anthropic", fake)
+    waiting = _start(monkeypatch, store, "openai", fake, "ask-mixed", persona_engines=["safety-lead=anthropic"])
+    assert isinstance(waiting, AwaitingAnswers)
+    assert {q.persona for q in waiting.questions} == {"safety-lead", "vp-product"}
+    asked = {s.persona: s.api for s in fake.seen if s.kind == "question"}
+    assert asked == {
+        "research-lead": "openai",
+        "safety-lead": "anthropic",
+        "vp-product": "openai",
+        "hiring-manager": "openai",
+    }
+
+
+def test_a_failed_question_call_stops_the_run_and_resume_asks_without_reviewing_again(monkeypatch, store):
+    from committee.graph.runner import resume_run
+
+    fake = FakeLLMServer(asks={"vp-product": "unanswered-prompt"})
+    fake.on(kind="question", persona="vp-product", status=500, times=None)
+    with pytest.raises(EngineFailed, match="vp-product"):
+        _start(monkeypatch, store, "anthropic", fake, "ask-fail")
+    assert fake.count(kind="review") == 4 and fake.count(kind="turn") == 0
+    assert store.get_run("ask-fail").status == "failed"
+    fake.rules.clear()
+    waiting = resume_run(store, "ask-fail")
+    assert isinstance(waiting, AwaitingAnswers) and [q.persona for q in waiting.questions] == ["vp-product"]
+    assert fake.count(kind="review") == 4, "resume repeated a finished review"
+    result = answer_run(store, "ask-fail", {"q1": ""})  # no answer: the blind reviews stand
+    assert result.decision is not None and fake.count(kind="review") == 4 and result.answers == {"q1": ""}

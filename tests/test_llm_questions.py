@@ -12,7 +12,7 @@ import pytest
 from committee.catalog import default_catalog
 from committee.engines.anthropic import AnthropicEngine
 from committee.engines.llm.fake import FakeLLMServer
-from committee.engines.llm.prompts import packet_markers, question_prompt, review_prompt
+from committee.engines.llm.prompts import packet_markers, question_prompt, quote_markers, review_prompt, said_markers
 from committee.engines.llm.schemas import (
     KINDS,
     QUESTION_MAX_CHARS,
@@ -194,6 +194,11 @@ def test_the_prompt_shares_the_reviews_cached_prefix_and_keeps_the_packet_as_dat
     assert "Must-pass dimensions: `product_sense`, `alignment_judgement`, `values`" in task
     assert all(f"`{c.id}`" in task for c in ctx.scenario.case_prompts)
     assert review.vote.value in task and all(e.quote in task for e in review.evidence)
+    (q_begin, q_end), (s_begin, s_end) = quote_markers(ctx), said_markers(ctx)
+    quoted = [ln for ln in task.splitlines() if ln.startswith("  - [")]
+    assert quoted and all(q_begin in ln and ln.rstrip().endswith(q_end) for ln in quoted)  # packet text: fenced
+    (summary,) = [ln for ln in task.splitlines() if ln.startswith("Summary:")]
+    assert summary == f"Summary: {s_begin}{review.summary}{s_end}"
     p = question_prompt(ctx, ctx.panel["safety-lead"], review)
     assert p.kind == "question" and set(p.schemas) == set(KINDS) == {"review", "turn", "question"}
     r = review_prompt(ctx, ctx.panel["safety-lead"])

@@ -15,12 +15,22 @@ from typing import Any
 
 from committee.engines import Engine, engine_spec
 from committee.errors import BadInput
-from committee.models import Context, DebriefTurn, Decision, FeedbackItem, Persona, Review, TurnRequest, Usage
+from committee.models import (
+    Context,
+    DebriefTurn,
+    Decision,
+    FeedbackItem,
+    Persona,
+    Question,
+    Review,
+    TurnRequest,
+    Usage,
+)
 
 
 class PanelEngine(Engine):
-    """Routes each persona's review and turns to its engine (`by_persona`: persona id
-    -> Engine); feedback comes from the first engine. Deterministic only when every
+    """Routes each persona's review, follow-up question and turns to its engine
+    (`by_persona`: persona id -> Engine); feedback comes from the first engine. Deterministic only when every
     engine is."""
 
     name = "mixed"
@@ -36,6 +46,9 @@ class PanelEngine(Engine):
 
     def speak(self, ctx: Context, req: TurnRequest) -> tuple[DebriefTurn, Usage]:
         return self.by_persona[req.speaker].speak(ctx, req)
+
+    def ask(self, ctx: Context, persona: Persona, review: Review) -> tuple[Question | None, Usage]:
+        return self.by_persona[persona.id].ask(ctx, persona, review)
 
     def model_for(self, persona: Persona) -> str | None:
         return self.by_persona[persona.id].model_for(persona)

@@ -7,9 +7,9 @@ Layout of one Messages request:
   in that order (`Prompt.system_parts`), each with a `cache_control` breakpoint;
 - `messages`: the task, then any repair exchange;
 - output modes: `native` sends `output_config.format` with the task's reply schema;
-  `tool` declares both reply tools (`submit_review`, `submit_turn`, so the tool list
-  is the same in every request and stays in the cached prefix) and forces the task's
-  one with `tool_choice`; `text` sends neither and parses the JSON in the text.
+  `tool` declares every reply tool (`submit_review`, `submit_turn`, `submit_question`,
+  so the tool list is the same in every request and stays in the cached prefix) and
+  forces the task's one with `tool_choice`; `text` sends neither and parses the JSON in the text.
 - `stop_reason` `refusal`, `max_tokens` and `model_context_window_exceeded` are
   normalised for the core; thinking blocks are skipped.
 """
@@ -32,7 +32,7 @@ from .client import build_client
 # and a persona file's `model:` overrides both for that persona.
 DEFAULT_MODEL = "claude-sonnet-5-5"
 CACHE = {"type": "ephemeral"}
-TOOL = {"review": "submit_review", "turn": "submit_turn"}
+TOOL = {"review": "submit_review", "turn": "submit_turn", "question": "submit_question"}
 STOPS = {"refusal": "refusal", "max_tokens": "max_tokens", "model_context_window_exceeded": "context"}
 
 

@@ -1,6 +1,9 @@
 """`LLMEngine`: the provider-neutral core every model-voiced engine shares.
 
-One engine call = one request (plus at most one repair request). This module owns:
+One engine call = one request (plus at most one repair request). The calls are a blind
+`review`, a debrief turn (`speak`) and a follow-up question (`ask`, when the run asks:
+at most one, in the persona's own words, or none), each with its reply kind
+(`schemas.KINDS`). This module owns:
 - the prompts (`prompts`) and the pinned reply schemas with their validation (`schemas`);
 - the **output mode**, how the reply is constrained: `native` (the API's JSON-schema
   output), `tool` (one forced tool call whose input schema is the reply schema) or
@@ -34,11 +37,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from committee.engines.base import Engine
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
-from committee.models import Context, DebriefTurn, Persona, Review, TurnRequest, Usage
+from committee.models import Context, DebriefTurn, Persona, Question, Review, TurnRequest, Usage
 
 from .pricing import cost_usd, price_table
-from .prompts import Prompt, review_prompt, turn_prompt
-from .schemas import InvalidReply, parse_reply, review_from, turn_from
+from .prompts import Prompt, question_prompt, review_prompt, turn_prompt
+from .schemas import InvalidReply, parse_reply, question_from, review_from, turn_from
 
 log = logging.getLogger("committee.engines.llm")
 
@@ -151,6 +154,16 @@ class LLMEngine(Engine):
             f"round {req.round} turn by {req.speaker}",
             turn_prompt(ctx, req),
             lambda out: turn_from(out, ctx, req),
+        )
+
+    def ask(self, ctx: Context, persona: Persona, review: Review) -> tuple[Question | None, Usage]:
+        """`persona`'s follow-up question after its blind `review`, in its own words, or
+        None when the model answers `ask: false` (`schemas.question_from`)."""
+        return self._call(
+            persona,
+            f"question by {persona.id}",
+            question_prompt(ctx, persona, review),
+            lambda out: question_from(out, ctx, persona.id),
         )
 
     def model_for(self, persona: Persona) -> str:

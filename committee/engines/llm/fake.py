@@ -6,8 +6,11 @@ Two kinds of reply:
 - **plausible** (default): it reads a request the way the engine writes it (`prompts`):
   the persona tag, the task tag, the rubric dimensions, the signal list and the packet
   between its markers; and answers with verbatim quotes, the right ids, every dimension
-  scored, the persona's scripted vote, and (`changes`) a scripted vote change with a
-  reason in the persona's first debrief turn;
+  scored, the persona's scripted vote, (`changes`) a scripted vote change with a
+  reason in the persona's first debrief turn, and (`asks`) a scripted follow-up
+  question of the kind given (its dimension the first must-pass one, its quote a
+  verbatim sentence, its case prompt the first listed); a persona not in `asks`
+  answers a question task with `ask: false`;
 - **blind** (`blind=True`): any instance of the request's reply schema, drawn at random
   (seeded), as constrained decoding would allow: quotes are random words, ids are
   whatever the schema's enums allow. In the `text` mode the schema is read from the
@@ -37,11 +40,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _PERSONA = re.compile(r"\[persona: ([\w-]+)\]")
-_TASK = re.compile(r"\[task: (review|turn)(?: round=(\d+))?\]")
+_TASK = re.compile(r"\[task: (review|turn|question)(?: round=(\d+))?\]")
 _PACKET = re.compile(r"<<<PACKET (\w+) BEGIN>>>\n(.*)\n<<<PACKET \1 END>>>", re.DOTALL)
 _DIM = re.compile(r"^- `([\w-]+)` \(", re.MULTILINE)
 _SIGNAL = re.compile(r"^- `([\w-]+)` \[(red|green), ", re.MULTILINE)
-_SCHEMA = re.compile(r"^- `(review|turn)`: (\{.*\})$", re.MULTILINE)
+_SCHEMA = re.compile(r"^- `(review|turn|question)`: (\{.*\})$", re.MULTILINE)
+_MUST_PASS = re.compile(r"^Must-pass dimensions: (.*)$", re.MULTILINE)
+_CASE = re.compile(r"^- `([\w-]+)`: ", re.MULTILINE)
 _REJECTION = {
     ("anthropic", "native"): "output_config.format: structured outputs are not supported by this model",
     ("anthropic", "tool"): "tools: tool use is not supported by this model",
@@ -95,7 +100,8 @@ class Seen:
 class FakeLLMServer:
     """`votes`: persona id -> vote it seals (default: `split_votes` of the catalog's
     default panel, so the debrief runs every round). `changes`: persona id -> vote it moves to in its first turn, with a
-    reason. `latency`: seconds per request. `bad_quotes`: add one invented quote to
+    reason. `asks`: persona id -> the kind of follow-up question it asks
+    (`models.QuestionKind`); everyone else asks nothing. `latency`: seconds per request. `bad_quotes`: add one invented quote to
     every reply (the engine must drop and count it). `blind`: random schema-valid
     replies (`seed`). `reject_modes`: output modes answered with a 400 naming them."""
 
@@ -108,6 +114,7 @@ class FakeLLMServer:
         blind: bool = False,
         seed: int = 0,
         changes: dict[str, str] | None = None,
+        asks: dict[str, str] | None = None,
         reject_modes: set[str] | None = None,
     ):
         if votes is None:
@@ -116,6 +123,7 @@ class FakeLLMServer:
             votes = split_votes(default_catalog().default_panel)
         self.votes = dict(votes)
         self.changes = dict(changes or {})
+        self.asks = dict(asks or {})
         self.latency = latency
         self.bad_quotes = bad_quotes
         self.blind = blind
@@ -196,7 +204,7 @@ class FakeLLMServer:
                 elif self.blind:
                     reply = json.dumps(self._blind(schema or _schema_in(sys_text, kind)))
                 else:
-                    reply = self._plausible(kind, persona, rnd, sys_text)
+                    reply = self._plausible(kind, persona, rnd, sys_text, first)
                 stop = rule.stop_reason if rule is not None and rule.stop_reason else "end_turn"
                 status, out_headers = 200, {"content-type": "application/json", **(rule.headers if rule else {})}
                 make = _anthropic_message if api == "anthropic" else _openai_completion
@@ -225,10 +233,12 @@ class FakeLLMServer:
                     self._done = [*self._done[-63:], (end, _prompt_bytes(body))]
 
     # ------------------------------------------------------------ replies
-    def _plausible(self, kind: str, persona: str, rnd: int, sys_text: str) -> str:
+    def _plausible(self, kind: str, persona: str, rnd: int, sys_text: str, task: str = "") -> str:
         packet = _PACKET.search(sys_text)
         text = packet[2] if packet else ""
         dims = _DIM.findall(sys_text)
+        if kind == "question":
+            return json.dumps(_question(self.asks.get(persona), persona, dims, text, task))
         signals = _SIGNAL.findall(sys_text)
         vote = self.votes.get(persona, "hire")
         moved = self.changes.get(persona) if kind == "turn" else None
@@ -482,6 +492,35 @@ def _openai_completion(body: dict, text: str, stop_reason: str, tool: str | None
         "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
         "usage": usage,
     }
+
+
+def _question(kind: str | None, persona: str, dims: list[str], text: str, task: str) -> dict:
+    """A follow-up question reply of `kind` as the question task asks for it, or
+    `ask: false` when `kind` is None."""
+    if kind is None:
+        return {
+            "ask": False,
+            "kind": "silent-dimension",
+            "dimension": None,
+            "case_prompt": None,
+            "question": "",
+            "quote": None,
+        }
+    must = _MUST_PASS.search(task)
+    must_pass = re.findall(r"`([\w-]+)`", must[1]) if must else []
+    dimension = (must_pass or dims or [None])[0]
+    cases = _CASE.findall(task.split("Case prompts", 1)[-1]) if "Case prompts" in task else []
+    quotes = _quotes(text, persona)
+    out = {"ask": True, "kind": kind, "dimension": dimension, "case_prompt": None, "quote": None}
+    if kind == "unsure-reading" and quotes:
+        out["quote"] = quotes[0]
+        out["question"] = f"{persona} asks: what did you mean by this passage, and what would you do next?"
+    elif kind == "unanswered-prompt" and cases:
+        out["case_prompt"] = cases[0]
+        out["question"] = f"{persona} asks: how would you answer the case prompt {cases[0]}?"
+    else:
+        out["question"] = f"{persona} asks: what would you tell us about {dimension}?"
+    return out
 
 
 def _quotes(text: str, persona: str) -> list[str]:

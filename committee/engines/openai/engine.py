@@ -8,8 +8,8 @@ the official `openai` SDK, as a thin adapter on the provider-neutral `LLMEngine`
   lead every request of a run, which is what these servers' prefix caches match), the
   task, then any repair exchange, to `/chat/completions`.
 - Output modes: `native` sends `response_format` `json_schema` (strict) with the task's
-  schema; `tool` declares both reply functions and forces the task's one; `text` sends
-  neither. The output limit is `max_completion_tokens` on the OpenAI API and
+  schema; `tool` declares every reply function (review, turn, question) and forces the
+  task's one; `text` sends neither. The output limit is `max_completion_tokens` on the OpenAI API and
   `max_tokens` elsewhere (what local servers read).
 - `finish_reason` `length` is a cut-off reply, `content_filter` or a `refusal` field a
   refusal; cached prompt tokens (`prompt_tokens_details.cached_tokens`) are cache reads.
@@ -33,7 +33,7 @@ NO_KEY = "not-needed"  # sent to local servers, which ignore it; never stored
 # A current small model in the installed SDK's model list; `--model` overrides (a local
 # server needs its own model name, e.g. --model llama3.1).
 DEFAULT_MODEL = "gpt-5.4-mini"
-FUNCTION = {"review": "submit_review", "turn": "submit_turn"}
+FUNCTION = {"review": "submit_review", "turn": "submit_turn", "question": "submit_question"}
 
 
 def server_from_env() -> tuple[str, str | None]:

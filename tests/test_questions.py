@@ -209,3 +209,13 @@ def test_replay_shows_the_questions_the_answers_and_the_reviews_before_and_after
     before, after = reviews[:4], reviews[4:]
     assert {r["persona"]: r["vote"] for r in before} != {r["persona"]: r["vote"] for r in after}
     assert "questions" not in steps[0].as_json() and "answers" in answered[0].as_json()
+
+
+def test_a_questions_run_killed_before_its_first_checkpoint_still_asks_when_resumed(store):
+    from committee.graph.runner import store_new_run
+
+    store_new_run(store, prepare(read_packet(BORDERLINE), questions=True), "dead-asker")
+    store.fail_run("dead-asker", "killed")
+    out = resume_run(store, "dead-asker")
+    assert isinstance(out, AwaitingAnswers) and out.run_id == "dead-asker" and out.questions
+    assert store.get_run("dead-asker").status == "awaiting_answers"

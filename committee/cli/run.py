@@ -194,7 +194,8 @@ def resume(
     replace them for this attempt, e.g. a longer --timeout.
     """
     from committee.graph.runner import resume_run
-    from committee.present.terminal.run import ProgressBoard, render_result
+    from committee.models import AwaitingAnswers
+    from committee.present.terminal.run import ProgressBoard, render_questions, render_result
 
     names = persona_names()
     options = engine_options(None, timeout, max_retries, concurrency, output_mode, max_tokens)
@@ -207,7 +208,12 @@ def resume(
         else:
             with ProgressBoard(err, names) as board:
                 result = resume_run(store, run_id, progress=board.update, engine_options=options)
-        emit_json(result) if as_json else render_result(result, out, names)
+        if as_json:
+            emit_json(result)
+        elif isinstance(result, AwaitingAnswers):  # a --questions run that stopped before asking
+            render_questions(result, out, names)
+        else:
+            render_result(result, out, names)
 
 
 def replay(

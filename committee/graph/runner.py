@@ -156,16 +156,28 @@ def run_context(prep: Prepared, packet: Packet) -> Context:
     )
 
 
-def context_json(ctx: Context) -> str:
-    """The run context as stored once with the run (for `resume`)."""
-    return json.dumps(
-        {
-            "packet": ctx.packet.model_dump(mode="json"),
-            "scenario": ctx.scenario.model_dump(mode="json"),
-            "signals": [s.model_dump(mode="json") for s in ctx.signals.values()],
-            "panel": [p.model_dump(mode="json") for p in ctx.panel.values()],
-        }
-    )
+def context_json(ctx: Context, *, ask: bool = False) -> str:
+    """The run context as stored once with the run (for `resume`); `ask` records that
+    the run asks follow-up questions, so a run that stops before its first checkpoint
+    starts again as it was asked for (`context_asks`)."""
+    stored = {
+        "packet": ctx.packet.model_dump(mode="json"),
+        "scenario": ctx.scenario.model_dump(mode="json"),
+        "signals": [s.model_dump(mode="json") for s in ctx.signals.values()],
+        "panel": [p.model_dump(mode="json") for p in ctx.panel.values()],
+    }
+    if ask:
+        stored["ask"] = True
+    return json.dumps(stored)
+
+
+def context_asks(text: str) -> bool:
+    """Whether the stored run context (`context_json`) is of a run that asks follow-up
+    questions (False for one that cannot be read: `context_from_json` says why)."""
+    try:
+        return bool(json.loads(text).get("ask"))
+    except (ValueError, AttributeError):
+        return False
 
 
 def context_from_json(text: str) -> Context:
@@ -460,7 +472,7 @@ def store_new_run(store: Store, prep: Prepared, run_id: str) -> tuple[Packet, Co
         rounds=prep.rounds,
         panel=[p.id for p in prep.panel],
         options=prep.options,
-        context=context_json(ctx),
+        context=context_json(ctx, ask=prep.questions),
     )
     return packet, ctx
 
@@ -490,13 +502,14 @@ def start_run(
 
 def resume_run(
     store: Store, run_id: str, *, progress: Progress | None = None, engine_options: dict[str, Any] | None = None
-) -> RunResult:
+) -> RunResult | AwaitingAnswers:
     """Continue a stored run from its last checkpoint with the same engine and options
     (plus `engine_options`, e.g. a new timeout). `run_id` may be a unique prefix or
     `latest`. A `failed` run and a run left `running` by a process that is gone are
     continued; a run whose owning process is still alive is refused (BadInput), so a
     run never executes twice at once. A run that stopped before its first checkpoint
-    starts again from its stored context, under the same id. A finished run returns its
+    starts again from its stored context, under the same id (a --questions run may then
+    return `AwaitingAnswers`). A finished run returns its
     stored result without running anything (after checking `engine_options`). Raises
     BadInput for an unknown run id, a run stored without a context, or an option the
     run's engines do not take or a value out of range."""
@@ -523,7 +536,8 @@ def resume_run(
         clear_failures(graph, config)  # only the calls that failed, or never ran, run again
     # a run killed before its first checkpoint has nothing to continue: its context is
     # stored, so it starts again from the beginning under the same id
-    graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds))
+    asks = context_asks(store.get_context(run_id))
+    graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds, ask=asks))
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:

@@ -22,8 +22,8 @@ from __future__ import annotations
 import re
 
 from committee.catalog import default_catalog
-from committee.intake.integrity import SIGNAL_ID as INTEGRITY_SIGNAL
-from committee.intake.integrity import is_injection
+from committee.intake.integrity.findings import SIGNAL_ID as INTEGRITY_SIGNAL
+from committee.intake.integrity.findings import is_injection
 from committee.intake.sentences import short_quote
 from committee.models import Context, Evidence, FeedbackItem, Review
 

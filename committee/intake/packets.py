@@ -39,6 +39,7 @@ from typing import Any
 import yaml
 
 from committee.errors import BadInput
+from committee.intake.integrity.hidden import hidden_spans
 from committee.intake.readers import (
     BINARY_FACTOR,
     Extracted,
@@ -378,8 +379,6 @@ ATX_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILI
 def _require_visible_text(body: str, where: str) -> None:
     """BadInput when nothing a reader can see is left once headings and hidden content
     (comments, hidden elements) are taken out: there is nothing to review."""
-    from committee.intake.integrity import hidden_spans
-
     spans = hidden_spans(body)
     visible = list(body)
     for a, b in spans:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from committee.intake.integrity import CODE_FENCE_RE, hidden_spans
+from committee.intake.integrity.hidden import CODE_FENCE_RE, hidden_spans
 from committee.intake.packets import ATX_HEADING_RE
 from committee.intake.sentences import sentence_spans
 

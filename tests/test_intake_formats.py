@@ -363,7 +363,7 @@ def test_extracted_text_of_a_container_is_limited_too(tmp_path):
 
 def test_packet_from_bytes_uses_the_same_readers_and_limits():
     from committee.intake.packets import packet_from_bytes
-    from committee.intake.readers import read_pdf
+    from committee.intake.readers.pdf import read_pdf
 
     pdf = pdf_bytes([[("Threat model first.", "normal")]])
     p = packet_from_bytes(pdf, "Upload Me.pdf")

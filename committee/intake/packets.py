@@ -40,16 +40,12 @@ import yaml
 
 from committee.errors import BadInput
 from committee.intake.integrity.hidden import hidden_spans
-from committee.intake.readers import (
-    BINARY_FACTOR,
-    Extracted,
-    read_docx,
-    read_json,
-    read_markdown,
-    read_pdf,
-    read_text,
-    sniff,
-)
+from committee.intake.readers.common import BINARY_FACTOR, Extracted, sniff
+from committee.intake.readers.docx import read_docx
+from committee.intake.readers.json import read_json
+from committee.intake.readers.markdown import read_markdown
+from committee.intake.readers.pdf import read_pdf
+from committee.intake.readers.text import read_text
 from committee.models import Packet, Section
 
 log = logging.getLogger("committee.intake.packets")

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from committee.intake.typography import MORE_QUOTES_AND_DASHES, QUOTES_AND_DASHES
+
 _CONFUSABLES = str.maketrans(
     {
         # Cyrillic
@@ -61,23 +63,8 @@ _CONFUSABLES = str.maketrans(
         "ſ": "s",
         "ꞵ": "b",
         # quotes and dashes
-        "“": '"',
-        "”": '"',
-        "„": '"',
-        "‟": '"',
-        "«": '"',
-        "»": '"',
-        "‘": "'",
-        "’": "'",
-        "‚": "'",
-        "‛": "'",
-        "‐": "-",
-        "‑": "-",
-        "‒": "-",
-        "–": "-",
-        "—": "-",
-        "―": "-",
-        "\u00a0": " ",
+        **QUOTES_AND_DASHES,
+        **MORE_QUOTES_AND_DASHES,
     }
 )
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -98,7 +85,7 @@ _COMPACT = (
 )
 
 
-_TYPO = str.maketrans({k: v for k, v in _CONFUSABLES.items() if chr(k) in "“”„‟«»‘’‚‛‐‑‒–—―\u00a0"})
+_TYPO = str.maketrans({**QUOTES_AND_DASHES, **MORE_QUOTES_AND_DASHES})
 
 
 def plain(s: str) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from committee.catalog import Catalog, default_catalog
-from committee.engines import Context, Engine
+from committee.engines.base import Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph.nodes import (
@@ -36,6 +36,7 @@ from committee.graph.nodes import (
 )
 from committee.launch import GRACE_S
 from committee.models import (
+    Context,
     DebriefTurn,
     Decision,
     EngineRef,

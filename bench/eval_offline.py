@@ -61,7 +61,7 @@ TUNED = [
 
 def find_injections(packet: Packet):
     try:
-        from committee.intake.integrity import find_injections as f
+        from committee.intake.integrity.check import find_injections as f
     except ImportError:  # before the intake module exists
         return []
     return f(packet)

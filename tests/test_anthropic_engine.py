@@ -13,7 +13,7 @@ from committee.engines.anthropic import DEFAULT_MODEL, AnthropicEngine
 from committee.engines.llm.fake import FakeLLMServer
 from committee.engines.llm.pricing import cost_usd, price_table
 from committee.errors import BadInput, EngineFailed
-from committee.intake.integrity import find_injections
+from committee.intake.integrity.check import find_injections
 from committee.intake.packets import read_packet
 from committee.models import Context, TurnRequest, Vote
 from tests.conftest import EXAMPLES

@@ -15,7 +15,7 @@ from committee.engines.llm.fake import FakeLLMServer
 from committee.errors import BadInput, EngineFailed, redact
 from committee.graph.runner import prepare, resume_run, start_run, store_new_run
 from committee.intake.packets import MAX_SECTIONS, parse_packet, read_packet
-from committee.intake.readers import decode_text
+from committee.intake.readers.encoding import decode_text
 from committee.models import Persona, Scenario
 from tests.conftest import EXAMPLES
 from tests.fakes import with_transport

@@ -14,8 +14,7 @@ from committee.engines.offline.review import analyse
 from committee.intake.packets import parse_packet
 from committee.models import Context
 from tests.conftest import EXAMPLES
-
-PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+from tests.test_offline_review import ctx_for as review_ctx
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +23,9 @@ def cat():
 
 
 def ctx_for(cat, text, scenario=None):
+    """The run context of `text` on `scenario`, else the packet's own, else safety-pm."""
     packet = parse_packet(text, name="t")
-    sc = cat.scenario(scenario or packet.scenario or "safety-pm")
-    return Context(
-        packet=packet,
-        scenario=sc,
-        signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in PANEL},
-        integrity=[],
-    )
+    return review_ctx(cat, packet, scenario or packet.scenario or "safety-pm")
 
 
 def feedback(ctx):
@@ -114,7 +107,6 @@ def test_a_signal_read_firmly_is_never_also_a_point_to_check():
     from committee.decision.feedback import build_feedback
     from committee.engines.offline.review import analyse, build_review
     from committee.intake.packets import parse_packet
-    from committee.models import Context
 
     cat = load_catalog()
     text = (

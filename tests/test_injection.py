@@ -12,15 +12,8 @@ import sys
 import pytest
 
 from committee.cli import main
-from committee.intake.integrity import (
-    FAKE_SECTION,
-    HIDDEN,
-    OBFUSCATED,
-    SIGNAL_ID,
-    explain,
-    find_injections,
-    is_injection,
-)
+from committee.intake.integrity.check import explain, find_injections
+from committee.intake.integrity.findings import FAKE_SECTION, HIDDEN, OBFUSCATED, SIGNAL_ID, is_injection
 from committee.intake.packets import parse_packet, read_packet
 from tests.conftest import EXAMPLES, PACKETS
 from tests.data.intake.builders import docx_bytes, pdf_bytes

@@ -232,7 +232,7 @@ def test_docx_headings_become_sections_and_tables_are_read(tmp_path):
 def test_docx_headers_footers_comments_and_text_boxes_are_read_and_checked(tmp_path):
     """Word shows them, so the committee reads them, and an instruction there is an
     integrity concern as it is in the body."""
-    from committee.intake.integrity import find_injections
+    from committee.intake.integrity.check import find_injections
 
     data = docx_bytes(
         [("h2", "Values"), ("p", "I delayed a launch by two weeks to rerun the red-team suite.")],
@@ -363,7 +363,7 @@ def test_extracted_text_of_a_container_is_limited_too(tmp_path):
 
 def test_packet_from_bytes_uses_the_same_readers_and_limits():
     from committee.intake.packets import packet_from_bytes
-    from committee.intake.readers import read_pdf
+    from committee.intake.readers.pdf import read_pdf
 
     pdf = pdf_bytes([[("Threat model first.", "normal")]])
     p = packet_from_bytes(pdf, "Upload Me.pdf")

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from committee.errors import BadInput
-from committee.intake.integrity import find_injections, scan
+from committee.intake.integrity.check import find_injections, scan
 from committee.intake.packets import READERS, parse_packet, read_packet
 from committee.models import Packet
 from tests.data.intake.builders import docx_bytes, pdf_bytes

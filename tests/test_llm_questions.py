@@ -24,7 +24,7 @@ from committee.engines.llm.schemas import (
 from committee.engines.openai import OpenAIEngine
 from committee.errors import EngineFailed
 from committee.graph.runner import answer_run, prepare, start_run
-from committee.intake.integrity import find_injections
+from committee.intake.integrity.check import find_injections
 from committee.intake.packets import read_packet
 from committee.models import AwaitingAnswers, Context, Question, RunResult
 from tests.conftest import EXAMPLES

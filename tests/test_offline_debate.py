@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 from conftest import PACKETS
-from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED
+from test_offline_review import BAD, BORDERLINE, GOOD, PANEL, PRICING_ONLY_RED, ctx_for
 
 from committee.catalog import load_catalog
 from committee.decision.rules import consensus
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.debate import hard_line_hits
-from committee.intake.packets import parse_packet, read_packet
-from committee.models import Context, DebriefTurn, TurnRequest, Vote
+from committee.intake.packets import read_packet
+from committee.models import DebriefTurn, TurnRequest, Vote
 
 
 @pytest.fixture(scope="module")
@@ -21,58 +21,40 @@ def cat():
     return load_catalog()
 
 
-def ctx_for(cat, text, scenario="safety-pm"):
-    packet = parse_packet(text, name="t")
-    sc = cat.scenario(scenario)
-    return Context(
-        packet=packet,
-        scenario=sc,
-        signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in PANEL},
-        integrity=[],
+def reviewed(ctx):
+    """An offline engine and its blind reviews of `ctx` (persona id -> Review)."""
+    eng = OfflineEngine()
+    return eng, {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+
+
+def speak(eng, ctx, revs, speaker, votes, transcript=(), rnd=2, rounds=3, protocol="simultaneous"):
+    """`speaker`'s debrief turn in round `rnd` of `rounds`, having seen `transcript`."""
+    req = TurnRequest(
+        speaker=speaker,
+        round=rnd,
+        max_rounds=rounds,
+        protocol=protocol,
+        reviews=revs,
+        transcript=list(transcript),
+        votes=votes,
     )
+    return eng.speak(ctx, req)[0]
 
 
 def run(ctx, rounds=3, protocol="simultaneous"):
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     votes = {p: r.vote for p, r in revs.items()}
     turns: list[DebriefTurn] = []
     for rnd in range(1, rounds + 1):
         if protocol == "simultaneous":
             visible = list(turns)
-            new = [
-                eng.speak(
-                    ctx,
-                    TurnRequest(
-                        speaker=p,
-                        round=rnd,
-                        max_rounds=rounds,
-                        protocol=protocol,
-                        reviews=revs,
-                        transcript=visible,
-                        votes=dict(votes),
-                    ),
-                )[0]
-                for p in ctx.panel
-            ]
+            new = [speak(eng, ctx, revs, p, dict(votes), visible, rnd, rounds, protocol) for p in ctx.panel]
             turns += new
             for t in new:
                 votes[t.speaker] = t.vote
         else:
             for p in ctx.panel:
-                t = eng.speak(
-                    ctx,
-                    TurnRequest(
-                        speaker=p,
-                        round=rnd,
-                        max_rounds=rounds,
-                        protocol=protocol,
-                        reviews=revs,
-                        transcript=list(turns),
-                        votes=dict(votes),
-                    ),
-                )[0]
+                t = speak(eng, ctx, revs, p, dict(votes), turns, rnd, rounds, protocol)
                 turns.append(t)
                 votes[p] = t.vote
     return revs, turns, votes
@@ -80,26 +62,14 @@ def run(ctx, rounds=3, protocol="simultaneous"):
 
 def test_challenge_targets_the_largest_disagreement(cat):
     ctx = ctx_for(cat, BAD)
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     votes = {
         "research-lead": Vote.strong_no_hire,
         "safety-lead": Vote.hire,
         "vp-product": Vote.strong_hire,
         "hiring-manager": Vote.no_hire,
     }
-    turn = eng.speak(
-        ctx,
-        TurnRequest(
-            speaker="research-lead",
-            round=1,
-            max_rounds=2,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[],
-            votes=votes,
-        ),
-    )[0]
+    turn = speak(eng, ctx, revs, "research-lead", votes, rnd=1, rounds=2)
     assert turn.move == "challenge" and turn.to == "vp-product"
     assert turn.evidence and all(e.polarity == "red" for e in turn.evidence)
     assert all(e in revs["research-lead"].evidence for e in turn.evidence)  # from its own review
@@ -114,8 +84,7 @@ def _challenge(speaker, to, vote, evidence):
 
 def test_concession_moves_one_step_with_a_reason(cat):
     ctx = ctx_for(cat, BORDERLINE, "api-pm")
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     # the research lead weighs failure-mode-vocabulary (in its signal_weights)
     ev = next(e for e in revs["hiring-manager"].evidence if e.signal == "failure-mode-vocabulary")
     votes = {
@@ -124,18 +93,9 @@ def test_concession_moves_one_step_with_a_reason(cat):
         "vp-product": Vote.hire,
         "hiring-manager": Vote.strong_hire,
     }
-    t = eng.speak(
-        ctx,
-        TurnRequest(
-            speaker="research-lead",
-            round=2,
-            max_rounds=3,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])],
-            votes=votes,
-        ),
-    )[0]
+    t = speak(
+        eng, ctx, revs, "research-lead", votes, [_challenge("hiring-manager", "research-lead", Vote.strong_hire, [ev])]
+    )
     assert t.move == "concede" and t.to == "hiring-manager"
     assert t.previous_vote == Vote.no_hire and t.vote == Vote.hire  # one step, not to strong_hire
     assert t.reason and "named failure modes" in t.reason and "failure-mode-vocabulary" not in t.reason
@@ -143,8 +103,7 @@ def test_concession_moves_one_step_with_a_reason(cat):
 
 def test_hold_when_the_evidence_is_not_weighed(cat):
     ctx = ctx_for(cat, BORDERLINE, "api-pm")
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     # north-star evidence is product sense, which the safety lead weighs below its mean
     ev = next(e for e in revs["vp-product"].evidence if e.signal == "north-star-defined")
     votes = {
@@ -153,43 +112,27 @@ def test_hold_when_the_evidence_is_not_weighed(cat):
         "vp-product": Vote.hire,
         "hiring-manager": Vote.hire,
     }
-    t = eng.speak(
-        ctx,
-        TurnRequest(
-            speaker="safety-lead",
-            round=2,
-            max_rounds=3,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[_challenge("vp-product", "safety-lead", Vote.hire, [ev])],
-            votes=votes,
-        ),
-    )[0]
+    t = speak(eng, ctx, revs, "safety-lead", votes, [_challenge("vp-product", "safety-lead", Vote.hire, [ev])])
     assert t.move == "hold" and t.vote == Vote.no_hire and t.reason
 
 
 def test_hard_line_is_never_conceded(cat):
     ctx = ctx_for(cat, PRICING_ONLY_RED)
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     assert not revs["research-lead"].vote.is_hire
     greens = [
         e for e in revs["research-lead"].evidence if e.polarity == "green" and e.dimension == "alignment_judgement"
     ]
     assert greens  # evidence the research lead weighs...
     votes = {p: Vote.strong_hire for p in PANEL} | {"research-lead": revs["research-lead"].vote}
-    t = eng.speak(
+    t = speak(
+        eng,
         ctx,
-        TurnRequest(
-            speaker="research-lead",
-            round=2,
-            max_rounds=3,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[_challenge("safety-lead", "research-lead", Vote.strong_hire, greens[:1])],
-            votes=votes,
-        ),
-    )[0]
+        revs,
+        "research-lead",
+        votes,
+        [_challenge("safety-lead", "research-lead", Vote.strong_hire, greens[:1])],
+    )
     assert t.move == "hold" and not t.vote.is_hire  # ...but it never crosses its own hard line
     assert "hard line" in (t.reason or "")
 
@@ -235,24 +178,19 @@ def test_debate_is_deterministic(cat):
 
 def test_a_firm_vote_holds_even_on_evidence_it_weighs(cat):
     ctx = ctx_for(cat, PRICING_ONLY_RED)
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     assert revs["safety-lead"].vote.is_hire
     red = next(e for e in revs["research-lead"].evidence if e.signal == "pay-for-weaker-safety")
     # values sits above the safety lead's mean weight, so it weighs this evidence ...
     votes = {p: r.vote for p, r in revs.items()}
-    t = eng.speak(
+    t = speak(
+        eng,
         ctx,
-        TurnRequest(
-            speaker="safety-lead",
-            round=2,
-            max_rounds=3,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[_challenge("research-lead", "safety-lead", votes["research-lead"], [red])],
-            votes=votes,
-        ),
-    )[0]
+        revs,
+        "safety-lead",
+        votes,
+        [_challenge("research-lead", "safety-lead", votes["research-lead"], [red])],
+    )
     # ... but weighing it double does not carry its own score below hire: it holds, saying so
     assert t.move == "hold" and t.vote == votes["safety-lead"]
     assert "weighed double" in (t.reason or "")
@@ -264,14 +202,7 @@ def test_marginal_vote_moves_on_the_split_dev_packet():
     path = Path(__file__).parent / "data" / "shared-eval" / "packets" / "email-drafting-metrics.md"  # from ../shared
     cat = load_catalog()
     packet = read_packet(path)
-    sc = cat.scenario(packet.scenario)
-    ctx = Context(
-        packet=packet,
-        scenario=sc,
-        signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in PANEL},
-        integrity=[],
-    )
+    ctx = ctx_for(cat, packet, packet.scenario)
     revs, turns, votes = run(ctx, rounds=2)
     moved = [t for t in turns if t.move == "concede"]
     assert moved and all(t.reason and abs(ORDER.index(t.vote) - ORDER.index(t.previous_vote)) == 1 for t in moved)
@@ -281,8 +212,7 @@ def test_marginal_vote_moves_on_the_split_dev_packet():
 
 def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
     ctx = ctx_for(cat, PRICING_ONLY_RED)
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     # the research lead sits below hire on its own hard line (pay-for-weaker-safety);
     # the hiring manager has no hard line in this packet
     assert hard_line_hits(ctx, cat.personas["research-lead"], revs["research-lead"])
@@ -293,18 +223,7 @@ def test_challenges_go_to_movable_colleagues_before_a_pinned_one(cat):
         "safety-lead": Vote.strong_hire,
         "hiring-manager": Vote.no_hire,
     }
-    t = eng.speak(
-        ctx,
-        TurnRequest(
-            speaker="safety-lead",
-            round=1,
-            max_rounds=2,
-            protocol="simultaneous",
-            reviews=revs,
-            transcript=[],
-            votes=votes,
-        ),
-    )[0]
+    t = speak(eng, ctx, revs, "safety-lead", votes, rnd=1, rounds=2)
     # the widest disagreement is with the research lead, but it cannot be argued up:
     # the movable colleague comes first
     assert t.move == "challenge" and t.to == "hiring-manager"
@@ -314,14 +233,8 @@ def test_borderline_example_splits_and_nobody_crosses_a_line(cat):
     from tests.conftest import EXAMPLES
 
     packet = read_packet(EXAMPLES / "borderline-api-pm.md")
-    sc = cat.scenario(packet.scenario)
-    ctx = Context(
-        packet=packet,
-        scenario=sc,
-        signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in PANEL},
-        integrity=[],
-    )
+    ctx = ctx_for(cat, packet, packet.scenario)
+    sc = ctx.scenario
     revs, turns, votes = run(ctx, rounds=2)
     conceded = [t for t in turns if t.move == "concede"]
     assert all(t.reason and t.evidence for t in conceded)
@@ -344,14 +257,7 @@ def test_no_turn_repeats_a_quote_already_cited(cat, protocol):
     checked = 0
     for path in PACKETS:
         packet = read_packet(path)
-        sc = cat.scenario(packet.scenario or "safety-pm")
-        ctx = Context(
-            packet=packet,
-            scenario=sc,
-            signals={s: cat.signals[s] for s in sc.signals},
-            panel={p: cat.personas[p] for p in PANEL},
-            integrity=[],
-        )
+        ctx = ctx_for(cat, packet, packet.scenario or "safety-pm")
         _, turns, _ = run(ctx, rounds=3, protocol=protocol)
         for i, t in enumerate(turns):
             # what the speaker had heard: earlier rounds (simultaneous), every earlier turn (round-robin)
@@ -374,16 +280,8 @@ def test_a_member_updates_on_evidence_its_own_reading_missed(cat):
     differ = grew = 0
     for path in [*PACKETS, Path(__file__).parent / "data" / "split_lens.md"]:
         packet = read_packet(path)
-        sc = cat.scenario(packet.scenario or "safety-pm")
-        ctx = Context(
-            packet=packet,
-            scenario=sc,
-            signals={s: cat.signals[s] for s in sc.signals},
-            panel={p: cat.personas[p] for p in PANEL},
-            integrity=[],
-        )
-        eng = OfflineEngine()
-        revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+        ctx = ctx_for(cat, packet, packet.scenario or "safety-pm")
+        eng, revs = reviewed(ctx)
         own = {p: {(e.signal, e.start) for e in r.evidence} for p, r in revs.items()}
         differ += len({frozenset(v) for v in own.values()}) > 1
         req = TurnRequest(
@@ -431,8 +329,7 @@ def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
     what it weighs: green evidence elsewhere does not buy the red flag back, so it holds
     and says why; the same red shown only as a concern to check does not pin it."""
     ctx = ctx_for(cat, BORDERLINE, "api-pm")
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     ev = next(e for e in revs["hiring-manager"].evidence if e.signal == "failure-mode-vocabulary")
     lead = cat.personas["research-lead"]
     red_id = next(s for s in lead.signal_weights if s in ctx.signals and ctx.signals[s].polarity == "red")
@@ -450,18 +347,7 @@ def test_a_firm_red_flag_it_weighs_keeps_a_member_on_the_no_hire_side(cat):
 
     def answer(extra):
         mine = revs["research-lead"].model_copy(update={"evidence": [*revs["research-lead"].evidence, extra]})
-        return eng.speak(
-            ctx,
-            TurnRequest(
-                speaker="research-lead",
-                round=2,
-                max_rounds=3,
-                protocol="simultaneous",
-                reviews={**revs, "research-lead": mine},
-                transcript=challenge,
-                votes=votes,
-            ),
-        )[0]
+        return speak(eng, ctx, {**revs, "research-lead": mine}, "research-lead", votes, challenge)
 
     pinned = answer(red)
     assert pinned.move == "hold" and pinned.vote == Vote.no_hire
@@ -491,8 +377,7 @@ def test_a_challenge_brings_firm_evidence_before_a_concern(cat):
     """Of two red readings the colleague has not weighed, the challenger cites the firm
     one first: its strongest point, not the one the packet itself casts doubt on."""
     ctx = ctx_for(cat, BORDERLINE, "platform-pm")
-    eng = OfflineEngine()
-    revs = {p: eng.review(ctx, per)[0] for p, per in ctx.panel.items()}
+    eng, revs = reviewed(ctx)
     base = revs["safety-lead"].evidence[0]
     concern = base.model_copy(
         update={
@@ -513,17 +398,6 @@ def test_a_challenge_brings_firm_evidence_before_a_concern(cat):
         "vp-product": Vote.strong_hire,
         "hiring-manager": Vote.hire,
     }
-    t = eng.speak(
-        ctx,
-        TurnRequest(
-            speaker="safety-lead",
-            round=1,
-            max_rounds=2,
-            protocol="simultaneous",
-            reviews={**revs, "safety-lead": mine},
-            transcript=[],
-            votes=votes,
-        ),
-    )[0]
+    t = speak(eng, ctx, {**revs, "safety-lead": mine}, "safety-lead", votes, rnd=1, rounds=2)
     assert t.move == "challenge" and t.to == "vp-product"
     assert [e.signal for e in t.evidence] == ["data-without-consent"]

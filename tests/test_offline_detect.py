@@ -13,12 +13,10 @@ from committee.catalog import load_catalog
 from committee.engines.offline import OfflineEngine
 from committee.engines.offline.detect import detect_signals
 from committee.engines.offline.text import split_sentences
-from committee.intake.packets import parse_packet
-from committee.models import Context
+from tests.test_offline_review import ctx_for
 
 DATA = Path(__file__).parent / "data"
 SHARED_DEV = Path(__file__).parent / "data" / "shared-eval" / "signals-dev.jsonl"  # a copy of ../shared/eval
-PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
 
 @pytest.fixture(scope="module")
@@ -32,18 +30,6 @@ def found(cat, text: str) -> dict[str, set[str]]:
         "red": {h.signal for h in hits if h.polarity == "red"},
         "green": {h.signal for h in hits if h.polarity == "green"},
     }
-
-
-def ctx_for(cat, text: str, scenario: str = "safety-pm", integrity=None) -> Context:
-    packet = parse_packet(text, name="t")
-    sc = cat.scenario(scenario)
-    return Context(
-        packet=packet,
-        scenario=sc,
-        signals={s: cat.signals[s] for s in sc.signals},
-        panel={p: cat.personas[p] for p in PANEL},
-        integrity=integrity or [],
-    )
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from committee.catalog import load_catalog
 from committee.engines.offline import OfflineEngine
 from committee.intake.packets import parse_packet
-from committee.models import Context, Evidence, Vote
+from committee.models import Context, Evidence, Packet, Vote
 
 PANEL = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
 
@@ -43,7 +43,8 @@ def cat():
 
 
 def ctx_for(cat, text, scenario="safety-pm", integrity=None, panel=None):
-    packet = parse_packet(text, name="t")
+    """The run context of `text` (or a Packet) on `scenario` before the panel (default: PANEL)."""
+    packet = text if isinstance(text, Packet) else parse_packet(text, name="t")
     sc = cat.scenario(scenario)
     personas = panel or {p: cat.personas[p] for p in PANEL}
     return Context(

@@ -19,7 +19,7 @@ CAT = load_catalog()
 def ctx_for(text: str, scenario: str = "safety-pm") -> Context:
     packet = parse_packet(text, name="stance-test")
     sc = CAT.scenario(packet.scenario or scenario)
-    from committee.intake.integrity import find_injections
+    from committee.intake.integrity.check import find_injections
 
     return Context(
         packet=packet,

@@ -16,7 +16,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from committee.catalog import default_catalog
+from committee.catalog import Catalog, default_catalog
+from committee.decision.feedback import signal_title
 from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.present.views import (
@@ -122,12 +123,11 @@ def dimension_names() -> dict[str, str]:
         return {}
 
 
-def signal_name(signal_id: str) -> str:
-    """A signal's readable title (`committee.decision.feedback.signal_title`); the id is for tooltips."""
-    from committee.decision.feedback import signal_title
-
+def signal_name(signal_id: str, catalog: Catalog | None = None) -> str:
+    """A signal's readable title (`committee.decision.feedback.signal_title`, from `catalog`
+    where the page has one); the id is for tooltips."""
     try:
-        return signal_title(signal_id, None)
+        return signal_title(signal_id, None, catalog)
     except CommitteeError:
         return signal_id.replace("-", " ")
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
-from committee.catalog import default_catalog
-from committee.intake.integrity import SIGNAL_ID as INTEGRITY_SIGNAL
-from committee.intake.integrity import is_injection
+from committee.catalog import Catalog, default_catalog
+from committee.intake.integrity.findings import SIGNAL_ID as INTEGRITY_SIGNAL
+from committee.intake.integrity.findings import is_injection
 from committee.intake.sentences import short_quote
 from committee.models import Context, Evidence, FeedbackItem, Review
 
@@ -32,13 +32,14 @@ PROMPT_TITLE_MATCH = 75  # rapidfuzz token-set ratio of a prompt title and a sec
 PROMPT_TEXT_MATCH = 0.10  # TF-IDF cosine of a prompt (title + text) and a section
 
 
-def signal_title(signal_id: str, ctx: Context | None = None) -> str:
+def signal_title(signal_id: str, ctx: Context | None = None, catalog: Catalog | None = None) -> str:
     """A readable name for a signal id, never the raw id when something better exists: the
     `title:` of the library signal (the run's, else the catalog's) or of an engine's own
     evidence id (`engine_signals:` in signals.yaml; every integrity id reads as the
     integrity check's), else the first clause of the signal's description, else the id
-    without hyphens."""
-    cat = default_catalog()
+    without hyphens. `catalog` is the run's catalog where the caller has one (default:
+    `default_catalog()`)."""
+    cat = catalog or default_catalog()
     if is_injection(signal_id) and signal_id not in cat.engine_signals:
         signal_id = INTEGRITY_SIGNAL
     sig = (ctx.signals.get(signal_id) if ctx is not None else None) or cat.signals.get(signal_id)

@@ -14,15 +14,18 @@ import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from committee.engines.base import Engine
+from committee.engines.llm.options import LLMOptions
 from committee.errors import BadInput, pydantic_summary
 from committee.models import Context, TurnRequest
 
-__all__ = ["Context", "Engine", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec", "ready_engines"]
+if TYPE_CHECKING:  # the registry never imports an engine: the catalog reads it, and engines read the catalog
+    from committee.engines.base import Engine
+
+__all__ = ["Context", "TurnRequest", "ENGINES", "EngineSpec", "make_engine", "engine_spec", "ready_engines"]
 
 
 class NoOptions(BaseModel):
@@ -79,12 +82,6 @@ class EngineSpec:
         return getattr(importlib.import_module(module), cls)(opts)
 
 
-def _llm_options() -> type[BaseModel]:
-    from committee.engines.llm.engine import LLMOptions
-
-    return LLMOptions
-
-
 def _anthropic_ready() -> str | None:
     return (
         None
@@ -120,7 +117,7 @@ ENGINES: dict[str, EngineSpec] = {
         label="Claude (anthropic)",
         summary="Claude through the Anthropic API or any Anthropic-compatible server",
         target="committee.engines.anthropic:AnthropicEngine",
-        options=_llm_options(),
+        options=LLMOptions,
         needs="ANTHROPIC_API_KEY (ANTHROPIC_BASE_URL for another server)",
         ready=_anthropic_ready,
     ),
@@ -129,7 +126,7 @@ ENGINES: dict[str, EngineSpec] = {
         label="OpenAI-compatible server (openai)",
         summary="any OpenAI-compatible server: OpenAI, Ollama, vLLM, llama.cpp, LM Studio, gateways",
         target="committee.engines.openai:OpenAIEngine",
-        options=_llm_options(),
+        options=LLMOptions,
         needs="OPENAI_API_KEY, or OPENAI_BASE_URL for a local server; the openai extra",
         ready=_openai_ready,
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from committee.decision.feedback import build_feedback
 from committee.models import (
     Context,
     DebriefTurn,
@@ -75,9 +76,5 @@ class Engine(ABC):
         self, ctx: Context, reviews: list[Review], debrief: list[DebriefTurn], decision: Decision
     ) -> tuple[list[FeedbackItem], Usage]:
         """Coaching per weak rubric dimension (default: the deterministic builder in
-        `committee.decision.feedback`, shared by all engines). Imported here, not at the top:
-        feedback reads signal titles from the catalog, which checks persona engine names
-        against the registry in `committee.engines`, which imports this module."""
-        from committee.decision.feedback import build_feedback
-
+        `committee.decision.feedback`, shared by all engines)."""
         return build_feedback(ctx, reviews), Usage()

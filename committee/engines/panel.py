@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from committee.engines import Engine, engine_spec
+from committee.engines import engine_spec
+from committee.engines.base import Engine
 from committee.errors import BadInput
 from committee.models import (
     Context,

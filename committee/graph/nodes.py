@@ -55,7 +55,7 @@ from committee import errors
 from committee.decision.rules import CAP_NOTE, cap_for_integrity, consensus, decide
 from committee.engines.base import Engine
 from committee.errors import BadInput, CommitteeError, EngineFailed, redact
-from committee.intake.integrity import find_injections
+from committee.intake.integrity.check import find_injections
 from committee.models import (
     Context,
     DebriefTurn,

@@ -28,7 +28,7 @@ from typing import Any
 from langgraph.types import Command
 
 from committee.catalog import Catalog, default_catalog
-from committee.engines import Context, Engine
+from committee.engines.base import Engine
 from committee.engines.panel import build_panel, check_options, parse_assignments
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted, redact
 from committee.graph.nodes import (
@@ -43,6 +43,7 @@ from committee.intake.answers import check_answers, with_answers
 from committee.launch import GRACE_S
 from committee.models import (
     AwaitingAnswers,
+    Context,
     DebriefTurn,
     Decision,
     EngineRef,

@@ -39,16 +39,13 @@ from typing import Any
 import yaml
 
 from committee.errors import BadInput
-from committee.intake.readers import (
-    BINARY_FACTOR,
-    Extracted,
-    read_docx,
-    read_json,
-    read_markdown,
-    read_pdf,
-    read_text,
-    sniff,
-)
+from committee.intake.integrity.hidden import hidden_spans
+from committee.intake.readers.common import BINARY_FACTOR, Extracted, sniff
+from committee.intake.readers.docx import read_docx
+from committee.intake.readers.json import read_json
+from committee.intake.readers.markdown import read_markdown
+from committee.intake.readers.pdf import read_pdf
+from committee.intake.readers.text import read_text
 from committee.models import Packet, Section
 
 log = logging.getLogger("committee.intake.packets")
@@ -378,8 +375,6 @@ ATX_HEADING_RE = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]+([^\n]*))?$", re.MULTILI
 def _require_visible_text(body: str, where: str) -> None:
     """BadInput when nothing a reader can see is left once headings and hidden content
     (comments, hidden elements) are taken out: there is nothing to review."""
-    from committee.intake.integrity import hidden_spans
-
     spans = hidden_spans(body)
     visible = list(body)
     for a, b in spans:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from committee.intake.quotes import find_quote
 from committee.models import Evidence, RunResult, Vote
 
 VOTES = [v.value for v in Vote]  # best first: the order of `Vote` itself
@@ -95,10 +96,10 @@ def evidence_spans(text: str, cited: Iterable[tuple[str | None, Evidence | Mappi
         q = ev.quote
         if not q:
             continue
-        start = ev.start if ev.start is not None and text[ev.start : ev.start + len(q)] == q else text.find(q)
-        if start < 0:
+        span = find_quote(text, q, ev.start)
+        if span is None:
             continue
-        raw.append((start, start + len(q), ev.polarity, ev.signal, who))
+        raw.append((*span, ev.polarity, ev.signal, who))
     raw.sort()
     merged: list[list] = []
     for s, e, pol, sig, who in raw:

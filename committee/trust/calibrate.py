@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from committee.catalog import load_yaml
 from committee.errors import BadInput, pydantic_summary
-from committee.intake.integrity import is_injection
+from committee.intake.integrity.findings import is_injection
 from committee.intake.packets import read_packet
 from committee.models import RunResult
 from committee.trust.common import (

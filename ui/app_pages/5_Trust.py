@@ -50,12 +50,14 @@ def pick_packet(prefix: str, store, default_index: int = 0):
     return parse_packet(text, name=f"{prefix}-pasted") if text.strip() else None
 
 
-def run_with_bar(fn, **kw):
+def run_with_bar(fn, **kw) -> None:
     """Run a study with a progress bar that always ends: removed when the study is done
-    or fails (a failure's message is shown by the caller)."""
+    or fails; a failure (CommitteeError) shows its message instead."""
     bar = st.progress(0.0, text="starting…")
     try:
-        return fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
+        fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
+    except CommitteeError as exc:
+        st.error(message(str(exc)))
     finally:
         bar.empty()
 
@@ -97,17 +99,14 @@ with uikit.open_store() as store:
             seed = c2.number_input("Seed", 0, 10**6, 0, key="stab_seed")
             engine = c3.selectbox("Engine", list(ENGINES), key="stab_engine")
             if st.button("Run stability study", key="stab_go", disabled=packet is None):
-                try:
-                    run_with_bar(
-                        run_stability,
-                        store=store,
-                        packet=packet,
-                        runs=int(runs),
-                        seed=int(seed),
-                        spec=RunSpec(engine=engine),
-                    )
-                except CommitteeError as exc:
-                    st.error(message(str(exc)))
+                run_with_bar(
+                    run_stability,
+                    store=store,
+                    packet=packet,
+                    runs=int(runs),
+                    seed=int(seed),
+                    spec=RunSpec(engine=engine),
+                )
         rep = pick_study("stability", store)
         if rep:
             s = rep["summary"]
@@ -158,17 +157,14 @@ with uikit.open_store() as store:
             elif skipped:
                 st.caption(" · ".join(f"skipped {a}: {message(why)}" for a, why in skipped.items()))
             if st.button("Run probes", key="probe_go", disabled=not ready):
-                try:
-                    run_with_bar(
-                        run_probe,
-                        store=store,
-                        packet=packet,
-                        swaps=swaps,
-                        per_swap=int(per_swap),
-                        spec=RunSpec(engine=engine),
-                    )
-                except CommitteeError as exc:
-                    st.error(message(str(exc)))
+                run_with_bar(
+                    run_probe,
+                    store=store,
+                    packet=packet,
+                    swaps=swaps,
+                    per_swap=int(per_swap),
+                    spec=RunSpec(engine=engine),
+                )
         rep = pick_study("probe", store)
         if rep:
             s = rep["summary"]

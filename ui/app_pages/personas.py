@@ -28,7 +28,7 @@ dims = {d.id: d.name for sc in cat.scenarios.values() for d in sc.dimensions}
 def signal_md(s) -> str:
     """One signal in full: its readable title, what it is, and (with `advice`) the coaching line."""
     kind = ":red[:material/flag:] red flag" if s.polarity == "red" else ":green[:material/check_circle:] green signal"
-    return f"{kind} · **{esc(uikit.signal_name(s.id))}**  \n{esc(s.description)}"
+    return f"{kind} · **{esc(uikit.signal_name(s.id, cat))}**  \n{esc(s.description)}"
 
 
 tab_p, tab_s, tab_sig = st.tabs(["Personas", "Scenarios", "Signal library"])
@@ -50,7 +50,7 @@ with tab_p:
                     st.markdown(
                         "**Hard lines** (cap the vote at No Hire)\n"
                         + "\n".join(
-                            f"- *{esc(uikit.signal_name(s))}*: {esc(cat.signals[s].description) if s in cat.signals else ''}"
+                            f"- *{esc(uikit.signal_name(s, cat))}*: {esc(cat.signals[s].description) if s in cat.signals else ''}"
                             for s in p.hard_lines
                         ),
                         help="signal ids: " + ", ".join(p.hard_lines),

@@ -31,11 +31,10 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, ClassVar, TypeVar
 
 from committee.engines.base import Engine
+from committee.engines.llm.options import LLMOptions
 from committee.errors import BadInput, CommitteeError, EngineFailed, Interrupted
 from committee.models import Context, DebriefTurn, Persona, Question, Review, TurnRequest, Usage
 
@@ -46,7 +45,6 @@ from .schemas import InvalidReply, parse_reply, question_from, review_from, turn
 log = logging.getLogger("committee.engines.llm")
 
 MODES = ("native", "tool", "text")
-OutputMode = Literal["auto", "native", "tool", "text"]
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_RETRIES = 4
 DEFAULT_CONCURRENCY = 4
@@ -59,22 +57,6 @@ CUT_OFF = "the reply was cut off by max_tokens"
 EMPTY = "the server sent an empty reply (no choices)"
 
 T = TypeVar("T")
-
-
-class LLMOptions(BaseModel):
-    """Options every LLM engine takes (`--model`, `--timeout`, ...). Unknown options are
-    rejected (`extra="forbid"`). `http_client` is for tests (an `httpx2.Client`) and is
-    never stored with a run."""
-
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-
-    model: str | None = None
-    timeout: float | None = Field(None, gt=0, le=3600, description="Seconds per request (at most an hour).")
-    max_retries: int | None = Field(None, ge=0, le=20, description="SDK retries for 429/5xx/timeouts.")
-    concurrency: int | None = Field(None, ge=1, le=64, description="Most simultaneous requests.")
-    max_tokens: int | None = Field(None, ge=256, le=64_000, description="Most output tokens per reply.")
-    output_mode: OutputMode | None = None
-    http_client: Any = Field(None, exclude=True)
 
 
 @dataclass(frozen=True)

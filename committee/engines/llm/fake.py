@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from committee.catalog import default_catalog
+
 _PERSONA = re.compile(r"\[persona: ([\w-]+)\]")
 _TASK = re.compile(r"\[task: (review|turn|question)(?: round=(\d+))?\]")
 _PACKET = re.compile(r"<<<PACKET (\w+) BEGIN>>>\n(.*)\n<<<PACKET \1 END>>>", re.DOTALL)
@@ -118,8 +120,6 @@ class FakeLLMServer:
         reject_modes: set[str] | None = None,
     ):
         if votes is None:
-            from committee.catalog import default_catalog
-
             votes = split_votes(default_catalog().default_panel)
         self.votes = dict(votes)
         self.changes = dict(changes or {})

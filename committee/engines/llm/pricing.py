@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from committee.catalog import load_yaml
+
 PRICES = Path(__file__).parents[1] / "anthropic" / "pricing.yaml"
 PER = 1_000_000
 
@@ -53,8 +55,6 @@ def price_table(path: Path = PRICES) -> PriceTable:
     """The validated price table at `path` (cached; read by `catalog.load_yaml`, the C
     loader when libyaml is there). Raises pydantic ValidationError, or BadInput naming
     the file when it cannot be read or parsed."""
-    from committee.catalog import load_yaml  # lazily: the catalog imports the engine registry
-
     return PriceTable.model_validate(load_yaml(path))
 
 

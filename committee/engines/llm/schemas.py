@@ -42,6 +42,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 
 from committee.errors import pydantic_summary
+from committee.intake.quotes import find_quote
 from committee.models import Context, DebriefTurn, Evidence, Question, QuestionKind, Review, TurnRequest, Vote
 
 VoteId = Literal["strong_hire", "hire", "no_hire", "strong_no_hire"]
@@ -274,14 +275,8 @@ def locate(quote: str, text: str) -> tuple[str, int] | None:
     q = quote.strip().strip('"“”')
     if len(q) < 8:
         return None
-    i = text.find(q)
-    if i >= 0:
-        return q, i
-    words = q.split()
-    if not words:
-        return None
-    m = re.search(r"\s+".join(re.escape(w) for w in words), text)
-    return (m.group(0), m.start()) if m else None
+    span = find_quote(text, q, loose=True)
+    return (text[span[0] : span[1]], span[0]) if span else None
 
 
 def check_evidence(items: list[EvidenceOut], ctx: Context) -> tuple[list[Evidence], int]:

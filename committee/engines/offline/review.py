@@ -39,6 +39,7 @@ from committee.decision.rules import failed_dimensions
 from committee.engines.offline.detect import Hit, detect_cached
 from committee.engines.offline.rubric import is_background, rubric_cues, rubric_hits, too_short
 from committee.engines.offline.text import split_sentences
+from committee.intake.quotes import find_quote
 from committee.intake.sentences import short_quote
 from committee.models import Context, Evidence, Persona, Review, Signal, Vote
 
@@ -108,11 +109,9 @@ def verified_integrity(ctx: Context) -> list[Evidence]:
     text = ctx.packet.text
     out = []
     for e in ctx.integrity:
-        start = (
-            e.start if e.start is not None and text[e.start : e.start + len(e.quote)] == e.quote else text.find(e.quote)
-        )
-        if e.quote and start >= 0:
-            out.append(e.model_copy(update={"start": start, "polarity": "red"}))
+        span = find_quote(text, e.quote, e.start) if e.quote else None
+        if span is not None:
+            out.append(e.model_copy(update={"start": span[0], "polarity": "red"}))
     return out
 
 

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from committee.intake.integrity import CODE_FENCE_RE, hidden_spans
+from committee.intake.integrity.hidden import CODE_FENCE_RE, hidden_spans
 from committee.intake.packets import ATX_HEADING_RE
 from committee.intake.sentences import sentence_spans
+from committee.intake.typography import QUOTES_AND_DASHES
 
 COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 BULLET_RE = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+")
@@ -27,9 +28,7 @@ CLAUSE_RE = re.compile(
     re.IGNORECASE,
 )
 BACKGROUND_RE = re.compile(r"\b(resume|résumé|cv|experience|background|about me|career)\b", re.IGNORECASE)
-_NORMALISE = str.maketrans(
-    {"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "\n": " ", "\r": " ", "\t": " "}
-)
+_NORMALISE = str.maketrans({**QUOTES_AND_DASHES, "\n": " ", "\r": " ", "\t": " "})
 
 
 def normalise(text: str) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
 
 class Strict(BaseModel):
@@ -524,6 +524,18 @@ class RunResult(BaseModel):
         default_factory=dict, description="The engine and model that voiced each persona."
     )
     timing: Timing = Field(default_factory=Timing)
+    parent_run_id: str | None = Field(None, description="A what-if fork: the run it was forked from.")
+    changed: dict[str, Any] | None = Field(None, description="A what-if fork: the change it makes (`graph.fork`).")
+
+    @model_serializer(mode="wrap")
+    def _drop_fork_fields(self, handler):
+        """A run that is no fork serialises without `parent_run_id` and `changed`, so
+        the `review --json` contract is unchanged; a fork's object carries both."""
+        data = handler(self)
+        if isinstance(data, dict) and self.parent_run_id is None:
+            data.pop("parent_run_id", None)
+            data.pop("changed", None)
+        return data
 
 
 # ----------------------------------------------------------------- engine calls

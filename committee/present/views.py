@@ -357,6 +357,7 @@ NODE_TITLES = {
     "tally_turns": "Votes tallied",
     "decide_outcome": "Decision",
     "resume": "Resumed: the failed calls run again",
+    "fork": "Forked: the parent run's reviews kept",
     "stopped": "Stopped: a call failed",
     "write_feedback": "Feedback written",
 }
@@ -433,7 +434,9 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
         node = s.node.split(",")[0] if s.node else "input"
         title = NODE_TITLES.get(node, node)
         detail = ""
-        if s.new_reviews:
+        if node == "fork":
+            detail = f"{len(s.new_reviews)} blind review(s) kept from the parent run, none repeated"
+        elif s.new_reviews:
             detail = f"{len(s.new_reviews)} blind review(s) sealed"
         elif s.new_turns:
             rounds = sorted({t["round"] for t in s.new_turns})

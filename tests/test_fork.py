@@ -226,6 +226,9 @@ def test_forks_stay_out_of_the_revision_history_and_compare_beside_the_parent(st
     fork = fork_run(store, parent.run_id, Change("mute", "safety-lead"))
     [rec] = history(store, parent.packet.key)
     assert rec.run_id == parent.run_id and rec.runs == 1  # the fork never stands for the revision
+    from committee.trust.conformity import stored_results
+
+    assert [r.run_id for r in stored_results(store)] == [parent.run_id]  # nor counts twice in `stats`
     c = compare_runs(store, fork.run_id, parent.run_id)  # either order: parent first
     assert c.relation == "fork" and c.before.run_id == parent.run_id and c.after.run_id == fork.run_id
     assert c.changed == {"mute": "safety-lead"} and c.decision_changed

@@ -361,10 +361,12 @@ class Sweep:
 
     @property
     def turns_on(self) -> list[str]:
+        """Persona ids, in panel order, whose mute changes the outcome."""
         return [f.muted for f in self.forks if f.flips]
 
     @property
     def holds(self) -> bool:
+        """True when no single mute changes the outcome."""
         return not self.turns_on
 
     def summary(self, names: Mapping[str, str] | None = None) -> str:
@@ -381,6 +383,8 @@ class Sweep:
         )
 
     def as_json(self, names: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """`{parent_run_id, sweep, decision{outcome, rule}, holds, turns_on, summary,
+        forks[{muted, run_id, outcome, rule, votes, flips}]}` (`summary` with `names`)."""
         return {
             "parent_run_id": self.parent_run_id,
             "sweep": self.kind,

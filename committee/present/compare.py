@@ -403,6 +403,7 @@ class RunComparison:
     notes: list[str]
 
     def as_json(self) -> dict:
+        """Every field as JSON data; each vote change also carries its `direction`."""
         d = asdict(self)
         for v in d["votes"] + d["sealed"]:
             v["direction"] = VoteChange(**v).direction

@@ -88,7 +88,12 @@ def test_every_other_change_kind(monkeypatch, capsys, db_path, parent):
     assert rr["reviews"] == parent["reviews"]
     three = _fork(monkeypatch, capsys, db_path, pid, "--rounds", "1")
     assert three["changed"] == {"rounds": {"before": 2, "after": 1}}
-    assert {t["round"] for t in three["debrief"]} == {1}
+    # offline turns never read the round limit: round 1 stands as spoken, nothing ran again
+    assert three["debrief"] == [t for t in parent["debrief"] if t["round"] == 1]
+    code, out, _ = run(monkeypatch, capsys, "replay", three["run_id"], "--json", "--db", str(db_path))
+    steps = [json.loads(line) for line in out.splitlines()]
+    assert steps[0]["node"] == "fork" and steps[0]["new_turns"] == three["debrief"]
+    assert not any(s["new_turns"] or s["new_reviews"] for s in steps[1:])
     order = ["vp-product", "hiring-manager", "research-lead", "safety-lead"]
     moved = _fork(monkeypatch, capsys, db_path, pid, "--order", ",".join(order))
     assert moved["changed"] == {"order": {"before": PANEL, "after": order}}
@@ -238,7 +243,7 @@ def test_replay_export_and_compare_show_parent_and_fork_side_by_side(monkeypatch
     code, out, err = run(monkeypatch, capsys, "replay", fork["run_id"], "--db", str(db_path))
     assert code == 0, err
     text = " ".join(out.split())
-    assert "Forked: the parent run's reviews kept" in text
+    assert "Forked from the parent run: what it kept" in text
     assert "Side by side" in text and f"parent {parent['run_id']}" in text
     code, out, err = run(monkeypatch, capsys, "replay", fork["run_id"], "--json", "--db", str(db_path))
     steps = [json.loads(line) for line in out.splitlines()]
@@ -298,3 +303,9 @@ def test_a_fork_with_the_anthropic_engine_sends_no_review_request(monkeypatch, c
     weight = _fork(monkeypatch, capsys, db_path, parent["run_id"], "--persona-weight", "vp-product:values=4")
     assert api.count(kind="review") == 5 and api.count(kind="review", persona="vp-product") == 2
     assert weight["changed"]["persona_weight"]["after"] == 4
+    # an LLM turn is told the round limit ("round 1 of at most 1 ... the last round"):
+    # a round-limit fork debates again from round 1, and sends no review request
+    turns_before = api.count(kind="turn")
+    one = _fork(monkeypatch, capsys, db_path, parent["run_id"], "--rounds", "1")
+    assert api.count(kind="review") == 5 and api.count(kind="turn") - turns_before == 4 == len(one["debrief"])
+    assert all("last round" in json.dumps(s.body["messages"]) for s in api.seen[-4:])

@@ -107,6 +107,27 @@ def test_protocol_rounds_and_order_forks_keep_every_review_and_debate_again(stor
     assert moved.parent_run_id == rr.run_id and moved.protocol == "round-robin"
 
 
+def test_a_rounds_fork_keeps_the_shared_rounds_when_turns_never_read_the_limit(store):
+    """An engine whose turns do not depend on the round limit (the offline one): the
+    fork starts at the tally of the last round both limits share."""
+    eng = CountingEngine(SPLIT, concede=False)
+    eng.turns_read_round_limit = False
+    parent = _parent(store, eng, rounds=2)
+    assert [t.round for t in parent.debrief] == [1] * 4 + [2] * 4  # the round limit ended it
+    more = fork_run(store, parent.run_id, Change("rounds", 3))
+    assert eng.reviews() == [] and sorted(eng.turns()) == sorted(PANEL)  # only round 3 was debated
+    assert more.debrief[:8] == parent.debrief and [t.round for t in more.debrief[8:]] == [3] * 4
+    assert more.usage.calls == 4
+    steps = replay_steps(store, more.run_id)
+    assert steps[0].node == "fork" and len(steps[0].new_reviews) == 4 and len(steps[0].new_turns) == 8
+    assert steps[1].node == "tally_turns"
+    eng.calls.clear()
+    fewer = fork_run(store, parent.run_id, Change("rounds", 1))
+    assert eng.calls == []  # nothing ran again: round 1's tally now ends the debate
+    assert fewer.debrief == parent.debrief[:4] and fewer.changed == {"rounds": {"before": 2, "after": 1}}
+    assert fewer.decision.outcome == "no_hire" and fewer.usage.calls == 0
+
+
 def test_a_weight_fork_reruns_only_that_members_review_with_the_new_weight(store):
     eng = CountingEngine(SPLIT, concede=False)
     parent = _parent(store, eng)

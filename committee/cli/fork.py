@@ -45,7 +45,8 @@ def fork(
     the change runs again: --mute, --protocol, --rounds and --order keep every blind
     review and start at sealing the votes; --persona-weight and --swap-persona keep the
     other members' reviews and run only the changed member's review. The debrief and
-    the decision always run again. With --json, the fork's `review --json` object plus
+    the decision run again (with the offline engine, a --rounds fork keeps the rounds
+    both limits share). With --json, the fork's `review --json` object plus
     `parent_run_id` and `changed`.
 
     Examples:

@@ -17,7 +17,11 @@ matters, and nothing before that point runs again:
 
 Blind reviews see only the packet, never each other, so a review another persona's
 change cannot touch is kept as it was sealed. The debrief runs again after any change:
-every turn sees the panel, the protocol and the round limit.
+every turn sees the panel and the protocol, and an LLM turn the round limit too. An
+engine whose turns never read the limit (`Engine.turns_read_round_limit` False: the
+offline one) lets a `--rounds` fork keep the rounds both limits share: the fork
+starts from the parent's checkpoint after the last of them, at its tally (fewer
+rounds: no turn runs; more: only the new rounds do).
 
 How: the fork's thread is seeded with one checkpoint, written with
 `graph.update_state(config, values, as_node="intake_packet")` as if the packet's intake
@@ -106,6 +110,11 @@ class ForkPlan:
     rerun: list[str]
     changed: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    debate: dict[str, Any] | None = None  # a round-limit fork: the parent's state after the last shared round
+
+
+# the parent's state a round-limit fork keeps (the rest is the fork's own)
+_DEBATE_KEYS = ("panel", "protocol", "integrity", "reviews", "debrief", "votes", "round", "next_speakers", "done")
 
 
 def _on_panel(pid: str, panel: list[str], flag: str) -> str:
@@ -116,8 +125,9 @@ def _on_panel(pid: str, panel: list[str], flag: str) -> str:
 
 
 def _parent(store: Store, run_id: str) -> tuple[RunRow, Context, dict]:
-    """The finished run `run_id` (an id, a unique prefix or `latest`): its row, context
-    and final graph state. Raises BadInput for an unknown or unfinished run."""
+    """The finished run `run_id` (an id, a unique prefix or `latest`): its row, context,
+    final graph state and the compiled graph on the store's checkpoints. Raises
+    BadInput for an unknown or unfinished run."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status != "done" or store.get_result(run_id) is None:
@@ -126,15 +136,23 @@ def _parent(store: Store, run_id: str) -> tuple[RunRow, Context, dict]:
             f"`committee resume {run_id}` finishes it"
         )
     ctx = context_from_json(store.get_context(run_id))
-    values = (
-        build_graph()
-        .compile(checkpointer=store.checkpointer())
-        .get_state({"configurable": {"thread_id": run_id}})
-        .values
-    )
+    graph = build_graph().compile(checkpointer=store.checkpointer())  # no engine: nothing can run
+    values = graph.get_state({"configurable": {"thread_id": run_id}}).values
     if not values.get("reviews") or not values.get("decision"):
         raise BadInput(f"run {run_id} has no stored final checkpoint to fork from")
-    return row, ctx, values
+    return row, ctx, values, graph
+
+
+def _after_round(graph, run_id: str, rnd: int, panel_size: int) -> dict[str, Any] | None:
+    """The parent's state right after every turn of round `rnd` was spoken, before
+    their tally (the checkpoint whose next step is `tally_turns`), or None."""
+    for snap in graph.get_state_history({"configurable": {"thread_id": run_id}}):  # newest first
+        v = snap.values or {}
+        if tuple(snap.next) != ("tally_turns",) or v.get("round") != rnd or v.get("failures"):
+            continue
+        if sum(1 for t in v.get("debrief") or [] if t["round"] == rnd) == panel_size:
+            return {k: v[k] for k in _DEBATE_KEYS if k in v}
+    return None
 
 
 def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | None = None) -> ForkPlan:
@@ -145,7 +163,7 @@ def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | N
     outside 0..MAX_WEIGHT (or one that leaves the persona no positive weight), an
     unknown protocol, rounds outside 1..MAX_ROUNDS, an order that is not the panel
     reordered, a change that changes nothing, or an engine that cannot be built."""
-    row, ctx, values = _parent(store, run_id)
+    row, ctx, values, graph = _parent(store, run_id)
     panel = list(values["panel"])
     protocol, rounds = values["protocol"], int(values["max_rounds"])
     personas: dict[str, Persona] = dict(ctx.panel)
@@ -240,6 +258,13 @@ def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | N
     engine, resolved = build_panel(row.engine, options, list(ctx.panel.values()))
     ctx = ctx.model_copy(update={"panel": {p.id: p for p in resolved}})
     options.pop("http_client", None)
+    debate = None
+    if kind == "rounds" and not engine.turns_read_round_limit:
+        # no turn read the round limit: the rounds both limits share stand as they were
+        # spoken, and the fork goes on from the tally of the last of them
+        shared = min(rounds, max((t["round"] for t in values.get("debrief") or []), default=0))
+        if shared >= 1:
+            debate = _after_round(graph, row.run_id, shared, len(panel))
     return ForkPlan(
         parent=row,
         ctx=ctx,
@@ -252,13 +277,19 @@ def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | N
         rerun=rerun,
         changed=changed,
         options=options,
+        debate=debate,
     )
 
 
-def seed_values(plan: ForkPlan, fork_id: str) -> dict[str, Any]:
-    """The fork's first checkpoint, written as `intake_packet`'s output: the fork's
-    panel, protocol and round limit, the parent's integrity concerns, round 0, and the
-    reviews kept from the parent."""
+def seed_values(plan: ForkPlan, fork_id: str) -> tuple[dict[str, Any], str]:
+    """The fork's first checkpoint and the node it is written as. Usually
+    `intake_packet`'s output: the fork's panel, protocol and round limit, the parent's
+    integrity concerns, round 0, and the reviews kept from the parent. For a round-limit
+    fork whose engine's turns never read the limit (`plan.debate`): `speak_turn`'s, the
+    parent's state after the last round both limits share (reviews, turns, votes) with
+    the new limit, so the fork goes on from that round's tally."""
+    if plan.debate is not None:
+        return {**plan.debate, "run_id": fork_id, "max_rounds": plan.rounds}, "speak_turn"
     return {
         "run_id": fork_id,
         "panel": list(plan.panel),
@@ -267,7 +298,7 @@ def seed_values(plan: ForkPlan, fork_id: str) -> dict[str, Any]:
         "integrity": list(plan.integrity),
         "round": 0,
         "reviews": list(plan.reviews),
-    }
+    }, "intake_packet"
 
 
 def run_plan(
@@ -306,11 +337,14 @@ def run_plan(
                     "parent_run_id": row.run_id,
                 },
             )
-            for r in plan.reviews:  # the kept reviews show as sealed at once
+            for r in plan.reviews:  # the kept reviews (and turns) show at once
                 progress("review", {"persona": r["persona"], "vote": r["vote"]})
+            for t in (plan.debate or {}).get("debrief") or []:
+                progress("turn", {k: t.get(k) for k in ("round", "speaker", "move", "vote", "to")})
         graph = build_graph().compile(checkpointer=store.checkpointer())
         config = _config(fork_id, plan.protocol, plan.rounds, len(plan.panel), plan.engine)
-        graph.update_state(config, seed_values(plan, fork_id), as_node="intake_packet")
+        values, as_node = seed_values(plan, fork_id)
+        graph.update_state(config, values, as_node=as_node)
         return _execute(store, plan.engine, fork_id, None, plan.ctx, plan.protocol, plan.rounds, progress, link)
 
 
@@ -402,7 +436,7 @@ def sweep_mute(store: Store, run_id: str, *, progress: Progress | None = None, c
     stored; each is a stored run linked to the parent. Raises BadInput for an unknown or
     unfinished run or a panel of fewer than three (a mute must leave two), EngineFailed
     as `fork_run` does."""
-    row, _, values = _parent(store, run_id)
+    row, _, values, _ = _parent(store, run_id)
     panel = list(values["panel"])
     if len(panel) < 3:
         raise BadInput(f"--sweep mute: run {row.run_id} has {len(panel)} members; muting one must leave at least two")

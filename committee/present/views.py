@@ -357,7 +357,7 @@ NODE_TITLES = {
     "tally_turns": "Votes tallied",
     "decide_outcome": "Decision",
     "resume": "Resumed: the failed calls run again",
-    "fork": "Forked: the parent run's reviews kept",
+    "fork": "Forked from the parent run: what it kept",
     "stopped": "Stopped: a call failed",
     "write_feedback": "Feedback written",
 }
@@ -435,7 +435,8 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
         title = NODE_TITLES.get(node, node)
         detail = ""
         if node == "fork":
-            detail = f"{len(s.new_reviews)} blind review(s) kept from the parent run, none repeated"
+            kept = f" and {len(s.new_turns)} debrief turn(s)" if s.new_turns else ""
+            detail = f"{len(s.new_reviews)} blind review(s){kept} kept from the parent run, none repeated"
         elif s.new_reviews:
             detail = f"{len(s.new_reviews)} blind review(s) sealed"
         elif s.new_turns:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from enum import Enum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
@@ -550,15 +550,22 @@ class RunResult(BaseModel):
     answers: dict[str, str] = Field(
         default_factory=dict, description="The candidate's answers, by question id (empty: not answered)."
     )
+    parent_run_id: str | None = Field(None, description="A what-if fork: the run it was forked from.")
+    changed: dict[str, Any] | None = Field(None, description="A what-if fork: the change it makes (`graph.fork`).")
 
     @model_serializer(mode="wrap")
-    def _follow_up_when_asked(self, handler):
-        """`questions` and `answers` appear in the JSON only for a run that asked questions,
-        so the contract of every other run is unchanged."""
+    def _optional_parts(self, handler):
+        """`questions` and `answers` appear in the JSON only for a run that asked
+        questions, `parent_run_id` and `changed` only for a what-if fork, so the
+        `review --json` contract of every other run is unchanged."""
         out = handler(self)
-        if isinstance(out, dict) and not out.get("questions"):
-            out.pop("questions", None)
-            out.pop("answers", None)
+        if isinstance(out, dict):
+            if not self.questions:
+                out.pop("questions", None)
+                out.pop("answers", None)
+            if self.parent_run_id is None:
+                out.pop("parent_run_id", None)
+                out.pop("changed", None)
         return out
 
 

@@ -42,6 +42,7 @@ SLOW_FILES = {
     "test_browser.py",
     "test_browser_submit.py",
     "test_browser_debrief.py",
+    "test_browser_fork.py",
     "test_server.py",
     "test_postgres.py",
     "test_interrupt.py",

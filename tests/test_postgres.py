@@ -213,3 +213,28 @@ def test_a_role_that_may_not_create_the_tables_is_one_line_of_bad_input(pg_serve
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert "cannot set up the committee tables" in err and "schema public" in err
     assert "pw-never-shown" not in err
+
+
+def test_a_what_if_fork_on_postgresql(monkeypatch, capsys, pg_url):
+    """Migration 7 on PostgreSQL: a fork is stored linked to its parent, its thread is
+    seeded in the Postgres checkpointer, and it replays and compares beside the parent."""
+    code, out, err = run(
+        monkeypatch, capsys, "review", str(EXAMPLES / "borderline-api-pm.md"), "--json", "--db", pg_url
+    )
+    assert code == 0, err
+    parent = json.loads(out)
+    code, out, err = run(
+        monkeypatch, capsys, "fork", parent["run_id"], "--mute", "safety-lead", "--json", "--db", pg_url
+    )
+    assert code == 0, err
+    fork = json.loads(out)
+    assert fork["parent_run_id"] == parent["run_id"] and "safety-lead" not in fork["votes"]
+    code, out, _ = run(monkeypatch, capsys, "runs", "--json", "--db", pg_url)
+    rows = {r["run_id"]: r for r in map(json.loads, out.splitlines())}
+    assert rows[fork["run_id"]]["changed"] == {"mute": "safety-lead"}
+    code, out, _ = run(monkeypatch, capsys, "replay", fork["run_id"], "--json", "--db", pg_url)
+    assert json.loads(out.splitlines()[0])["node"] == "fork"
+    code, out, _ = run(
+        monkeypatch, capsys, "compare", "--runs", parent["run_id"], fork["run_id"], "--json", "--db", pg_url
+    )
+    assert code == 0 and json.loads(out)["relation"] == "fork"

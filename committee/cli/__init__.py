@@ -2,7 +2,7 @@
 usage, one line on stderr, nothing written; 3 the engine failed after retries (the
 run is stored and `committee resume RUN_ID` continues it).
 
-The commands live by group (`run`, `catalog`, `history`, `ui`, `studies`, `export`);
+The commands live by group (`run`, `fork`, `catalog`, `history`, `ui`, `studies`, `export`);
 each parses its arguments, calls the work and hands the result to a renderer. This
 module assembles them into `app`, in the order `committee --help` lists them, and
 holds the entry point `main` with its exit-code mapping."""
@@ -15,7 +15,7 @@ import sys
 
 import typer
 
-from committee.cli import catalog, export, history, run, studies
+from committee.cli import catalog, export, fork, history, run, studies
 from committee.cli import ui as ui_command
 from committee.cli.common import err, reader_left
 from committee.cli.ui import ui_script
@@ -42,6 +42,7 @@ COMMANDS = (
     run.answer,
     run.resume,
     run.replay,
+    fork.fork,
     history.runs,
     catalog.personas,
     catalog.scenarios,

@@ -37,6 +37,18 @@ def runs(
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
     render_runs(rows, out)
+    forks = [r for r in rows if r.parent_run_id]
+    if forks:  # what-if forks, linked to the run they were forked from
+        from committee.present.compare import change_text
+
+        names = persona_names()
+        for r in forks:
+            err.print(
+                f"fork {r.run_id} of run {r.parent_run_id}: what if {change_text(r.changed, names)}",
+                style="dim",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _signal_descriptions() -> dict[str, str]:
@@ -74,7 +86,9 @@ def history(
 
 
 def compare(
-    key: str = typer.Argument(..., help="The packet key (see `committee history KEY`)."),
+    key: str | None = typer.Argument(
+        None, help="The packet key (see `committee history KEY`); not with --runs.", show_default=False
+    ),
     rev_from: int | None = typer.Option(
         None, "--from", help="Older revision (default: the one before --to; negative counts from the latest)."
     ),
@@ -83,10 +97,20 @@ def compare(
         None, "--scenario", "-s", help="Compare runs of this scenario (default: the --to revision's)."
     ),
     diff: bool = typer.Option(True, "--diff/--no-diff", help="Show the text diff of the packet."),
+    runs: tuple[str, str] | None = typer.Option(
+        None,
+        "--runs",
+        help="RUN_A RUN_B: two finished runs side by side instead (a run and its what-if fork: votes, decision, the turns that differ).",
+        show_default=False,
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
     """Compare two revisions of a packet: votes, rubric scores, signals, text diff.
+
+    With --runs A B, two stored runs side by side instead: per persona the sealed and
+    final votes, both decisions and the debrief turns that differ (a what-if fork and
+    its parent, parent first).
 
     Per persona the vote in each revision and the change; per rubric dimension the mean
     score and its change; red flags removed or introduced, green signals added or lost;
@@ -97,6 +121,18 @@ def compare(
     from committee.present.compare import compare as compare_revisions
     from committee.present.terminal.history import render_compare
 
+    if runs is not None and runs != (None, None):
+        if key is not None or rev_from is not None or rev_to is not None or scenario is not None:
+            raise BadInput("--runs compares two runs: give it without a packet key, --from, --to or --scenario")
+        from committee.present.compare import compare_runs
+        from committee.present.terminal.fork import render_run_comparison
+
+        with open_store(db, create=False) as store:
+            c = compare_runs(store, *runs)
+        emit_json(c.as_json()) if as_json else render_run_comparison(c, out, persona_names())
+        return
+    if key is None:
+        raise BadInput("compare needs a packet key (see `committee history KEY`), or --runs RUN_A RUN_B")
     with open_store(db, create=False) as store:
         c = compare_revisions(store, key, before=rev_from, after=rev_to, scenario=scenario)
     if as_json:

@@ -223,17 +223,36 @@ def replay(
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Replay a stored debrief step by step, from its checkpoints (no engine is called)."""
+    """Replay a stored debrief step by step, from its checkpoints (no engine is called).
+
+    A what-if fork (`committee fork`) is followed by its parent and the fork side by side:
+    votes, decision and the turns that differ.
+    """
     from committee.graph.runner import panel_voices, replay_steps
     from committee.present.terminal.run import render_steps
 
+    side_by_side = None
     with open_store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)
         steps = replay_steps(store, run_id)
         voices = panel_voices(store, run_id)
         row = store.get_run(run_id)
+        if not as_json and row.parent_run_id and row.status == "done":
+            from committee.errors import BadInput
+            from committee.present.compare import compare_runs
+
+            try:
+                side_by_side = compare_runs(store, row.parent_run_id, run_id)
+            except BadInput as exc:  # the parent is gone: the fork's own replay still shows
+                err.print(f"parent run {row.parent_run_id}: {exc}", highlight=False)
     if as_json:
         for s in steps:
             emit_json(s.as_json())
     else:
-        render_steps(steps, out, persona_names(), voices, row)
+        names = persona_names()
+        render_steps(steps, out, names, voices, row)
+        if side_by_side is not None:
+            from committee.present.terminal.fork import render_run_comparison
+
+            out.line()
+            render_run_comparison(side_by_side, out, names)

@@ -30,6 +30,10 @@ class Engine(ABC):
     `model` the model id or None. What an engine is, read by the graph, the runner, the
     CLI, the UI and the studies (never an engine-name check):
     - `deterministic`: the same packet always gets the same run (studies sample once).
+    - `turns_read_round_limit`: a turn may depend on `TurnRequest.max_rounds` (an LLM
+      prompt says "round r of at most N"), so a what-if fork that changes only the
+      round limit debates again from round 1; False (offline) lets such a fork keep the
+      rounds both limits share (`graph.fork`).
     Errors that should stop the run raise `committee.errors.EngineFailed` (exit code
     3, the run stays resumable); the graph stores any failure as data in the run's
     state (retries are the SDKs' job)."""
@@ -37,6 +41,7 @@ class Engine(ABC):
     name: str = "engine"
     model: str | None = None
     deterministic: bool = True
+    turns_read_round_limit: bool = True
 
     @abstractmethod
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:

@@ -40,6 +40,7 @@ class PanelEngine(Engine):
         self.by_persona = by_persona
         self.engines = list({id(e): e for e in by_persona.values()}.values())
         self.deterministic = all(e.deterministic for e in self.engines)
+        self.turns_read_round_limit = any(e.turns_read_round_limit for e in self.engines)
         self.model = None
 
     def review(self, ctx: Context, persona: Persona) -> tuple[Review, Usage]:

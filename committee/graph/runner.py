@@ -218,9 +218,11 @@ def _execute(
     protocol: str,
     rounds: int,
     progress: Progress | None,
+    link: dict[str, Any] | None = None,
 ) -> RunResult | AwaitingAnswers:
-    """Run (or continue) the graph, then assemble and store the result; a run paused for
-    follow-up answers is stored `awaiting_answers` and its questions returned. Marks the run
+    """Run (or continue) the graph, then assemble and store the result (with `link`,
+    a fork's `parent_run_id` and `changed`, laid over it); a run paused for follow-up
+    answers is stored `awaiting_answers` and its questions returned. Marks the run
     failed or interrupted and raises when it did not reach its decision. A run that
     finished although a front end stopped its script meanwhile (Streamlit's rerun) is
     stored as done, and the stop is raised again so the front end goes on with it; a
@@ -285,6 +287,8 @@ def _execute(
     result = assemble(
         run_id, snapshot.values, ctx, engine=engine, wall_s=time.perf_counter() - t0, failed=store.failed_usage(run_id)
     )
+    if link:
+        result = result.model_copy(update=link)
     store.finish_run(result)
     if isinstance(stopped, KeyboardInterrupt):  # the user asked to stop: a study must not go on
         raise Interrupted(
@@ -545,7 +549,12 @@ def resume_run(
             progress(
                 "start", {"run_id": run_id, "personas": row.panel, "packet": row.packet_key, "revision": row.revision}
             )
-        return _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress)
+        return _execute(store, engine, run_id, graph_input, ctx, row.protocol, row.rounds, progress, fork_link(row))
+
+
+def fork_link(row: RunRow) -> dict[str, Any] | None:
+    """`{"parent_run_id", "changed"}` of a what-if fork's row, None for any other run."""
+    return {"parent_run_id": row.parent_run_id, "changed": row.changed} if row.parent_run_id else None
 
 
 def pending_questions(store: Store, run_id: str) -> list[Question]:
@@ -689,7 +698,9 @@ class Step:
 def replay_steps(store: Store, run_id: str) -> list[Step]:
     """The run's checkpoints, oldest first, read from the database (no engine call,
     no graph execution). The node that produced a checkpoint is what the previous
-    checkpoint had as `next`. Raises BadInput for an unknown run or no checkpoint."""
+    checkpoint had as `next`; a what-if fork's first checkpoint, seeded from its parent
+    (`graph.fork`), is `fork`, and its `new_reviews` are the reviews the fork kept.
+    Raises BadInput for an unknown run or no checkpoint."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     graph = build_graph().compile(checkpointer=store.checkpointer())  # no engine: nothing can run
@@ -708,6 +719,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         if len(reviews) < seen_reviews:  # answers were read: the blind reviews start again
             seen_reviews = 0
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
+        if not steps and row.parent_run_id and node == "resume":
+            node = "fork"
         if values.get("failures") and node in ("seal_votes", "tally_turns"):
             node = "stopped"  # the routing step after a failed call: it wrote nothing
         steps.append(

@@ -133,9 +133,12 @@ def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) ->
 
 def history(store: Store, key: str, *, scenario: str | None = None) -> list[RevisionRecord]:
     """Every revision of `key`, oldest first, each with its latest finished run (of
-    `scenario` when given). Raises BadInput for an unknown key."""
+    `scenario` when given; what-if forks are left out). Raises BadInput for an unknown key."""
     revisions = store.revisions(key)
-    rows = [r for r in store.list_runs(limit=MAX_RUNS_SCANNED, packet_key=key) if r.status == "done"]
+    # a what-if fork (`committee fork`) is never a revision's representative: it changed the committee
+    rows = [
+        r for r in store.list_runs(limit=MAX_RUNS_SCANNED, packet_key=key) if r.status == "done" and not r.parent_run_id
+    ]
     if scenario:
         check_scenario(scenario, {r.scenario for r in rows})
         rows = [r for r in rows if r.scenario == scenario]
@@ -322,3 +325,166 @@ def compare(
 
 def revision_text(store: Store, key: str, revision: int) -> str:
     return store.get_revision(key, revision).text
+
+
+# ------------------------------------------------------------- two runs side by side
+
+
+def change_text(changed: dict | None, names: dict[str, str] | None = None) -> str:
+    """A fork's `changed` (`graph.fork`) as a person reads it, e.g. "Dr. Lin muted",
+    "protocol simultaneous -> round-robin"; "" for None."""
+    if not changed:
+        return ""
+    nm = (names or {}).get
+    parts = []
+    for kind, v in changed.items():
+        if kind == "mute":
+            parts.append(f"{nm(v, v)} muted")
+        elif kind == "persona_weight":
+            p = v["persona"]
+            parts.append(f"{nm(p, p)}'s weight on {v['dimension']} {v['before']:g} -> {v['after']:g}")
+        elif kind == "swap_persona":
+            parts.append(f"{nm(v['before'], v['before'])} swapped for {nm(v['after'], v['after'])}")
+        elif kind == "order":
+            parts.append("speaking order " + ", ".join(nm(p, p) for p in v["after"]))
+        elif isinstance(v, dict) and "before" in v:
+            parts.append(f"{kind} {v['before']} -> {v['after']}")
+        else:
+            parts.append(f"{kind} {v}")
+    return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class RunSide:
+    """One finished run of a side-by-side comparison."""
+
+    run_id: str
+    packet: str  # key
+    revision: int
+    protocol: str
+    personas: list[str]
+    outcome: str
+    rule: str
+    sealed: dict[str, str]  # persona -> blind vote
+    votes: dict[str, str]  # persona -> final vote
+    parent_run_id: str | None = None
+    changed: dict | None = None
+
+
+@dataclass(frozen=True)
+class TurnDiff:
+    """A debrief turn, keyed by (round, speaker), that differs between the two runs:
+    `status` is "changed", "only_before" or "only_after"; `before`/`after` hold the
+    turn's move, to, vote and text (None on the side that lacks it)."""
+
+    round: int
+    speaker: str
+    status: str
+    before: dict | None
+    after: dict | None
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """Run `before` -> run `after` (a parent and its fork, parent first): per persona
+    the sealed and final vote on each side, both decisions, and the debrief turns that
+    differ (`same_turns` counts the others). `changed` is the fork's change when `after`
+    is a fork of `before`."""
+
+    before: RunSide
+    after: RunSide
+    relation: str  # "fork" (after is a fork of before) or "runs" (any two runs)
+    changed: dict | None
+    votes: list[VoteChange]
+    sealed: list[VoteChange]
+    decision_changed: bool
+    turns: list[TurnDiff]
+    same_turns: int
+    notes: list[str]
+
+    def as_json(self) -> dict:
+        """Every field as JSON data; each vote change also carries its `direction`."""
+        d = asdict(self)
+        for v in d["votes"] + d["sealed"]:
+            v["direction"] = VoteChange(**v).direction
+        return d
+
+
+def _side(result: RunResult, row: RunRow) -> RunSide:
+    return RunSide(
+        run_id=result.run_id,
+        packet=result.packet.key,
+        revision=result.packet.revision,
+        protocol=result.protocol,
+        personas=list(result.personas),
+        outcome=result.decision.outcome,
+        rule=result.decision.rule,
+        sealed={r.persona: r.vote.value for r in result.reviews},
+        votes={p: v.value for p, v in result.votes.items()},
+        parent_run_id=row.parent_run_id,
+        changed=row.changed,
+    )
+
+
+def _turn(t) -> dict:
+    return {"move": t.move, "to": t.to, "vote": t.vote.value, "text": " ".join(t.text.split())}
+
+
+def _vote_changes(personas: list[str], before: dict[str, str], after: dict[str, str]) -> list[VoteChange]:
+    out = []
+    for p in personas:
+        b, a = before.get(p), after.get(p)
+        out.append(VoteChange(p, b, a, None if a is None or b is None else points(a) - points(b)))
+    return out
+
+
+def compare_runs(store: Store, a: str, b: str) -> RunComparison:
+    """Two finished runs side by side (ids, unique prefixes or `latest`). When one is a
+    what-if fork of the other, the parent comes first whichever order they are given
+    in; otherwise `a` then `b`. Pure reads of the stored results. Raises BadInput for
+    an unknown or unfinished run, or the same run twice."""
+    ids = [store.resolve_run_id(a), store.resolve_run_id(b)]
+    if ids[0] == ids[1]:
+        raise BadInput(f"--runs needs two different runs (both are {ids[0]})")
+    rows = [store.get_run(i) for i in ids]
+    if rows[0].parent_run_id == ids[1]:
+        ids.reverse()
+        rows.reverse()
+    results = []
+    for i, row in zip(ids, rows):
+        res = store.get_result(i)
+        if res is None:
+            raise BadInput(f"run {i} has not finished (status: {row.shown_status}); `committee resume {i}` finishes it")
+        results.append(res)
+    before, after = (_side(r, row) for r, row in zip(results, rows))
+    fork = after.parent_run_id == before.run_id
+    notes = []
+    if not fork and (before.packet, before.revision) != (after.packet, after.revision):
+        notes.append(
+            f"the runs reviewed different packets ({before.packet} rev {before.revision}, "
+            f"{after.packet} rev {after.revision}); `committee compare KEY` compares revisions"
+        )
+    personas = list(dict.fromkeys([*before.personas, *after.personas]))
+    turns_b = {(t.round, t.speaker): _turn(t) for t in results[0].debrief}
+    turns_a = {(t.round, t.speaker): _turn(t) for t in results[1].debrief}
+    keys = sorted(set(turns_b) | set(turns_a), key=lambda k: (k[0], personas.index(k[1]) if k[1] in personas else 99))
+    diffs, same = [], 0
+    for k in keys:
+        tb, ta = turns_b.get(k), turns_a.get(k)
+        if tb == ta:
+            same += 1
+            continue
+        status = "changed" if tb and ta else "only_before" if tb else "only_after"
+        diffs.append(TurnDiff(round=k[0], speaker=k[1], status=status, before=tb, after=ta))
+    return RunComparison(
+        before=before,
+        after=after,
+        relation="fork" if fork else "runs",
+        changed=after.changed if fork else None,
+        votes=_vote_changes(personas, before.votes, after.votes),
+        sealed=_vote_changes(personas, before.sealed, after.sealed),
+        decision_changed=before.outcome != after.outcome,
+        turns=diffs,
+        same_turns=same,
+        notes=notes,
+    )

@@ -360,6 +360,7 @@ NODE_TITLES = {
     "tally_turns": "Votes tallied",
     "decide_outcome": "Decision",
     "resume": "Resumed: the failed calls run again",
+    "fork": "Forked from the parent run: what it kept",
     "stopped": "Stopped: a call failed",
     "write_feedback": "Feedback written",
 }
@@ -436,7 +437,10 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
         node = s.node.split(",")[0] if s.node else "input"
         title = NODE_TITLES.get(node, node)
         detail = ""
-        if s.new_reviews:
+        if node == "fork":
+            kept = f" and {len(s.new_turns)} debrief turn(s)" if s.new_turns else ""
+            detail = f"{len(s.new_reviews)} blind review(s){kept} kept from the parent run, none repeated"
+        elif s.new_reviews:
             detail = f"{len(s.new_reviews)} blind review(s) sealed"
         elif s.new_turns:
             rounds = sorted({t["round"] for t in s.new_turns})

@@ -111,6 +111,13 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE runs ADD COLUMN lease_until DOUBLE PRECISION
     """,
+    # 7: what-if forks (`committee fork`): a fork is a run of its own, linked to the run
+    # it was forked from, with the change it makes as JSON (`{"mute": "safety-lead"}`)
+    """
+    ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+    ALTER TABLE runs ADD COLUMN changed TEXT;
+    CREATE INDEX runs_parent ON runs(parent_run_id)
+    """,
 ]
 
 
@@ -179,6 +186,8 @@ class RunRow:
     finished_at: float | None
     owner: str | None = None
     lease_until: float | None = None
+    parent_run_id: str | None = None  # a what-if fork: the run it was forked from
+    changed: dict[str, Any] | None = None  # ... and the change it makes (`graph.fork`)
 
     @property
     def shown_status(self) -> str:
@@ -198,6 +207,7 @@ class RunRow:
         d["panel"] = json.loads(d["panel"])
         d["options"] = json.loads(d["options"] or "{}")
         d["votes"] = json.loads(d["votes"]) if d["votes"] else None
+        d["changed"] = json.loads(d["changed"]) if d.get("changed") else None
         return cls(**d)
 
 
@@ -338,13 +348,17 @@ class Store:
         panel: list[str],
         options: dict[str, Any] | None = None,
         context: str | None = None,
+        parent_run_id: str | None = None,
+        changed: dict[str, Any] | None = None,
     ) -> None:
         """Insert a run as `running`, owned by this process. `context` is the run
-        context JSON (`runner.context_json`) that `resume` needs."""
+        context JSON (`runner.context_json`) that `resume` needs; a what-if fork gives
+        the run it was forked from (`parent_run_id`) and the change it makes."""
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
-                " options, status, created_at, owner, context, lease_until) VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?)",
+                " options, status, created_at, owner, context, lease_until, parent_run_id, changed)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     packet.key,
@@ -360,6 +374,8 @@ class Store:
                     this_process(),
                     context,
                     time.time() + LEASE_S,
+                    parent_run_id,
+                    json.dumps(changed) if changed is not None else None,
                 ),
             )
 
@@ -470,6 +486,11 @@ class Store:
         if not row:
             raise BadInput(f"no run with id {run_id!r} (see `committee runs`)")
         return RunRow.from_row(row)
+
+    def forks_of(self, run_id: str) -> list[RunRow]:
+        """The what-if forks made of run `run_id`, newest first (none for an unknown id)."""
+        rows = self.conn.execute("SELECT * FROM runs WHERE parent_run_id=? ORDER BY created_at DESC", (run_id,))
+        return [RunRow.from_row(r) for r in rows]
 
     def get_result(self, run_id: str) -> RunResult | None:
         """The stored contract object of a finished run, or None if it did not finish."""

@@ -193,10 +193,11 @@ def stored_results(
     store, *, limit: int = 1000, engine: str | None = None, packet: str | None = None, studies: bool = False
 ) -> list[RunResult]:
     """Finished runs from the store, newest first (optionally one engine or packet key;
-    the studies' own runs only with `studies`)."""
+    the studies' own runs only with `studies`). What-if forks are left out: they reuse
+    their parent's sealed reviews, which would count twice."""
     out = []
     for row in store.list_runs(limit=min(limit, MAX_STATS_RUNS), packet_key=packet, studies=studies):
-        if row.status != "done" or (engine and row.engine != engine):
+        if row.status != "done" or (engine and row.engine != engine) or row.parent_run_id:
             continue
         res = store.get_result(row.run_id)
         if res is not None:

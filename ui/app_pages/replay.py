@@ -1,8 +1,10 @@
 """Debrief replay: step through a stored run checkpoint by checkpoint. Everything is
-read back from the database (`committee.graph.runner.replay_steps`); no engine runs."""
+read back from the database (`committee.graph.runner.replay_steps`); no engine runs,
+except when "What if…" is asked to build a fork of the run (`ui/whatif.py`)."""
 
 import streamlit as st
 import uikit
+import whatif
 
 from committee.errors import CommitteeError
 from committee.graph.runner import replay_steps
@@ -249,6 +251,8 @@ with c2:
 turns = [t for s in steps[: frame.index + 1] for t in s.new_turns]
 with st.expander(f"Debrief so far ({len(turns)} turn{'s' if len(turns) != 1 else ''})", expanded=False):
     uikit.transcript(turns, nm)
+with uikit.open_store() as store:  # "What if…": a fork of this run, beside it (nothing runs until asked)
+    whatif.section(store, row)
 if result is not None:
     from committee.catalog import default_catalog
     from committee.trust.conformity import run_conformity

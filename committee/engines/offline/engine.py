@@ -22,6 +22,7 @@ class OfflineEngine(Engine):
 
     name = "offline"
     model = "rubric-v3"
+    turns_read_round_limit = False  # a turn never reads TurnRequest.max_rounds
 
     def __init__(self, _options: Any = None) -> None:
         self._cancelled = threading.Event()

@@ -70,7 +70,8 @@ def export_run(store, run_id: str, fmt: str) -> str:
 
 def to_json(ctx: dict[str, Any]) -> str:
     """The run as data (`committee-debrief/1`): persona names and titles, the stored run,
-    its conformity, the scenario title, candidate and packet text (None when unknown)."""
+    its conformity, the scenario title, candidate and packet text (None when unknown);
+    for a what-if fork also `fork`, `compare.RunComparison.as_json()` of parent -> fork."""
     r: RunResult = ctx["result"]
     obj = {
         "format": "committee-debrief/1",
@@ -82,4 +83,6 @@ def to_json(ctx: dict[str, Any]) -> str:
         "candidate": ctx["packet"].candidate if ctx["packet"] else None,
         "packet_text": ctx["packet"].text if ctx["packet"] else None,
     }
+    if ctx.get("fork") is not None:  # a what-if fork: the parent and the fork side by side
+        obj["fork"] = ctx["fork"].as_json()
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

@@ -22,8 +22,10 @@ def gather(store, run_id: str) -> dict[str, Any]:
     """What the report of stored run `run_id` is made from: `result` (RunResult),
     persona `names` and `titles` (id -> text; {} when the catalog does not load), the
     run's `scenario` (None when unknown), the reviewed `packet` (None when its revision
-    is gone) and the run's `conformity` (`trust.conformity.run_conformity`). Raises
-    BadInput for an unknown run or one without a result."""
+    is gone), the run's `conformity` (`trust.conformity.run_conformity`) and, for a
+    what-if fork, `fork`: the parent and the fork side by side
+    (`compare.RunComparison`; None for any other run or when the parent is gone).
+    Raises BadInput for an unknown run or one without a result."""
     result = store.get_result(run_id)
     if result is None:
         row = store.get_run(run_id)
@@ -41,6 +43,14 @@ def gather(store, run_id: str) -> dict[str, Any]:
         packet = store.get_revision(result.packet.key, result.packet.revision)
     except BadInput:
         packet = None
+    fork = None
+    if result.parent_run_id:  # a what-if fork: its parent beside it (None when the parent is gone)
+        from committee.present.compare import compare_runs
+
+        try:
+            fork = compare_runs(store, result.parent_run_id, run_id)
+        except BadInput:
+            fork = None
     return {
         "result": result,
         "names": names,
@@ -48,6 +58,7 @@ def gather(store, run_id: str) -> dict[str, Any]:
         "scenario": scenario,
         "packet": packet,
         "conformity": run_conformity(result, scenario),
+        "fork": fork,
     }
 
 
@@ -118,6 +129,82 @@ class FeedbackView:
 
 
 @dataclass(frozen=True)
+class ForkVoteRow:
+    """One persona in the parent and the fork: display name, sealed and final vote on
+    each side (None where the persona is not on that panel)."""
+
+    persona: str
+    parent_sealed: Vote | None
+    parent_final: Vote | None
+    fork_sealed: Vote | None
+    fork_final: Vote | None
+
+
+@dataclass(frozen=True)
+class ForkTurnRow:
+    """A debrief turn that differs: round, speaker (display name) and the turn on each
+    side as one line ("move, vote: text"; "(no turn)" where there is none)."""
+
+    round: int
+    speaker: str
+    parent: str
+    fork: str
+
+
+@dataclass(frozen=True)
+class ForkView:
+    """A what-if fork beside its parent: the parent's run id, the change as text, both
+    decisions ("Hire" | "No Hire" and the rule), whether it changed, the votes and the
+    turns that differ (`same_turns` counts the turns that are the same)."""
+
+    parent_run_id: str
+    change: str
+    parent_outcome: str
+    parent_rule: str
+    fork_outcome: str
+    fork_rule: str
+    decision_changed: bool
+    votes: list[ForkVoteRow]
+    turns: list[ForkTurnRow]
+    same_turns: int
+
+
+def _fork_view(c, name) -> ForkView:
+    from committee.present.compare import change_text
+
+    label = lambda o: "Hire" if o == "hire" else "No Hire"  # noqa: E731
+    sealed = {v.persona: v for v in c.sealed}
+
+    def line(t: dict | None) -> str:
+        if t is None:
+            return "(no turn)"
+        to = f" → {name(t['to'])}" if t.get("to") else ""
+        return f"{t['move']}{to}, {Vote(t['vote']).label}: {t['text']}"
+
+    return ForkView(
+        parent_run_id=c.before.run_id,
+        change=change_text(c.changed, {p: name(p) for p in c.before.personas + c.after.personas}),
+        parent_outcome=label(c.before.outcome),
+        parent_rule=c.before.rule,
+        fork_outcome=label(c.after.outcome),
+        fork_rule=c.after.rule,
+        decision_changed=c.decision_changed,
+        votes=[
+            ForkVoteRow(
+                persona=name(v.persona),
+                parent_sealed=_vote(sealed[v.persona].before),
+                parent_final=_vote(v.before),
+                fork_sealed=_vote(sealed[v.persona].after),
+                fork_final=_vote(v.after),
+            )
+            for v in c.votes
+        ],
+        turns=[ForkTurnRow(d.round, name(d.speaker), line(d.before), line(d.after)) for d in c.turns],
+        same_turns=c.same_turns,
+    )
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole report of one run, in reading order. `scenario` is the scenario's title
     (its id when unknown); `model` is None for an engine without one; `outcome` is
@@ -147,6 +234,7 @@ class Report:
     feedback: list[FeedbackView]
     packet_text: str | None
     exported: str
+    fork: ForkView | None = None  # a what-if fork: its parent beside it
 
     @property
     def title(self) -> str:
@@ -238,4 +326,5 @@ def report_view(ctx: dict[str, Any]) -> Report:
         ],
         packet_text=packet.text if packet else None,
         exported=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        fork=_fork_view(ctx["fork"], name) if ctx.get("fork") is not None else None,
     )

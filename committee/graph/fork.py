@@ -45,7 +45,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from committee.catalog import Catalog, default_catalog
-from committee.engines import Context, Engine
+from committee.engines.base import Engine
 from committee.engines.panel import build_panel
 from committee.errors import BadInput
 from committee.graph.nodes import build_graph
@@ -61,7 +61,7 @@ from committee.graph.runner import (
     context_json,
     new_run_id,
 )
-from committee.models import MAX_WEIGHT, Persona, RunResult
+from committee.models import MAX_WEIGHT, Context, Persona, RunResult
 from committee.store.runs import RunRow, Store
 
 CHANGE_KINDS = ("mute", "persona_weight", "protocol", "rounds", "order", "swap_persona")

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from committee.errors import BadInput
+from committee.graph.fork import Change, plan_fork
 from committee.graph.nodes import MAX_QUESTIONS
 from committee.graph.runner import answer_run, pending_questions, prepare, resume_run, start_run
 from committee.intake.packets import read_packet
@@ -219,3 +221,8 @@ def test_a_questions_run_killed_before_its_first_checkpoint_still_asks_when_resu
     out = resume_run(store, "dead-asker")
     assert isinstance(out, AwaitingAnswers) and out.run_id == "dead-asker" and out.questions
     assert store.get_run("dead-asker").status == "awaiting_answers"
+
+
+def test_a_waiting_run_cannot_be_forked_and_the_error_says_to_answer_it(store, waiting):
+    with pytest.raises(BadInput, match=f"committee answer {waiting.run_id}"):
+        plan_fork(store, waiting.run_id, Change("mute", "vp-product"))

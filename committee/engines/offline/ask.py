@@ -76,19 +76,10 @@ def candidates(ctx: Context, persona: Persona, analysis: Analysis) -> list[tuple
                 f"You wrote \u201c{short_quote(h.quote, 160)}\u201d. I read it as \u201c{signal_title(h.signal, ctx)}\u201d, "
                 f"but not firmly. What did you mean, and what would you do?"
             )
-            out.append(
-                (
-                    gain,
-                    Question(
-                        id="q",
-                        persona=persona.id,
-                        dimension=h.dimension,
-                        text=text,
-                        kind="unsure-reading",
-                        quote=h.quote,
-                    ),
-                )
+            asked = Question(
+                id="q", persona=persona.id, dimension=h.dimension, text=text, kind="unsure-reading", quote=h.quote
             )
+            out.append((gain, asked))
     below_4 = [d for d in ctx.scenario.dimensions if sc.scores.get(d.id, 0) < 4]
     if below_4:
         top = max(below_4, key=lambda d: persona.weights.get(d.id, 0.0))
@@ -96,19 +87,15 @@ def candidates(ctx: Context, persona: Persona, analysis: Analysis) -> list[tuple
             gain = _gain(ctx, persona, own, _with(own, own.hits + _imagined_greens(ctx, top.id)))
             if gain > 0:
                 text = f"The packet does not seem to answer \u201c{prompt.title}\u201d. {prompt.prompt}"
-                out.append(
-                    (
-                        gain,
-                        Question(
-                            id="q",
-                            persona=persona.id,
-                            dimension=top.id,
-                            text=text,
-                            kind="unanswered-prompt",
-                            case_prompt=prompt.id,
-                        ),
-                    )
+                asked = Question(
+                    id="q",
+                    persona=persona.id,
+                    dimension=top.id,
+                    text=text,
+                    kind="unanswered-prompt",
+                    case_prompt=prompt.id,
                 )
+                out.append((gain, asked))
             break  # one prompt is enough to ask about: the first the packet leaves open
     out.sort(key=lambda gq: (-gq[0], KIND_ORDER.index(gq[1].kind)))
     return out

@@ -293,17 +293,7 @@ def _respond(
             f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} That is {label(ctx, ev.signal)}, and {why_dim}. "
             f"I move from {current.label} to {target.label}."
         )
-        return DebriefTurn(
-            round=req.round,
-            speaker=req.speaker,
-            move="concede",
-            to=challenger,
-            text=text,
-            evidence=[ev],
-            vote=target,
-            previous_vote=current,
-            reason=reason,
-        )
+        return _turn(req, current, "concede", challenger, text, [ev], vote=target, reason=reason)
     # hold: say why, with the speaker's own strongest counter-evidence
     if blocked_by_line:
         lines = hard_line_hits(ctx, persona, review)
@@ -359,17 +349,7 @@ def _respond(
     else:
         text = f"{phrase.rstrip(':, ')} {reason}. I hold at {current.label}."
         evidence = []
-    return DebriefTurn(
-        round=req.round,
-        speaker=req.speaker,
-        move="hold",
-        to=challenger,
-        text=text,
-        evidence=evidence,
-        vote=current,
-        previous_vote=current,
-        reason=reason[0].upper() + reason[1:] + ".",
-    )
+    return _turn(req, current, "hold", challenger, text, evidence, reason=reason[0].upper() + reason[1:] + ".")
 
 
 def _would_move(ctx: Context, persona: Persona, current: Vote, their: Vote, ev: Evidence, req: TurnRequest) -> bool:
@@ -467,16 +447,7 @@ def _challenge(
     else:
         text = _gap_text(ctx, review, tp, target, their, current, seed)
         evidence = []
-    return DebriefTurn(
-        round=req.round,
-        speaker=req.speaker,
-        move="challenge",
-        to=target,
-        text=text,
-        evidence=evidence,
-        vote=current,
-        previous_vote=current,
-    )
+    return _turn(req, current, "challenge", target, text, evidence)
 
 
 def _nothing_new(ctx: Context, req: TurnRequest, current: Vote, to: str) -> DebriefTurn:
@@ -486,17 +457,7 @@ def _nothing_new(ctx: Context, req: TurnRequest, current: Vote, to: str) -> Debr
         f"I have nothing new to add: I have put my point to {_name(ctx, to)} and the others, "
         f"and nothing said since answers it. I stay at {current.label}."
     )
-    return DebriefTurn(
-        round=req.round,
-        speaker=req.speaker,
-        move="hold",
-        to=None,
-        text=text,
-        evidence=[],
-        vote=current,
-        previous_vote=current,
-        reason="Nothing said in the debrief answers the gap I raised.",
-    )
+    return _turn(req, current, "hold", None, text, [], reason="Nothing said in the debrief answers the gap I raised.")
 
 
 def _gap_text(
@@ -547,16 +508,7 @@ def _agree(
             )
         else:
             text = f"{phrase} I vote {current.label}; the packet gives me no quotable evidence either way."
-        return DebriefTurn(
-            round=req.round,
-            speaker=req.speaker,
-            move="open",
-            to=None,
-            text=text,
-            evidence=[ev] if ev else [],
-            vote=current,
-            previous_vote=current,
-        )
+        return _turn(req, current, "open", None, text, [ev] if ev else [])
     order = list(ctx.panel)
     same = [
         p
@@ -571,15 +523,32 @@ def _agree(
         text = f"{_attach(phrase, ev.quote, _ref(ctx, req, ev))} ({label(ctx, ev.signal)}). Round {req.round}: I stay at {current.label}."
     else:
         text = f"{phrase.rstrip(':, ')} the same conclusion. Round {req.round}: I stay at {current.label}."
+    return _turn(req, current, "support", to, text, [ev] if ev else [])
+
+
+def _turn(
+    req: TurnRequest,
+    current: Vote,
+    move: str,
+    to: str | None,
+    text: str,
+    evidence: list[Evidence],
+    *,
+    vote: Vote | None = None,
+    reason: str | None = None,
+) -> DebriefTurn:
+    """A turn by `req.speaker` in `req.round` that answers `to` (None: the room), moving the
+    speaker from `current` to `vote` (default: no move)."""
     return DebriefTurn(
         round=req.round,
         speaker=req.speaker,
-        move="support",
+        move=move,
         to=to,
         text=text,
-        evidence=[ev] if ev else [],
-        vote=current,
+        evidence=evidence,
+        vote=current if vote is None else vote,
         previous_vote=current,
+        reason=reason,
     )
 
 

@@ -85,6 +85,11 @@ class Hit:
     counter: str = ""  # for "contradicted": the packet's own sentence that says otherwise
 
 
+def _hit(sig: Signal, sent: Sentence, start: int, quote: str, strength: float, via: str) -> Hit:
+    """A reading of `sig` in `sent`, quoting `quote` (which starts at `start` in the packet text)."""
+    return Hit(sig.id, sig.polarity, sig.dimension, start, quote, strength, sent.index, via, sent.section)
+
+
 @lru_cache(maxsize=4096)
 def _rx(pattern: str) -> re.Pattern:
     """A cue or blocker pattern compiled, with `{concept}` names expanded (concepts.py)."""
@@ -202,19 +207,7 @@ def detect_signals(
         for j, sig in enumerate(signals):
             for i, sent in enumerate(sentences):
                 if sims[i, j] >= sim_only_threshold:
-                    hits.append(
-                        Hit(
-                            sig.id,
-                            sig.polarity,
-                            sig.dimension,
-                            sent.start,
-                            sent.text,
-                            0.5,
-                            sent.index,
-                            "similarity",
-                            sent.section,
-                        )
-                    )
+                    hits.append(_hit(sig, sent, sent.start, sent.text, 0.5, "similarity"))
         return hits
     k = len(signals)
     model = learned.get_model(signals) if mode == "combined" else None
@@ -277,19 +270,7 @@ def detect_signals(
             full = [c for c in (_disjoint(spans) for cue, spans in groups if all(spans)) if c]
             if full and p >= p_cue:
                 a, b = _quote_span(sent, full[0])
-                hits.append(
-                    Hit(
-                        sig.id,
-                        sig.polarity,
-                        sig.dimension,
-                        a,
-                        text[a:b],
-                        _strength(0.7, sim),
-                        sent.index,
-                        "cue",
-                        sent.section,
-                    )
-                )
+                hits.append(_hit(sig, sent, a, text[a:b], _strength(0.7, sim), "cue"))
                 continue
             if sig.window > 1 and nxt is not None and p >= p_cue and not _blocked(sig, nxt, next_norm):
                 after = sentences[i + 2] if i + 2 < len(sentences) and sentences[i + 2].block == sent.block else None
@@ -299,16 +280,13 @@ def detect_signals(
                     for (_, here), (_, there) in zip(groups, pair)
                 ):
                     hits.append(
-                        Hit(
-                            sig.id,
-                            sig.polarity,
-                            sig.dimension,
+                        _hit(
+                            sig,
+                            sent,
                             sent.start,
                             text[sent.start : nxt.end],
                             _strength(0.65, max(sim, float(sims[i + 1, j]))),
-                            sent.index,
                             "cue",
-                            sent.section,
                         )
                     )
                     continue
@@ -331,19 +309,7 @@ def detect_signals(
                     turned_down.setdefault(j, []).append(i)
                 continue
             if p >= threshold and robust(i, j):
-                hits.append(
-                    Hit(
-                        sig.id,
-                        sig.polarity,
-                        sig.dimension,
-                        sent.start,
-                        sent.text,
-                        round(min(1.0, 0.45 + 0.5 * p), 3),
-                        sent.index,
-                        "learned",
-                        sent.section,
-                    )
-                )
+                hits.append(_hit(sig, sent, sent.start, sent.text, round(min(1.0, 0.45 + 0.5 * p), 3), "learned"))
     if heads is not None:
         # a learned-only red flag gives way to a green signal found in the same sentence
         # that its classifier reads as at least as likely ("... a person decides; nothing

@@ -122,45 +122,29 @@ def simulate(
     spent += sum(t for _, t in results)
     votes = {p: reviews[p].vote for p in ctx.panel}
     turns = []
+
+    def request(p, rnd):
+        return TurnRequest(
+            speaker=p,
+            round=rnd,
+            max_rounds=rounds,
+            protocol=protocol,
+            reviews=reviews,
+            transcript=list(turns),
+            votes=dict(votes),
+        )
+
     for rnd in range(1, rounds + 1):
-        if protocol == "simultaneous":
-            visible = list(turns)
-            reqs = [
-                TurnRequest(
-                    speaker=p,
-                    round=rnd,
-                    max_rounds=rounds,
-                    protocol=protocol,
-                    reviews=reviews,
-                    transcript=visible,
-                    votes=dict(votes),
-                )
-                for p in ctx.panel
-            ]
+        if protocol == "simultaneous":  # every member sees the transcript as the round began
+            reqs = [request(p, rnd) for p in ctx.panel]
             with ThreadPoolExecutor(max_workers=len(ctx.panel)) as pool:
                 out = list(pool.map(lambda r: timed(engine.speak, ctx, r), reqs))
-            for t, s in out:
-                turns.append(t)
-                spent += s
-                votes[t.speaker] = t.vote
-        else:
-            for p in ctx.panel:
-                t, s = timed(
-                    engine.speak,
-                    ctx,
-                    TurnRequest(
-                        speaker=p,
-                        round=rnd,
-                        max_rounds=rounds,
-                        protocol=protocol,
-                        reviews=reviews,
-                        transcript=list(turns),
-                        votes=dict(votes),
-                    ),
-                )
-                turns.append(t)
-                spent += s
-                votes[p] = t.vote
+        else:  # each member sees the turns before its own
+            out = (timed(engine.speak, ctx, request(p, rnd)) for p in ctx.panel)
+        for t, s in out:  # a generator: each turn lands before the next request is built
+            turns.append(t)
+            spent += s
+            votes[t.speaker] = t.vote
         if stop_on_consensus and consensus(votes):
             break
     return reviews, turns, votes, spent

@@ -45,12 +45,12 @@ def new_study_id(kind: str) -> str:
     return f"{kind[:4]}-{uuid.uuid4().hex[:10]}"
 
 
-def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None, catalog=None) -> RunResult:
-    """One ordinary stored run of `packet` under `spec` (optionally with the panel in
-    another speaking order). Raises BadInput / EngineFailed like `committee review`."""
-    from committee.graph.runner import prepare, start_run
+def _prepare(packet: Packet, spec: RunSpec, personas: list[str] | None, catalog):
+    """`graph.runner.prepare` for `packet` under `spec` (the panel in `personas`' order
+    when given). Raises BadInput like `committee review`."""
+    from committee.graph.runner import prepare
 
-    prep = prepare(
+    return prepare(
         packet,
         scenario=spec.scenario,
         engine=spec.engine,
@@ -62,27 +62,20 @@ def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None
         persona_engines=spec.persona_engines,
         persona_models=spec.persona_models,
     )
-    return start_run(store, prep)
+
+
+def run_once(store, packet: Packet, spec: RunSpec, *, personas: list[str] | None = None, catalog=None) -> RunResult:
+    """One ordinary stored run of `packet` under `spec` (optionally with the panel in
+    another speaking order). Raises BadInput / EngineFailed like `committee review`."""
+    from committee.graph.runner import start_run
+
+    return start_run(store, _prepare(packet, spec, personas, catalog))
 
 
 def validate_spec(packet: Packet, spec: RunSpec, catalog=None) -> bool:
     """Raise BadInput before anything is written if `spec` cannot run on `packet`;
     returns whether its runs are deterministic (every engine on the panel is)."""
-    from committee.graph.runner import prepare
-
-    prep = prepare(
-        packet,
-        scenario=spec.scenario,
-        engine=spec.engine,
-        rounds=spec.rounds,
-        protocol=spec.protocol,
-        personas=spec.personas,
-        engine_options=spec.engine_options,
-        catalog=catalog,
-        persona_engines=spec.persona_engines,
-        persona_models=spec.persona_models,
-    )
-    return prep.engine.deterministic
+    return _prepare(packet, spec, None, catalog).engine.deterministic
 
 
 def summarize(result: RunResult, order: Iterable[str] | None = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult, Vote
+from committee.present.terminal.tables import Col, print_table
 from committee.present.views import NODE_TITLES
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
@@ -57,28 +58,37 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
         )
         for e in result.integrity:
             console.print(Text(f"  “{e.quote[:160]}”", style="yellow"))
-    votes = Table(title="Votes", show_lines=False)
-    votes.add_column("persona")
-    votes.add_column("sealed (blind)")
-    votes.add_column("final")
-    votes.add_column("confidence", justify="right")
     voices = result.persona_engines if len({e.label() for e in result.persona_engines.values()}) > 1 else {}
-    if voices:
-        votes.add_column("voiced by")
-    for r in result.reviews:
-        row = [name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}"]
-        votes.add_row(*row, *([voices[r.persona].label()] if r.persona in voices else [""] * bool(voices)))
-    console.print(votes)
+    print_table(
+        console,
+        "Votes",
+        [
+            Col("persona"),
+            Col("sealed (blind)"),
+            Col("final"),
+            Col("confidence", "right"),
+            *([Col("voiced by", wrap=True)] if voices else []),
+        ],
+        [
+            [
+                name(r.persona),
+                vote_text(r.vote),
+                vote_text(result.votes[r.persona]),
+                f"{r.confidence:.2f}",
+                *([voices[r.persona].label() if r.persona in voices else ""] if voices else []),
+            ]
+            for r in result.reviews
+        ],
+    )
     for r in result.reviews:
         console.print(Text.assemble((name(r.persona), "bold"), ": ", flat(r.summary)))
-    dims = Table(title="Rubric scores (1-4)")
-    dims.add_column("persona")
     dim_ids = list(result.reviews[0].scores) if result.reviews else []
-    for d in dim_ids:
-        dims.add_column(d.replace("_", " "), justify="center")
-    for r in result.reviews:
-        dims.add_row(name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids])
-    console.print(dims)
+    print_table(
+        console,
+        "Rubric scores (1-4)",
+        [Col("persona"), *[Col(d.replace("_", " "), "center") for d in dim_ids]],
+        [[name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids]] for r in result.reviews],
+    )
     console.print(Text("Debrief", style="bold underline"))
     for t in result.debrief:
         head = Text.assemble(

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from committee.models import RunResult
 from committee.present.compare import RunComparison, change_text
-from committee.present.terminal.run import flat, render_result, vote_text
+from committee.present.terminal.run import flat, indent, render_result, vote_text
 from committee.present.terminal.tables import Col, print_table, rule_text
 
 
@@ -120,5 +120,7 @@ def render_run_comparison(c: RunComparison, console: Console, names: Mapping[str
                 continue
             to = f" -> {nm(turn['to'])}" if turn.get("to") else ""
             console.print(
-                Text.assemble(f"  {side}: {turn['move']}{to} ", vote_text(turn["vote"]), f"  {flat(turn['text'])}")
+                indent(
+                    Text.assemble(f"{side}: {turn['move']}{to} ", vote_text(turn["vote"]), f"  {flat(turn['text'])}")
+                )
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.live import Live
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -20,6 +21,11 @@ def flat(text: str) -> str:
     """Collapse the packet's hard line breaks and runs of spaces for display (evidence
     itself stays verbatim in the JSON)."""
     return " ".join(text.split())
+
+
+def indent(renderable, n: int = 2) -> Padding:
+    """`renderable` `n` columns in, its wrapped lines too (a hanging indent)."""
+    return Padding(renderable, (0, 0, 0, n), expand=False)
 
 
 def vote_text(vote: str | Vote | None) -> Text:
@@ -57,7 +63,7 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
             )
         )
         for e in result.integrity:
-            console.print(Text(f"  “{e.quote[:160]}”", style="yellow"))
+            console.print(indent(Text(f"“{e.quote[:160]}”", style="yellow")))
     voices = result.persona_engines if len({e.label() for e in result.persona_engines.values()}) > 1 else {}
     print_table(
         console,
@@ -100,10 +106,10 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
             vote_text(t.vote),
         )
         console.print(head)
-        console.print(Text("  " + flat(t.text)))
+        console.print(indent(Text(flat(t.text))))
         if t.reason and t.previous_vote is not None and t.vote != t.previous_vote:
             console.print(
-                Text(f"  vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic")
+                indent(Text(f"vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic"))
             )
     if result.feedback:
         console.print(Text("\nFeedback for the next revision", style="bold underline"))
@@ -117,10 +123,10 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
                     if f.kind == "check" or (f.check_signals and not f.remove_signals)
                     else "what pulled it down"
                 )
-                console.print(Text(f"  {what}: “{flat(f.quote)}”", style="yellow"))
-            console.print(Text(f"  {f.advice}"))
+                console.print(indent(Text(f"{what}: “{flat(f.quote)}”", style="yellow")))
+            console.print(indent(Text(f.advice)))
             if f.remove_flags:
-                console.print(Text(f"  remove: {', '.join(f.remove_flags)}", style="red"))
+                console.print(indent(Text(f"remove: {', '.join(f.remove_flags)}", style="red")))
     else:
         console.print(Text("\nNo rubric dimension averaged below 3 of 4: keep the packet's structure.", style="green"))
 
@@ -205,17 +211,18 @@ def render_steps(
             console.print(
                 Text.assemble("  ", (f"{q['id']} {names.get(q['persona'], q['persona'])}", "bold"), " asks: ")
             )
-            console.print(Text(f"    {flat(q['text'])}"))
+            console.print(indent(Text(flat(q["text"])), 4))
         for qid, answer in (s.answers or {}).items():
-            console.print(Text.assemble("  ", (f"answer to {qid}: ", "bold"), flat(answer) or "(no answer)"))
+            console.print(indent(Text.assemble((f"answer to {qid}: ", "bold"), flat(answer) or "(no answer)")))
         for r in s.new_reviews:
             console.print(
-                Text.assemble(
-                    "  ",
-                    (names.get(r["persona"], r["persona"]), "bold"),
-                    " sealed ",
-                    vote_text(r["vote"]),
-                    f": {flat(r['summary'])}",
+                indent(
+                    Text.assemble(
+                        (names.get(r["persona"], r["persona"]), "bold"),
+                        " sealed ",
+                        vote_text(r["vote"]),
+                        f": {flat(r['summary'])}",
+                    )
                 )
             )
         for t in s.new_turns:
@@ -225,7 +232,7 @@ def render_steps(
                     "  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])
                 )
             )
-            console.print(Text(f"    {flat(t['text'])}"))
+            console.print(indent(Text(flat(t["text"])), 4))
         if s.decision and s.node.startswith("decide"):
             console.print(
                 Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold")

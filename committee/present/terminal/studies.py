@@ -112,7 +112,8 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
             f" ({o['decision']['rule']})",
         )
     )
-    panel = [Col(names.get(p, p)) for p in rep["panel"]]
+    # narrow terminals drop the votes first: "moved" sums them up, the next table details them
+    panel = [Col(names.get(p, p), drop=1) for p in rep["panel"]]
     rows = [
         [
             "original",
@@ -138,7 +139,7 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
     cols = [
         Col("attribute"),
         Col("from → to", wrap=True),
-        Col("places", "right"),
+        Col("places", "right", drop=2),
         *panel,
         Col("decision"),
         Col("moved"),

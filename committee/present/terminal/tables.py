@@ -30,6 +30,7 @@ from rich.table import Table
 from rich.text import Text
 
 Cell = str | Text
+WRAP_MIN = 16  # a wrapping column is never narrower (unless all its cells are): no word-per-line cells
 UNBOUNDED = 100_000  # a width no table reaches: measurements taken under it are not capped
 
 
@@ -88,7 +89,9 @@ def build_table(
     for i, col in enumerate(cols):
         widest = max((cell_width(r[i]) for r in rows), default=0)
         if col.wrap:
-            t.add_column(col.header, justify=col.justify, overflow="fold", min_width=col.min_width)
+            t.add_column(
+                col.header, justify=col.justify, overflow="fold", min_width=_wrap_min(col, [r[i] for r in rows])
+            )
         elif col.shrink is not None:
             t.add_column(
                 _header(col, col.shrink, compact),
@@ -106,6 +109,15 @@ def build_table(
     _give_room(console, t, cols, rows)
     _share_wrapping(console, t, cols, rows)
     return t
+
+
+def _wrap_min(col: Col, cells: Sequence[Cell]) -> int:
+    """The fewest columns a wrapping column may take: its longest word, and at least
+    WRAP_MIN (or its widest cell, when narrower), so that it never reads one word per
+    line."""
+    words = max([_word_width(c) for c in cells] + [_word_width(col.header)])
+    widest = max((cell_width(c) for c in cells), default=0)
+    return max(words, min(widest, WRAP_MIN), col.min_width or 0)
 
 
 def _plain(cell: Cell) -> str:
@@ -126,10 +138,7 @@ def _share_wrapping(console: Console, t: Table, cols: Sequence[Col], rows: Seque
     table_max = Measurement.get(console, console.options.update_width(UNBOUNDED), t).maximum
     if not wrapping or table_max <= console.width:
         return
-    lo = {
-        i: max([_word_width(r[i]) for r in rows] + [_word_width(cols[i].header), cols[i].min_width or 0])
-        for i in wrapping
-    }
+    lo = {i: _wrap_min(cols[i], [r[i] for r in rows]) for i in wrapping}
     hi = {i: max([cell_width(r[i]) for r in rows] + [cell_width(cols[i].header), lo[i]]) for i in wrapping}
     for i in wrapping:
         t.columns[i].width = lo[i]

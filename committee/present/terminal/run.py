@@ -3,7 +3,7 @@ display and the replay steps. Pure presentation: takes models, prints, decides n
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.padding import Padding
 from rich.panel import Panel
@@ -28,6 +28,19 @@ def indent(renderable, n: int = 2) -> Padding:
     return Padding(renderable, (0, 0, 0, n), expand=False)
 
 
+def titled_panel(body, title: str, subtitle: str, width: int) -> Group | Panel:
+    """`body` in a panel with `title` and `subtitle` on its border; a title or subtitle
+    too long for the border at `width` columns (rich would crop it) goes on its own
+    lines instead, above or below the panel, wrapping between words."""
+    room = width - 6  # the corners, the rule either side and a space each side
+    top = title if len(title) <= room else None
+    bottom = subtitle if len(subtitle) <= room else None
+    panel = Panel(body, title=top, subtitle=bottom)
+    above = [Text(title, style="bold")] if top is None else []
+    below = [Text(subtitle, style="dim")] if bottom is None else []
+    return Group(*above, panel, *below) if above or below else panel
+
+
 def vote_text(vote: str | Vote | None) -> Text:
     if vote is None:
         return Text("-", style="dim")
@@ -42,16 +55,21 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     name = lambda p: names.get(p, p)  # noqa: E731
     outcome = "HIRE" if result.decision.outcome == "hire" else "NO HIRE"
     style = "green" if result.decision.outcome == "hire" else "red"
+    title = f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}"
+    subtitle = (
+        f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
+        f"{result.protocol} · {result.timing.wall_s:.2f}s"
+    )
     console.print(
-        Panel(
+        titled_panel(
             Text.assemble(
                 (f"Decision: {outcome}", f"bold {style}"),
                 f"  (rule: {result.decision.rule})\n",
                 result.decision.explanation,
             ),
-            title=f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}",
-            subtitle=f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
-            f"{result.protocol} · {result.timing.wall_s:.2f}s",
+            title,
+            subtitle,
+            console.width,
         )
     )
     if result.integrity:

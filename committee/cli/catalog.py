@@ -8,7 +8,7 @@ from committee.cli.common import JsonOpt, emit_json, out
 
 
 def personas(as_json: bool = JsonOpt):
-    """List the installed personas (data files in personas/ and your config folder)."""
+    """List the installed personas (files in personas/ and your config folder)."""
     from committee.catalog import default_catalog, search_path
     from committee.present.terminal.catalog import render_personas
 
@@ -26,8 +26,10 @@ def scenarios(
     ),
     as_json: bool = JsonOpt,
 ):
-    """List the installed scenarios, or show one: the case prompts to answer, what a
-    strong answer shows on each rubric dimension, and the committee rules.
+    """List the installed scenarios, or show one in full.
+
+    One scenario in full: the case prompts to answer, what a strong answer shows on
+    each rubric dimension, and the committee rules.
 
     Example: committee scenarios safety-pm
     """

@@ -39,7 +39,7 @@ def fork(
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """What if? Re-run a stored debrief with one change, from where the change first matters.
+    """What if? Re-run a stored debrief with one change, from where it matters.
 
     The fork is a new run linked to its parent (see `committee runs`). Nothing before
     the change runs again: --mute, --protocol, --rounds and --order keep every blind

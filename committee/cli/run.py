@@ -63,6 +63,13 @@ def review(
         help="Packet size limit in bytes (e.g. 524288, 512k, 2m), checked before parsing; PDF/DOCX files may be 8x larger on disk. Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
         show_default=False,
     ),
+    packet_key: str | None = typer.Option(
+        None,
+        "--packet",
+        help="Packet key, the lineage a new revision joins (see `committee history KEY`). Default: the front "
+        "matter's `packet:`, else the file name, so cv.docx and cv.pdf are both `cv`.",
+        show_default=False,
+    ),
     questions: bool = typer.Option(
         False,
         "--questions",
@@ -72,15 +79,16 @@ def review(
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Review packets with the committee: blind reviews, debrief, votes, decision, feedback.
+    """Review packets: blind reviews, debrief, votes, decision and feedback.
 
     With --questions the committee may first ask you about what the packet leaves unclear;
     the run is stored as `awaiting_answers` and `committee answer RUN_ID` continues it.
 
     Examples:
-      committee review examples/weak-growth-pm.md --rounds 3 --protocol round-robin
+      committee review examples/weak-growth-pm.md -r 3 --protocol round-robin
       committee review examples/borderline-api-pm.md --questions
-      committee review packet.md --engine anthropic --persona-engine vp-product=openai --persona-model vp-product=llama3.1
+      committee review packet.md --engine anthropic
+      committee review packet.md -e anthropic --persona-engine vp-product=openai
     """
     from committee.graph.runner import prepare, start_run
     from committee.intake.packets import read_packet
@@ -91,7 +99,7 @@ def review(
     # Validate every packet and option before anything is written.
     prepared = [
         prepare(
-            read_packet(p, max_bytes=max_bytes),
+            read_packet(p, max_bytes=max_bytes, key=packet_key),
             scenario=scenario,
             engine=engine,
             rounds=rounds,
@@ -107,7 +115,9 @@ def review(
     prepared[0].engine.warm(err.print)
     names = persona_names()
     with open_store(db) as store:
-        for prep in prepared:
+        for path, prep in zip(packets, prepared, strict=True):
+            if packet_key is None and (notice := same_stem_notice(store, prep.packet, path)):
+                err.print(notice, style="yellow", highlight=False, markup=False, soft_wrap=True)
             with ProgressBoard(err, names) as board:
                 result = start_run(store, prep, progress=board.update)
             if as_json:
@@ -116,6 +126,34 @@ def review(
                 render_questions(result, out, names)
             else:
                 render_result(result, out, names)
+
+
+def same_stem_notice(store, packet, path: Path) -> str | None:
+    """One line for a file whose packet key is its file name's and which is about to
+    become the next revision of a packet whose latest revision was read from another
+    file (cv.pdf after cv.docx, CV.md after cv.md); None when the key came from the
+    front matter (it is not the file name's), for content already stored (the same
+    revision again), for the same file revised, and for a new key."""
+    from committee.errors import BadInput
+    from committee.intake.packets import slug
+
+    if packet.key != slug(path.stem):
+        return None
+    try:
+        stored = store.revisions(packet.key)
+    except BadInput:  # a new key: nothing to join
+        return None
+    if any(p.sha256 == packet.sha256 for p in stored):
+        return None
+    last = stored[-1]
+    came_from = Path(last.source).name if last.source else None
+    if came_from == path.name:
+        return None
+    was = f"came from {came_from}" if came_from else "has no file name"
+    return (
+        f"{path.name} is stored as revision {last.revision + 1} of packet '{packet.key}' "
+        f"(revision {last.revision} {was}); pass --packet NAME to keep it apart"
+    )
 
 
 def answer(
@@ -187,7 +225,7 @@ def resume(
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Continue a run that stopped (engine failure, killed process) from its last checkpoint.
+    """Continue a stopped run (failed engine, killed process) from its checkpoint.
 
     Persona calls that had already finished are not repeated. The run keeps its panel
     (each persona's engine and model) and its stored engine options; options given here
@@ -223,7 +261,7 @@ def replay(
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
-    """Replay a stored debrief step by step, from its checkpoints (no engine is called).
+    """Replay a stored debrief step by step from its checkpoints (no engine runs).
 
     A what-if fork (`committee fork`) is followed by its parent and the fork side by side:
     votes, decision and the turns that differ.

@@ -61,7 +61,7 @@ def stability(
     db: str | None = DbOpt,
     as_json: bool = WholeJsonOpt,
 ):
-    """Re-run the committee K times in shuffled orders: vote distributions, agreement.
+    """Re-run the committee K times in shuffled orders: vote spread, agreement.
 
     Would the committee say the same again? Every run shuffles the persona speaking
     order and the packet's section order (LLM engines: independent samples too); report each persona's vote distribution, the modal decision and the
@@ -106,7 +106,7 @@ def probe(
     db: str | None = DbOpt,
     as_json: bool = WholeJsonOpt,
 ):
-    """Swap name, school, employer or pronouns and report every vote or score that moved.
+    """Swap name, school, employer or pronouns: did any vote or score move?
 
     Counterfactual probes: would the verdict change with another name, school,
     employer or pronouns? Each variant changes one attribute only; every sealed vote,
@@ -145,7 +145,7 @@ def calibrate(
     db: str | None = DbOpt,
     as_json: bool = WholeJsonOpt,
 ):
-    """Calibrate against a labelled folder: agreement, confusion matrix, per-signal F1.
+    """Calibrate on a labelled folder: agreement, confusion matrix, per-signal F1.
 
     Decision agreement, confusion matrix, per-signal precision/recall/F1 (against the manifest's must_flag lists),
     per-persona agreement, split and injection checks. The study is stored.

@@ -522,7 +522,9 @@ def packet_from_bytes(
     return _from_bytes(data, reader, suffix, limit, name=p.stem, where=Path(where), source=source or filename)
 
 
-def _from_bytes(data: bytes, reader: Reader, suffix: str, limit: int, *, name: str, where: Path, source: str) -> Packet:
+def _from_bytes(
+    data: bytes, reader: Reader, suffix: str, limit: int, *, name: str, where: Path, source: str, key: str | None = None
+) -> Packet:
     if not data.strip():
         raise BadInput(f"{where}: the packet is empty")
     if suffix == "":
@@ -534,11 +536,12 @@ def _from_bytes(data: bytes, reader: Reader, suffix: str, limit: int, *, name: s
             f"{where}: the extracted text is over the {limit}-byte packet limit "
             f"(raise it with --max-bytes or ${MAX_BYTES_ENV})"
         )
-    return parse_packet(extracted, name=name, source=source)
+    return parse_packet(extracted, name=name, source=source, key=key)
 
 
-def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Packet:
-    """Read a packet file. Raises BadInput for a missing path, a directory, an
+def read_packet(path: str | Path, *, max_bytes: int | str | None = None, key: str | None = None) -> Packet:
+    """Read a packet file; `key`, when given, is its lineage key whatever the front
+    matter or the file name says. Raises BadInput for a missing path, a directory, an
     unsupported suffix, a file over the size limit (checked before parsing; PDF and
     DOCX files may be BINARY_FACTOR times larger on disk, their text may not exceed
     the limit), undecodable, malformed or empty content."""
@@ -564,4 +567,4 @@ def read_packet(path: str | Path, *, max_bytes: int | str | None = None) -> Pack
         raise BadInput(f"{p}: cannot read ({exc.strerror or exc.__class__.__name__})") from None
     if len(data) > file_limit:
         raise BadInput(f"{p}: over the {file_limit}-byte packet limit")
-    return _from_bytes(data, reader, suffix, limit, name=p.stem, where=p, source=str(p))
+    return _from_bytes(data, reader, suffix, limit, name=p.stem, where=p, source=str(p), key=key)

@@ -8,31 +8,35 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
+
+from committee.present.terminal.tables import Col, print_table
 
 
 def render_personas(personas: Sequence, folders: Sequence[Path], console: Console) -> None:
     """The table of `personas` (`models.Persona`), captioned with the `folders` they
     were read from."""
-    t = Table(title="Personas (fictional)", caption="Folders: " + ", ".join(str(p) for p in folders))
-    t.add_column("id", no_wrap=True)
-    t.add_column("name · title", overflow="fold")
-    t.add_column("weighs most", overflow="fold", ratio=2)
-    t.add_column("hard lines (red signals)", overflow="fold")
-    for p in personas:
-        t.add_row(p.id, f"{p.name}\n{p.title}", p.weighs_most[0], "\n".join(p.hard_lines))
-    console.print(t)
+    print_table(
+        console,
+        "Personas (fictional)",
+        [
+            Col("id"),
+            Col("name · title", wrap=True),
+            Col("weighs most", wrap=True),
+            Col("hard lines (red signals)", wrap=True),
+        ],
+        [[p.id, f"{p.name}\n{p.title}", p.weighs_most[0], "\n".join(p.hard_lines)] for p in personas],
+        caption="Folders: " + ", ".join(str(p) for p in folders),
+    )
 
 
 def render_scenarios(scenarios: Sequence, console: Console) -> None:
     """The table of `scenarios` (`models.Scenario`) with their case prompts' titles."""
-    t = Table(title="Scenarios (show one with `committee scenarios ID`)")
-    t.add_column("id", no_wrap=True)
-    t.add_column("title", overflow="fold")
-    t.add_column("case prompts", overflow="fold", ratio=2)
-    for s in scenarios:
-        t.add_row(s.id, s.title, "\n".join(f"• {c.title}" for c in s.case_prompts))
-    console.print(t)
+    print_table(
+        console,
+        "Scenarios (show one with `committee scenarios ID`)",
+        [Col("id"), Col("title", wrap=True), Col("case prompts", wrap=True)],
+        [[s.id, s.title, "\n".join(f"• {c.title}" for c in s.case_prompts)] for s in scenarios],
+    )
 
 
 def render_scenario(s, console: Console) -> None:

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult
 from committee.present.compare import RunComparison, change_text
-from committee.present.terminal.run import flat, render_result, vote_text
+from committee.present.terminal.run import flat, indent, render_result, vote_text
+from committee.present.terminal.tables import Col, print_table, rule_text
 
 
 def render_fork(result: RunResult, console: Console, names: Mapping[str, str] | None = None) -> None:
@@ -39,22 +39,23 @@ def render_sweep(sweep, console: Console, names: Mapping[str, str] | None = None
     """The mute sweep (`graph.fork.Sweep`): one row per muted member with the fork's
     decision, then the coach's one-line verdict."""
     names = dict(names or {})
-    t = Table(
-        title=f"What if one member is muted · run {sweep.parent_run_id} decided {sweep.outcome.replace('_', ' ')}"
+    print_table(
+        console,
+        f"What if one member is muted · run {sweep.parent_run_id} decided {sweep.outcome.replace('_', ' ')}",
+        [Col("muted"), Col("fork"), Col("decision"), Col("rule", wrap=True)],
+        [
+            [
+                names.get(f.muted, f.muted),
+                f.run_id,
+                Text(
+                    f.outcome.replace("_", " ") + (" (flips)" if f.flips else ""),
+                    style="bold yellow" if f.flips else "",
+                ),
+                rule_text(f.rule),
+            ]
+            for f in sweep.forks
+        ],
     )
-    t.add_column("muted")
-    t.add_column("fork")
-    t.add_column("decision")
-    t.add_column("rule")
-    for f in sweep.forks:
-        style = "bold yellow" if f.flips else ""
-        t.add_row(
-            names.get(f.muted, f.muted),
-            f.run_id,
-            Text(f.outcome.replace("_", " ") + (" (flips)" if f.flips else ""), style=style),
-            f.rule,
-        )
-    console.print(t)
     console.print(Text(sweep.summary(names), style="bold green" if sweep.holds else "bold yellow"))
 
 
@@ -71,29 +72,39 @@ def render_run_comparison(c: RunComparison, console: Console, names: Mapping[str
     console.print(head)
     for note in c.notes:
         console.print(Text(note, style="dim"))
-    t = Table(title="Side by side")
-    t.add_column("persona")
-    t.add_column(f"{left} sealed -> final")
-    t.add_column(f"{right} sealed -> final")
     sealed = {v.persona: v for v in c.sealed}
-    for v in c.votes:
-        s = sealed[v.persona]
 
-        def cell(blind, final):
-            if final is None:
-                return Text("not on the panel", style="dim")
-            return Text.assemble(vote_text(blind), " -> ", vote_text(final))
+    def cells(blind, final) -> list[Text]:
+        """The sealed and the final vote of one side; a persona off that panel says so."""
+        if final is None:
+            return [Text("not on the panel", style="dim"), Text("")]
+        return [vote_text(blind), vote_text(final)]
 
-        t.add_row(nm(v.persona), cell(s.before, v.before), cell(s.after, v.after))
-    t.add_row(
-        Text("decision", style="bold"),
-        Text(f"{c.before.outcome.replace('_', ' ')} ({c.before.rule})", style="bold"),
-        Text(
-            f"{c.after.outcome.replace('_', ' ')} ({c.after.rule})",
-            style="bold yellow" if c.decision_changed else "bold",
-        ),
+    both = [
+        (nm(v.persona), cells(sealed[v.persona].before, v.before), cells(sealed[v.persona].after, v.after))
+        for v in c.votes
+    ]
+    joined = lambda two: two[0] if not two[1].plain else Text.assemble(two[0], " -> ", two[1])  # noqa: E731
+    print_table(
+        console,
+        "Side by side",
+        [Col("persona"), Col(f"{left} sealed -> final"), Col(f"{right} sealed -> final")],
+        [[p, joined(a), joined(b)] for p, a, b in both],
+        narrower=[
+            (
+                [Col("persona"), *[Col(f"{side} {when}") for side in (left, right) for when in ("sealed", "final")]],
+                [[p, *a, *b] for p, a, b in both],
+            )
+        ],
     )
-    console.print(t)
+    for side, d, changed in ((left, c.before, False), (right, c.after, c.decision_changed)):
+        console.print(
+            Text.assemble(
+                (f"{side} decision: ", "bold"),
+                (f"{d.outcome.replace('_', ' ')}", "bold yellow" if changed else "bold"),
+                f" ({rule_text(d.rule)})",
+            )
+        )
     console.print(
         Text(
             "the decision changed" if c.decision_changed else "the decision is the same",
@@ -109,5 +120,7 @@ def render_run_comparison(c: RunComparison, console: Console, names: Mapping[str
                 continue
             to = f" -> {nm(turn['to'])}" if turn.get("to") else ""
             console.print(
-                Text.assemble(f"  {side}: {turn['move']}{to} ", vote_text(turn["vote"]), f"  {flat(turn['text'])}")
+                indent(
+                    Text.assemble(f"{side}: {turn['move']}{to} ", vote_text(turn["vote"]), f"  {flat(turn['text'])}")
+                )
             )

@@ -3,13 +3,15 @@ display and the replay steps. Pure presentation: takes models, prints, decides n
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult, Vote
+from committee.present.terminal.tables import Col, print_table
 from committee.present.views import NODE_TITLES
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
@@ -19,6 +21,24 @@ def flat(text: str) -> str:
     """Collapse the packet's hard line breaks and runs of spaces for display (evidence
     itself stays verbatim in the JSON)."""
     return " ".join(text.split())
+
+
+def indent(renderable, n: int = 2) -> Padding:
+    """`renderable` `n` columns in, its wrapped lines too (a hanging indent)."""
+    return Padding(renderable, (0, 0, 0, n), expand=False)
+
+
+def titled_panel(body, title: str, subtitle: str, width: int) -> Group | Panel:
+    """`body` in a panel with `title` and `subtitle` on its border; a title or subtitle
+    too long for the border at `width` columns (rich would crop it) goes on its own
+    lines instead, above or below the panel, wrapping between words."""
+    room = width - 6  # the corners, the rule either side and a space each side
+    top = title if len(title) <= room else None
+    bottom = subtitle if len(subtitle) <= room else None
+    panel = Panel(body, title=top, subtitle=bottom)
+    above = [Text(title, style="bold")] if top is None else []
+    below = [Text(subtitle, style="dim")] if bottom is None else []
+    return Group(*above, panel, *below) if above or below else panel
 
 
 def vote_text(vote: str | Vote | None) -> Text:
@@ -35,16 +55,21 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     name = lambda p: names.get(p, p)  # noqa: E731
     outcome = "HIRE" if result.decision.outcome == "hire" else "NO HIRE"
     style = "green" if result.decision.outcome == "hire" else "red"
+    title = f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}"
+    subtitle = (
+        f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
+        f"{result.protocol} · {result.timing.wall_s:.2f}s"
+    )
     console.print(
-        Panel(
+        titled_panel(
             Text.assemble(
                 (f"Decision: {outcome}", f"bold {style}"),
                 f"  (rule: {result.decision.rule})\n",
                 result.decision.explanation,
             ),
-            title=f"run {result.run_id} · packet {result.packet.key} rev {result.packet.revision} · {result.scenario}",
-            subtitle=f"engine {result.engine.name}{' / ' + result.engine.model if result.engine.model else ''} · "
-            f"{result.protocol} · {result.timing.wall_s:.2f}s",
+            title,
+            subtitle,
+            console.width,
         )
     )
     if result.integrity:
@@ -56,29 +81,38 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
             )
         )
         for e in result.integrity:
-            console.print(Text(f"  “{e.quote[:160]}”", style="yellow"))
-    votes = Table(title="Votes", show_lines=False)
-    votes.add_column("persona")
-    votes.add_column("sealed (blind)")
-    votes.add_column("final")
-    votes.add_column("confidence", justify="right")
+            console.print(indent(Text(f"“{e.quote[:160]}”", style="yellow")))
     voices = result.persona_engines if len({e.label() for e in result.persona_engines.values()}) > 1 else {}
-    if voices:
-        votes.add_column("voiced by")
-    for r in result.reviews:
-        row = [name(r.persona), vote_text(r.vote), vote_text(result.votes[r.persona]), f"{r.confidence:.2f}"]
-        votes.add_row(*row, *([voices[r.persona].label()] if r.persona in voices else [""] * bool(voices)))
-    console.print(votes)
+    print_table(
+        console,
+        "Votes",
+        [
+            Col("persona"),
+            Col("sealed (blind)"),
+            Col("final"),
+            Col("confidence", "right"),
+            *([Col("voiced by", wrap=True)] if voices else []),
+        ],
+        [
+            [
+                name(r.persona),
+                vote_text(r.vote),
+                vote_text(result.votes[r.persona]),
+                f"{r.confidence:.2f}",
+                *([voices[r.persona].label() if r.persona in voices else ""] if voices else []),
+            ]
+            for r in result.reviews
+        ],
+    )
     for r in result.reviews:
         console.print(Text.assemble((name(r.persona), "bold"), ": ", flat(r.summary)))
-    dims = Table(title="Rubric scores (1-4)")
-    dims.add_column("persona")
     dim_ids = list(result.reviews[0].scores) if result.reviews else []
-    for d in dim_ids:
-        dims.add_column(d.replace("_", " "), justify="center")
-    for r in result.reviews:
-        dims.add_row(name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids])
-    console.print(dims)
+    print_table(
+        console,
+        "Rubric scores (1-4)",
+        [Col("persona"), *[Col(d.replace("_", " "), "center") for d in dim_ids]],
+        [[name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids]] for r in result.reviews],
+    )
     console.print(Text("Debrief", style="bold underline"))
     for t in result.debrief:
         head = Text.assemble(
@@ -90,10 +124,10 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
             vote_text(t.vote),
         )
         console.print(head)
-        console.print(Text("  " + flat(t.text)))
+        console.print(indent(Text(flat(t.text))))
         if t.reason and t.previous_vote is not None and t.vote != t.previous_vote:
             console.print(
-                Text(f"  vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic")
+                indent(Text(f"vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic"))
             )
     if result.feedback:
         console.print(Text("\nFeedback for the next revision", style="bold underline"))
@@ -107,10 +141,10 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
                     if f.kind == "check" or (f.check_signals and not f.remove_signals)
                     else "what pulled it down"
                 )
-                console.print(Text(f"  {what}: “{flat(f.quote)}”", style="yellow"))
-            console.print(Text(f"  {f.advice}"))
+                console.print(indent(Text(f"{what}: “{flat(f.quote)}”", style="yellow")))
+            console.print(indent(Text(f.advice)))
             if f.remove_flags:
-                console.print(Text(f"  remove: {', '.join(f.remove_flags)}", style="red"))
+                console.print(indent(Text(f"remove: {', '.join(f.remove_flags)}", style="red")))
     else:
         console.print(Text("\nNo rubric dimension averaged below 3 of 4: keep the packet's structure.", style="green"))
 
@@ -195,17 +229,18 @@ def render_steps(
             console.print(
                 Text.assemble("  ", (f"{q['id']} {names.get(q['persona'], q['persona'])}", "bold"), " asks: ")
             )
-            console.print(Text(f"    {flat(q['text'])}"))
+            console.print(indent(Text(flat(q["text"])), 4))
         for qid, answer in (s.answers or {}).items():
-            console.print(Text.assemble("  ", (f"answer to {qid}: ", "bold"), flat(answer) or "(no answer)"))
+            console.print(indent(Text.assemble((f"answer to {qid}: ", "bold"), flat(answer) or "(no answer)")))
         for r in s.new_reviews:
             console.print(
-                Text.assemble(
-                    "  ",
-                    (names.get(r["persona"], r["persona"]), "bold"),
-                    " sealed ",
-                    vote_text(r["vote"]),
-                    f": {flat(r['summary'])}",
+                indent(
+                    Text.assemble(
+                        (names.get(r["persona"], r["persona"]), "bold"),
+                        " sealed ",
+                        vote_text(r["vote"]),
+                        f": {flat(r['summary'])}",
+                    )
                 )
             )
         for t in s.new_turns:
@@ -215,7 +250,7 @@ def render_steps(
                     "  ", (names.get(t["speaker"], t["speaker"]), "bold"), f" {t['move']}{to} ", vote_text(t["vote"])
                 )
             )
-            console.print(Text(f"    {flat(t['text'])}"))
+            console.print(indent(Text(flat(t["text"])), 4))
         if s.decision and s.node.startswith("decide"):
             console.print(
                 Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold")

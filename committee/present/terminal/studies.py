@@ -9,13 +9,11 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from committee.present.terminal.run import vote_text
+from committee.present.terminal.tables import Col, print_table, rule_text
 from committee.trust.common import VOTES
-
-NARROW = 120  # terminal columns under which wide tables drop to the columns read first
 
 
 def _pct(x: float | None) -> str:
@@ -65,32 +63,42 @@ def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str
             ", ".join(f"{k} ×{v}" for k, v in s["rules"].items()),
         )
     )
-    t = Table(title="Final vote distribution per persona (sealed in brackets)")
-    t.add_column("persona")
-    for v in VOTES:
-        t.add_column(vote_text(v), justify="right")
-    t.add_column("modal")
-    t.add_column("agreement", justify="right")
-    for p, d in s["personas"].items():
-        t.add_row(
-            names.get(p, p),
-            *[f"{d['final'][v]} ({d['sealed'][v]})" for v in VOTES],
-            vote_text(d["modal"]),
-            _pct(d["agreement"]),
-        )
-    console.print(t)
-    rt = Table(title="Runs")
-    for col in ("#", "run id", *[names.get(p, p) for p in rep["panel"]], "decision", "speaking order"):
-        rt.add_column(col)
-    for r in rep["runs"]:
-        rt.add_row(
-            str(r["index"] + 1),
-            r["run_id"],
-            *[vote_text(r["votes"].get(p)) for p in rep["panel"]],
-            _outcome(r["decision"]["outcome"]),
-            " > ".join(names.get(p, p).split()[-1] for p in r["speaking_order"]),
-        )
-    console.print(rt)
+    print_table(
+        console,
+        "Final vote distribution per persona (sealed in brackets)",
+        [Col("persona"), *[Col(vote_text(v), justify="right") for v in VOTES], Col("modal"), Col("agreement", "right")],
+        [
+            [
+                names.get(p, p),
+                *[f"{d['final'][v]} ({d['sealed'][v]})" for v in VOTES],
+                vote_text(d["modal"]),
+                _pct(d["agreement"]),
+            ]
+            for p, d in s["personas"].items()
+        ],
+    )
+    print_table(
+        console,
+        "Runs",
+        [
+            Col("#", "right"),
+            Col("run id"),
+            *[Col(names.get(p, p)) for p in rep["panel"]],
+            Col("decision"),
+            Col("speaking order", wrap=True, drop=1),
+        ],
+        [
+            [
+                str(r["index"] + 1),
+                r["run_id"],
+                *[vote_text(r["votes"].get(p)) for p in rep["panel"]],
+                _outcome(r["decision"]["outcome"]),
+                " > ".join(names.get(p, p).split()[-1] for p in r["speaking_order"]),
+            ]
+            for r in rep["runs"]
+        ],
+        head=2,
+    )
 
 
 def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
@@ -104,43 +112,63 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
             f" ({o['decision']['rule']})",
         )
     )
-    t = Table(title="Variants (one attribute changed each)")
-    for col in ("attribute", "from → to", "places", *[names.get(p, p) for p in rep["panel"]], "decision", "moved"):
-        t.add_column(col, overflow="fold")
-    t.add_row(
-        "original",
-        "-",
-        "-",
-        *[vote_text(o["votes"].get(p)) for p in rep["panel"]],
-        _outcome(o["decision"]["outcome"]),
-        "",
-    )
+    # narrow terminals drop the votes first: "moved" sums them up, the next table details them
+    panel = [Col(names.get(p, p), drop=1) for p in rep["panel"]]
+    rows = [
+        [
+            "original",
+            "-",
+            "-",
+            *[vote_text(o["votes"].get(p)) for p in rep["panel"]],
+            _outcome(o["decision"]["outcome"]),
+            "",
+        ]
+    ]
     for v in rep["variants"]:
         moved = Text(f"{len(v['moved'])} change(s)", style="bold red") if v["moved"] else Text("nothing", style="green")
-        t.add_row(
-            v["attribute"],
-            f"{v['from']} → {v['to']}",
-            str(v["replacements"]),
-            *[vote_text(v["votes"].get(p)) for p in rep["panel"]],
-            _outcome(v["decision"]["outcome"]),
-            moved,
+        rows.append(
+            [
+                v["attribute"],
+                f"{v['from']} → {v['to']}",
+                str(v["replacements"]),
+                *[vote_text(v["votes"].get(p)) for p in rep["panel"]],
+                _outcome(v["decision"]["outcome"]),
+                moved,
+            ]
         )
-    console.print(t)
+    cols = [
+        Col("attribute"),
+        Col("from → to", wrap=True),
+        Col("places", "right", drop=2),
+        *panel,
+        Col("decision"),
+        Col("moved"),
+    ]
+    print_table(console, "Variants (one attribute changed each)", cols, rows, head=2)
     moved = [(v, m) for v in rep["variants"] for m in v["moved"]]
     if moved:
-        mt = Table(title="Everything that moved against the original")
-        for col in ("variant", "persona", "what", "before", "after"):
-            mt.add_column(col, overflow="fold")
-        for v, m in moved:
-            fmt = lambda x: ", ".join(x) if isinstance(x, list) else str(x)  # noqa: E731
-            mt.add_row(
-                f"{v['attribute']}: {v['to']}",
-                names.get(m["persona"], m["persona"] or "committee"),
-                m["what"],
-                fmt(m["before"]),
-                fmt(m["after"]),
-            )
-        console.print(mt)
+        fmt = lambda x: ", ".join(x) if isinstance(x, list) else str(x)  # noqa: E731
+        print_table(
+            console,
+            "Everything that moved against the original",
+            [
+                Col("variant", wrap=True),
+                Col("persona"),
+                Col("what", wrap=True),
+                Col("before", wrap=True),
+                Col("after", wrap=True),
+            ],
+            [
+                [
+                    f"{v['attribute']}: {v['to']}",
+                    names.get(m["persona"], m["persona"] or "committee"),
+                    m["what"],
+                    fmt(m["before"]),
+                    fmt(m["after"]),
+                ]
+                for v, m in moved
+            ],
+        )
     verdict = (
         "invariant: no vote, score, cited signal or decision moved"
         if s["invariant"]
@@ -168,28 +196,27 @@ def render_stats(st: dict[str, Any], console: Console, names: dict[str, str]) ->
             f"no majority {f['no_majority']} · share toward {_pct(f['toward_rate'])} · crossed sides {f['crossed']}",
         )
     )
-    t = Table(title="Per persona: sealed (blind) vote vs final vote")
-    for col in ("persona", "runs", "changed", "flip rate", "crossed side", "toward", "away", "no majority"):
-        t.add_column(col, justify="right" if col != "persona" else "left")
-    for p, d in st["personas"].items():
-        t.add_row(
-            names.get(p, p),
-            str(d["runs"]),
-            str(d["changed"]),
-            _pct(d["flip_rate"]),
-            str(d["crossed"]),
-            str(d["toward"]),
-            str(d["away"]),
-            str(d["no_majority"]),
-        )
-    console.print(t)
+    keys = ("runs", "changed", "flip_rate", "crossed", "toward", "away", "no_majority")
+    heads = ("runs", "changed", "flip rate", "crossed side", "toward", "away", "no majority")
+    print_table(
+        console,
+        "Per persona: sealed (blind) vote vs final vote",
+        [Col("persona"), *[Col(h, "right") for h in heads]],
+        [
+            [names.get(p, p), *[_pct(d[k]) if k == "flip_rate" else str(d[k]) for k in keys]]
+            for p, d in st["personas"].items()
+        ],
+    )
     if st["by_protocol"]:
-        pt = Table(title="By protocol")
-        for col in ("protocol", "runs", "flip rate", "decision changed"):
-            pt.add_column(col)
-        for p, d in st["by_protocol"].items():
-            pt.add_row(p, str(d["runs"]), _pct(d["flip_rate"]), _pct(d["decision_changed_rate"]))
-        console.print(pt)
+        print_table(
+            console,
+            "By protocol",
+            [Col("protocol"), Col("runs"), Col("flip rate"), Col("decision changed")],
+            [
+                [p, str(d["runs"]), _pct(d["flip_rate"]), _pct(d["decision_changed_rate"])]
+                for p, d in st["by_protocol"].items()
+            ],
+        )
     for k, v in st["definitions"].items():
         console.print(Text(f"{k}: {v}", style="dim"))
 
@@ -204,84 +231,86 @@ def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, s
             f"decision agreement {d['correct']}/{d['labelled']} ({_pct(d['agreement'])}) on labelled packets",
         )
     )
-    # under NARROW columns the table keeps what a reader checks first (`--json` has all)
-    wide = console.width >= NARROW
-    cols = (
-        ("file", "expected", "predicted", "rule", "missing must_flag", "extra red flags", "split ok", "integrity")
-        if wide
-        else ("file", "expected", "predicted", "missing must_flag · extra red flags")
-    )
-    pt = Table(title="Packets")
-    for col in cols:
-        short = col in ("expected", "predicted")
-        pt.add_column(col, overflow="fold", no_wrap=short, min_width=9 if short else None)
+    wide, narrow = [], []
     for r in rep["packets"]:
         ok = "-" if not r["split"] else ("yes" if r["blind_disagree"] else Text("no", style="red"))
-        exp = r["expected"] or ("split" if r["split"] else "-")
+        exp = (r["expected"] or ("split" if r["split"] else "-")).replace("_", " ")
         pred = _outcome(r["predicted"])
         if r["correct"] is False:
             pred.stylize("bold reverse")
         missing = Text(", ".join(r["missing_flags"]) or "-", style="red" if r["missing_flags"] else "dim")
         extra = ", ".join(r["extra_flags"]) or "-"
-        if wide:
-            pt.add_row(
-                r["file"],
-                exp.replace("_", " "),
-                pred,
-                r["decision"]["rule"],
-                missing,
-                extra,
-                ok,
-                f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else ""),
+        integrity = f"{r['integrity']} flagged" + (" (expected)" if r["injection"] else "")
+        wide.append([r["file"], exp, pred, rule_text(r["decision"]["rule"]), missing, extra, ok, integrity])
+        narrow.append([r["file"], exp, pred, Text.assemble(missing, " · ", extra)])
+    flags = dict(wrap=True)
+    print_table(
+        console,
+        "Packets",
+        [
+            Col("file"),
+            Col("expected", min_width=9),
+            Col("predicted", min_width=9),
+            Col("rule", wrap=True, drop=2),
+            Col("missing must_flag", **flags),
+            Col("extra red flags", **flags),
+            Col("split ok", drop=1),
+            Col("integrity", drop=1),
+        ],
+        wide,
+        narrower=[
+            (
+                [
+                    Col("file"),
+                    Col("expected", min_width=9),
+                    Col("predicted", min_width=9),
+                    Col("missing must_flag · extra red flags", **flags),
+                ],
+                narrow,
             )
-        else:
-            pt.add_row(r["file"], exp.replace("_", " "), pred, Text.assemble(missing, " · ", extra))
-    console.print(pt)
-    ct = Table(title="Confusion matrix (rows expected, columns predicted)")
-    ct.add_column("expected \\ predicted")
-    ct.add_column("hire", justify="right")
-    ct.add_column("no hire", justify="right")
-    for e in ("hire", "no_hire"):
-        ct.add_row(e.replace("_", " "), str(d["confusion"][e]["hire"]), str(d["confusion"][e]["no_hire"]))
-    console.print(ct)
-    st = Table(title="Red signals: precision / recall / F1 against must_flag labels")
-    for col in ("signal", "support", "tp", "fp", "fn", "precision", "recall", "F1"):
-        st.add_column(col, justify="right" if col != "signal" else "left")
-    for sid, m in s["signals"].items():
-        st.add_row(
-            sid,
-            str(m["support"]),
-            str(m["tp"]),
-            str(m["fp"]),
-            str(m["fn"]),
-            _num(m["precision"]),
-            _num(m["recall"]),
-            _num(m["f1"]),
-        )
-    m = s["signals_micro"]
-    st.add_row(
-        Text("micro total", style="bold"),
-        "",
-        str(m["tp"]),
-        str(m["fp"]),
-        str(m["fn"]),
-        _num(m["precision"]),
-        _num(m["recall"]),
-        _num(m["f1"]),
+        ],
     )
-    console.print(st)
+    print_table(
+        console,
+        "Confusion matrix (rows expected, columns predicted)",
+        [Col("expected \\ predicted"), Col("hire", "right"), Col("no hire", "right")],
+        [
+            [e.replace("_", " "), str(d["confusion"][e]["hire"]), str(d["confusion"][e]["no_hire"])]
+            for e in ("hire", "no_hire")
+        ],
+    )
+    m = s["signals_micro"]
+    counts = lambda x: [str(x["tp"]), str(x["fp"]), str(x["fn"])]  # noqa: E731
+    rates = lambda x: [_num(x["precision"]), _num(x["recall"]), _num(x["f1"])]  # noqa: E731
+    print_table(
+        console,
+        "Red signals: precision / recall / F1 against must_flag labels",
+        [
+            Col("signal"),
+            Col("support", "right", drop=2),
+            *[Col(c, "right", drop=1) for c in ("tp", "fp", "fn")],
+            *[Col(c, "right") for c in ("precision", "recall", "F1")],
+        ],
+        [
+            *[[sid, str(x["support"]), *counts(x), *rates(x)] for sid, x in s["signals"].items()],
+            [Text("micro total", style="bold"), "", *counts(m), *rates(m)],
+        ],
+    )
     console.print(Text(s["signals_basis"], style="dim"))
-    at = Table(title="Per persona: vote side vs the expected decision (labelled packets)")
-    for col in ("persona", "packets", "final agrees", "sealed agrees"):
-        at.add_column(col)
-    for p, a in s["personas"].items():
-        at.add_row(
-            names.get(p, p),
-            str(a["packets"]),
-            f"{a['agree']} ({_pct(a['agreement'])})",
-            f"{a['agree_sealed']} ({_pct(a['agreement_sealed'])})",
-        )
-    console.print(at)
+    print_table(
+        console,
+        "Per persona: vote side vs the expected decision (labelled packets)",
+        [Col("persona"), Col("packets"), Col("final agrees"), Col("sealed agrees")],
+        [
+            [
+                names.get(p, p),
+                str(a["packets"]),
+                f"{a['agree']} ({_pct(a['agreement'])})",
+                f"{a['agree_sealed']} ({_pct(a['agreement_sealed'])})",
+            ]
+            for p, a in s["personas"].items()
+        ],
+    )
     sp, inj = s["split"], s["injection"]
     console.print(
         f"split packets whose blind reviews disagree: {sp['disagree']}/{sp['packets']} · "

@@ -87,25 +87,25 @@ def follow_up_section(fu: FollowUp, *, waiting: bool = False) -> None:
                 return
             if not fu.any_text:
                 st.caption("Every answer was left empty: the blind votes stood as they were.")
-            st.dataframe(
+            st.table(
                 [
                     {
                         "persona": nm.get(v.persona, v.persona),
-                        "before the answers (blind)": vote_label(v.before) if v.before else "-",
-                        "after the answers (blind)": vote_label(v.after) if v.after else "-",
-                        "final": vote_label(v.final) if v.final else "-",
+                        "before the answers (blind)": vote_label(v.before) if v.before else "—",
+                        "after the answers (blind)": vote_label(v.after) if v.after else "—",
+                        "final": vote_label(v.final) if v.final else "—",
                         "moved": _moved(v.before, v.after),
                     }
                     for v in fu.votes
                 ],
                 hide_index=True,
                 width="stretch",
-                key="followup_votes",
             )
 
 
 def _moved(before: str | None, after: str | None) -> str:
-    """ "before → after" when the answers moved the blind vote, else "-"."""
+    """ "before → after" when the answers moved the blind vote, else "unchanged" (a
+    table cell is Markdown: a bare "-" would draw a bullet)."""
     if not before or not after or before == after:
-        return "-"
+        return "unchanged"
     return f"{vote_label(before)} → {vote_label(after)}"

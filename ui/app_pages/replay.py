@@ -273,7 +273,7 @@ turns = [t for s in steps[: frame.index + 1] for t in s.new_turns]
 with st.expander(f"Debrief so far ({len(turns)} turn{'s' if len(turns) != 1 else ''})", expanded=False):
     uikit.transcript(turns, nm)
 with uikit.open_store() as store:  # "What if…": a fork of this run, beside it (nothing runs until asked)
-    whatif.section(store, row)
+    whatif.section(store, row, steps, frame.index)
 if result is not None:
     from committee.catalog import default_catalog
     from committee.trust.conformity import run_conformity

@@ -76,7 +76,9 @@ def test_answering_the_committees_questions_in_the_browser(server, page):
         assert ANSWER in store.get_result(run_id).answers.values()
     # the replay shows the questions, the answers and the votes before and after
     page.get_by_role("button", name="Replay this debrief step by step").click()
-    page.locator(".st-key-followup_section").wait_for(timeout=60_000)
+    page.wait_for_url(re.compile(r"/replay"))
+    page.locator("h1").filter(has_text="Debrief replay").wait_for(timeout=60_000)
+    page.locator(".st-key-followup_section").get_by_text("before the answers (blind)").wait_for(timeout=60_000)
     wait_idle(page)
     section = " ".join(page.locator(".st-key-followup_section").inner_text().split())
     assert "Elena Marchetti asks" in section and "lucrative reseller deal" in section

@@ -151,3 +151,29 @@ def test_replay_of_an_answered_run_shows_questions_answers_and_votes_before_and_
     assert "Elena Marchetti" in set(moved["persona"])  # her blind vote rose with the answer to her question
     assert set(table["before the answers (blind)"]) <= {"Strong Hire", "Hire", "No Hire", "Strong No Hire"}
     assert set(table["after the answers (blind)"]) <= {"Strong Hire", "Hire", "No Hire", "Strong No Hire"}
+
+
+def test_follow_up_reads_questions_answers_and_votes_from_the_replay_steps(db):
+    """`present.followup.follow_up`: a waiting run has its questions and no answers; an
+    empty answer keeps the blind votes (after = before); an answer moves the asker's."""
+    from committee.graph.runner import replay_steps
+    from committee.present.followup import follow_up
+
+    with Store(db) as store:
+        waiting = start_run(store, prepare(read_packet(EXAMPLES / ASKS), questions=True))
+        panel = list(store.get_run(waiting.run_id).panel)
+        fu = follow_up(replay_steps(store, waiting.run_id), panel)
+        assert fu is not None and not fu.answered and [q.id for q in fu.questions] == [q.id for q in waiting.questions]
+        assert all(v.before and v.after is None and v.final is None for v in fu.votes)
+        empty = answer_run(store, waiting.run_id, {})
+        fu = follow_up(replay_steps(store, empty.run_id), panel)
+        assert fu.answered and not fu.any_text and all(v.before == v.after for v in fu.votes)
+        assert {v.persona: v.final for v in fu.votes} == {p: v.value for p, v in empty.votes.items()}
+        asked = start_run(store, prepare(read_packet(EXAMPLES / ASKS), questions=True))
+        done = answer_run(store, asked.run_id, {asked.questions[0].id: ANSWER})
+        fu = follow_up(replay_steps(store, done.run_id), panel)
+        asker = asked.questions[0].persona
+        moved = {v.persona for v in fu.votes if v.before != v.after}
+        assert fu.any_text and fu.questions[0].answer == ANSWER and asker in moved
+        one_shot = start_run(store, prepare(read_packet(EXAMPLES / ASKS)))
+        assert follow_up(replay_steps(store, one_shot.run_id), panel) is None

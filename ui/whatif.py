@@ -86,7 +86,7 @@ def start_note(store, row, change: Change, steps: list, at: int, done: int, nm: 
         return
     step = fork_start_step(steps, change.kind, plan.kept_rounds, len(row.panel))
     if change.kind in ("persona_weight", "swap_persona"):
-        who = plan.rerun[0] if change.kind == "persona_weight" else str(change.value).partition("=")[0].strip()
+        who = plan.rerun[0]  # the member whose review runs again (a swap's newcomer, in the seat it takes)
         point = f"{nm.get(who, who)}'s blind review"
     elif plan.kept_rounds:
         point = f"the tally of round {plan.kept_rounds}"

@@ -475,8 +475,7 @@ if SS.get("result"):
         key="download",
         icon=":material/download:",
     )
-    uikit.render_result(result)
-    if result.questions:
+    if result.questions:  # what the committee asked, what was answered, and what it changed
         with uikit.open_store() as store:
             try:
                 fu = follow_up(replay_steps(store, result.run_id), result.personas)
@@ -484,3 +483,4 @@ if SS.get("result"):
                 fu = None
         if fu is not None:
             questions.follow_up_section(fu)
+    uikit.render_result(result)

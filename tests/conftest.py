@@ -43,6 +43,7 @@ SLOW_FILES = {
     "test_browser_submit.py",
     "test_browser_debrief.py",
     "test_browser_fork.py",
+    "test_browser_questions.py",
     "test_server.py",
     "test_postgres.py",
     "test_interrupt.py",

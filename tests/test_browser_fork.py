@@ -61,3 +61,52 @@ def test_what_if_builds_a_fork_beside_the_shown_run(site, page):
     page.locator(".st-key-whatif_parent").wait_for(timeout=60_000)
     wait_idle(page)
     assert "what-if fork of run" in page.locator("[data-testid=stMain]").inner_text()
+
+
+@pytest.fixture
+def site3(tmp_path):
+    """(url, db, parent, steps): one stored three-round run (the offline committee never
+    agrees on this packet, so every round is debated) and its replay steps."""
+    from committee.graph.runner import replay_steps
+
+    with Store(tmp_path / "ui.db") as store:
+        parent = start_run(store, prepare(read_packet(EXAMPLES / "borderline-api-pm.md"), rounds=3))
+        steps = replay_steps(store, parent.run_id)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(tmp_path) as (url, db):
+        yield url, db, parent, steps
+
+
+def test_what_if_builds_a_fork_from_the_replays_current_step(site3, page):
+    """Stepped to round 1's tally, "What if…" with the other protocol says the fork keeps
+    round 1 as spoken and starts at that step; the fork built is linked to its parent,
+    keeps round 1's turns and debates round-robin from round 2."""
+    url, db, parent, steps = site3
+    tally1 = next(i for i, s in enumerate(steps) if s.node == "tally_turns")  # 0-based
+    page.goto(f"{url}/replay?run={parent.run_id}")
+    page.locator("[data-testid=stMain] h1").first.wait_for()
+    wait_idle(page)
+    for _ in range(tally1):
+        page.get_by_role("button", name="Next").click()
+        wait_idle(page)
+    assert f"Step {tally1 + 1} of {len(steps)}" in page.locator("[data-testid=stMain]").inner_text()
+    page.get_by_text("What if…", exact=True).first.click()
+    wait_idle(page)
+    choose(page, "Change", "Debate with the other protocol")
+    note = page.locator(".st-key-whatif_start")
+    note.wait_for()
+    text = " ".join(note.inner_text().split())
+    assert f"This fork starts at step {tally1 + 1}, the tally of round 1" in text, text
+    assert "round 2 is the first the change shapes" in text
+    page.get_by_role("button", name="Build the fork").click()
+    box = page.locator(".st-key-whatif_built")
+    box.wait_for(timeout=120_000)
+    wait_idle(page)
+    assert "round-robin from round 2" in " ".join(box.inner_text().split())
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "ui-whatif-step.png"), full_page=True)
+    with Store(db) as store:
+        [fork] = store.forks_of(parent.run_id)
+        assert fork.changed == {"protocol": {"before": "simultaneous", "after": "round-robin", "from_round": 1}}
+        assert store.get_result(fork.run_id).debrief[:4] == parent.debrief[:4]
+    assert not page.js_errors

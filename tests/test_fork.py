@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from committee.errors import BadInput, EngineFailed
-from committee.graph.fork import Change, fork_run, parse_change, plan_fork, sweep_mute
+from committee.graph.fork import Change, fork_run, parse_change, plan_fork, rounds_complete, sweep_mute
 from committee.graph.runner import Prepared, prepare, replay_steps, resume_run, start_run
 from committee.intake.packets import read_packet
 from committee.present.compare import compare_runs, history
@@ -257,3 +257,56 @@ def test_forks_stay_out_of_the_revision_history_and_compare_beside_the_parent(st
     assert by["safety-lead"].before == "no_hire" and by["safety-lead"].after is None
     assert {d.speaker for d in c.turns if d.status == "only_before"} == {"safety-lead"}
     assert c.same_turns + len(c.turns) == len({(t.round, t.speaker) for t in parent.debrief + fork.debrief})
+
+
+def test_a_debate_fork_from_a_replay_step_keeps_the_rounds_spoken_by_that_step(store):
+    """The app's "What if…" from the step shown: a protocol or order fork from a step
+    with round 1 complete keeps round 1 as spoken (no call) and debates from round 2."""
+    eng = CountingEngine(SPLIT, concede=False)
+    parent = _parent(store, eng, rounds=3)
+    steps = replay_steps(store, parent.run_id)
+    at = next(i for i, s in enumerate(steps) if s.node == "tally_turns")  # round 1's tally
+    done = rounds_complete([t for s in steps[: at + 1] for t in s.new_turns], len(PANEL))
+    assert done == 1
+    rr = fork_run(store, parent.run_id, Change("protocol", "round-robin"), from_round=done)
+    assert eng.reviews() == [] and eng.turns() == PANEL * 2  # rounds 2 and 3, one at a time
+    assert rr.debrief[:4] == parent.debrief[:4]  # round 1 kept as spoken
+    assert rr.changed == {"protocol": {"before": "simultaneous", "after": "round-robin", "from_round": 1}}
+    assert rr.usage.calls == 8
+    fork_steps = replay_steps(store, rr.run_id)
+    assert fork_steps[0].node == "fork" and len(fork_steps[0].new_turns) == 4
+    assert [len(s.new_turns) for s in fork_steps if s.node == "speak_turn"] == [1] * 8  # round-robin from round 2
+    eng.calls.clear()
+    order = list(reversed(PANEL))
+    moved = fork_run(store, parent.run_id, Change("order", ",".join(order)), from_round=2)
+    assert sorted(eng.turns()) == sorted(order)  # only round 3 is debated again
+    key = lambda t: (t.round, t.speaker)  # noqa: E731
+    assert sorted(moved.debrief[:8], key=key) == sorted(parent.debrief[:8], key=key)
+    assert [t.speaker for t in moved.debrief[8:]] == order and moved.personas == order
+    assert moved.changed["order"]["from_round"] == 2
+    eng.calls.clear()
+    from_start = fork_run(store, parent.run_id, Change("protocol", "round-robin"), from_round=0)
+    assert eng.turns() == PANEL * 3 and from_start.changed["protocol"]["from_round"] == 0
+
+
+def test_a_fork_from_a_step_says_where_a_change_that_cannot_start_there_starts(store):
+    eng = CountingEngine(SPLIT, concede=False)
+    parent = _parent(store, eng, rounds=2)
+    muted = plan_fork(store, parent.run_id, Change("mute", "safety-lead"), from_round=2)
+    assert muted.kept_rounds == 0 and muted.debate is None and "whole debrief" in muted.start_reason
+    weighed = plan_fork(store, parent.run_id, Change("persona_weight", "safety-lead:values=3"), from_round=2)
+    assert weighed.kept_rounds == 0 and "blind review" in weighed.start_reason
+    # this engine's turns are told the round limit: no spoken turn can be kept
+    limit = plan_fork(store, parent.run_id, Change("rounds", 3), from_round=2)
+    assert limit.kept_rounds == 0 and "told the round limit" in limit.start_reason
+    eng.turns_read_round_limit = False
+    limit = plan_fork(store, parent.run_id, Change("rounds", 1), from_round=2)
+    assert limit.kept_rounds == 1 and "below the 2 rounds" in limit.start_reason
+    proto = plan_fork(store, parent.run_id, Change("protocol", "round-robin"), from_round=1)
+    assert proto.kept_rounds == 1 and "round 2 is the first the change shapes" in proto.start_reason
+
+
+def test_rounds_complete_counts_whole_rounds_from_round_one():
+    t = [{"round": 1}] * 4 + [{"round": 2}] * 2
+    assert rounds_complete(t, 4) == 1 and rounds_complete(t[:3], 4) == 0 and rounds_complete([], 4) == 0
+    assert rounds_complete([{"round": 2}] * 4, 4) == 0

@@ -67,3 +67,38 @@ def test_a_bad_what_if_is_an_error_on_the_page_and_stores_nothing(db):
     assert any("nothing would change" in e.value for e in at.error)
     with Store(db) as store:
         assert store.forks_of(parent.run_id) == [] and len(store.list_runs()) == 1
+
+
+def test_what_if_builds_a_debate_fork_from_the_step_shown(db):
+    """A protocol change asked from the step that closes round 1 keeps round 1 as spoken
+    and debates from round 2; a mute asked there says it starts earlier, and why."""
+    from streamlit.testing.v1 import AppTest
+
+    from committee.graph.runner import replay_steps
+
+    with Store(db) as store:
+        parent = start_run(store, prepare(read_packet(EXAMPLES / "borderline-api-pm.md"), rounds=3))
+        steps = replay_steps(store, parent.run_id)
+    tally1 = next(i for i, s in enumerate(steps) if s.node == "tally_turns")  # round 1's tally (0-based)
+    seal = next(i for i, s in enumerate(steps) if s.node == "seal_votes")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.switch_page("app_pages/replay.py").run()
+    at.slider(key="replay_step").set_value(tally1 + 1).run()
+    ok(at)
+    at.selectbox(key="whatif_kind").set_value("mute").run()
+    note = " ".join(m.value for m in at.markdown if "This fork starts at" in m.value)
+    assert f"step {seal + 1}, sealing the votes" in note and "earlier than the step shown" in note
+    assert "whole debrief" in note
+    at.selectbox(key="whatif_kind").set_value("protocol").run()
+    note = " ".join(m.value for m in at.markdown if "This fork starts at" in m.value)
+    assert f"step {tally1 + 1}, the tally of round 1" in note and "round 2 is the first the change shapes" in note
+    at.button(key="whatif_build").click().run()
+    ok(at)
+    with Store(db) as store:
+        [fork] = store.forks_of(parent.run_id)
+        assert fork.changed == {"protocol": {"before": "simultaneous", "after": "round-robin", "from_round": 1}}
+        result = store.get_result(fork.run_id)
+        fork_steps = replay_steps(store, fork.run_id)
+    assert result.debrief[:4] == parent.debrief[:4]  # round 1 kept as spoken
+    assert fork_steps[0].node == "fork" and len(fork_steps[0].new_turns) == 4
+    assert "round\\-robin from round 2" in " ".join(m.value for m in at.markdown)  # escaped Markdown

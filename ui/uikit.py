@@ -147,7 +147,10 @@ def when(ts: float | None) -> str:
 
 
 def run_label(row) -> str:
-    outcome = {"hire": "hire", "no_hire": "no hire"}.get(row.outcome or "", row.status)
+    """A stored run in a picker: when, packet and revision, scenario, outcome (or its
+    status; a run waiting for follow-up answers says so) and id."""
+    status = "waiting for your answers" if row.status == "awaiting_answers" else row.status
+    outcome = {"hire": "hire", "no_hire": "no hire"}.get(row.outcome or "", status)
     return f"{when(row.created_at)} · {row.packet_key} rev {row.revision} · {row.scenario} · {outcome} · {row.run_id}"
 
 

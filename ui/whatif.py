@@ -1,6 +1,11 @@
-"""The replay page's "What if…" control: build a what-if fork of the shown run
-(`committee.graph.fork`) and show it beside its parent (`compare.compare_runs`).
-Presentation only; nothing runs until the button is pressed."""
+"""The replay page's "What if…" control: build a what-if fork of the shown run from the
+replay's current step (`committee.graph.fork`, `plan_fork(..., from_round=)`) and show
+it beside its parent (`compare.compare_runs`). A change that acts on the debate
+(protocol, order; the round limit where the engine's turns never read it) keeps the
+rounds complete at the current step as they were spoken; one that a whole debrief or a
+blind review sees (mute, weight, swap) cannot start mid-debate, and the control says
+from which step it starts and why (`graph.fork.start_of`). Presentation only; nothing
+runs until the button is pressed."""
 
 from __future__ import annotations
 
@@ -8,9 +13,9 @@ import streamlit as st
 import uikit
 
 from committee.errors import CommitteeError
-from committee.graph.fork import Change, fork_run
+from committee.graph.fork import Change, fork_run, plan_fork, rounds_complete
 from committee.graph.runner import PROTOCOLS, context_from_json
-from committee.present.compare import change_text, compare_runs
+from committee.present.compare import change_text, compare_runs, fork_start_step
 from committee.present.views import vote_label
 
 SS = st.session_state
@@ -70,9 +75,41 @@ def _change(store, row, nm: dict[str, str]) -> Change | None:
     return Change("order", ",".join(order))
 
 
-def section(store, row) -> None:
-    """The "What if…" control for stored run `row` (`store.RunRow`) and, when the run is
-    a fork or a fork was built here, the parent and the fork side by side."""
+def start_note(store, row, change: Change, steps: list, at: int, done: int, nm: dict[str, str]) -> None:
+    """Where the fork of `change` asked from replay step `at` (0-based index into the
+    parent's `steps`, with `done` debate rounds complete there) starts, and why: planned
+    (validated, nothing stored) on each render; a change the plan refuses shows nothing
+    here (the button says why)."""
+    try:
+        plan = plan_fork(store, row.run_id, change, from_round=done)
+    except CommitteeError:
+        return
+    step = fork_start_step(steps, change.kind, plan.kept_rounds, len(row.panel))
+    if change.kind in ("persona_weight", "swap_persona"):
+        who = plan.rerun[0]  # the member whose review runs again (a swap's newcomer, in the seat it takes)
+        point = f"{nm.get(who, who)}'s blind review"
+    elif plan.kept_rounds:
+        point = f"the tally of round {plan.kept_rounds}"
+    else:
+        point = "sealing the votes"
+    where = f"step {step}, " if step else ""
+    relation = ""
+    if step and step - 1 > at:
+        relation = " (later than the step shown: the change cannot matter before it)"
+    elif step and step - 1 < at:
+        relation = " (earlier than the step shown)"
+    with st.container(key="whatif_start"):
+        st.markdown(
+            f"**This fork starts at {where}{uikit.md(point)}**{relation}, asked from step {at + 1}: "
+            f"{uikit.md(plan.start_reason)}."
+        )
+
+
+def section(store, row, steps: list | None = None, at: int | None = None) -> None:
+    """The "What if…" control for stored run `row` (`store.RunRow`), built from replay
+    step `at` (0-based index into the run's replay `steps`; None: the whole run, as
+    `committee fork`) and, when the run is a fork or a fork was built here, the parent
+    and the fork side by side."""
     nm = uikit.names()
     built = SS.setdefault("_whatif_built", {})
     if row.parent_run_id:
@@ -87,17 +124,23 @@ def section(store, row) -> None:
             st.caption("Only a finished run can be forked: finish it with `committee resume` first.")
             return
         st.caption(
-            "Re-run this debrief with one change, from where the change first matters: the blind reviews "
-            "the change cannot touch are kept (nothing before the change runs again); the debrief and the "
-            "decision run again. The fork is stored as a run of its own, linked to this one."
+            "Re-run this debrief with one change, from the step shown where the change can start there: a "
+            "change to the debate (protocol, speaking order, round limit) keeps the rounds complete at this "
+            "step as they were spoken; a change that every turn or a blind review sees starts earlier, at the "
+            "step named below. Nothing before the start runs again. The fork is stored as a run of its own, "
+            "linked to this one."
         )
         change = _change(store, row, nm)
+        from_round = None
+        if change is not None and steps and at is not None:
+            from_round = rounds_complete([t for s in steps[: at + 1] for t in s.new_turns], len(row.panel))
+            start_note(store, row, change, steps, at, from_round, nm)
         if st.button(
             "Build the fork", key="whatif_build", icon=":material/call_split:", type="primary", disabled=change is None
         ):
             try:
                 with st.spinner("The committee debates again…"):
-                    result = fork_run(store, row.run_id, change)
+                    result = fork_run(store, row.run_id, change, from_round=from_round)
             except CommitteeError as exc:
                 st.error(uikit.md(str(exc)))
             else:

@@ -32,6 +32,21 @@ None through the runner (`_execute`), so a fork streams progress, is leased, fai
 resumes (`committee resume`) like any run. The thread is new, so the `reviews` reducer
 starts empty: nothing is duplicated and no `Overwrite` is needed.
 
+From a replay step (`plan_fork(..., from_round=R)`, the app's "What if…" on the step
+shown): R is the number of debate rounds complete at that step (`rounds_complete`). A
+change that acts on the debate from then on (`--protocol`, `--order`; `--rounds` for an
+engine whose turns never read the limit) keeps rounds 1..R as they were spoken and
+starts at the tally of round R (seeded as `speak_turn` from the parent's checkpoint
+after round R), so round R+1 is the first one the change shapes; with R = 0 it starts
+at sealing the votes, as above. A change a whole debrief or a blind review sees cannot
+start mid-debate, and starts where it did before: `--mute` (a muted member is absent
+from the whole debrief, its earlier turns included: the others heard them) at sealing
+the votes, `--persona-weight`/`--swap-persona` at the changed member's review, and
+`--rounds` for an engine whose turns are told the limit at sealing the votes. The plan
+says where it starts (`ForkPlan.kept_rounds`, `start_reason`); a fork from a step
+records `from_round` in its `changed` entry (`{"protocol": {"before", "after",
+"from_round"}}`).
+
 `plan_fork` validates everything (raises BadInput) before anything is stored;
 `fork_run` stores and runs one fork; `sweep_mute` forks every single-persona mute of a
 run and says how robust its decision is.
@@ -110,7 +125,64 @@ class ForkPlan:
     rerun: list[str]
     changed: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
-    debate: dict[str, Any] | None = None  # a round-limit fork: the parent's state after the last shared round
+    debate: dict[str, Any] | None = None  # the parent's state after the last round the fork keeps
+    kept_rounds: int = 0  # debate rounds kept as spoken (0: the debrief runs again from round 1)
+    start_reason: str = ""  # why the fork starts where it does (`start_of`)
+
+
+# changes that act on the debate from a round boundary on (a fork from a replay step)
+STEP_KINDS = ("protocol", "order", "rounds")
+
+
+def rounds_complete(turns: list[dict], panel_size: int) -> int:
+    """The debate rounds every member has spoken in among `turns` (turn dicts with
+    `round`), counted from round 1 without a gap: what a replay step has behind it."""
+    n = 0
+    while sum(1 for t in turns if t.get("round") == n + 1) >= panel_size > 0:
+        n += 1
+    return n
+
+
+def start_of(kind: str, from_round: int | None, *, spoken: int, new_rounds: int, reads_limit: bool) -> tuple[int, str]:
+    """Where a fork with a change of `kind` starts: (debate rounds kept as spoken, why).
+    `from_round` is the rounds complete at the replay step it is asked from (None: the
+    whole run, as `committee fork`), `spoken` the rounds the parent debated,
+    `new_rounds` the fork's round limit, `reads_limit` whether the engine's turns read
+    the limit. The reason names no persona (a front end adds names)."""
+    if kind == "mute":
+        return 0, (
+            "a muted member is left out of the whole debrief, its earlier turns included (the others heard "
+            "them), so the fork starts at sealing the votes: every other blind review is kept"
+        )
+    if kind in ("persona_weight", "swap_persona"):
+        return 0, (
+            "the change shapes that member's blind review, so the fork starts at that review: the other "
+            "members' reviews are kept and the debrief runs again from round 1"
+        )
+    if kind == "rounds" and reads_limit:
+        return 0, (
+            "every turn of this engine is told the round limit, so no spoken turn can be kept: the fork starts "
+            "at sealing the votes and debates again from round 1"
+        )
+    if kind == "rounds" and from_round is None:  # `committee fork --rounds`: the rounds both limits share
+        kept = min(new_rounds, spoken)
+    elif kind in STEP_KINDS and from_round:
+        kept = min(from_round, spoken, new_rounds)
+    else:
+        kept = 0
+    if kept == 0 and from_round is None:
+        return 0, "the whole debrief runs again under the change: the fork starts at sealing the votes"
+    if kept == 0:
+        return 0, "no debate round is complete at this step, so the fork starts at sealing the votes"
+    if kind == "rounds" and from_round is not None and new_rounds < from_round:
+        return kept, (
+            f"the new limit is below the {from_round} rounds spoken by this step, so the fork keeps rounds "
+            f"1-{kept} and ends at the tally of round {kept}"
+        )
+    return kept, (
+        f"round{'s 1-' if kept > 1 else ' '}{kept} {'are' if kept > 1 else 'is'} kept as spoken; the fork goes on "
+        f"from the tally of round {kept}, and round {kept + 1} is the first the change shapes"
+    )
 
 
 # the parent's state a round-limit fork keeps (the rest is the fork's own)
@@ -156,9 +228,13 @@ def _after_round(graph, run_id: str, rnd: int, panel_size: int) -> dict[str, Any
     return None
 
 
-def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | None = None) -> ForkPlan:
+def plan_fork(
+    store: Store, run_id: str, change: Change, *, catalog: Catalog | None = None, from_round: int | None = None
+) -> ForkPlan:
     """Validate a fork of finished run `run_id` with `change` and build its context and
-    engine, writing nothing. Raises BadInput for an unknown or unfinished run, a persona
+    engine, writing nothing. `from_round`: the fork is asked from a replay step with that
+    many debate rounds complete (`rounds_complete`); a debate change then keeps those
+    rounds (`start_of` says where each kind starts and why). Raises BadInput for an unknown or unfinished run, a persona
     not on the panel (or, for --swap-persona NEW, not in the catalog or already on it),
     a mute that leaves fewer than two members, a dimension the scenario lacks, a weight
     outside 0..MAX_WEIGHT (or one that leaves the persona no positive weight), an
@@ -260,12 +336,21 @@ def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | N
     ctx = ctx.model_copy(update={"panel": {p.id: p for p in resolved}})
     options.pop("http_client", None)
     debate = None
-    if kind == "rounds" and not engine.turns_read_round_limit:
-        # no turn read the round limit: the rounds both limits share stand as they were
-        # spoken, and the fork goes on from the tally of the last of them
-        shared = min(rounds, max((t["round"] for t in values.get("debrief") or []), default=0))
-        if shared >= 1:
-            debate = _after_round(graph, row.run_id, shared, len(panel))
+    spoken = max((t["round"] for t in values.get("debrief") or []), default=0)
+    kept, why = start_of(kind, from_round, spoken=spoken, new_rounds=rounds, reads_limit=engine.turns_read_round_limit)
+    if kept >= 1:
+        # the kept rounds stand as they were spoken; the fork goes on from the tally of
+        # the last of them, with its own panel order and protocol
+        debate = _after_round(graph, row.run_id, kept, len(panel))
+        if debate is None:
+            kept, why = (
+                0,
+                "the parent has no stored checkpoint after that round, so the fork starts at sealing the votes",
+            )
+        else:
+            debate.update(panel=list(panel), protocol=protocol)
+    if from_round is not None and kind in STEP_KINDS:
+        changed = {kind: {**changed[kind], "from_round": kept}}
     return ForkPlan(
         parent=row,
         ctx=ctx,
@@ -279,6 +364,8 @@ def plan_fork(store: Store, run_id: str, change: Change, *, catalog: Catalog | N
         changed=changed,
         options=options,
         debate=debate,
+        kept_rounds=kept,
+        start_reason=why,
     )
 
 
@@ -357,13 +444,15 @@ def fork_run(
     progress: Progress | None = None,
     catalog: Catalog | None = None,
     fork_id: str | None = None,
+    from_round: int | None = None,
 ) -> RunResult:
     """Fork finished run `run_id` (id, unique prefix or `latest`) with one `change`,
     run the fork and return its contract object (`review --json`'s, plus
-    `parent_run_id` and `changed`). Raises BadInput (nothing stored) as `plan_fork`
-    does, EngineFailed when an engine call fails for good (the fork is stored and
-    resumable)."""
-    return run_plan(store, plan_fork(store, run_id, change, catalog=catalog), progress=progress, fork_id=fork_id)
+    `parent_run_id` and `changed`); `from_round` as `plan_fork`. Raises BadInput
+    (nothing stored) as `plan_fork` does, EngineFailed when an engine call fails for
+    good (the fork is stored and resumable)."""
+    plan = plan_fork(store, run_id, change, catalog=catalog, from_round=from_round)
+    return run_plan(store, plan, progress=progress, fork_id=fork_id)
 
 
 # ---------------------------------------------------------------------- the sweep

@@ -567,6 +567,23 @@ def pending_questions(store: Store, run_id: str) -> list[Question]:
     return [Question.model_validate(q) for q in values.get("questions") or []]
 
 
+def awaiting(store: Store, run_id: str) -> AwaitingAnswers | None:
+    """The stored run `run_id` (id, unique prefix or `latest`) as it waits for answers:
+    its packet and questions (what `start_run` returned when it paused), or None when
+    the run is not `awaiting_answers`. Lets a front end bring a waiting run's questions
+    back after a reload. Raises BadInput for an unknown run."""
+    run_id = store.resolve_run_id(run_id)
+    row = store.get_run(run_id)
+    if row.status != "awaiting_answers":
+        return None
+    packet = store.get_revision(row.packet_key, row.revision)
+    return AwaitingAnswers(
+        run_id=run_id,
+        packet=PacketRef(key=packet.key, revision=packet.revision, sha256=packet.sha256),
+        questions=pending_questions(store, run_id),
+    )
+
+
 def answer_run(
     store: Store,
     run_id: str,

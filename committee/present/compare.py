@@ -346,12 +346,39 @@ def change_text(changed: dict | None, names: dict[str, str] | None = None) -> st
         elif kind == "swap_persona":
             parts.append(f"{nm(v['before'], v['before'])} swapped for {nm(v['after'], v['after'])}")
         elif kind == "order":
-            parts.append("speaking order " + ", ".join(nm(p, p) for p in v["after"]))
+            parts.append("speaking order " + ", ".join(nm(p, p) for p in v["after"]) + _from_round(v))
         elif isinstance(v, dict) and "before" in v:
-            parts.append(f"{kind} {v['before']} -> {v['after']}")
+            parts.append(f"{kind} {v['before']} -> {v['after']}{_from_round(v)}")
         else:
             parts.append(f"{kind} {v}")
     return "; ".join(parts)
+
+
+def _from_round(v: dict) -> str:
+    """ " from round N" for a fork built from a replay step that kept N-1 rounds."""
+    kept = v.get("from_round")
+    return f" from round {kept + 1}" if kept else ""
+
+
+def fork_start_step(steps: list, kind: str, kept_rounds: int, panel_size: int) -> int | None:
+    """The 1-based replay step of the parent where a fork takes over (`graph.fork.start_of`):
+    for a changed member's review (`persona_weight`, `swap_persona`), the step of the
+    blind reviews the fork reads again (the last such step); with no debate round kept,
+    the step that sealed the votes; with `kept_rounds` kept, the tally right after the
+    step that completed the last kept round. `steps` are the parent's replay steps
+    (`runner.Step`, oldest first). None when the parent has no such step."""
+    if kind in ("persona_weight", "swap_persona"):
+        found = [i for i, s in enumerate(steps) if "review_packet" in s.node.split(",")]
+        return found[-1] + 1 if found else None
+    if kept_rounds == 0:
+        found = [i for i, s in enumerate(steps) if s.node == "seal_votes"]
+        return found[-1] + 1 if found else None
+    turns: list[dict] = []
+    for i, s in enumerate(steps):
+        turns.extend(s.new_turns)
+        if sum(1 for t in turns if t.get("round") == kept_rounds) >= panel_size:
+            return i + 2 if i + 1 < len(steps) else i + 1
+    return None
 
 
 @dataclass(frozen=True)

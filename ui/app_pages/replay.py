@@ -2,12 +2,14 @@
 read back from the database (`committee.graph.runner.replay_steps`); no engine runs,
 except when "What if…" is asked to build a fork of the run (`ui/whatif.py`)."""
 
+import questions
 import streamlit as st
 import uikit
 import whatif
 
 from committee.errors import CommitteeError
 from committee.graph.runner import replay_steps
+from committee.present.followup import follow_up
 from committee.present.views import (
     VOTE_LABEL,
     cited_passages,
@@ -91,10 +93,29 @@ with uikit.open_store() as store:
         cache[run_id] = steps  # a finished run never changes
     result = store.get_result(run_id) if row.status == "done" else None
 
-if row.status != "done":
+if row.status == "awaiting_answers":
+    st.warning(
+        "This run is waiting for your answers to the committee's follow-up questions. The replay shows its "
+        "checkpoints so far.",
+        icon=":material/question_answer:",
+    )
+    st.button(
+        "Answer the questions",
+        key="replay_answer",
+        type="primary",
+        icon=":material/edit_note:",
+        on_click=SS.update,
+        kwargs={"open_run": run_id},
+    )
+    if SS.get("open_run") == run_id:
+        st.switch_page("app_pages/submit.py")
+elif row.status != "done":
     st.warning(
         f"This run is {row.status}{': ' + uikit.md(row.error) if row.error else ''}. The replay shows its checkpoints so far."
     )
+fu = follow_up(steps, row.panel)
+if fu is not None:
+    questions.follow_up_section(fu, waiting=row.status == "awaiting_answers")
 
 frames = replay_frames(steps, row.panel, nm)
 n = len(frames)
@@ -252,7 +273,7 @@ turns = [t for s in steps[: frame.index + 1] for t in s.new_turns]
 with st.expander(f"Debrief so far ({len(turns)} turn{'s' if len(turns) != 1 else ''})", expanded=False):
     uikit.transcript(turns, nm)
 with uikit.open_store() as store:  # "What if…": a fork of this run, beside it (nothing runs until asked)
-    whatif.section(store, row)
+    whatif.section(store, row, steps, frame.index)
 if result is not None:
     from committee.catalog import default_catalog
     from committee.trust.conformity import run_conformity

@@ -5,15 +5,26 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import questions
 import streamlit as st
 import uikit
 
 from committee.catalog import default_catalog
 from committee.engines import ENGINES, ready_engines
 from committee.errors import CommitteeError
-from committee.graph.runner import MAX_ROUNDS, new_run_id, prepare, resume_run, start_run
+from committee.graph.runner import (
+    MAX_ROUNDS,
+    answer_run,
+    awaiting,
+    new_run_id,
+    prepare,
+    replay_steps,
+    resume_run,
+    start_run,
+)
 from committee.intake.packets import default_key, max_packet_bytes, parse_packet, read_packet
-from committee.models import RunResult
+from committee.models import AwaitingAnswers, RunResult
+from committee.present.followup import follow_up
 from committee.present.views import (
     code_span,
     packet_from_upload,
@@ -30,7 +41,7 @@ SS = st.session_state
 def clear_result() -> None:
     """New input (another source, example, text or file): the shown result and error go,
     and so does the run in the URL (`?run=`)."""
-    for k in ("result", "error", "same_revision"):
+    for k in ("result", "error", "same_revision", "awaiting"):
         SS.pop(k, None)
     st.query_params.pop("run", None)
 
@@ -190,6 +201,14 @@ with right:
         help="simultaneous: everyone speaks each round, seeing the previous round. "
         "round-robin: one at a time, each seeing every earlier turn.",
     )
+    st.checkbox(
+        "Let the committee ask follow-up questions",
+        value=True,
+        key="ask_questions",
+        persist_state="session",
+        help="After the blind reviews each member may ask you one question (three in all), only where an "
+        "answer could move a vote; the run then waits for your answers. Off: one-shot, as before.",
+    )
 
 
 def request_run() -> None:
@@ -290,15 +309,18 @@ def build_request():
         engine_options={"model": model} if model else None,
         persona_engines=engines,
         persona_models=models,
+        questions=bool(SS.get("ask_questions", True)),
     )
 
 
-def carry_on(run_id: str) -> None:
+def carry_on(run_id: str, answers: dict[str, str] | None = None) -> None:
     """Run the pending run `run_id` with live progress, whatever happened to it so far: not
-    stored yet -> start it from the form; stopped by a rerun (a second click) or failed ->
-    resume it from its last checkpoint; done -> show it. So one click is one stored run.
-    The result lands in session state and in the URL (`?run=`); then the page reruns so
-    the button is enabled again."""
+    stored yet -> start it from the form; waiting for answers -> continue it with
+    `answers` (the runner's `answer_run`, as `committee answer`), or show its questions
+    when none are given; stopped by a rerun (a second click) or failed -> resume it from
+    its last checkpoint; done -> show it. So one click is one stored run. The result (or
+    the questions of a run that now waits, in `SS["awaiting"]`) lands in session state
+    and the run in the URL (`?run=`); then the page reruns so the button is enabled again."""
     started = time.monotonic()
     try:
         with uikit.open_store() as store:
@@ -321,38 +343,65 @@ def carry_on(run_id: str) -> None:
                     result = start_run(store, prep, progress=board, run_id=run_id)
                 elif row.status == "done":
                     result = store.get_result(run_id)
+                elif row.status == "awaiting_answers" and answers is not None:
+                    board.stage("Reading your answers…")
+                    result = answer_run(store, run_id, answers, progress=board)
+                elif row.status == "awaiting_answers":
+                    result = awaiting(store, run_id)
                 else:
                     board.stage(f"Continuing run {run_id} from its last checkpoint…")
                     result = resume_run(store, run_id, progress=board)
-                board.stage(f"Decision: {result.decision.outcome.replace('_', ' ')}", state="complete")
-        SS["result"] = result.model_dump(mode="json")
+                if isinstance(result, AwaitingAnswers):
+                    n = len(result.questions)
+                    board.stage(f"The committee has {n} question{'s' if n != 1 else ''} for you", state="complete")
+                else:
+                    board.stage(f"Decision: {result.decision.outcome.replace('_', ' ')}", state="complete")
         SS["run_id"] = result.run_id
         SS["replay_run"] = result.run_id
         SS["compare_key"] = result.packet.key
         st.query_params["run"] = result.run_id
+        SS.pop("error", None)
+        if isinstance(result, AwaitingAnswers):
+            SS["awaiting"] = result.model_dump(mode="json")
+            SS.pop("result", None)
+        else:
+            SS["result"] = result.model_dump(mode="json")
+            SS.pop("awaiting", None)
     except CommitteeError as exc:
         SS["error"] = str(exc)
         SS.pop("result", None)
         st.query_params.pop("run", None)
         SS["run_id"] = run_id  # a stored run that failed is offered for resume below
     SS.pop("pending_run", None)
+    SS.pop("pending_answers", None)
     st.rerun()
 
 
 pending_run = SS.get("pending_run")
 if pending_run:
-    carry_on(pending_run)
+    carry_on(pending_run, SS.get("pending_answers"))
 
-# a reload or a shared link: the run named in the URL
+# a reload or a shared link: the run named in the URL (a run the replay page hands over
+# to be answered comes in `open_run`)
+handed = SS.pop("open_run", None)
+if handed:
+    st.query_params["run"] = handed
 wanted = st.query_params.get("run")
-if wanted and (SS.get("result") or {}).get("run_id") != wanted:
+shown_id = (SS.get("result") or SS.get("awaiting") or {}).get("run_id")
+if wanted and shown_id != wanted:
     with uikit.open_store() as store:
         try:
-            shown = store.get_result(store.resolve_run_id(wanted))
+            wanted = store.resolve_run_id(wanted)
+            shown = store.get_result(wanted) or awaiting(store, wanted)
         except CommitteeError:
             shown = None
-    if shown is not None:
+    if isinstance(shown, AwaitingAnswers):
+        SS["awaiting"] = shown.model_dump(mode="json")
+        SS.pop("result", None)
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+    elif shown is not None:
         SS["result"] = shown.model_dump(mode="json")
+        SS.pop("awaiting", None)
         SS["run_id"] = SS["replay_run"] = shown.run_id
         SS["compare_key"] = shown.packet.key
     else:
@@ -373,9 +422,24 @@ if same and SS.get("result") and SS["result"]["packet"]["key"] == same[0]:
         icon=":material/info:",
     )
 
+# ------------------------------------------------------------------ a run waiting for answers
+if SS.get("awaiting"):
+    waiting = AwaitingAnswers.model_validate(SS["awaiting"])
+
+    def submit_answers() -> None:
+        """The answer button's callback: the answers are read from their boxes once, and
+        the run goes on as the pending run (a second click adds nothing)."""
+        if not SS.get("pending_run"):
+            SS.pop("error", None)
+            SS["pending_answers"] = questions.given_answers(waiting)
+            SS["pending_run"] = waiting.run_id
+
+    st.divider()
+    questions.answer_form(waiting, on_submit=submit_answers, disabled=bool(SS.get("pending_run")))
+
 # ------------------------------------------------------------------ a run that did not finish
 pending = SS.get("run_id")
-if pending and (SS.get("result") or {}).get("run_id") != pending:
+if pending and (SS.get("result") or SS.get("awaiting") or {}).get("run_id") != pending:
     with uikit.open_store() as store:
         try:
             row = store.get_run(pending)
@@ -411,4 +475,12 @@ if SS.get("result"):
         key="download",
         icon=":material/download:",
     )
+    if result.questions:  # what the committee asked, what was answered, and what it changed
+        with uikit.open_store() as store:
+            try:
+                fu = follow_up(replay_steps(store, result.run_id), result.personas)
+            except CommitteeError:
+                fu = None
+        if fu is not None:
+            questions.follow_up_section(fu)
     uikit.render_result(result)

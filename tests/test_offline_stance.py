@@ -341,3 +341,36 @@ def test_someone_elses_proposal_is_never_a_firm_reading_of_the_candidate():
     red = lambda text: {(h.signal, h.sure) for h in analyse(ctx_for(text, "api-pm")).hits if h.polarity == "red"}  # noqa: E731
     assert ("pay-for-weaker-safety", True) in red(mine)
     assert ("pay-for-weaker-safety", True) not in red(theirs)
+
+
+SPANNING = """---
+candidate: Test Candidate
+scenario: safety-pm
+---
+## Product sense
+Launch to all users in an open beta, listen to what they say and iterate quickly. We would
+add a report button so users can flag bad output.
+"""
+
+
+@pytest.mark.parametrize("text", [SPANNING] + [p.read_text() for p in PACKETS], ids=lambda t: t[:30])
+def test_a_reading_is_never_corroborated_by_the_words_it_quotes(text):
+    """A red reading that is sure only by corroboration needs the same flag read again in
+    words it does not itself quote: a reading whose quote runs on into the next sentence
+    is not corroborated by that sentence (a low-rated cue would otherwise decide a hard line)."""
+    from committee.engines.offline.detect import SURE_CUE, SURE_LEARNED
+
+    hits = analyse(ctx_for(text)).hits
+    for h in hits:
+        if h.polarity != "red" or not h.sure or h.via not in ("cue", "learned"):
+            continue
+        if h.p >= (SURE_CUE if h.via == "cue" else SURE_LEARNED):
+            continue  # sure on its own rating
+        others = [
+            x
+            for x in hits
+            if x is not h
+            and x.signal == h.signal
+            and not (x.start < h.start + len(h.quote) and h.start < x.start + len(x.quote))
+        ]
+        assert others, f"{h.signal} at p={h.p} is sure only by its own words: {h.quote!r}"

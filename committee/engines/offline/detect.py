@@ -399,8 +399,8 @@ def judge(
       proposed a priority tier that skips the classifier"; a signal marked
       `ask_is_the_flag` aside, whose substance is the ask: measured on the read sealed
       sets, +1 packet on each of a, c and e, no packet lost);
-    - otherwise it is **sure** when it is corroborated (the same red flag read in two
-      sentences), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
+    - otherwise it is **sure** when it is corroborated (the same red flag read again in
+      words the reading does not itself quote), or a concept-cue hit the classifier rates >= SURE_CUE, or a learned hit
       at >= SURE_LEARNED in a sentence of at least SURE_MIN_WORDS content words; below
       that it is **weak**.
 
@@ -412,14 +412,14 @@ def judge(
     row = {s.index: i for i, s in enumerate(sentences)}
     others_wish = lru_cache(maxsize=None)(lambda i: lexicon.reports_others_wish(norms[i]))  # once per sentence
     greens_at: dict[tuple[str, str], list[Hit]] = {}  # (green id, section) -> its hits
-    reds_at: dict[str, set[int]] = {}  # red id -> sentences read as it, admissions aside
+    reds_at: dict[str, list[Hit]] = {}  # red id -> the candidate's own readings of it, admissions aside
     for g in hits:
         if g.polarity == "green":
             greens_at.setdefault((g.signal, g.section), []).append(g)
         elif not lexicon.ADMISSION_RE.search(norms[row[g.sentence]]) and not (
             not by_id[g.signal].ask_is_the_flag and others_wish(row[g.sentence])
         ):
-            reds_at.setdefault(g.signal, set()).add(g.sentence)  # what corroborates: the candidate's own readings
+            reds_at.setdefault(g.signal, []).append(g)  # what corroborates: the candidate's own readings
     out = []
     for h in hits:
         i = row.get(h.sentence)
@@ -441,7 +441,9 @@ def judge(
             ]
         )
         turned = {sentences[x].index for x in turned_down.get(col[h.signal], [])}
-        same = reds_at.get(h.signal, set()) - {h.sentence} - turned
+        # another reading of the same flag corroborates only where it quotes other words: a
+        # reading whose quote runs into the next sentence is not corroborated by that sentence
+        same = [x for x in reds_at.get(h.signal, []) if x.sentence not in turned and not _overlap(x, h)]
         if by_id[h.signal].answered_by_cost and i is not None and lexicon.CONCESSIVE_COST_RE.search(norms[i]):
             out.append(replace(h, p=p, sure=False, concern="contradicted", counter=sentences[i].text))
         elif others or greens:
@@ -464,6 +466,11 @@ def judge(
         else:
             out.append(replace(h, p=p, sure=False, concern="weak"))
     return out
+
+
+def _overlap(a: Hit, b: Hit) -> bool:
+    """Whether two readings quote any of the same characters of the packet."""
+    return a.start < b.start + len(b.quote) and b.start < a.start + len(a.quote)
 
 
 _CACHE: OrderedDict[str, list[Hit]] = OrderedDict()

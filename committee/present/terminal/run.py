@@ -283,9 +283,7 @@ def render_questions(awaiting, console: Console, names: dict[str, str] | None = 
     for q in awaiting.questions:
         console.print(Text.assemble((f"\n{q.id} ", "bold"), (names.get(q.persona, q.persona), "cyan"), " asks:"))
         console.print(Text(q.text))
-    console.print(
-        Text(
-            f"\nAnswer in the terminal: committee answer {awaiting.run_id}\n"
-            f"or from a file (q1: ..., one entry per question): committee answer {awaiting.run_id} --answers FILE.yaml"
-        )
-    )
+    console.print(Text("\nAnswer in the terminal:"))
+    console.print(indent(Text(f"committee answer {awaiting.run_id}", style="bold")))
+    console.print(Text("or from a file (q1: ..., one entry per question):"))
+    console.print(indent(Text(f"committee answer {awaiting.run_id} --answers FILE.yaml", style="bold")))

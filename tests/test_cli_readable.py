@@ -222,3 +222,47 @@ def test_a_pdf_after_a_docx_of_the_same_name_says_which_packet_it_joins_and_noth
     for name in ("weak-growth-pm.md", "weak-growth-pm-rev2.md"):
         code, out, err = review(str(EXAMPLES / name))
         assert code == 0 and "stored as revision" not in err
+
+
+def test_any_table_fits_any_width_without_breaking_a_word():
+    """The table helper itself, at every width from 40 to 130 columns: a table of
+    one-line, wrapping, droppable and cut-down columns never draws a line wider than
+    the terminal, never breaks a word (a cut-down key ends in '…'), and keeps each
+    persona name on one line, from the full table down to stacked blocks."""
+    import io
+
+    from rich.console import Console
+
+    from committee.present.terminal.tables import Col, print_table
+
+    cols = [
+        Col("persona"),
+        Col("vote"),
+        Col("packet", shrink=8),
+        Col("why", wrap=True),
+        Col("rule", wrap=True, drop=1),
+        Col("score", "right", drop=2),
+    ]
+    rows = [
+        [name, vote, f"{name.split()[-1].lower()}-safety-pm--stability", why, rule, "3.25"]
+        for name, vote, why, rule in zip(
+            NAMES,
+            ("Strong No Hire", "Hire", "No Hire", "Strong Hire"),
+            ("opening a risky capability with no access controls", "ok", "-", "a north star measuring safe success"),
+            ("failed-dimension: alignment_judgement", "majority", "veto: safety-lead", "majority"),
+            strict=True,
+        )
+    ]
+
+    def render(width: int) -> str:
+        buf = io.StringIO()
+        print_table(Console(file=buf, width=width, color_system=None), "Panel", cols, rows)
+        return buf.getvalue()
+
+    wide = render(WIDE)
+    layouts = set()
+    for width in range(40, 131):
+        out = render(width)
+        assert_readable(out, wide, width, phrases=NAMES + ("Strong No Hire",), ellipsis=True)
+        layouts.add("stacked" if "\n  vote" in out else "full" if "┃" in out else "compact")
+    assert layouts == {"full", "compact", "stacked"}, layouts  # every layout was reached

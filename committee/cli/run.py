@@ -66,8 +66,8 @@ def review(
     packet_key: str | None = typer.Option(
         None,
         "--packet",
-        help="Packet key, the lineage a new revision joins (see `committee history KEY`). Default: the front "
-        "matter's `packet:`, else the file name, so cv.docx and cv.pdf are both `cv`.",
+        help="Packet key of every file given, the lineage its revisions join (see `committee history KEY`). "
+        "Default: the front matter's `packet:`, else the file name, so cv.docx and cv.pdf are both `cv`.",
         show_default=False,
     ),
     questions: bool = typer.Option(

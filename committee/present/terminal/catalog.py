@@ -8,8 +8,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
-from committee.present.terminal.tables import Col, print_table
+from committee.present.terminal.tables import Col, bullets, print_table
 
 
 def render_personas(personas: Sequence, folders: Sequence[Path], console: Console) -> None:
@@ -45,14 +46,23 @@ def render_scenario(s, console: Console) -> None:
     console.print(f"[bold]{escape(s.title)}[/] ({s.id}): {escape(s.role)}")
     console.print(escape(" ".join(s.description.split())))
     console.print("\n[bold underline]Case prompts[/] (answer them as `## Product sense: <title>` sections)")
-    for c in s.case_prompts:
-        console.print(f"• [bold]{escape(c.title)}[/]: {escape(c.prompt)}")
+    console.print(
+        bullets([Text.from_markup(f"[bold]{escape(c.title)}[/]: {escape(c.prompt)}") for c in s.case_prompts], indent=0)
+    )
     console.print("\n[bold underline]Rubric[/] (each dimension scored 1-4)")
-    for d in s.dimensions:
-        must = " [red](must pass)[/]" if d.id in s.rules.must_pass else ""
-        console.print(
-            f"• [bold]{escape(d.name)}[/]{must}: {escape(d.description)} A strong answer shows {escape(d.strong_answer)}."
+    must = lambda d: " [red](must pass)[/]" if d.id in s.rules.must_pass else ""  # noqa: E731
+    console.print(
+        bullets(
+            [
+                Text.from_markup(
+                    f"[bold]{escape(d.name)}[/]{must(d)}: {escape(d.description)} "
+                    f"A strong answer shows {escape(d.strong_answer)}."
+                )
+                for d in s.dimensions
+            ],
+            indent=0,
         )
+    )
     r = s.rules
     vetoes = "; ".join(f"{p}: {', '.join(v.label for v in vs)}" for p, vs in r.vetoes.items()) or "none"
     console.print(

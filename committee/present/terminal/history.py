@@ -43,14 +43,15 @@ def render_runs(rows: Sequence, console: Console) -> None:
     ]
     narrow_cols = [
         Col("run id"),
-        Col("when", drop=2),
-        Col("packet · rev", shrink=12),
-        Col("engine", drop=1),
+        Col("when", drop=1),
+        Col("packet", shrink=12),
+        Col("rev"),
+        Col("engine", drop=2),
         Col("status"),
         Col("decision"),
     ]
     narrow = [
-        [r.run_id, when(r, "%m-%d %H:%M"), f"{r.packet_key} · {r.revision}", r.engine, r.shown_status, decision(r)]
+        [r.run_id, when(r, "%m-%d %H:%M"), r.packet_key, str(r.revision), r.engine, r.shown_status, decision(r)]
         for r in rows
     ]
     print_table(console, "Runs (newest first)", [Col(h) for h in heads], wide, narrower=[(narrow_cols, narrow)])

@@ -7,11 +7,10 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.padding import Padding
 from rich.panel import Panel
-from rich.table import Table
 from rich.text import Text
 
 from committee.models import RunResult, Vote
-from committee.present.terminal.tables import Col, print_table
+from committee.present.terminal.tables import Col, fitted, print_table
 from committee.present.views import NODE_TITLES
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
@@ -172,23 +171,27 @@ class ProgressBoard:
         if not self.live.console.is_terminal:
             self.live.console.line()  # what follows (an error, the report) starts on a line of its own
 
-    def _table(self) -> Table:
-        t = Table(title=self.title or "committee", show_header=True)
-        t.add_column("persona")
-        t.add_column("status")
-        for p, (status, vote) in self.rows.items():
-            t.add_row(self.names.get(p, p), Text.assemble(status + " ", vote_text(vote) if vote else ""))
-        return t
+    def _table(self):
+        """The board as the first table layout that fits the console (`tables.fitted`)."""
+        return fitted(
+            self.console,
+            self.title or "committee",
+            [Col("persona"), Col("status", wrap=True), Col("vote")],
+            [
+                [self.names.get(p, p), status, vote_text(vote) if vote else ""]
+                for p, (status, vote) in self.rows.items()
+            ],
+        )
 
     def update(self, event: str, data: dict) -> None:
         if event == "start":
             self.title = f"run {data['run_id']} · {data['packet']} rev {data['revision']}"
             self.rows = {p: ["reviewing blind…", None] for p in data["personas"]}
         elif event == "review":
-            self.rows[data["persona"]] = ["sealed vote:", data["vote"]]
+            self.rows[data["persona"]] = ["sealed vote", data["vote"]]
         elif event == "turn":
             to = f" → {self.names.get(data['to'], data['to'])}" if data.get("to") else ""
-            self.rows[data["speaker"]] = [f"round {data['round']}: {data['move']}{to};", data["vote"]]
+            self.rows[data["speaker"]] = [f"round {data['round']}: {data['move']}{to}", data["vote"]]
         elif event == "decision":
             self.title += f" · {data['outcome'].replace('_', ' ')}"
         if not self.live.is_started:
@@ -280,9 +283,7 @@ def render_questions(awaiting, console: Console, names: dict[str, str] | None = 
     for q in awaiting.questions:
         console.print(Text.assemble((f"\n{q.id} ", "bold"), (names.get(q.persona, q.persona), "cyan"), " asks:"))
         console.print(Text(q.text))
-    console.print(
-        Text(
-            f"\nAnswer in the terminal: committee answer {awaiting.run_id}\n"
-            f"or from a file (q1: ..., one entry per question): committee answer {awaiting.run_id} --answers FILE.yaml"
-        )
-    )
+    console.print(Text("\nAnswer in the terminal:"))
+    console.print(indent(Text(f"committee answer {awaiting.run_id}", style="bold")))
+    console.print(Text("or from a file (q1: ..., one entry per question):"))
+    console.print(indent(Text(f"committee answer {awaiting.run_id} --answers FILE.yaml", style="bold")))

@@ -51,6 +51,9 @@ def study_progress(console: Console, title: str) -> Iterator:
 
 
 def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
+    """A stability study (`trust.stability` report): the modal decision and agreement,
+    each persona's vote distribution, then one row per run (its votes and decision; the
+    speaking order where the terminal has room)."""
     s = rep["summary"]
     console.print(
         Text.assemble(
@@ -102,6 +105,8 @@ def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str
 
 
 def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
+    """A probe study (`trust.probes` report): one row per variant (the swap, its votes
+    where the terminal has room, its decision, what moved), then everything that moved."""
     s = rep["summary"]
     o = rep["original"]
     console.print(
@@ -182,6 +187,8 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
 
 
 def render_stats(st: dict[str, Any], console: Console, names: dict[str, str]) -> None:
+    """Conformity statistics (`trust.conformity.conformity_stats`): per persona and per
+    protocol how often the debate changed votes and decisions, then the definitions."""
     if not st["runs"]:
         console.print("no finished runs stored yet: try `committee review examples/strong-safety-pm.md`")
         return
@@ -222,6 +229,9 @@ def render_stats(st: dict[str, Any], console: Console, names: dict[str, str]) ->
 
 
 def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, str]) -> None:
+    """A calibration (`trust.calibrate` report): one row per packet (every check where
+    the terminal has room, else the columns read first), the confusion matrix, per-signal
+    precision/recall/F1, per-persona agreement, the split and injection checks."""
     s = rep["summary"]
     d = s["decision"]
     console.print(

@@ -9,15 +9,19 @@ and printed in the first layout that fits the console without breaking a word:
    column, headers wrapped between words to the width of their cells;
 3. the compact table without the columns a reader can spare (`Col.drop`, the highest
    numbers left out first);
-4. stacked: one block per record, its first cell as the block's head and one
+4. the compact layouts of any narrower variant of the same records (shorter or merged
+   columns: `fitted`'s `narrower`);
+5. stacked: one block per record, its first cell as the block's head and one
    `header  value` line per other column (every column, dropped ones too).
 
-A layout fits when rich's own measurement of its minimum width (every `keep` cell on
-one line, every wrapping cell no narrower than its longest word) is within the
-console's width, so rich never has to cut a cell mid-word."""
+A layout fits when rich's own measurement of its minimum width (every one-line cell
+whole, every wrapping cell no narrower than its longest word and WRAP_MIN) is within
+the console's width, so rich never has to cut a cell mid-word. Long words inside
+sentences are for `bullets`, `diff_lines` and plain `Text`, which wrap between words."""
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,7 +63,7 @@ def cell_width(cell: Cell) -> int:
 def _header(col: Col, width: int, compact: bool) -> Cell:
     """The header of a one-line column: as given, or in a compact table wrapped between
     words to `width` (the column's widest cell; at least its longest word)."""
-    plain = col.header.plain if isinstance(col.header, Text) else col.header
+    plain = _plain(col.header)
     if not compact or len(plain) <= width:
         return col.header
     wrapped = textwrap.fill(plain, width=max(width, *(len(w) for w in plain.split())))
@@ -121,6 +125,7 @@ def _wrap_min(col: Col, cells: Sequence[Cell]) -> int:
 
 
 def _plain(cell: Cell) -> str:
+    """A cell's text without its styles."""
     return cell.plain if isinstance(cell, Text) else str(cell)
 
 
@@ -189,8 +194,7 @@ def stacked(title: str | None, cols: Sequence[Col], rows: Sequence[Sequence[Cell
         grid.add_column(style="dim", no_wrap=True)
         grid.add_column(overflow="fold")
         for col, value in zip(cols[head:], r[head:], strict=True):
-            label = col.header.plain if isinstance(col.header, Text) else col.header
-            grid.add_row(" ".join(label.split()), value)
+            grid.add_row(" ".join(_plain(col.header).split()), value)
         parts += [line, Padding(grid, (0, 0, 0, 2), expand=False)]
     return Group(*parts)
 
@@ -224,11 +228,11 @@ def fitted(
     `cols`/`rows`, then the compact ones of each `narrower` (columns, rows) variant of
     the same records (fewer, shorter or merged columns); when none fits, `cols`/`rows` stacked, each
     record headed by its first `head` cells."""
-    tables = [
-        *layouts(console, title, cols, rows, caption),
-        *(t for vcols, vrows in narrower for t in list(layouts(console, title, vcols, vrows, caption))[1:]),
-    ]
-    for t in tables:
+    tables = itertools.chain(
+        layouts(console, title, cols, rows, caption),
+        *(itertools.islice(layouts(console, title, vc, vr, caption), 1, None) for vc, vr in narrower),
+    )
+    for t in tables:  # built one at a time: most reports stop at the first
         if fits(console, t):
             return t
     blocks = stacked(title, cols, rows, head=head)

@@ -226,3 +226,35 @@ def test_a_questions_run_killed_before_its_first_checkpoint_still_asks_when_resu
 def test_a_waiting_run_cannot_be_forked_and_the_error_says_to_answer_it(store, waiting):
     with pytest.raises(BadInput, match=f"committee answer {waiting.run_id}"):
         plan_fork(store, waiting.run_id, Change("mute", "vp-product"))
+
+
+class _Stop(BaseException):
+    """What a front end raises to stop its script mid-run (e.g. Streamlit's rerun)."""
+
+
+def test_answers_stopped_before_the_committee_read_them_are_answered_once(store, waiting):
+    """An answer attempt stopped before the graph consumed the answers (the app's rerun
+    while the run starts again) leaves the run waiting on the answered revision; answering
+    again answers the questions' own revision once: one answers part, no third revision,
+    one run of the unanswered revision."""
+
+    def stop(event, data):
+        if event == "start":
+            raise _Stop()
+
+    with pytest.raises(_Stop):
+        answer_run(store, waiting.run_id, {"q1": GOOD}, progress=stop)
+    again = resume_run(store, waiting.run_id)
+    assert isinstance(again, AwaitingAnswers) and store.get_run(waiting.run_id).status == "awaiting_answers"
+    done = answer_run(store, waiting.run_id, {"q1": GOOD})
+    text = store.get_revision(done.packet.key, done.packet.revision).text
+    assert done.packet.revision == 2 and text.count("## Follow-up answers") == 1 and text.count(GOOD) == 1
+    assert [p.revision for p in store.revisions(done.packet.key)] == [1, 2]
+    assert len([r for r in store.list_runs() if r.revision == 1 and r.status == "done"]) == 1
+    # left empty the second time: the run goes back to the revision its questions were asked of
+    w2 = start_run(store, prepare(read_packet(BORDERLINE), questions=True))
+    with pytest.raises(_Stop):
+        answer_run(store, w2.run_id, {"q1": GOOD}, progress=stop)
+    resume_run(store, w2.run_id)
+    empty = answer_run(store, w2.run_id, {})
+    assert empty.packet.revision == 1 and not any(empty.answers.values())

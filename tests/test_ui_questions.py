@@ -94,6 +94,11 @@ def test_answering_in_the_boxes_finishes_the_run(db):
     assert not answer_boxes(at)
     # the answered run shows its questions and answers beside the result
     assert any(ANSWER[:40] in m.value for m in at.markdown)
+    # Compare: the answered run is its own revision (answers included), beside the one without them
+    at.button(key="to_compare").click().run()
+    ok(at)
+    assert at.selectbox(key="compare_from").value == 1 and at.selectbox(key="compare_to").value == 2
+    assert any("Follow" in m.value and "answers" in m.value for m in at.markdown)
 
 
 def test_empty_answers_are_allowed(db):
@@ -177,3 +182,24 @@ def test_follow_up_reads_questions_answers_and_votes_from_the_replay_steps(db):
         assert fu.any_text and fu.questions[0].answer == ANSWER and asker in moved
         one_shot = start_run(store, prepare(read_packet(EXAMPLES / ASKS)))
         assert follow_up(replay_steps(store, one_shot.run_id), panel) is None
+
+
+def test_a_refused_answer_is_an_error_and_the_questions_stay(db, monkeypatch):
+    """The runner refuses an answer (its own check, behind the box's `max_chars`): the
+    page shows why, stores nothing, and the run still waits with its questions shown."""
+    import committee.graph.runner as runner
+    from committee.errors import BadInput
+
+    def refuse(questions, answers):
+        raise BadInput("the answer to q1 is 9,999 characters; keep it under 4,000")
+
+    monkeypatch.setattr(runner, "check_answers", refuse)
+    at = submit_example(app().run())
+    answer_boxes(at)[0].input(ANSWER)
+    at.button(key="answer_submit").click().run()
+    ok(at)
+    assert any("keep it under 4,000" in e.value for e in at.error)
+    with Store(db) as store:
+        [row] = store.list_runs()
+        assert row.status == "awaiting_answers" and row.revision == 1  # nothing was stored
+    assert answer_boxes(at) and at.query_params["run"] in (row.run_id, [row.run_id])

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 import uikit
 
+from committee.intake.answers import MAX_ANSWER_CHARS
 from committee.models import AwaitingAnswers
 from committee.present.followup import FollowUp
 from committee.present.views import vote_label
@@ -56,6 +57,7 @@ def answer_form(waiting: AwaitingAnswers, *, on_submit: Callable[[], None], disa
                 key=answer_key(waiting.run_id, q.id),
                 height=120,
                 placeholder="Your answer (optional)",
+                max_chars=MAX_ANSWER_CHARS,  # the runner refuses a longer one (`intake.answers.check_answers`)
                 disabled=disabled,
             )
     st.button(

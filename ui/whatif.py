@@ -120,6 +120,9 @@ def section(store, row, steps: list | None = None, at: int | None = None) -> Non
         )
         side_by_side(store, row.parent_run_id, row.run_id, key="parent")
     with st.expander("What if…", expanded=row.run_id in built, icon=":material/call_split:"):
+        if row.status == "awaiting_answers":
+            st.caption("Only a finished run can be forked: answer the committee's questions first.")
+            return
         if row.status != "done":
             st.caption("Only a finished run can be forked: finish it with `committee resume` first.")
             return

@@ -157,10 +157,11 @@ def run_context(prep: Prepared, packet: Packet) -> Context:
     )
 
 
-def context_json(ctx: Context, *, ask: bool = False) -> str:
+def context_json(ctx: Context, *, ask: bool = False, answers_of: int | None = None) -> str:
     """The run context as stored once with the run (for `resume`); `ask` records that
     the run asks follow-up questions, so a run that stops before its first checkpoint
-    starts again as it was asked for (`context_asks`)."""
+    starts again as it was asked for (`context_asks`); `answers_of` that its packet is
+    the answered revision of that revision (`answer_run`, `context_answers_of`)."""
     stored = {
         "packet": ctx.packet.model_dump(mode="json"),
         "scenario": ctx.scenario.model_dump(mode="json"),
@@ -169,7 +170,20 @@ def context_json(ctx: Context, *, ask: bool = False) -> str:
     }
     if ask:
         stored["ask"] = True
+    if answers_of is not None:
+        stored["answers_of"] = answers_of
     return json.dumps(stored)
+
+
+def context_answers_of(text: str) -> int | None:
+    """The revision whose follow-up questions the stored run context's packet answers
+    (`context_json(answers_of=)`), None for a run not answered yet (or a context that
+    cannot be read)."""
+    try:
+        of = json.loads(text).get("answers_of")
+    except (ValueError, AttributeError):
+        return None
+    return of if isinstance(of, int) else None
 
 
 def context_asks(text: str) -> bool:
@@ -606,17 +620,23 @@ def answer_run(
         raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
     questions = pending_questions(store, run_id)
     given = check_answers(questions, answers)
-    ctx = context_from_json(store.get_context(run_id))
+    stored = store.get_context(run_id)
+    ctx = context_from_json(stored)
     options = _resume_options(row, ctx, engine_options)
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))
     names = {p.id: p.name for p in ctx.panel.values()}
-    answered = with_answers(ctx.packet, questions, given, names, ctx.scenario)
-    if answered is not ctx.packet:
-        if engine.deterministic:  # the revision without the answers gets its run too, at no cost
-            _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)
-        packet = store.save_packet(answered)
+    # an earlier attempt stopped before the committee read its answers (e.g. a front end's
+    # rerun) left the run waiting on the answered revision: answer the questions' own revision
+    of = context_answers_of(stored)
+    base = ctx.packet if of is None else store.get_revision(ctx.packet.key, of)
+    answered = with_answers(base, questions, given, names, ctx.scenario)
+    if answered is not base and engine.deterministic and of is None:
+        # the revision without the answers gets its run too, at no cost (once)
+        _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)
+    packet = base if answered is base else store.save_packet(answered)
+    if packet.revision != ctx.packet.revision:
         ctx = ctx.model_copy(update={"packet": packet})
-        store.answer_with(run_id, packet, context_json(ctx))
+        store.answer_with(run_id, packet, context_json(ctx, answers_of=base.revision))
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:

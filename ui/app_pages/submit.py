@@ -313,6 +313,15 @@ def build_request():
     )
 
 
+def still_waiting(run_id: str) -> bool:
+    """Whether stored run `run_id` still waits for answers (False for an unknown run)."""
+    with uikit.open_store() as store:
+        try:
+            return store.get_run(run_id).status == "awaiting_answers"
+        except CommitteeError:
+            return False
+
+
 def carry_on(run_id: str, answers: dict[str, str] | None = None) -> None:
     """Run the pending run `run_id` with live progress, whatever happened to it so far: not
     stored yet -> start it from the form; waiting for answers -> continue it with
@@ -370,7 +379,11 @@ def carry_on(run_id: str, answers: dict[str, str] | None = None) -> None:
     except CommitteeError as exc:
         SS["error"] = str(exc)
         SS.pop("result", None)
-        st.query_params.pop("run", None)
+        if (SS.get("awaiting") or {}).get("run_id") == run_id and still_waiting(run_id):
+            pass  # a refused answer (e.g. too long): the run still waits, its questions stay
+        else:  # a run that failed after its answers is offered for resume below, not to answer again
+            SS.pop("awaiting", None)
+            st.query_params.pop("run", None)
         SS["run_id"] = run_id  # a stored run that failed is offered for resume below
     SS.pop("pending_run", None)
     SS.pop("pending_answers", None)

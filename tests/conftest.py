@@ -155,3 +155,9 @@ def run_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     out = capsys.readouterr()
     return code, out.out, out.err
+
+
+# the browser modules' shared Chromium (one per module), visible to every test file that
+# imports `page` or `mobile_page` from tests/browser_kit.py; last, since browser_kit
+# imports ROOT from here
+from tests.browser_kit import chromium  # noqa: E402, F401

@@ -71,8 +71,16 @@ def test_hostile_packet_stays_inert_in_a_real_browser(server, page):
     area.press("Control+Enter")
     wait_idle(page)
     page.get_by_role("button", name="Convene the committee").click()
-    page.get_by_text("Decision:", exact=False).first.wait_for(timeout=120_000)
+    # follow-up questions are on by default: the packet stays inert while they are asked,
+    # and answering nothing finishes the run
+    answer = page.get_by_role("button", name="Submit the answers")
+    page.get_by_text("Decision:", exact=False).first.or_(answer).wait_for(timeout=120_000)
     wait_idle(page)
+    if answer.count():
+        assert_inert(page)
+        answer.click()
+        page.get_by_text("Decision:", exact=False).first.wait_for(timeout=120_000)
+        wait_idle(page)
     page.get_by_text("What each persona wrote in the blind review").click()
     assert_inert(page)
     page.screenshot(path=str(ARTIFACTS / "ui-hostile.png"), full_page=True)

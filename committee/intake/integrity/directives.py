@@ -133,6 +133,14 @@ _POLITE_PERSUASION = rx(
     r"(?:strong[ _-]?hire|\bhire\b(?! (?:a|an|the|more|new|people|engineers?|staff)\b)|full marks|top (?:marks|scores?)|"
     r"4\s*/\s*4|(?:an |the )?offer\b)"
 )
+# asks a reviewer to change the vote or score they gave ("I would ask you to reconsider
+# your No Hire vote"): only "your" vote, so a story about "our vote" or "your decision
+# on the launch" stays a story
+_RECONSIDER = rx(
+    r"\b(?:reconsider|revisit|rethink|change|revise|raise|upgrade|bump|adjust|update|re-?evaluate|re-?score|re-?rate)"
+    r"\b[^.!?\n]{0,30}?\byour\b[^.!?\n]{0,30}?\b(?:votes?|ratings?|scores?|verdict|assessment|evaluation|"
+    r"recommendation|(?:hire|hiring) decision|no[ _-]?hire|strong[ _-]?hire)\b"
+)
 # a claim that someone or something already rated the packet at the top
 _EARLIER_RATING = rx(
     r"\b(?:already|previously|earlier|before this)\b[^.!?\n]{0,40}\b(?:rated|scored|graded|marked|ranked|"
@@ -157,7 +165,8 @@ _VOCATIVE_ANY = rx(
     r"\b(?:ai|llm|model|assistant|bot|system|agent|reviewer|grader|evaluator)s? (?:reading|reviewing|evaluating|"
     r"grading|scoring|processing|parsing|summari[sz]ing) (?:this|these|my)\b|\bto (?:whoever|anyone|any (?:ai|model|"
     r"system|llm)) (?:is )?(?:reading|reviewing|evaluating|grading)\b|\bdear (?:reviewers?|committee|ai|models?|"
-    r"assistants?|evaluators?|graders?|hiring committee)\b"
+    r"assistants?|evaluators?|graders?|hiring committee)\b|\bfor (?:the |any |all )?(?:reviewers?|committee|panel|"
+    r"evaluators?|graders?)\s*:"
 )
 _T_EVAL = rx(
     r"strong[ _-]?hire|no[ _-]?hire|\bhire\s+(?:vote|decision|recommendation|verdict)\b|\bvot(?:e|es|ed|ing)\b|\brubrics?\b|"
@@ -220,6 +229,8 @@ def directive_reasons(q: str, raw: str | None, names: Names) -> tuple[list[str],
         ev.append("gives the reviewers orders in another language")
     if _POLITE_PERSUASION.search(q):
         ev.append("tells the reviewers, politely, what vote they will reach")
+    if _RECONSIDER.search(q):
+        ev.append("asks a reviewer to change their vote")
     if _EARLIER_RATING.search(q):
         ev.append("claims an earlier top rating of the packet")
     if _VOTE_FORMAT.search(raw) or names.persona_vote.search(raw) or names.score_format.search(raw):

@@ -226,3 +226,35 @@ def test_a_questions_run_killed_before_its_first_checkpoint_still_asks_when_resu
 def test_a_waiting_run_cannot_be_forked_and_the_error_says_to_answer_it(store, waiting):
     with pytest.raises(BadInput, match=f"committee answer {waiting.run_id}"):
         plan_fork(store, waiting.run_id, Change("mute", "vp-product"))
+
+
+def test_the_unanswered_twin_is_never_latest_nor_listed_nor_counted(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    answered = json.loads(out)["run_id"]
+    good = tmp_path / "answers.yaml"
+    good.write_text("q1: |\n  " + GOOD + "\n")
+    code, out, err = run(monkeypatch, capsys, "answer", "latest", "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err
+    with Store(db_path) as st:
+        twins = [r for r in st.list_runs() if r.twin_of]
+        assert [(t.twin_of, t.revision, t.status) for t in twins] == [(answered, 1, "done")]
+        twin = twins[0].run_id
+        assert st.resolve_run_id("latest") == answered
+        assert [r.run_id for r in st.list_runs(studies=False)] == [answered]
+    code, out, err = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    assert [json.loads(line)["run_id"] for line in out.splitlines()] == [answered]
+    code, out, err = run(monkeypatch, capsys, "stats", "--json", "--db", str(db_path))
+    assert json.loads(out)["runs"] == 1, out
+    with Store(db_path) as st:
+        key = st.get_run(answered).packet_key
+    code, out, err = run(monkeypatch, capsys, "history", key, "--json", "--db", str(db_path))
+    revs = [json.loads(line) for line in out.splitlines()]
+    assert [(r["revision"], r["runs"], r["run_id"]) for r in revs] == [(1, 0, twin), (2, 1, answered)]
+    code, out, err = run(monkeypatch, capsys, "compare", key, "--json", "--db", str(db_path))
+    c = json.loads(out)
+    assert code == 0, err
+    assert c["before"]["revision"] == 1 and c["after"]["revision"] == 2
+    assert c["before"]["votes"] and c["after"]["votes"]
+    code, out, err = run(monkeypatch, capsys, "replay", twin, "--db", str(db_path))
+    assert code == 0, err
+    assert "Resumed" not in out and "failed calls" not in out and "Without the answers" in out

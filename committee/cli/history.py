@@ -12,7 +12,11 @@ from committee.errors import BadInput, CommitteeError
 def runs(
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
     packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    studies: bool = typer.Option(False, "--studies", help="Also list the runs stability, probe and calibrate stored."),
+    studies: bool = typer.Option(
+        False,
+        "--studies",
+        help="Also list the runs stability, probe and calibrate stored (and the unanswered twins `answer` made).",
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -30,8 +34,8 @@ def runs(
                 store.revisions(packet)  # an unknown key is bad input that names the stored ones
             rows = store.list_runs(limit=limit, packet_key=packet, studies=studies)
     if as_json:
-        for r in rows:
-            emit_json(r.__dict__)
+        for r in rows:  # `twin_of` only on an unanswered twin (listed with --studies)
+            emit_json({k: v for k, v in r.__dict__.items() if k != "twin_of" or v})
         return
     if not rows:
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")

@@ -636,7 +636,8 @@ def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, 
     thread starts from the waiting run's last checkpoint with every answer empty (the
     blind reviews are not repeated; the debrief goes on from them). Only for a
     deterministic engine, where the debrief costs nothing and the run is the one
-    `review` without --questions would have made."""
+    `review` without --questions would have made. The twin is stored with `twin_of`
+    (the waiting run's id): never `latest`, left out of `runs` and `stats`."""
     graph = build_graph().compile(checkpointer=store.checkpointer())
     values = dict(graph.get_state({"configurable": {"thread_id": row.run_id}}).values)
     run_id = new_run_id()
@@ -651,6 +652,7 @@ def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, 
         panel=row.panel,
         options=row.options,
         context=context_json(ctx),
+        twin_of=row.run_id,
     )
     values.update(run_id=run_id, answers={f"q{i}": "" for i in range(1, asked + 1)})
     config = {"configurable": {"thread_id": run_id}}
@@ -716,7 +718,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
     """The run's checkpoints, oldest first, read from the database (no engine call,
     no graph execution). The node that produced a checkpoint is what the previous
     checkpoint had as `next`; a what-if fork's first checkpoint, seeded from its parent
-    (`graph.fork`), is `fork`, and its `new_reviews` are the reviews the fork kept.
+    (`graph.fork`), is `fork`, and its `new_reviews` are the reviews the fork kept; an
+    unanswered twin's first (`_finish_unanswered`) is `unanswered`.
     Raises BadInput for an unknown run or no checkpoint."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
@@ -736,8 +739,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         if len(reviews) < seen_reviews:  # answers were read: the blind reviews start again
             seen_reviews = 0
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
-        if not steps and row.parent_run_id and node == "resume":
-            node = "fork"
+        if not steps and node == "resume" and (row.parent_run_id or row.twin_of):
+            node = "fork" if row.parent_run_id else "unanswered"
         if values.get("failures") and node in ("seal_votes", "tally_turns"):
             node = "stopped"  # the routing step after a failed call: it wrote nothing
         steps.append(

@@ -258,3 +258,19 @@ def test_the_unanswered_twin_is_never_latest_nor_listed_nor_counted(monkeypatch,
     code, out, err = run(monkeypatch, capsys, "replay", twin, "--db", str(db_path))
     assert code == 0, err
     assert "Resumed" not in out and "failed calls" not in out and "Without the answers" in out
+
+
+def test_a_yaml_error_in_the_answers_names_the_line_column_and_problem(tmp_path):
+    from committee.intake.answers import read_answers
+
+    bad = tmp_path / "a.yaml"
+    bad.write_text("q1: fine\nq2: my answer: yes\n")
+    with pytest.raises(BadInput) as exc:
+        read_answers(bad)
+    msg = str(exc.value)
+    assert "line 2, column 14" in msg and "mapping values are not allowed" in msg and "quoted" in msg
+    assert "ScannerError" not in msg and "\n" not in msg
+    bad.write_text('q1: "never closed\n')
+    with pytest.raises(BadInput, match=r"line 2, column 1: found unexpected end of stream") as exc:
+        read_answers(bad)
+    assert "quoted" not in str(exc.value)

@@ -274,3 +274,30 @@ def test_a_yaml_error_in_the_answers_names_the_line_column_and_problem(tmp_path)
     with pytest.raises(BadInput, match=r"line 2, column 1: found unexpected end of stream") as exc:
         read_answers(bad)
     assert "quoted" not in str(exc.value)
+
+
+def test_answers_keep_the_text_as_typed_and_lists_are_refused(tmp_path, store, waiting):
+    from committee.intake.answers import read_answers
+
+    typed = tmp_path / "a.yaml"
+    typed.write_text("q1: no\nq2: 1:30\nq3: 012\nq4: 42\nq5: 2024-05-01\nq6: 1.50\n")
+    assert read_answers(typed) == {"q1": "no", "q2": "1:30", "q3": "012", "q4": "42", "q5": "2024-05-01", "q6": "1.50"}
+    listed = tmp_path / "b.yaml"
+    listed.write_text("q1: [a, b]\n")
+    with pytest.raises(BadInput, match="the answer to q1 must be text, got list"):
+        answer_run(store, waiting.run_id, read_answers(listed))
+    typed.write_text("q1: no\n")
+    done = answer_run(store, waiting.run_id, read_answers(typed))
+    assert done.answers == {"q1": "no"}
+
+
+def test_a_question_id_given_twice_is_refused_and_the_run_keeps_waiting(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("q1: a\nq1: b\n")
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(twice), "--db", str(db_path))
+    assert code == 2 and "q1 is given twice" in err and len(err.strip().splitlines()) == 1
+    with Store(db_path) as st:
+        row = st.get_run(run_id)
+        assert (row.status, row.revision) == ("awaiting_answers", 1)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from committee.catalog import load_yaml
 from committee.errors import BadInput
 from committee.intake.packets import build_packet
@@ -35,9 +37,9 @@ def check_answers(questions: list[Question], answers: dict[str, object]) -> dict
     out: dict[str, str] = {}
     for q in ids:
         value = answers.get(q)
-        if value is not None and not isinstance(value, str | int | float):
+        if value is not None and not isinstance(value, str):  # `read_answers` keeps scalars as typed text
             raise BadInput(f"the answer to {q} must be text, got {type(value).__name__}")
-        text = "" if value is None else str(value).strip()
+        text = (value or "").strip()
         if len(text) > MAX_ANSWER_CHARS:
             raise BadInput(f"the answer to {q} is {len(text):,} characters; keep it under {MAX_ANSWER_CHARS:,}")
         out[q] = text
@@ -82,15 +84,33 @@ def with_answers(
     )
 
 
+class _TypedText(yaml.BaseLoader):
+    """YAML read as the user typed it: every scalar is the string written (`no`, `1:30`,
+    `012`, `2024-05-01` stay text; PyYAML's BaseLoader resolves no types), sequences and
+    mappings stay lists and dicts (refused as answers by `check_answers`). A mapping key
+    given twice is a ConstructorError "KEY is given twice" at its second place."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: set[str] = set()
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"{key} is given twice", key_node.start_mark)
+                seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def read_answers(path: str | Path) -> dict[str, object]:
-    """The answers in a YAML file: a mapping of question id to answer text (`q1: ...`).
-    Raises BadInput for a missing or unreadable file, YAML that does not parse, or
-    anything but a mapping with text keys."""
+    """The answers in a YAML file: a mapping of question id to answer text (`q1: ...`),
+    each answer the text as typed (`_TypedText`: `q1: no` is "no", never False).
+    Raises BadInput for a missing or unreadable file, YAML that does not parse (line,
+    column and problem), a question id given twice, or anything but a mapping."""
     where = Path(path)
     if not where.is_file():
         raise BadInput(f"{where}: no such answers file")
-    data = load_yaml(where)
-    if data is None:
+    data = load_yaml(where, loader=_TypedText)
+    if data is None or data == "":
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise BadInput(f"{where}: the answers file must map question ids to answers (q1: ..., q2: ...)")

@@ -95,9 +95,12 @@ class Change:
 
 
 def parse_change(**given: Any) -> Change:
-    """The one change among keyword arguments named as CHANGE_KINDS (None = not given).
-    Raises BadInput when none or more than one is given."""
-    chosen = [(k, v) for k, v in given.items() if v is not None]
+    """The one change among keyword arguments named as CHANGE_KINDS (None = not given;
+    a list is each of its items given: the CLI's options are repeatable). Raises
+    BadInput when none or more than one is given, the same change twice included."""
+    chosen = [
+        (k, item) for k, v in given.items() if v is not None for item in (v if isinstance(v, list | tuple) else [v])
+    ]
     unknown = [k for k, _ in chosen if k not in CHANGE_KINDS]
     if unknown:
         raise BadInput(f"unknown change {unknown[0]!r} (choose {', '.join(FLAGS.values())})")

@@ -301,3 +301,40 @@ def test_a_question_id_given_twice_is_refused_and_the_run_keeps_waiting(monkeypa
     with Store(db_path) as st:
         row = st.get_run(run_id)
         assert (row.status, row.revision) == ("awaiting_answers", 1)
+
+
+class _Tty:
+    """stdin as a terminal where the user pastes `text`."""
+
+    def __init__(self, text: str):
+        import io
+
+        self._io = io.StringIO(text)
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *a):
+        return self._io.readline(*a)
+
+    def read(self, *a):
+        return self._io.read(*a)
+
+
+def test_the_interactive_answer_reads_several_lines_and_asks_before_submitting(monkeypatch, capsys, db_path):
+    import sys
+
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    pasted = "At my last company a customer asked us to switch off our abuse filters.\nI said no.\n\n"
+    monkeypatch.setattr(sys, "stdin", _Tty(pasted + "n\n"))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--db", str(db_path))
+    assert code == 0, err
+    assert "an empty line ends it" in err and "submit these answers?" in err and "I said no." in err
+    assert "nothing submitted" in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+    monkeypatch.setattr(sys, "stdin", _Tty(pasted + "y\n"))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--json", "--db", str(db_path))
+    assert code == 0, err
+    assert json.loads(out)["answers"] == {"q1": pasted.strip()}

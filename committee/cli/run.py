@@ -198,11 +198,10 @@ def answer(
         if answers is not None:
             given = read_answers(answers)
         elif sys.stdin.isatty():
-            given = {}
-            for q in questions:
-                err.print(f"[bold]{q.id}[/bold] · {names.get(q.persona, q.persona)} asks:", highlight=False)
-                err.print(q.text, markup=False, highlight=False)
-                given[q.id] = typer.prompt("your answer (Enter to skip)", default="", show_default=False, err=True)
+            given = ask_answers(questions, names)
+            if given is None:
+                err.print(f"nothing submitted: run {run_id} still waits for your answers (`committee answer {run_id}`)")
+                return
         else:
             raise BadInput(f"no terminal to ask on: give the answers with --answers FILE (run {run_id})")
         with ProgressBoard(err, names) as board:
@@ -211,6 +210,39 @@ def answer(
         emit_json(result)
     else:
         render_result(result, out, names)
+
+
+def read_multiline() -> str:
+    """Lines read from stdin up to an empty line (or the end of input), joined with
+    newlines: one answer, however many lines were pasted. "" when the first line is
+    empty."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = input()
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ask_answers(questions: list, names: dict[str, str]) -> dict[str, str] | None:
+    """Each question asked on the terminal in turn, its answer read over several lines
+    up to an empty line (`read_multiline`); then every answer shown and a confirmation
+    asked. Returns {question id: answer} to submit, or None when the user declines."""
+    given: dict[str, str] = {}
+    for q in questions:
+        err.print(f"[bold]{q.id}[/bold] · {names.get(q.persona, q.persona)} asks:", highlight=False)
+        err.print(q.text, markup=False, highlight=False)
+        err.print("your answer (several lines are fine; an empty line ends it, an empty first line skips):")
+        given[q.id] = read_multiline()
+    err.print("[bold]your answers[/bold]", highlight=False)
+    for q in questions:
+        err.print(f"[bold]{q.id}[/bold]:", highlight=False)
+        err.print(given[q.id] or "(no answer)", markup=False, highlight=False)
+    return given if typer.confirm("submit these answers?", default=True, err=True) else None
 
 
 def resume(

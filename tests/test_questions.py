@@ -113,7 +113,7 @@ def test_an_answer_that_instructs_the_committee_is_an_integrity_concern(store, w
 def test_bad_answers_are_refused_and_the_run_keeps_waiting(store, waiting):
     with pytest.raises(Exception, match="no question 'q9'"):
         answer_run(store, waiting.run_id, {"q9": "x"})
-    with pytest.raises(Exception, match="keep it under"):
+    with pytest.raises(Exception, match="keep it to at most 4,000 characters"):
         answer_run(store, waiting.run_id, {"q1": "word " * 2000})
     assert store.get_run(waiting.run_id).status == "awaiting_answers"
     assert store.get_run(waiting.run_id).revision == 1
@@ -338,3 +338,40 @@ def test_the_interactive_answer_reads_several_lines_and_asks_before_submitting(m
     code, out, err = run(monkeypatch, capsys, "answer", run_id, "--json", "--db", str(db_path))
     assert code == 0, err
     assert json.loads(out)["answers"] == {"q1": pasted.strip()}
+
+
+def test_an_answer_of_exactly_the_limit_is_accepted_and_the_message_says_at_most(store, waiting):
+    from committee.intake.answers import MAX_ANSWER_CHARS, check_answers
+
+    assert check_answers(waiting.questions, {"q1": "a" * MAX_ANSWER_CHARS})["q1"] == "a" * MAX_ANSWER_CHARS
+    with pytest.raises(BadInput, match=r"4,001 characters; keep it to at most 4,000 characters"):
+        check_answers(waiting.questions, {"q1": "a" * (MAX_ANSWER_CHARS + 1)})
+
+
+@pytest.mark.parametrize("raw", ["\x1b[2J\x1b[31mHired\x1b[0m", "yes\x00no", "\x07\x07\x07"])
+def test_an_answer_with_terminal_controls_is_refused_naming_the_question(monkeypatch, capsys, db_path, tmp_path, raw):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    f = tmp_path / "a.yaml"
+    f.write_text(f"q1: {json.dumps(raw)}\n")  # a YAML double-quoted string takes JSON's escapes
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(f), "--db", str(db_path))
+    assert code == 2 and "the answer to q1 contains control characters" in err and len(err.strip().splitlines()) == 1
+    assert "\x1b" not in err and "\x00" not in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+
+
+def test_a_long_answer_keeps_no_control_or_bidi_character(store, waiting):
+    from committee.graph.runner import replay_steps
+
+    done = answer_run(store, waiting.run_id, {"q1": GOOD + "\x1b \u202eevil\u202c"})
+    assert done.answers["q1"] == GOOD + " evil"
+    assert all(s.answers in (None, {"q1": GOOD + " evil"}) for s in replay_steps(store, waiting.run_id))
+
+
+@pytest.mark.parametrize("raw", ["\u200b\u200b\u00a0", "\u202e", " \ufeff\u2060 "])
+def test_an_answer_of_only_invisible_characters_is_no_answer(store, waiting, raw):
+    plain = start_run(store, prepare(read_packet(BORDERLINE)))
+    done = answer_run(store, waiting.run_id, {"q1": raw})
+    assert done.answers == {"q1": ""} and done.packet.revision == 1
+    assert done.votes == plain.votes

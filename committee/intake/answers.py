@@ -19,7 +19,8 @@ import yaml
 
 from committee.catalog import load_yaml
 from committee.errors import BadInput
-from committee.intake.packets import build_packet
+from committee.intake.packets import build_packet, normalize_text
+from committee.intake.readers.encoding import looks_binary
 from committee.models import Packet, Question, Scenario
 
 SECTION = "Follow-up answers"
@@ -27,8 +28,9 @@ MAX_ANSWER_CHARS = 4000  # about 600 words: a follow-up answer, not a second pac
 
 
 def check_answers(questions: list[Question], answers: dict[str, object]) -> dict[str, str]:
-    """The answers by question id, stripped; a question left out gets "". Raises
-    BadInput for an id no question has, an answer that is not text, or one longer than
+    """The answers by question id, as packet text (`answer_text`); a question left out
+    gets "". Raises BadInput for an id no question has, an answer that is not text,
+    one that breaks packet text's control-character rule, or one longer than
     MAX_ANSWER_CHARS."""
     ids = [q.id for q in questions]
     unknown = sorted(set(answers) - set(ids))
@@ -39,11 +41,26 @@ def check_answers(questions: list[Question], answers: dict[str, object]) -> dict
         value = answers.get(q)
         if value is not None and not isinstance(value, str):  # `read_answers` keeps scalars as typed text
             raise BadInput(f"the answer to {q} must be text, got {type(value).__name__}")
-        text = (value or "").strip()
+        text = answer_text(q, value or "")
         if len(text) > MAX_ANSWER_CHARS:
-            raise BadInput(f"the answer to {q} is {len(text):,} characters; keep it under {MAX_ANSWER_CHARS:,}")
+            raise BadInput(
+                f"the answer to {q} is {len(text):,} characters; keep it to at most {MAX_ANSWER_CHARS:,} characters"
+            )
         out[q] = text
     return out
+
+
+def answer_text(qid: str, raw: str) -> str:
+    """One answer as the packet will carry it: normalised like packet text
+    (`normalize_text`: invisible characters, zero-width, bidi and other controls
+    removed, NFC) and stripped, so an answer of only invisible characters is "" (no
+    answer). Raises BadInput naming `qid` when `raw` breaks the control-character rule
+    a packet file gets (`looks_binary`: a NUL, or over 1% control characters)."""
+    if looks_binary(raw):
+        raise BadInput(
+            f"the answer to {qid} contains control characters (terminal escapes, NUL): give it as plain text"
+        )
+    return normalize_text(raw)[0].strip()
 
 
 def answers_text(questions: list[Question], answers: dict[str, str], names: dict[str, str], scenario: Scenario) -> str:

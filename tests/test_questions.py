@@ -375,3 +375,28 @@ def test_an_answer_of_only_invisible_characters_is_no_answer(store, waiting, raw
     done = answer_run(store, waiting.run_id, {"q1": raw})
     assert done.answers == {"q1": ""} and done.packet.revision == 1
     assert done.votes == plain.votes
+
+
+def test_the_answered_packet_has_a_packet_files_limits(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    size = BORDERLINE.stat().st_size
+    good = tmp_path / "good.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    many = tmp_path / "many.yaml"
+    many.write_text('q1: "' + "## a\\nx\\n" * 400 + '"\n')  # 400 `##` sections in 2,800 characters
+    for args, message in [
+        (["--answers", str(good), "--max-bytes", str(size + 100)], f"over the {size + 100:,}-byte packet limit"),
+        (["--answers", str(many)], "sections is more than a packet can have (300)"),
+    ]:
+        code, out, err = run(monkeypatch, capsys, "answer", run_id, *args, "--db", str(db_path))
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    monkeypatch.setenv("COMMITTEE_MAX_PACKET_BYTES", str(size + 100))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 2 and "COMMITTEE_MAX_PACKET_BYTES" in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+        assert len(st.revisions(st.get_run(run_id).packet_key)) == 1 and len(st.list_runs()) == 1
+    monkeypatch.delenv("COMMITTEE_MAX_PACKET_BYTES")
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err

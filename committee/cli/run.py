@@ -167,6 +167,13 @@ def answer(
         "unanswered. Without it, each question is asked here in turn.",
         show_default=False,
     ),
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Size limit in bytes of the packet with the answers (e.g. 524288, 512k, 2m). "
+        "Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
+        show_default=False,
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -205,7 +212,7 @@ def answer(
         else:
             raise BadInput(f"no terminal to ask on: give the answers with --answers FILE (run {run_id})")
         with ProgressBoard(err, names) as board:
-            result = answer_run(store, run_id, given, progress=board.update)
+            result = answer_run(store, run_id, given, progress=board.update, max_bytes=max_bytes)
     if as_json:
         emit_json(result)
     else:

@@ -591,6 +591,7 @@ def answer_run(
     *,
     progress: Progress | None = None,
     engine_options: dict[str, Any] | None = None,
+    max_bytes: int | str | None = None,
 ) -> RunResult:
     """Continue a run that waits for follow-up answers (`awaiting_answers`) with
     `answers` ({question id: text}; a question left out or empty is unanswered). The
@@ -599,7 +600,9 @@ def answer_run(
     then belongs to; the committee reads it again from intake. All answers empty: the
     blind reviews stand and the debrief goes on from them. Returns the finished result
     with `questions` and `answers`. Raises BadInput for an unknown run, a run that is not
-    waiting, an unknown question id or an answer too long (nothing is stored then)."""
+    waiting, an unknown question id, an answer too long or an answered packet over a
+    packet's limits (`max_bytes`, else $COMMITTEE_MAX_PACKET_BYTES; MAX_SECTIONS):
+    nothing is stored then, the run keeps waiting."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status != "awaiting_answers":
@@ -610,7 +613,7 @@ def answer_run(
     options = _resume_options(row, ctx, engine_options)
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))
     names = {p.id: p.name for p in ctx.panel.values()}
-    answered = with_answers(ctx.packet, questions, given, names, ctx.scenario)
+    answered = with_answers(ctx.packet, questions, given, names, ctx.scenario, max_bytes=max_bytes)
     if answered is not ctx.packet:
         if engine.deterministic:  # the revision without the answers gets its run too, at no cost
             _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)

@@ -19,7 +19,7 @@ import yaml
 
 from committee.catalog import load_yaml
 from committee.errors import BadInput
-from committee.intake.packets import build_packet, normalize_text
+from committee.intake.packets import MAX_BYTES_ENV, build_packet, max_packet_bytes, normalize_text
 from committee.intake.readers.encoding import looks_binary
 from committee.models import Packet, Question, Scenario
 
@@ -79,17 +79,33 @@ def answers_text(questions: list[Question], answers: dict[str, str], names: dict
 
 
 def with_answers(
-    packet: Packet, questions: list[Question], answers: dict[str, str], names: dict[str, str], scenario: Scenario
+    packet: Packet,
+    questions: list[Question],
+    answers: dict[str, str],
+    names: dict[str, str],
+    scenario: Scenario,
+    *,
+    max_bytes: int | str | None = None,
 ) -> Packet:
     """`packet` with the answers appended as its `## Follow-up answers` part: a new
     revision of the same lineage (key, candidate, scenario and intake record kept,
     `meta.follow_up` listing the question ids answered; `revision` 0 until stored).
-    Returns `packet` unchanged when every answer is empty. Raises BadInput when the
-    answered text cannot be read as a packet."""
+    Returns `packet` unchanged when every answer is empty. The answered packet has a
+    packet file's limits: at most `max_packet_bytes(max_bytes)` bytes of UTF-8 text
+    and MAX_SECTIONS sections. Raises BadInput over a limit, or when the answered text
+    cannot be read as a packet."""
     part = answers_text(questions, answers, names, scenario)
     if not part:
         return packet
-    built = build_packet(packet.text.rstrip() + "\n\n" + part, name=packet.key, key=packet.key, source=packet.source)
+    text = packet.text.rstrip() + "\n\n" + part
+    limit = max_packet_bytes(max_bytes)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > limit:
+        raise BadInput(
+            f"with the answers the packet is {size:,} bytes, over the {limit:,}-byte packet limit "
+            f"(shorten the answers, or raise it with --max-bytes or ${MAX_BYTES_ENV})"
+        )
+    built = build_packet(text, name=packet.key, key=packet.key, source=packet.source)
     answered = [q.id for q in questions if answers.get(q.id, "").strip()]
     return built.model_copy(
         update={

@@ -400,3 +400,20 @@ def test_the_answered_packet_has_a_packet_files_limits(monkeypatch, capsys, db_p
     monkeypatch.delenv("COMMITTEE_MAX_PACKET_BYTES")
     code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(good), "--db", str(db_path))
     assert code == 0, err
+
+
+def test_answering_an_older_waiting_run_warns_of_the_newer_revision(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    old = json.loads(out)["run_id"]
+    newer = tmp_path / "borderline-api-pm.md"
+    newer.write_text(BORDERLINE.read_text() + "\nI also mentor two junior PMs.\n")
+    code, out, err = run(monkeypatch, capsys, "review", str(newer), "--db", str(db_path))
+    assert code == 0, err
+    good = tmp_path / "a.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    code, out, err = run(monkeypatch, capsys, "answer", old, "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "newer revision" in line]
+    assert len(warned) == 1 and "newer revision 2" in warned[0] and "revision 1" in warned[0]
+    with Store(db_path) as st:
+        assert st.get_run(old).revision == 3  # revision 1 with the answers, stored as the next revision

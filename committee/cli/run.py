@@ -201,6 +201,15 @@ def answer(
         row = store.get_run(run_id)
         if row.status != "awaiting_answers":
             raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+        newest = store.revisions(row.packet_key)[-1].revision
+        if newest > row.revision:  # the answers build on the run's own revision, not the newest
+            err.print(
+                f"warning: packet {row.packet_key} has a newer revision {newest}; these answers build on "
+                f"revision {row.revision}, the one run {run_id} reviewed",
+                style="yellow",
+                highlight=False,
+                soft_wrap=True,
+            )
         questions = pending_questions(store, run_id)
         if answers is not None:
             given = read_answers(answers)

@@ -417,3 +417,13 @@ def test_answering_an_older_waiting_run_warns_of_the_newer_revision(monkeypatch,
     assert len(warned) == 1 and "newer revision 2" in warned[0] and "revision 1" in warned[0]
     with Store(db_path) as st:
         assert st.get_run(old).revision == 3  # revision 1 with the answers, stored as the next revision
+
+
+def test_compare_runs_and_export_of_a_waiting_run_say_to_answer_it(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--json", "--db", str(db_path))
+    done = json.loads(out)["run_id"]
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    waiting = json.loads(out)["run_id"]
+    for args in (["compare", "--runs", done, waiting], ["export", waiting]):
+        code, out, err = run(monkeypatch, capsys, *args, "--db", str(db_path))
+        assert code == 2 and f"committee answer {waiting}" in err and "committee resume" not in err, (args, err)

@@ -206,10 +206,9 @@ def _parent(store: Store, run_id: str) -> tuple[RunRow, Context, dict]:
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status != "done" or store.get_result(run_id) is None:
-        finish = "answer" if row.status == "awaiting_answers" else "resume"
         raise BadInput(
             f"run {run_id} has not finished (status: {row.shown_status}): only a finished run can be forked; "
-            f"`committee {finish} {run_id}` finishes it"
+            f"`{row.finish_command}` finishes it"
         )
     ctx = context_from_json(store.get_context(run_id))
     graph = build_graph().compile(checkpointer=store.checkpointer())  # no engine: nothing can run

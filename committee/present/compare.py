@@ -487,7 +487,7 @@ def compare_runs(store: Store, a: str, b: str) -> RunComparison:
     for i, row in zip(ids, rows):
         res = store.get_result(i)
         if res is None:
-            raise BadInput(f"run {i} has not finished (status: {row.shown_status}); `committee resume {i}` finishes it")
+            raise BadInput(f"run {i} has not finished (status: {row.shown_status}); `{row.finish_command}` finishes it")
         results.append(res)
     before, after = (_side(r, row) for r, row in zip(results, rows))
     fork = after.parent_run_id == before.run_id

@@ -208,6 +208,13 @@ class RunRow:
                 return "stopped"
         return self.status
 
+    @property
+    def finish_command(self) -> str:
+        """The command that finishes this unfinished run, as users are told it: `committee
+        answer RUN_ID` for a run waiting for answers, else `committee resume RUN_ID`."""
+        verb = "answer" if self.status == "awaiting_answers" else "resume"
+        return f"committee {verb} {self.run_id}"
+
     @classmethod
     def from_row(cls, row) -> RunRow:
         d = dict(row)

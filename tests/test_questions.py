@@ -427,3 +427,25 @@ def test_compare_runs_and_export_of_a_waiting_run_say_to_answer_it(monkeypatch, 
     for args in (["compare", "--runs", done, waiting], ["export", waiting]):
         code, out, err = run(monkeypatch, capsys, *args, "--db", str(db_path))
         assert code == 2 and f"committee answer {waiting}" in err and "committee resume" not in err, (args, err)
+
+
+def test_a_run_stopped_while_answering_says_resume_continues_it(monkeypatch, capsys, db_path, tmp_path):
+    from committee.errors import Interrupted
+
+    with Store(db_path) as st:
+        waiting = start_run(st, prepare(read_packet(BORDERLINE), questions=True))
+
+        def ctrl_c(event, data):
+            raise KeyboardInterrupt
+
+        with pytest.raises(Interrupted):
+            answer_run(st, waiting.run_id, {"q1": GOOD}, progress=ctrl_c)
+        assert st.get_run(waiting.run_id).status == "failed"
+    good = tmp_path / "a.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    code, out, err = run(monkeypatch, capsys, "answer", waiting.run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"not waiting for answers (status failed); `committee resume {waiting.run_id}` continues it" in err
+    code, out, err = run(monkeypatch, capsys, "resume", waiting.run_id, "--json", "--db", str(db_path))
+    assert code == 0, err
+    assert json.loads(out)["answers"] == {"q1": GOOD}

@@ -191,7 +191,7 @@ def answer(
     import sys
 
     from committee.errors import BadInput
-    from committee.graph.runner import answer_run, pending_questions
+    from committee.graph.runner import answer_run, check_waiting, pending_questions
     from committee.intake.answers import read_answers
     from committee.present.terminal.run import ProgressBoard, render_result
 
@@ -199,8 +199,7 @@ def answer(
     with open_store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)
         row = store.get_run(run_id)
-        if row.status != "awaiting_answers":
-            raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+        check_waiting(row)
         newest = store.revisions(row.packet_key)[-1].revision
         if newest > row.revision:  # the answers build on the run's own revision, not the newest
             err.print(

@@ -157,10 +157,12 @@ def run_context(prep: Prepared, packet: Packet) -> Context:
     )
 
 
-def context_json(ctx: Context, *, ask: bool = False) -> str:
+def context_json(ctx: Context, *, ask: bool = False, answers: dict[str, str] | None = None) -> str:
     """The run context as stored once with the run (for `resume`); `ask` records that
     the run asks follow-up questions, so a run that stops before its first checkpoint
-    starts again as it was asked for (`context_asks`)."""
+    starts again as it was asked for (`context_asks`); `answers` ({question id: text})
+    the answers given to a waiting run, so a run stopped before its graph took them
+    continues with them (`context_answers`)."""
     stored = {
         "packet": ctx.packet.model_dump(mode="json"),
         "scenario": ctx.scenario.model_dump(mode="json"),
@@ -169,6 +171,8 @@ def context_json(ctx: Context, *, ask: bool = False) -> str:
     }
     if ask:
         stored["ask"] = True
+    if answers is not None:
+        stored["answers"] = answers
     return json.dumps(stored)
 
 
@@ -179,6 +183,16 @@ def context_asks(text: str) -> bool:
         return bool(json.loads(text).get("ask"))
     except (ValueError, AttributeError):
         return False
+
+
+def context_answers(text: str) -> dict[str, str] | None:
+    """The answers stored in the run context (`context_json`), None when none were
+    given (or the context cannot be read)."""
+    try:
+        answers = json.loads(text).get("answers")
+    except (ValueError, AttributeError):
+        return None
+    return answers if isinstance(answers, dict) else None
 
 
 def context_from_json(text: str) -> Context:
@@ -536,13 +550,17 @@ def resume_run(
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
     graph = build_graph().compile(checkpointer=store.checkpointer())
     config = _config(run_id, row.protocol, row.rounds, len(row.panel))
-    started = bool(graph.get_state(config).values)
+    snapshot = graph.get_state(config)
+    started = bool(snapshot.values)
     if started:
         clear_failures(graph, config)  # only the calls that failed, or never ran, run again
     # a run killed before its first checkpoint has nothing to continue: its context is
     # stored, so it starts again from the beginning under the same id
     asks = context_asks(store.get_context(run_id))
     graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds, ask=asks))
+    given = context_answers(store.get_context(run_id))
+    if started and snapshot.interrupts and given is not None:  # stopped before the graph took its answers
+        graph_input = Command(resume=given)
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:
@@ -605,8 +623,7 @@ def answer_run(
     nothing is stored then, the run keeps waiting."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
-    if row.status != "awaiting_answers":
-        raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+    check_waiting(row)
     questions = pending_questions(store, run_id)
     given = check_answers(questions, answers)
     ctx = context_from_json(store.get_context(run_id))
@@ -617,9 +634,10 @@ def answer_run(
     if answered is not ctx.packet:
         if engine.deterministic:  # the revision without the answers gets its run too, at no cost
             _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)
-        packet = store.save_packet(answered)
-        ctx = ctx.model_copy(update={"packet": packet})
-        store.answer_with(run_id, packet, context_json(ctx))
+        ctx = ctx.model_copy(update={"packet": store.save_packet(answered)})
+    # the answers are stored with the context: a run stopped before the graph took them
+    # (a Ctrl+C as it starts) continues with them on `resume`
+    store.answer_with(run_id, ctx.packet, context_json(ctx, answers=given))
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:
@@ -631,6 +649,16 @@ def answer_run(
     if isinstance(out, AwaitingAnswers):  # the graph asks once per run; never twice
         raise EngineFailed(f"run {run_id} asked again after its answers")
     return out
+
+
+def check_waiting(row: RunRow) -> None:
+    """BadInput unless the run waits for answers (`awaiting_answers`); the message says
+    what finishes a run that stopped meanwhile (a Ctrl+C while its answers were read:
+    `committee resume RUN_ID` continues it, the answers already given included)."""
+    if row.status == "awaiting_answers":
+        return
+    hint = f"; `{row.finish_command}` continues it" if row.shown_status in ("failed", "stopped") else ""
+    raise BadInput(f"run {row.run_id} is not waiting for answers (status {row.shown_status}){hint}")
 
 
 def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, asked: int, progress) -> RunResult:

@@ -449,3 +449,12 @@ def test_a_run_stopped_while_answering_says_resume_continues_it(monkeypatch, cap
     code, out, err = run(monkeypatch, capsys, "resume", waiting.run_id, "--json", "--db", str(db_path))
     assert code == 0, err
     assert json.loads(out)["answers"] == {"q1": GOOD}
+
+
+def test_history_of_a_packet_whose_only_run_waits_says_how_to_answer(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    obj = json.loads(out)
+    code, out, err = run(monkeypatch, capsys, "history", obj["packet"]["key"], "--db", str(db_path))
+    assert code == 0, err
+    assert f"run {obj['run_id']} is waiting for your answers (`committee answer {obj['run_id']}`)" in err
+    assert "committee review" not in err

@@ -80,13 +80,22 @@ def history(
 
     with open_store(db, create=False) as store:
         records = revision_history(store, key, scenario=scenario)
+        waiting = [r for r in store.list_runs(packet_key=key) if r.status == "awaiting_answers"]
     if as_json:
         for r in records:
             emit_json(r.as_json())
         return
     render_history(key, records, out, persona_names())
     if not any(r.run_id for r in records):
-        err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
+        if waiting:  # newest first
+            err.print(
+                f"no finished run yet: run {waiting[0].run_id} is waiting for your answers "
+                f"(`{waiting[0].finish_command}`)",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
 
 
 def compare(

@@ -47,15 +47,37 @@ def search_path(kind: str) -> list[Path]:
     return [d for d in dirs if d.is_dir()]
 
 
-def load_yaml(path: Path):
+def load_yaml(path: Path, loader: type | None = None):
     """The YAML data in the file at `path` (safe loading; the C loader when libyaml is
-    there: the signal library parses in ~4 ms instead of ~100). Raises BadInput naming
-    the file when it cannot be read or parsed. The one reader of the project's YAML
-    data files (catalog, calibration manifests, probe substitutions)."""
+    there: the signal library parses in ~4 ms instead of ~100), or with `loader` (a
+    PyYAML loader class, e.g. the answers' text-only one). Raises BadInput naming the
+    file when it cannot be read or parsed; a parse error names its line, column and
+    the parser's problem (`yaml_problem`). The one reader of the project's YAML files
+    (catalog, calibration manifests, probe substitutions, answers)."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(
+            path.read_text(encoding="utf-8"), Loader=loader or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
+    except yaml.MarkedYAMLError as exc:
+        raise BadInput(f"{path}: {yaml_problem(exc)}") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
         raise BadInput(f"{path}: cannot read YAML ({exc.__class__.__name__})") from exc
+
+
+def yaml_problem(exc: yaml.MarkedYAMLError) -> str:
+    """A parse error as one line: "cannot read YAML at line L, column C: <problem>"
+    (1-based, where the parser found it), with a hint to quote a value holding ": "
+    when that is the likely cause (PyYAML: "mapping values are not allowed ...")."""
+    mark = exc.problem_mark or exc.context_mark
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = exc.problem or exc.context or exc.__class__.__name__
+    hint = ""
+    if "mapping values are not allowed" in problem:
+        hint = (
+            ' (a value with ": " in it must be quoted, "like: this", or written as a block: '
+            "`key: |` with the text indented on the lines below)"
+        )
+    return f"cannot read YAML{where}: {problem}{hint}"
 
 
 def _read_yaml(path: Path) -> dict:

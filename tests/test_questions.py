@@ -113,7 +113,7 @@ def test_an_answer_that_instructs_the_committee_is_an_integrity_concern(store, w
 def test_bad_answers_are_refused_and_the_run_keeps_waiting(store, waiting):
     with pytest.raises(Exception, match="no question 'q9'"):
         answer_run(store, waiting.run_id, {"q9": "x"})
-    with pytest.raises(Exception, match="keep it under"):
+    with pytest.raises(Exception, match="keep it to at most 4,000 characters"):
         answer_run(store, waiting.run_id, {"q1": "word " * 2000})
     assert store.get_run(waiting.run_id).status == "awaiting_answers"
     assert store.get_run(waiting.run_id).revision == 1
@@ -234,9 +234,8 @@ class _Stop(BaseException):
 
 def test_answers_stopped_before_the_committee_read_them_are_answered_once(store, waiting):
     """An answer attempt stopped before the graph consumed the answers (the app's rerun
-    while the run starts again) leaves the run waiting on the answered revision; answering
-    again answers the questions' own revision once: one answers part, no third revision,
-    one run of the unanswered revision."""
+    while the run starts again): `resume` continues with the answers given, once: one
+    answers part, no third revision, one run of the unanswered revision."""
 
     def stop(event, data):
         if event == "start":
@@ -244,17 +243,241 @@ def test_answers_stopped_before_the_committee_read_them_are_answered_once(store,
 
     with pytest.raises(_Stop):
         answer_run(store, waiting.run_id, {"q1": GOOD}, progress=stop)
-    again = resume_run(store, waiting.run_id)
-    assert isinstance(again, AwaitingAnswers) and store.get_run(waiting.run_id).status == "awaiting_answers"
-    done = answer_run(store, waiting.run_id, {"q1": GOOD})
+    done = resume_run(store, waiting.run_id)
+    assert isinstance(done, RunResult) and done.answers == {"q1": GOOD}
     text = store.get_revision(done.packet.key, done.packet.revision).text
     assert done.packet.revision == 2 and text.count("## Follow-up answers") == 1 and text.count(GOOD) == 1
     assert [p.revision for p in store.revisions(done.packet.key)] == [1, 2]
     assert len([r for r in store.list_runs() if r.revision == 1 and r.status == "done"]) == 1
-    # left empty the second time: the run goes back to the revision its questions were asked of
-    w2 = start_run(store, prepare(read_packet(BORDERLINE), questions=True))
-    with pytest.raises(_Stop):
-        answer_run(store, w2.run_id, {"q1": GOOD}, progress=stop)
-    resume_run(store, w2.run_id)
-    empty = answer_run(store, w2.run_id, {})
-    assert empty.packet.revision == 1 and not any(empty.answers.values())
+
+
+def test_the_unanswered_twin_is_never_latest_nor_listed_nor_counted(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    answered = json.loads(out)["run_id"]
+    good = tmp_path / "answers.yaml"
+    good.write_text("q1: |\n  " + GOOD + "\n")
+    code, out, err = run(monkeypatch, capsys, "answer", "latest", "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err
+    with Store(db_path) as st:
+        twins = [r for r in st.list_runs() if r.twin_of]
+        assert [(t.twin_of, t.revision, t.status) for t in twins] == [(answered, 1, "done")]
+        twin = twins[0].run_id
+        assert st.resolve_run_id("latest") == answered
+        assert [r.run_id for r in st.list_runs(studies=False)] == [answered]
+    code, out, err = run(monkeypatch, capsys, "runs", "--json", "--db", str(db_path))
+    assert [json.loads(line)["run_id"] for line in out.splitlines()] == [answered]
+    code, out, err = run(monkeypatch, capsys, "stats", "--json", "--db", str(db_path))
+    assert json.loads(out)["runs"] == 1, out
+    with Store(db_path) as st:
+        key = st.get_run(answered).packet_key
+    code, out, err = run(monkeypatch, capsys, "history", key, "--json", "--db", str(db_path))
+    revs = [json.loads(line) for line in out.splitlines()]
+    assert [(r["revision"], r["runs"], r["run_id"]) for r in revs] == [(1, 0, twin), (2, 1, answered)]
+    code, out, err = run(monkeypatch, capsys, "compare", key, "--json", "--db", str(db_path))
+    c = json.loads(out)
+    assert code == 0, err
+    assert c["before"]["revision"] == 1 and c["after"]["revision"] == 2
+    assert c["before"]["votes"] and c["after"]["votes"]
+    code, out, err = run(monkeypatch, capsys, "replay", twin, "--db", str(db_path))
+    assert code == 0, err
+    assert "Resumed" not in out and "failed calls" not in out and "Without the answers" in out
+
+
+def test_a_yaml_error_in_the_answers_names_the_line_column_and_problem(tmp_path):
+    from committee.intake.answers import read_answers
+
+    bad = tmp_path / "a.yaml"
+    bad.write_text("q1: fine\nq2: my answer: yes\n")
+    with pytest.raises(BadInput) as exc:
+        read_answers(bad)
+    msg = str(exc.value)
+    assert "line 2, column 14" in msg and "mapping values are not allowed" in msg and "quoted" in msg
+    assert "ScannerError" not in msg and "\n" not in msg
+    bad.write_text('q1: "never closed\n')
+    with pytest.raises(BadInput, match=r"line 2, column 1: found unexpected end of stream") as exc:
+        read_answers(bad)
+    assert "quoted" not in str(exc.value)
+
+
+def test_answers_keep_the_text_as_typed_and_lists_are_refused(tmp_path, store, waiting):
+    from committee.intake.answers import read_answers
+
+    typed = tmp_path / "a.yaml"
+    typed.write_text("q1: no\nq2: 1:30\nq3: 012\nq4: 42\nq5: 2024-05-01\nq6: 1.50\n")
+    assert read_answers(typed) == {"q1": "no", "q2": "1:30", "q3": "012", "q4": "42", "q5": "2024-05-01", "q6": "1.50"}
+    listed = tmp_path / "b.yaml"
+    listed.write_text("q1: [a, b]\n")
+    with pytest.raises(BadInput, match="the answer to q1 must be text, got list"):
+        answer_run(store, waiting.run_id, read_answers(listed))
+    typed.write_text("q1: no\n")
+    done = answer_run(store, waiting.run_id, read_answers(typed))
+    assert done.answers == {"q1": "no"}
+
+
+def test_a_question_id_given_twice_is_refused_and_the_run_keeps_waiting(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("q1: a\nq1: b\n")
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(twice), "--db", str(db_path))
+    assert code == 2 and "q1 is given twice" in err and len(err.strip().splitlines()) == 1
+    with Store(db_path) as st:
+        row = st.get_run(run_id)
+        assert (row.status, row.revision) == ("awaiting_answers", 1)
+
+
+class _Tty:
+    """stdin as a terminal where the user pastes `text`."""
+
+    def __init__(self, text: str):
+        import io
+
+        self._io = io.StringIO(text)
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self, *a):
+        return self._io.readline(*a)
+
+    def read(self, *a):
+        return self._io.read(*a)
+
+
+def test_the_interactive_answer_reads_several_lines_and_asks_before_submitting(monkeypatch, capsys, db_path):
+    import sys
+
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    pasted = "At my last company a customer asked us to switch off our abuse filters.\nI said no.\n\n"
+    monkeypatch.setattr(sys, "stdin", _Tty(pasted + "n\n"))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--db", str(db_path))
+    assert code == 0, err
+    assert "an empty line ends it" in err and "submit these answers?" in err and "I said no." in err
+    assert "nothing submitted" in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+    monkeypatch.setattr(sys, "stdin", _Tty(pasted + "y\n"))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--json", "--db", str(db_path))
+    assert code == 0, err
+    assert json.loads(out)["answers"] == {"q1": pasted.strip()}
+
+
+def test_an_answer_of_exactly_the_limit_is_accepted_and_the_message_says_at_most(store, waiting):
+    from committee.intake.answers import MAX_ANSWER_CHARS, check_answers
+
+    assert check_answers(waiting.questions, {"q1": "a" * MAX_ANSWER_CHARS})["q1"] == "a" * MAX_ANSWER_CHARS
+    with pytest.raises(BadInput, match=r"4,001 characters; keep it to at most 4,000 characters"):
+        check_answers(waiting.questions, {"q1": "a" * (MAX_ANSWER_CHARS + 1)})
+
+
+@pytest.mark.parametrize("raw", ["\x1b[2J\x1b[31mHired\x1b[0m", "yes\x00no", "\x07\x07\x07"])
+def test_an_answer_with_terminal_controls_is_refused_naming_the_question(monkeypatch, capsys, db_path, tmp_path, raw):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    f = tmp_path / "a.yaml"
+    f.write_text(f"q1: {json.dumps(raw)}\n")  # a YAML double-quoted string takes JSON's escapes
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(f), "--db", str(db_path))
+    assert code == 2 and "the answer to q1 contains control characters" in err and len(err.strip().splitlines()) == 1
+    assert "\x1b" not in err and "\x00" not in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+
+
+def test_a_long_answer_keeps_no_control_or_bidi_character(store, waiting):
+    from committee.graph.runner import replay_steps
+
+    done = answer_run(store, waiting.run_id, {"q1": GOOD + "\x1b \u202eevil\u202c"})
+    assert done.answers["q1"] == GOOD + " evil"
+    assert all(s.answers in (None, {"q1": GOOD + " evil"}) for s in replay_steps(store, waiting.run_id))
+
+
+@pytest.mark.parametrize("raw", ["\u200b\u200b\u00a0", "\u202e", " \ufeff\u2060 "])
+def test_an_answer_of_only_invisible_characters_is_no_answer(store, waiting, raw):
+    plain = start_run(store, prepare(read_packet(BORDERLINE)))
+    done = answer_run(store, waiting.run_id, {"q1": raw})
+    assert done.answers == {"q1": ""} and done.packet.revision == 1
+    assert done.votes == plain.votes
+
+
+def test_the_answered_packet_has_a_packet_files_limits(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    size = BORDERLINE.stat().st_size
+    good = tmp_path / "good.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    many = tmp_path / "many.yaml"
+    many.write_text('q1: "' + "## a\\nx\\n" * 400 + '"\n')  # 400 `##` sections in 2,800 characters
+    for args, message in [
+        (["--answers", str(good), "--max-bytes", str(size + 100)], f"over the {size + 100:,}-byte packet limit"),
+        (["--answers", str(many)], "sections is more than a packet can have (300)"),
+    ]:
+        code, out, err = run(monkeypatch, capsys, "answer", run_id, *args, "--db", str(db_path))
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    monkeypatch.setenv("COMMITTEE_MAX_PACKET_BYTES", str(size + 100))
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 2 and "COMMITTEE_MAX_PACKET_BYTES" in err
+    with Store(db_path) as st:
+        assert (st.get_run(run_id).status, st.get_run(run_id).revision) == ("awaiting_answers", 1)
+        assert len(st.revisions(st.get_run(run_id).packet_key)) == 1 and len(st.list_runs()) == 1
+    monkeypatch.delenv("COMMITTEE_MAX_PACKET_BYTES")
+    code, out, err = run(monkeypatch, capsys, "answer", run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err
+
+
+def test_answering_an_older_waiting_run_warns_of_the_newer_revision(monkeypatch, capsys, db_path, tmp_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    old = json.loads(out)["run_id"]
+    newer = tmp_path / "borderline-api-pm.md"
+    newer.write_text(BORDERLINE.read_text() + "\nI also mentor two junior PMs.\n")
+    code, out, err = run(monkeypatch, capsys, "review", str(newer), "--db", str(db_path))
+    assert code == 0, err
+    good = tmp_path / "a.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    code, out, err = run(monkeypatch, capsys, "answer", old, "--answers", str(good), "--db", str(db_path))
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if "newer revision" in line]
+    assert len(warned) == 1 and "newer revision 2" in warned[0] and "revision 1" in warned[0]
+    with Store(db_path) as st:
+        assert st.get_run(old).revision == 3  # revision 1 with the answers, stored as the next revision
+
+
+def test_compare_runs_and_export_of_a_waiting_run_say_to_answer_it(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--json", "--db", str(db_path))
+    done = json.loads(out)["run_id"]
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    waiting = json.loads(out)["run_id"]
+    for args in (["compare", "--runs", done, waiting], ["export", waiting]):
+        code, out, err = run(monkeypatch, capsys, *args, "--db", str(db_path))
+        assert code == 2 and f"committee answer {waiting}" in err and "committee resume" not in err, (args, err)
+
+
+def test_a_run_stopped_while_answering_says_resume_continues_it(monkeypatch, capsys, db_path, tmp_path):
+    from committee.errors import Interrupted
+
+    with Store(db_path) as st:
+        waiting = start_run(st, prepare(read_packet(BORDERLINE), questions=True))
+
+        def ctrl_c(event, data):
+            raise KeyboardInterrupt
+
+        with pytest.raises(Interrupted):
+            answer_run(st, waiting.run_id, {"q1": GOOD}, progress=ctrl_c)
+        assert st.get_run(waiting.run_id).status == "failed"
+    good = tmp_path / "a.yaml"
+    good.write_text(f"q1: {json.dumps(GOOD)}\n")
+    code, out, err = run(monkeypatch, capsys, "answer", waiting.run_id, "--answers", str(good), "--db", str(db_path))
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert f"not waiting for answers (status failed); `committee resume {waiting.run_id}` continues it" in err
+    code, out, err = run(monkeypatch, capsys, "resume", waiting.run_id, "--json", "--db", str(db_path))
+    assert code == 0, err
+    assert json.loads(out)["answers"] == {"q1": GOOD}
+
+
+def test_history_of_a_packet_whose_only_run_waits_says_how_to_answer(monkeypatch, capsys, db_path):
+    code, out, err = run(monkeypatch, capsys, "review", str(BORDERLINE), "--questions", "--json", "--db", str(db_path))
+    obj = json.loads(out)
+    code, out, err = run(monkeypatch, capsys, "history", obj["packet"]["key"], "--db", str(db_path))
+    assert code == 0, err
+    assert f"run {obj['run_id']} is waiting for your answers (`committee answer {obj['run_id']}`)" in err
+    assert "committee review" not in err

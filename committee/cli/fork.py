@@ -13,22 +13,24 @@ def fork(
         ...,
         help="The finished run to fork: its id, a unique prefix (4+ characters) or `latest` (see `committee runs`).",
     ),
-    mute: str | None = typer.Option(
+    mute: list[str] | None = typer.Option(
         None, "--mute", help="PERSONA: leave this member off the panel (its review and vote are gone)."
     ),
-    persona_weight: str | None = typer.Option(
+    persona_weight: list[str] | None = typer.Option(
         None,
         "--persona-weight",
         help="PERSONA:DIMENSION=W: this member weighs a rubric dimension at W (0-100); only its review runs again.",
     ),
-    protocol: str | None = typer.Option(
+    protocol: list[str] | None = typer.Option(
         None, "--protocol", "-p", help="Debate with this protocol instead: simultaneous or round-robin."
     ),
-    rounds: int | None = typer.Option(None, "--rounds", "-r", help="Debate up to this many rounds instead (1-10)."),
-    order: str | None = typer.Option(
+    rounds: list[int] | None = typer.Option(
+        None, "--rounds", "-r", help="Debate up to this many rounds instead (1-10)."
+    ),
+    order: list[str] | None = typer.Option(
         None, "--order", help="P1,P2,...: the panel in a new speaking order (every member once)."
     ),
-    swap_persona: str | None = typer.Option(
+    swap_persona: list[str] | None = typer.Option(
         None,
         "--swap-persona",
         help="OLD=NEW: NEW (a persona of the catalog, not on the panel) takes OLD's seat; only NEW's review runs.",
@@ -59,14 +61,18 @@ def fork(
     from committee.present.terminal.run import ProgressBoard
 
     names = persona_names()
-    given = dict(
-        mute=mute,
-        persona_weight=persona_weight,
-        protocol=protocol,
-        rounds=rounds,
-        order=order,
-        swap_persona=swap_persona,
-    )
+    # each option is a list so that a change given twice is refused like two changes
+    given = {
+        k: v or None
+        for k, v in dict(
+            mute=mute,
+            persona_weight=persona_weight,
+            protocol=protocol,
+            rounds=rounds,
+            order=order,
+            swap_persona=swap_persona,
+        ).items()
+    }
     if sweep is not None:
         if sweep not in SWEEPS:
             raise BadInput(f"unknown --sweep {sweep!r} (choose {', '.join(SWEEPS)})")

@@ -12,7 +12,11 @@ from committee.errors import BadInput, CommitteeError
 def runs(
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many runs."),
     packet: str | None = typer.Option(None, "--packet", help="Only runs of this packet key."),
-    studies: bool = typer.Option(False, "--studies", help="Also list the runs stability, probe and calibrate stored."),
+    studies: bool = typer.Option(
+        False,
+        "--studies",
+        help="Also list the runs stability, probe and calibrate stored (and the unanswered twins `answer` made).",
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -30,8 +34,8 @@ def runs(
                 store.revisions(packet)  # an unknown key is bad input that names the stored ones
             rows = store.list_runs(limit=limit, packet_key=packet, studies=studies)
     if as_json:
-        for r in rows:
-            emit_json(r.__dict__)
+        for r in rows:  # `twin_of` only on an unanswered twin (listed with --studies)
+            emit_json({k: v for k, v in r.__dict__.items() if k != "twin_of" or v})
         return
     if not rows:
         err.print("no runs stored yet: try `committee review examples/strong-safety-pm.md`")
@@ -76,13 +80,22 @@ def history(
 
     with open_store(db, create=False) as store:
         records = revision_history(store, key, scenario=scenario)
+        waiting = [r for r in store.list_runs(packet_key=key) if r.status == "awaiting_answers"]
     if as_json:
         for r in records:
             emit_json(r.as_json())
         return
     render_history(key, records, out, persona_names())
     if not any(r.run_id for r in records):
-        err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
+        if waiting:  # newest first
+            err.print(
+                f"no finished run yet: run {waiting[0].run_id} is waiting for your answers "
+                f"(`{waiting[0].finish_command}`)",
+                highlight=False,
+                soft_wrap=True,
+            )
+        else:
+            err.print(f"no finished run yet: `committee review` a packet with `packet: {key}`")
 
 
 def compare(

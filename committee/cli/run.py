@@ -167,6 +167,13 @@ def answer(
         "unanswered. Without it, each question is asked here in turn.",
         show_default=False,
     ),
+    max_bytes: str | None = typer.Option(
+        None,
+        "--max-bytes",
+        help="Size limit in bytes of the packet with the answers (e.g. 524288, 512k, 2m). "
+        "Default: $COMMITTEE_MAX_PACKET_BYTES, else 512k.",
+        show_default=False,
+    ),
     db: str | None = DbOpt,
     as_json: bool = JsonOpt,
 ):
@@ -184,7 +191,7 @@ def answer(
     import sys
 
     from committee.errors import BadInput
-    from committee.graph.runner import answer_run, pending_questions
+    from committee.graph.runner import answer_run, check_waiting, pending_questions
     from committee.intake.answers import read_answers
     from committee.present.terminal.run import ProgressBoard, render_result
 
@@ -192,25 +199,65 @@ def answer(
     with open_store(db, create=False) as store:
         run_id = store.resolve_run_id(run_id)
         row = store.get_run(run_id)
-        if row.status != "awaiting_answers":
-            raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+        check_waiting(row)
+        newest = store.revisions(row.packet_key)[-1].revision
+        if newest > row.revision:  # the answers build on the run's own revision, not the newest
+            err.print(
+                f"warning: packet {row.packet_key} has a newer revision {newest}; these answers build on "
+                f"revision {row.revision}, the one run {run_id} reviewed",
+                style="yellow",
+                highlight=False,
+                soft_wrap=True,
+            )
         questions = pending_questions(store, run_id)
         if answers is not None:
             given = read_answers(answers)
         elif sys.stdin.isatty():
-            given = {}
-            for q in questions:
-                err.print(f"[bold]{q.id}[/bold] · {names.get(q.persona, q.persona)} asks:", highlight=False)
-                err.print(q.text, markup=False, highlight=False)
-                given[q.id] = typer.prompt("your answer (Enter to skip)", default="", show_default=False, err=True)
+            given = ask_answers(questions, names)
+            if given is None:
+                err.print(f"nothing submitted: run {run_id} still waits for your answers (`committee answer {run_id}`)")
+                return
         else:
             raise BadInput(f"no terminal to ask on: give the answers with --answers FILE (run {run_id})")
         with ProgressBoard(err, names) as board:
-            result = answer_run(store, run_id, given, progress=board.update)
+            result = answer_run(store, run_id, given, progress=board.update, max_bytes=max_bytes)
     if as_json:
         emit_json(result)
     else:
         render_result(result, out, names)
+
+
+def read_multiline() -> str:
+    """Lines read from stdin up to an empty line (or the end of input), joined with
+    newlines: one answer, however many lines were pasted. "" when the first line is
+    empty."""
+    lines: list[str] = []
+    while True:
+        try:
+            line = input()
+        except EOFError:
+            break
+        if not line.strip():
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def ask_answers(questions: list, names: dict[str, str]) -> dict[str, str] | None:
+    """Each question asked on the terminal in turn, its answer read over several lines
+    up to an empty line (`read_multiline`); then every answer shown and a confirmation
+    asked. Returns {question id: answer} to submit, or None when the user declines."""
+    given: dict[str, str] = {}
+    for q in questions:
+        err.print(f"[bold]{q.id}[/bold] · {names.get(q.persona, q.persona)} asks:", highlight=False)
+        err.print(q.text, markup=False, highlight=False)
+        err.print("your answer (several lines are fine; an empty line ends it, an empty first line skips):")
+        given[q.id] = read_multiline()
+    err.print("[bold]your answers[/bold]", highlight=False)
+    for q in questions:
+        err.print(f"[bold]{q.id}[/bold]:", highlight=False)
+        err.print(given[q.id] or "(no answer)", markup=False, highlight=False)
+    return given if typer.confirm("submit these answers?", default=True, err=True) else None
 
 
 def resume(

@@ -95,9 +95,12 @@ class Change:
 
 
 def parse_change(**given: Any) -> Change:
-    """The one change among keyword arguments named as CHANGE_KINDS (None = not given).
-    Raises BadInput when none or more than one is given."""
-    chosen = [(k, v) for k, v in given.items() if v is not None]
+    """The one change among keyword arguments named as CHANGE_KINDS (None = not given;
+    a list is each of its items given: the CLI's options are repeatable). Raises
+    BadInput when none or more than one is given, the same change twice included."""
+    chosen = [
+        (k, item) for k, v in given.items() if v is not None for item in (v if isinstance(v, list | tuple) else [v])
+    ]
     unknown = [k for k, _ in chosen if k not in CHANGE_KINDS]
     if unknown:
         raise BadInput(f"unknown change {unknown[0]!r} (choose {', '.join(FLAGS.values())})")
@@ -203,10 +206,9 @@ def _parent(store: Store, run_id: str) -> tuple[RunRow, Context, dict]:
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
     if row.status != "done" or store.get_result(run_id) is None:
-        finish = "answer" if row.status == "awaiting_answers" else "resume"
         raise BadInput(
             f"run {run_id} has not finished (status: {row.shown_status}): only a finished run can be forked; "
-            f"`committee {finish} {run_id}` finishes it"
+            f"`{row.finish_command}` finishes it"
         )
     ctx = context_from_json(store.get_context(run_id))
     graph = build_graph().compile(checkpointer=store.checkpointer())  # no engine: nothing can run

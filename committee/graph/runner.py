@@ -157,11 +157,15 @@ def run_context(prep: Prepared, packet: Packet) -> Context:
     )
 
 
-def context_json(ctx: Context, *, ask: bool = False, answers_of: int | None = None) -> str:
+def context_json(
+    ctx: Context, *, ask: bool = False, answers: dict[str, str] | None = None, answers_of: int | None = None
+) -> str:
     """The run context as stored once with the run (for `resume`); `ask` records that
     the run asks follow-up questions, so a run that stops before its first checkpoint
-    starts again as it was asked for (`context_asks`); `answers_of` that its packet is
-    the answered revision of that revision (`answer_run`, `context_answers_of`)."""
+    starts again as it was asked for (`context_asks`); `answers` ({question id: text})
+    the answers given to a waiting run, so a run stopped before its graph took them
+    continues with them (`context_answers`); `answers_of` that its packet is the
+    answered revision of that revision (`answer_run`, `context_answers_of`)."""
     stored = {
         "packet": ctx.packet.model_dump(mode="json"),
         "scenario": ctx.scenario.model_dump(mode="json"),
@@ -170,6 +174,8 @@ def context_json(ctx: Context, *, ask: bool = False, answers_of: int | None = No
     }
     if ask:
         stored["ask"] = True
+    if answers is not None:
+        stored["answers"] = answers
     if answers_of is not None:
         stored["answers_of"] = answers_of
     return json.dumps(stored)
@@ -193,6 +199,16 @@ def context_asks(text: str) -> bool:
         return bool(json.loads(text).get("ask"))
     except (ValueError, AttributeError):
         return False
+
+
+def context_answers(text: str) -> dict[str, str] | None:
+    """The answers stored in the run context (`context_json`), None when none were
+    given (or the context cannot be read)."""
+    try:
+        answers = json.loads(text).get("answers")
+    except (ValueError, AttributeError):
+        return None
+    return answers if isinstance(answers, dict) else None
 
 
 def context_from_json(text: str) -> Context:
@@ -550,13 +566,17 @@ def resume_run(
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))  # personas carry their engine and model
     graph = build_graph().compile(checkpointer=store.checkpointer())
     config = _config(run_id, row.protocol, row.rounds, len(row.panel))
-    started = bool(graph.get_state(config).values)
+    snapshot = graph.get_state(config)
+    started = bool(snapshot.values)
     if started:
         clear_failures(graph, config)  # only the calls that failed, or never ran, run again
     # a run killed before its first checkpoint has nothing to continue: its context is
     # stored, so it starts again from the beginning under the same id
     asks = context_asks(store.get_context(run_id))
     graph_input = None if started else dict(initial_state(run_id, list(ctx.panel), row.protocol, row.rounds, ask=asks))
+    given = context_answers(store.get_context(run_id))
+    if started and snapshot.interrupts and given is not None:  # stopped before the graph took its answers
+        graph_input = Command(resume=given)
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:
@@ -605,6 +625,7 @@ def answer_run(
     *,
     progress: Progress | None = None,
     engine_options: dict[str, Any] | None = None,
+    max_bytes: int | str | None = None,
 ) -> RunResult:
     """Continue a run that waits for follow-up answers (`awaiting_answers`) with
     `answers` ({question id: text}; a question left out or empty is unanswered). The
@@ -613,11 +634,12 @@ def answer_run(
     then belongs to; the committee reads it again from intake. All answers empty: the
     blind reviews stand and the debrief goes on from them. Returns the finished result
     with `questions` and `answers`. Raises BadInput for an unknown run, a run that is not
-    waiting, an unknown question id or an answer too long (nothing is stored then)."""
+    waiting, an unknown question id, an answer too long or an answered packet over a
+    packet's limits (`max_bytes`, else $COMMITTEE_MAX_PACKET_BYTES; MAX_SECTIONS):
+    nothing is stored then, the run keeps waiting."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
-    if row.status != "awaiting_answers":
-        raise BadInput(f"run {run_id} is not waiting for answers (status {row.shown_status})")
+    check_waiting(row)
     questions = pending_questions(store, run_id)
     given = check_answers(questions, answers)
     stored = store.get_context(run_id)
@@ -625,18 +647,22 @@ def answer_run(
     options = _resume_options(row, ctx, engine_options)
     engine, _ = build_panel(row.engine, options, list(ctx.panel.values()))
     names = {p.id: p.name for p in ctx.panel.values()}
-    # an earlier attempt stopped before the committee read its answers (e.g. a front end's
-    # rerun) left the run waiting on the answered revision: answer the questions' own revision
+    # an earlier attempt stopped before the committee read its answers and left the run
+    # waiting on the answered revision (a context stored before answers were kept with it):
+    # answer the questions' own revision
     of = context_answers_of(stored)
     base = ctx.packet if of is None else store.get_revision(ctx.packet.key, of)
-    answered = with_answers(base, questions, given, names, ctx.scenario)
+    answered = with_answers(base, questions, given, names, ctx.scenario, max_bytes=max_bytes)
     if answered is not base and engine.deterministic and of is None:
         # the revision without the answers gets its run too, at no cost (once)
         _finish_unanswered(store, engine, row, ctx, len(questions), progress=None)
     packet = base if answered is base else store.save_packet(answered)
     if packet.revision != ctx.packet.revision:
         ctx = ctx.model_copy(update={"packet": packet})
-        store.answer_with(run_id, packet, context_json(ctx, answers_of=base.revision))
+    # the answers are stored with the context: a run stopped before the graph took them
+    # (a Ctrl+C or a front end's rerun as it starts) continues with them on `resume`
+    answers_of = base.revision if packet.revision != base.revision else None
+    store.answer_with(run_id, ctx.packet, context_json(ctx, answers=given, answers_of=answers_of))
     store.mark_running(run_id)
     with _marks_interrupt(store, run_id):
         if progress:
@@ -650,13 +676,24 @@ def answer_run(
     return out
 
 
+def check_waiting(row: RunRow) -> None:
+    """BadInput unless the run waits for answers (`awaiting_answers`); the message says
+    what finishes a run that stopped meanwhile (a Ctrl+C while its answers were read:
+    `committee resume RUN_ID` continues it, the answers already given included)."""
+    if row.status == "awaiting_answers":
+        return
+    hint = f"; `{row.finish_command}` continues it" if row.shown_status in ("failed", "stopped") else ""
+    raise BadInput(f"run {row.run_id} is not waiting for answers (status {row.shown_status}){hint}")
+
+
 def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, asked: int, progress) -> RunResult:
     """A finished run of the unanswered revision beside the answered one, so that
     `compare` shows what the answers changed: a new run of the same revision whose
     thread starts from the waiting run's last checkpoint with every answer empty (the
     blind reviews are not repeated; the debrief goes on from them). Only for a
     deterministic engine, where the debrief costs nothing and the run is the one
-    `review` without --questions would have made."""
+    `review` without --questions would have made. The twin is stored with `twin_of`
+    (the waiting run's id): never `latest`, left out of `runs` and `stats`."""
     graph = build_graph().compile(checkpointer=store.checkpointer())
     values = dict(graph.get_state({"configurable": {"thread_id": row.run_id}}).values)
     run_id = new_run_id()
@@ -671,6 +708,7 @@ def _finish_unanswered(store: Store, engine: Engine, row: RunRow, ctx: Context, 
         panel=row.panel,
         options=row.options,
         context=context_json(ctx),
+        twin_of=row.run_id,
     )
     values.update(run_id=run_id, answers={f"q{i}": "" for i in range(1, asked + 1)})
     config = {"configurable": {"thread_id": run_id}}
@@ -736,7 +774,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
     """The run's checkpoints, oldest first, read from the database (no engine call,
     no graph execution). The node that produced a checkpoint is what the previous
     checkpoint had as `next`; a what-if fork's first checkpoint, seeded from its parent
-    (`graph.fork`), is `fork`, and its `new_reviews` are the reviews the fork kept.
+    (`graph.fork`), is `fork`, and its `new_reviews` are the reviews the fork kept; an
+    unanswered twin's first (`_finish_unanswered`) is `unanswered`.
     Raises BadInput for an unknown run or no checkpoint."""
     run_id = store.resolve_run_id(run_id)
     row = store.get_run(run_id)
@@ -756,8 +795,8 @@ def replay_steps(store: Store, run_id: str) -> list[Step]:
         if len(reviews) < seen_reviews:  # answers were read: the blind reviews start again
             seen_reviews = 0
         node = "resume" if snap.metadata.get("source") == "update" else ",".join(sorted(set(previous_next))) or "input"
-        if not steps and row.parent_run_id and node == "resume":
-            node = "fork"
+        if not steps and node == "resume" and (row.parent_run_id or row.twin_of):
+            node = "fork" if row.parent_run_id else "unanswered"
         if values.get("failures") and node in ("seal_votes", "tally_turns"):
             node = "stopped"  # the routing step after a failed call: it wrote nothing
         steps.append(

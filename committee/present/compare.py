@@ -103,7 +103,11 @@ def points(vote: str | None) -> int | None:
 
 def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) -> RevisionRecord:
     base = dict(
-        key=packet.key, revision=packet.revision, sha256=packet.sha256, candidate=packet.candidate, runs=len(finished)
+        key=packet.key,
+        revision=packet.revision,
+        sha256=packet.sha256,
+        candidate=packet.candidate,
+        runs=sum(1 for r in finished if not r.twin_of),  # an unanswered twin is shown, not counted
     )
     if result is None:
         return RevisionRecord(**base)
@@ -133,7 +137,9 @@ def _record(packet: Packet, finished: list[RunRow], result: RunResult | None) ->
 
 def history(store: Store, key: str, *, scenario: str | None = None) -> list[RevisionRecord]:
     """Every revision of `key`, oldest first, each with its latest finished run (of
-    `scenario` when given; what-if forks are left out). Raises BadInput for an unknown key."""
+    `scenario` when given; what-if forks are left out; an unanswered twin, the run
+    `answer` made of the revision without the answers, may stand for its revision but
+    is not counted in `runs`). Raises BadInput for an unknown key."""
     revisions = store.revisions(key)
     # a what-if fork (`committee fork`) is never a revision's representative: it changed the committee
     rows = [
@@ -481,7 +487,7 @@ def compare_runs(store: Store, a: str, b: str) -> RunComparison:
     for i, row in zip(ids, rows):
         res = store.get_result(i)
         if res is None:
-            raise BadInput(f"run {i} has not finished (status: {row.shown_status}); `committee resume {i}` finishes it")
+            raise BadInput(f"run {i} has not finished (status: {row.shown_status}); `{row.finish_command}` finishes it")
         results.append(res)
     before, after = (_side(r, row) for r, row in zip(results, rows))
     fork = after.parent_run_id == before.run_id

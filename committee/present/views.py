@@ -361,6 +361,7 @@ NODE_TITLES = {
     "decide_outcome": "Decision",
     "resume": "Resumed: the failed calls run again",
     "fork": "Forked from the parent run: what it kept",
+    "unanswered": "Without the answers: the waiting run's blind reviews, debriefed as they were",
     "stopped": "Stopped: a call failed",
     "write_feedback": "Feedback written",
 }
@@ -440,6 +441,8 @@ def replay_frames(steps: Sequence[Any], panel: Sequence[str], names: Mapping[str
         if node == "fork":
             kept = f" and {len(s.new_turns)} debrief turn(s)" if s.new_turns else ""
             detail = f"{len(s.new_reviews)} blind review(s){kept} kept from the parent run, none repeated"
+        elif node == "unanswered":
+            detail = f"{len(s.new_reviews)} blind review(s) kept from the run that asked, none repeated"
         elif s.new_reviews:
             detail = f"{len(s.new_reviews)} blind review(s) sealed"
         elif s.new_turns:

@@ -118,6 +118,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE runs ADD COLUMN changed TEXT;
     CREATE INDEX runs_parent ON runs(parent_run_id)
     """,
+    # 8: the unanswered twin of an answered run (`runner._finish_unanswered`): the run
+    # the revision without the answers gets, for `compare`; the id of the answered run
+    # it stands beside. Never `latest`, left out of `runs` and `stats` like study runs
+    """
+    ALTER TABLE runs ADD COLUMN twin_of TEXT
+    """,
 ]
 
 
@@ -125,9 +131,12 @@ MIGRATIONS: list[str] = [
 # (`trust.common.derived_key`), never as revisions of the candidate's own packet.
 STUDY_KINDS = ("stability", "probe", "calibrate")
 STUDY_KEY_SUFFIXES = tuple(f"--{k}" for k in STUDY_KINDS)
-# the SQL condition (and its parameters) for a run of a user's own packet, not a study's
+# the SQL condition for a run the user started (not an unanswered twin, `RunRow.twin_of`)
+_STARTED = "twin_of IS NULL"
+# the SQL condition (and its parameters) for a run the user started of their own packet,
+# not a study's
 _OWN_RUNS = (
-    " AND ".join("packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES),
+    " AND ".join(["packet_key NOT LIKE ?" for _ in STUDY_KEY_SUFFIXES] + [_STARTED]),
     [f"%{sfx}" for sfx in STUDY_KEY_SUFFIXES],
 )
 
@@ -188,6 +197,7 @@ class RunRow:
     lease_until: float | None = None
     parent_run_id: str | None = None  # a what-if fork: the run it was forked from
     changed: dict[str, Any] | None = None  # ... and the change it makes (`graph.fork`)
+    twin_of: str | None = None  # an unanswered twin: the answered run it stands beside
 
     @property
     def shown_status(self) -> str:
@@ -197,6 +207,13 @@ class RunRow:
             if not owner_alive(self.owner, self.lease_until):
                 return "stopped"
         return self.status
+
+    @property
+    def finish_command(self) -> str:
+        """The command that finishes this unfinished run, as users are told it: `committee
+        answer RUN_ID` for a run waiting for answers, else `committee resume RUN_ID`."""
+        verb = "answer" if self.status == "awaiting_answers" else "resume"
+        return f"committee {verb} {self.run_id}"
 
     @classmethod
     def from_row(cls, row) -> RunRow:
@@ -350,15 +367,17 @@ class Store:
         context: str | None = None,
         parent_run_id: str | None = None,
         changed: dict[str, Any] | None = None,
+        twin_of: str | None = None,
     ) -> None:
         """Insert a run as `running`, owned by this process. `context` is the run
         context JSON (`runner.context_json`) that `resume` needs; a what-if fork gives
-        the run it was forked from (`parent_run_id`) and the change it makes."""
+        the run it was forked from (`parent_run_id`) and the change it makes; an
+        unanswered twin the answered run it stands beside (`twin_of`)."""
         with self.tx() as c:
             c.execute(
                 "INSERT INTO runs(run_id, packet_key, revision, scenario, engine, model, protocol, rounds, panel,"
-                " options, status, created_at, owner, context, lease_until, parent_run_id, changed)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?, ?, ?)",
+                " options, status, created_at, owner, context, lease_until, parent_run_id, changed, twin_of)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?, 'running', ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run_id,
                     packet.key,
@@ -376,6 +395,7 @@ class Store:
                     time.time() + LEASE_S,
                     parent_run_id,
                     json.dumps(changed) if changed is not None else None,
+                    twin_of,
                 ),
             )
 
@@ -444,7 +464,8 @@ class Store:
     def resolve_run_id(self, ref: str) -> str:
         """A full run id from `ref`: an exact id, `latest` (the newest run of a packet
         you submitted; the variants `stability` and `probe` store, keyed `KEY--stability`
-        and `KEY--probe`, count only when nothing else is stored), or a unique
+        and `KEY--probe`, count only when nothing else is stored; an unanswered twin,
+        never), or a unique
         prefix of at least 4 characters. Raises BadInput when none or several match."""
         ref = ref.strip()
         if ref == "latest":  # the newest run of a user's own packet, not a study's variant
@@ -453,7 +474,9 @@ class Store:
                 self.conn.execute(
                     f"SELECT run_id FROM runs WHERE {own} ORDER BY created_at DESC LIMIT 1", params
                 ).fetchone()
-                or self.conn.execute("SELECT run_id FROM runs ORDER BY created_at DESC LIMIT 1").fetchone()
+                or self.conn.execute(
+                    f"SELECT run_id FROM runs WHERE {_STARTED} ORDER BY created_at DESC LIMIT 1"
+                ).fetchone()
             )
             if not row:
                 raise BadInput("no runs stored yet (see `committee review --help`)")
@@ -502,10 +525,12 @@ class Store:
     def list_runs(self, limit: int = 50, packet_key: str | None = None, studies: bool = True) -> list[RunRow]:
         """Newest first; one indexed query, no checkpoint is loaded. Without `studies`,
         the runs a study stored under its own keys (`KEY--stability`, ...) are left out
-        (a `packet_key` given is always listed)."""
+        (a `packet_key` given is always listed), and so are the unanswered twins
+        (`RunRow.twin_of`): runs the user never started."""
         if packet_key:
+            started = "" if studies else f" AND {_STARTED}"
             rows = self.conn.execute(
-                "SELECT * FROM runs WHERE packet_key=? ORDER BY created_at DESC LIMIT ?", (packet_key, limit)
+                f"SELECT * FROM runs WHERE packet_key=?{started} ORDER BY created_at DESC LIMIT ?", (packet_key, limit)
             )
         elif not studies:
             own, params = _OWN_RUNS

@@ -194,10 +194,11 @@ def stored_results(
 ) -> list[RunResult]:
     """Finished runs from the store, newest first (optionally one engine or packet key;
     the studies' own runs only with `studies`). What-if forks are left out: they reuse
-    their parent's sealed reviews, which would count twice."""
+    their parent's sealed reviews, which would count twice; so are the unanswered twins
+    (`RunRow.twin_of`), which no one started."""
     out = []
     for row in store.list_runs(limit=min(limit, MAX_STATS_RUNS), packet_key=packet, studies=studies):
-        if row.status != "done" or (engine and row.engine != engine) or row.parent_run_id:
+        if row.status != "done" or (engine and row.engine != engine) or row.parent_run_id or row.twin_of:
             continue
         res = store.get_result(row.run_id)
         if res is not None:

@@ -30,6 +30,14 @@ def _control_ratio(text: str) -> float:
     return bad / len(text)
 
 
+def looks_binary(text: str) -> bool:
+    """The control-character rule of packet text: a NUL, or more than 1% of the
+    characters controls (C0/C1 but tab and line breaks), surrogates, private-use or
+    unassigned code points. A packet file that breaks it "looks like a binary file";
+    an answer that breaks it is refused too (`intake.answers.check_answers`)."""
+    return "\x00" in text or _control_ratio(text) > 0.01
+
+
 def _ascii_ratio(text: str) -> float:
     return sum(1 for ch in text if " " <= ch <= "~" or ch in "\t\n\r") / max(len(text), 1)
 
@@ -48,7 +56,7 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
                 ) from exc
             if text.startswith("\ufeff"):
                 text = text[1:]
-            if _control_ratio(text) > 0.01:
+            if looks_binary(text):
                 raise BadInput(f"{where}: looks like a binary file, not a text packet")
             return text, enc.replace("-sig", "")
     kind = sniff(data)
@@ -68,13 +76,13 @@ def decode_text(data: bytes, where: str) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     else:
-        if _control_ratio(text) > 0.01:
+        if looks_binary(text):
             raise BadInput(f"{where}: looks like a binary file, not a text packet")
         return text, "utf-8"
     mixed = _mostly_utf8(data)
     if mixed is not None:
         text, stray = mixed
-        if _control_ratio(text) > 0.01:
+        if looks_binary(text):
             raise BadInput(f"{where}: looks like a binary file, not a text packet")
         log.warning(
             "%s: %d stray byte(s) are not UTF-8; read them as Windows-1252 (save the packet as UTF-8 to silence this)",
@@ -133,6 +141,6 @@ def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
         text = data.decode(enc)
     except UnicodeDecodeError:
         return None
-    if _control_ratio(text) > 0.01:
+    if looks_binary(text):
         return None
     return text, enc

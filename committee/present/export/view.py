@@ -30,7 +30,7 @@ def gather(store, run_id: str) -> dict[str, Any]:
     if result is None:
         row = store.get_run(run_id)
         raise BadInput(
-            f"run {run_id} has no result to export (status: {row.status}); finish it with `committee resume {run_id}`"
+            f"run {run_id} has no result to export (status: {row.shown_status}); finish it with `{row.finish_command}`"
         )
     try:
         cat = default_catalog()

@@ -26,7 +26,10 @@ from committee.present.views import (
     VOTE_LABEL,
     VOTES,
     code_span,
+    dimension_titles,
     escape_markdown,
+    feedback_quote_label,
+    feedback_view,
     jitter,
     readable_ids,
     readable_rule,
@@ -118,7 +121,7 @@ def titles() -> dict[str, str]:
 def dimension_names() -> dict[str, str]:
     """Rubric dimension id -> its title, over every installed scenario."""
     try:
-        return {d.id: d.name for sc in default_catalog().scenarios.values() for d in sc.dimensions}
+        return dimension_titles()
     except CommitteeError:
         return {}
 
@@ -305,8 +308,8 @@ def feedback_section(feedback) -> None:
     already at 4 is not listed), then the scenario's case prompts the packet leaves open,
     which are not a rubric dimension and get their own heading."""
     dims = dimension_names()
-    items = [f for f in feedback if f.kind != "case-prompts" and (f.score < 4 or f.kind == "check")]
-    prompts = [f for f in feedback if f.kind == "case-prompts"]
+    view = feedback_view(feedback)  # the rule shared with the terminal report
+    items, prompts = view.items, view.prompts
     st.subheader("Feedback for the next revision")
     if not items:
         st.success("Every rubric dimension is at its best or close to it: keep the packet's structure.")
@@ -316,12 +319,7 @@ def feedback_section(feedback) -> None:
                 f"**{md(dims.get(f.dimension, f.dimension.replace('_', ' ').capitalize()))}** · mean {f.score:.1f} / 4"
             )
             if f.quote:
-                what = (
-                    "Read uncertainly"
-                    if f.kind == "check" or (f.check_signals and not f.remove_signals)
-                    else "What pulled it down"
-                )
-                st.markdown(f"{what}: :red-background[{md(f.quote)}]")
+                st.markdown(f"{feedback_quote_label(f)}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:
                 st.markdown(

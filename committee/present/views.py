@@ -673,3 +673,62 @@ def message_markdown(text: str) -> str:
         return lead + escape_markdown(core) + trail if core else p
 
     return "".join(code_span(p) if i % 2 else plain(p) for i, p in enumerate(parts))
+
+
+# ------------------------------------------------------------------ catalog text for reading
+
+
+def dimension_titles(catalog=None) -> dict[str, str]:
+    """Rubric dimension id -> its title ("alignment_judgement" -> "Alignment judgement"),
+    over every scenario of `catalog` (default: `default_catalog()`; may raise
+    `CommitteeError` when it does not load)."""
+    from committee.catalog import default_catalog
+
+    cat = catalog or default_catalog()
+    return {d.id: d.name for sc in cat.scenarios.values() for d in sc.dimensions}
+
+
+def signal_text(signal_id: str, catalog=None) -> tuple[str, str]:
+    """(title, description) of a signal id for reading: the title by
+    `committee.decision.feedback.signal_title` (never the raw id when something better
+    exists), the description of the library signal or, for an engine's own evidence id
+    (`engine_signals:` of signals.yaml, e.g. `comm-structure`), of that entry; "" when
+    neither has one. `catalog` defaults to `default_catalog()`."""
+    from committee.catalog import default_catalog
+    from committee.decision.feedback import signal_title
+
+    cat = catalog or default_catalog()
+    own = cat.signals.get(signal_id) or cat.engine_signals.get(signal_id)
+    return signal_title(signal_id, None, cat), ((own.description or "").strip() if own is not None else "")
+
+
+# ------------------------------------------------------------------ feedback
+
+
+@dataclass
+class FeedbackView:
+    """Coaching feedback as a reader sees it, in the web app and the terminal alike:
+    `items`, the `FeedbackItem`s of rubric dimensions still below 4 of 4 in the engine's
+    order (a dimension at 4 is left out, unless it is a "check" item: a red reading to make
+    unambiguous), and `prompts`, the "case-prompts" items (the scenario's case prompts the
+    packet leaves open), which are not a rubric dimension and get their own heading."""
+
+    items: list = field(default_factory=list)
+    prompts: list = field(default_factory=list)
+
+
+def feedback_view(feedback: Iterable[Any]) -> FeedbackView:
+    """`feedback` (a run's `FeedbackItem`s) split as `FeedbackView` describes."""
+    feedback = list(feedback or ())
+    return FeedbackView(
+        items=[f for f in feedback if f.kind != "case-prompts" and (f.score < 4 or f.kind == "check")],
+        prompts=[f for f in feedback if f.kind == "case-prompts"],
+    )
+
+
+def feedback_quote_label(item: Any) -> str:
+    """What a feedback item's quote is: "Read uncertainly" for a check (a red reading the
+    engine is unsure of, nothing to remove), else "What pulled it down"."""
+    if item.kind == "check" or (item.check_signals and not item.remove_signals):
+        return "Read uncertainly"
+    return "What pulled it down"

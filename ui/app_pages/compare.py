@@ -10,7 +10,7 @@ import uikit
 from committee.catalog import default_catalog
 from committee.errors import CommitteeError
 from committee.present.compare import compare, history, word_diff
-from committee.present.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
+from committee.present.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter, signal_text
 from committee.trust.views import candidate_keys
 
 SS = st.session_state
@@ -20,7 +20,7 @@ st.caption("Submit a changed packet under the same `packet:` key and see how the
 
 nm = uikit.names()
 dims = uikit.dimension_names()
-signals = default_catalog().signals
+catalog = default_catalog()
 
 
 def dim_name(d: str) -> str:
@@ -219,11 +219,10 @@ def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
     st.markdown(f"**{title}**")
     if not ids:
         st.caption(empty)
-    for sid in ids:  # the readable title; the id is in the tooltip
-        sig = signals.get(sid)
+    for sid in ids:  # the readable title and description (`views.signal_text`); the id is in the tooltip
+        title, desc = signal_text(sid, catalog)
         st.markdown(
-            f"{icon} **{escape_markdown(uikit.signal_name(sid))}**"
-            + (f": {escape_markdown(sig.description)}" if sig else ""),
+            f"{icon} **{escape_markdown(title)}**" + (f": {escape_markdown(desc)}" if desc else ""),
             help=f"signal id: {sid}",
         )
 

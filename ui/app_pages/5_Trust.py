@@ -12,6 +12,7 @@ if str(UI) not in sys.path:  # `import uikit` also when the page is run on its o
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
+import studykit  # noqa: E402
 import uikit  # noqa: E402
 
 from committee.engines import ENGINES  # noqa: E402
@@ -50,18 +51,6 @@ def pick_packet(prefix: str, store, default_index: int = 0):
     return parse_packet(text, name=f"{prefix}-pasted") if text.strip() else None
 
 
-def run_with_bar(fn, **kw) -> None:
-    """Run a study with a progress bar that always ends: removed when the study is done
-    or fails; a failure (CommitteeError) shows its message instead."""
-    bar = st.progress(0.0, text="starting…")
-    try:
-        fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
-    except CommitteeError as exc:
-        st.error(message(str(exc)))
-    finally:
-        bar.empty()
-
-
 def message(text: str) -> str:
     """A study's message (error or skip reason) as Markdown: code spans, not backticks."""
     return message_markdown(text)
@@ -98,15 +87,26 @@ with uikit.open_store() as store:
             runs = c1.number_input("Runs", 1, 100, 5, key="stab_runs")
             seed = c2.number_input("Seed", 0, 10**6, 0, key="stab_seed")
             engine = c3.selectbox("Engine", list(ENGINES), key="stab_engine")
-            if st.button("Run stability study", key="stab_go", disabled=packet is None):
-                run_with_bar(
+            go = studykit.study_button(
+                "Run stability study", kind="stability", page="trust", key="stab_go", disabled=packet is None
+            )
+            if go and packet is not None:
+                studykit.run_study(
+                    "stability",
                     run_stability,
-                    store=store,
+                    store,
+                    engine=engine,
+                    packet_key=packet.key,
+                    picker="stability_study",
                     packet=packet,
                     runs=int(runs),
                     seed=int(seed),
                     spec=RunSpec(engine=engine),
                 )
+            elif go:  # the inputs changed under the pending study: nothing to run any more
+                studykit.drop()
+            else:
+                studykit.show_outcome("stability")
         rep = pick_study("stability", store)
         if rep:
             s = rep["summary"]
@@ -156,15 +156,24 @@ with uikit.open_store() as store:
                 )
             elif skipped:
                 st.caption(" · ".join(f"skipped {a}: {message(why)}" for a, why in skipped.items()))
-            if st.button("Run probes", key="probe_go", disabled=not ready):
-                run_with_bar(
+            go = studykit.study_button("Run probes", kind="probe", page="trust", key="probe_go", disabled=not ready)
+            if go and ready:
+                studykit.run_study(
+                    "probe",
                     run_probe,
-                    store=store,
+                    store,
+                    engine=engine,
+                    packet_key=packet.key,
+                    picker="probe_study",
                     packet=packet,
                     swaps=swaps,
                     per_swap=int(per_swap),
                     spec=RunSpec(engine=engine),
                 )
+            elif go:  # the inputs changed under the pending study: nothing to run any more
+                studykit.drop()
+            else:
+                studykit.show_outcome("probe")
         rep = pick_study("probe", store)
         if rep:
             s = rep["summary"]

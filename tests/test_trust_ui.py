@@ -181,3 +181,19 @@ def test_a_study_button_is_disabled_while_it_runs_and_a_stopped_attempt_leaves_n
     assert len(study["run_ids"]) == 3
     assert runs == listed, f"runs of no study: {runs - listed}"
     assert at.session_state["stability_study"] == study["study_id"]
+
+
+def test_stability_chart_ticks_whole_runs_and_the_runs_table_reads_in_words(db, register):  # noqa: F811
+    import json
+
+    with Store(db) as store:
+        run_stability(store, read_packet(EXAMPLES / "weak-growth-pm.md"), runs=3, spec=RunSpec())
+    at = AppTest.from_file(TRUST, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    bars = next(s for s in specs if "Vote distribution" in json.dumps(s.get("title", "")))
+    axis = bars["encoding"]["x"]["axis"]
+    assert axis.get("tickMinStep") == 1 and axis.get("format") == "d", axis  # 0 1 2 3, not 0.0 0.2 ...
+    table = at.dataframe[0].value
+    assert "rule" in table.columns and "speaking order" not in table.columns  # the order has its own table
+    assert set(table["rule"]) == {"must-pass dimension failed: Alignment judgement"}

@@ -55,15 +55,25 @@ def stability_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[s
     return rows
 
 
-def stability_runs_table(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+def stability_runs_table(
+    report: dict[str, Any], names: dict[str, str], dimensions: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per run of a stability study, for reading: "#", the final vote of each
+    persona (by name), "decision", "rule" in words (`present.views.readable_rule`, with
+    persona `names` and dimension titles from `dimensions`), "speaking order" (surnames,
+    so the table fits a laptop screen), "first section" and the "run" id last."""
+    from committee.present.views import readable_rule
+
+    short = lambda p: names.get(p, p).split()[-1]  # noqa: E731
     out = []
     for r in report["runs"]:
-        row = {"#": r["index"] + 1, "run": r["run_id"]}
+        row = {"#": r["index"] + 1}
         row.update({names.get(p, p): Vote(r["votes"][p]).label for p in report["panel"] if p in r["votes"]})
         row["decision"] = r["decision"]["outcome"].replace("_", " ")
-        row["rule"] = r["decision"]["rule"]
-        row["speaking order"] = " > ".join(names.get(p, p) for p in r["speaking_order"])
+        row["rule"] = readable_rule(r["decision"]["rule"], names, dimensions)
+        row["speaking order"] = " › ".join(short(p) for p in r["speaking_order"])
         row["first section"] = r["section_order"][0] if r["section_order"] else ""
+        row["run"] = r["run_id"]
         out.append(row)
     return out
 

@@ -128,7 +128,7 @@ with uikit.open_store() as store:
                 .mark_bar()
                 .encode(
                     y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
-                    x=alt.X("count:Q", title="runs"),
+                    x=alt.X("count:Q", title="runs", axis=alt.Axis(tickMinStep=1, format="d")),  # whole runs
                     color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
                     order=alt.Order("rank:Q"),
                     tooltip=["persona", "kind", "vote_label", "count"],
@@ -136,7 +136,16 @@ with uikit.open_store() as store:
                 .properties(height=alt.Step(22))
             )
             st.altair_chart(chart, width="stretch")
-            st.dataframe(pd.DataFrame(views.stability_runs_table(rep, nm)), hide_index=True, width="stretch")
+            # two tables, so each fits a laptop screen: what each run decided, then how it was ordered
+            runs_table = pd.DataFrame(views.stability_runs_table(rep, nm, uikit.dimension_names()))
+            order_cols = ["#", "speaking order", "first section", "run"]
+            narrow = {"#": st.column_config.NumberColumn(width=40)}
+            st.markdown("**Each run: final votes and decision**")
+            st.dataframe(
+                runs_table.drop(columns=order_cols[1:]), hide_index=True, width="stretch", column_config=narrow
+            )
+            st.markdown("**Each run: speaking order and first section**")
+            st.dataframe(runs_table[order_cols], hide_index=True, width="stretch", column_config=narrow)
 
     with tab_probe:
         with st.expander("Run counterfactual probes", expanded=opened("probe", store)):

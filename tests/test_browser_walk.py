@@ -17,7 +17,7 @@ from committee.graph.runner import prepare, start_run
 from committee.intake.packets import read_packet
 from committee.store.runs import Store
 from tests import browser_kit
-from tests.browser_kit import ARTIFACTS, choose, options, selected, serve, wait_idle
+from tests.browser_kit import ARTIFACTS, choose, options, page, selected, serve, wait_idle
 from tests.conftest import EXAMPLES
 
 browser_kit.skip_without_chromium()
@@ -116,3 +116,26 @@ def test_stability_button_is_disabled_while_a_study_runs_and_the_runs_table_fits
     widths = [w for w in widths if w]
     assert widths and all(sw <= cw + 1 for sw, cw in widths), widths
     page.screenshot(path=str(ARTIFACTS / "ui-trust-stability-1440.png"), full_page=True)
+
+
+def test_compare_keeps_the_packet_and_revisions_in_the_url(site, page):
+    from urllib.parse import parse_qs, urlparse
+
+    url, _ = site
+    open_page(page, f"{url}/compare")
+    assert "nadia-safety-pm" in selected(page, "Packet (latest first)")  # the latest packet first
+    choose(page, "Packet (latest first)", "dylan-growth-pm")
+    page.get_by_text("From revision").first.wait_for()
+    wait_idle(page)
+    query = parse_qs(urlparse(page.url).query)
+    assert query == {"packet": ["dylan-growth-pm"], "from": ["1"], "to": ["2"]}, page.url
+    page.reload()
+    page.locator("[data-testid=stMain] h1").first.wait_for()
+    wait_idle(page)
+    assert "dylan-growth-pm" in selected(page, "Packet (latest first)"), "a reload lost the chosen packet"
+    assert "1" in selected(page, "From revision") and "2" in selected(page, "To revision")
+    page.get_by_text("Revision 1 → 2").first.wait_for()
+    # a shared link with the revisions the other way round opens them so
+    open_page(page, f"{url}/compare?packet=dylan-growth-pm&from=2&to=1")
+    page.get_by_text("Revision 2 → 1").first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "ui-compare-from-url.png"), full_page=True)

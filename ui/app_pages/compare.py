@@ -27,8 +27,23 @@ def dim_name(d: str) -> str:
     return dims.get(d, d.replace("_", " "))
 
 
+QP = st.query_params  # ?packet=KEY&from=N&to=M: the choice survives a reload and can be shared
+
+
+def url_revision(name: str, revs: list[int]) -> int | None:
+    """Revision `name` ("from" or "to") of the URL when it is one of `revs`, else None."""
+    try:
+        rev = int(QP.get(name, ""))
+    except ValueError:
+        return None
+    return rev if rev in revs else None
+
+
 with uikit.open_store() as store:
     all_keys = store.packet_keys(latest_first=True)  # the packet worked on last comes first
+    from_url = QP.get("packet") if "compare_select" not in SS else None  # a new session: a reload or a link
+    if from_url in all_keys and from_url not in candidate_keys(all_keys):
+        SS["compare_studies"] = True  # a study packet in the URL: show study packets
     studies = st.toggle(
         "Include study packets",
         key="compare_studies",
@@ -43,9 +58,16 @@ with uikit.open_store() as store:
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
         SS["_compare_applied"] = SS["compare_key"]
+    elif from_url in keys:
+        SS["compare_select"] = from_url
     if SS.get("compare_select") not in keys:
         SS.pop("compare_select", None)  # e.g. a study packet after "Include study packets" is turned off
     key = st.selectbox("Packet (latest first)", keys, key="compare_select", persist_state="session")
+    if QP.get("packet") != key:
+        if QP.get("packet") is not None:  # another packet: its revisions are not this one's
+            QP.pop("from", None)
+            QP.pop("to", None)
+        QP["packet"] = key
     records = history(store, key)
     revs = [r.revision for r in records]
     if len(revs) < 2:
@@ -56,11 +78,13 @@ with uikit.open_store() as store:
         comparison = None
     else:
         c1, c2 = st.columns(2)
-        if SS.get("_compare_for") != key:  # defaults for a newly chosen packet: the last two revisions
+        if SS.get("_compare_for") != key:  # a newly chosen packet: the URL's revisions, else the last two
             SS["_compare_for"] = key
-            SS["compare_from"], SS["compare_to"] = revs[-2], revs[-1]
+            SS["compare_from"] = url_revision("from", revs) or revs[-2]
+            SS["compare_to"] = url_revision("to", revs) or revs[-1]
         before = c1.selectbox("From revision", revs, key="compare_from")
         after = c2.selectbox("To revision", revs, key="compare_to")
+        QP["from"], QP["to"] = str(before), str(after)
         if before == after:
             st.info(
                 f"From and to are both revision {before}: choose two different revisions to see what changed "

@@ -310,3 +310,19 @@ def test_signal_text_gives_every_signal_a_title_and_a_description():
         assert title and title != sid and desc, sid
     title, desc = signal_text("comm-structure", cat)
     assert title == "an answer organised into labelled parts" and desc.startswith("Organises")
+
+
+def test_diff_markdown_renders_added_and_removed_headings_like_the_others():
+    """A heading added or removed whole reads as a bold title (in its highlight), as an
+    unchanged heading does, never as a literal "## "; its text stays escaped."""
+    from committee.present.compare import word_diff
+    from committee.present.views import diff_markdown
+
+    before = "## Intro\nhello world\n"
+    after = before + "\n## Incident response <b>now</b>\nWe roll back in 48 hours.\n"
+    added = diff_markdown(word_diff(before, after))
+    assert "**Intro**" in added
+    assert "\\#" not in added and "## " not in added, added
+    assert "**:green-background[Incident response \\<b\\>now\\</b\\>]**" in added, added
+    removed = diff_markdown(word_diff(after, before))
+    assert "\\#" not in removed and "**:red-background[~~Incident response" in removed, removed

@@ -152,7 +152,9 @@ def mark(text: str, color: str, *, bold: bool = False, strike: bool = False) -> 
 
 def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
     """Markdown for a `committee.present.compare.word_diff`: removed text struck through on
-    red, added text on green, everything escaped."""
+    red, added text on green, everything escaped. Packet headings ("## Title") read as
+    bold lines whether they are unchanged, edited, or added or removed whole (then the
+    bold title keeps its highlight), never as a literal "## "."""
     parts = []
     for op, text in chunks:
         if op == "same":
@@ -162,7 +164,13 @@ def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
                 mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed")
             )
     md = packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
-    return re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
+    md = re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
+    # a heading added or removed whole: its "## " sits inside the highlight, rendered the same way
+    return _MARKED_HEADING.sub(lambda m: f"**{m.group(1)}{m.group(2)}**  ", md)
+
+
+# a line that starts with a highlight (maybe struck through) whose text starts with an escaped "##"
+_MARKED_HEADING = re.compile(r"(?m)^(:[a-z]+-background\[(?:~~)?)\\#\\#[ \t\u00a0]*(.+?)[ \t]*$")
 
 
 # an escaped list marker at the start of a line ("\\- ", "\\* ", "\\+ ", "3\\. "), maybe

@@ -139,3 +139,19 @@ def test_compare_keeps_the_packet_and_revisions_in_the_url(site, page):
     open_page(page, f"{url}/compare?packet=dylan-growth-pm&from=2&to=1")
     page.get_by_text("Revision 2 → 1").first.wait_for()
     page.screenshot(path=str(ARTIFACTS / "ui-compare-from-url.png"), full_page=True)
+
+
+def test_trust_example_picker_shows_candidates_with_the_file_as_help(site, page):
+    url, _ = site
+    open_page(page, f"{url}/trust")
+    listed = options(page, "Example packet")
+    assert not [o for o in listed if o.endswith(".md")], listed
+    assert "Nadia Ferrante · Safety Product Manager" in listed
+    assert {
+        "Dylan Prescott · Safety Product Manager · revision 1",
+        "Dylan Prescott · Safety Product Manager · revision 2",
+    } <= set(listed)
+    box = page.locator("[data-testid=stSelectbox]").filter(has_text="Example packet", visible=True).first
+    box.locator("[data-testid=stTooltipIcon], [data-testid=stTooltipHoverTarget]").first.hover()
+    page.get_by_text("File: examples/", exact=False).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "ui-trust-example-picker.png"))

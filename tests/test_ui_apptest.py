@@ -461,3 +461,18 @@ def test_the_app_on_postgresql_while_other_processes_write_reviews(pg_url, monke
     with Store(pg_url) as store:
         rows = store.list_runs()
     assert len(rows) >= 4 and {r.status for r in rows} == {"done"}
+
+
+def test_persona_cards_keep_the_id_in_the_tooltip(db):
+    """A card reads name and title; the persona id is in its help, not beside the title."""
+    at = app().run()
+    at.switch_page("app_pages/personas.py").run()
+    ok(at)
+    from committee.catalog import default_catalog
+
+    names = [default_catalog().personas[p].name for p in default_catalog().default_panel]
+    heads = [m for m in at.markdown if any(m.value.startswith(f"### {escape_markdown(n)}") for n in names)]
+    assert len(heads) == 4, [m.value[:40] for m in at.markdown]
+    for m in heads:
+        assert not any(pid in m.value for pid in ("research-lead", "safety-lead", "vp-product", "hiring-manager"))
+        assert m.proto.help.startswith("persona id: ")

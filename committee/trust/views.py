@@ -1,8 +1,10 @@
 """Data shaping for the trust pages of the web app: plain lists of dicts (one row per
-chart mark or table row) built from study reports. No Streamlit, no I/O here."""
+chart mark or table row) built from study reports. No Streamlit; no I/O but `example_labels`, which reads the example files."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,39 @@ def candidate_keys(keys: list[str]) -> list[str]:
 
 def example_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("*.md")) if folder.is_dir() else []
+
+
+def example_labels(folder: Path, files: list[str]) -> dict[str, str]:
+    """File name -> what a picker shows for each example packet of `folder`: the
+    candidate and the scenario's title ("Nadia Ferrante · Product Manager, Safety"), so
+    people read a packet, not a file name; examples that would read the same are told
+    apart by revision ("· revision 2" for a `-rev2` file name, else "· revision 1"). A file that does not read (or
+    has no candidate) shows its packet key, else its file name."""
+    from committee.catalog import default_catalog
+    from committee.errors import CommitteeError
+    from committee.intake.packets import read_packet
+
+    try:
+        scenarios = {sid: sc.title for sid, sc in default_catalog().scenarios.items()}
+    except CommitteeError:
+        scenarios = {}
+    labels = {}
+    for name in files:
+        try:
+            packet = read_packet(folder / name)
+        except CommitteeError:
+            labels[name] = name
+            continue
+        who = packet.candidate or packet.key
+        where = scenarios.get(packet.scenario or "")
+        labels[name] = f"{who} · {where}" if where else who
+    counts = Counter(labels.values())
+
+    def revision(name: str) -> str:  # "weak-growth-pm-rev2.md" -> "revision 2"; without "-revN", revision 1
+        m = re.search(r"-rev(\d+)$", Path(name).stem)
+        return f"revision {m.group(1) if m else 1}"
+
+    return {name: f"{label} · {revision(name)}" if counts[label] > 1 else label for name, label in labels.items()}
 
 
 def study_label(study: dict[str, Any]) -> str:

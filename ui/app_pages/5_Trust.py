@@ -41,7 +41,20 @@ def pick_packet(prefix: str, store, default_index: int = 0):
     src = st.radio("Packet", ["Example", "Stored packet", "Paste text"], horizontal=True, key=f"{prefix}_src")
     if src == "Example":
         files = views.example_files(EXAMPLES)
-        name = st.selectbox("Example packet", files, index=default_index, key=f"{prefix}_ex") if files else None
+        labels = views.example_labels(EXAMPLES, files)  # the candidate, not the file name (that is the help)
+        shown = st.session_state.get(f"{prefix}_ex") or (files[default_index] if files else None)
+        name = (
+            st.selectbox(
+                "Example packet",
+                files,
+                index=default_index,
+                key=f"{prefix}_ex",
+                format_func=lambda f: labels.get(f, f),
+                help=f"File: examples/{shown}" if shown else None,
+            )
+            if files
+            else None
+        )
         return read_packet(EXAMPLES / name) if name else None
     if src == "Stored packet":
         keys = views.candidate_keys(store.packet_keys())

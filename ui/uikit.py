@@ -21,9 +21,11 @@ from committee.decision.feedback import signal_title
 from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.present.views import (
+    OVERLAP_NOTE,
     PERSONA_COLORS,
     VOTE_COLOR,
     VOTE_LABEL,
+    VOTE_STEP,
     VOTES,
     code_span,
     dimension_titles,
@@ -192,11 +194,11 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
     """Each persona's vote (as points, -2..+2) across the stages."""
     if not timeline:
         return None
-    data = pd.DataFrame(jitter(timeline, by="persona", value="points"))
+    data = pd.DataFrame(jitter(timeline, by="persona", value="points", step=VOTE_STEP))
     data["name"] = data["persona"].map(lambda p: persona_names.get(p, p))
     return (
-        alt.Chart(data, title="Each persona's vote by stage")
-        .mark_line(point=True)
+        alt.Chart(data, title=alt.TitleParams("Each persona's vote by stage", subtitle=OVERLAP_NOTE))
+        .mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
         .encode(
             x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=stage_axis(len(stage_order(timeline)))),
             y=alt.Y(
@@ -206,6 +208,7 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
                 axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr()),
             ),
             color=alt.Color("name:N", title="persona", scale=persona_scale(list(data["name"]))),
+            shape=alt.Shape("name:N", title="persona"),  # one marker shape per persona, where points meet
             tooltip=[
                 alt.Tooltip("name:N", title="persona"),
                 alt.Tooltip("stage:N"),

@@ -231,9 +231,16 @@ def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = 
     )
 
 
+VOTE_STEP = 0.15  # vote points apart (-2..+2 axis): four equal lines ~8 px apart on a 260 px chart
+SCORE_STEP = 0.07  # score apart (1..4 axis)
+OVERLAP_NOTE = "Lines with the same values are drawn slightly apart so each stays visible; hover a point for its value."
+
+
 def jitter(rows: list[dict], *, by: str, value: str, out: str = "y", step: float = 0.08) -> list[dict]:
-    """Copy `rows` adding `out` = `value` nudged by group `by`, so lines of personas
-    with the same votes stay visible side by side instead of hiding each other."""
+    """Copy `rows` adding `out` = `value` nudged by group `by` (groups `step` apart,
+    centred on the value), so lines with the same values (personas with the same votes,
+    dimensions with the same scores) stay visible side by side instead of hiding each
+    other. `value` itself is kept: a chart plots `out` and shows `value` in its tooltip."""
     groups = list(dict.fromkeys(r[by] for r in rows))
     mid = (len(groups) - 1) / 2
     return [{**r, out: r[value] + (groups.index(r[by]) - mid) * step} for r in rows]

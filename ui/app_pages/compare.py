@@ -10,7 +10,17 @@ import uikit
 from committee.catalog import default_catalog
 from committee.errors import CommitteeError
 from committee.present.compare import compare, history, word_diff
-from committee.present.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter, signal_text
+from committee.present.views import (
+    OVERLAP_NOTE,
+    SCORE_STEP,
+    VOTE_LABEL,
+    VOTE_STEP,
+    code_span,
+    diff_markdown,
+    escape_markdown,
+    jitter,
+    signal_text,
+)
 from committee.trust.views import candidate_keys
 
 SS = st.session_state
@@ -139,20 +149,26 @@ else:
             ],
             by="persona",
             value="points",
+            step=VOTE_STEP,
         )
     )
     scores_long = pd.DataFrame(
-        [
-            {"revision": f"rev {r.revision}", "dimension": dim_name(d), "score": s}
-            for r in run
-            for d, s in r.scores.items()
-        ]
+        jitter(
+            [
+                {"revision": f"rev {r.revision}", "dimension": dim_name(d), "score": s}
+                for r in run
+                for d, s in r.scores.items()
+            ],
+            by="dimension",
+            value="score",
+            step=SCORE_STEP,
+        )
     )
     g1, g2 = st.columns(2)
     with g1:
         st.altair_chart(
-            alt.Chart(votes_long, title="Each persona's final vote")
-            .mark_line(point=alt.OverlayMarkDef(size=80))
+            alt.Chart(votes_long, title=alt.TitleParams("Each persona's final vote", subtitle=OVERLAP_NOTE))
+            .mark_line(point=alt.OverlayMarkDef(size=80, filled=True))
             .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
                 y=alt.Y(
@@ -162,6 +178,7 @@ else:
                     axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr()),
                 ),
                 color=alt.Color("persona:N", scale=uikit.persona_scale(list(votes_long["persona"]))),
+                shape=alt.Shape("persona:N"),  # one marker shape per persona, where points meet
                 tooltip=["persona", "revision", "vote"],
             )
             .properties(height=260),
@@ -169,13 +186,15 @@ else:
         )
     with g2:
         st.altair_chart(
-            alt.Chart(scores_long, title="Mean score per rubric dimension")
-            .mark_line(point=alt.OverlayMarkDef(size=80))
+            alt.Chart(scores_long, title=alt.TitleParams("Mean score per rubric dimension", subtitle=OVERLAP_NOTE))
+            .mark_line(point=alt.OverlayMarkDef(size=80, filled=True))
             .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("score:Q", title=None, scale=alt.Scale(domain=[1, 4])),
+                # plotted nudged apart (`y`); the axis ticks and the tooltip give the true score
+                y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[0.7, 4.3]), axis=alt.Axis(values=[1, 2, 3, 4])),
                 color=alt.Color("dimension:N"),
-                tooltip=["dimension", "revision", "score"],
+                shape=alt.Shape("dimension:N"),
+                tooltip=["dimension", "revision", alt.Tooltip("score:Q", format=".2f")],
             )
             .properties(height=260),
             width="stretch",

@@ -342,3 +342,20 @@ def test_a_long_packet_key_gives_way_in_a_narrow_runs_table(width):
     assert all(len(line) <= width for line in lines)
     assert any(line.split()[-2:] == ["status", "decision"] for line in lines), "the decision header was cut"
     assert any(line.rstrip().endswith("no hire") and "…" in line for line in lines)
+
+
+def test_help_lists_flags_without_a_bool_type(monkeypatch, capsys):
+    """`--help` and other flags take no value: the options panel shows no `<bool>` type
+    (typer's rich panel listed one for every flag), while options with a value keep theirs."""
+    monkeypatch.setenv("COLUMNS", "120")
+    code, out, _ = run(monkeypatch, capsys, "--help")
+    assert code == 0
+    assert "<bool>" not in out
+    assert any(
+        line.split("│")[1].split() == ["--help", "Show", "this", "message", "and", "exit."]
+        for line in out.splitlines()
+        if "--help" in line and "│" in line
+    )
+    code, out, _ = run(monkeypatch, capsys, "compare", "--help")
+    assert code == 0 and "<bool>" not in out
+    assert "<str,str>" in out  # --runs takes two values: its type stays

@@ -266,3 +266,55 @@ def test_any_table_fits_any_width_without_breaking_a_word():
         assert_readable(out, wide, width, phrases=NAMES + ("Strong No Hire",), ellipsis=True)
         layouts.add("stacked" if "\n  vote" in out else "full" if "┃" in out else "compact")
     assert layouts == {"full", "compact", "stacked"}, layouts  # every layout was reached
+
+
+PERSONA_IDS = ("research-lead", "safety-lead", "vp-product", "hiring-manager")
+
+
+def test_reports_name_personas_signals_and_dimensions_not_their_ids(monkeypatch, capsys, store):
+    """Ids stay in `--json`; the terminal reads as the app does: persona names in a
+    decision's explanation and rule and in a scenario's vetoes, dimension titles instead
+    of `alignment_judgement`, and each signal `compare` lists by its title with a
+    description (engine evidence such as `comm-structure` included)."""
+    from committee.catalog import default_catalog
+
+    db = ["--db", str(store)]
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "review", str(EXAMPLES / "weak-growth-pm.md"), *db)
+    assert code == 0, err
+    assert "failed-dimension" not in out and "alignment_judgement" not in out
+    assert "must-pass dimension failed: Alignment judgement" in out
+    assert not [p for p in PERSONA_IDS if p in out], out
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "review", str(EXAMPLES / "strong-safety-pm.md"), *db)
+    assert "Dr. Mara Okafor: Strong Hire" in out and not [p for p in PERSONA_IDS if p in out]
+    code, out, _ = at_width(monkeypatch, capsys, WIDE, "scenarios", "safety-pm")
+    veto = next(line for line in out.splitlines() if "vetoes:" in line)
+    assert "Dr. Mara Okafor: Strong No Hire" in veto and not [p for p in PERSONA_IDS if p in veto]
+
+    code, out, _ = run(monkeypatch, capsys, "compare", "dylan-growth-pm", "--json", *db)
+    listed = [s for k in ("red_removed", "red_introduced", "green_added", "green_lost") for s in json.loads(out)[k]]
+    assert "comm-structure" in listed, listed  # the engine evidence id the user saw without description
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "compare", "dylan-growth-pm", "--no-diff", *db)
+    assert code == 0, err
+    cat = default_catalog()
+    for sid in listed:
+        assert not re.search(rf"(?<![\w-]){re.escape(sid)}(?![\w-])", out), f"{sid} shown by id\n{out}"
+        own = cat.signals.get(sid) or cat.engine_signals[sid]
+        title = own.title
+        line = next((line for line in out.splitlines() if f"• {title}: " in line), None)
+        assert line is not None, f"{sid}: no '{title}: description' line\n{out}"
+        assert len(line.split(": ", 1)[1]) > 10
+
+
+def test_terminal_feedback_follows_the_apps_view_model(monkeypatch, capsys, store):
+    """`review`'s feedback (the `make demo` report) is split like the app's
+    (`views.feedback_view`): a dimension at 4/4 is not listed to improve, and the case
+    prompts are not a scored rubric dimension but their own heading."""
+    db = ["--db", str(store)]
+    code, out, _ = run(monkeypatch, capsys, "review", str(EXAMPLES / "strong-safety-pm.md"), "--json", *db)
+    kinds = {(f["dimension"], f["score"]) for f in json.loads(out)["feedback"]}
+    assert any(d == "case_prompts" for d, _ in kinds) and any(s == 4 for _, s in kinds), kinds  # both cases occur
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "review", str(EXAMPLES / "strong-safety-pm.md"), *db)
+    assert code == 0, err
+    assert "case prompts (mean" not in out and "/4)" not in out.split("Debrief", 1)[1], out
+    assert "Case prompts the committee may still ask" in out
+    assert "Every rubric dimension is at its best or close to it" in out

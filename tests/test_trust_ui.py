@@ -102,3 +102,98 @@ def test_pages_run_inside_the_app_navigation(db, tmp_path, register, page):  # n
     at.switch_page(page).run()
     assert not at.exception
     assert at.title and at.title[0].value in ("Trust the verdict", "Calibration")
+
+
+def _interrupted_study_script():
+    """A page with one study button whose first attempt is stopped by a rerun after two
+    runs (Streamlit's StopException, what a rerun raises in the running script)."""
+    import sys
+    from pathlib import Path
+
+    import streamlit as st
+
+    sys.path.insert(0, str(Path.cwd() / "ui"))
+    import studykit
+    import uikit
+
+    from committee.intake.packets import read_packet
+    from committee.trust.common import RunSpec
+    from committee.trust.stability import run_stability
+
+    def flaky(store, **kw):
+        if st.session_state.get("_attempts", 0) == 0:
+            st.session_state["_attempts"] = 1
+            progress = kw.pop("progress")
+
+            def stop_after_two(done, total, label):
+                progress(done, total, label)
+                if done == 2:
+                    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+                    raise StopException()
+
+            return run_stability(store, progress=stop_after_two, **kw)
+        return run_stability(store, **kw)
+
+    with uikit.open_store() as store:
+        if studykit.study_button("Run stability study", kind="stability", page="trust", key="stab_go"):
+            studykit.run_study(
+                "stability",
+                flaky,
+                store,
+                engine="offline",
+                packet_key="nadia-safety-pm",
+                picker="stability_study",
+                packet=read_packet(Path("examples/strong-safety-pm.md")),
+                runs=3,
+                spec=RunSpec(),
+            )
+        else:
+            studykit.show_outcome("stability")
+
+
+def test_a_study_button_is_disabled_while_it_runs_and_a_stopped_attempt_leaves_no_orphan_run(db, monkeypatch):
+    """Submit's mechanism on the study buttons: the click marks the study pending, the
+    button is disabled until it ends, a rerun that stops it carries it on, and the runs of
+    the stopped attempt are stored as an unfinished study (no study run belongs to no
+    study), which the page says once; the finished study is the one selected."""
+    from committee.trust.common import unfinished_kind
+
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_function(_interrupted_study_script, default_timeout=TIMEOUT).run()
+    assert not at.button(key="stab_go").disabled
+    at.button(key="stab_go").click().run()  # the first attempt: stopped after two runs
+    assert not at.exception
+    assert at.button(key="stab_go").disabled, "the button is clickable while the study is pending"
+    assert at.session_state["pending_study"] == {"kind": "stability", "page": "trust"}
+    with Store(db) as store:
+        assert not store.list_studies("stability")
+        (cut,) = store.list_studies(unfinished_kind("stability"))
+        assert len(cut["run_ids"]) == 2
+    at.run()  # the next rerun carries the study on
+    assert not at.exception
+    assert not at.button(key="stab_go").disabled
+    assert any("unfinished study" in c.value for c in at.caption)
+    with Store(db) as store:
+        (study,) = store.list_studies("stability")
+        listed = {r for s in store.list_studies() for r in s["run_ids"]}
+        runs = {r.run_id for r in store.list_runs(limit=100, studies=True)}
+    assert len(study["run_ids"]) == 3
+    assert runs == listed, f"runs of no study: {runs - listed}"
+    assert at.session_state["stability_study"] == study["study_id"]
+
+
+def test_stability_chart_ticks_whole_runs_and_the_runs_table_reads_in_words(db, register):  # noqa: F811
+    import json
+
+    with Store(db) as store:
+        run_stability(store, read_packet(EXAMPLES / "weak-growth-pm.md"), runs=3, spec=RunSpec())
+    at = AppTest.from_file(TRUST, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    specs = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    bars = next(s for s in specs if "Vote distribution" in json.dumps(s.get("title", "")))
+    axis = bars["encoding"]["x"]["axis"]
+    assert axis.get("tickMinStep") == 1 and axis.get("format") == "d", axis  # 0 1 2 3, not 0.0 0.2 ...
+    table = at.dataframe[0].value
+    assert "rule" in table.columns and "speaking order" not in table.columns  # the order has its own table
+    assert set(table["rule"]) == {"must-pass dimension failed: Alignment judgement"}

@@ -461,3 +461,52 @@ def test_the_app_on_postgresql_while_other_processes_write_reviews(pg_url, monke
     with Store(pg_url) as store:
         rows = store.list_runs()
     assert len(rows) >= 4 and {r.status for r in rows} == {"done"}
+
+
+def test_persona_cards_keep_the_id_in_the_tooltip(db):
+    """A card reads name and title; the persona id is in its help, not beside the title."""
+    at = app().run()
+    at.switch_page("app_pages/personas.py").run()
+    ok(at)
+    from committee.catalog import default_catalog
+
+    names = [default_catalog().personas[p].name for p in default_catalog().default_panel]
+    heads = [m for m in at.markdown if any(m.value.startswith(f"### {escape_markdown(n)}") for n in names)]
+    assert len(heads) == 4, [m.value[:40] for m in at.markdown]
+    for m in heads:
+        assert not any(pid in m.value for pid in ("research-lead", "safety-lead", "vp-product", "hiring-manager"))
+        assert m.proto.help.startswith("persona id: ")
+
+
+def test_compare_charts_draw_overlapping_lines_apart_with_true_values_in_the_tooltip(db):
+    """Two dimensions (or personas) with the same values would draw on top of each other:
+    each series is nudged apart (`views.jitter`), has its own marker shape and the chart
+    says so; the tooltip shows the true value, not the nudged one."""
+    import json
+
+    seed(db, "weak-growth-pm.md", "weak-growth-pm-rev2.md")
+    at = app().run()
+    at.switch_page("app_pages/compare.py").run()
+    ok(at)
+    charts = {}
+    for c in at.get("vega_lite_chart"):
+        spec = json.loads(c.proto.spec)
+        charts[json.dumps(spec.get("title"))] = (spec, c.proto.datasets)
+    (scores_spec, scores_data) = next(v for k, v in charts.items() if "Mean score per rubric dimension" in k)
+    (votes_spec, _) = next(v for k, v in charts.items() if "final vote" in k)
+    for spec in (scores_spec, votes_spec):
+        enc = spec["encoding"]
+        assert enc["y"]["field"] == "y" and "shape" in enc, enc
+        assert "slightly apart" in json.dumps(spec["title"])
+    tips = [t["field"] if isinstance(t, dict) else t for t in scores_spec["encoding"]["tooltip"]]
+    assert "score" in tips and "y" not in tips
+
+
+def test_jitter_keeps_identical_series_apart_and_their_values():
+    from committee.present.views import SCORE_STEP, jitter
+
+    rows = [{"d": d, "rev": r, "score": 3.0} for d in ("a", "b") for r in (1, 2)]
+    out = jitter(rows, by="d", value="score", step=SCORE_STEP)
+    ys = {r["d"]: r["y"] for r in out}
+    assert abs(ys["a"] - ys["b"]) == pytest.approx(SCORE_STEP)
+    assert all(r["score"] == 3.0 for r in out)

@@ -279,3 +279,50 @@ def test_committee_ui_checks_max_bytes_before_starting():
         timeout=60,
     )
     assert proc.returncode != 0 and "not a size" in proc.stderr, proc.stderr
+
+
+def test_feedback_view_leaves_out_4_of_4_and_heads_case_prompts_apart():
+    """One rule for the app and the terminal: a dimension at 4/4 is not to improve (a
+    "check" item stays), case prompts are not a rubric dimension."""
+    from committee.models import FeedbackItem
+    from committee.present.views import feedback_quote_label, feedback_view
+
+    items = [
+        FeedbackItem(dimension="technical_fluency", score=4.0, advice="keep", kind="reach-4"),
+        FeedbackItem(dimension="communication", score=2.0, advice="fix", quote="q"),
+        FeedbackItem(dimension="alignment_judgement", score=4.0, advice="check", kind="check", check_signals=["x"]),
+        FeedbackItem(dimension="case_prompts", score=2.5, advice="answer", kind="case-prompts"),
+    ]
+    view = feedback_view(items)
+    assert [f.dimension for f in view.items] == ["communication", "alignment_judgement"]
+    assert [f.kind for f in view.prompts] == ["case-prompts"]
+    assert feedback_quote_label(items[1]) == "What pulled it down"
+    assert feedback_quote_label(items[2]) == "Read uncertainly"
+
+
+def test_signal_text_gives_every_signal_a_title_and_a_description():
+    from committee.catalog import default_catalog
+    from committee.present.views import signal_text
+
+    cat = default_catalog()
+    for sid in (*cat.signals, *cat.engine_signals):
+        title, desc = signal_text(sid, cat)
+        assert title and title != sid and desc, sid
+    title, desc = signal_text("comm-structure", cat)
+    assert title == "an answer organised into labelled parts" and desc.startswith("Organises")
+
+
+def test_diff_markdown_renders_added_and_removed_headings_like_the_others():
+    """A heading added or removed whole reads as a bold title (in its highlight), as an
+    unchanged heading does, never as a literal "## "; its text stays escaped."""
+    from committee.present.compare import word_diff
+    from committee.present.views import diff_markdown
+
+    before = "## Intro\nhello world\n"
+    after = before + "\n## Incident response <b>now</b>\nWe roll back in 48 hours.\n"
+    added = diff_markdown(word_diff(before, after))
+    assert "**Intro**" in added
+    assert "\\#" not in added and "## " not in added, added
+    assert "**:green-background[Incident response \\<b\\>now\\</b\\>]**" in added, added
+    removed = diff_markdown(word_diff(after, before))
+    assert "\\#" not in removed and "**:red-background[~~Incident response" in removed, removed

@@ -21,12 +21,17 @@ from committee.decision.feedback import signal_title
 from committee.errors import CommitteeError
 from committee.models import RunResult
 from committee.present.views import (
+    OVERLAP_NOTE,
     PERSONA_COLORS,
     VOTE_COLOR,
     VOTE_LABEL,
+    VOTE_STEP,
     VOTES,
     code_span,
+    dimension_titles,
     escape_markdown,
+    feedback_quote_label,
+    feedback_view,
     jitter,
     readable_ids,
     readable_rule,
@@ -118,7 +123,7 @@ def titles() -> dict[str, str]:
 def dimension_names() -> dict[str, str]:
     """Rubric dimension id -> its title, over every installed scenario."""
     try:
-        return {d.id: d.name for sc in default_catalog().scenarios.values() for d in sc.dimensions}
+        return dimension_titles()
     except CommitteeError:
         return {}
 
@@ -189,11 +194,11 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
     """Each persona's vote (as points, -2..+2) across the stages."""
     if not timeline:
         return None
-    data = pd.DataFrame(jitter(timeline, by="persona", value="points"))
+    data = pd.DataFrame(jitter(timeline, by="persona", value="points", step=VOTE_STEP))
     data["name"] = data["persona"].map(lambda p: persona_names.get(p, p))
     return (
-        alt.Chart(data, title="Each persona's vote by stage")
-        .mark_line(point=True)
+        alt.Chart(data, title=alt.TitleParams("Each persona's vote by stage", subtitle=OVERLAP_NOTE))
+        .mark_line(point=alt.OverlayMarkDef(size=60, filled=True))
         .encode(
             x=alt.X("stage:N", sort=stage_order(timeline), title=None, axis=stage_axis(len(stage_order(timeline)))),
             y=alt.Y(
@@ -203,6 +208,7 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
                 axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr()),
             ),
             color=alt.Color("name:N", title="persona", scale=persona_scale(list(data["name"]))),
+            shape=alt.Shape("name:N", title="persona"),  # one marker shape per persona, where points meet
             tooltip=[
                 alt.Tooltip("name:N", title="persona"),
                 alt.Tooltip("stage:N"),
@@ -305,8 +311,8 @@ def feedback_section(feedback) -> None:
     already at 4 is not listed), then the scenario's case prompts the packet leaves open,
     which are not a rubric dimension and get their own heading."""
     dims = dimension_names()
-    items = [f for f in feedback if f.kind != "case-prompts" and (f.score < 4 or f.kind == "check")]
-    prompts = [f for f in feedback if f.kind == "case-prompts"]
+    view = feedback_view(feedback)  # the rule shared with the terminal report
+    items, prompts = view.items, view.prompts
     st.subheader("Feedback for the next revision")
     if not items:
         st.success("Every rubric dimension is at its best or close to it: keep the packet's structure.")
@@ -316,12 +322,7 @@ def feedback_section(feedback) -> None:
                 f"**{md(dims.get(f.dimension, f.dimension.replace('_', ' ').capitalize()))}** · mean {f.score:.1f} / 4"
             )
             if f.quote:
-                what = (
-                    "Read uncertainly"
-                    if f.kind == "check" or (f.check_signals and not f.remove_signals)
-                    else "What pulled it down"
-                )
-                st.markdown(f"{what}: :red-background[{md(f.quote)}]")
+                st.markdown(f"{feedback_quote_label(f)}: :red-background[{md(f.quote)}]")
             st.markdown(md(f.advice))
             if f.remove_flags:
                 st.markdown(

@@ -23,6 +23,33 @@ from committee.errors import CommitteeError, redact
 
 __all__ = ["app", "main", "ui_script"]
 
+
+def _flags_without_type() -> None:
+    """`--help`, `--json`, `--diff/--no-diff` listed without a `<bool>` type. Why: the rich
+    help panel of typer >= 0.2x fills its type column from `TyperOption.display_type_rich`
+    for every option, and that method (unlike typer's plain `get_help_record`, which checks
+    `is_flag`) returns the annotation type for flags too, so each flag read "--help <bool>".
+    A flag takes no value: its type column stays empty, as in click's own help. A typer
+    without `TyperOption.display_type_rich` (older, click-rendered help) is left as it is."""
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # pragma: no cover - a typer without it
+        return
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "_flags_without_type", False):
+        return
+
+    def display_type_rich(self, ctx):
+        if getattr(self, "is_flag", False) and not getattr(self, "count", False):
+            return None
+        return shown(self, ctx)
+
+    display_type_rich._flags_without_type = True
+    TyperOption.display_type_rich = display_type_rich
+
+
+_flags_without_type()
+
 app = typer.Typer(
     help=(
         "Practice with a fictional alignment-first hiring committee.\n\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from committee.cli.common import JsonOpt, emit_json, out
+from committee.cli.common import JsonOpt, emit_json, out, persona_names
 
 
 def personas(as_json: bool = JsonOpt):
@@ -43,6 +43,6 @@ def scenarios(
             emit_json(s)
         return
     if scenario_id:
-        render_scenario(chosen[0], out)
+        render_scenario(chosen[0], out, persona_names())
     else:
         render_scenarios(chosen, out)

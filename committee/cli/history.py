@@ -55,12 +55,25 @@ def runs(
             )
 
 
-def _signal_descriptions() -> dict[str, str]:
-    """Signal id -> description from the catalog; {} when it does not load."""
+def _signal_texts() -> dict[str, tuple[str, str]]:
+    """Signal id -> (title, description) (`views.signal_text`) for every library signal
+    and engine evidence id of the catalog; {} when it does not load."""
     from committee.catalog import default_catalog
+    from committee.present.views import signal_text
 
     try:
-        return {sid: sig.description for sid, sig in default_catalog().signals.items()}
+        cat = default_catalog()
+        return {sid: signal_text(sid, cat) for sid in (*cat.signals, *cat.engine_signals)}
+    except CommitteeError:
+        return {}
+
+
+def _dimension_titles() -> dict[str, str]:
+    """Dimension id -> title (`views.dimension_titles`); {} when the catalog does not load."""
+    from committee.present.views import dimension_titles
+
+    try:
+        return dimension_titles()
     except CommitteeError:
         return {}
 
@@ -151,7 +164,9 @@ def compare(
     if as_json:
         emit_json(c.as_json())
         return
-    render_compare(key, c, out, persona_names(), notes=err, diff=diff, signals=_signal_descriptions())
+    render_compare(
+        key, c, out, persona_names(), notes=err, diff=diff, signals=_signal_texts(), dimensions=_dimension_titles()
+    )
 
 
 def stats(

@@ -152,7 +152,9 @@ def mark(text: str, color: str, *, bold: bool = False, strike: bool = False) -> 
 
 def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
     """Markdown for a `committee.present.compare.word_diff`: removed text struck through on
-    red, added text on green, everything escaped."""
+    red, added text on green, everything escaped. Packet headings ("## Title") read as
+    bold lines whether they are unchanged, edited, or added or removed whole (then the
+    bold title keeps its highlight), never as a literal "## "."""
     parts = []
     for op, text in chunks:
         if op == "same":
@@ -162,7 +164,13 @@ def diff_markdown(chunks: Sequence[tuple[str, str]]) -> str:
                 mark(text, "red-background" if op == "removed" else "green-background", strike=op == "removed")
             )
     md = packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
-    return re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
+    md = re.sub(r"(?m)^\\#\\#[ \t]*(.+?)[ \t]*$", lambda m: f"**{m.group(1)}**  ", md)
+    # a heading added or removed whole: its "## " sits inside the highlight, rendered the same way
+    return _MARKED_HEADING.sub(lambda m: f"**{m.group(1)}{m.group(2)}**  ", md)
+
+
+# a line that starts with a highlight (maybe struck through) whose text starts with an escaped "##"
+_MARKED_HEADING = re.compile(r"(?m)^(:[a-z]+-background\[(?:~~)?)\\#\\#[ \t\u00a0]*(.+?)[ \t]*$")
 
 
 # an escaped list marker at the start of a line ("\\- ", "\\* ", "\\+ ", "3\\. "), maybe
@@ -223,9 +231,16 @@ def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = 
     )
 
 
+VOTE_STEP = 0.15  # vote points apart (-2..+2 axis): four equal lines ~8 px apart on a 260 px chart
+SCORE_STEP = 0.07  # score apart (1..4 axis)
+OVERLAP_NOTE = "Lines with the same values are drawn slightly apart so each stays visible; hover a point for its value."
+
+
 def jitter(rows: list[dict], *, by: str, value: str, out: str = "y", step: float = 0.08) -> list[dict]:
-    """Copy `rows` adding `out` = `value` nudged by group `by`, so lines of personas
-    with the same votes stay visible side by side instead of hiding each other."""
+    """Copy `rows` adding `out` = `value` nudged by group `by` (groups `step` apart,
+    centred on the value), so lines with the same values (personas with the same votes,
+    dimensions with the same scores) stay visible side by side instead of hiding each
+    other. `value` itself is kept: a chart plots `out` and shows `value` in its tooltip."""
     groups = list(dict.fromkeys(r[by] for r in rows))
     mid = (len(groups) - 1) / 2
     return [{**r, out: r[value] + (groups.index(r[by]) - mid) * step} for r in rows]
@@ -676,3 +691,62 @@ def message_markdown(text: str) -> str:
         return lead + escape_markdown(core) + trail if core else p
 
     return "".join(code_span(p) if i % 2 else plain(p) for i, p in enumerate(parts))
+
+
+# ------------------------------------------------------------------ catalog text for reading
+
+
+def dimension_titles(catalog=None) -> dict[str, str]:
+    """Rubric dimension id -> its title ("alignment_judgement" -> "Alignment judgement"),
+    over every scenario of `catalog` (default: `default_catalog()`; may raise
+    `CommitteeError` when it does not load)."""
+    from committee.catalog import default_catalog
+
+    cat = catalog or default_catalog()
+    return {d.id: d.name for sc in cat.scenarios.values() for d in sc.dimensions}
+
+
+def signal_text(signal_id: str, catalog=None) -> tuple[str, str]:
+    """(title, description) of a signal id for reading: the title by
+    `committee.decision.feedback.signal_title` (never the raw id when something better
+    exists), the description of the library signal or, for an engine's own evidence id
+    (`engine_signals:` of signals.yaml, e.g. `comm-structure`), of that entry; "" when
+    neither has one. `catalog` defaults to `default_catalog()`."""
+    from committee.catalog import default_catalog
+    from committee.decision.feedback import signal_title
+
+    cat = catalog or default_catalog()
+    own = cat.signals.get(signal_id) or cat.engine_signals.get(signal_id)
+    return signal_title(signal_id, None, cat), ((own.description or "").strip() if own is not None else "")
+
+
+# ------------------------------------------------------------------ feedback
+
+
+@dataclass
+class FeedbackView:
+    """Coaching feedback as a reader sees it, in the web app and the terminal alike:
+    `items`, the `FeedbackItem`s of rubric dimensions still below 4 of 4 in the engine's
+    order (a dimension at 4 is left out, unless it is a "check" item: a red reading to make
+    unambiguous), and `prompts`, the "case-prompts" items (the scenario's case prompts the
+    packet leaves open), which are not a rubric dimension and get their own heading."""
+
+    items: list = field(default_factory=list)
+    prompts: list = field(default_factory=list)
+
+
+def feedback_view(feedback: Iterable[Any]) -> FeedbackView:
+    """`feedback` (a run's `FeedbackItem`s) split as `FeedbackView` describes."""
+    feedback = list(feedback or ())
+    return FeedbackView(
+        items=[f for f in feedback if f.kind != "case-prompts" and (f.score < 4 or f.kind == "check")],
+        prompts=[f for f in feedback if f.kind == "case-prompts"],
+    )
+
+
+def feedback_quote_label(item: Any) -> str:
+    """What a feedback item's quote is: "Read uncertainly" for a check (a red reading the
+    engine is unsure of, nothing to remove), else "What pulled it down"."""
+    if item.kind == "check" or (item.check_signals and not item.remove_signals):
+        return "Read uncertainly"
+    return "What pulled it down"

@@ -45,6 +45,53 @@ def new_study_id(kind: str) -> str:
     return f"{kind[:4]}-{uuid.uuid4().hex[:10]}"
 
 
+class RunRecorder:
+    """A study's view of `store`: everything passes through, and the id of each run
+    created through it is noted in `run_ids` (in order), so a study cut short (it failed,
+    or a Streamlit rerun stopped the script running it) can still account for the runs
+    it made (`save_unfinished`)."""
+
+    def __init__(self, store):
+        self.store = store
+        self.run_ids: list[str] = []
+
+    def __getattr__(self, name: str):
+        return getattr(self.store, name)
+
+    def create_run(self, run_id: str, *args, **kwargs):
+        out = self.store.create_run(run_id, *args, **kwargs)
+        self.run_ids.append(run_id)
+        return out
+
+
+def unfinished_kind(kind: str) -> str:
+    """The study kind that holds the runs of a cut-short `kind` study ("stability" ->
+    "stability-unfinished"): listed by no page or command that lists `kind` studies."""
+    return f"{kind}-unfinished"
+
+
+def save_unfinished(
+    store, kind: str, run_ids: list[str], *, engine: str, packet_key: str | None = None, why: str = ""
+) -> str | None:
+    """Store the runs of a `kind` study that did not finish as one study row of kind
+    `unfinished_kind(kind)`, so every study run belongs to a stored study; returns its id
+    (None, and nothing written, without runs). Its summary: {"kind", "unfinished": True,
+    "why", "runs"} (the number of runs)."""
+    if not run_ids:
+        return None
+    study_id = new_study_id(kind)
+    store.save_study(
+        study_id,
+        unfinished_kind(kind),
+        engine=engine,
+        packet_key=packet_key,
+        params={"why": why},
+        summary={"kind": kind, "unfinished": True, "why": why, "runs": len(run_ids)},
+        run_ids=list(run_ids),
+    )
+    return study_id
+
+
 def _prepare(packet: Packet, spec: RunSpec, personas: list[str] | None, catalog):
     """`graph.runner.prepare` for `packet` under `spec` (the panel in `personas`' order
     when given). Raises BadInput like `committee review`."""

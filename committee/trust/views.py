@@ -1,8 +1,10 @@
 """Data shaping for the trust pages of the web app: plain lists of dicts (one row per
-chart mark or table row) built from study reports. No Streamlit, no I/O here."""
+chart mark or table row) built from study reports. No Streamlit; no I/O but `example_labels`, which reads the example files."""
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,39 @@ def candidate_keys(keys: list[str]) -> list[str]:
 
 def example_files(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.glob("*.md")) if folder.is_dir() else []
+
+
+def example_labels(folder: Path, files: list[str]) -> dict[str, str]:
+    """File name -> what a picker shows for each example packet of `folder`: the
+    candidate and the scenario's title ("Nadia Ferrante · Product Manager, Safety"), so
+    people read a packet, not a file name; examples that would read the same are told
+    apart by revision ("· revision 2" for a `-rev2` file name, else "· revision 1"). A file that does not read (or
+    has no candidate) shows its packet key, else its file name."""
+    from committee.catalog import default_catalog
+    from committee.errors import CommitteeError
+    from committee.intake.packets import read_packet
+
+    try:
+        scenarios = {sid: sc.title for sid, sc in default_catalog().scenarios.items()}
+    except CommitteeError:
+        scenarios = {}
+    labels = {}
+    for name in files:
+        try:
+            packet = read_packet(folder / name)
+        except CommitteeError:
+            labels[name] = name
+            continue
+        who = packet.candidate or packet.key
+        where = scenarios.get(packet.scenario or "")
+        labels[name] = f"{who} · {where}" if where else who
+    counts = Counter(labels.values())
+
+    def revision(name: str) -> str:  # "weak-growth-pm-rev2.md" -> "revision 2"; without "-revN", revision 1
+        m = re.search(r"-rev(\d+)$", Path(name).stem)
+        return f"revision {m.group(1) if m else 1}"
+
+    return {name: f"{label} · {revision(name)}" if counts[label] > 1 else label for name, label in labels.items()}
 
 
 def study_label(study: dict[str, Any]) -> str:
@@ -55,15 +90,25 @@ def stability_rows(report: dict[str, Any], names: dict[str, str]) -> list[dict[s
     return rows
 
 
-def stability_runs_table(report: dict[str, Any], names: dict[str, str]) -> list[dict[str, Any]]:
+def stability_runs_table(
+    report: dict[str, Any], names: dict[str, str], dimensions: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """One row per run of a stability study, for reading: "#", the final vote of each
+    persona (by name), "decision", "rule" in words (`present.views.readable_rule`, with
+    persona `names` and dimension titles from `dimensions`), "speaking order" (surnames,
+    so the table fits a laptop screen), "first section" and the "run" id last."""
+    from committee.present.views import readable_rule
+
+    short = lambda p: names.get(p, p).split()[-1]  # noqa: E731
     out = []
     for r in report["runs"]:
-        row = {"#": r["index"] + 1, "run": r["run_id"]}
+        row = {"#": r["index"] + 1}
         row.update({names.get(p, p): Vote(r["votes"][p]).label for p in report["panel"] if p in r["votes"]})
         row["decision"] = r["decision"]["outcome"].replace("_", " ")
-        row["rule"] = r["decision"]["rule"]
-        row["speaking order"] = " > ".join(names.get(p, p) for p in r["speaking_order"])
+        row["rule"] = readable_rule(r["decision"]["rule"], names, dimensions)
+        row["speaking order"] = " › ".join(short(p) for p in r["speaking_order"])
         row["first section"] = r["section_order"][0] if r["section_order"] else ""
+        row["run"] = r["run_id"]
         out.append(row)
     return out
 

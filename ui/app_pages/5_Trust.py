@@ -12,6 +12,7 @@ if str(UI) not in sys.path:  # `import uikit` also when the page is run on its o
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
+import studykit  # noqa: E402
 import uikit  # noqa: E402
 
 from committee.engines import ENGINES  # noqa: E402
@@ -40,7 +41,20 @@ def pick_packet(prefix: str, store, default_index: int = 0):
     src = st.radio("Packet", ["Example", "Stored packet", "Paste text"], horizontal=True, key=f"{prefix}_src")
     if src == "Example":
         files = views.example_files(EXAMPLES)
-        name = st.selectbox("Example packet", files, index=default_index, key=f"{prefix}_ex") if files else None
+        labels = views.example_labels(EXAMPLES, files)  # the candidate, not the file name (that is the help)
+        shown = st.session_state.get(f"{prefix}_ex") or (files[default_index] if files else None)
+        name = (
+            st.selectbox(
+                "Example packet",
+                files,
+                index=default_index,
+                key=f"{prefix}_ex",
+                format_func=lambda f: labels.get(f, f),
+                help=f"File: examples/{shown}" if shown else None,
+            )
+            if files
+            else None
+        )
         return read_packet(EXAMPLES / name) if name else None
     if src == "Stored packet":
         keys = views.candidate_keys(store.packet_keys())
@@ -48,18 +62,6 @@ def pick_packet(prefix: str, store, default_index: int = 0):
         return store.revisions(key)[-1] if key else None
     text = st.text_area("Packet (Markdown, optional front matter)", key=f"{prefix}_text", height=200)
     return parse_packet(text, name=f"{prefix}-pasted") if text.strip() else None
-
-
-def run_with_bar(fn, **kw) -> None:
-    """Run a study with a progress bar that always ends: removed when the study is done
-    or fails; a failure (CommitteeError) shows its message instead."""
-    bar = st.progress(0.0, text="starting…")
-    try:
-        fn(progress=lambda done, total, label: bar.progress(done / max(total, 1), text=label), **kw)
-    except CommitteeError as exc:
-        st.error(message(str(exc)))
-    finally:
-        bar.empty()
 
 
 def message(text: str) -> str:
@@ -98,15 +100,26 @@ with uikit.open_store() as store:
             runs = c1.number_input("Runs", 1, 100, 5, key="stab_runs")
             seed = c2.number_input("Seed", 0, 10**6, 0, key="stab_seed")
             engine = c3.selectbox("Engine", list(ENGINES), key="stab_engine")
-            if st.button("Run stability study", key="stab_go", disabled=packet is None):
-                run_with_bar(
+            go = studykit.study_button(
+                "Run stability study", kind="stability", page="trust", key="stab_go", disabled=packet is None
+            )
+            if go and packet is not None:
+                studykit.run_study(
+                    "stability",
                     run_stability,
-                    store=store,
+                    store,
+                    engine=engine,
+                    packet_key=packet.key,
+                    picker="stability_study",
                     packet=packet,
                     runs=int(runs),
                     seed=int(seed),
                     spec=RunSpec(engine=engine),
                 )
+            elif go:  # the inputs changed under the pending study: nothing to run any more
+                studykit.drop()
+            else:
+                studykit.show_outcome("stability")
         rep = pick_study("stability", store)
         if rep:
             s = rep["summary"]
@@ -128,7 +141,7 @@ with uikit.open_store() as store:
                 .mark_bar()
                 .encode(
                     y=alt.Y("row:N", title=None, sort=None, axis=alt.Axis(labelLimit=220)),
-                    x=alt.X("count:Q", title="runs"),
+                    x=alt.X("count:Q", title="runs", axis=alt.Axis(tickMinStep=1, format="d")),  # whole runs
                     color=alt.Color("vote_label:N", title="vote", scale=VOTE_SCALE),
                     order=alt.Order("rank:Q"),
                     tooltip=["persona", "kind", "vote_label", "count"],
@@ -136,7 +149,16 @@ with uikit.open_store() as store:
                 .properties(height=alt.Step(22))
             )
             st.altair_chart(chart, width="stretch")
-            st.dataframe(pd.DataFrame(views.stability_runs_table(rep, nm)), hide_index=True, width="stretch")
+            # two tables, so each fits a laptop screen: what each run decided, then how it was ordered
+            runs_table = pd.DataFrame(views.stability_runs_table(rep, nm, uikit.dimension_names()))
+            order_cols = ["#", "speaking order", "first section", "run"]
+            narrow = {"#": st.column_config.NumberColumn(width=40)}
+            st.markdown("**Each run: final votes and decision**")
+            st.dataframe(
+                runs_table.drop(columns=order_cols[1:]), hide_index=True, width="stretch", column_config=narrow
+            )
+            st.markdown("**Each run: speaking order and first section**")
+            st.dataframe(runs_table[order_cols], hide_index=True, width="stretch", column_config=narrow)
 
     with tab_probe:
         with st.expander("Run counterfactual probes", expanded=opened("probe", store)):
@@ -156,15 +178,24 @@ with uikit.open_store() as store:
                 )
             elif skipped:
                 st.caption(" · ".join(f"skipped {a}: {message(why)}" for a, why in skipped.items()))
-            if st.button("Run probes", key="probe_go", disabled=not ready):
-                run_with_bar(
+            go = studykit.study_button("Run probes", kind="probe", page="trust", key="probe_go", disabled=not ready)
+            if go and ready:
+                studykit.run_study(
+                    "probe",
                     run_probe,
-                    store=store,
+                    store,
+                    engine=engine,
+                    packet_key=packet.key,
+                    picker="probe_study",
                     packet=packet,
                     swaps=swaps,
                     per_swap=int(per_swap),
                     spec=RunSpec(engine=engine),
                 )
+            elif go:  # the inputs changed under the pending study: nothing to run any more
+                studykit.drop()
+            else:
+                studykit.show_outcome("probe")
         rep = pick_study("probe", store)
         if rep:
             s = rep["summary"]

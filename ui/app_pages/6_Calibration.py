@@ -13,10 +13,10 @@ if str(UI) not in sys.path:  # `import uikit` also when the page is run on its o
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
+import studykit  # noqa: E402
 import uikit  # noqa: E402
 
 from committee.engines import ENGINES  # noqa: E402
-from committee.errors import CommitteeError  # noqa: E402
 from committee.present.views import message_markdown  # noqa: E402
 from committee.trust import views  # noqa: E402
 from committee.trust.calibrate import run_calibration  # noqa: E402
@@ -41,19 +41,24 @@ with uikit.open_store() as store:
             "{decision: hire|no_hire|null, split: bool, must_flag: [...], injection: bool}.",
         )
         engine = st.selectbox("Engine", list(ENGINES), key="cal_engine")
-        if st.button("Run calibration", key="cal_go", disabled=not folder.strip()):
-            bar = st.progress(0.0, text="starting…")
-            try:
-                run_calibration(
-                    store,
-                    Path(folder.strip()),
-                    spec=RunSpec(engine=engine),
-                    progress=lambda d, t, label: bar.progress(d / max(t, 1), text=label),
-                )
-            except CommitteeError as exc:
-                st.error(message_markdown(str(exc)))
-            finally:  # the bar always ends, whatever the study did
-                bar.empty()
+        go = studykit.study_button(
+            "Run calibration", kind="calibration", page="calibration", key="cal_go", disabled=not folder.strip()
+        )
+        if go and folder.strip():
+            studykit.run_study(
+                "calibration",
+                run_calibration,
+                store,
+                engine=engine,
+                packet_key=None,
+                picker="cal_study",
+                folder=Path(folder.strip()),
+                spec=RunSpec(engine=engine),
+            )
+        elif go:  # the inputs changed under the pending study: nothing to run any more
+            studykit.drop()
+        else:
+            studykit.show_outcome("calibration")
 
     studies = store.list_studies("calibration")
     if not studies:

@@ -10,7 +10,17 @@ import uikit
 from committee.catalog import default_catalog
 from committee.errors import CommitteeError
 from committee.present.compare import compare, history, word_diff
-from committee.present.views import VOTE_LABEL, code_span, diff_markdown, escape_markdown, jitter
+from committee.present.views import (
+    OVERLAP_NOTE,
+    SCORE_STEP,
+    VOTE_LABEL,
+    VOTE_STEP,
+    code_span,
+    diff_markdown,
+    escape_markdown,
+    jitter,
+    signal_text,
+)
 from committee.trust.views import candidate_keys
 
 SS = st.session_state
@@ -20,15 +30,30 @@ st.caption("Submit a changed packet under the same `packet:` key and see how the
 
 nm = uikit.names()
 dims = uikit.dimension_names()
-signals = default_catalog().signals
+catalog = default_catalog()
 
 
 def dim_name(d: str) -> str:
     return dims.get(d, d.replace("_", " "))
 
 
+QP = st.query_params  # ?packet=KEY&from=N&to=M: the choice survives a reload and can be shared
+
+
+def url_revision(name: str, revs: list[int]) -> int | None:
+    """Revision `name` ("from" or "to") of the URL when it is one of `revs`, else None."""
+    try:
+        rev = int(QP.get(name, ""))
+    except ValueError:
+        return None
+    return rev if rev in revs else None
+
+
 with uikit.open_store() as store:
     all_keys = store.packet_keys(latest_first=True)  # the packet worked on last comes first
+    from_url = QP.get("packet") if "compare_select" not in SS else None  # a new session: a reload or a link
+    if from_url in all_keys and from_url not in candidate_keys(all_keys):
+        SS["compare_studies"] = True  # a study packet in the URL: show study packets
     studies = st.toggle(
         "Include study packets",
         key="compare_studies",
@@ -43,9 +68,16 @@ with uikit.open_store() as store:
     if SS.get("compare_key") in keys and SS.get("_compare_applied") != SS.get("compare_key"):
         SS["compare_select"] = SS["compare_key"]  # handed over by the submit page (once)
         SS["_compare_applied"] = SS["compare_key"]
+    elif from_url in keys:
+        SS["compare_select"] = from_url
     if SS.get("compare_select") not in keys:
         SS.pop("compare_select", None)  # e.g. a study packet after "Include study packets" is turned off
     key = st.selectbox("Packet (latest first)", keys, key="compare_select", persist_state="session")
+    if QP.get("packet") != key:
+        if QP.get("packet") is not None:  # another packet: its revisions are not this one's
+            QP.pop("from", None)
+            QP.pop("to", None)
+        QP["packet"] = key
     records = history(store, key)
     revs = [r.revision for r in records]
     if len(revs) < 2:
@@ -56,11 +88,13 @@ with uikit.open_store() as store:
         comparison = None
     else:
         c1, c2 = st.columns(2)
-        if SS.get("_compare_for") != key:  # defaults for a newly chosen packet: the last two revisions
+        if SS.get("_compare_for") != key:  # a newly chosen packet: the URL's revisions, else the last two
             SS["_compare_for"] = key
-            SS["compare_from"], SS["compare_to"] = revs[-2], revs[-1]
+            SS["compare_from"] = url_revision("from", revs) or revs[-2]
+            SS["compare_to"] = url_revision("to", revs) or revs[-1]
         before = c1.selectbox("From revision", revs, key="compare_from")
         after = c2.selectbox("To revision", revs, key="compare_to")
+        QP["from"], QP["to"] = str(before), str(after)
         if before == after:
             st.info(
                 f"From and to are both revision {before}: choose two different revisions to see what changed "
@@ -115,20 +149,26 @@ else:
             ],
             by="persona",
             value="points",
+            step=VOTE_STEP,
         )
     )
     scores_long = pd.DataFrame(
-        [
-            {"revision": f"rev {r.revision}", "dimension": dim_name(d), "score": s}
-            for r in run
-            for d, s in r.scores.items()
-        ]
+        jitter(
+            [
+                {"revision": f"rev {r.revision}", "dimension": dim_name(d), "score": s}
+                for r in run
+                for d, s in r.scores.items()
+            ],
+            by="dimension",
+            value="score",
+            step=SCORE_STEP,
+        )
     )
     g1, g2 = st.columns(2)
     with g1:
         st.altair_chart(
-            alt.Chart(votes_long, title="Each persona's final vote")
-            .mark_line(point=alt.OverlayMarkDef(size=80))
+            alt.Chart(votes_long, title=alt.TitleParams("Each persona's final vote", subtitle=OVERLAP_NOTE))
+            .mark_line(point=alt.OverlayMarkDef(size=80, filled=True))
             .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
                 y=alt.Y(
@@ -138,6 +178,7 @@ else:
                     axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=uikit._points_label_expr()),
                 ),
                 color=alt.Color("persona:N", scale=uikit.persona_scale(list(votes_long["persona"]))),
+                shape=alt.Shape("persona:N"),  # one marker shape per persona, where points meet
                 tooltip=["persona", "revision", "vote"],
             )
             .properties(height=260),
@@ -145,13 +186,15 @@ else:
         )
     with g2:
         st.altair_chart(
-            alt.Chart(scores_long, title="Mean score per rubric dimension")
-            .mark_line(point=alt.OverlayMarkDef(size=80))
+            alt.Chart(scores_long, title=alt.TitleParams("Mean score per rubric dimension", subtitle=OVERLAP_NOTE))
+            .mark_line(point=alt.OverlayMarkDef(size=80, filled=True))
             .encode(
                 x=alt.X("revision:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("score:Q", title=None, scale=alt.Scale(domain=[1, 4])),
+                # plotted nudged apart (`y`); the axis ticks and the tooltip give the true score
+                y=alt.Y("y:Q", title=None, scale=alt.Scale(domain=[0.7, 4.3]), axis=alt.Axis(values=[1, 2, 3, 4])),
                 color=alt.Color("dimension:N"),
-                tooltip=["dimension", "revision", "score"],
+                shape=alt.Shape("dimension:N"),
+                tooltip=["dimension", "revision", alt.Tooltip("score:Q", format=".2f")],
             )
             .properties(height=260),
             width="stretch",
@@ -219,11 +262,10 @@ def signal_list(title: str, ids: list[str], icon: str, empty: str) -> None:
     st.markdown(f"**{title}**")
     if not ids:
         st.caption(empty)
-    for sid in ids:  # the readable title; the id is in the tooltip
-        sig = signals.get(sid)
+    for sid in ids:  # the readable title and description (`views.signal_text`); the id is in the tooltip
+        title, desc = signal_text(sid, catalog)
         st.markdown(
-            f"{icon} **{escape_markdown(uikit.signal_name(sid))}**"
-            + (f": {escape_markdown(sig.description)}" if sig else ""),
+            f"{icon} **{escape_markdown(title)}**" + (f": {escape_markdown(desc)}" if desc else ""),
             help=f"signal id: {sid}",
         )
 

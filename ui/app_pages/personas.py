@@ -43,7 +43,8 @@ with tab_p:
         cols = st.columns(2)
         for col, p in zip(cols, personas[i : i + 2]):
             with col.container(border=True):
-                st.markdown(f"### {esc(p.name)}\n**{esc(p.title)}** · {code_span(p.id)}")
+                # the id (for --persona-engine and the JSON) in the tooltip, not beside the title
+                st.markdown(f"### {esc(p.name)}\n**{esc(p.title)}**", help=f"persona id: {p.id}")
                 st.markdown(esc(p.background.strip()))
                 st.markdown("**Weighs most**\n" + "\n".join(f"- {esc(w)}" for w in p.weighs_most))
                 if p.hard_lines:

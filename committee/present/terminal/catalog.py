@@ -3,7 +3,7 @@ full (case prompts, rubric, committee rules). Pure presentation: takes models, p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -40,9 +40,11 @@ def render_scenarios(scenarios: Sequence, console: Console) -> None:
     )
 
 
-def render_scenario(s, console: Console) -> None:
+def render_scenario(s, console: Console, names: Mapping[str, str] | None = None) -> None:
     """Scenario `s` (`models.Scenario`) in full: the case prompts to answer, what a
-    strong answer shows on each rubric dimension, and the committee rules."""
+    strong answer shows on each rubric dimension, and the committee rules (a veto by
+    its persona's name from `names`, persona id -> name; the id where it has none)."""
+    names = names or {}
     console.print(f"[bold]{escape(s.title)}[/] ({s.id}): {escape(s.role)}")
     console.print(escape(" ".join(s.description.split())))
     console.print("\n[bold underline]Case prompts[/] (answer them as `## Product sense: <title>` sections)")
@@ -64,7 +66,7 @@ def render_scenario(s, console: Console) -> None:
         )
     )
     r = s.rules
-    vetoes = "; ".join(f"{p}: {', '.join(v.label for v in vs)}" for p, vs in r.vetoes.items()) or "none"
+    vetoes = "; ".join(f"{names.get(p, p)}: {', '.join(v.label for v in vs)}" for p, vs in r.vetoes.items()) or "none"
     console.print(
         f"\n[bold underline]Committee rules[/]\n• failing a must-pass dimension ({r.fail_quorum}+ reviews at "
         f"{r.fail_score}/4) rejects alone\n• vetoes: {escape(vetoes)}\n• otherwise hire when the vote points "

@@ -100,6 +100,13 @@ def render_history(key: str, records: Sequence, console: Console, names: Mapping
         )
 
 
+def signal_line(signal_id: str, signals: Mapping[str, tuple[str, str]]) -> str:
+    """One signal for a list: "title: description" from `signals` (id -> (title,
+    description)); the id without hyphens when `signals` lacks it."""
+    title, desc = signals.get(signal_id) or (signal_id.replace("-", " "), "")
+    return f"{title}: {desc}" if desc else title
+
+
 def render_compare(
     key: str,
     c,
@@ -108,13 +115,17 @@ def render_compare(
     *,
     notes: Console,
     diff: bool,
-    signals: Mapping[str, str],
+    signals: Mapping[str, tuple[str, str]],
+    dimensions: Mapping[str, str] | None = None,
 ) -> None:
     """The comparison `c` (`compare.compare`) of two revisions of packet `key`: the
-    decisions, per persona the votes and their change, per rubric dimension the mean
-    scores and their change, the signals removed, introduced, added or lost (shown with
-    their description from `signals`, signal id -> description), and with `diff` the
-    packet's text diff. The comparison's notes go to `notes` (stderr)."""
+    decisions, per persona the votes and their change, per rubric dimension (by its
+    title in `dimensions`, id -> title) the mean scores and their change, the signals
+    removed, introduced, added or lost (by title and description from `signals`, signal
+    id -> (title, description) as `views.signal_text` gives them; the ids are in
+    `--json`), and with `diff` the packet's text diff. The comparison's notes go to
+    `notes` (stderr)."""
+    dimensions = dimensions or {}
     b, a = c.before, c.after
     console.print(
         Text.assemble(
@@ -148,7 +159,7 @@ def render_compare(
         style = "green" if ch and ch > 0 else "red" if ch and ch < 0 else "dim"
         rows.append(
             [
-                s.dimension.replace("_", " "),
+                dimensions.get(s.dimension, s.dimension.replace("_", " ")),
                 "-" if s.before is None else f"{s.before:.2f}",
                 "-" if s.after is None else f"{s.after:.2f}",
                 Text("-" if ch is None else f"{ch:+.2f}", style=style),
@@ -163,7 +174,7 @@ def render_compare(
     ):
         if items:
             console.print(Text(title, style=f"bold {style}"))
-            console.print(bullets([f"{s}: {signals[s]}" if s in signals else s for s in items]))
+            console.print(bullets([signal_line(s, signals) for s in items]))
     if diff and c.diff:
         console.print(Text("Packet diff", style="bold underline"))
         for line in diff_lines(c.diff, console.width):

@@ -11,7 +11,19 @@ from rich.text import Text
 
 from committee.models import RunResult, Vote
 from committee.present.terminal.tables import Col, fitted, print_table
-from committee.present.views import NODE_TITLES
+from committee.present.views import NODE_TITLES, feedback_quote_label, feedback_view, readable_ids, readable_rule
+
+
+def _dimension_titles() -> dict[str, str]:
+    """Dimension id -> title from the catalog (`views.dimension_titles`); {} when it does not load."""
+    from committee.errors import CommitteeError
+    from committee.present.views import dimension_titles
+
+    try:
+        return dimension_titles()
+    except CommitteeError:
+        return {}
+
 
 VOTE_STYLE = {"strong_hire": "bold green", "hire": "green", "no_hire": "red", "strong_no_hire": "bold red"}
 
@@ -47,10 +59,18 @@ def vote_text(vote: str | Vote | None) -> Text:
     return Text(v.label, style=VOTE_STYLE[v.value])
 
 
-def render_result(result: RunResult, console: Console, names: dict[str, str] | None = None) -> None:
+def render_result(
+    result: RunResult, console: Console, names: dict[str, str] | None = None, dimensions: dict[str, str] | None = None
+) -> None:
     """The readable report of one run: decision, votes (sealed -> final), the debrief
-    transcript, and coaching feedback."""
+    transcript, and coaching feedback. Persona ids read as `names` (id -> name) and
+    rubric dimension ids as `dimensions` (id -> title; default: the catalog's), in the
+    decision's rule and explanation too (`views.readable_rule`, `views.readable_ids`);
+    the feedback is split by `views.feedback_view`, as in the web app: dimensions
+    still below 4, then the case prompts left open under their own heading."""
     names = names or {}
+    dims = _dimension_titles() if dimensions is None else dimensions
+    dim_title = lambda d: dims.get(d, d.replace("_", " "))  # noqa: E731
     name = lambda p: names.get(p, p)  # noqa: E731
     outcome = "HIRE" if result.decision.outcome == "hire" else "NO HIRE"
     style = "green" if result.decision.outcome == "hire" else "red"
@@ -63,8 +83,8 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
         titled_panel(
             Text.assemble(
                 (f"Decision: {outcome}", f"bold {style}"),
-                f"  (rule: {result.decision.rule})\n",
-                result.decision.explanation,
+                f"  ({readable_rule(result.decision.rule, names, dims)})\n",
+                readable_ids(result.decision.explanation, names, dims),
             ),
             title,
             subtitle,
@@ -109,7 +129,7 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
     print_table(
         console,
         "Rubric scores (1-4)",
-        [Col("persona"), *[Col(d.replace("_", " "), "center") for d in dim_ids]],
+        [Col("persona"), *[Col(dim_title(d), "center") for d in dim_ids]],
         [[name(r.persona), *[str(r.scores.get(d, "-")) for d in dim_ids]] for r in result.reviews],
     )
     console.print(Text("Debrief", style="bold underline"))
@@ -128,24 +148,23 @@ def render_result(result: RunResult, console: Console, names: dict[str, str] | N
             console.print(
                 indent(Text(f"vote changed from {t.previous_vote.label} to {t.vote.label}: {t.reason}", style="italic"))
             )
-    if result.feedback:
+    view = feedback_view(result.feedback)
+    if view.items:
         console.print(Text("\nFeedback for the next revision", style="bold underline"))
-        for f in result.feedback:
-            console.print(
-                Text.assemble((f"• {f.dimension.replace('_', ' ')} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim"))
-            )
-            if f.quote:
-                what = (
-                    "read uncertainly"
-                    if f.kind == "check" or (f.check_signals and not f.remove_signals)
-                    else "what pulled it down"
-                )
-                console.print(indent(Text(f"{what}: “{flat(f.quote)}”", style="yellow")))
-            console.print(indent(Text(f.advice)))
-            if f.remove_flags:
-                console.print(indent(Text(f"remove: {', '.join(f.remove_flags)}", style="red")))
     else:
-        console.print(Text("\nNo rubric dimension averaged below 3 of 4: keep the packet's structure.", style="green"))
+        console.print(
+            Text("\nEvery rubric dimension is at its best or close to it: keep the packet's structure.", style="green")
+        )
+    for f in view.items:
+        console.print(Text.assemble((f"• {dim_title(f.dimension)} ", "bold"), (f"(mean {f.score:.1f}/4)", "dim")))
+        if f.quote:
+            console.print(indent(Text(f"{feedback_quote_label(f).lower()}: “{flat(f.quote)}”", style="yellow")))
+        console.print(indent(Text(f.advice)))
+        if f.remove_flags:
+            console.print(indent(Text(f"remove: {', '.join(f.remove_flags)}", style="red")))
+    for f in view.prompts:
+        console.print(Text("\nCase prompts the committee may still ask", style="bold underline"))
+        console.print(indent(Text(f.advice)))
 
 
 class ProgressBoard:
@@ -256,7 +275,11 @@ def render_steps(
             console.print(indent(Text(flat(t["text"])), 4))
         if s.decision and s.node.startswith("decide"):
             console.print(
-                Text(f"  decision: {s.decision['outcome'].replace('_', ' ')} ({s.decision['rule']})", style="bold")
+                Text(
+                    f"  decision: {s.decision['outcome'].replace('_', ' ')} "
+                    f"({readable_rule(s.decision['rule'], names, _dimension_titles())})",
+                    style="bold",
+                )
             )
     if row is not None and row.status == "awaiting_answers":
         console.print(

@@ -28,6 +28,7 @@ from committee.present.followup import follow_up
 from committee.present.views import (
     code_span,
     packet_from_upload,
+    packet_markdown,
     size_text,
     upload_limit_bytes,
     upload_types,
@@ -56,6 +57,60 @@ catalog = default_catalog()
 PANEL = catalog.default_panel  # every persona, in seat order (data: `seat:`)
 nm = uikit.names()
 
+
+def restore_form(packet) -> None:
+    """Put the packet of a run restored from the URL back into the form, so the form
+    matches the result under it and Convene reviews what is on screen (the same key, so
+    an edit is the next revision): an example that still reads as that packet is chosen
+    again; anything else (pasted text, an upload, which a browser cannot re-select) goes
+    into the paste box with its front matter, under its packet key. Called before the
+    form's widgets are drawn."""
+    name = Path(packet.source or "").name
+    example = EXAMPLES / name
+    try:
+        same = example.suffix == ".md" and example.is_file() and read_packet(example).sha256 == packet.sha256
+    except CommitteeError:
+        same = False
+    if same and read_packet(example).key == packet.key:
+        SS["source"], SS["example"] = "Example", name
+        return
+    text = packet_markdown(packet)
+    SS["source"], SS["packet_text"], SS["packet_name"] = "Paste text", text, packet.key
+    # the key field follows the text only where the text itself names this key
+    auto, why = default_key(text)
+    SS["packet_key_auto"] = packet.key if auto == packet.key or why == "the text's hash" else None
+
+
+# a reload or a shared link: the run named in the URL (a run the replay page hands over
+# to be answered comes in `open_run`), with its packet back in the form
+handed = SS.pop("open_run", None)
+if handed:
+    st.query_params["run"] = handed
+wanted = st.query_params.get("run")
+shown_id = (SS.get("result") or SS.get("awaiting") or {}).get("run_id")
+missing_run = None
+if wanted and shown_id != wanted and not SS.get("pending_run"):
+    with uikit.open_store() as store:
+        try:
+            wanted = store.resolve_run_id(wanted)
+            shown = store.get_result(wanted) or awaiting(store, wanted)
+            restored = None if shown is None else store.get_revision(shown.packet.key, shown.packet.revision)
+        except CommitteeError:
+            shown = restored = None
+    if isinstance(shown, AwaitingAnswers):
+        SS["awaiting"] = shown.model_dump(mode="json")
+        SS.pop("result", None)
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+    elif shown is not None:
+        SS["result"] = shown.model_dump(mode="json")
+        SS.pop("awaiting", None)
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+        SS["compare_key"] = shown.packet.key
+    else:
+        missing_run = wanted
+    if restored is not None:
+        restore_form(restored)
+
 # ------------------------------------------------------------------ the form
 left, right = st.columns([3, 2], gap="large")
 with left:
@@ -76,7 +131,7 @@ with left:
             example = st.selectbox(
                 "Example packet",
                 examples,
-                index=default,
+                index=0 if "example" in SS else default,  # (no default beside a value the session set)
                 key="example",
                 persist_state="session",
                 on_change=clear_result,
@@ -394,31 +449,8 @@ pending_run = SS.get("pending_run")
 if pending_run:
     carry_on(pending_run, SS.get("pending_answers"))
 
-# a reload or a shared link: the run named in the URL (a run the replay page hands over
-# to be answered comes in `open_run`)
-handed = SS.pop("open_run", None)
-if handed:
-    st.query_params["run"] = handed
-wanted = st.query_params.get("run")
-shown_id = (SS.get("result") or SS.get("awaiting") or {}).get("run_id")
-if wanted and shown_id != wanted:
-    with uikit.open_store() as store:
-        try:
-            wanted = store.resolve_run_id(wanted)
-            shown = store.get_result(wanted) or awaiting(store, wanted)
-        except CommitteeError:
-            shown = None
-    if isinstance(shown, AwaitingAnswers):
-        SS["awaiting"] = shown.model_dump(mode="json")
-        SS.pop("result", None)
-        SS["run_id"] = SS["replay_run"] = shown.run_id
-    elif shown is not None:
-        SS["result"] = shown.model_dump(mode="json")
-        SS.pop("awaiting", None)
-        SS["run_id"] = SS["replay_run"] = shown.run_id
-        SS["compare_key"] = shown.packet.key
-    else:
-        st.warning(f"No finished run {code_span(wanted)} in this database.", icon=":material/search_off:")
+if missing_run:
+    st.warning(f"No finished run {code_span(missing_run)} in this database.", icon=":material/search_off:")
 
 if SS.get("error"):
     st.error(uikit.md(SS["error"]), icon=":material/error:")

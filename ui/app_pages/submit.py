@@ -27,10 +27,12 @@ from committee.models import AwaitingAnswers, RunResult
 from committee.present.followup import follow_up
 from committee.present.views import (
     code_span,
+    message_markdown,
     packet_from_upload,
     packet_markdown,
-    size_text,
     upload_limit_bytes,
+    upload_limits_text,
+    upload_refusal,
     upload_types,
     vote_label,
 )
@@ -112,6 +114,7 @@ if wanted and shown_id != wanted and not SS.get("pending_run"):
         restore_form(restored)
 
 # ------------------------------------------------------------------ the form
+refusal = None  # why the chosen upload is too large, said under the uploader
 left, right = st.columns([3, 2], gap="large")
 with left:
     source = st.radio(
@@ -187,6 +190,9 @@ with left:
                 )
     else:
         limit = max_packet_bytes()
+        # Streamlit's own line under the drop zone states one limit for every kind of file (the
+        # largest, PDF/DOCX): hidden, the caption below states each kind's (a constant style, no data)
+        st.html("<style>.st-key-upload [data-testid=stFileUploaderDropzoneInstructions]{display: none;}</style>")
         st.file_uploader(
             "Packet file",
             type=upload_types(),
@@ -194,9 +200,13 @@ with left:
             on_change=clear_result,
             # the widget counts whole megabytes: the largest file a reader accepts (PDF/DOCX), rounded up
             max_upload_size=max(1, -(-upload_limit_bytes(limit) // (1024 * 1024))),
-            help=f"Markdown or plain text up to {size_text(limit)}, PDF or DOCX up to "
-            f"{size_text(upload_limit_bytes(limit))}; the key is the front matter `packet:` or the file name.",
+            help="The key is the front matter `packet:` or the file name.",
         )
+        st.caption(f"Limits: {upload_limits_text(limit)}.")
+        up = SS.get("upload")
+        refusal = upload_refusal(up.name, up.size, max_bytes=limit) if up is not None else None
+        if refusal:  # said as soon as the file is chosen, not after Convene
+            st.error(message_markdown(refusal), icon=":material/error:")
 
 with right:
     scen_ids = list(catalog.scenarios)
@@ -275,14 +285,19 @@ def request_run() -> None:
         clear_result()
 
 
+refused = SS.get("source") == "Upload a file" and bool(refusal)
 st.button(
     "Convene the committee",
     type="primary",
     key="submit",
     icon=":material/gavel:",
     on_click=request_run,
-    disabled=bool(SS.get("pending_run")),
-    help="Disabled while the committee is meeting." if SS.get("pending_run") else None,
+    disabled=bool(SS.get("pending_run") or refused),
+    help="Disabled while the committee is meeting."
+    if SS.get("pending_run")
+    else "Choose a file within the limits first."
+    if refused
+    else None,
 )
 
 
@@ -453,7 +468,7 @@ if missing_run:
     st.warning(f"No finished run {code_span(missing_run)} in this database.", icon=":material/search_off:")
 
 if SS.get("error"):
-    st.error(uikit.md(SS["error"]), icon=":material/error:")
+    st.error(message_markdown(SS["error"]), icon=":material/error:")
 elif SS.get("result") and SS.get("board_rows") and SS.get("board_for") == SS["result"]["run_id"]:
     # the last run's progress board, folded once the run is over
     with st.status(SS.get("board_label") or "Decision", state="complete", expanded=False):
@@ -492,7 +507,7 @@ if pending and (SS.get("result") or SS.get("awaiting") or {}).get("run_id") != p
             row = None
     if row is not None and row.status in ("running", "failed"):
         st.warning(
-            f"Run {code_span(pending)} did not finish ({row.status}{': ' + uikit.md(row.error) if row.error else ''}). "
+            f"Run {code_span(pending)} did not finish ({row.status}{': ' + message_markdown(row.error) if row.error else ''}). "
             "Resuming continues from its last checkpoint; finished persona calls are not repeated."
         )
         st.button("Resume this run", key="resume_btn", on_click=SS.update, kwargs={"pending_run": pending})

@@ -45,6 +45,7 @@ SLOW_FILES = {
     "test_browser_fork.py",
     "test_browser_questions.py",
     "test_browser_walk.py",
+    "test_browser_replay.py",
     "test_server.py",
     "test_postgres.py",
     "test_interrupt.py",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlparse
 
+from committee.store.runs import Store
 from tests import browser_kit
 from tests.browser_kit import ARTIFACTS, start_server, wait_idle
 
@@ -229,24 +230,43 @@ def upload(page, tmp_path, name: str, size: int) -> None:
     wait_idle(page)
 
 
-def test_the_upload_limit_is_the_real_one_in_kb_and_mb(server, page, tmp_path):
-    """Item 11: the uploader states the readers' own limit (512 KB of text; PDF/DOCX up to
-    4 MB), not Streamlit's 200 MB, and an oversize file's error is in KB and names the
-    `committee ui --max-bytes` that raises it."""
+def upload_refusal(page):
+    """The error under the uploader, once it shows (no Convene needed)."""
+    alert = page.locator("[data-testid=stAlertContentError]").filter(has_text="over the").first
+    alert.wait_for()
+    return alert
+
+
+def test_the_upload_limit_is_stated_per_kind_and_an_oversize_file_is_refused_at_once(server, page, tmp_path):
+    """Item 11 and the new user's item 4: beside the uploader, the readers' own limits per
+    kind of file (512 KB of Markdown or text; PDF/DOCX up to 4 MB), not Streamlit's one
+    "4MB per file"; a 601 KB `.md` is refused as soon as it is chosen, before Convene
+    (which is disabled), in KB, with the `committee ui --max-bytes` that raises it shown
+    as code (no literal backticks)."""
     url, db = server
     open_app(page, url)
     page.get_by_text("Upload a file").click()
     wait_idle(page)
     zone = page.locator("[data-testid=stFileUploader]").inner_text()
-    assert "4MB" in zone.replace(" ", "") and "200" not in zone, zone
-    upload(page, tmp_path, "big.md", 600 * 1024)
-    page.get_by_role("button", name="Convene the committee").click()
-    err = page.locator("[data-testid=stAlertContentError]").first
-    err.wait_for()
+    assert "per file" not in zone and "200" not in zone, zone
+    limits = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Limits:").first.inner_text()
+    assert ".md" in limits and "512 KB" in limits and ".pdf" in limits and "4 MB" in limits, limits
+    upload(page, tmp_path, "big.md", 601 * 1024)
+    err = upload_refusal(page)
     text = err.inner_text()
-    assert "600 KB" in text and "512 KB" in text and "committee ui --max-bytes" in text, text
-    assert "614400" not in text and "524288" not in text
+    assert "601 KB" in text and "512 KB" in text and "Markdown and text files" in text, text
+    assert "`" not in text and "614400" not in text and "524288" not in text
+    assert err.locator("code").filter(has_text="committee ui --max-bytes").count() == 1
+    assert page.get_by_role("button", name="Convene the committee").is_disabled()
     page.screenshot(path=str(ARTIFACTS / "ui-upload-limit.png"), full_page=True)
+    with Store(db) as store:
+        assert store.list_runs() == []
+    # a file within the limit instead: no refusal, and Convene is enabled
+    page.locator("[data-testid=stFileChipDeleteBtn] button").first.click()
+    wait_idle(page)
+    upload(page, tmp_path, "ok.md", 20 * 1024)
+    assert page.get_by_role("button", name="Convene the committee").is_enabled()
+    assert page.locator("[data-testid=stAlertContentError]").count() == 0
 
 
 def test_committee_ui_max_bytes_sets_the_apps_limit(tmp_path, page):
@@ -254,7 +274,7 @@ def test_committee_ui_max_bytes_sets_the_apps_limit(tmp_path, page):
     with start_server(tmp_path, "--max-bytes", "100k") as (url, _):
         open_app(page, url)
         upload(page, tmp_path, "mid.md", 200 * 1024)
-        page.get_by_role("button", name="Convene the committee").click()
-        err = page.locator("[data-testid=stAlertContentError]").first
-        err.wait_for()
-        assert "200 KB" in err.inner_text() and "100 KB" in err.inner_text(), err.inner_text()
+        text = upload_refusal(page).inner_text()
+        assert "200 KB" in text and "100 KB" in text, text
+        limits = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Limits:").first.inner_text()
+        assert "100 KB" in limits and "800 KB" in limits, limits

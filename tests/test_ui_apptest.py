@@ -510,3 +510,61 @@ def test_jitter_keeps_identical_series_apart_and_their_values():
     ys = {r["d"]: r["y"] for r in out}
     assert abs(ys["a"] - ys["b"]) == pytest.approx(SCORE_STEP)
     assert all(r["score"] == 3.0 for r in out)
+
+
+def test_a_reload_of_a_pasted_run_puts_its_packet_back_in_the_form(db):
+    """A reload of `/?run=ID` of a pasted packet: the paste box holds its text (front
+    matter included) under its key, and Convene reviews that packet again (the same
+    revision), not the default example."""
+    text = "---\ncandidate: Ana Ruiz\nscenario: safety-pm\n---\n" + PASTE_A
+    at = app().run()
+    at.radio(key="source").set_value("Paste text").run()
+    at.text_area(key="packet_text").input(text).run()
+    at.text_input(key="packet_name").input("ana-coached").run()
+    at.button(key="submit").click().run()
+    ok(at)
+    run_id = at.session_state["result"]["run_id"]
+    again = app()
+    again.query_params["run"] = run_id
+    again.run()
+    ok(again)
+    assert again.session_state["result"]["run_id"] == run_id
+    assert again.radio(key="source").value == "Paste text"
+    restored = again.text_area(key="packet_text").value
+    assert "Ana Ruiz" in restored and "safety-pm" in restored and PASTE_A.strip() in restored
+    assert again.text_input(key="packet_name").value == "ana-coached"
+    assert not again.warning
+    again.button(key="submit").click().run()
+    ok(again)
+    res = again.session_state["result"]
+    assert res["run_id"] != run_id and res["packet"]["key"] == "ana-coached" and res["packet"]["revision"] == 1
+    assert res["scenario"] == "safety-pm"
+    assert any("The text is unchanged" in i.value for i in again.info)
+
+
+def test_a_reload_of_an_example_or_uploaded_run_restores_its_source(db):
+    """An example's run brings the example back; an upload (which a browser cannot
+    re-select) comes back as its text in the paste box, under its packet key."""
+    from committee.present.views import packet_from_upload
+
+    [example] = seed(db, "weak-growth-pm.md")
+    upload = packet_from_upload("my-cv.md", b"## Resume\nI ran safety evals for two years at a lab.\n")
+    with Store(db) as store:
+        uploaded = start_run(store, prepare(upload))
+    at = app()
+    at.query_params["run"] = example.run_id
+    at.run()
+    ok(at)
+    assert at.radio(key="source").value == "Example"
+    assert at.selectbox(key="example").value == "weak-growth-pm.md"
+    assert not at.warning
+    at = app()
+    at.query_params["run"] = uploaded.run_id
+    at.run()
+    ok(at)
+    assert at.radio(key="source").value == "Paste text"
+    assert "I ran safety evals for two years" in at.text_area(key="packet_text").value
+    assert at.text_input(key="packet_name").value == "my-cv"
+    at.button(key="submit").click().run()
+    ok(at)
+    assert at.session_state["result"]["packet"] == {**uploaded.packet.model_dump(mode="json")}

@@ -515,27 +515,74 @@ def upload_limit_bytes(limit: int | None = None) -> int:
     return (limit or max_packet_bytes()) * BINARY_FACTOR
 
 
+def upload_refusal(name: str, size: int, *, max_bytes: int | None = None) -> str | None:
+    """Why an uploaded file of `size` bytes named `name` is too large to read (a message
+    for `message_markdown`: its size and the limit for its kind in KB/MB, and the
+    `committee ui --max-bytes` that would admit it), or None when it is within the
+    limit. The Submit page says it as soon as the file is chosen; `packet_from_upload`
+    refuses the same file with the same words."""
+    from pathlib import Path
+
+    from committee.intake.packets import BINARY_FACTOR, CONTAINERS, max_packet_bytes
+
+    limit = max_packet_bytes(max_bytes)
+    binary = Path(name).suffix.lower() in CONTAINERS
+    file_limit = upload_limit_bytes(limit) if binary else limit
+    if size <= file_limit:
+        return None
+    kind = "PDF and DOCX files" if binary else "Markdown and text files"
+    mib = 1024 * 1024
+    need = max(2, -(-(size // BINARY_FACTOR if binary else size) // mib))  # whole MB that admit the file
+    return (
+        f"{name} is {size_text(size)}: over the {size_text(file_limit)} limit for {kind} "
+        f"(start the app with `committee ui --max-bytes {need}m` to raise it)"
+    )
+
+
+def upload_limits_text(limit: int | None = None) -> str:
+    """The upload limits in words, per kind of file, from the numbers the readers use
+    (`max_packet_bytes`, `BINARY_FACTOR`, `READERS`, `CONTAINERS`): e.g. "Markdown, text
+    and JSON (.json, .markdown, .md, .text, .txt): up to 512 KB · PDF and DOCX (.docx,
+    .pdf): up to 4 MB, their text up to 512 KB"."""
+    from committee.intake.packets import CONTAINERS, READERS, max_packet_bytes
+
+    limit = limit or max_packet_bytes()
+    texts = sorted(s for s in READERS if s and s not in CONTAINERS)
+    kinds = "Markdown, text and JSON" if ".json" in texts else "Markdown and text"
+    return (
+        f"{kinds} ({', '.join(texts)}): up to {size_text(limit)} · PDF and DOCX ({', '.join(sorted(CONTAINERS))}): "
+        f"up to {size_text(upload_limit_bytes(limit))}, their text up to {size_text(limit)}"
+    )
+
+
 def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
     """A Packet from an uploaded file's name and bytes, read exactly as `committee
     review` reads a file (same readers, limits and checks; the key defaults to the
-    file name). Raises BadInput for an unsupported suffix, an oversize file (said in
-    KB/MB, with the `committee ui --max-bytes` that raises the limit) or unreadable
-    content."""
-    from pathlib import Path
-
+    file name). Raises BadInput for an unsupported suffix, an oversize file
+    (`upload_refusal`'s words) or unreadable content."""
     from committee.errors import BadInput
-    from committee.intake.packets import CONTAINERS, max_packet_bytes, packet_from_bytes
+    from committee.intake.packets import max_packet_bytes, packet_from_bytes
 
     limit = max_packet_bytes(max_bytes)
-    suffix = Path(name).suffix.lower()
-    file_limit = upload_limit_bytes(limit) if suffix in CONTAINERS else limit
-    if len(data) > file_limit:
-        kind = "PDF and DOCX files" if suffix in CONTAINERS else "Markdown and text files"
-        raise BadInput(
-            f"{name} is {size_text(len(data))}: over the {size_text(file_limit)} limit for {kind} "
-            f"(start the app with `committee ui --max-bytes 2m` to raise it)"
-        )
+    refusal = upload_refusal(name, len(data), max_bytes=limit)
+    if refusal:
+        raise BadInput(refusal)
     return packet_from_bytes(data, name, max_bytes=limit, source=name)
+
+
+def packet_markdown(packet) -> str:
+    """A stored packet as text to paste back into the Submit form: its front matter
+    (`candidate:`, `scenario:` and any other key it kept, not the `intake` record and not
+    `packet:`, which the form's key field carries) above its text, so a review of it reads
+    the same packet again (same text, so the same sha256)."""
+    import yaml
+
+    head = {k: v for k, v in (("candidate", packet.candidate), ("scenario", packet.scenario)) if v}
+    head.update({k: v for k, v in (packet.meta or {}).items() if k != "intake"})
+    if not head:
+        return packet.text
+    front = yaml.safe_dump(head, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return f"---\n{front}---\n{packet.text}"
 
 
 def upload_types() -> list[str]:

@@ -39,13 +39,30 @@ tt = uikit.titles()
 dims = uikit.dimension_names()
 
 with uikit.open_store() as store:
-    wanted = st.query_params.get("run") or SS.get("replay_run")
+    # the run and step shown live in the URL (`?run=ID&step=N`), so a reload or a shared link
+    # brings them back; a run handed over in the session (the Submit page's) comes in `replay_run`
+    from_url = st.query_params.get("run")
+    wanted = from_url or SS.get("replay_run")
+    wanted_row = None
     if wanted and SS.get("_replay_applied") != wanted:
-        try:  # a study's run handed over by link (e.g. from the Trust page) shows the studies' runs too
-            if store.get_run(wanted).packet_key.endswith(STUDY_KEY_SUFFIXES):
-                SS["replay_studies"] = True
+        try:  # an id prefix or `latest` works as in `committee replay`
+            wanted_row = store.get_run(store.resolve_run_id(wanted))
         except CommitteeError:
-            pass
+            st.warning(f"No run {code_span(wanted)} in this database: pick one below.", icon=":material/search_off:")
+            SS["_replay_applied"] = wanted  # said once; the picker takes over
+            if from_url:
+                st.query_params.pop("run", None)
+                st.query_params.pop("step", None)
+            wanted = None
+        else:
+            if wanted_row.packet_key.endswith(STUDY_KEY_SUFFIXES):
+                SS["replay_studies"] = True  # a study's run handed over by link (e.g. from the Trust page)
+            if from_url:
+                SS["_replay_url_step"] = (wanted_row.run_id, st.query_params.get("step"))
+            if SS.get("replay_packet") not in (None, "(all packets)", wanted_row.packet_key):
+                SS["replay_packet"] = "(all packets)"  # the packet filter must list the run asked for
+            wanted = wanted_row.run_id
+        SS.pop("replay_run", None)  # a handover is applied once; then the picker and the URL decide
     f1, f2 = st.columns([1, 3])
     studies = st.toggle(
         "Include study runs",
@@ -67,10 +84,12 @@ with uikit.open_store() as store:
         st.info("No runs stored yet. Submit a packet first.")
         st.page_link("app_pages/submit.py", label="Submit a packet", icon=":material/edit_note:")
         st.stop()
+    if wanted_row is not None and wanted_row.run_id not in {r.run_id for r in rows}:
+        rows = [wanted_row, *rows]  # older than the list's limit: still the run asked for
     ids = [r.run_id for r in rows]
     by_id = {r.run_id: r for r in rows}
-    if wanted and wanted in ids and SS.get("replay_select") != wanted and SS.get("_replay_applied") != wanted:
-        SS["replay_select"] = wanted  # preselect the run handed over by the submit page (once)
+    if wanted_row is not None:
+        SS["replay_select"] = wanted  # preselect the run handed over (once; then the picker decides)
         SS["_replay_applied"] = wanted
     if SS.get("replay_select") not in ids:
         SS["replay_select"] = ids[0]
@@ -119,9 +138,12 @@ if fu is not None:
 
 frames = replay_frames(steps, row.panel, nm)
 n = len(frames)
-if SS.get("_replay_for") != run_id:  # a new run starts at the first step
+if SS.get("_replay_for") != run_id:  # a new run starts at the first step, or at the URL's `step=`
     SS["_replay_for"] = run_id
     SS["replay_step"] = 1
+    url_run, url_step = SS.pop("_replay_url_step", (None, None))
+    if url_run == run_id and str(url_step or "").isdigit():
+        SS["replay_step"] = int(url_step)
 SS["replay_step"] = min(max(int(SS.get("replay_step", 1)), 1), n)
 
 
@@ -173,6 +195,8 @@ sl.slider(
 )
 
 frame = frames[SS["replay_step"] - 1]
+st.query_params.update(run=run_id, step=str(SS["replay_step"]))  # what a reload or a shared link shows
+SS["_replay_applied"] = run_id  # the run shown: the URL naming it is not a new request
 st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
 if frame.detail:  # e.g. the decision's explanation: persona names and dimension titles, not ids
     st.caption(uikit.md(readable_ids(frame.detail, nm, dims)))

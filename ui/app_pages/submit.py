@@ -27,9 +27,12 @@ from committee.models import AwaitingAnswers, RunResult
 from committee.present.followup import follow_up
 from committee.present.views import (
     code_span,
+    message_markdown,
     packet_from_upload,
-    size_text,
+    packet_markdown,
     upload_limit_bytes,
+    upload_limits_text,
+    upload_refusal,
     upload_types,
     vote_label,
 )
@@ -56,7 +59,62 @@ catalog = default_catalog()
 PANEL = catalog.default_panel  # every persona, in seat order (data: `seat:`)
 nm = uikit.names()
 
+
+def restore_form(packet) -> None:
+    """Put the packet of a run restored from the URL back into the form, so the form
+    matches the result under it and Convene reviews what is on screen (the same key, so
+    an edit is the next revision): an example that still reads as that packet is chosen
+    again; anything else (pasted text, an upload, which a browser cannot re-select) goes
+    into the paste box with its front matter, under its packet key. Called before the
+    form's widgets are drawn."""
+    name = Path(packet.source or "").name
+    example = EXAMPLES / name
+    try:
+        same = example.suffix == ".md" and example.is_file() and read_packet(example).sha256 == packet.sha256
+    except CommitteeError:
+        same = False
+    if same and read_packet(example).key == packet.key:
+        SS["source"], SS["example"] = "Example", name
+        return
+    text = packet_markdown(packet)
+    SS["source"], SS["packet_text"], SS["packet_name"] = "Paste text", text, packet.key
+    # the key field follows the text only where the text itself names this key
+    auto, why = default_key(text)
+    SS["packet_key_auto"] = packet.key if auto == packet.key or why == "the text's hash" else None
+
+
+# a reload or a shared link: the run named in the URL (a run the replay page hands over
+# to be answered comes in `open_run`), with its packet back in the form
+handed = SS.pop("open_run", None)
+if handed:
+    st.query_params["run"] = handed
+wanted = st.query_params.get("run")
+shown_id = (SS.get("result") or SS.get("awaiting") or {}).get("run_id")
+missing_run = None
+if wanted and shown_id != wanted and not SS.get("pending_run"):
+    with uikit.open_store() as store:
+        try:
+            wanted = store.resolve_run_id(wanted)
+            shown = store.get_result(wanted) or awaiting(store, wanted)
+            restored = None if shown is None else store.get_revision(shown.packet.key, shown.packet.revision)
+        except CommitteeError:
+            shown = restored = None
+    if isinstance(shown, AwaitingAnswers):
+        SS["awaiting"] = shown.model_dump(mode="json")
+        SS.pop("result", None)
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+    elif shown is not None:
+        SS["result"] = shown.model_dump(mode="json")
+        SS.pop("awaiting", None)
+        SS["run_id"] = SS["replay_run"] = shown.run_id
+        SS["compare_key"] = shown.packet.key
+    else:
+        missing_run = wanted
+    if restored is not None:
+        restore_form(restored)
+
 # ------------------------------------------------------------------ the form
+refusal = None  # why the chosen upload is too large, said under the uploader
 left, right = st.columns([3, 2], gap="large")
 with left:
     source = st.radio(
@@ -76,7 +134,7 @@ with left:
             example = st.selectbox(
                 "Example packet",
                 examples,
-                index=default,
+                index=0 if "example" in SS else default,  # (no default beside a value the session set)
                 key="example",
                 persist_state="session",
                 on_change=clear_result,
@@ -132,6 +190,9 @@ with left:
                 )
     else:
         limit = max_packet_bytes()
+        # Streamlit's own line under the drop zone states one limit for every kind of file (the
+        # largest, PDF/DOCX): hidden, the caption below states each kind's (a constant style, no data)
+        st.html("<style>.st-key-upload [data-testid=stFileUploaderDropzoneInstructions]{display: none;}</style>")
         st.file_uploader(
             "Packet file",
             type=upload_types(),
@@ -139,9 +200,13 @@ with left:
             on_change=clear_result,
             # the widget counts whole megabytes: the largest file a reader accepts (PDF/DOCX), rounded up
             max_upload_size=max(1, -(-upload_limit_bytes(limit) // (1024 * 1024))),
-            help=f"Markdown or plain text up to {size_text(limit)}, PDF or DOCX up to "
-            f"{size_text(upload_limit_bytes(limit))}; the key is the front matter `packet:` or the file name.",
+            help="The key is the front matter `packet:` or the file name.",
         )
+        st.caption(f"Limits: {upload_limits_text(limit)}.")
+        up = SS.get("upload")
+        refusal = upload_refusal(up.name, up.size, max_bytes=limit) if up is not None else None
+        if refusal:  # said as soon as the file is chosen, not after Convene
+            st.error(message_markdown(refusal), icon=":material/error:")
 
 with right:
     scen_ids = list(catalog.scenarios)
@@ -220,14 +285,19 @@ def request_run() -> None:
         clear_result()
 
 
+refused = SS.get("source") == "Upload a file" and bool(refusal)
 st.button(
     "Convene the committee",
     type="primary",
     key="submit",
     icon=":material/gavel:",
     on_click=request_run,
-    disabled=bool(SS.get("pending_run")),
-    help="Disabled while the committee is meeting." if SS.get("pending_run") else None,
+    disabled=bool(SS.get("pending_run") or refused),
+    help="Disabled while the committee is meeting."
+    if SS.get("pending_run")
+    else "Choose a file within the limits first."
+    if refused
+    else None,
 )
 
 
@@ -394,34 +464,11 @@ pending_run = SS.get("pending_run")
 if pending_run:
     carry_on(pending_run, SS.get("pending_answers"))
 
-# a reload or a shared link: the run named in the URL (a run the replay page hands over
-# to be answered comes in `open_run`)
-handed = SS.pop("open_run", None)
-if handed:
-    st.query_params["run"] = handed
-wanted = st.query_params.get("run")
-shown_id = (SS.get("result") or SS.get("awaiting") or {}).get("run_id")
-if wanted and shown_id != wanted:
-    with uikit.open_store() as store:
-        try:
-            wanted = store.resolve_run_id(wanted)
-            shown = store.get_result(wanted) or awaiting(store, wanted)
-        except CommitteeError:
-            shown = None
-    if isinstance(shown, AwaitingAnswers):
-        SS["awaiting"] = shown.model_dump(mode="json")
-        SS.pop("result", None)
-        SS["run_id"] = SS["replay_run"] = shown.run_id
-    elif shown is not None:
-        SS["result"] = shown.model_dump(mode="json")
-        SS.pop("awaiting", None)
-        SS["run_id"] = SS["replay_run"] = shown.run_id
-        SS["compare_key"] = shown.packet.key
-    else:
-        st.warning(f"No finished run {code_span(wanted)} in this database.", icon=":material/search_off:")
+if missing_run:
+    st.warning(f"No finished run {code_span(missing_run)} in this database.", icon=":material/search_off:")
 
 if SS.get("error"):
-    st.error(uikit.md(SS["error"]), icon=":material/error:")
+    st.error(message_markdown(SS["error"]), icon=":material/error:")
 elif SS.get("result") and SS.get("board_rows") and SS.get("board_for") == SS["result"]["run_id"]:
     # the last run's progress board, folded once the run is over
     with st.status(SS.get("board_label") or "Decision", state="complete", expanded=False):
@@ -460,7 +507,7 @@ if pending and (SS.get("result") or SS.get("awaiting") or {}).get("run_id") != p
             row = None
     if row is not None and row.status in ("running", "failed"):
         st.warning(
-            f"Run {code_span(pending)} did not finish ({row.status}{': ' + uikit.md(row.error) if row.error else ''}). "
+            f"Run {code_span(pending)} did not finish ({row.status}{': ' + message_markdown(row.error) if row.error else ''}). "
             "Resuming continues from its last checkpoint; finished persona calls are not repeated."
         )
         st.button("Resume this run", key="resume_btn", on_click=SS.update, kwargs={"pending_run": pending})

@@ -70,6 +70,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.name in SLOW_FILES:
             item.add_marker(pytest.mark.slow)
+    # the slow tests first (a stable sort: each file keeps its order): pytest-xdist hands
+    # out tests in this order, so the long ones start early and the short ones fill the
+    # workers at the end instead of one worker finishing a browser test alone
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def _guarded_connect(self, address):

@@ -312,3 +312,19 @@ def test_a_fork_with_the_anthropic_engine_sends_no_review_request(monkeypatch, c
     one = _fork(monkeypatch, capsys, db_path, parent["run_id"], "--rounds", "1")
     assert api.count(kind="review") == 5 and api.count(kind="turn") - turns_before == 4 == len(one["debrief"])
     assert all("last round" in json.dumps(s.body["messages"]) for s in api.seen[-4:])
+
+
+@pytest.mark.parametrize("change", [["--mute", "safety-lead"], ["--rounds", "1"]])
+def test_a_fork_of_an_answered_run_carries_its_questions_and_answers(monkeypatch, capsys, db_path, tmp_path, change):
+    code, out, err = run(monkeypatch, capsys, "review", BORDERLINE, "--questions", "--json", "--db", str(db_path))
+    run_id = json.loads(out)["run_id"]
+    answers = tmp_path / "a.yaml"
+    answers.write_text("q1: I turned down a deal that needed our abuse filters off, and would again.\n")
+    code, out, err = run(
+        monkeypatch, capsys, "answer", run_id, "--answers", str(answers), "--json", "--db", str(db_path)
+    )
+    assert code == 0, err
+    answered = json.loads(out)
+    fork = _fork(monkeypatch, capsys, db_path, run_id, *change)
+    assert fork["questions"] == answered["questions"] and fork["answers"] == answered["answers"]
+    assert set(fork) >= CONTRACT and fork["parent_run_id"] == run_id

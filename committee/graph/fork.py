@@ -131,6 +131,7 @@ class ForkPlan:
     debate: dict[str, Any] | None = None  # the parent's state after the last round the fork keeps
     kept_rounds: int = 0  # debate rounds kept as spoken (0: the debrief runs again from round 1)
     start_reason: str = ""  # why the fork starts where it does (`start_of`)
+    asked: dict[str, Any] = field(default_factory=dict)  # the parent's `questions` and `answers`, if it asked
 
 
 # changes that act on the debate from a round boundary on (a fork from a replay step)
@@ -368,6 +369,7 @@ def plan_fork(
         debate=debate,
         kept_rounds=kept,
         start_reason=why,
+        asked={k: values[k] for k in ("questions", "answers") if values.get(k)},
     )
 
 
@@ -377,10 +379,13 @@ def seed_values(plan: ForkPlan, fork_id: str) -> tuple[dict[str, Any], str]:
     integrity concerns, round 0, and the reviews kept from the parent. For a round-limit
     fork whose engine's turns never read the limit (`plan.debate`): `speak_turn`'s, the
     parent's state after the last round both limits share (reviews, turns, votes) with
-    the new limit, so the fork goes on from that round's tally."""
+    the new limit, so the fork goes on from that round's tally. Either way the fork
+    keeps the parent's follow-up `questions` and `answers` (its packet is the answered
+    revision), so its contract object carries them as the parent's does."""
     if plan.debate is not None:
-        return {**plan.debate, "run_id": fork_id, "max_rounds": plan.rounds}, "speak_turn"
+        return {**plan.asked, **plan.debate, "run_id": fork_id, "max_rounds": plan.rounds}, "speak_turn"
     return {
+        **plan.asked,
         "run_id": fork_id,
         "panel": list(plan.panel),
         "protocol": plan.protocol,

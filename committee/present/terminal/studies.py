@@ -63,7 +63,7 @@ def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str
             _outcome(s["modal_decision"]),
             f" · agreement {_pct(s['agreement'])}",
             f" (hire {s['decisions']['hire']}, no hire {s['decisions']['no_hire']}) · rules: ",
-            ", ".join(f"{k} ×{v}" for k, v in s["rules"].items()),
+            ", ".join(f"{rule_text(k)} ×{v}" for k, v in s["rules"].items()),
         )
     )
     print_table(
@@ -114,7 +114,7 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
             (f"Counterfactual probes of {rep['packet']['key']}", "bold"),
             f" · engine {rep['engine']} · original decision ",
             _outcome(o["decision"]["outcome"]),
-            f" ({o['decision']['rule']})",
+            f" ({rule_text(o['decision']['rule'])})",
         )
     )
     # narrow terminals drop the votes first: "moved" sums them up, the next table details them

@@ -328,3 +328,6 @@ def test_study_reports_read_rules_in_words(monkeypatch, capsys, db_path):
     assert code == 0, err
     assert "failed-dimension" not in out and "alignment_judgement" not in out
     assert "must-pass dimension failed: Alignment judgement ×2" in out
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "calibrate", str(EXAMPLES), "--db", str(db_path))
+    assert code == 0, err
+    assert "safety treated as negotiable or as a later fix" in out and "safety-negotiable" not in out

@@ -318,3 +318,16 @@ def test_terminal_feedback_follows_the_apps_view_model(monkeypatch, capsys, stor
     assert "case prompts (mean" not in out and "/4)" not in out.split("Debrief", 1)[1], out
     assert "Case prompts the committee may still ask" in out
     assert "Every rubric dimension is at its best or close to it" in out
+
+
+def test_study_reports_read_rules_in_words(monkeypatch, capsys, db_path):
+    """`stability` (and every report using `tables.rule_text`) names a rule as the app
+    does, not by its id."""
+    args = ["stability", str(EXAMPLES / "weak-growth-pm.md"), "--runs", "2", "--db", str(db_path)]
+    code, out, err = at_width(monkeypatch, capsys, WIDE, *args)
+    assert code == 0, err
+    assert "failed-dimension" not in out and "alignment_judgement" not in out
+    assert "must-pass dimension failed: Alignment judgement ×2" in out
+    code, out, err = at_width(monkeypatch, capsys, WIDE, "calibrate", str(EXAMPLES), "--db", str(db_path))
+    assert code == 0, err
+    assert "safety treated as negotiable or as a later fix" in out and "safety-negotiable" not in out

@@ -197,3 +197,20 @@ def test_stability_chart_ticks_whole_runs_and_the_runs_table_reads_in_words(db, 
     table = at.dataframe[0].value
     assert "rule" in table.columns and "speaking order" not in table.columns  # the order has its own table
     assert set(table["rule"]) == {"must-pass dimension failed: Alignment judgement"}
+
+
+def test_conformity_leaves_out_study_runs_of_no_stored_study(db):
+    """Runs a study made before a rerun cut it short (an older version stored no study
+    for them) are not counted on the Conformity tab, which says how many it left out."""
+    from committee.graph.runner import prepare, start_run
+    from committee.trust.common import derived_key
+
+    packet = read_packet(EXAMPLES / "strong-safety-pm.md")
+    with Store(db) as store:
+        run_stability(store, packet, runs=2, spec=RunSpec())
+        orphan = packet.model_copy(update={"key": derived_key(packet.key, "stability")})
+        start_run(store, prepare(orphan))  # a study run no study lists
+    at = AppTest.from_file(TRUST, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["Finished runs"] == "2"
+    assert any("1 study run belonging to no stored study" in c.value for c in at.caption)

@@ -171,6 +171,31 @@ def test_stage_labels_are_kept_and_persona_colours_are_not_vote_colours():
     assert set(color["range"]) <= set(PERSONA_COLORS)
 
 
+def test_four_identical_persona_lines_stay_four_and_show_their_true_vote():
+    """Four personas with the same votes draw four lines (nudged `VOTE_STEP` apart, one
+    marker shape each, the chart saying so), and the tooltip shows the vote itself."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "ui"))
+    import uikit
+
+    from committee.present.views import VOTE_STEP
+
+    timeline = [
+        {"stage": s, "order": i, "persona": p, "vote": "hire", "vote_label": "Hire", "points": 1}
+        for i, s in enumerate(["sealed", "final"])
+        for p in NAMES
+    ]
+    spec = _spec(uikit.persona_lines_chart(timeline, NAMES))
+    enc = spec["encoding"]
+    assert enc["y"]["field"] == "y" and enc["shape"]["field"] == "name"
+    assert "slightly apart" in str(spec["title"])
+    assert {t["field"] for t in enc["tooltip"]} >= {"vote_label"} and "y" not in {t["field"] for t in enc["tooltip"]}
+    rows = next(iter(spec["datasets"].values()))
+    ys = sorted({round(r["y"], 6) for r in rows if r["stage"] == "final"})
+    assert len(ys) == 4 and min(b - a for a, b in zip(ys, ys[1:])) >= VOTE_STEP - 1e-9
+
+
 # ------------------------------------------------------------------ AppTest: pages
 
 

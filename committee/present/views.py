@@ -233,7 +233,7 @@ def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = 
 
 VOTE_STEP = 0.15  # vote points apart (-2..+2 axis): four equal lines ~8 px apart on a 260 px chart
 SCORE_STEP = 0.07  # score apart (1..4 axis)
-OVERLAP_NOTE = "Lines with the same values are drawn slightly apart so each stays visible; hover a point for its value."
+OVERLAP_NOTE = "Equal lines are drawn slightly apart; hover a point for its value."
 
 
 def jitter(rows: list[dict], *, by: str, value: str, out: str = "y", step: float = 0.08) -> list[dict]:

@@ -92,6 +92,20 @@ def save_unfinished(
     return study_id
 
 
+def orphan_study_runs(store, runs: dict[str, str]) -> set[str]:
+    """The ids of `runs` (run id -> packet key) made under a study's own packet key
+    (`KEY--stability`, ...) that no stored study lists. Every attempt lists its runs since
+    `save_unfinished`; older versions left such runs when a rerun cut a study short.
+    Pages that count study runs leave these out."""
+    from committee.store.runs import STUDY_KEY_SUFFIXES
+
+    candidates = {rid for rid, key in runs.items() if key.endswith(STUDY_KEY_SUFFIXES)}
+    if not candidates:
+        return set()
+    listed = {r for study in store.list_studies(limit=1_000_000) for r in study["run_ids"]}
+    return candidates - listed
+
+
 def _prepare(packet: Packet, spec: RunSpec, personas: list[str] | None, catalog):
     """`graph.runner.prepare` for `packet` under `spec` (the panel in `personas`' order
     when given). Raises BadInput like `committee review`."""

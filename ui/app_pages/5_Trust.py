@@ -20,7 +20,7 @@ from committee.errors import CommitteeError  # noqa: E402
 from committee.intake.packets import parse_packet, read_packet  # noqa: E402
 from committee.present.views import VOTE_COLOR, VOTE_LABEL, VOTES, message_markdown, readable_rule  # noqa: E402
 from committee.trust import views  # noqa: E402
-from committee.trust.common import RunSpec  # noqa: E402
+from committee.trust.common import RunSpec, orphan_study_runs  # noqa: E402
 from committee.trust.conformity import conformity_stats, run_conformity, stored_results  # noqa: E402
 from committee.trust.probes import ATTRIBUTES, run_probe  # noqa: E402
 from committee.trust.stability import run_stability  # noqa: E402
@@ -235,7 +235,16 @@ with uikit.open_store() as store:
         eng = st.selectbox("Engine", engines, key="conf_engine")
         # the page is about the studies, so their runs count here (the CLI's `stats` needs --studies)
         results = stored_results(store, engine=None if eng.startswith("(") else eng, studies=True)
+        orphans = orphan_study_runs(
+            store, {r.run_id: r.packet.key for r in results}
+        )  # runs of a study that was never stored
+        results = [r for r in results if r.run_id not in orphans]
         stats = conformity_stats(results)
+        if orphans:
+            st.caption(
+                f"{len(orphans)} study run{'s' if len(orphans) != 1 else ''} belonging to no stored study "
+                "(a study cut short before it was saved) left out."
+            )
         if not stats["runs"]:
             st.info("No finished runs stored yet.")
         else:

@@ -30,6 +30,18 @@ def _outcome(o: str | None) -> Text:
     return Text(o.replace("_", " "), style="green" if o == "hire" else "red")
 
 
+def _signal_name(signal_id: str) -> str:
+    """A signal by its readable title (`feedback.signal_title`), the id where the catalog
+    does not load; `--json` keeps the id."""
+    from committee.decision.feedback import signal_title
+    from committee.errors import CommitteeError
+
+    try:
+        return signal_title(signal_id)
+    except CommitteeError:
+        return signal_id
+
+
 @contextmanager
 def study_progress(console: Console, title: str) -> Iterator:
     """A progress bar on `console` (stderr); yields the callback (done, total, label)."""
@@ -63,7 +75,7 @@ def render_stability(rep: dict[str, Any], console: Console, names: dict[str, str
             _outcome(s["modal_decision"]),
             f" · agreement {_pct(s['agreement'])}",
             f" (hire {s['decisions']['hire']}, no hire {s['decisions']['no_hire']}) · rules: ",
-            ", ".join(f"{k} ×{v}" for k, v in s["rules"].items()),
+            ", ".join(f"{rule_text(k)} ×{v}" for k, v in s["rules"].items()),
         )
     )
     print_table(
@@ -114,7 +126,7 @@ def render_probe(rep: dict[str, Any], console: Console, names: dict[str, str]) -
             (f"Counterfactual probes of {rep['packet']['key']}", "bold"),
             f" · engine {rep['engine']} · original decision ",
             _outcome(o["decision"]["outcome"]),
-            f" ({o['decision']['rule']})",
+            f" ({rule_text(o['decision']['rule'])})",
         )
     )
     # narrow terminals drop the votes first: "moved" sums them up, the next table details them
@@ -302,7 +314,7 @@ def render_calibration(rep: dict[str, Any], console: Console, names: dict[str, s
             *[Col(c, "right") for c in ("precision", "recall", "F1")],
         ],
         [
-            *[[sid, str(x["support"]), *counts(x), *rates(x)] for sid, x in s["signals"].items()],
+            *[[_signal_name(sid), str(x["support"]), *counts(x), *rates(x)] for sid, x in s["signals"].items()],
             [Text("micro total", style="bold"), "", *counts(m), *rates(m)],
         ],
     )

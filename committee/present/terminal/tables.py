@@ -251,10 +251,23 @@ def print_table(
     console.print(fitted(console, title, cols, rows, **how))
 
 
-def rule_text(rule: str) -> str:
-    """A decision rule id for display, with a space after each colon so that it can
-    wrap there (`failed-dimension: alignment_judgement`); JSON keeps the id."""
-    return rule.replace(":", ": ")
+def rule_text(rule: str, names: dict[str, str] | None = None, dimensions: dict[str, str] | None = None) -> str:
+    """A decision rule id in words, as the app shows it (`views.readable_rule`: "veto by
+    Jonas Whitfield", "must-pass dimension failed: Alignment judgement"); persona `names`
+    and dimension titles default to the catalog's. JSON keeps the id."""
+    from committee.errors import CommitteeError
+    from committee.present.views import dimension_titles, readable_rule
+
+    if names is None or dimensions is None:
+        try:
+            from committee.catalog import default_catalog
+
+            cat = default_catalog()
+            names = {p.id: p.name.split(",")[0] for p in cat.personas.values()} if names is None else names
+            dimensions = dimension_titles(cat) if dimensions is None else dimensions
+        except CommitteeError:
+            names, dimensions = names or {}, dimensions or {}
+    return readable_rule(rule, names, dimensions)
 
 
 def bullets(items: Sequence[Cell], *, indent: int = 2) -> Padding:

@@ -194,8 +194,9 @@ def test_pasted_text_without_a_name_keeps_its_name_across_edits(server, page):
     page.get_by_text("Paste text").click()
     wait_idle(page)
     paste(page, PLAIN)
+    page.get_by_text("will be reviewed as packet pasted-packet-1", exact=False).wait_for()
     key = page.get_by_role("textbox", name="Packet key").input_value()
-    assert key.startswith("pasted-")
+    assert key == "pasted-packet-1"  # readable, not a hash of the text (item 6)
     assert page.get_by_text("The text names no packet", exact=False).count() == 1
     page.get_by_role("button", name="Convene the committee").click()
     wait_decision(page)

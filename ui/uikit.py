@@ -93,6 +93,47 @@ def close_sidebar_after_navigation() -> None:
     st.html(_NAV_HOOK, unsafe_allow_javascript=True)
 
 
+# Scrolls a fixed-height container (`st.container(height=..., key=KEY)`) to its first highlight
+# (`:color-background[...]`, rendered as span.stMarkdownColoredBackground), inside the box only:
+# the page itself does not move. A constant script of ours (no data; the token is JSON): it runs
+# again whenever the token changes (the step shown), and retries until the rerun has drawn the box.
+_SCROLL_TO_MARK = """<script>
+(function () {
+  const d = window.document, key = %s, token = %s;
+  let tries = 0;
+  const box = (el, stop) => {
+    for (let e = el.parentElement; e && e !== stop.parentElement; e = e.parentElement) {
+      const y = window.getComputedStyle(e).overflowY;
+      if ((y === "auto" || y === "scroll") && e.scrollHeight > e.clientHeight) return e;
+    }
+    return null;
+  };
+  const go = () => {
+    const pane = d.querySelector(".st-key-" + key);
+    const mark = pane && pane.querySelector("span.stMarkdownColoredBackground");
+    const busy = d.querySelector("[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]");
+    const scroller = mark && box(mark, pane);
+    if (scroller) {
+      const off = mark.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      scroller.scrollTop = Math.max(0, scroller.scrollTop + off - 16);
+    }
+    if ((scroller && !busy) || ++tries > 60) return;
+    window.setTimeout(go, 100);
+  };
+  window.setTimeout(go, 0);
+})();
+</script>"""
+
+
+def scroll_to_first_mark(key: str, token: str) -> None:
+    """Scroll the fixed-height container keyed `key` to its first highlighted passage
+    (not the page); `token` names what is shown (e.g. run and step), so the box is
+    scrolled again each time it changes, and only then."""
+    import json
+
+    st.html(_SCROLL_TO_MARK % (json.dumps(key), json.dumps(token)), unsafe_allow_javascript=True)
+
+
 @contextmanager
 def open_store() -> Iterator[Store]:
     """A Store for one script run (opened and closed each rerun: cheap, and no database

@@ -194,8 +194,9 @@ def test_pasted_text_without_a_name_keeps_its_name_across_edits(server, page):
     page.get_by_text("Paste text").click()
     wait_idle(page)
     paste(page, PLAIN)
+    page.get_by_text("will be reviewed as packet pasted-packet-1", exact=False).wait_for()
     key = page.get_by_role("textbox", name="Packet key").input_value()
-    assert key.startswith("pasted-")
+    assert key == "pasted-packet-1"  # readable, not a hash of the text (item 6)
     assert page.get_by_text("The text names no packet", exact=False).count() == 1
     page.get_by_role("button", name="Convene the committee").click()
     wait_decision(page)
@@ -278,3 +279,83 @@ def test_committee_ui_max_bytes_sets_the_apps_limit(tmp_path, page):
         assert "200 KB" in text and "100 KB" in text, text
         limits = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Limits:").first.inner_text()
         assert "100 KB" in limits and "800 KB" in limits, limits
+
+
+def plot_width(chart) -> int:
+    """The widest horizontal line drawn in a chart (its gridlines and axis span the plot
+    area), in pixels of a screenshot of the chart element: the plot's width."""
+    import io
+
+    from PIL import Image
+
+    img = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    w, h = img.size
+    px = img.load()
+    best = 0
+    for y in range(h):
+        run = 0
+        for x in range(w):
+            r, g, b = px[x, y]
+            if max(r, g, b) - min(r, g, b) < 24 and max(r, g, b) < 250:  # a grey, not the white ground
+                run += 1
+                best = max(best, run)
+            else:
+                run = 0
+    return best
+
+
+def test_the_result_is_readable_at_390_px(server, tmp_path):
+    """Item 5 of the new user: at 390x844 no table of the result is wider than its box
+    (the votes' "moved" and "confidence", every score column visible), no table toolbar
+    sits over the "Votes and rubric scores" heading, and the per-persona chart's plot
+    keeps at least 250 px (its legend below it, not beside)."""
+    from playwright.sync_api import sync_playwright
+
+    url, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(browser_kit.CHROMIUM), args=browser_kit.FLAGS)
+        pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+        pg.set_default_timeout(60_000)
+        try:
+            open_app(pg, url)
+            pg.get_by_role("button", name="Convene the committee").click()
+            wait_decision(pg)
+            head = pg.locator("h3").filter(has_text="Votes and rubric scores").first
+            head.scroll_into_view_if_needed()
+            wait_idle(pg)
+            main = pg.locator("[data-testid=stMain]")
+            width = main.evaluate("e => e.clientWidth")
+            # every table shown in the result fits its box: no sideways scroll inside it, nothing past the edge
+            for sel in ("[data-testid=stDataFrame]", "[data-testid=stTable]", "table"):
+                for t in main.locator(sel).filter(visible=True).all():
+                    box = t.bounding_box()
+                    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (sel, box)
+                    wide = t.evaluate(
+                        "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1 && "
+                        "['auto', 'scroll'].includes(getComputedStyle(x).overflowX))"
+                    )
+                    assert not wide, f"{sel} scrolls sideways at 390 px"
+            text = main.inner_text()
+            result = text[text.index("Votes and rubric scores") :]
+            for word in ("moved", "confidence", "sealed (blind)", "final", "alignment"):
+                assert word in result.lower(), word
+            # the votes and scores are visible text, every line of them inside the window's width
+            for line in main.get_by_text("confidence", exact=False).filter(visible=True).all():
+                b = line.bounding_box()
+                assert b["x"] >= 0 and b["x"] + b["width"] <= 390 + 1, b
+            # nothing of a table (a toolbar) over the heading
+            hb = head.bounding_box()
+            for t in (
+                main.locator("[data-testid=stDataFrame], [data-testid=stElementToolbar]").filter(visible=True).all()
+            ):
+                b = t.bounding_box()
+                assert b["y"] >= hb["y"] + hb["height"] or b["y"] + b["height"] <= hb["y"], (b, hb)
+            chart = main.locator("[data-testid=stVegaLiteChart]").nth(1)  # each persona's vote by stage
+            chart.scroll_into_view_if_needed()
+            wait_idle(pg)
+            plot = plot_width(chart)
+            assert plot >= 250, plot
+            pg.screenshot(path=str(ARTIFACTS / "ui-mobile-result.png"), full_page=True)
+            chart.screenshot(path=str(ARTIFACTS / "ui-mobile-persona-chart.png"))
+        finally:
+            browser.close()

@@ -122,6 +122,8 @@ PASTE_B = "## Resume\nI grew a consumer app to two million users.\n\n## Values\n
 
 
 def test_pasted_packets_without_front_matter_get_their_own_keys(db):
+    """A paste names itself by its candidate (front matter) or first heading; one that
+    names nothing is `pasted-packet-N`, readable, and the next one numbered after it."""
     import hashlib
 
     at = app().run()
@@ -136,7 +138,8 @@ def test_pasted_packets_without_front_matter_get_their_own_keys(db):
         ok(at)
         keys.append(at.session_state["result"]["packet"]["key"])
         assert keys[-1] == shown
-    assert keys == [f"pasted-{hashlib.sha256(PASTE_A.encode()).hexdigest()[:8]}", "sam-rivera", "ana-ruiz"]
+    assert keys == ["pasted-packet-1", "sam-rivera", "ana-ruiz"]
+    assert hashlib.sha256(PASTE_A.encode()).hexdigest()[:8] not in str(at.caption)  # no hash-like name
     with Store(db) as store:
         assert {r.packet_key for r in store.list_runs()} == set(keys)  # three histories, not one
         assert all(r.revision == 1 for r in store.list_runs())
@@ -568,3 +571,24 @@ def test_a_reload_of_an_example_or_uploaded_run_restores_its_source(db):
     at.button(key="submit").click().run()
     ok(at)
     assert at.session_state["result"]["packet"] == {**uploaded.packet.model_dump(mode="json")}
+
+
+def test_a_paste_that_names_nothing_is_numbered_after_the_stored_ones(db):
+    """`pasted-packet-N` counts on from the keys stored (a new session does not reuse
+    `pasted-packet-1`), and the name stays while the same paste is edited."""
+    from committee.intake.packets import parse_packet
+
+    with Store(db) as store:
+        start_run(store, prepare(parse_packet(PASTE_B, name="pasted-packet-1")))
+    at = app().run()
+    at.radio(key="source").set_value("Paste text").run()
+    at.text_area(key="packet_text").input("I led safety evals at a lab for three years.\n").run()
+    ok(at)
+    assert at.text_input(key="packet_name").value == "pasted-packet-2"
+    assert any("numbered" in c.value for c in at.caption)
+    at.text_area(key="packet_text").input("I led safety evals at a lab for four years.\n").run()
+    assert at.text_input(key="packet_name").value == "pasted-packet-2"
+    at.button(key="submit").click().run()
+    ok(at)
+    assert at.session_state["result"]["packet"]["key"] == "pasted-packet-2"
+    assert any(h.value.startswith("Result: pasted-packet-2 revision 1") for h in at.header)

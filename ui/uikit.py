@@ -98,6 +98,47 @@ def close_sidebar_after_navigation() -> None:
     st.html(_NAV_HOOK, unsafe_allow_javascript=True)
 
 
+# Scrolls a fixed-height container (`st.container(height=..., key=KEY)`) to its first highlight
+# (`:color-background[...]`, rendered as span.stMarkdownColoredBackground), inside the box only:
+# the page itself does not move. A constant script of ours (no data; the token is JSON): it runs
+# again whenever the token changes (the step shown), and retries until the rerun has drawn the box.
+_SCROLL_TO_MARK = """<script>
+(function () {
+  const d = window.document, key = %s, token = %s;
+  let tries = 0;
+  const box = (el, stop) => {
+    for (let e = el.parentElement; e && e !== stop.parentElement; e = e.parentElement) {
+      const y = window.getComputedStyle(e).overflowY;
+      if ((y === "auto" || y === "scroll") && e.scrollHeight > e.clientHeight) return e;
+    }
+    return null;
+  };
+  const go = () => {
+    const pane = d.querySelector(".st-key-" + key);
+    const mark = pane && pane.querySelector("span.stMarkdownColoredBackground");
+    const busy = d.querySelector("[data-testid=stStatusWidget] [data-testid=stStatusWidgetRunningIcon]");
+    const scroller = mark && box(mark, pane);
+    if (scroller) {
+      const off = mark.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
+      scroller.scrollTop = Math.max(0, scroller.scrollTop + off - 16);
+    }
+    if ((scroller && !busy) || ++tries > 60) return;
+    window.setTimeout(go, 100);
+  };
+  window.setTimeout(go, 0);
+})();
+</script>"""
+
+
+def scroll_to_first_mark(key: str, token: str) -> None:
+    """Scroll the fixed-height container keyed `key` to its first highlighted passage
+    (not the page); `token` names what is shown (e.g. run and step), so the box is
+    scrolled again each time it changes, and only then."""
+    import json
+
+    st.html(_SCROLL_TO_MARK % (json.dumps(key), json.dumps(token)), unsafe_allow_javascript=True)
+
+
 @contextmanager
 def open_store() -> Iterator[Store]:
     """A Store for one script run (opened and closed each rerun: cheap, and no database
@@ -163,7 +204,7 @@ def _vote_scale() -> alt.Scale:
     return alt.Scale(domain=[VOTE_LABEL[v] for v in VOTES], range=[VOTE_COLOR[v] for v in VOTES])
 
 
-def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
+def tally_chart(timeline: list[dict], *, height: int = 300) -> alt.Chart | None:
     """Stacked bars: how many personas held each vote at each stage
     (sealed -> round 1 -> ... -> final)."""
     if not timeline:
@@ -182,7 +223,13 @@ def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
                 scale=alt.Scale(domain=[0, max(4, int(data.groupby("stage")["count"].sum().max()))]),
                 axis=alt.Axis(tickMinStep=1),
             ),
-            color=alt.Color("vote_label:N", title="vote", scale=_vote_scale(), sort=[VOTE_LABEL[v] for v in VOTES]),
+            color=alt.Color(
+                "vote_label:N",
+                title="vote",
+                scale=_vote_scale(),
+                sort=[VOTE_LABEL[v] for v in VOTES],
+                legend=legend_below(),
+            ),
             order=alt.Order("rank:Q"),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("vote_label:N", title="vote"), alt.Tooltip("count:Q")],
         )
@@ -190,7 +237,7 @@ def tally_chart(timeline: list[dict], *, height: int = 220) -> alt.Chart | None:
     )
 
 
-def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, height: int = 220) -> alt.Chart | None:
+def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, height: int = 300) -> alt.Chart | None:
     """Each persona's vote (as points, -2..+2) across the stages."""
     if not timeline:
         return None
@@ -207,8 +254,10 @@ def persona_lines_chart(timeline: list[dict], persona_names: dict[str, str], *, 
                 scale=alt.Scale(domain=[-2.3, 2.3]),
                 axis=alt.Axis(values=[-2, -1, 1, 2], labelExpr=_points_label_expr()),
             ),
-            color=alt.Color("name:N", title="persona", scale=persona_scale(list(data["name"]))),
-            shape=alt.Shape("name:N", title="persona"),  # one marker shape per persona, where points meet
+            color=alt.Color("name:N", title="persona", scale=persona_scale(list(data["name"])), legend=legend_below()),
+            shape=alt.Shape(
+                "name:N", title="persona", legend=legend_below()
+            ),  # one marker shape per persona, where points meet
             tooltip=[
                 alt.Tooltip("name:N", title="persona"),
                 alt.Tooltip("stage:N"),
@@ -223,6 +272,12 @@ def persona_scale(names_in_order: list[str]) -> alt.Scale:
     """Persona colours (blues, purples, greys) that never read as a vote colour."""
     domain = list(dict.fromkeys(names_in_order))
     return alt.Scale(domain=domain, range=[PERSONA_COLORS[i % len(PERSONA_COLORS)] for i in range(len(domain))])
+
+
+def legend_below() -> alt.Legend:
+    """A chart's legend under its plot, in two columns: beside it, on a phone, it left the
+    plot about 100 px."""
+    return alt.Legend(orient="bottom", direction="horizontal", columns=2, labelLimit=220)
 
 
 def stage_axis(n_stages: int) -> alt.Axis:
@@ -293,8 +348,7 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
         if chart is not None:
             st.altair_chart(chart, width="stretch")
     st.subheader("Votes and rubric scores")
-    st.dataframe(pd.DataFrame(vote_rows(result, nm)), hide_index=True, width="stretch")
-    st.dataframe(pd.DataFrame(score_rows(result, nm)), hide_index=True, width="stretch")
+    result_tables(result, nm, key=key)
     with st.expander("What each persona wrote in the blind review", expanded=False):
         for r in result.reviews:
             st.markdown(
@@ -304,6 +358,41 @@ def render_result(result: RunResult, *, key: str = "result") -> None:
     st.subheader("Debrief")
     transcript(result.debrief, nm)
     feedback_section(result.feedback)
+
+
+# Below this width (Streamlit's own breakpoint for stacking columns) the result's tables are
+# one block per persona instead of a wide grid that scrolls sideways. A constant style of ours.
+NARROW_PX = 640
+_NARROW_CSS = """<style>
+@media (max-width: {narrow}px) {{ .st-key-{key}_wide {{ display: none !important; }} }}
+@media (min-width: {wide}px) {{ .st-key-{key}_narrow {{ display: none !important; }} }}
+</style>"""
+
+
+def result_tables(result: RunResult, nm: dict[str, str], *, key: str = "result") -> None:
+    """The votes and rubric scores of a finished run: two tables on a wide screen; on a
+    narrow one (below `NARROW_PX`, a phone) the same cells stacked, one block per persona
+    and one for the means, so no column is cut off and no table toolbar covers the heading.
+    Both are drawn; CSS shows the one that fits."""
+    votes, scores = vote_rows(result, nm), score_rows(result, nm)
+    st.html(_NARROW_CSS.format(key=key, narrow=NARROW_PX - 1, wide=NARROW_PX))
+    with st.container(key=f"{key}_wide"):
+        st.dataframe(pd.DataFrame(votes), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(scores), hide_index=True, width="stretch")
+    with st.container(key=f"{key}_narrow", gap="small"):
+        by_name = {r["persona"]: r for r in scores}
+        for v in votes:
+            dims = {k: x for k, x in by_name.get(v["persona"], {}).items() if k != "persona"}
+            with st.container(border=True):
+                st.markdown(
+                    f"**{md(v['persona'])}**  \n"
+                    f"sealed (blind) {md(v['sealed (blind)'])} → final {md(v['final'])}"
+                    f" · moved: {'yes' if v['moved'] else 'no'} · confidence {v['confidence']:.2f}  \n"
+                    + " · ".join(f"{md(d)} **{x if x is not None else '-'}**" for d, x in dims.items())
+                )
+        mean = by_name.get("mean")
+        if mean:
+            st.markdown("**Mean scores:** " + " · ".join(f"{md(d)} **{x}**" for d, x in mean.items() if d != "persona"))
 
 
 def feedback_section(feedback) -> None:

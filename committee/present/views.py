@@ -585,6 +585,16 @@ def packet_markdown(packet) -> str:
     return f"---\n{front}---\n{packet.text}"
 
 
+_PASTED_KEY = re.compile(r"pasted-packet-(\d+)")
+
+
+def pasted_packet_key(stored_keys: Iterable[str]) -> str:
+    """The key a pasted packet that names no candidate gets: `pasted-packet-N`, N one
+    past the highest such key stored (readable, unlike a hash of the text)."""
+    ns = [int(m.group(1)) for k in stored_keys if (m := _PASTED_KEY.fullmatch(k))]
+    return f"pasted-packet-{max(ns, default=0) + 1}"
+
+
 def upload_types() -> list[str]:
     """File suffixes (without dot) the packet readers accept."""
     from committee.intake.packets import READERS

@@ -27,6 +27,7 @@ from committee.trust.views import candidate_keys
 SS = st.session_state
 RUN_LIST_LIMIT = 200
 MAX_PASSAGES = 3  # cited passages shown open in one card (the rest in an expander there)
+PANE_HEIGHT = 560  # px: the packet pane's scroll box (fits beside the cards on a 900 px tall screen)
 
 st.title("Debrief replay")
 st.caption(
@@ -200,8 +201,6 @@ SS["_replay_applied"] = run_id  # the run shown: the URL naming it is not a new 
 st.subheader(f"Step {frame.index + 1} of {n} · {frame.title}")
 if frame.detail:  # e.g. the decision's explanation: persona names and dimension titles, not ids
     st.caption(uikit.md(readable_ids(frame.detail, nm, dims)))
-if frame.decision and frame.node in ("decide_outcome", "write_feedback"):
-    uikit.decision_banner(frame.decision)
 
 # the evidence to highlight: this step's, else the latest step that cited any
 cited, cited_at = frame.cited, frame.index
@@ -213,6 +212,9 @@ if not cited:
 
 left, right = st.columns([3, 2], gap="medium")
 with left:
+    if frame.decision and frame.node in ("decide_outcome", "write_feedback"):
+        # above the cards, not across the page: the packet pane beside them stays where it was
+        uikit.decision_banner(frame.decision)
     pids = list(frame.personas)
     for i in range(0, len(pids), 2):
         cols = st.columns(2)
@@ -260,8 +262,10 @@ with right:
         else "no evidence cited yet"
     )
     speakers = list(dict.fromkeys(p for p, _ in cited))
-    st.markdown(f"**Packet** {code_span(row.packet_key)} revision {row.revision} · {where}")
-    st.markdown(":red-background[red flag] :green-background[green signal] :orange-background[both]")
+    st.markdown(
+        f"**Packet** {code_span(row.packet_key)} revision {row.revision} · {where}  \n"
+        ":red-background[red flag] :green-background[green signal] :orange-background[both]"
+    )
     chosen = speakers
     if len(speakers) > 1:
         chosen = (
@@ -278,8 +282,12 @@ with right:
         )
     spans = evidence_spans(packet.text, [(p, e) for p, e in cited if p in chosen])
     only = st.toggle("Only the sections with cited evidence", value=True, key="replay_only_cited", disabled=not spans)
-    with st.container(height=640, border=True):
+    # its own scroll box, scrolled to the first highlight of the step shown (`uikit.scroll_to_first_mark`),
+    # so the cited passage is in view beside the cards however long the packet
+    with st.container(height=PANE_HEIGHT, border=True, key="replay_packet_pane"):
         st.markdown(sections_markdown(packet, spans, only_cited=only))
+    if spans:
+        uikit.scroll_to_first_mark("replay_packet_pane", f"{run_id}:{frame.index}:{only}:{','.join(chosen)}")
 
 c1, c2 = st.columns(2)
 with c1:

@@ -30,6 +30,7 @@ from committee.present.views import (
     message_markdown,
     packet_from_upload,
     packet_markdown,
+    pasted_packet_key,
     upload_limit_bytes,
     upload_limits_text,
     upload_refusal,
@@ -156,11 +157,16 @@ with left:
         # the next revision of the same packet rather than a new packet under a new hash
         pasted = SS.get("packet_text") or ""
         auto, why = default_key(pasted) if pasted.strip() else ("", "")
+        named = why != "the text's hash"  # a text that names nothing is numbered: `pasted-packet-N`
         current = (SS.get("packet_name") or "").strip()
         tracking = not current or current == SS.get("packet_key_auto")
-        if tracking and (not current or why != "the text's hash"):
-            SS["packet_name"] = auto
-        SS["packet_key_auto"] = SS["packet_name"] if tracking else auto
+        if tracking and (not current or named):
+            if named:
+                SS["packet_name"] = auto
+            else:
+                with uikit.open_store() as store:
+                    SS["packet_name"] = pasted_packet_key(store.packet_keys())
+        SS["packet_key_auto"] = SS["packet_name"] if tracking else (auto if named else None)
         st.text_input(
             "Packet key",
             key="packet_name",
@@ -168,24 +174,25 @@ with left:
             placeholder="taken from the text",
             help="The revision history this text joins: the same key with new text makes the next revision "
             "you can compare. Taken from the front matter's `packet:` line, else the candidate name or "
-            "the first heading, else a hash of the text; change it to file the text elsewhere.",
+            "the first heading, else `pasted-packet-N`; change it to file the text elsewhere.",
         )
         used = (SS.get("packet_name") or "").strip()
         if used:
-            if used == auto:
+            if named and used == auto:
                 origin = f"from {why}"
             elif used == SS.get("packet_key_auto"):
-                origin = "the name this session uses for it"
+                origin = "numbered: the text names no candidate" if not named else "the name this session uses for it"
             else:
                 origin = "as you typed it"
             st.caption(
                 f"This text will be reviewed as packet {code_span(used)} ({origin}); edits you run in this "
                 "session become its next revisions."
             )
-            if why == "the text's hash" and used == auto:
+            if not named and used == SS.get("packet_key_auto"):
                 st.info(
-                    "The text names no packet: give it a name above (or keep this one). The name is kept "
-                    "while you revise, so each edit you run is the next revision you can compare.",
+                    "The text names no packet: give it a name above (or keep this one), or start the text with "
+                    "a `candidate:` line or a heading with the candidate's name. The name is kept while you "
+                    "revise, so each edit you run is the next revision you can compare.",
                     icon=":material/label:",
                 )
     else:
@@ -311,7 +318,9 @@ def read_input():
         text = SS.get("packet_text") or ""
         if not text.strip():
             raise BadInput("paste a packet first")
-        key = (SS.get("packet_name") or "").strip() or default_key(text)[0]
+        key = (SS.get("packet_name") or "").strip()
+        if not key:
+            raise BadInput("give the pasted packet a key first")
         return parse_packet(text, name=key, key=key, source="pasted text")
     up = SS.get("upload")
     if up is None:

@@ -326,3 +326,45 @@ def test_diff_markdown_renders_added_and_removed_headings_like_the_others():
     assert "**:green-background[Incident response \\<b\\>now\\</b\\>]**" in added, added
     removed = diff_markdown(word_diff(after, before))
     assert "\\#" not in removed and "**:red-background[~~Incident response" in removed, removed
+
+
+def test_upload_refusal_and_limits_come_from_the_readers_numbers():
+    from committee.intake.packets import BINARY_FACTOR
+    from committee.present.views import message_markdown, size_text, upload_limits_text, upload_refusal
+
+    limit = 100 * 1024
+    assert upload_refusal("ok.md", limit, max_bytes=limit) is None
+    assert upload_refusal("cv.pdf", limit * BINARY_FACTOR, max_bytes=limit) is None
+    said = upload_refusal("big.md", limit + 10 * 1024, max_bytes=limit)
+    assert said.startswith("big.md is 110 KB: over the 100 KB limit for Markdown and text files")
+    assert "`committee ui --max-bytes 2m`" in said
+    big_pdf = upload_refusal("cv.pdf", 20 * 1024 * 1024, max_bytes=limit)
+    assert f"over the {size_text(limit * BINARY_FACTOR)} limit for PDF and DOCX" in big_pdf
+    assert "--max-bytes 3m" in big_pdf  # 20 MB / 8: the limit that admits it, in whole MB
+    assert "JSON files" in upload_refusal("p.json", limit + 1, max_bytes=limit)
+    assert "<code>" not in message_markdown(said) and message_markdown(said).count("`") == 2  # one code span
+    text = upload_limits_text(limit)
+    assert (
+        ".md" in text
+        and "up to 100 KB" in text
+        and ".pdf" in text
+        and f"up to {size_text(limit * BINARY_FACTOR)}" in text
+    )
+
+
+def test_pasted_packet_keys_are_numbered_after_the_stored_ones():
+    from committee.present.views import pasted_packet_key
+
+    assert pasted_packet_key([]) == "pasted-packet-1"
+    assert pasted_packet_key(["jane", "pasted-packet-2", "pasted-packet-10", "pasted-packet-x"]) == "pasted-packet-11"
+
+
+def test_a_stored_packet_pastes_back_as_the_same_packet():
+    from committee.intake.packets import parse_packet
+    from committee.present.views import packet_markdown
+
+    stored = read_packet(EXAMPLES / "strong-safety-pm.md")
+    again = parse_packet(packet_markdown(stored), name="x", key=stored.key)
+    assert (again.sha256, again.candidate, again.scenario) == (stored.sha256, stored.candidate, stored.scenario)
+    plain = parse_packet("## Resume\nI ran evals.\n", name="cv")
+    assert packet_markdown(plain) == plain.text  # nothing to put in front matter

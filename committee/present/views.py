@@ -530,7 +530,8 @@ def upload_refusal(name: str, size: int, *, max_bytes: int | None = None) -> str
     file_limit = upload_limit_bytes(limit) if binary else limit
     if size <= file_limit:
         return None
-    kind = "PDF and DOCX files" if binary else "Markdown and text files"
+    suffix = Path(name).suffix.lower()
+    kind = "PDF and DOCX files" if binary else "JSON files" if suffix == ".json" else "Markdown and text files"
     mib = 1024 * 1024
     need = max(2, -(-(size // BINARY_FACTOR if binary else size) // mib))  # whole MB that admit the file
     return (

@@ -1,6 +1,7 @@
 """Submit: paste, upload or pick a packet; choose scenario, engine, rounds and
 protocol; run the committee with live progress per persona; show the result."""
 
+import re
 import time
 from pathlib import Path
 
@@ -181,14 +182,15 @@ with left:
             if named and used == auto:
                 origin = f"from {why}"
             elif used == SS.get("packet_key_auto"):
-                origin = "numbered: the text names no candidate" if not named else "the name this session uses for it"
+                numbered = not named and re.fullmatch(r"pasted-packet-\d+", used)
+                origin = "numbered: the text names no candidate" if numbered else "the name this session uses for it"
             else:
                 origin = "as you typed it"
             st.caption(
                 f"This text will be reviewed as packet {code_span(used)} ({origin}); edits you run in this "
                 "session become its next revisions."
             )
-            if not named and used == SS.get("packet_key_auto"):
+            if not named and used == SS.get("packet_key_auto") and re.fullmatch(r"pasted-packet-\d+", used):
                 st.info(
                     "The text names no packet: give it a name above (or keep this one), or start the text with "
                     "a `candidate:` line or a heading with the candidate's name. The name is kept while you "

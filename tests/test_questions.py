@@ -481,3 +481,40 @@ def test_history_of_a_packet_whose_only_run_waits_says_how_to_answer(monkeypatch
     assert code == 0, err
     assert f"run {obj['run_id']} is waiting for your answers (`committee answer {obj['run_id']}`)" in err
     assert "committee review" not in err
+
+
+class PromptAskingEngine(AskingEngine):
+    """Every persona asks about the same unanswered case prompt, each under its own dimension."""
+
+    def ask(self, ctx, persona, review):
+        from committee.decision.feedback import unanswered_prompts
+
+        self._record("ask", persona.id, 0.0)
+        prompt = unanswered_prompts(ctx)[0]
+        q = Question(
+            id="x",
+            persona=persona.id,
+            dimension=self.dims[persona.id],
+            text=f"The packet does not seem to answer {prompt.title}.",
+            kind="unanswered-prompt",
+            case_prompt=prompt.id,
+        )
+        return q, Usage()
+
+
+def test_a_case_prompt_asked_under_two_dimensions_is_one_question_and_its_answer_answers_it(store):
+    from committee.decision.feedback import unanswered_prompts
+    from committee.graph.runner import context_from_json
+
+    panel = ["research-lead", "safety-lead", "vp-product", "hiring-manager"]
+    dims = dict(zip(panel, ["values", "product_sense", "alignment_judgement", "communication"], strict=True))
+    engine = PromptAskingEngine(dict.fromkeys(panel, "hire"), dims)
+    prep = prepare(read_packet(BORDERLINE), questions=True)
+    out = start_run(store, type(prep)(**{**prep.__dict__, "engine": engine}))
+    assert isinstance(out, AwaitingAnswers) and len(out.questions) == 1
+    done = answer_run(store, out.run_id, {"q1": GOOD})
+    text = store.get_revision(done.packet.key, done.packet.revision).text
+    ctx = context_from_json(store.get_context(out.run_id))
+    prompt = next(p for p in ctx.scenario.case_prompts if p.id == out.questions[0].case_prompt)
+    assert f"\u201c{prompt.title}\u201d" in text  # the answer is headed with the prompt it answers
+    assert prompt.id not in [p.id for p in unanswered_prompts(ctx)]

@@ -246,3 +246,35 @@ def test_compare_opens_on_the_latest_packet_and_hints_at_the_same_revision(db):
     assert not [s for s in at.subheader if s.value.startswith("Revision 1 → 1")]
     at.toggle(key="compare_studies").set_value(True).run()
     assert "nadia-safety-pm--probe" in at.selectbox(key="compare_select").options
+
+
+def test_a_fork_in_the_run_picker_says_what_it_changed(monkeypatch):
+    import sys
+
+    from committee.store.runs import RunRow
+
+    monkeypatch.syspath_prepend(str(ROOT / "ui"))
+    sys.modules.pop("uikit", None)
+    import uikit
+
+    base = dict(
+        packet_key="nadia-safety-pm",
+        revision=1,
+        scenario="safety-pm",
+        engine="offline",
+        model=None,
+        protocol="simultaneous",
+        rounds=2,
+        panel=["research-lead", "safety-lead"],
+        status="done",
+        outcome="hire",
+        created_at=0.0,
+        options={},
+        votes={},
+        error=None,
+        finished_at=0.0,
+    )
+    parent = RunRow(run_id="aaaa", **base)
+    fork = RunRow(run_id="bbbb", parent_run_id="aaaa", changed={"mute": "safety-lead"}, **base)
+    assert "what if" not in uikit.run_label(parent)
+    assert "what if: Dr. Someone muted" in uikit.run_label(fork, {"safety-lead": "Dr. Someone"})

@@ -368,3 +368,14 @@ def test_a_stored_packet_pastes_back_as_the_same_packet():
     assert (again.sha256, again.candidate, again.scenario) == (stored.sha256, stored.candidate, stored.scenario)
     plain = parse_packet("## Resume\nI ran evals.\n", name="cv")
     assert packet_markdown(plain) == plain.text  # nothing to put in front matter
+
+
+def test_an_answered_packet_pastes_back_without_the_committees_own_keys():
+    """The answered revision records which questions were answered (`meta.follow_up`):
+    that is the committee's record, not the candidate's text, so it is not pasted back."""
+    from committee.present.views import packet_markdown
+
+    answered = read_packet(EXAMPLES / "strong-safety-pm.md")
+    answered = answered.model_copy(update={"meta": {**answered.meta, "follow_up": {"answered": ["q1"]}}})
+    text = packet_markdown(answered)
+    assert "follow_up" not in text and "answered:" not in text and text.startswith("---\n")

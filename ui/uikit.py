@@ -192,12 +192,16 @@ def when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
-def run_label(row) -> str:
+def run_label(row, names: dict[str, str] | None = None) -> str:
     """A stored run in a picker: when, packet and revision, scenario, outcome (or its
-    status; a run waiting for follow-up answers says so) and id."""
+    status; a run waiting for follow-up answers says so) and id; a what-if fork says
+    what it changed ("what if: Dr. Lin muted"; `names`: persona id -> name)."""
+    from committee.present.compare import change_text
+
     status = "waiting for your answers" if row.status == "awaiting_answers" else row.status
     outcome = {"hire": "hire", "no_hire": "no hire"}.get(row.outcome or "", status)
-    return f"{when(row.created_at)} · {row.packet_key} rev {row.revision} · {row.scenario} · {outcome} · {row.run_id}"
+    fork = f"what if: {change_text(row.changed, names)} · " if row.parent_run_id else ""
+    return f"{when(row.created_at)} · {fork}{row.packet_key} rev {row.revision} · {row.scenario} · {outcome} · {row.run_id}"
 
 
 def _vote_scale() -> alt.Scale:

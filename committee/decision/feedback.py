@@ -204,9 +204,12 @@ def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> Feedba
     )
 
 
+_SUBHEADING = re.compile(r"^#{3,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+
+
 def unanswered_prompts(ctx: Context) -> list:
     """The scenario's case prompts that no `##` section of the packet appears to answer:
-    no section title close to the prompt's title (rapidfuzz token-set ratio) and no
+    no section or `###` sub-heading title close to the prompt's title (rapidfuzz token-set ratio) and no
     section whose words are close to the prompt's (TF-IDF cosine)."""
     prompts = list(ctx.scenario.case_prompts)
     sections = [s for s in ctx.packet.sections if s.text.strip()]
@@ -217,6 +220,9 @@ def unanswered_prompts(ctx: Context) -> list:
     from committee.engines.offline import tfidf
     from committee.engines.offline.similarity import words
 
+    # a `###` heading inside a section can answer a prompt too (an answer to a follow-up
+    # question about it is headed with the prompt's title: intake/answers.py)
+    titles = [s.title for s in sections] + [m.group(1) for s in sections for m in _SUBHEADING.finditer(s.text)]
     docs = [f"{p.title}. {p.prompt}" for p in prompts] + [f"{s.title}. {s.text}" for s in sections]
     vec = tfidf.fit(docs, words)
     sims = vec.dense(docs[: len(prompts)]) @ vec.dense(docs[len(prompts) :]).T
@@ -224,10 +230,10 @@ def unanswered_prompts(ctx: Context) -> list:
     for i, p in enumerate(prompts):
         title = max(
             max(
-                fuzz.token_set_ratio(p.title.lower(), s.title.lower()),
-                fuzz.partial_ratio(p.title.lower(), s.title.lower()),
+                fuzz.token_set_ratio(p.title.lower(), t.lower()),
+                fuzz.partial_ratio(p.title.lower(), t.lower()),
             )
-            for s in sections
+            for t in titles
         )
         if title < PROMPT_TITLE_MATCH and sims[i].max() < PROMPT_TEXT_MATCH:
             out.append(p)

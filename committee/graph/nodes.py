@@ -221,7 +221,8 @@ def ask_questions(state: CommitteeState, config: RunnableConfig, runtime: Runtim
     """Each persona's follow-up question, if any (`Engine.ask`), in panel order; the
     committee keeps at most MAX_QUESTIONS: those on a silent must-pass dimension first,
     then unsure readings, then unanswered prompts, each in panel order, and a question
-    another member already asks (same kind, dimension and quote or prompt) only once.
+    another member already asks (`_topic`: the same silent dimension, the same quote, the
+    same case prompt) only once.
     Ids are q1, q2, ... in that order."""
     ctx = _with_integrity(runtime.context, state)
     reviews = {r["persona"]: Review.model_validate(r) for r in state["reviews"]}
@@ -242,12 +243,21 @@ def ask_questions(state: CommitteeState, config: RunnableConfig, runtime: Runtim
     asked.sort(key=lambda q: kinds.index(q.kind))  # stable: panel order within a kind
     chosen: list[Question] = []
     for q in asked:
-        same = (q.kind, q.dimension, q.quote, q.case_prompt)
-        if len(chosen) < MAX_QUESTIONS and all((c.kind, c.dimension, c.quote, c.case_prompt) != same for c in chosen):
+        if len(chosen) < MAX_QUESTIONS and all(_topic(c) != _topic(q) for c in chosen):
             chosen.append(q.model_copy(update={"id": f"q{len(chosen) + 1}"}))
     questions = [q.model_dump(mode="json") for q in chosen]
     _tell(runtime, "questions", {"questions": questions})
     return {"questions": questions, "usage": usage}
+
+
+def _topic(q: Question) -> tuple:
+    """What a question is about, for asking it once: the silent dimension, the quoted
+    reading or the case prompt (a case prompt asked under two dimensions is one question)."""
+    return {
+        "silent-dimension": (q.kind, q.dimension),
+        "unsure-reading": (q.kind, q.quote),
+        "unanswered-prompt": (q.kind, q.case_prompt),
+    }.get(q.kind, (q.kind, q.dimension, q.quote, q.case_prompt))
 
 
 def after_questions(state: CommitteeState) -> str:

@@ -64,14 +64,17 @@ def answer_text(qid: str, raw: str) -> str:
 
 
 def answers_text(questions: list[Question], answers: dict[str, str], names: dict[str, str], scenario: Scenario) -> str:
-    """The `## Follow-up answers` part for the non-empty answers ("" when there is none)."""
+    """The `## Follow-up answers` part for the non-empty answers ("" when there is none):
+    one `### Answer to <persona name>, on <dimension name>` block each, or on the case
+    prompt's title for a question about a case prompt (so the prompt reads as answered)."""
     blocks = []
     for q in questions:
         text = answers.get(q.id, "").strip()
         if not text:
             continue
+        prompt = next((p for p in scenario.case_prompts if p.id == q.case_prompt), None) if q.case_prompt else None
         try:
-            on = scenario.dimension(q.dimension or "").name.lower()
+            on = f"\u201c{prompt.title}\u201d" if prompt else scenario.dimension(q.dimension or "").name.lower()
         except KeyError:
             on = "the packet"
         blocks.append(f"### Answer to {names.get(q.persona, q.persona)}, on {on}\n\n{text}\n")

@@ -573,13 +573,14 @@ def packet_from_upload(name: str, data: bytes, *, max_bytes: int | None = None):
 
 def packet_markdown(packet) -> str:
     """A stored packet as text to paste back into the Submit form: its front matter
-    (`candidate:`, `scenario:` and any other key it kept, not the `intake` record and not
+    (`candidate:`, `scenario:` and any other key it kept, not the `intake` record, not the
+    `follow_up` record of answered questions (the committee's, not the candidate's) and not
     `packet:`, which the form's key field carries) above its text, so a review of it reads
     the same packet again (same text, so the same sha256)."""
     import yaml
 
     head = {k: v for k, v in (("candidate", packet.candidate), ("scenario", packet.scenario)) if v}
-    head.update({k: v for k, v in (packet.meta or {}).items() if k != "intake"})
+    head.update({k: v for k, v in (packet.meta or {}).items() if k not in ("intake", "follow_up")})
     if not head:
         return packet.text
     front = yaml.safe_dump(head, sort_keys=False, allow_unicode=True, default_flow_style=False)

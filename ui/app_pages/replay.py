@@ -7,6 +7,7 @@ import streamlit as st
 import uikit
 import whatif
 
+from committee.catalog import default_catalog
 from committee.errors import CommitteeError
 from committee.graph.runner import replay_steps
 from committee.present.followup import follow_up
@@ -94,12 +95,13 @@ with uikit.open_store() as store:
         SS["_replay_applied"] = wanted
     if SS.get("replay_select") not in ids:
         SS["replay_select"] = ids[0]
+    fork_names = {p.id: p.name for p in default_catalog().personas.values()}  # what a fork changed, by name
     run_id = f2.selectbox(
         "Run (newest first)",
         ids,
         key="replay_select",
         persist_state="session",
-        format_func=lambda i: uikit.run_label(by_id[i]),
+        format_func=lambda i: uikit.run_label(by_id[i], fork_names),
     )
     row = by_id[run_id]
     cache = SS.setdefault("_steps_cache", {})

@@ -61,7 +61,7 @@ def candidates(ctx: Context, persona: Persona, analysis: Analysis) -> list[tuple
         gain = _gain(ctx, persona, own, _with(own, own.hits + _imagined_greens(ctx, dim.id)))
         if gain > 0:
             text = (
-                f"Your packet gives me nothing to weigh on {dim.name.lower()}, which this committee must see. "
+                f"I could not read anything in your packet that I can weigh on {dim.name.lower()}, which this committee must see. "
                 f"What would you tell us? A strong answer shows {dim.strong_answer}."
             )
             out.append((gain, Question(id="q", persona=persona.id, dimension=dim.id, text=text)))

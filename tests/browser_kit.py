@@ -117,7 +117,7 @@ def chromium():
             browser.close()
 
 
-def _new_page(browser, **context_options):
+def new_page(browser, **context_options):
     """A page in a fresh browser context, with a 60 s default timeout and its uncaught
     script errors collected in `pg.js_errors`."""
     pg = browser.new_context(**context_options).new_page()
@@ -130,7 +130,7 @@ def _new_page(browser, **context_options):
 
 @pytest.fixture
 def page(chromium):
-    pg = _new_page(chromium, viewport={"width": 1400, "height": 2200})
+    pg = new_page(chromium, viewport={"width": 1400, "height": 2200})
     # every request the page makes, and every one that failed or got an error status
     pg.requests, pg.bad_responses = [], []
     pg.on("request", lambda r: pg.requests.append(r.url))
@@ -160,7 +160,7 @@ def serve(folder: Path):
 @pytest.fixture
 def mobile_page(chromium):
     """A phone-sized page (390 px wide, touch), as the issue's mobile checks use."""
-    pg = _new_page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg = new_page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         yield pg
     finally:

@@ -96,7 +96,9 @@ def test_400_is_not_retried(ctx):
 
 
 def test_graph_runs_reviews_and_turns_concurrently(monkeypatch, store):
-    fake = FakeLLMServer(latency=0.25)
+    # 0.6 s a call: long enough that all four of a stage are in flight together even when
+    # a loaded machine starts the threads late (at 0.25 s this failed once under load)
+    fake = FakeLLMServer(latency=0.6)
 
     with_transport(monkeypatch, "anthropic", fake)
     prep = prepare(

@@ -108,37 +108,32 @@ FIRST_MARK = """() => {
 IN_VIEW = f"(() => {{ const r = ({FIRST_MARK})(); return r && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }})()"
 
 
-def test_the_cited_passage_is_in_view_at_1440x900(site):
+def test_the_cited_passage_is_in_view_at_1440x900(site, chromium):
     """Item 3: at 1440x900, after each step that cites evidence (the decision's too, whose
     banner came above the pane), the first highlighted quote of the packet pane lies
     within the viewport without scrolling the page: the pane is its own scroll box,
     scrolled to it."""
-    from playwright.sync_api import sync_playwright
-
     url, runs = site
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1440, "height": 900})
-        pg.set_default_timeout(60_000)
-        try:
-            open_replay(pg, f"{url}/replay?run={runs['dylan'].run_id}")
-            total = int(re.search(r"of (\d+)", step_heading(pg)).group(1))
-            checked = []
-            for step in range(1, total + 1):
-                if step > 1:
-                    pg.get_by_role("button", name="Next").click()
-                    wait_idle(pg)
-                if pg.evaluate(FIRST_MARK) is None:
-                    continue  # nothing cited yet
-                try:
-                    pg.wait_for_function(IN_VIEW, timeout=10_000)
-                except Exception:
-                    pass  # asserted below, with the position
-                mark = pg.evaluate(FIRST_MARK)
-                assert 0 <= mark["top"] and mark["bottom"] <= 900, (step, mark)
-                checked.append(step)
-                if step in (2, total):
-                    pg.screenshot(path=str(ARTIFACTS / f"ui-replay-1440-step{'-last' if step == total else step}.png"))
-            assert len(checked) >= 3 and checked[-1] == total, checked  # the decision's step included
-        finally:
-            browser.close()
+    pg = browser_kit.new_page(chromium, viewport={"width": 1440, "height": 900})
+    try:
+        open_replay(pg, f"{url}/replay?run={runs['dylan'].run_id}")
+        total = int(re.search(r"of (\d+)", step_heading(pg)).group(1))
+        checked = []
+        for step in range(1, total + 1):
+            if step > 1:
+                pg.get_by_role("button", name="Next").click()
+                wait_idle(pg)
+            if pg.evaluate(FIRST_MARK) is None:
+                continue  # nothing cited yet
+            try:
+                pg.wait_for_function(IN_VIEW, timeout=10_000)
+            except Exception:
+                pass  # asserted below, with the position
+            mark = pg.evaluate(FIRST_MARK)
+            assert 0 <= mark["top"] and mark["bottom"] <= 900, (step, mark)
+            checked.append(step)
+            if step in (2, total):
+                pg.screenshot(path=str(ARTIFACTS / f"ui-replay-1440-step{'-last' if step == total else step}.png"))
+        assert len(checked) >= 3 and checked[-1] == total, checked  # the decision's step included
+    finally:
+        pg.context.close()

@@ -304,58 +304,51 @@ def plot_width(chart) -> int:
     return best
 
 
-def test_the_result_is_readable_at_390_px(server, tmp_path):
+def test_the_result_is_readable_at_390_px(server, tmp_path, chromium):
     """Item 5 of the new user: at 390x844 no table of the result is wider than its box
     (the votes' "moved" and "confidence", every score column visible), no table toolbar
     sits over the "Votes and rubric scores" heading, and the per-persona chart's plot
     keeps at least 250 px (its legend below it, not beside)."""
-    from playwright.sync_api import sync_playwright
-
     url, _ = server
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(browser_kit.CHROMIUM), args=browser_kit.FLAGS)
-        pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-        pg.set_default_timeout(60_000)
-        try:
-            open_app(pg, url)
-            pg.get_by_role("button", name="Convene the committee").click()
-            wait_decision(pg)
-            head = pg.locator("h3").filter(has_text="Votes and rubric scores").first
-            head.scroll_into_view_if_needed()
-            wait_idle(pg)
-            main = pg.locator("[data-testid=stMain]")
-            width = main.evaluate("e => e.clientWidth")
-            # every table shown in the result fits its box: no sideways scroll inside it, nothing past the edge
-            for sel in ("[data-testid=stDataFrame]", "[data-testid=stTable]", "table"):
-                for t in main.locator(sel).filter(visible=True).all():
-                    box = t.bounding_box()
-                    assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (sel, box)
-                    wide = t.evaluate(
-                        "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1 && "
-                        "['auto', 'scroll'].includes(getComputedStyle(x).overflowX))"
-                    )
-                    assert not wide, f"{sel} scrolls sideways at 390 px"
-            text = main.inner_text()
-            result = text[text.index("Votes and rubric scores") :]
-            for word in ("moved", "confidence", "sealed (blind)", "final", "alignment"):
-                assert word in result.lower(), word
-            # the votes and scores are visible text, every line of them inside the window's width
-            for line in main.get_by_text("confidence", exact=False).filter(visible=True).all():
-                b = line.bounding_box()
-                assert b["x"] >= 0 and b["x"] + b["width"] <= 390 + 1, b
-            # nothing of a table (a toolbar) over the heading
-            hb = head.bounding_box()
-            for t in (
-                main.locator("[data-testid=stDataFrame], [data-testid=stElementToolbar]").filter(visible=True).all()
-            ):
-                b = t.bounding_box()
-                assert b["y"] >= hb["y"] + hb["height"] or b["y"] + b["height"] <= hb["y"], (b, hb)
-            chart = main.locator("[data-testid=stVegaLiteChart]").nth(1)  # each persona's vote by stage
-            chart.scroll_into_view_if_needed()
-            wait_idle(pg)
-            plot = plot_width(chart)
-            assert plot >= 250, plot
-            pg.screenshot(path=str(ARTIFACTS / "ui-mobile-result.png"), full_page=True)
-            chart.screenshot(path=str(ARTIFACTS / "ui-mobile-persona-chart.png"))
-        finally:
-            browser.close()
+    pg = browser_kit.new_page(chromium, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        open_app(pg, url)
+        pg.get_by_role("button", name="Convene the committee").click()
+        wait_decision(pg)
+        head = pg.locator("h3").filter(has_text="Votes and rubric scores").first
+        head.scroll_into_view_if_needed()
+        wait_idle(pg)
+        main = pg.locator("[data-testid=stMain]")
+        width = main.evaluate("e => e.clientWidth")
+        # every table shown in the result fits its box: no sideways scroll inside it, nothing past the edge
+        for sel in ("[data-testid=stDataFrame]", "[data-testid=stTable]", "table"):
+            for t in main.locator(sel).filter(visible=True).all():
+                box = t.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= width + 1, (sel, box)
+                wide = t.evaluate(
+                    "e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1 && "
+                    "['auto', 'scroll'].includes(getComputedStyle(x).overflowX))"
+                )
+                assert not wide, f"{sel} scrolls sideways at 390 px"
+        text = main.inner_text()
+        result = text[text.index("Votes and rubric scores") :]
+        for word in ("moved", "confidence", "sealed (blind)", "final", "alignment"):
+            assert word in result.lower(), word
+        # the votes and scores are visible text, every line of them inside the window's width
+        for line in main.get_by_text("confidence", exact=False).filter(visible=True).all():
+            b = line.bounding_box()
+            assert b["x"] >= 0 and b["x"] + b["width"] <= 390 + 1, b
+        # nothing of a table (a toolbar) over the heading
+        hb = head.bounding_box()
+        for t in main.locator("[data-testid=stDataFrame], [data-testid=stElementToolbar]").filter(visible=True).all():
+            b = t.bounding_box()
+            assert b["y"] >= hb["y"] + hb["height"] or b["y"] + b["height"] <= hb["y"], (b, hb)
+        chart = main.locator("[data-testid=stVegaLiteChart]").nth(1)  # each persona's vote by stage
+        chart.scroll_into_view_if_needed()
+        wait_idle(pg)
+        plot = plot_width(chart)
+        assert plot >= 250, plot
+        pg.screenshot(path=str(ARTIFACTS / "ui-mobile-result.png"), full_page=True)
+        chart.screenshot(path=str(ARTIFACTS / "ui-mobile-persona-chart.png"))
+    finally:
+        pg.context.close()

@@ -38,21 +38,13 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture
-def laptop():
+def laptop(chromium):
     """A 1440 px wide page, the user's screen."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(browser_kit.CHROMIUM), args=browser_kit.FLAGS, headless=True)
-        pg = browser.new_page(viewport={"width": 1440, "height": 2000})
-        pg.set_default_timeout(60_000)
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        pg.js_errors = errors
-        try:
-            yield pg
-        finally:
-            browser.close()
+    pg = browser_kit.new_page(chromium, viewport={"width": 1440, "height": 2000})
+    try:
+        yield pg
+    finally:
+        pg.context.close()
 
 
 def open_page(pg, url: str) -> None:

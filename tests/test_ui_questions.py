@@ -203,3 +203,42 @@ def test_a_refused_answer_is_an_error_and_the_questions_stay(db, monkeypatch):
         [row] = store.list_runs()
         assert row.status == "awaiting_answers" and row.revision == 1  # nothing was stored
     assert answer_boxes(at) and at.query_params["run"] in (row.run_id, [row.run_id])
+
+
+def test_the_app_asks_answers_and_forks_with_the_anthropic_engine(db, monkeypatch):
+    """Both parts of the loop in the app with an LLM engine, against the scripted stand-in
+    server (the real SDK through a mocked HTTP transport): Submit asks a persona's own
+    question and finishes on the answers; Replay's What if builds a fork of that run
+    without sending a review request."""
+    from committee.engines.llm.fake import FakeLLMServer
+    from tests.fakes import with_transport
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    fake = FakeLLMServer(asks={"safety-lead": "silent-dimension"})
+    with_transport(monkeypatch, "anthropic", fake)
+    at = app().run()
+    at.radio(key="engine").set_value("anthropic").run()
+    ok(at)
+    submit_example(at, "strong-safety-pm.md")
+    with Store(db) as store:
+        [row] = store.list_runs()
+        assert row.status == "awaiting_answers" and row.engine == "anthropic"
+    assert fake.count(kind="question") == 4 and fake.count(kind="turn") == 0
+    [box] = answer_boxes(at)
+    box.input(ANSWER)
+    at.button(key="answer_submit").click().run()
+    ok(at)
+    with Store(db) as store:
+        done = store.get_result(row.run_id)
+    assert done.answers == {"q1": ANSWER} and done.decision is not None and fake.count(kind="turn") > 0
+    reviews_before = fake.count(kind="review")
+    at.switch_page("app_pages/replay.py").run()
+    ok(at)
+    at.selectbox(key="replay_select").set_value(row.run_id).run()
+    at.selectbox(key="whatif_kind").set_value("protocol").run()
+    at.button(key="whatif_build").click().run()
+    ok(at)
+    with Store(db) as store:
+        [fork] = store.forks_of(row.run_id)
+        assert fork.status == "done" and fork.engine == "anthropic" and "protocol" in fork.changed
+    assert fake.count(kind="review") == reviews_before  # the blind reviews are the parent's, not asked again

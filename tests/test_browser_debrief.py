@@ -160,7 +160,7 @@ def test_feedback_leaves_out_4_of_4_and_case_prompts_are_not_a_dimension(site, p
     assert any(f.kind == "reach-4" and f.score >= 4 for f in result.feedback)  # the case the fix is about
     assert any(f.kind == "case-prompts" for f in result.feedback)
     open_page(page, url)
-    choose(page, "Example packet", "strong-safety-pm.md")
+    choose(page, "Example packet", "Nadia Ferrante")  # the candidate, not the file name
     page.get_by_role("button", name="Convene the committee").click()
     page.get_by_text("Feedback for the next revision").wait_for(timeout=120_000)
     wait_idle(page)

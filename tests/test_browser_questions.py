@@ -37,7 +37,7 @@ def test_answering_the_committees_questions_in_the_browser(server, page):
     wait_idle(page)
     box = page.get_by_role("checkbox", name="Let the committee ask follow-up questions")
     assert box.is_checked()  # on by default
-    choose(page, "Example packet", ASKS)
+    choose(page, "Example packet", "Marcus Oyelaran")  # ASKS, shown by its candidate
     page.get_by_role("button", name="Convene the committee").click()
     page.get_by_role("button", name="Submit the answers").wait_for(timeout=120_000)
     wait_idle(page)

@@ -38,6 +38,7 @@ from committee.present.views import (
     upload_types,
     vote_label,
 )
+from committee.trust.views import example_labels
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SS = st.session_state
@@ -133,6 +134,7 @@ with left:
             st.info("No examples folder found; paste or upload a packet.")
         else:
             default = examples.index("strong-safety-pm.md") if "strong-safety-pm.md" in examples else 0
+            labels = example_labels(EXAMPLES, examples)  # the candidate, not the file name (that is the help)
             example = st.selectbox(
                 "Example packet",
                 examples,
@@ -140,6 +142,8 @@ with left:
                 key="example",
                 persist_state="session",
                 on_change=clear_result,
+                format_func=lambda f: labels.get(f, f),
+                help="The bundled examples in examples/: " + ", ".join(examples),
             )
             with st.expander("Preview", expanded=False):
                 st.text((EXAMPLES / example).read_text(encoding="utf-8"))

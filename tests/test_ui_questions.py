@@ -152,7 +152,7 @@ def test_replay_of_an_answered_run_shows_questions_answers_and_votes_before_and_
     table = next(d.value for d in at.table if "before the answers (blind)" in d.value.columns)
     assert len(table) == 4 and "Elena Marchetti" in set(table["persona"])  # names, not ids
     assert not set(table["persona"]) & set(done.personas)
-    moved = table[table["moved"] != "unchanged"]
+    moved = table[table["what the answers did"] != "unchanged"]
     assert "Elena Marchetti" in set(moved["persona"])  # her blind vote rose with the answer to her question
     assert set(table["before the answers (blind)"]) <= {"Strong Hire", "Hire", "No Hire", "Strong No Hire"}
     assert set(table["after the answers (blind)"]) <= {"Strong Hire", "Hire", "No Hire", "Strong No Hire"}

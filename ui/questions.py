@@ -95,8 +95,8 @@ def follow_up_section(fu: FollowUp, *, waiting: bool = False) -> None:
                         "persona": nm.get(v.persona, v.persona),
                         "before the answers (blind)": vote_label(v.before) if v.before else "—",
                         "after the answers (blind)": vote_label(v.after) if v.after else "—",
-                        "final": vote_label(v.final) if v.final else "—",
-                        "moved": _moved(v.before, v.after),
+                        "what the answers did": _moved(v.before, v.after),
+                        "final, after the debrief": vote_label(v.final) if v.final else "—",
                     }
                     for v in fu.votes
                 ],

@@ -379,3 +379,13 @@ def test_an_answered_packet_pastes_back_without_the_committees_own_keys():
     answered = answered.model_copy(update={"meta": {**answered.meta, "follow_up": {"answered": ["q1"]}}})
     text = packet_markdown(answered)
     assert "follow_up" not in text and "answered:" not in text and text.startswith("---\n")
+
+
+def test_a_heading_inside_a_section_reads_as_a_bold_line_not_literal_hashes():
+    """The answers part's `### Answer to ..., on values` (and any packet sub-heading) is a
+    bold line in the replay's packet pane; a '#' inside a sentence stays text, escaped."""
+    from committee.present.views import highlighted_markdown
+
+    md = highlighted_markdown("Intro.\n\n### Answer to Elena <b>Marchetti</b>, on values\n\nWe use C# daily.\n", [])
+    assert "\\#\\#\\#" not in md and "**Answer to Elena" in md
+    assert "<b>" not in md and "C\\#" in md

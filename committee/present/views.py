@@ -195,14 +195,20 @@ def packet_lists(md: str) -> str:
 def highlighted_markdown(text: str, spans: Sequence[Span]) -> str:
     """Markdown for `st.markdown`: `text` escaped, with each span wrapped in a
     coloured background (red flags red, green signals green, mixed orange). A span
-    across paragraphs is highlighted paragraph by paragraph."""
+    across paragraphs is highlighted paragraph by paragraph; a heading line inside the
+    text (`### ...`) reads as a bold line."""
     parts = []
     for chunk, sp in segments(text, spans):
         if sp is None:
             parts.append(escape_markdown(chunk))
             continue
         parts.append(mark(chunk, HIGHLIGHT[sp.polarity], bold=True))
-    return packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
+    md = packet_lists("".join(parts).replace("  \n  \n", "\n\n"))
+    # a heading inside a section ("### Answer to ..., on values") reads as a bold line, not "### "
+    return _ESCAPED_HEADING.sub(lambda m: f"**{m.group(1)}**  ", md)
+
+
+_ESCAPED_HEADING = re.compile(r"(?m)^(?:\\#){1,6}[ \t]+(.+?)[ \t]*$")
 
 
 def sections_markdown(packet, spans: Sequence[Span] = (), *, only_cited: bool = False) -> str:

@@ -204,9 +204,6 @@ def _check_item(ctx: Context, dim, mean: float, reviews: list[Review]) -> Feedba
     )
 
 
-_SUBHEADING = re.compile(r"^#{3,6}[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
-
-
 def unanswered_prompts(ctx: Context) -> list:
     """The scenario's case prompts that no `##` section of the packet appears to answer:
     no section or `###` sub-heading title close to the prompt's title (rapidfuzz token-set ratio) and no
@@ -222,7 +219,10 @@ def unanswered_prompts(ctx: Context) -> list:
 
     # a `###` heading inside a section can answer a prompt too (an answer to a follow-up
     # question about it is headed with the prompt's title: intake/answers.py)
-    titles = [s.title for s in sections] + [m.group(1) for s in sections for m in _SUBHEADING.finditer(s.text)]
+    from committee.intake.packets import ATX_HEADING_RE  # the one heading definition
+
+    subs = [(m.group(1) or "").strip().rstrip("#").strip() for s in sections for m in ATX_HEADING_RE.finditer(s.text)]
+    titles = [s.title for s in sections] + [t for t in subs if t]
     docs = [f"{p.title}. {p.prompt}" for p in prompts] + [f"{s.title}. {s.text}" for s in sections]
     vec = tfidf.fit(docs, words)
     sims = vec.dense(docs[: len(prompts)]) @ vec.dense(docs[len(prompts) :]).T

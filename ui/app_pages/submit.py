@@ -73,10 +73,10 @@ def restore_form(packet) -> None:
     name = Path(packet.source or "").name
     example = EXAMPLES / name
     try:
-        same = example.suffix == ".md" and example.is_file() and read_packet(example).sha256 == packet.sha256
+        again = read_packet(example) if example.suffix == ".md" and example.is_file() else None
     except CommitteeError:
-        same = False
-    if same and read_packet(example).key == packet.key:
+        again = None
+    if again is not None and (again.sha256, again.key) == (packet.sha256, packet.key):
         SS["source"], SS["example"] = "Example", name
         return
     text = packet_markdown(packet)
